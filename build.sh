@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# frameseal build driver.  Usage: ./build.sh setup|build|test|demo
+#   setup  install the toolchain pieces that are missing (idempotent)
+#   build  setup, then pkg/ (wasm-pack --target web + binaryen wasm-opt)
+#   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox,
+#          build, then node --test tests/js/
+#   demo   build, then serve the repo on http://127.0.0.1:$PORT/www/
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# Features rustc enables by default for wasm32-unknown-unknown; wasm-opt must
+# accept all of them or it rejects (or miscompiles) the module.
+WASM_FEATURES=(--enable-bulk-memory --enable-mutable-globals --enable-sign-ext
+  --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
+
+log() { printf '==> %s\n' "$*"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif have sudo; then sudo "$@"
+  else echo "error: need root (or sudo) for: $*" >&2; return 1; fi
+}
+
+# The wasm-bindgen version pinned in Cargo.lock; wasm-bindgen-cli must match it.
+wasm_bindgen_version() {
+  [ -f Cargo.lock ] || cargo generate-lockfile >&2
+  awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+cmd_setup() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! have wasm-pack; then
+    log "cargo install wasm-pack (~3 min)"
+    cargo install wasm-pack
+  fi
+  local wbv; wbv="$(wasm_bindgen_version)"
+  [ -n "$wbv" ] || { echo "error: no wasm-bindgen in Cargo.lock" >&2; exit 1; }
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wbv" ]; then
+    log "cargo install wasm-bindgen-cli --version $wbv (~4 min)"
+    cargo install wasm-bindgen-cli --version "$wbv"
+  fi
+  local pkgs=()
+  have chromium || pkgs+=(chromium)
+  have chromedriver || pkgs+=(chromium-driver)
+  have firefox || pkgs+=(firefox-esr)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    log "apt-get install ${pkgs[*]}"
+    as_root apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}"
+  fi
+  if ! have geckodriver; then
+    log "cargo install geckodriver (~2.5 min)"
+    cargo install geckodriver
+  fi
+  if [ ! -f node_modules/.package-lock.json ] ||
+    [ package.json -nt node_modules/.package-lock.json ] ||
+    [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "npm dev tools (binaryen wasm-opt, playwright-core)"
+    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+  fi
+}
+
+cmd_build() {
+  cmd_setup
+  log "wasm-pack build --release --target web"
+  wasm-pack build --release --target web --out-dir pkg --out-name frameseal
+  log "wasm-opt -O3 pkg/frameseal_bg.wasm"
+  node_modules/.bin/wasm-opt -O3 "${WASM_FEATURES[@]}" pkg/frameseal_bg.wasm -o pkg/frameseal_bg.wasm
+  log "check: pkg/ instantiates in node"
+  node --input-type=module -e "
+    import { readFileSync } from 'node:fs';
+    const { initSync } = await import('./pkg/frameseal.js');
+    initSync({ module: readFileSync('pkg/frameseal_bg.wasm') });"
+  local wasm=pkg/frameseal_bg.wasm
+  log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
+}
+
+# Tests without wasm_bindgen_test_configure! default to node; WASM_BINDGEN_USE_BROWSER=1
+# sends the same tests to the browser (wasm-pack alone would skip them there).
+browser_test() {
+  log "wasm-pack test --headless --$1"
+  WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless "--$1" "--$2" "$(command -v "$2")"
+}
+
+cmd_test() {
+  cmd_setup
+  log "cargo fmt --check"
+  cargo fmt --check
+  log "cargo clippy --all-targets -- -D warnings"
+  cargo clippy --all-targets -- -D warnings
+  log "cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings"
+  cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+  log "cargo test (native)"
+  cargo test
+  log "wasm-pack test --node"
+  wasm-pack test --node
+  browser_test chrome chromedriver
+  browser_test firefox geckodriver
+  cmd_build
+  if compgen -G 'tests/js/*.test.mjs' >/dev/null; then
+    log "node --test tests/js/"
+    node --test tests/js/
+  else
+    log "node --test tests/js/: skipped, no tests/js/*.test.mjs yet"
+  fi
+}
+
+cmd_demo() {
+  cmd_build
+  local port="${PORT:-8080}"
+  log "serving $PWD at http://127.0.0.1:$port/www/ (Ctrl-C to stop)"
+  exec python3 -m http.server --bind 127.0.0.1 "$port"
+}
+
+case "${1:-}" in
+  setup | build | test | demo) "cmd_$1" ;;
+  *) echo "usage: $0 setup|build|test|demo" >&2; exit 2 ;;
+esac

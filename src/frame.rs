@@ -1,0 +1,654 @@
+//! Wire format v1: the layout of one signed frame, a strict borrowing parser
+//! and the encoder the camera side uses.
+//!
+//! ```text
+//! offset size field
+//!      0    5 magic         "FSEAL"
+//!      5    1 version       0x01
+//!      6    1 flags         bit 0 KEYFRAME, bit 1 END_OF_STREAM, bits 2-7 zero
+//!      7    1 codec         one of [`Codec`]
+//!      8    8 key_id        first 8 bytes of SHA-512(device public key)
+//!     16   16 stream_id
+//!     32    8 seq           big-endian
+//!     40    8 timestamp_us  big-endian, microseconds since the Unix epoch
+//!     48    4 payload_len   big-endian, N
+//!     52    N payload
+//!   52+N   64 signature     Ed25519 over bytes [0, 52+N)
+//! ```
+//!
+//! Rules enforced here, in this order (the first that fails names the error):
+//! 1. at least 5 bytes and the magic, else [`FrameError::BadMagic`] /
+//!    [`FrameError::TooShort`];
+//! 2. version 1, else [`FrameError::UnsupportedVersion`] (checked before the
+//!    length, because another version may have another layout);
+//! 3. at least [`OVERHEAD`] bytes;
+//! 4. reserved flag bits zero, codec known;
+//! 5. `payload_len` at most the caller's maximum, else [`FrameError::TooLarge`]
+//!    — decided from the header alone, before anything is copied or hashed;
+//! 6. `52 + payload_len + 64` equals the frame's length exactly;
+//! 7. a key-rotation frame carries exactly [`ROTATION_PAYLOAD_LEN`] bytes.
+//!
+//! A [`Frame`] can only be built by [`Frame::parse`], so code holding one
+//! never re-checks bytes.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+/// The five bytes every frame starts with; with the version they are the
+/// domain separation of everything a device key signs.
+pub const MAGIC: [u8; 5] = *b"FSEAL";
+/// The only wire-format version this crate reads and writes.
+pub const VERSION: u8 = 1;
+/// Length of the fixed header that precedes the payload.
+pub const HEADER_LEN: usize = 52;
+/// Length of the Ed25519 signature that follows the payload.
+pub const SIGNATURE_LEN: usize = 64;
+/// Bytes a frame carries besides its payload (header + signature).
+pub const OVERHEAD: usize = HEADER_LEN + SIGNATURE_LEN;
+/// Exact payload length of a key-rotation frame: new key + proof.
+pub const ROTATION_PAYLOAD_LEN: usize = 32 + 64;
+/// Default largest payload a verifier accepts (16 MiB).
+pub const DEFAULT_MAX_PAYLOAD: u32 = 16 * 1024 * 1024;
+
+/// Flag bit: the frame starts a new reference chain (a keyframe).
+pub const FLAG_KEYFRAME: u8 = 0b01;
+/// Flag bit: the camera ends this stream with this frame.
+pub const FLAG_END_OF_STREAM: u8 = 0b10;
+const FLAGS_KNOWN: u8 = FLAG_KEYFRAME | FLAG_END_OF_STREAM;
+
+/// What the payload of a frame is, from the frame's codec byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Codec {
+    /// Bytes the verifier does not interpret.
+    Opaque,
+    /// A JPEG still.
+    Jpeg,
+    /// A PNG still.
+    Png,
+    /// A WebP still.
+    Webp,
+    /// H.264 access unit, Annex B.
+    H264,
+    /// H.265 access unit, Annex B.
+    H265,
+    /// VP8 frame.
+    Vp8,
+    /// VP9 frame.
+    Vp9,
+    /// AV1 temporal unit.
+    Av1,
+    /// In-band replacement of the device key (SPEC §5.2).
+    KeyRotation,
+}
+
+impl Codec {
+    /// Every codec, in codec-byte order.
+    pub const ALL: [Codec; 10] = [
+        Codec::Opaque,
+        Codec::Jpeg,
+        Codec::Png,
+        Codec::Webp,
+        Codec::H264,
+        Codec::H265,
+        Codec::Vp8,
+        Codec::Vp9,
+        Codec::Av1,
+        Codec::KeyRotation,
+    ];
+
+    /// The codec a wire byte names, or `None` for a byte v1 does not define.
+    pub fn from_byte(byte: u8) -> Option<Codec> {
+        Codec::ALL.into_iter().find(|c| c.to_byte() == byte)
+    }
+
+    /// The wire byte of this codec.
+    pub fn to_byte(self) -> u8 {
+        match self {
+            Codec::Opaque => 0,
+            Codec::Jpeg => 1,
+            Codec::Png => 2,
+            Codec::Webp => 3,
+            Codec::H264 => 16,
+            Codec::H265 => 17,
+            Codec::Vp8 => 18,
+            Codec::Vp9 => 19,
+            Codec::Av1 => 20,
+            Codec::KeyRotation => 32,
+        }
+    }
+
+    /// The stable lower-case name JS sees (`"jpeg"`, `"key-rotation"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Opaque => "opaque",
+            Codec::Jpeg => "jpeg",
+            Codec::Png => "png",
+            Codec::Webp => "webp",
+            Codec::H264 => "h264",
+            Codec::H265 => "h265",
+            Codec::Vp8 => "vp8",
+            Codec::Vp9 => "vp9",
+            Codec::Av1 => "av1",
+            Codec::KeyRotation => "key-rotation",
+        }
+    }
+
+    /// The codec with this JS name, if there is one.
+    pub fn from_name(name: &str) -> Option<Codec> {
+        Codec::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for Codec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why bytes are not a v1 frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// Fewer bytes than the layout needs.
+    TooShort {
+        /// Bytes present.
+        len: usize,
+    },
+    /// The first five bytes are not `FSEAL`.
+    BadMagic,
+    /// Magic right, version not 1.
+    UnsupportedVersion(u8),
+    /// One of flag bits 2–7 is set.
+    ReservedFlags(u8),
+    /// The codec byte names no v1 codec.
+    UnknownCodec(u8),
+    /// `payload_len` is above the configured maximum.
+    TooLarge {
+        /// The declared payload length.
+        payload_len: u32,
+        /// The configured maximum.
+        max: u32,
+    },
+    /// `52 + payload_len + 64` is not the frame's length.
+    LengthMismatch {
+        /// Length the header declares for the whole frame.
+        declared: u64,
+        /// Length actually present.
+        actual: usize,
+    },
+    /// A key-rotation frame whose payload is not exactly 96 bytes.
+    BadRotationLength(u32),
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FrameError::TooShort { len } => {
+                write!(
+                    f,
+                    "frame is {len} bytes, shorter than the {OVERHEAD}-byte minimum"
+                )
+            }
+            FrameError::BadMagic => f.write_str("frame does not start with FSEAL"),
+            FrameError::UnsupportedVersion(v) => write!(f, "unsupported frame version {v}"),
+            FrameError::ReservedFlags(b) => write!(f, "reserved flag bits set (flags {b:#04x})"),
+            FrameError::UnknownCodec(c) => write!(f, "unknown codec byte {c}"),
+            FrameError::TooLarge { payload_len, max } => {
+                write!(
+                    f,
+                    "payload of {payload_len} bytes is above the maximum of {max}"
+                )
+            }
+            FrameError::LengthMismatch { declared, actual } => {
+                write!(
+                    f,
+                    "header declares a {declared}-byte frame, {actual} bytes present"
+                )
+            }
+            FrameError::BadRotationLength(n) => {
+                write!(
+                    f,
+                    "key-rotation payload is {n} bytes, not {ROTATION_PAYLOAD_LEN}"
+                )
+            }
+        }
+    }
+}
+
+/// The fixed 52-byte header of a frame, decoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The KEYFRAME flag.
+    pub keyframe: bool,
+    /// The END_OF_STREAM flag.
+    pub end_of_stream: bool,
+    /// What the payload is.
+    pub codec: Codec,
+    /// Which device key claims to have signed the frame.
+    pub key_id: [u8; 8],
+    /// The streaming session the frame belongs to.
+    pub stream_id: [u8; 16],
+    /// Frame number within the stream.
+    pub seq: u64,
+    /// Capture time, microseconds since the Unix epoch.
+    pub timestamp_us: u64,
+    /// Number of payload bytes.
+    pub payload_len: u32,
+}
+
+impl Header {
+    /// The flags byte for this header.
+    pub fn flags(&self) -> u8 {
+        (if self.keyframe { FLAG_KEYFRAME } else { 0 })
+            | (if self.end_of_stream {
+                FLAG_END_OF_STREAM
+            } else {
+                0
+            })
+    }
+
+    /// Writes the 52 header bytes.
+    pub fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[0..5].copy_from_slice(&MAGIC);
+        out[5] = VERSION;
+        out[6] = self.flags();
+        out[7] = self.codec.to_byte();
+        out[8..16].copy_from_slice(&self.key_id);
+        out[16..32].copy_from_slice(&self.stream_id);
+        out[32..40].copy_from_slice(&self.seq.to_be_bytes());
+        out[40..48].copy_from_slice(&self.timestamp_us.to_be_bytes());
+        out[48..52].copy_from_slice(&self.payload_len.to_be_bytes());
+        out
+    }
+
+    /// Decodes a header from the first bytes of a frame whose full length is
+    /// `frame_len`, applying every layout rule (see the module docs).
+    ///
+    /// `head` may be only the beginning of the frame (at least 52 bytes when
+    /// the frame is that long), so an oversized frame can be judged without
+    /// copying it.
+    pub fn parse(head: &[u8], frame_len: usize, max_payload: u32) -> Result<Header, FrameError> {
+        let mut r = Reader::new(head);
+        let magic = r
+            .take::<5>()
+            .ok_or(FrameError::TooShort { len: frame_len })?;
+        if magic != MAGIC {
+            return Err(FrameError::BadMagic);
+        }
+        let version = r.u8().ok_or(FrameError::TooShort { len: frame_len })?;
+        if version != VERSION {
+            return Err(FrameError::UnsupportedVersion(version));
+        }
+        if frame_len < OVERHEAD {
+            return Err(FrameError::TooShort { len: frame_len });
+        }
+        let too_short = FrameError::TooShort { len: head.len() };
+        let flags = r.u8().ok_or(too_short)?;
+        if flags & !FLAGS_KNOWN != 0 {
+            return Err(FrameError::ReservedFlags(flags));
+        }
+        let codec_byte = r.u8().ok_or(too_short)?;
+        let codec = Codec::from_byte(codec_byte).ok_or(FrameError::UnknownCodec(codec_byte))?;
+        let key_id = r.take::<8>().ok_or(too_short)?;
+        let stream_id = r.take::<16>().ok_or(too_short)?;
+        let seq = r.u64().ok_or(too_short)?;
+        let timestamp_us = r.u64().ok_or(too_short)?;
+        let payload_len = r.u32().ok_or(too_short)?;
+        if payload_len > max_payload {
+            return Err(FrameError::TooLarge {
+                payload_len,
+                max: max_payload,
+            });
+        }
+        let declared = OVERHEAD as u64 + u64::from(payload_len);
+        if declared != frame_len as u64 {
+            return Err(FrameError::LengthMismatch {
+                declared,
+                actual: frame_len,
+            });
+        }
+        if codec == Codec::KeyRotation && payload_len as usize != ROTATION_PAYLOAD_LEN {
+            return Err(FrameError::BadRotationLength(payload_len));
+        }
+        Ok(Header {
+            keyframe: flags & FLAG_KEYFRAME != 0,
+            end_of_stream: flags & FLAG_END_OF_STREAM != 0,
+            codec,
+            key_id,
+            stream_id,
+            seq,
+            timestamp_us,
+            payload_len,
+        })
+    }
+}
+
+/// A frame that satisfied every layout rule, borrowing the bytes it was
+/// parsed from. Its signature has not been checked: that is the verifier's
+/// job.
+#[derive(Clone, Copy, Debug)]
+pub struct Frame<'a> {
+    header: Header,
+    signed: &'a [u8],
+    signature: &'a [u8; SIGNATURE_LEN],
+}
+
+impl<'a> Frame<'a> {
+    /// Parses one whole frame (exactly one: no trailing bytes) whose payload
+    /// may be at most `max_payload` bytes.
+    pub fn parse(bytes: &'a [u8], max_payload: u32) -> Result<Frame<'a>, FrameError> {
+        let header = Header::parse(bytes, bytes.len(), max_payload)?;
+        // Header::parse proved bytes.len() == OVERHEAD + payload_len.
+        let (signed, signature) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
+        let signature = signature
+            .try_into()
+            .map_err(|_| FrameError::TooShort { len: bytes.len() })?;
+        Ok(Frame {
+            header,
+            signed,
+            signature,
+        })
+    }
+
+    /// The decoded header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The payload bytes (a sub-slice of the input, never a copy).
+    pub fn payload(&self) -> &'a [u8] {
+        &self.signed[HEADER_LEN..]
+    }
+
+    /// The bytes the signature covers: header and payload.
+    pub fn signed_bytes(&self) -> &'a [u8] {
+        self.signed
+    }
+
+    /// The 64 signature bytes.
+    pub fn signature(&self) -> &'a [u8; SIGNATURE_LEN] {
+        self.signature
+    }
+
+    /// Offset of the payload within the parsed bytes (always [`HEADER_LEN`]).
+    pub fn payload_offset(&self) -> usize {
+        HEADER_LEN
+    }
+}
+
+/// Header followed by payload: the bytes a camera signs. The signature is
+/// appended by [`crate::sign`].
+pub fn encode_signed_part(header: &Header, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(OVERHEAD + payload.len());
+    out.extend_from_slice(&header.encode());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The 16 ASCII bytes that open the message a new key signs to prove it
+/// agrees to replace the old one (SPEC §5.2).
+pub const ROTATION_CONTEXT: [u8; 16] = *b"frameseal-rotate";
+
+/// The 80-byte message `frameseal-rotate ‖ old key ‖ new key` that the
+/// proof in a key-rotation payload signs with the new key.
+pub fn rotation_proof_message(old_key: &[u8; 32], new_key: &[u8; 32]) -> [u8; 80] {
+    let mut msg = [0u8; 80];
+    msg[..16].copy_from_slice(&ROTATION_CONTEXT);
+    msg[16..48].copy_from_slice(old_key);
+    msg[48..].copy_from_slice(new_key);
+    msg
+}
+
+/// A cursor over a byte slice that fails instead of panicking when the
+/// bytes run out.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Reader { rest: bytes }
+    }
+
+    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let (head, rest) = self.rest.split_first_chunk::<N>()?;
+        self.rest = rest;
+        Some(*head)
+    }
+
+    fn u8(&mut self) -> Option<u8> {
+        self.take::<1>().map(|[b]| b)
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take::<4>().map(u32::from_be_bytes)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take::<8>().map(u64::from_be_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn header(codec: Codec, payload_len: u32) -> Header {
+        Header {
+            keyframe: true,
+            end_of_stream: false,
+            codec,
+            key_id: [7; 8],
+            stream_id: [9; 16],
+            seq: 0x0102_0304_0506_0708,
+            timestamp_us: 1_700_000_000_000_000,
+            payload_len,
+        }
+    }
+
+    fn frame(codec: Codec, payload: &[u8]) -> Vec<u8> {
+        let mut bytes = encode_signed_part(&header(codec, payload.len() as u32), payload);
+        bytes.extend_from_slice(&[0xAB; SIGNATURE_LEN]);
+        bytes
+    }
+
+    #[test]
+    fn header_layout_is_big_endian_at_the_spec_offsets() {
+        let h = header(Codec::Vp9, 0x0A0B_0C0D).encode();
+        assert_eq!(&h[0..5], b"FSEAL");
+        assert_eq!(h[5], 1);
+        assert_eq!(h[6], 0b01);
+        assert_eq!(h[7], 19);
+        assert_eq!(&h[8..16], &[7; 8]);
+        assert_eq!(&h[16..32], &[9; 16]);
+        assert_eq!(&h[32..40], &[1, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(&h[40..48], &1_700_000_000_000_000u64.to_be_bytes());
+        assert_eq!(&h[48..52], &[0x0A, 0x0B, 0x0C, 0x0D]);
+    }
+
+    #[test]
+    fn parse_round_trips_and_borrows_the_payload() {
+        let bytes = frame(Codec::Jpeg, b"hello");
+        let f = Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).unwrap();
+        assert_eq!(*f.header(), header(Codec::Jpeg, 5));
+        assert_eq!(f.payload(), b"hello");
+        assert_eq!(f.payload().as_ptr(), bytes[52..].as_ptr());
+        assert_eq!(f.signed_bytes().len(), 57);
+        assert_eq!(f.signature(), &[0xAB; 64]);
+    }
+
+    #[test]
+    fn codec_bytes_and_names_round_trip() {
+        for c in Codec::ALL {
+            assert_eq!(Codec::from_byte(c.to_byte()), Some(c));
+            assert_eq!(Codec::from_name(c.name()), Some(c));
+        }
+        let defined: Vec<u8> = Codec::ALL.iter().map(|c| c.to_byte()).collect();
+        for b in 0..=255u8 {
+            assert_eq!(
+                Codec::from_byte(b).is_some(),
+                defined.contains(&b),
+                "byte {b}"
+            );
+        }
+        assert_eq!(Codec::from_name("JPEG"), None);
+    }
+
+    #[test]
+    fn every_prefix_shorter_than_the_overhead_is_too_short() {
+        let bytes = frame(Codec::Opaque, b"");
+        assert_eq!(bytes.len(), OVERHEAD);
+        for n in 0..OVERHEAD {
+            let err = Frame::parse(&bytes[..n], DEFAULT_MAX_PAYLOAD).unwrap_err();
+            assert_eq!(err, FrameError::TooShort { len: n }, "prefix {n}");
+        }
+        assert!(Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).is_ok());
+    }
+
+    #[test]
+    fn wrong_magic_is_refused_whatever_the_length() {
+        for i in 0..5 {
+            let mut bytes = frame(Codec::Opaque, b"x");
+            bytes[i] ^= 0x20;
+            assert_eq!(Frame::parse(&bytes, 100).unwrap_err(), FrameError::BadMagic);
+        }
+        assert_eq!(
+            Frame::parse(b"FSEAX", 100).unwrap_err(),
+            FrameError::BadMagic
+        );
+    }
+
+    #[test]
+    fn other_versions_are_unsupported_even_when_short() {
+        let mut bytes = frame(Codec::Opaque, b"x");
+        for v in [0u8, 2, 0xFF] {
+            bytes[5] = v;
+            assert_eq!(
+                Frame::parse(&bytes, 100).unwrap_err(),
+                FrameError::UnsupportedVersion(v)
+            );
+            assert_eq!(
+                Frame::parse(&bytes[..6], 100).unwrap_err(),
+                FrameError::UnsupportedVersion(v)
+            );
+        }
+    }
+
+    #[test]
+    fn each_reserved_flag_bit_is_refused() {
+        for bit in 2..8 {
+            let mut bytes = frame(Codec::Opaque, b"x");
+            bytes[6] |= 1 << bit;
+            assert!(matches!(
+                Frame::parse(&bytes, 100).unwrap_err(),
+                FrameError::ReservedFlags(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn unknown_codec_is_refused() {
+        let mut bytes = frame(Codec::Opaque, b"x");
+        for b in [4u8, 15, 21, 31, 33, 255] {
+            bytes[7] = b;
+            assert_eq!(
+                Frame::parse(&bytes, 100).unwrap_err(),
+                FrameError::UnknownCodec(b)
+            );
+        }
+    }
+
+    #[test]
+    fn payload_len_above_the_maximum_is_too_large_before_the_length_check() {
+        let bytes = frame(Codec::Opaque, &[0; 10]);
+        assert!(Frame::parse(&bytes, 10).is_ok());
+        assert_eq!(
+            Frame::parse(&bytes, 9).unwrap_err(),
+            FrameError::TooLarge {
+                payload_len: 10,
+                max: 9
+            }
+        );
+        // A lying header claiming 4 GiB in a tiny frame: judged by the field.
+        let mut lying = frame(Codec::Opaque, b"");
+        lying[48..52].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(
+            Frame::parse(&lying, DEFAULT_MAX_PAYLOAD).unwrap_err(),
+            FrameError::TooLarge {
+                payload_len: u32::MAX,
+                max: DEFAULT_MAX_PAYLOAD
+            }
+        );
+    }
+
+    #[test]
+    fn oversized_frames_are_judged_from_the_header_alone() {
+        let bytes = frame(Codec::Opaque, &[0; 64]);
+        assert_eq!(
+            Header::parse(&bytes[..HEADER_LEN], bytes.len(), 63).unwrap_err(),
+            FrameError::TooLarge {
+                payload_len: 64,
+                max: 63
+            }
+        );
+        assert_eq!(
+            Header::parse(&bytes[..HEADER_LEN], 1 << 30, 64).unwrap_err(),
+            FrameError::LengthMismatch {
+                declared: 180,
+                actual: 1 << 30
+            }
+        );
+    }
+
+    #[test]
+    fn length_must_match_exactly() {
+        let bytes = frame(Codec::Opaque, b"abc");
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert_eq!(
+            Frame::parse(&longer, 100).unwrap_err(),
+            FrameError::LengthMismatch {
+                declared: 119,
+                actual: 120
+            }
+        );
+        assert_eq!(
+            Frame::parse(&bytes[..bytes.len() - 1], 100).unwrap_err(),
+            FrameError::LengthMismatch {
+                declared: 119,
+                actual: 118
+            }
+        );
+    }
+
+    #[test]
+    fn rotation_frames_carry_exactly_96_bytes() {
+        assert!(Frame::parse(&frame(Codec::KeyRotation, &[1; 96]), 1000).is_ok());
+        for n in [0usize, 95, 97] {
+            assert_eq!(
+                Frame::parse(&frame(Codec::KeyRotation, &vec![1; n]), 1000).unwrap_err(),
+                FrameError::BadRotationLength(n as u32)
+            );
+        }
+    }
+
+    #[test]
+    fn errors_read_as_lower_case_sentences() {
+        let e = FrameError::TooLarge {
+            payload_len: 5,
+            max: 4,
+        };
+        assert_eq!(
+            e.to_string(),
+            "payload of 5 bytes is above the maximum of 4"
+        );
+        assert_eq!(
+            FrameError::BadMagic.to_string(),
+            "frame does not start with FSEAL"
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! Device public keys: linking one (the pairing-time decision to trust it),
+//! its key id, its human fingerprint, and the strict signature check.
+//!
+//! Linking rules (SPEC §3), each with its own error:
+//! - exactly 32 bytes ([`KeyError::WrongLength`]);
+//! - decodes to a point of edwards25519 ([`KeyError::NotAPoint`]);
+//! - not of small order, i.e. not one of the 8 torsion points, whose
+//!   "signatures" anybody can forge ([`KeyError::SmallOrder`]).
+//!
+//! Signature rule: Ed25519 as in RFC 8032 (pure), checked with
+//! `verify_strict` semantics: S canonical (below the group order), R
+//! decodes and is not of small order, and R's encoding equals the
+//! recomputed `[S]B - [k]A` byte for byte (so non-canonical R fails).
+
+use alloc::string::String;
+use core::fmt;
+use ed25519_dalek::{Signature, VerifyingKey};
+use sha2::{Digest, Sha512};
+
+/// Length of an Ed25519 public key.
+pub const PUBLIC_KEY_LEN: usize = 32;
+
+/// The 8-byte name of a device key carried in every frame: the first 8
+/// bytes of SHA-512 of the public key. It lets a verifier tell a foreign
+/// camera's frame from a forged one without checking a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyId(pub [u8; 8]);
+
+impl KeyId {
+    /// The key id of a 32-byte public key (whether or not it links).
+    pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> KeyId {
+        let digest = Sha512::digest(public_key);
+        let mut id = [0u8; 8];
+        id.copy_from_slice(&digest[..8]);
+        KeyId(id)
+    }
+}
+
+/// Why a public key cannot be linked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// Not 32 bytes.
+    WrongLength(usize),
+    /// 32 bytes that are not the encoding of a curve point.
+    NotAPoint,
+    /// A point of small order (a torsion point): signatures by it prove nothing.
+    SmallOrder,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::WrongLength(n) => write!(f, "public key must be 32 bytes, got {n}"),
+            KeyError::NotAPoint => f.write_str("public key is not a valid Ed25519 curve point"),
+            KeyError::SmallOrder => {
+                f.write_str("public key is a small-order point and cannot be trusted")
+            }
+        }
+    }
+}
+
+/// The signature did not verify strictly under the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadSignature;
+
+impl fmt::Display for BadSignature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("signature does not verify under the linked key")
+    }
+}
+
+/// A device public key that passed every linking rule; the only kind of key
+/// a verifier checks frames against.
+#[derive(Clone, Debug)]
+pub struct LinkedKey {
+    key: VerifyingKey,
+    id: KeyId,
+}
+
+impl PartialEq for LinkedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key.as_bytes() == other.key.as_bytes()
+    }
+}
+impl Eq for LinkedKey {}
+
+impl LinkedKey {
+    /// Links a public key, refusing anything the module docs list.
+    pub fn from_bytes(bytes: &[u8]) -> Result<LinkedKey, KeyError> {
+        let bytes: &[u8; PUBLIC_KEY_LEN] = bytes
+            .try_into()
+            .map_err(|_| KeyError::WrongLength(bytes.len()))?;
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotAPoint)?;
+        if key.is_weak() {
+            return Err(KeyError::SmallOrder);
+        }
+        Ok(LinkedKey {
+            key,
+            id: KeyId::of(bytes),
+        })
+    }
+
+    /// The 32 public-key bytes, exactly as linked.
+    pub fn as_bytes(&self) -> &[u8; PUBLIC_KEY_LEN] {
+        self.key.as_bytes()
+    }
+
+    /// The key id frames signed by this key carry.
+    pub fn id(&self) -> KeyId {
+        self.id
+    }
+
+    /// The fingerprint a person compares at pairing.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(self.as_bytes())
+    }
+
+    /// Strict Ed25519 verification of `signature` over `message` (module
+    /// docs list the rules).
+    pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
+        let signature = Signature::from_bytes(signature);
+        self.key
+            .verify_strict(message, &signature)
+            .map_err(|_| BadSignature)
+    }
+}
+
+/// The pairing fingerprint of a public key (SPEC §5.1): the first 10 bytes
+/// of SHA-512(key) in lower-case RFC 4648 base32, no padding, as four
+/// groups of four joined by `-`, e.g. `mzxw-6ytb-oi2d-qnbv`.
+pub fn fingerprint(public_key: &[u8; PUBLIC_KEY_LEN]) -> String {
+    let digest = Sha512::digest(public_key);
+    let mut prefix = [0u8; 10];
+    prefix.copy_from_slice(&digest[..10]);
+    base32_grouped(&prefix)
+}
+
+/// 10 bytes (80 bits, so exactly 16 digits and never padding) in lower-case
+/// RFC 4648 base32, as four groups of four joined by `-`.
+fn base32_grouped(bytes: &[u8; 10]) -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let bits = bytes
+        .iter()
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+    let mut out = String::with_capacity(19);
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        let digit = (bits >> (75 - 5 * i)) & 0x1F;
+        out.push(char::from(ALPHABET[digit as usize]));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    // RFC 8032 §7.1 TEST 1.
+    const RFC_PK: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    const RFC_SIG: &str = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+
+    #[test]
+    fn links_a_real_key_and_verifies_rfc8032_test_1() {
+        let key = LinkedKey::from_bytes(&hex(RFC_PK)).unwrap();
+        let sig: [u8; 64] = hex(RFC_SIG).try_into().unwrap();
+        assert_eq!(key.verify_strict(b"", &sig), Ok(()));
+        assert_eq!(key.verify_strict(b"x", &sig), Err(BadSignature));
+    }
+
+    #[test]
+    fn refuses_wrong_lengths() {
+        for n in [0usize, 31, 33, 64] {
+            assert_eq!(
+                LinkedKey::from_bytes(&vec![9; n]).unwrap_err(),
+                KeyError::WrongLength(n)
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_encodings_that_are_not_points() {
+        // y = 2 has no x on the curve (x^2 = (y^2-1)/(d y^2+1) is a non-square).
+        let mut y2 = [0u8; 32];
+        y2[0] = 2;
+        assert_eq!(LinkedKey::from_bytes(&y2).unwrap_err(), KeyError::NotAPoint);
+    }
+
+    #[test]
+    fn refuses_every_small_order_point() {
+        // The canonical encodings of the 8 torsion points (ed25519 "weak keys").
+        let torsion = [
+            "0100000000000000000000000000000000000000000000000000000000000000",
+            "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+            "0000000000000000000000000000000000000000000000000000000000000000",
+            "0000000000000000000000000000000000000000000000000000000000000080",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+            "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+            "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+        ];
+        for t in torsion {
+            assert_eq!(
+                LinkedKey::from_bytes(&hex(t)).unwrap_err(),
+                KeyError::SmallOrder,
+                "{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_id_is_the_sha512_prefix() {
+        let pk: [u8; 32] = hex(RFC_PK).try_into().unwrap();
+        let digest = Sha512::digest(pk);
+        assert_eq!(KeyId::of(&pk).0, digest[..8]);
+        assert_eq!(LinkedKey::from_bytes(&pk).unwrap().id(), KeyId::of(&pk));
+    }
+
+    #[test]
+    fn fingerprint_is_base32_of_the_sha512_prefix_in_groups() {
+        let pk: [u8; 32] = hex(RFC_PK).try_into().unwrap();
+        let fp = fingerprint(&pk);
+        assert_eq!(fp.len(), 19);
+        let groups: Vec<&str> = fp.split('-').collect();
+        assert_eq!(groups.len(), 4);
+        assert!(groups.iter().all(|g| g.len() == 4));
+        // Independent base32: 5 bits at a time from a bit string.
+        let digest = Sha512::digest(pk);
+        let bitstr: alloc::string::String = digest[..10]
+            .iter()
+            .map(|b| alloc::format!("{b:08b}"))
+            .collect();
+        let expected: alloc::string::String = bitstr
+            .as_bytes()
+            .chunks(5)
+            .map(|c| {
+                let v = u8::from_str_radix(core::str::from_utf8(c).unwrap(), 2).unwrap();
+                b"abcdefghijklmnopqrstuvwxyz234567"[v as usize] as char
+            })
+            .collect();
+        assert_eq!(fp.replace('-', ""), expected);
+    }
+
+    #[test]
+    fn base32_matches_rfc4648_vectors() {
+        // RFC 4648 §10: BASE32("fooba") = "MZXW6YTB".
+        assert_eq!(base32_grouped(b"foobafooba"), "mzxw-6ytb-mzxw-6ytb");
+        assert_eq!(base32_grouped(&[0; 10]), "aaaa-aaaa-aaaa-aaaa");
+        assert_eq!(base32_grouped(&[0xFF; 10]), "7777-7777-7777-7777");
+    }
+}

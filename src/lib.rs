@@ -1,0 +1,50 @@
+//! frameseal: a display shows only the frames its linked camera signed.
+//!
+//! A camera signs every frame with its Ed25519 device key ([`sign`]); the
+//! display links the camera's public key once, at pairing ([`keys`]), and a
+//! [`Verifier`] drops every foreign, tampered, replayed, stale or malformed
+//! frame before it is decoded, counting each drop by reason ([`verify`]).
+//! The wire format is in [`frame`] and `docs/FORMAT.md`.
+//!
+//! ```
+//! use frameseal::{Codec, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+//!
+//! let mut camera = Signer::from_secret(&[7; 32], [1; 16]);
+//! let key = LinkedKey::from_bytes(camera.public_key()).expect("a valid key");
+//! let mut display = Verifier::new(key, Policy::default()).expect("a valid policy");
+//!
+//! let now_us = 1_700_000_000_000_000;
+//! let spec = FrameSpec { keyframe: true, codec: Codec::Jpeg, ..FrameSpec::at(now_us) };
+//! let frame = camera.sign_frame(b"jpeg bytes", &spec).expect("signable");
+//! let accepted = display.verify(&frame, now_us as i64).expect("genuine");
+//! assert_eq!(accepted.payload, b"jpeg bytes");
+//! assert!(display.verify(&frame, now_us as i64).is_err()); // a replay
+//! ```
+//!
+//! The core is `no_std` + `alloc` and has no JS types; the JS binding
+//! (`wasm.rs`, only on wasm32) converts between JS values and this API.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod frame;
+pub mod keys;
+pub mod sign;
+pub mod verify;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use frame::{Codec, Frame, FrameError, Header};
+pub use keys::{KeyError, KeyId, LinkedKey, fingerprint};
+pub use sign::{FrameSpec, SignError, Signer};
+pub use verify::{Accepted, DropReason, Policy, PolicyError, Stats, Verifier};

@@ -1,0 +1,313 @@
+//! The camera side: a device key that turns payloads into signed frames,
+//! numbering them per stream.
+//!
+//! Rules:
+//! - the signer never produces a frame the verifier would call malformed: a
+//!   payload over 4 GiB − 1, or a key-rotation payload that is not 96 bytes,
+//!   is an error, not a frame;
+//! - sequence numbers are per stream id: when the caller gives none, the
+//!   next one is the last one used on that stream plus one (0 for a new
+//!   stream); a given one becomes the new last; running past `u64::MAX` is
+//!   an error, never a wrap-around the verifier would call a replay.
+//!
+//! The core has no randomness source: callers hand in the secret key and
+//! the session's random stream id (the JS layer uses `crypto.getRandomValues`,
+//! the CLI the OS).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+use ed25519_dalek::{Signer as _, SigningKey};
+
+use crate::frame::{self, Codec, Header, ROTATION_PAYLOAD_LEN};
+use crate::keys::{KeyId, PUBLIC_KEY_LEN};
+
+/// Length of an Ed25519 secret key (the seed).
+pub const SECRET_KEY_LEN: usize = 32;
+
+/// Why a frame could not be signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The payload does not fit the 32-bit length field.
+    PayloadTooLarge(usize),
+    /// A key-rotation frame must carry exactly 96 bytes.
+    RotationPayloadLength(usize),
+    /// A key cannot be rotated to itself.
+    SameKey,
+    /// The stream has used every sequence number.
+    SeqExhausted,
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignError::PayloadTooLarge(n) => {
+                write!(
+                    f,
+                    "payload of {n} bytes does not fit a frame (at most 4294967295)"
+                )
+            }
+            SignError::RotationPayloadLength(n) => {
+                write!(f, "a key-rotation payload must be 96 bytes, got {n}")
+            }
+            SignError::SameKey => f.write_str("the next key is the current key"),
+            SignError::SeqExhausted => f.write_str("the stream has used every sequence number"),
+        }
+    }
+}
+
+/// What to put in a frame's header besides the payload. `stream_id` and
+/// `seq` default to the signer's session stream and its next number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameSpec {
+    /// Stream the frame belongs to; `None` means the signer's own session stream.
+    pub stream_id: Option<[u8; 16]>,
+    /// Frame number; `None` means one more than the last on this stream.
+    pub seq: Option<u64>,
+    /// Capture time, microseconds since the Unix epoch.
+    pub timestamp_us: u64,
+    /// Starts a reference chain.
+    pub keyframe: bool,
+    /// Last frame of the stream.
+    pub end_of_stream: bool,
+    /// What the payload is.
+    pub codec: Codec,
+}
+
+impl FrameSpec {
+    /// An opaque delta frame captured at `timestamp_us` on the session stream.
+    pub fn at(timestamp_us: u64) -> FrameSpec {
+        FrameSpec {
+            stream_id: None,
+            seq: None,
+            timestamp_us,
+            keyframe: false,
+            end_of_stream: false,
+            codec: Codec::Opaque,
+        }
+    }
+}
+
+/// A device's signing key and its per-stream frame counters.
+pub struct Signer {
+    key: SigningKey,
+    public_key: [u8; PUBLIC_KEY_LEN],
+    key_id: KeyId,
+    session_stream: [u8; 16],
+    last_seq: BTreeMap<[u8; 16], u64>,
+}
+
+impl fmt::Debug for Signer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the secret key.
+        f.debug_struct("Signer")
+            .field("public_key", &self.public_key)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Signer {
+    /// A signer for the 32-byte secret key (an RFC 8032 seed), whose frames
+    /// default to `session_stream` (pass fresh random bytes).
+    pub fn from_secret(secret: &[u8; SECRET_KEY_LEN], session_stream: [u8; 16]) -> Signer {
+        let key = SigningKey::from_bytes(secret);
+        let public_key = key.verifying_key().to_bytes();
+        Signer {
+            key,
+            public_key,
+            key_id: KeyId::of(&public_key),
+            session_stream,
+            last_seq: BTreeMap::new(),
+        }
+    }
+
+    /// The public key a display links to.
+    pub fn public_key(&self) -> &[u8; PUBLIC_KEY_LEN] {
+        &self.public_key
+    }
+
+    /// The secret key, for writing a key file. Handle with care.
+    pub fn secret_key(&self) -> [u8; SECRET_KEY_LEN] {
+        self.key.to_bytes()
+    }
+
+    /// The stream id frames get when the caller names none.
+    pub fn session_stream(&self) -> [u8; 16] {
+        self.session_stream
+    }
+
+    /// Signs `payload` into a complete frame.
+    pub fn sign_frame(&mut self, payload: &[u8], spec: &FrameSpec) -> Result<Vec<u8>, SignError> {
+        let payload_len =
+            u32::try_from(payload.len()).map_err(|_| SignError::PayloadTooLarge(payload.len()))?;
+        if spec.codec == Codec::KeyRotation && payload.len() != ROTATION_PAYLOAD_LEN {
+            return Err(SignError::RotationPayloadLength(payload.len()));
+        }
+        let stream_id = spec.stream_id.unwrap_or(self.session_stream);
+        let seq = match spec.seq {
+            Some(seq) => seq,
+            None => match self.last_seq.get(&stream_id) {
+                None => 0,
+                Some(last) => last.checked_add(1).ok_or(SignError::SeqExhausted)?,
+            },
+        };
+        let header = Header {
+            keyframe: spec.keyframe,
+            end_of_stream: spec.end_of_stream,
+            codec: spec.codec,
+            key_id: self.key_id.0,
+            stream_id,
+            seq,
+            timestamp_us: spec.timestamp_us,
+            payload_len,
+        };
+        let mut out = frame::encode_signed_part(&header, payload);
+        let signature = self.key.sign(&out);
+        out.extend_from_slice(&signature.to_bytes());
+        self.last_seq.insert(stream_id, seq);
+        Ok(out)
+    }
+
+    /// A key-rotation frame (SPEC §5.2), signed by this key, that tells
+    /// linked displays to trust `next` from now on. `spec`'s codec and flags
+    /// are ignored: a rotation frame is codec `key-rotation` with no flags.
+    pub fn sign_rotation(&mut self, next: &Signer, spec: &FrameSpec) -> Result<Vec<u8>, SignError> {
+        if next.public_key == self.public_key {
+            return Err(SignError::SameKey);
+        }
+        let proof = next.key.sign(&frame::rotation_proof_message(
+            &self.public_key,
+            &next.public_key,
+        ));
+        let mut payload = [0u8; ROTATION_PAYLOAD_LEN];
+        payload[..32].copy_from_slice(&next.public_key);
+        payload[32..].copy_from_slice(&proof.to_bytes());
+        let spec = FrameSpec {
+            keyframe: false,
+            end_of_stream: false,
+            codec: Codec::KeyRotation,
+            ..*spec
+        };
+        self.sign_frame(&payload, &spec)
+    }
+
+    /// A plain Ed25519 signature over `message` (for tools and tests; a
+    /// device key must never sign data that starts with `FSEAL`).
+    pub fn sign_message(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message).to_bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::{DEFAULT_MAX_PAYLOAD, Frame};
+    use crate::keys::LinkedKey;
+
+    fn signer() -> Signer {
+        Signer::from_secret(&[1; 32], [0x5A; 16])
+    }
+
+    #[test]
+    fn signed_frames_parse_and_verify_under_the_public_key() {
+        let mut s = signer();
+        let spec = FrameSpec {
+            keyframe: true,
+            codec: Codec::Jpeg,
+            ..FrameSpec::at(42)
+        };
+        let bytes = s.sign_frame(b"jpeg bytes", &spec).unwrap();
+        let f = Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).unwrap();
+        let h = f.header();
+        assert_eq!(
+            (h.keyframe, h.end_of_stream, h.codec),
+            (true, false, Codec::Jpeg)
+        );
+        assert_eq!((h.stream_id, h.seq, h.timestamp_us), ([0x5A; 16], 0, 42));
+        assert_eq!(h.key_id, KeyId::of(s.public_key()).0);
+        assert_eq!(f.payload(), b"jpeg bytes");
+        let key = LinkedKey::from_bytes(s.public_key()).unwrap();
+        assert!(key.verify_strict(f.signed_bytes(), f.signature()).is_ok());
+    }
+
+    #[test]
+    fn sequence_numbers_count_per_stream() {
+        let mut s = signer();
+        let seq = |bytes: Vec<u8>| Frame::parse(&bytes, 1 << 20).unwrap().header().seq;
+        let other = FrameSpec {
+            stream_id: Some([1; 16]),
+            ..FrameSpec::at(0)
+        };
+        assert_eq!(seq(s.sign_frame(b"", &FrameSpec::at(0)).unwrap()), 0);
+        assert_eq!(seq(s.sign_frame(b"", &FrameSpec::at(0)).unwrap()), 1);
+        assert_eq!(seq(s.sign_frame(b"", &other).unwrap()), 0);
+        assert_eq!(seq(s.sign_frame(b"", &FrameSpec::at(0)).unwrap()), 2);
+        let jump = FrameSpec {
+            seq: Some(100),
+            ..FrameSpec::at(0)
+        };
+        assert_eq!(seq(s.sign_frame(b"", &jump).unwrap()), 100);
+        assert_eq!(seq(s.sign_frame(b"", &FrameSpec::at(0)).unwrap()), 101);
+        assert_eq!(seq(s.sign_frame(b"", &other).unwrap()), 1);
+    }
+
+    #[test]
+    fn the_last_sequence_number_is_not_wrapped() {
+        let mut s = signer();
+        let last = FrameSpec {
+            seq: Some(u64::MAX),
+            ..FrameSpec::at(0)
+        };
+        assert!(s.sign_frame(b"", &last).is_ok());
+        assert_eq!(
+            s.sign_frame(b"", &FrameSpec::at(0)),
+            Err(SignError::SeqExhausted)
+        );
+    }
+
+    #[test]
+    fn rotation_payloads_are_checked() {
+        let mut s = signer();
+        let spec = FrameSpec {
+            codec: Codec::KeyRotation,
+            ..FrameSpec::at(0)
+        };
+        assert_eq!(
+            s.sign_frame(&[0; 95], &spec),
+            Err(SignError::RotationPayloadLength(95))
+        );
+        let same = Signer::from_secret(&[1; 32], [0; 16]);
+        assert_eq!(
+            s.sign_rotation(&same, &FrameSpec::at(0)),
+            Err(SignError::SameKey)
+        );
+    }
+
+    #[test]
+    fn rotation_frames_carry_the_new_key_and_its_proof() {
+        let mut old = signer();
+        let next = Signer::from_secret(&[2; 32], [0; 16]);
+        let spec = FrameSpec {
+            keyframe: true,
+            codec: Codec::Jpeg,
+            ..FrameSpec::at(7)
+        };
+        let bytes = old.sign_rotation(&next, &spec).unwrap();
+        let f = Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).unwrap();
+        assert_eq!(f.header().codec, Codec::KeyRotation);
+        assert!(!f.header().keyframe, "rotation frames have no flags");
+        assert_eq!(&f.payload()[..32], next.public_key());
+        let proof: [u8; 64] = f.payload()[32..].try_into().unwrap();
+        let msg = frame::rotation_proof_message(old.public_key(), next.public_key());
+        let new_key = LinkedKey::from_bytes(next.public_key()).unwrap();
+        assert!(new_key.verify_strict(&msg, &proof).is_ok());
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret() {
+        let s = signer();
+        let shown = alloc::format!("{s:?}");
+        assert!(!shown.contains(&alloc::format!("{:?}", s.secret_key())));
+    }
+}

@@ -1,0 +1,1146 @@
+//! The verification policy: which frames a display may show, and the state
+//! (pinned stream, replay window, newest timestamp, linked key) that
+//! decision depends on.
+//!
+//! Checks run in this order, and the first that fails is the drop reason
+//! (SPEC §3):
+//! 1. layout ([`Frame::parse`]): `malformed`, `unsupported-version`,
+//!    `too-large`;
+//! 2. `foreign-key`: the frame's key id is not the linked key's;
+//! 3. `bad-signature`: strict Ed25519 under the linked key — the only key
+//!    ever used; nothing in a frame can name another;
+//! 4. `wrong-stream`: the stream policy below;
+//! 5. `stale` / `future`: timestamp older than `now - max_age` or newer than
+//!    `now + max_future_skew` (each check can be switched off);
+//! 6. `replayed`: seq already accepted on the pinned stream, or `window` or
+//!    more below the highest accepted seq;
+//! 7. `bad-rotation`: a key-rotation frame that [`Verifier`] refuses.
+//!
+//! State changes in one step, [`Verifier::commit`], reached only by a frame
+//! that passed all seven checks: an unauthenticated or refused frame can
+//! never move the window, pin a stream or change the key.
+//!
+//! Stream policy: with [`Policy::stream_id`] set, only that stream passes.
+//! Otherwise the first accepted frame pins its stream; a frame of another
+//! stream passes only as a KEYFRAME whose timestamp is newer than every
+//! frame accepted so far (a camera restart), which re-pins and resets the
+//! replay window.
+
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::frame::{self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, Header, OVERHEAD};
+use crate::keys::LinkedKey;
+
+/// Largest replay window a verifier keeps (bits of memory per verifier).
+pub const MAX_REPLAY_WINDOW: u32 = 1 << 16;
+
+/// Why a frame was dropped. Each has a stable lower-case name for JS and logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// Not a well-formed v1 frame.
+    Malformed,
+    /// A frame of a wire-format version this verifier does not read.
+    UnsupportedVersion,
+    /// Declares a payload above the configured maximum.
+    TooLarge,
+    /// Claims to be signed by a key other than the linked one.
+    ForeignKey,
+    /// Claims the linked key, but the signature does not verify strictly.
+    BadSignature,
+    /// Signed by the linked key, but for another streaming session.
+    WrongStream,
+    /// Captured longer ago than the maximum age.
+    Stale,
+    /// Captured further in the future than the allowed clock skew.
+    Future,
+    /// Already shown, or too old for the replay window.
+    Replayed,
+    /// A key-rotation frame that is refused.
+    BadRotation,
+}
+
+impl DropReason {
+    /// Every reason, in check order.
+    pub const ALL: [DropReason; 10] = [
+        DropReason::Malformed,
+        DropReason::UnsupportedVersion,
+        DropReason::TooLarge,
+        DropReason::ForeignKey,
+        DropReason::BadSignature,
+        DropReason::WrongStream,
+        DropReason::Stale,
+        DropReason::Future,
+        DropReason::Replayed,
+        DropReason::BadRotation,
+    ];
+
+    /// The stable name JS sees (`"foreign-key"`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            DropReason::Malformed => "malformed",
+            DropReason::UnsupportedVersion => "unsupported-version",
+            DropReason::TooLarge => "too-large",
+            DropReason::ForeignKey => "foreign-key",
+            DropReason::BadSignature => "bad-signature",
+            DropReason::WrongStream => "wrong-stream",
+            DropReason::Stale => "stale",
+            DropReason::Future => "future",
+            DropReason::Replayed => "replayed",
+            DropReason::BadRotation => "bad-rotation",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl From<FrameError> for DropReason {
+    fn from(e: FrameError) -> DropReason {
+        match e {
+            FrameError::UnsupportedVersion(_) => DropReason::UnsupportedVersion,
+            FrameError::TooLarge { .. } => DropReason::TooLarge,
+            _ => DropReason::Malformed,
+        }
+    }
+}
+
+/// What a display accepts; fixed when the verifier is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Oldest acceptable capture time, relative to now; `None` switches the check off.
+    pub max_age_us: Option<u64>,
+    /// How far ahead of now a capture time may be; `None` switches the check off.
+    pub max_future_skew_us: Option<u64>,
+    /// How many sequence numbers up to the highest accepted one are
+    /// remembered; 0 (or 1) means strictly increasing.
+    pub replay_window: u32,
+    /// The only stream accepted, when the viewer chose it.
+    pub stream_id: Option<[u8; 16]>,
+    /// Largest payload accepted.
+    pub max_payload_bytes: u32,
+    /// Whether key-rotation frames may replace the linked key.
+    pub allow_rotation: bool,
+}
+
+impl Default for Policy {
+    /// maxAge 10 s, maxFutureSkew 5 s, replay window 64, max payload 16 MiB,
+    /// rotation allowed (SPEC §3).
+    fn default() -> Policy {
+        Policy {
+            max_age_us: Some(10_000_000),
+            max_future_skew_us: Some(5_000_000),
+            replay_window: 64,
+            stream_id: None,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD,
+            allow_rotation: true,
+        }
+    }
+}
+
+/// A policy the verifier cannot honour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The replay window is above [`MAX_REPLAY_WINDOW`].
+    ReplayWindowTooLarge(u32),
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicyError::ReplayWindowTooLarge(n) => {
+                write!(
+                    f,
+                    "replay window of {n} is above the maximum of {MAX_REPLAY_WINDOW}"
+                )
+            }
+        }
+    }
+}
+
+/// A frame that passed every check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Accepted<'a> {
+    /// The frame's header.
+    pub header: Header,
+    /// The payload, borrowed from the verified bytes.
+    pub payload: &'a [u8],
+    /// For an accepted key-rotation frame: the key now linked.
+    pub new_public_key: Option<[u8; 32]>,
+}
+
+/// Counts of accepted frames and of drops by reason since the verifier was built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Frames accepted.
+    pub accepted: u64,
+    dropped: [u64; DropReason::ALL.len()],
+}
+
+impl Stats {
+    /// Frames dropped for `reason`.
+    pub fn dropped(&self, reason: DropReason) -> u64 {
+        self.dropped[reason.index()]
+    }
+
+    /// Frames dropped for any reason.
+    pub fn dropped_total(&self) -> u64 {
+        self.dropped.iter().sum()
+    }
+
+    /// `(reason, count)` for every reason, in check order.
+    pub fn by_reason(&self) -> impl Iterator<Item = (DropReason, u64)> + '_ {
+        DropReason::ALL.into_iter().map(|r| (r, self.dropped(r)))
+    }
+}
+
+/// Sequence numbers accepted on the pinned stream: the highest, and a
+/// bitmap of the `size` values up to it (bit `seq % bits`), so memory is
+/// `size / 8` bytes whatever the traffic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ReplayWindow {
+    size: u64,
+    highest: Option<u64>,
+    seen: Vec<u64>,
+}
+
+impl ReplayWindow {
+    fn new(size: u32) -> ReplayWindow {
+        ReplayWindow {
+            size: u64::from(size),
+            highest: None,
+            seen: vec![0; (size as usize).div_ceil(64)],
+        }
+    }
+
+    fn bits(&self) -> u64 {
+        self.seen.len() as u64 * 64
+    }
+
+    fn slot(&self, seq: u64) -> Option<(usize, u64)> {
+        let bits = self.bits();
+        (bits > 0).then(|| {
+            let i = seq % bits;
+            ((i / 64) as usize, 1u64 << (i % 64))
+        })
+    }
+
+    fn is_seen(&self, seq: u64) -> bool {
+        self.slot(seq)
+            .and_then(|(word, mask)| self.seen.get(word).map(|w| w & mask != 0))
+            .unwrap_or(false)
+    }
+
+    fn set(&mut self, seq: u64, on: bool) {
+        if let Some((word, mask)) = self.slot(seq)
+            && let Some(w) = self.seen.get_mut(word)
+        {
+            if on {
+                *w |= mask;
+            } else {
+                *w &= !mask;
+            }
+        }
+    }
+
+    /// Whether `seq` may still be accepted.
+    fn allows(&self, seq: u64) -> bool {
+        match self.highest {
+            None => true,
+            Some(high) if seq > high => true,
+            // In the window: `high - seq < size`; then not seen before.
+            Some(high) => high - seq < self.size && !self.is_seen(seq),
+        }
+    }
+
+    fn accept(&mut self, seq: u64) {
+        match self.highest {
+            Some(high) if seq <= high => {}
+            Some(high) if seq - high < self.bits() => {
+                for s in high + 1..=seq {
+                    self.set(s, false);
+                }
+                self.highest = Some(seq);
+            }
+            _ => {
+                self.seen.fill(0);
+                self.highest = Some(seq);
+            }
+        }
+        self.set(seq, true);
+    }
+}
+
+/// Everything a verdict depends on besides the frame, the policy and the clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct State {
+    key: LinkedKey,
+    pinned: Option<[u8; 16]>,
+    newest_timestamp_us: Option<u64>,
+    window: ReplayWindow,
+}
+
+/// How a frame's stream relates to the pinned one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum StreamMatch {
+    /// The pinned (or viewer-chosen) stream.
+    Same,
+    /// The first accepted frame will pin its stream.
+    First,
+    /// A camera restart: re-pin and reset the window.
+    Restart,
+}
+
+/// Verifies frames for one display linked to one camera key, and counts
+/// every verdict.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    policy: Policy,
+    state: State,
+    stats: Stats,
+}
+
+impl Verifier {
+    /// A verifier trusting `key` under `policy`.
+    pub fn new(key: LinkedKey, policy: Policy) -> Result<Verifier, PolicyError> {
+        if policy.replay_window > MAX_REPLAY_WINDOW {
+            return Err(PolicyError::ReplayWindowTooLarge(policy.replay_window));
+        }
+        Ok(Verifier {
+            state: State {
+                key,
+                pinned: policy.stream_id,
+                newest_timestamp_us: None,
+                window: ReplayWindow::new(policy.replay_window),
+            },
+            policy,
+            stats: Stats::default(),
+        })
+    }
+
+    /// The key frames are checked against now (changed only by an accepted
+    /// key-rotation frame).
+    pub fn linked_key(&self) -> &LinkedKey {
+        &self.state.key
+    }
+
+    /// The policy this verifier was built with.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Counts since construction.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// The longest byte string that could be an acceptable frame. Callers
+    /// holding a longer one should not copy it: see [`Verifier::drop_oversized`].
+    pub fn max_frame_len(&self) -> usize {
+        OVERHEAD.saturating_add(self.policy.max_payload_bytes as usize)
+    }
+
+    /// Verifies one whole frame at time `now_us` (microseconds since the
+    /// Unix epoch) and, if it passes, updates the state.
+    pub fn verify<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
+        let verdict = self.check(bytes, now_us);
+        match verdict {
+            Ok(_) => self.stats.accepted += 1,
+            Err(reason) => self.stats.dropped[reason.index()] += 1,
+        }
+        verdict
+    }
+
+    /// Counts and returns the drop reason of a frame of `frame_len` bytes,
+    /// longer than [`Verifier::max_frame_len`], from its first bytes alone,
+    /// so a caller never has to copy or hash it.
+    pub fn drop_oversized(&mut self, head: &[u8], frame_len: usize) -> DropReason {
+        let reason = match Header::parse(head, frame_len, self.policy.max_payload_bytes) {
+            Err(e) => DropReason::from(e),
+            // Unreachable for an oversized frame; refuse all the same.
+            Ok(_) => DropReason::Malformed,
+        };
+        self.stats.dropped[reason.index()] += 1;
+        reason
+    }
+
+    fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
+        let frame = Frame::parse(bytes, self.policy.max_payload_bytes)?;
+        let header = *frame.header();
+        if header.key_id != self.state.key.id().0 {
+            return Err(DropReason::ForeignKey);
+        }
+        self.state
+            .key
+            .verify_strict(frame.signed_bytes(), frame.signature())
+            .map_err(|_| DropReason::BadSignature)?;
+        let stream = self.match_stream(&header)?;
+        self.check_freshness(header.timestamp_us, now_us)?;
+        if stream == StreamMatch::Same && !self.state.window.allows(header.seq) {
+            return Err(DropReason::Replayed);
+        }
+        let new_key = match header.codec {
+            Codec::KeyRotation => Some(self.check_rotation(&frame)?),
+            _ => None,
+        };
+        let new_public_key = new_key.as_ref().map(|k| *k.as_bytes());
+        self.commit(&header, stream, new_key);
+        Ok(Accepted {
+            header,
+            payload: frame.payload(),
+            new_public_key,
+        })
+    }
+
+    fn match_stream(&self, header: &Header) -> Result<StreamMatch, DropReason> {
+        match (self.policy.stream_id, self.state.pinned) {
+            (Some(chosen), _) if chosen != header.stream_id => Err(DropReason::WrongStream),
+            (Some(_), _) => Ok(StreamMatch::Same),
+            (None, None) => Ok(StreamMatch::First),
+            (None, Some(pinned)) if pinned == header.stream_id => Ok(StreamMatch::Same),
+            (None, Some(_)) => {
+                let newer_than_all = self
+                    .state
+                    .newest_timestamp_us
+                    .is_none_or(|newest| header.timestamp_us > newest);
+                if header.keyframe && newer_than_all {
+                    Ok(StreamMatch::Restart)
+                } else {
+                    Err(DropReason::WrongStream)
+                }
+            }
+        }
+    }
+
+    fn check_freshness(&self, timestamp_us: u64, now_us: i64) -> Result<(), DropReason> {
+        // i128: no overflow for any u64 timestamp, i64 clock or u64 limit.
+        let ts = i128::from(timestamp_us);
+        let now = i128::from(now_us);
+        if let Some(max_age) = self.policy.max_age_us
+            && ts < now - i128::from(max_age)
+        {
+            return Err(DropReason::Stale);
+        }
+        if let Some(skew) = self.policy.max_future_skew_us
+            && ts > now + i128::from(skew)
+        {
+            return Err(DropReason::Future);
+        }
+        Ok(())
+    }
+
+    /// Check 7 (SPEC §5.2): rotation allowed, no flags, the new key links,
+    /// differs from the linked key, and its proof over
+    /// `frameseal-rotate ‖ old ‖ new` verifies strictly.
+    fn check_rotation(&self, frame: &Frame<'_>) -> Result<LinkedKey, DropReason> {
+        let header = frame.header();
+        if !self.policy.allow_rotation || header.keyframe || header.end_of_stream {
+            return Err(DropReason::BadRotation);
+        }
+        let (new_key, proof) = frame
+            .payload()
+            .split_first_chunk::<32>()
+            .ok_or(DropReason::BadRotation)?;
+        let proof: &[u8; 64] = proof.try_into().map_err(|_| DropReason::BadRotation)?;
+        let new_key = LinkedKey::from_bytes(new_key).map_err(|_| DropReason::BadRotation)?;
+        if new_key == self.state.key {
+            return Err(DropReason::BadRotation);
+        }
+        let message = frame::rotation_proof_message(self.state.key.as_bytes(), new_key.as_bytes());
+        new_key
+            .verify_strict(&message, proof)
+            .map_err(|_| DropReason::BadRotation)?;
+        Ok(new_key)
+    }
+
+    /// The only place state changes; reached only by a fully checked frame.
+    fn commit(&mut self, header: &Header, stream: StreamMatch, new_key: Option<LinkedKey>) {
+        let state = &mut self.state;
+        if stream != StreamMatch::Same {
+            state.pinned = Some(header.stream_id);
+            state.window = ReplayWindow::new(self.policy.replay_window);
+        }
+        state.window.accept(header.seq);
+        state.newest_timestamp_us = Some(
+            state
+                .newest_timestamp_us
+                .map_or(header.timestamp_us, |t| t.max(header.timestamp_us)),
+        );
+        if let Some(key) = new_key {
+            state.key = key;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::{FrameSpec, Signer};
+    use alloc::vec::Vec;
+
+    const NOW: i64 = 1_700_000_000_000_000;
+    const A: [u8; 16] = [0xA; 16];
+    const B: [u8; 16] = [0xB; 16];
+
+    fn camera(seed: u8) -> Signer {
+        Signer::from_secret(&[seed; 32], A)
+    }
+
+    fn verifier_for(cam: &Signer, policy: Policy) -> Verifier {
+        Verifier::new(LinkedKey::from_bytes(cam.public_key()).unwrap(), policy).unwrap()
+    }
+
+    /// One frame of stream `stream`, number `seq`, captured `age_us` before NOW.
+    fn frame(cam: &mut Signer, stream: [u8; 16], seq: u64, age_us: i64, keyframe: bool) -> Vec<u8> {
+        let spec = FrameSpec {
+            stream_id: Some(stream),
+            seq: Some(seq),
+            keyframe,
+            codec: Codec::Jpeg,
+            ..FrameSpec::at((NOW - age_us) as u64)
+        };
+        cam.sign_frame(b"picture", &spec).unwrap()
+    }
+
+    /// Asserts the drop and that it changed nothing but the drop counter.
+    fn assert_dropped(v: &mut Verifier, bytes: &[u8], reason: DropReason) {
+        let before = v.state.clone();
+        let count = v.stats.dropped(reason);
+        assert_eq!(v.verify(bytes, NOW).map(|_| ()), Err(reason));
+        assert_eq!(v.state, before, "a {reason} drop changed state");
+        assert_eq!(v.stats.dropped(reason), count + 1);
+    }
+
+    fn accept<'a>(v: &mut Verifier, bytes: &'a [u8]) -> Accepted<'a> {
+        v.verify(bytes, NOW)
+            .unwrap_or_else(|r| panic!("dropped as {r}"))
+    }
+
+    #[test]
+    fn accepts_a_genuine_frame_and_reports_its_header() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let bytes = frame(&mut cam, A, 5, 0, true);
+        let ok = accept(&mut v, &bytes);
+        assert_eq!(ok.payload, b"picture");
+        assert_eq!(
+            (ok.header.seq, ok.header.keyframe, ok.header.codec),
+            (5, true, Codec::Jpeg)
+        );
+        assert_eq!(ok.new_public_key, None);
+        assert_eq!(v.stats().accepted, 1);
+        assert_eq!(v.stats().dropped_total(), 0);
+    }
+
+    #[test]
+    fn layout_failures_map_to_their_reasons() {
+        let mut cam = camera(1);
+        let policy = Policy {
+            max_payload_bytes: 7,
+            ..Policy::default()
+        };
+        let mut v = verifier_for(&cam, policy);
+        let good = frame(&mut cam, A, 1, 0, false);
+        assert_dropped(&mut v, &good[..100], DropReason::Malformed);
+        let mut version = good.clone();
+        version[5] = 2;
+        assert_dropped(&mut v, &version, DropReason::UnsupportedVersion);
+        let big = cam.sign_frame(&[0; 8], &FrameSpec::at(NOW as u64)).unwrap();
+        assert_dropped(&mut v, &big, DropReason::TooLarge);
+        accept(&mut v, &good);
+    }
+
+    #[test]
+    fn a_foreign_camera_is_dropped_before_any_signature_check() {
+        let mut mine = camera(1);
+        let mut stranger = camera(2);
+        let mut v = verifier_for(&mine, Policy::default());
+        assert_dropped(
+            &mut v,
+            &frame(&mut stranger, A, 1, 0, true),
+            DropReason::ForeignKey,
+        );
+        accept(&mut v, &frame(&mut mine, A, 1, 0, true));
+    }
+
+    #[test]
+    fn a_stranger_forging_the_linked_key_id_fails_the_signature() {
+        let mine = camera(1);
+        let mut stranger = camera(2);
+        let mut v = verifier_for(&mine, Policy::default());
+        let mut forged = frame(&mut stranger, A, 1, 0, true);
+        forged[8..16].copy_from_slice(&v.linked_key().id().0);
+        assert_dropped(&mut v, &forged, DropReason::BadSignature);
+    }
+
+    #[test]
+    fn any_flipped_bit_in_a_genuine_frame_is_refused() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let good = frame(&mut cam, A, 1, 0, true);
+        for i in 0..good.len() {
+            let mut bad = good.clone();
+            bad[i] ^= 0x01;
+            assert!(v.verify(&bad, NOW).is_err(), "flip at byte {i} accepted");
+        }
+        assert_eq!(v.stats().accepted, 0);
+        assert_eq!(v.state.pinned, None);
+        accept(&mut v, &good);
+    }
+
+    #[test]
+    fn non_canonical_s_is_refused() {
+        // S + L verifies under the lenient equation; strict rules refuse it.
+        const L: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let mut bytes = frame(&mut cam, A, 1, 0, true);
+        let s_at = bytes.len() - 32;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let sum = u16::from(bytes[s_at + i]) + u16::from(L[i]) + carry;
+            bytes[s_at + i] = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "S + L fits 256 bits for S < 2^253");
+        assert_dropped(&mut v, &bytes, DropReason::BadSignature);
+    }
+
+    #[test]
+    fn first_frame_pins_its_stream() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 1, 0, false));
+        // Another stream's delta, or a keyframe that is not newer: wrong-stream.
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, B, 2, -1, false),
+            DropReason::WrongStream,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, B, 2, 0, true),
+            DropReason::WrongStream,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, B, 2, 5, true),
+            DropReason::WrongStream,
+        );
+        accept(&mut v, &frame(&mut cam, A, 2, 0, false));
+    }
+
+    #[test]
+    fn a_newer_keyframe_of_another_stream_is_a_camera_restart() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 100, 10, true));
+        accept(&mut v, &frame(&mut cam, B, 0, 5, true));
+        assert_eq!(v.state.pinned, Some(B));
+        // The window was reset: low seqs of the new stream pass ...
+        accept(&mut v, &frame(&mut cam, B, 1, 4, false));
+        // ... and the old stream is now the wrong one, even newer deltas.
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 101, 3, false),
+            DropReason::WrongStream,
+        );
+        // A restart back must again be a keyframe newer than everything.
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 101, 6, true),
+            DropReason::WrongStream,
+        );
+        accept(&mut v, &frame(&mut cam, A, 101, 3, true));
+        assert_eq!(v.state.pinned, Some(A));
+    }
+
+    #[test]
+    fn a_restart_keyframe_must_still_be_fresh() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 1, 0, true));
+        // 20 s later a keyframe of another stream, newer than everything
+        // accepted but captured 20 s - 1 µs ago: a restart, but stale.
+        let restart = frame(&mut cam, B, 0, -1, true);
+        let before = v.state.clone();
+        assert_eq!(
+            v.verify(&restart, NOW + 20_000_000).map(|_| ()),
+            Err(DropReason::Stale)
+        );
+        assert_eq!(v.state, before);
+    }
+
+    #[test]
+    fn a_viewer_chosen_stream_accepts_nothing_else() {
+        let mut cam = camera(1);
+        let policy = Policy {
+            stream_id: Some(B),
+            ..Policy::default()
+        };
+        let mut v = verifier_for(&cam, policy);
+        // Fresh, genuine, keyframe: still not the stream this viewer asked for.
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 1, -1, true),
+            DropReason::WrongStream,
+        );
+        accept(&mut v, &frame(&mut cam, B, 1, 0, false));
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 9, -2, true),
+            DropReason::WrongStream,
+        );
+    }
+
+    #[test]
+    fn freshness_bounds_are_inclusive_and_switchable() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 1, 10_000_001, true),
+            DropReason::Stale,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 1, -5_000_001, true),
+            DropReason::Future,
+        );
+        accept(&mut v, &frame(&mut cam, A, 1, 10_000_000, true));
+        accept(&mut v, &frame(&mut cam, A, 2, -5_000_000, false));
+
+        let off = Policy {
+            max_age_us: None,
+            max_future_skew_us: None,
+            ..Policy::default()
+        };
+        let mut v = verifier_for(&cam, off);
+        accept(&mut v, &frame(&mut cam, A, 1, NOW, true)); // timestamp 0
+        let far = cam
+            .sign_frame(
+                b"",
+                &FrameSpec {
+                    seq: Some(2),
+                    ..FrameSpec::at(u64::MAX)
+                },
+            )
+            .unwrap();
+        accept(&mut v, &far);
+    }
+
+    #[test]
+    fn a_clock_before_the_epoch_does_not_overflow() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let bytes = cam.sign_frame(b"", &FrameSpec::at(0)).unwrap();
+        assert_eq!(
+            v.verify(&bytes, i64::MIN).map(|_| ()),
+            Err(DropReason::Future)
+        );
+        let bytes = cam.sign_frame(b"", &FrameSpec::at(u64::MAX)).unwrap();
+        assert_eq!(
+            v.verify(&bytes, i64::MAX).map(|_| ()),
+            Err(DropReason::Future)
+        );
+        let bytes = cam.sign_frame(b"", &FrameSpec::at(0)).unwrap();
+        assert_eq!(
+            v.verify(&bytes, i64::MAX).map(|_| ()),
+            Err(DropReason::Stale)
+        );
+    }
+
+    #[test]
+    fn duplicates_and_frames_below_the_window_are_replays() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 100, 0, true));
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 100, 0, true),
+            DropReason::Replayed,
+        );
+        // 64 values kept: 37..=100. 36 is outside.
+        accept(&mut v, &frame(&mut cam, A, 37, 0, false));
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 37, 0, false),
+            DropReason::Replayed,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 36, 0, false),
+            DropReason::Replayed,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 0, 0, false),
+            DropReason::Replayed,
+        );
+        // Reordering inside the window costs nothing.
+        for seq in [99, 98, 50, 97] {
+            accept(&mut v, &frame(&mut cam, A, seq, 0, false));
+        }
+        accept(&mut v, &frame(&mut cam, A, 101, 0, false));
+    }
+
+    #[test]
+    fn a_big_jump_forgets_everything_below_the_new_window() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 10, 0, true));
+        accept(&mut v, &frame(&mut cam, A, 10 + 64 + 64 + 5, 0, false));
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 10, 0, false),
+            DropReason::Replayed,
+        );
+        // Slots reused after the jump are clean: seq 139 was never accepted.
+        accept(&mut v, &frame(&mut cam, A, 139 - 63 + 60, 0, false));
+        accept(&mut v, &frame(&mut cam, A, 90, 0, false));
+    }
+
+    #[test]
+    fn window_zero_means_strictly_increasing() {
+        for size in [0, 1] {
+            let mut cam = camera(1);
+            let mut v = verifier_for(
+                &cam,
+                Policy {
+                    replay_window: size,
+                    ..Policy::default()
+                },
+            );
+            accept(&mut v, &frame(&mut cam, A, 5, 0, true));
+            assert_dropped(
+                &mut v,
+                &frame(&mut cam, A, 5, 0, false),
+                DropReason::Replayed,
+            );
+            assert_dropped(
+                &mut v,
+                &frame(&mut cam, A, 4, 0, false),
+                DropReason::Replayed,
+            );
+            accept(&mut v, &frame(&mut cam, A, 7, 0, false));
+            assert_dropped(
+                &mut v,
+                &frame(&mut cam, A, 6, 0, false),
+                DropReason::Replayed,
+            );
+        }
+    }
+
+    #[test]
+    fn window_sizes_that_are_not_multiples_of_64_are_exact() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(
+            &cam,
+            Policy {
+                replay_window: 3,
+                ..Policy::default()
+            },
+        );
+        accept(&mut v, &frame(&mut cam, A, 10, 0, true));
+        accept(&mut v, &frame(&mut cam, A, 8, 0, false));
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 7, 0, false),
+            DropReason::Replayed,
+        );
+    }
+
+    #[test]
+    fn replay_window_model_check() {
+        // Against a model: the set of accepted seqs and the highest one.
+        let mut window = ReplayWindow::new(100);
+        let mut seen = alloc::collections::BTreeSet::new();
+        let mut high: Option<u64> = None;
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let base = high.unwrap_or(1000);
+            let seq = (base + (x % 260)).saturating_sub(200);
+            let model = match high {
+                None => true,
+                Some(h) => seq > h || (h - seq < 100 && !seen.contains(&seq)),
+            };
+            assert_eq!(window.allows(seq), model, "seq {seq} high {high:?}");
+            if model {
+                window.accept(seq);
+                seen.insert(seq);
+                high = Some(high.map_or(seq, |h| h.max(seq)));
+            }
+        }
+    }
+
+    #[test]
+    fn oversized_replay_windows_are_refused() {
+        let cam = camera(1);
+        let key = LinkedKey::from_bytes(cam.public_key()).unwrap();
+        let policy = Policy {
+            replay_window: MAX_REPLAY_WINDOW + 1,
+            ..Policy::default()
+        };
+        assert_eq!(
+            Verifier::new(key.clone(), policy).unwrap_err(),
+            PolicyError::ReplayWindowTooLarge(MAX_REPLAY_WINDOW + 1)
+        );
+        let policy = Policy {
+            replay_window: MAX_REPLAY_WINDOW,
+            ..Policy::default()
+        };
+        assert!(Verifier::new(key, policy).is_ok());
+    }
+
+    #[test]
+    fn oversized_frames_are_judged_by_their_head() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(
+            &cam,
+            Policy {
+                max_payload_bytes: 10,
+                ..Policy::default()
+            },
+        );
+        assert_eq!(v.max_frame_len(), 126);
+        let big = cam
+            .sign_frame(&[0; 11], &FrameSpec::at(NOW as u64))
+            .unwrap();
+        assert_eq!(
+            v.drop_oversized(&big[..52], big.len()),
+            DropReason::TooLarge
+        );
+        let lying = frame(&mut cam, A, 1, 0, true);
+        assert_eq!(
+            v.drop_oversized(&lying[..52], 1 << 20),
+            DropReason::Malformed
+        );
+        assert_eq!(v.drop_oversized(b"JUNK", 1 << 20), DropReason::Malformed);
+        assert_eq!(v.stats().dropped(DropReason::TooLarge), 1);
+        assert_eq!(v.stats().dropped(DropReason::Malformed), 2);
+    }
+
+    #[test]
+    fn stats_count_every_verdict() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let good = frame(&mut cam, A, 1, 0, true);
+        accept(&mut v, &good);
+        for _ in 0..3 {
+            assert!(v.verify(&good, NOW).is_err());
+        }
+        assert!(v.verify(b"", NOW).is_err());
+        assert_eq!(v.stats().accepted, 1);
+        assert_eq!(v.stats().dropped(DropReason::Replayed), 3);
+        assert_eq!(v.stats().dropped(DropReason::Malformed), 1);
+        assert_eq!(v.stats().dropped_total(), 4);
+        let names: Vec<&str> = v.stats().by_reason().map(|(r, _)| r.name()).collect();
+        assert_eq!(
+            names,
+            [
+                "malformed",
+                "unsupported-version",
+                "too-large",
+                "foreign-key",
+                "bad-signature",
+                "wrong-stream",
+                "stale",
+                "future",
+                "replayed",
+                "bad-rotation"
+            ]
+        );
+    }
+
+    // ---- key rotation (SPEC §5.2) ----
+
+    fn rotation(old: &mut Signer, next: &Signer, seq: u64) -> Vec<u8> {
+        let spec = FrameSpec {
+            stream_id: Some(A),
+            seq: Some(seq),
+            ..FrameSpec::at(NOW as u64)
+        };
+        old.sign_rotation(next, &spec).unwrap()
+    }
+
+    /// A rotation frame signed by `old` whose payload is `payload`.
+    fn rotation_with_payload(old: &mut Signer, payload: &[u8; 96], seq: u64) -> Vec<u8> {
+        let spec = FrameSpec {
+            stream_id: Some(A),
+            seq: Some(seq),
+            codec: Codec::KeyRotation,
+            ..FrameSpec::at(NOW as u64)
+        };
+        old.sign_frame(payload, &spec).unwrap()
+    }
+
+    #[test]
+    fn an_accepted_rotation_switches_the_key_and_keeps_the_stream() {
+        let mut old = camera(1);
+        let mut next = camera(2);
+        let mut v = verifier_for(&old, Policy::default());
+        accept(&mut v, &frame(&mut old, A, 1, 0, true));
+        let rotate = rotation(&mut old, &next, 2);
+        let ok = accept(&mut v, &rotate);
+        assert_eq!(ok.new_public_key, Some(*next.public_key()));
+        assert_eq!(ok.header.codec, Codec::KeyRotation);
+        assert_eq!(v.linked_key().as_bytes(), next.public_key());
+        // The old key is now foreign; the new key's frames pass on the same
+        // stream and window (seq 2 is taken by the rotation frame).
+        assert_dropped(
+            &mut v,
+            &frame(&mut old, A, 3, 0, false),
+            DropReason::ForeignKey,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut next, A, 2, 0, false),
+            DropReason::Replayed,
+        );
+        assert_dropped(
+            &mut v,
+            &frame(&mut next, B, 3, 0, false),
+            DropReason::WrongStream,
+        );
+        accept(&mut v, &frame(&mut next, A, 3, 0, false));
+    }
+
+    #[test]
+    fn rotation_can_be_switched_off() {
+        let mut old = camera(1);
+        let next = camera(2);
+        let mut v = verifier_for(
+            &old,
+            Policy {
+                allow_rotation: false,
+                ..Policy::default()
+            },
+        );
+        assert_dropped(
+            &mut v,
+            &rotation(&mut old, &next, 1),
+            DropReason::BadRotation,
+        );
+        assert_eq!(v.linked_key().as_bytes(), old.public_key());
+    }
+
+    #[test]
+    fn a_rotation_with_a_bad_proof_is_refused() {
+        let mut old = camera(1);
+        let next = camera(2);
+        let mut v = verifier_for(&old, Policy::default());
+        let good = rotation(&mut old, &next, 1);
+        let mut payload: [u8; 96] = good[52..148].try_into().unwrap();
+        payload[40] ^= 1;
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &payload, 1),
+            DropReason::BadRotation,
+        );
+        // A proof by the old key instead of the new one.
+        let mut payload = [0u8; 96];
+        payload[..32].copy_from_slice(next.public_key());
+        let wrong_signer = old.sign_message(&frame::rotation_proof_message(
+            old.public_key(),
+            next.public_key(),
+        ));
+        payload[32..].copy_from_slice(&wrong_signer);
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &payload, 1),
+            DropReason::BadRotation,
+        );
+        // A proof over another old key (replayed from another camera's rotation).
+        let mut payload = [0u8; 96];
+        payload[..32].copy_from_slice(next.public_key());
+        payload[32..].copy_from_slice(
+            &next.sign_message(&frame::rotation_proof_message(&[9; 32], next.public_key())),
+        );
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &payload, 1),
+            DropReason::BadRotation,
+        );
+        accept(&mut v, &good);
+    }
+
+    #[test]
+    fn a_rotation_to_an_unlinkable_or_same_key_is_refused() {
+        let mut old = camera(1);
+        let mut v = verifier_for(&old, Policy::default());
+        let mut same = [0u8; 96];
+        same[..32].copy_from_slice(old.public_key());
+        same[32..].copy_from_slice(&old.sign_message(&frame::rotation_proof_message(
+            old.public_key(),
+            old.public_key(),
+        )));
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &same, 1),
+            DropReason::BadRotation,
+        );
+        let mut identity = [0u8; 96];
+        identity[0] = 1; // the identity point: small order
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &identity, 1),
+            DropReason::BadRotation,
+        );
+        let mut not_point = [0u8; 96];
+        not_point[0] = 2;
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &not_point, 1),
+            DropReason::BadRotation,
+        );
+    }
+
+    #[test]
+    fn a_rotation_frame_with_flags_is_refused() {
+        let mut old = camera(1);
+        let next = camera(2);
+        let mut v = verifier_for(&old, Policy::default());
+        let good = rotation(&mut old, &next, 1);
+        let payload: [u8; 96] = good[52..148].try_into().unwrap();
+        let spec = FrameSpec {
+            stream_id: Some(A),
+            seq: Some(1),
+            keyframe: true,
+            codec: Codec::KeyRotation,
+            ..FrameSpec::at(NOW as u64)
+        };
+        let flagged = old.sign_frame(&payload, &spec).unwrap();
+        assert_dropped(&mut v, &flagged, DropReason::BadRotation);
+    }
+
+    #[test]
+    fn rotation_is_checked_after_the_replay_window() {
+        let mut old = camera(1);
+        let next = camera(2);
+        let mut v = verifier_for(
+            &old,
+            Policy {
+                allow_rotation: false,
+                ..Policy::default()
+            },
+        );
+        accept(&mut v, &frame(&mut old, A, 5, 0, true));
+        assert_dropped(&mut v, &rotation(&mut old, &next, 5), DropReason::Replayed);
+    }
+}
