@@ -42,7 +42,7 @@ pub mod sign;
 pub mod verify;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 pub use frame::{Codec, Frame, FrameError, Header};
 pub use keys::{KeyError, KeyId, LinkedKey, fingerprint};

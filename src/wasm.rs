@@ -1,1 +1,707 @@
+//! The JS surface (SPEC §4): converts JS values to core types and core
+//! results to plain JS objects. No policy lives here.
+//!
+//! Rules at this boundary:
+//! - every argument is type-checked here (a `&[u8]` parameter would quietly
+//!   accept a string or `null`), and bad input becomes a thrown JS `Error`
+//!   whose message names the argument; nothing here can panic;
+//! - option objects are read key by key, and an unknown key is an error, so
+//!   a typo (`maxAge` for `maxAgeMs`) never silently leaves a check at its
+//!   default; `undefined` means "default", `null` means "off" where allowed;
+//! - a frame is copied into WebAssembly memory once, into a buffer reused
+//!   across calls and never larger than the policy's largest frame: a longer
+//!   frame is judged from its first 52 bytes without being copied;
+//! - an accepted payload is a view of the caller's own frame bytes (a copy
+//!   only when they live in a `SharedArrayBuffer`, which another thread
+//!   could change after the check).
 
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use js_sys::{Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
+use serde::Serialize as _;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::frame::{Codec, HEADER_LEN};
+use crate::keys::{self, LinkedKey, PUBLIC_KEY_LEN};
+use crate::sign::{self, FrameSpec};
+use crate::verify::{self, MAX_REPLAY_WINDOW, Policy};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Why a frame was dropped (SPEC §3), in check order. */
+export type DropReason =
+  | 'malformed' | 'unsupported-version' | 'too-large' | 'foreign-key'
+  | 'bad-signature' | 'wrong-stream' | 'stale' | 'future' | 'replayed'
+  | 'bad-rotation';
+
+/** What a frame's payload is. */
+export type CodecName =
+  | 'opaque' | 'jpeg' | 'png' | 'webp' | 'h264' | 'h265' | 'vp8' | 'vp9'
+  | 'av1' | 'key-rotation';
+
+/** A frame that passed every check. */
+export interface Accepted {
+  ok: true;
+  /** The payload: a view of the bytes passed to verify(). */
+  payload: Uint8Array;
+  seq: number;
+  timestampUs: number;
+  keyframe: boolean;
+  endOfStream: boolean;
+  codec: CodecName;
+  streamId: Uint8Array;
+  /** Only on an accepted key-rotation frame: the key now linked. */
+  newPublicKey?: Uint8Array;
+}
+
+/** A frame that was dropped, and why. */
+export interface Dropped {
+  ok: false;
+  reason: DropReason;
+}
+
+/** The verdict on one frame. */
+export type VerifyResult = Accepted | Dropped;
+
+/** How a Verifier judges frames. Every field is optional. */
+export interface VerifierOptions {
+  /** Oldest acceptable capture time, in ms before now (default 10000); null = off. */
+  maxAgeMs?: number | null;
+  /** Furthest acceptable capture time, in ms after now (default 5000); null = off. */
+  maxFutureSkewMs?: number | null;
+  /** Sequence numbers remembered below the highest (default 64); 0 = strictly increasing. */
+  replayWindow?: number;
+  /** The only stream to accept (16 bytes); default: pin the first accepted stream. */
+  streamId?: Uint8Array;
+  /** Largest payload accepted, in bytes (default 16 MiB). */
+  maxPayloadBytes?: number;
+  /** The clock, in ms since the Unix epoch (default Date.now). */
+  now?: () => number;
+  /** Whether key-rotation frames may replace the linked key (default true). */
+  allowRotation?: boolean;
+}
+
+/** Counts since the Verifier was built. */
+export interface VerifierStats {
+  accepted: number;
+  dropped: Record<DropReason, number>;
+}
+
+/** Header fields for Signer.signFrame. Every field is optional. */
+export interface FrameOptions {
+  /** Default: the signer's own random session stream id. */
+  streamId?: Uint8Array;
+  /** Default: one more than the last on this stream (0 for the first). */
+  seq?: number | bigint;
+  /** Default: now, from Date.now(). */
+  timestampUs?: number | bigint;
+  keyframe?: boolean;
+  endOfStream?: boolean;
+  /** Default: 'opaque'. */
+  codec?: CodecName;
+}
+
+/** Header fields for Signer.signRotation. Every field is optional. */
+export interface RotationOptions {
+  streamId?: Uint8Array;
+  seq?: number | bigint;
+  timestampUs?: number | bigint;
+}
+"#;
+
+#[wasm_bindgen(inline_js = "
+export function acceptedResult(payload, seq, timestampUs, keyframe, endOfStream, codec, streamId) {
+  return { ok: true, payload, seq, timestampUs, keyframe, endOfStream, codec, streamId };
+}
+export function droppedResult(reason) {
+  return { ok: false, reason };
+}
+")]
+extern "C" {
+    // One call builds the whole result object: fewer boundary crossings than
+    // a Reflect.set per field, and one object shape for the JIT.
+    #[wasm_bindgen(js_name = acceptedResult)]
+    fn accepted_result(
+        payload: &Uint8Array,
+        seq: f64,
+        timestamp_us: f64,
+        keyframe: bool,
+        end_of_stream: bool,
+        codec: &str,
+        stream_id: &[u8],
+    ) -> Object;
+    #[wasm_bindgen(js_name = droppedResult)]
+    fn dropped_result(reason: &str) -> Object;
+}
+
+fn error(message: impl AsRef<str>) -> JsError {
+    JsError::new(message.as_ref())
+}
+
+/// A short name of a JS value's type, for error messages.
+fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".into();
+    }
+    if value.is_undefined() {
+        return "undefined".into();
+    }
+    if value.is_instance_of::<Uint8Array>() {
+        return format!(
+            "Uint8Array({})",
+            value.unchecked_ref::<Uint8Array>().length()
+        );
+    }
+    if value.is_array() {
+        return "array".into();
+    }
+    value
+        .js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "value".into())
+}
+
+/// `value` as a Uint8Array, or an error naming `what`.
+fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
+    value.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {
+        error(format!(
+            "{what} must be a Uint8Array, got {}",
+            type_name(value)
+        ))
+    })
+}
+
+/// `value` as exactly `N` bytes, or an error naming `what`.
+fn fixed_bytes<const N: usize>(value: &JsValue, what: &str) -> Result<[u8; N], JsError> {
+    let array = bytes_arg(value, what)?;
+    let mut out = [0u8; N];
+    if array.length() as usize != N {
+        return Err(error(format!(
+            "{what} must be {N} bytes, got {}",
+            array.length()
+        )));
+    }
+    array.copy_to(&mut out);
+    Ok(out)
+}
+
+fn public_key_arg(value: &JsValue, what: &str) -> Result<LinkedKey, JsError> {
+    let array = bytes_arg(value, what)?;
+    LinkedKey::from_bytes(&array.to_vec()).map_err(|e| error(format!("{what}: {e}")))
+}
+
+/// An options object: `undefined`/`null` (all defaults) or a plain object
+/// with only `known` keys.
+struct Options {
+    object: Option<Object>,
+    what: &'static str,
+}
+
+impl Options {
+    fn read(value: &JsValue, what: &'static str, known: &[&str]) -> Result<Options, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options { object: None, what });
+        }
+        if !value.is_object() || value.is_array() || value.is_function() {
+            return Err(error(format!(
+                "{what} must be an object, got {}",
+                type_name(value)
+            )));
+        }
+        let object: Object = value.clone().unchecked_into();
+        for key in Object::keys(&object).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(error(format!(
+                    "unknown option {what}.{key} (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(Options {
+            object: Some(object),
+            what,
+        })
+    }
+
+    /// The value of `key`, `undefined` when absent. A getter that throws
+    /// becomes an error naming the option.
+    fn get(&self, key: &str) -> Result<JsValue, JsError> {
+        match &self.object {
+            None => Ok(JsValue::UNDEFINED),
+            Some(o) => Reflect::get(o, &JsValue::from_str(key))
+                .map_err(|_| error(format!("reading {}.{key} threw", self.what))),
+        }
+    }
+
+    fn bad(&self, key: &str, wanted: &str, got: &JsValue) -> JsError {
+        error(format!(
+            "{}.{key} must be {wanted}, got {}",
+            self.what,
+            describe(got)
+        ))
+    }
+
+    /// A finite number in `[0, max]`; `undefined` gives `default`; `null`
+    /// gives `None` when `nullable` (the check is off), else an error.
+    fn number(
+        &self,
+        key: &str,
+        default: Option<f64>,
+        max: f64,
+        integer: bool,
+        nullable: bool,
+    ) -> Result<Option<f64>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(default);
+        }
+        if value.is_null() && nullable {
+            return Ok(None);
+        }
+        let max = max as u64;
+        let wanted = match (integer, nullable) {
+            (true, _) => format!("an integer from 0 to {max}"),
+            (false, true) => format!("a number from 0 to {max}, or null to switch it off"),
+            (false, false) => format!("a number from 0 to {max}"),
+        };
+        match value.as_f64() {
+            Some(n)
+                if n.is_finite()
+                    && (0.0..=max as f64).contains(&n)
+                    && (!integer || n.fract() == 0.0) =>
+            {
+                Ok(Some(n))
+            }
+            _ => Err(self.bad(key, &wanted, &value)),
+        }
+    }
+
+    fn boolean(&self, key: &str, default: bool) -> Result<bool, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(default);
+        }
+        value
+            .as_bool()
+            .ok_or_else(|| self.bad(key, "a boolean", &value))
+    }
+
+    /// A non-negative integer given as a number (up to 2^53 - 1) or a bigint.
+    fn u64(&self, key: &str) -> Result<Option<u64>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        let wanted = "a non-negative integer (number or bigint)";
+        if value.is_bigint() {
+            let bigint: js_sys::BigInt = value.clone().unchecked_into();
+            return u64::try_from(bigint)
+                .map(Some)
+                .map_err(|_| self.bad(key, wanted, &value));
+        }
+        match value.as_f64() {
+            Some(n) if n.is_finite() && n >= 0.0 && n <= MAX_SAFE_INTEGER && n.fract() == 0.0 => {
+                Ok(Some(n as u64))
+            }
+            _ => Err(self.bad(key, wanted, &value)),
+        }
+    }
+
+    fn stream_id(&self, key: &str) -> Result<Option<[u8; 16]>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        match value.dyn_ref::<Uint8Array>() {
+            Some(a) if a.length() == 16 => {
+                let mut id = [0u8; 16];
+                a.copy_to(&mut id);
+                Ok(Some(id))
+            }
+            _ => Err(self.bad(key, "a Uint8Array of 16 bytes", &value)),
+        }
+    }
+
+    fn codec(&self, key: &str) -> Result<Codec, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(Codec::Opaque);
+        }
+        value
+            .as_string()
+            .and_then(|s| Codec::from_name(&s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Codec::ALL.iter().map(|c| c.name()).collect();
+                self.bad(key, &format!("one of {}", names.join(", ")), &value)
+            })
+    }
+
+    fn function(&self, key: &str) -> Result<Option<Function>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        value
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|v| self.bad(key, "a function", &v))
+    }
+}
+
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A value for an error message: numbers and strings shown, others by type.
+fn describe(value: &JsValue) -> String {
+    if let Some(n) = value.as_f64() {
+        return format!("{n}");
+    }
+    if let Some(s) = value.as_string() {
+        let short: String = s.chars().take(40).collect();
+        return format!("\"{short}\"");
+    }
+    type_name(value)
+}
+
+/// The Verifier option keys (SPEC §4).
+const VERIFIER_OPTIONS: [&str; 7] = [
+    "maxAgeMs",
+    "maxFutureSkewMs",
+    "replayWindow",
+    "streamId",
+    "maxPayloadBytes",
+    "now",
+    "allowRotation",
+];
+
+/// Reads the Verifier options into a policy and an optional clock.
+fn read_policy(options: &Options) -> Result<(Policy, Option<Function>), JsError> {
+    let defaults = Policy::default();
+    let ms_to_us = |ms: f64| (ms * 1000.0) as u64;
+    let ms = |us: Option<u64>| us.map(|us| us as f64 / 1000.0);
+    // 10^12 ms is about 31 years: more than any sane clock difference, and
+    // far from overflowing the microsecond arithmetic.
+    let max_ms = 1e12;
+    let policy = Policy {
+        max_age_us: options
+            .number("maxAgeMs", ms(defaults.max_age_us), max_ms, false, true)?
+            .map(ms_to_us),
+        max_future_skew_us: options
+            .number(
+                "maxFutureSkewMs",
+                ms(defaults.max_future_skew_us),
+                max_ms,
+                false,
+                true,
+            )?
+            .map(ms_to_us),
+        replay_window: options
+            .number(
+                "replayWindow",
+                Some(f64::from(defaults.replay_window)),
+                f64::from(MAX_REPLAY_WINDOW),
+                true,
+                false,
+            )?
+            .map_or(defaults.replay_window, |n| n as u32),
+        stream_id: options.stream_id("streamId")?,
+        max_payload_bytes: options
+            .number(
+                "maxPayloadBytes",
+                Some(f64::from(defaults.max_payload_bytes)),
+                f64::from(u32::MAX),
+                true,
+                false,
+            )?
+            .map_or(defaults.max_payload_bytes, |n| n as u32),
+        allow_rotation: options.boolean("allowRotation", defaults.allow_rotation)?,
+    };
+    Ok((policy, options.function("now")?))
+}
+
+/// Checks frames against the one camera key this display was linked to,
+/// and drops everything else before it is decoded.
+#[wasm_bindgen(js_name = Verifier)]
+pub struct JsVerifier {
+    inner: verify::Verifier,
+    now: Option<Function>,
+    /// Reused copy of the frame being checked; never above `max_frame_len`.
+    scratch: Vec<u8>,
+}
+
+#[wasm_bindgen(js_class = Verifier)]
+impl JsVerifier {
+    /// Links `linkedPublicKey` (32 bytes, a valid non-small-order Ed25519
+    /// point) and applies `options`. Throws on a bad key or option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
+        linked_public_key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
+    ) -> Result<JsVerifier, JsError> {
+        let key = public_key_arg(&linked_public_key, "linkedPublicKey")?;
+        let options = Options::read(&options, "options", &VERIFIER_OPTIONS)?;
+        let (policy, now) = read_policy(&options)?;
+        let inner =
+            verify::Verifier::new(key, policy).map_err(|e| error(format!("options: {e}")))?;
+        Ok(JsVerifier {
+            inner,
+            now,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Verifies one frame; returns `{ ok: true, payload, ... }` or
+    /// `{ ok: false, reason }`. Throws only for a non-Uint8Array argument
+    /// or a clock that fails.
+    #[wasm_bindgen(unchecked_return_type = "VerifyResult")]
+    pub fn verify(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
+    ) -> Result<Object, JsError> {
+        let frame = bytes_arg(&frame, "frame")?;
+        let now_us = self.now_us()?;
+        Ok(self.verify_bytes(&frame, now_us))
+    }
+
+    /// Counts since construction: `{ accepted, dropped: { [reason]: n } }`.
+    #[wasm_bindgen(unchecked_return_type = "VerifierStats")]
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        stats_object(self.inner.stats())
+    }
+
+    /// The key frames are checked against now; changes only with an
+    /// accepted key-rotation frame.
+    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
+    pub fn linked_public_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.linked_key().as_bytes()[..])
+    }
+}
+
+impl JsVerifier {
+    fn now_us(&self) -> Result<i64, JsError> {
+        let ms = match &self.now {
+            None => js_sys::Date::now(),
+            Some(f) => f
+                .call0(&JsValue::UNDEFINED)
+                .map_err(|_| error("options.now() threw"))?
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| {
+                    error("options.now() must return a finite number of milliseconds")
+                })?,
+        };
+        Ok((ms * 1000.0) as i64)
+    }
+
+    fn verify_bytes(&mut self, frame: &Uint8Array, now_us: i64) -> Object {
+        let len = frame.length() as usize;
+        if len > self.inner.max_frame_len() {
+            let mut head = [0u8; HEADER_LEN];
+            let head_len = len.min(HEADER_LEN);
+            frame
+                .subarray(0, head_len as u32)
+                .copy_to(&mut head[..head_len]);
+            let reason = self.inner.drop_oversized(&head[..head_len], len);
+            return dropped_result(reason.name());
+        }
+        self.scratch.clear();
+        self.scratch.resize(len, 0);
+        frame.copy_to(&mut self.scratch);
+        match self.inner.verify(&self.scratch, now_us) {
+            Err(reason) => dropped_result(reason.name()),
+            Ok(ok) => {
+                let h = &ok.header;
+                let start = HEADER_LEN as u32;
+                let end = start + h.payload_len;
+                let payload = if frame.buffer().is_instance_of::<SharedArrayBuffer>() {
+                    Uint8Array::from(ok.payload)
+                } else {
+                    frame.subarray(start, end)
+                };
+                let result = accepted_result(
+                    &payload,
+                    h.seq as f64,
+                    h.timestamp_us as f64,
+                    h.keyframe,
+                    h.end_of_stream,
+                    h.codec.name(),
+                    &h.stream_id,
+                );
+                if let Some(key) = ok.new_public_key {
+                    let _ = Reflect::set(
+                        &result,
+                        &JsValue::from_str("newPublicKey"),
+                        &Uint8Array::from(&key[..]),
+                    );
+                }
+                result
+            }
+        }
+    }
+}
+
+/// `{ accepted, dropped: { [reason]: n } }` with every reason present (0
+/// when none), in check order, as plain JSON-compatible JS values.
+struct StatsView<'a>(&'a verify::Stats);
+
+impl serde::Serialize for StatsView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Dropped<'a>(&'a verify::Stats);
+        impl serde::Serialize for Dropped<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_map(self.0.by_reason().map(|(r, n)| (r.name(), n)))
+            }
+        }
+        let mut out = s.serialize_struct("Stats", 2)?;
+        out.serialize_field("accepted", &self.0.accepted)?;
+        out.serialize_field("dropped", &Dropped(self.0))?;
+        out.end()
+    }
+}
+
+fn stats_object(stats: &verify::Stats) -> Result<JsValue, JsError> {
+    StatsView(stats)
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| error(format!("stats: {e}")))
+}
+
+/// The pairing fingerprint of a 32-byte public key (SPEC §5.1), e.g.
+/// `mzxw-6ytb-oi2d-qnbv`: what a person compares on camera and display.
+#[wasm_bindgen]
+pub fn fingerprint(
+    #[wasm_bindgen(js_name = publicKey, unchecked_param_type = "Uint8Array")] public_key: JsValue,
+) -> Result<String, JsError> {
+    let key = fixed_bytes::<PUBLIC_KEY_LEN>(&public_key, "publicKey")?;
+    Ok(keys::fingerprint(&key))
+}
+
+/// Random bytes from the platform's CSPRNG (`crypto.getRandomValues`).
+fn random_bytes<const N: usize>() -> Result<[u8; N], JsError> {
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .ok()
+        .filter(|c| c.is_object())
+        .ok_or_else(|| error("no crypto.getRandomValues in this environment"))?;
+    let crypto: web_sys::Crypto = crypto.unchecked_into();
+    let mut out = [0u8; N];
+    crypto
+        .get_random_values_with_u8_array(&mut out)
+        .map_err(|_| error("crypto.getRandomValues failed"))?;
+    Ok(out)
+}
+
+/// A camera's signing key: turns payloads into signed frames, numbered per
+/// stream. For cameras, simulators and tests; a display only needs
+/// `Verifier`.
+#[wasm_bindgen(js_name = Signer)]
+pub struct JsSigner {
+    inner: sign::Signer,
+}
+
+#[wasm_bindgen(js_class = Signer)]
+impl JsSigner {
+    /// A signer for a 32-byte Ed25519 secret key (RFC 8032 seed), with a
+    /// fresh random session stream id.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = secretKey, unchecked_param_type = "Uint8Array")]
+        secret_key: JsValue,
+    ) -> Result<JsSigner, JsError> {
+        let secret = fixed_bytes::<32>(&secret_key, "secretKey")?;
+        Ok(JsSigner {
+            inner: sign::Signer::from_secret(&secret, random_bytes()?),
+        })
+    }
+
+    /// A signer with a new random key.
+    pub fn generate() -> Result<JsSigner, JsError> {
+        Ok(JsSigner {
+            inner: sign::Signer::from_secret(&random_bytes()?, random_bytes()?),
+        })
+    }
+
+    /// The 32-byte public key a display links to.
+    #[wasm_bindgen(getter, js_name = publicKey)]
+    pub fn public_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.public_key()[..])
+    }
+
+    /// The random 16-byte stream id of this signer's session, used when a
+    /// frame names no other.
+    #[wasm_bindgen(getter, js_name = streamId)]
+    pub fn stream_id(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.session_stream()[..])
+    }
+
+    /// The 32-byte secret key, to store the camera's identity. Keep it secret.
+    #[wasm_bindgen(js_name = exportSecretKey)]
+    pub fn export_secret_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.secret_key()[..])
+    }
+
+    /// Signs `payload` into a frame. Header fields come from `options`
+    /// (all optional; see FrameOptions).
+    #[wasm_bindgen(js_name = signFrame)]
+    pub fn sign_frame(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FrameOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let payload = bytes_arg(&payload, "payload")?.to_vec();
+        let options = Options::read(
+            &options,
+            "options",
+            &[
+                "streamId",
+                "seq",
+                "timestampUs",
+                "keyframe",
+                "endOfStream",
+                "codec",
+            ],
+        )?;
+        let spec = FrameSpec {
+            stream_id: options.stream_id("streamId")?,
+            seq: options.u64("seq")?,
+            timestamp_us: timestamp_or_now(&options)?,
+            keyframe: options.boolean("keyframe", false)?,
+            end_of_stream: options.boolean("endOfStream", false)?,
+            codec: options.codec("codec")?,
+        };
+        let frame = self
+            .inner
+            .sign_frame(&payload, &spec)
+            .map_err(|e| error(format!("signFrame: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+
+    /// A key-rotation frame (SPEC §5.2) signed by this key, telling linked
+    /// displays to trust `nextSigner`'s key from now on.
+    #[wasm_bindgen(js_name = signRotation)]
+    pub fn sign_rotation(
+        &mut self,
+        #[wasm_bindgen(js_name = nextSigner)] next_signer: &JsSigner,
+        #[wasm_bindgen(unchecked_param_type = "RotationOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let options = Options::read(&options, "options", &["streamId", "seq", "timestampUs"])?;
+        let spec = FrameSpec {
+            stream_id: options.stream_id("streamId")?,
+            seq: options.u64("seq")?,
+            ..FrameSpec::at(timestamp_or_now(&options)?)
+        };
+        let frame = self
+            .inner
+            .sign_rotation(&next_signer.inner, &spec)
+            .map_err(|e| error(format!("signRotation: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+}
+
+fn timestamp_or_now(options: &Options) -> Result<u64, JsError> {
+    Ok(options
+        .u64("timestampUs")?
+        .unwrap_or_else(|| (js_sys::Date::now() * 1000.0) as u64))
+}
