@@ -303,7 +303,7 @@ impl Options {
                 .map_err(|_| self.bad(key, wanted, &value));
         }
         match value.as_f64() {
-            Some(n) if n.is_finite() && n >= 0.0 && n <= MAX_SAFE_INTEGER && n.fract() == 0.0 => {
+            Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => {
                 Ok(Some(n as u64))
             }
             _ => Err(self.bad(key, wanted, &value)),
