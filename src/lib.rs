@@ -37,6 +37,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod frame;
+pub mod gate;
 pub mod keys;
 pub mod sign;
 pub mod verify;

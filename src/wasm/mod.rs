@@ -26,7 +26,10 @@ use wasm_bindgen::prelude::*;
 use crate::frame::{Codec, HEADER_LEN};
 use crate::keys::{self, LinkedKey, PUBLIC_KEY_LEN};
 use crate::sign::{self, FrameSpec};
-use crate::verify::{self, MAX_REPLAY_WINDOW, Policy};
+use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy};
+
+mod gate;
+pub use gate::JsFrameGate;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -89,6 +92,46 @@ export interface VerifierStats {
   dropped: Record<DropReason, number>;
 }
 
+/** FrameGate options: the Verifier's, plus liveness and reporting. */
+export interface FrameGateOptions extends VerifierOptions {
+  /** Mark the canvas not live after this long without a drawn frame (default 3000); null = never. */
+  stallAfterMs?: number | null;
+  /** Called once when the canvas becomes not live. */
+  onStall?: (msSinceLastDrawn: number) => void;
+  /** Called when a drawn frame ends a stall. */
+  onResume?: () => void;
+  /** Shortest time between two reports (default 10000). */
+  reportIntervalMs?: number;
+  /** At most once per interval, only for an interval in which something happened. */
+  onReport?: (report: FrameGateReport) => void;
+  /** Called for every dropped frame. */
+  onDrop?: (result: Dropped & { drawn: false }) => void;
+}
+
+/** Counts for one report interval alone (plain JSON, ready for navigator.sendBeacon). */
+export interface FrameGateReport {
+  intervalMs: number;
+  accepted: number;
+  drawn: number;
+  dropped: Record<DropReason, number>;
+  stalledMs: number;
+}
+
+/** Why an accepted frame was not drawn. */
+export type NotDrawnReason = 'not-an-image' | 'key-rotation' | 'superseded' | 'decode-failed';
+
+/** What FrameGate.push resolves to. */
+export type GateResult =
+  | (Accepted & { drawn: true })
+  | (Accepted & { drawn: false; notDrawn: NotDrawnReason })
+  | (Dropped & { drawn: false });
+
+/** Verifier stats plus what FrameGate drew. */
+export interface FrameGateStats extends VerifierStats {
+  drawn: number;
+  decodeErrors: number;
+}
+
 /** Header fields for Signer.signFrame. Every field is optional. */
 export interface FrameOptions {
   /** Default: the signer's own random session stream id. */
@@ -136,12 +179,12 @@ extern "C" {
     fn dropped_result(reason: &str) -> Object;
 }
 
-fn error(message: impl AsRef<str>) -> JsError {
+pub(crate) fn error(message: impl AsRef<str>) -> JsError {
     JsError::new(message.as_ref())
 }
 
 /// A short name of a JS value's type, for error messages.
-fn type_name(value: &JsValue) -> String {
+pub(crate) fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         return "null".into();
     }
@@ -164,7 +207,7 @@ fn type_name(value: &JsValue) -> String {
 }
 
 /// `value` as a Uint8Array, or an error naming `what`.
-fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
+pub(crate) fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
     value.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {
         error(format!(
             "{what} must be a Uint8Array, got {}",
@@ -187,20 +230,24 @@ fn fixed_bytes<const N: usize>(value: &JsValue, what: &str) -> Result<[u8; N], J
     Ok(out)
 }
 
-fn public_key_arg(value: &JsValue, what: &str) -> Result<LinkedKey, JsError> {
+pub(crate) fn public_key_arg(value: &JsValue, what: &str) -> Result<LinkedKey, JsError> {
     let array = bytes_arg(value, what)?;
     LinkedKey::from_bytes(&array.to_vec()).map_err(|e| error(format!("{what}: {e}")))
 }
 
 /// An options object: `undefined`/`null` (all defaults) or a plain object
 /// with only `known` keys.
-struct Options {
+pub(crate) struct Options {
     object: Option<Object>,
     what: &'static str,
 }
 
 impl Options {
-    fn read(value: &JsValue, what: &'static str, known: &[&str]) -> Result<Options, JsError> {
+    pub(crate) fn read(
+        value: &JsValue,
+        what: &'static str,
+        known: &[&str],
+    ) -> Result<Options, JsError> {
         if value.is_undefined() || value.is_null() {
             return Ok(Options { object: None, what });
         }
@@ -246,7 +293,7 @@ impl Options {
 
     /// A finite number in `[0, max]`; `undefined` gives `default`; `null`
     /// gives `None` when `nullable` (the check is off), else an error.
-    fn number(
+    pub(crate) fn number(
         &self,
         key: &str,
         default: Option<f64>,
@@ -279,7 +326,7 @@ impl Options {
         }
     }
 
-    fn boolean(&self, key: &str, default: bool) -> Result<bool, JsError> {
+    pub(crate) fn boolean(&self, key: &str, default: bool) -> Result<bool, JsError> {
         let value = self.get(key)?;
         if value.is_undefined() {
             return Ok(default);
@@ -339,7 +386,7 @@ impl Options {
             })
     }
 
-    fn function(&self, key: &str) -> Result<Option<Function>, JsError> {
+    pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, JsError> {
         let value = self.get(key)?;
         if value.is_undefined() || value.is_null() {
             return Ok(None);
@@ -366,7 +413,7 @@ fn describe(value: &JsValue) -> String {
 }
 
 /// The Verifier option keys (SPEC §4).
-const VERIFIER_OPTIONS: [&str; 7] = [
+pub(crate) const VERIFIER_OPTIONS: [&str; 7] = [
     "maxAgeMs",
     "maxFutureSkewMs",
     "replayWindow",
@@ -377,7 +424,7 @@ const VERIFIER_OPTIONS: [&str; 7] = [
 ];
 
 /// Reads the Verifier options into a policy and an optional clock.
-fn read_policy(options: &Options) -> Result<(Policy, Option<Function>), JsError> {
+pub(crate) fn read_policy(options: &Options) -> Result<(Policy, Option<Function>), JsError> {
     let defaults = Policy::default();
     let ms_to_us = |ms: f64| (ms * 1000.0) as u64;
     let ms = |us: Option<u64>| us.map(|us| us as f64 / 1000.0);
@@ -441,16 +488,8 @@ impl JsVerifier {
         linked_public_key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
     ) -> Result<JsVerifier, JsError> {
-        let key = public_key_arg(&linked_public_key, "linkedPublicKey")?;
         let options = Options::read(&options, "options", &VERIFIER_OPTIONS)?;
-        let (policy, now) = read_policy(&options)?;
-        let inner =
-            verify::Verifier::new(key, policy).map_err(|e| error(format!("options: {e}")))?;
-        Ok(JsVerifier {
-            inner,
-            now,
-            scratch: Vec::new(),
-        })
+        JsVerifier::build(&linked_public_key, &options)
     }
 
     /// Verifies one frame; returns `{ ok: true, payload, ... }` or
@@ -463,7 +502,7 @@ impl JsVerifier {
     ) -> Result<Object, JsError> {
         let frame = bytes_arg(&frame, "frame")?;
         let now_us = self.now_us()?;
-        Ok(self.verify_bytes(&frame, now_us))
+        Ok(self.check(&frame, now_us).0)
     }
 
     /// Counts since construction: `{ accepted, dropped: { [reason]: n } }`.
@@ -481,7 +520,28 @@ impl JsVerifier {
 }
 
 impl JsVerifier {
-    fn now_us(&self) -> Result<i64, JsError> {
+    /// A verifier from an already-read options object (the gates add keys of their own).
+    pub(crate) fn build(
+        linked_public_key: &JsValue,
+        options: &Options,
+    ) -> Result<JsVerifier, JsError> {
+        let key = public_key_arg(linked_public_key, "linkedPublicKey")?;
+        let (policy, now) = read_policy(options)?;
+        let inner =
+            verify::Verifier::new(key, policy).map_err(|e| error(format!("options: {e}")))?;
+        Ok(JsVerifier {
+            inner,
+            now,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The core verifier.
+    pub(crate) fn core(&self) -> &verify::Verifier {
+        &self.inner
+    }
+
+    pub(crate) fn now_us(&self) -> Result<i64, JsError> {
         let ms = match &self.now {
             None => js_sys::Date::now(),
             Some(f) => f
@@ -496,7 +556,9 @@ impl JsVerifier {
         Ok((ms * 1000.0) as i64)
     }
 
-    fn verify_bytes(&mut self, frame: &Uint8Array, now_us: i64) -> Object {
+    /// Verifies `frame` and builds the JS result object; also returns, for
+    /// the gates, what was decided.
+    pub(crate) fn check(&mut self, frame: &Uint8Array, now_us: i64) -> (Object, Verdict) {
         let len = frame.length() as usize;
         if len > self.inner.max_frame_len() {
             let mut head = [0u8; HEADER_LEN];
@@ -505,21 +567,20 @@ impl JsVerifier {
                 .subarray(0, head_len as u32)
                 .copy_to(&mut head[..head_len]);
             let reason = self.inner.drop_oversized(&head[..head_len], len);
-            return dropped_result(reason.name());
+            return (dropped_result(reason.name()), Err(reason));
         }
         self.scratch.clear();
         self.scratch.resize(len, 0);
         frame.copy_to(&mut self.scratch);
         match self.inner.verify(&self.scratch, now_us) {
-            Err(reason) => dropped_result(reason.name()),
+            Err(reason) => (dropped_result(reason.name()), Err(reason)),
             Ok(ok) => {
-                let h = &ok.header;
+                let h = ok.header;
                 let start = HEADER_LEN as u32;
-                let end = start + h.payload_len;
                 let payload = if frame.buffer().is_instance_of::<SharedArrayBuffer>() {
                     Uint8Array::from(ok.payload)
                 } else {
-                    frame.subarray(start, end)
+                    frame.subarray(start, start + h.payload_len)
                 };
                 let result = accepted_result(
                     &payload,
@@ -537,11 +598,21 @@ impl JsVerifier {
                         &Uint8Array::from(&key[..]),
                     );
                 }
-                result
+                (result, Ok(AcceptedFrame { header: h, payload }))
             }
         }
     }
 }
+
+/// What a gate needs to know about an accepted frame.
+pub(crate) struct AcceptedFrame {
+    pub(crate) header: crate::frame::Header,
+    /// The payload as JS sees it (a view of the pushed frame).
+    pub(crate) payload: Uint8Array,
+}
+
+/// The verifier's decision, beside the JS result object.
+pub(crate) type Verdict = Result<AcceptedFrame, DropReason>;
 
 /// `{ accepted, dropped: { [reason]: n } }` with every reason present (0
 /// when none), in check order, as plain JSON-compatible JS values.
@@ -563,7 +634,7 @@ impl serde::Serialize for StatsView<'_> {
     }
 }
 
-fn stats_object(stats: &verify::Stats) -> Result<JsValue, JsError> {
+pub(crate) fn stats_object(stats: &verify::Stats) -> Result<JsValue, JsError> {
     StatsView(stats)
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| error(format!("stats: {e}")))

@@ -1,0 +1,411 @@
+//! `FrameGate` (SPEC §4): verify each pushed frame, and decode and draw only
+//! accepted JPEG / PNG / WebP stills. A dropped frame is never decoded and
+//! never touches the canvas.
+//!
+//! Decisions (draw order, liveness, reports) are made by [`crate::gate`];
+//! this file only moves values between it, the verifier, the canvas and the
+//! timers (`js/canvas.js`).
+//!
+//! Rules at this boundary:
+//! - no `RefCell` borrow is held across an `await` or a call into user code
+//!   (callbacks may push frames themselves);
+//! - every JS call that can throw is caught, so an exception never unwinds
+//!   through Rust with a borrow held; a throwing user callback is ignored;
+//! - an accepted frame that is not drawn says why in `notDrawn`:
+//!   `not-an-image` (opaque or video codec), `key-rotation`, `superseded`
+//!   (a newer picture was drawn first) or `decode-failed`.
+
+use alloc::format;
+use alloc::rc::{Rc, Weak};
+use core::cell::{Cell, RefCell};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use super::{JsVerifier, Options, VERIFIER_OPTIONS, bytes_arg, error, stats_object, type_name};
+use crate::frame::Codec;
+use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
+use crate::verify::DropReason;
+
+#[wasm_bindgen(module = "/js/canvas.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = isCanvas)]
+    fn is_canvas(value: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = context2d, catch)]
+    fn context_2d(canvas: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = decodePicture, catch)]
+    fn decode_picture(payload: &Uint8Array, mime: &str) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn paint(ctx: &JsValue, bitmap: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = paintNotLive, catch)]
+    fn paint_not_live(ctx: &JsValue, bitmap: &JsValue, label: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = markLive, catch)]
+    fn mark_live(canvas: &JsValue, live: bool) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = closeBitmap, catch)]
+    fn close_bitmap(bitmap: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = monotonicNow)]
+    fn monotonic_now() -> f64;
+    #[wasm_bindgen(js_name = startTimer, catch)]
+    fn start_timer(callback: &Function, ms: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = stopTimer, catch)]
+    fn stop_timer(id: &JsValue) -> Result<(), JsValue>;
+}
+
+/// FrameGate's own option keys, beside the Verifier's.
+const GATE_OPTIONS: [&str; 6] = [
+    "stallAfterMs",
+    "onStall",
+    "onResume",
+    "reportIntervalMs",
+    "onReport",
+    "onDrop",
+];
+
+struct Callbacks {
+    on_stall: Option<Function>,
+    on_resume: Option<Function>,
+    on_report: Option<Function>,
+    on_drop: Option<Function>,
+}
+
+/// Calls a user callback, ignoring what it returns or throws: a broken UI
+/// handler must not stop frames from being verified.
+fn notify(callback: &Option<Function>, arg: &JsValue) {
+    if let Some(f) = callback {
+        let _ = f.call1(&JsValue::UNDEFINED, arg);
+    }
+}
+
+fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+fn image_mime(codec: Codec) -> Option<&'static str> {
+    match codec {
+        Codec::Jpeg => Some("image/jpeg"),
+        Codec::Png => Some("image/png"),
+        Codec::Webp => Some("image/webp"),
+        _ => None,
+    }
+}
+
+struct Shared {
+    verifier: RefCell<JsVerifier>,
+    gate: RefCell<Gate>,
+    canvas: JsValue,
+    ctx: JsValue,
+    callbacks: Callbacks,
+    /// The picture on the canvas, kept to redraw it dimmed while not live.
+    picture: RefCell<Option<JsValue>>,
+    drawn: Cell<u64>,
+    decode_errors: Cell<u64>,
+    closed: Cell<bool>,
+    timer: RefCell<Option<JsValue>>,
+    /// The timer callback; holds only a weak reference back to this.
+    tick: RefCell<Option<Closure<dyn FnMut()>>>,
+}
+
+impl Shared {
+    /// Acts on whatever the gate says is due, then re-arms the timer.
+    fn poll(&self) {
+        if self.closed.get() {
+            return;
+        }
+        let now = monotonic_now();
+        let (events, next) = self.gate.borrow_mut().poll(now);
+        for event in events {
+            match event {
+                Event::Stalled {
+                    ms_since_last_drawn,
+                    started,
+                } => {
+                    let seconds = (ms_since_last_drawn / 1000.0) as u64;
+                    let label = format!("Not live · no verified frame for {seconds} s");
+                    let picture = self.picture.borrow().clone().unwrap_or(JsValue::NULL);
+                    let _ = paint_not_live(&self.ctx, &picture, &label);
+                    if started {
+                        let _ = mark_live(&self.canvas, false);
+                        notify(
+                            &self.callbacks.on_stall,
+                            &JsValue::from_f64(ms_since_last_drawn),
+                        );
+                    }
+                }
+                Event::Report(report) => {
+                    notify(&self.callbacks.on_report, &report_object(&report));
+                }
+            }
+        }
+        self.arm_timer(next, now);
+    }
+
+    fn arm_timer(&self, next: Option<f64>, now: f64) {
+        if let Some(id) = self.timer.borrow_mut().take() {
+            let _ = stop_timer(&id);
+        }
+        let Some(at) = next else { return };
+        let tick = self.tick.borrow();
+        if let Some(tick) = tick.as_ref()
+            && let Ok(id) = start_timer(tick.as_ref().unchecked_ref(), (at - now).max(0.0))
+        {
+            *self.timer.borrow_mut() = Some(id);
+        }
+    }
+
+    /// Draws a decoded picture if nothing newer is on the canvas.
+    fn draw(&self, ticket: DrawTicket, bitmap: JsValue) -> Result<(), &'static str> {
+        if self.closed.get() || !self.gate.borrow().may_draw(ticket) {
+            let _ = close_bitmap(&bitmap);
+            return Err("superseded");
+        }
+        if paint(&self.ctx, &bitmap).is_err() {
+            let _ = close_bitmap(&bitmap);
+            self.decode_errors.set(self.decode_errors.get() + 1);
+            return Err("decode-failed");
+        }
+        if let Some(old) = self.picture.borrow_mut().replace(bitmap) {
+            let _ = close_bitmap(&old);
+        }
+        self.drawn.set(self.drawn.get() + 1);
+        let resumed = self.gate.borrow_mut().drawn(ticket, monotonic_now());
+        if resumed {
+            let _ = mark_live(&self.canvas, true);
+            notify(&self.callbacks.on_resume, &JsValue::UNDEFINED);
+        }
+        self.poll();
+        Ok(())
+    }
+
+    fn close(&self) {
+        self.closed.set(true);
+        if let Some(id) = self.timer.borrow_mut().take() {
+            let _ = stop_timer(&id);
+        }
+        if let Some(picture) = self.picture.borrow_mut().take() {
+            let _ = close_bitmap(&picture);
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// `{ intervalMs, accepted, drawn, dropped: { [reason]: n }, stalledMs }`.
+fn report_object(report: &Report) -> JsValue {
+    let dropped = Object::new();
+    for reason in DropReason::ALL {
+        set(
+            &dropped,
+            reason.name(),
+            &JsValue::from_f64(report.dropped(reason) as f64),
+        );
+    }
+    let out = Object::new();
+    set(
+        &out,
+        "intervalMs",
+        &JsValue::from_f64(report.interval_ms.round()),
+    );
+    set(&out, "accepted", &JsValue::from_f64(report.accepted as f64));
+    set(&out, "drawn", &JsValue::from_f64(report.drawn as f64));
+    set(&out, "dropped", &dropped);
+    set(
+        &out,
+        "stalledMs",
+        &JsValue::from_f64(report.stalled_ms.round()),
+    );
+    out.into()
+}
+
+/// Shows a camera's frames on a canvas, and only those its linked key
+/// signed: every frame is verified first, and only accepted stills are
+/// decoded and drawn. Marks the canvas not live when frames stop coming.
+#[wasm_bindgen(js_name = FrameGate)]
+pub struct JsFrameGate {
+    shared: Rc<Shared>,
+}
+
+#[wasm_bindgen(js_class = FrameGate)]
+impl JsFrameGate {
+    /// A gate drawing to `canvas` (HTMLCanvasElement or OffscreenCanvas)
+    /// the frames `linkedPublicKey` signed. `options`: the Verifier's, plus
+    /// `stallAfterMs`, `onStall`, `onResume`, `reportIntervalMs`,
+    /// `onReport`, `onDrop`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]
+        canvas: JsValue,
+        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
+        linked_public_key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FrameGateOptions")] options: JsValue,
+    ) -> Result<JsFrameGate, JsError> {
+        if !is_canvas(&canvas) {
+            return Err(error(format!(
+                "canvas must be an HTMLCanvasElement or OffscreenCanvas, got {}",
+                type_name(&canvas)
+            )));
+        }
+        let ctx = context_2d(&canvas)
+            .ok()
+            .filter(|c| c.is_object())
+            .ok_or_else(|| error("canvas has no 2d context (is it already used for WebGL?)"))?;
+        let mut known = VERIFIER_OPTIONS.to_vec();
+        known.extend_from_slice(&GATE_OPTIONS);
+        let options = Options::read(&options, "options", &known)?;
+        let verifier = JsVerifier::build(&linked_public_key, &options)?;
+        let defaults = GateConfig::default();
+        let config = GateConfig {
+            stall_after_ms: options.number(
+                "stallAfterMs",
+                defaults.stall_after_ms,
+                1e12,
+                false,
+                true,
+            )?,
+            report_interval_ms: options
+                .number(
+                    "reportIntervalMs",
+                    Some(defaults.report_interval_ms),
+                    1e12,
+                    false,
+                    false,
+                )?
+                .unwrap_or(defaults.report_interval_ms),
+        };
+        let callbacks = Callbacks {
+            on_stall: options.function("onStall")?,
+            on_resume: options.function("onResume")?,
+            on_report: options.function("onReport")?,
+            on_drop: options.function("onDrop")?,
+        };
+        let shared = Rc::new(Shared {
+            verifier: RefCell::new(verifier),
+            gate: RefCell::new(Gate::new(config, monotonic_now())),
+            canvas,
+            ctx,
+            callbacks,
+            picture: RefCell::new(None),
+            drawn: Cell::new(0),
+            decode_errors: Cell::new(0),
+            closed: Cell::new(false),
+            timer: RefCell::new(None),
+            tick: RefCell::new(None),
+        });
+        let weak: Weak<Shared> = Rc::downgrade(&shared);
+        *shared.tick.borrow_mut() = Some(Closure::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.poll();
+            }
+        }));
+        let _ = mark_live(&shared.canvas, true);
+        shared.poll();
+        Ok(JsFrameGate { shared })
+    }
+
+    /// Verifies `frame`; resolves to the Verifier's result plus `drawn`
+    /// once an accepted still is decoded and drawn (or found not drawable).
+    /// Throws for a non-Uint8Array argument or a closed gate.
+    #[wasm_bindgen(unchecked_return_type = "Promise<GateResult>")]
+    pub fn push(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
+    ) -> Result<Promise, JsError> {
+        let shared = &self.shared;
+        if shared.closed.get() {
+            return Err(error("FrameGate is closed"));
+        }
+        let frame = bytes_arg(&frame, "frame")?;
+        let now_us = shared.verifier.borrow().now_us()?;
+        let (result, verdict) = shared.verifier.borrow_mut().check(&frame, now_us);
+        let now = monotonic_now();
+        let accepted = match verdict {
+            Err(reason) => {
+                shared.gate.borrow_mut().record_verdict(Err(reason), now);
+                set(&result, "drawn", &JsValue::FALSE);
+                notify(&shared.callbacks.on_drop, &result);
+                shared.poll();
+                return Ok(Promise::resolve(&JsValue::from(result)));
+            }
+            Ok(accepted) => accepted,
+        };
+        shared.gate.borrow_mut().record_verdict(Ok(()), now);
+        let codec = accepted.header.codec;
+        let Some(mime) = image_mime(codec) else {
+            set(&result, "drawn", &JsValue::FALSE);
+            let why = if codec == Codec::KeyRotation {
+                "key-rotation"
+            } else {
+                "not-an-image"
+            };
+            set(&result, "notDrawn", &JsValue::from_str(why));
+            shared.poll();
+            return Ok(Promise::resolve(&JsValue::from(result)));
+        };
+        let ticket = shared
+            .gate
+            .borrow_mut()
+            .begin_draw(accepted.header.timestamp_us);
+        let decode = decode_picture(&accepted.payload, mime);
+        shared.poll();
+        let shared = Rc::clone(shared);
+        Ok(future_to_promise(async move {
+            let outcome = match decode {
+                Ok(promise) => JsFuture::from(promise).await.map_err(|_| "decode-failed"),
+                Err(_) => Err("decode-failed"),
+            };
+            let drawn = match outcome {
+                Ok(bitmap) => shared.draw(ticket, bitmap),
+                Err(why) => {
+                    shared.decode_errors.set(shared.decode_errors.get() + 1);
+                    Err(why)
+                }
+            };
+            set(&result, "drawn", &JsValue::from_bool(drawn.is_ok()));
+            if let Err(why) = drawn {
+                set(&result, "notDrawn", &JsValue::from_str(why));
+            }
+            Ok(result.into())
+        }))
+    }
+
+    /// The Verifier's counts plus `drawn` and `decodeErrors`.
+    #[wasm_bindgen(unchecked_return_type = "FrameGateStats")]
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        let stats = stats_object(self.shared.verifier.borrow().core().stats())?;
+        let object: &Object = stats.unchecked_ref();
+        set(
+            object,
+            "drawn",
+            &JsValue::from_f64(self.shared.drawn.get() as f64),
+        );
+        set(
+            object,
+            "decodeErrors",
+            &JsValue::from_f64(self.shared.decode_errors.get() as f64),
+        );
+        Ok(stats)
+    }
+
+    /// The key frames are checked against now (changes only with an
+    /// accepted key-rotation frame).
+    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
+    pub fn linked_public_key(&self) -> Uint8Array {
+        self.shared.verifier.borrow().linked_public_key()
+    }
+
+    /// Whether the canvas is currently marked not live.
+    #[wasm_bindgen(getter)]
+    pub fn live(&self) -> bool {
+        !self.shared.gate.borrow().is_stalled()
+    }
+
+    /// Stops the liveness timer and reports and releases the last picture;
+    /// later pushes throw.
+    pub fn close(&self) {
+        self.shared.close();
+    }
+}
