@@ -12,8 +12,13 @@
 //! decodes and is not of small order, and R's encoding equals the
 //! recomputed `[S]B - [k]A` byte for byte (so non-canonical R fails).
 
+use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
+use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsBasepointTable};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::BasepointTable;
 use ed25519_dalek::{Signature, VerifyingKey};
 use sha2::{Digest, Sha512};
 
@@ -123,6 +128,81 @@ impl LinkedKey {
         self.key
             .verify_strict(message, &signature)
             .map_err(|_| BadSignature)
+    }
+}
+
+/// A linked key with its per-key precomputation, for checking many frames
+/// against the same key: a fixed-base table for −A, so the strict equation
+/// `R == [S]B − [k]A` costs two table multiplications instead of a
+/// double-scalar multiplication (about 1.5× faster in V8). Building it
+/// takes a few milliseconds and ~30 KiB, once per linked key.
+///
+/// Acceptance is exactly [`LinkedKey::verify_strict`]'s (the tests compare
+/// the two on random, published and adversarial inputs):
+/// 1. S is canonical (`S < ℓ`), else the signature is malleable;
+/// 2. R decodes to a point, and that point is not of small order;
+/// 3. A is not of small order (guaranteed by linking);
+/// 4. `k = SHA-512(R ‖ A ‖ M) mod ℓ`, with A's bytes exactly as linked;
+/// 5. the encoding of `[S]B − [k]A` equals R's 32 bytes (so a non-canonical
+///    encoding of R never matches).
+#[derive(Clone)]
+pub struct PreparedKey {
+    key: LinkedKey,
+    minus_a: Box<EdwardsBasepointTable>,
+}
+
+impl fmt::Debug for PreparedKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PreparedKey").field(&self.key).finish()
+    }
+}
+
+impl PartialEq for PreparedKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for PreparedKey {}
+
+impl PreparedKey {
+    /// Precomputes for `key`.
+    pub fn new(key: LinkedKey) -> PreparedKey {
+        let minus_a = -key.key.to_edwards();
+        PreparedKey {
+            minus_a: Box::new(EdwardsBasepointTable::create(&minus_a)),
+            key,
+        }
+    }
+
+    /// The linked key.
+    pub fn key(&self) -> &LinkedKey {
+        &self.key
+    }
+
+    /// Strict Ed25519 verification (rules in the type's docs).
+    pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
+        let (r_bytes, s_bytes) = signature.split_at(32);
+        let r_bytes: [u8; 32] = r_bytes.try_into().map_err(|_| BadSignature)?;
+        let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| BadSignature)?;
+        let s =
+            Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or(BadSignature)?;
+        let r = CompressedEdwardsY(r_bytes)
+            .decompress()
+            .ok_or(BadSignature)?;
+        if r.is_small_order() {
+            return Err(BadSignature);
+        }
+        let mut h = Sha512::new();
+        h.update(r_bytes);
+        h.update(self.key.as_bytes());
+        h.update(message);
+        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let expected = ED25519_BASEPOINT_TABLE.mul_base(&s) + self.minus_a.mul_base(&k);
+        if expected.compress().to_bytes() == r_bytes {
+            Ok(())
+        } else {
+            Err(BadSignature)
+        }
     }
 }
 

@@ -31,7 +31,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::frame::{self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, Header, OVERHEAD};
-use crate::keys::LinkedKey;
+use crate::keys::{LinkedKey, PreparedKey};
 
 /// Largest replay window a verifier keeps (bits of memory per verifier).
 pub const MAX_REPLAY_WINDOW: u32 = 1 << 16;
@@ -284,7 +284,8 @@ impl ReplayWindow {
 /// Everything a verdict depends on besides the frame, the policy and the clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct State {
-    key: LinkedKey,
+    /// The linked key, with its precomputed tables.
+    key: PreparedKey,
     pinned: Option<[u8; 16]>,
     newest_timestamp_us: Option<u64>,
     window: ReplayWindow,
@@ -318,7 +319,7 @@ impl Verifier {
         }
         Ok(Verifier {
             state: State {
-                key,
+                key: PreparedKey::new(key),
                 pinned: policy.stream_id,
                 newest_timestamp_us: None,
                 window: ReplayWindow::new(policy.replay_window),
@@ -331,7 +332,7 @@ impl Verifier {
     /// The key frames are checked against now (changed only by an accepted
     /// key-rotation frame).
     pub fn linked_key(&self) -> &LinkedKey {
-        &self.state.key
+        self.state.key.key()
     }
 
     /// The policy this verifier was built with.
@@ -377,7 +378,7 @@ impl Verifier {
     fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
         let frame = Frame::parse(bytes, self.policy.max_payload_bytes)?;
         let header = *frame.header();
-        if header.key_id != self.state.key.id().0 {
+        if header.key_id != self.linked_key().id().0 {
             return Err(DropReason::ForeignKey);
         }
         self.state
@@ -453,10 +454,11 @@ impl Verifier {
             .ok_or(DropReason::BadRotation)?;
         let proof: &[u8; 64] = proof.try_into().map_err(|_| DropReason::BadRotation)?;
         let new_key = LinkedKey::from_bytes(new_key).map_err(|_| DropReason::BadRotation)?;
-        if new_key == self.state.key {
+        if new_key == *self.linked_key() {
             return Err(DropReason::BadRotation);
         }
-        let message = frame::rotation_proof_message(self.state.key.as_bytes(), new_key.as_bytes());
+        let message =
+            frame::rotation_proof_message(self.linked_key().as_bytes(), new_key.as_bytes());
         new_key
             .verify_strict(&message, proof)
             .map_err(|_| DropReason::BadRotation)?;
@@ -477,7 +479,8 @@ impl Verifier {
                 .map_or(header.timestamp_us, |t| t.max(header.timestamp_us)),
         );
         if let Some(key) = new_key {
-            state.key = key;
+            // The only table build after linking: an accepted rotation.
+            state.key = PreparedKey::new(key);
         }
     }
 }

@@ -1,0 +1,303 @@
+//! `PreparedKey::verify_strict` (per-key precomputed tables) must accept
+//! exactly what `ed25519_dalek::VerifyingKey::verify_strict` accepts. Each
+//! group below compares the two verdicts on inputs built to hit one rule.
+
+use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
+use curve25519_dalek::edwards::EdwardsPoint;
+use curve25519_dalek::scalar::Scalar;
+use ed25519_dalek::{Signature, VerifyingKey};
+use frameseal::keys::{LinkedKey, PreparedKey};
+use sha2::{Digest, Sha512};
+
+/// The group order ℓ, little-endian.
+const L: [u8; 32] = [
+    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// xorshift64*: deterministic, so a failure names a reproducible case.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn bytes<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        for chunk in out.chunks_mut(8) {
+            let v = self.next().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        out
+    }
+    fn scalar(&mut self) -> Scalar {
+        Scalar::from_bytes_mod_order_wide(&self.bytes::<64>())
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn challenge(r: &[u8; 32], a: &[u8; 32], msg: &[u8]) -> Scalar {
+    let mut h = Sha512::new();
+    h.update(r);
+    h.update(a);
+    h.update(msg);
+    Scalar::from_bytes_mod_order_wide(&h.finalize().into())
+}
+
+/// A signature with a chosen nonce point `R = [r]B + extra_r` under the
+/// secret scalar `a` of `A = [a]B + extra_a` (the extras are torsion).
+fn sign_with(
+    a: Scalar,
+    a_bytes: &[u8; 32],
+    r: Scalar,
+    extra_r: EdwardsPoint,
+    msg: &[u8],
+) -> [u8; 64] {
+    let big_r = (r * B + extra_r).compress().to_bytes();
+    let k = challenge(&big_r, a_bytes, msg);
+    let s = r + k * a;
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&big_r);
+    sig[32..].copy_from_slice(s.as_bytes());
+    sig
+}
+
+struct Case {
+    key: [u8; 32],
+    msg: Vec<u8>,
+    sig: [u8; 64],
+}
+
+/// Compares both verifiers on a case; returns dalek's verdict.
+fn same_verdict(case: &Case, what: &str) -> bool {
+    let dalek = VerifyingKey::from_bytes(&case.key).map(|k| {
+        k.verify_strict(&case.msg, &Signature::from_bytes(&case.sig))
+            .is_ok()
+    });
+    let linked = LinkedKey::from_bytes(&case.key);
+    let (Ok(dalek), Ok(linked)) = (dalek, linked) else {
+        panic!("{what}: test keys must link");
+    };
+    let prepared = PreparedKey::new(linked.clone());
+    let ours = prepared.verify_strict(&case.msg, &case.sig).is_ok();
+    assert_eq!(ours, dalek, "{what}: prepared {ours}, dalek {dalek}");
+    assert_eq!(
+        linked.verify_strict(&case.msg, &case.sig).is_ok(),
+        dalek,
+        "{what}: LinkedKey"
+    );
+    dalek
+}
+
+/// A key `[a]B + torsion` (torsion index 0 = none) and its bytes.
+fn key(rng: &mut Rng, torsion: usize) -> (Scalar, [u8; 32]) {
+    let a = rng.scalar();
+    (a, (a * B + EIGHT_TORSION[torsion]).compress().to_bytes())
+}
+
+#[test]
+fn valid_signatures_agree() {
+    let mut rng = Rng(1);
+    for i in 0..300 {
+        let (a, key) = key(&mut rng, 0);
+        let msg: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
+        let sig = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+        assert!(same_verdict(
+            &Case { key, msg, sig },
+            &format!("valid #{i}")
+        ));
+    }
+}
+
+#[test]
+fn random_and_mangled_signatures_agree() {
+    let mut rng = Rng(2);
+    for i in 0..300 {
+        let (a, key) = key(&mut rng, 0);
+        let msg = rng.bytes::<40>().to_vec();
+        let good = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+        // Random bytes; one flipped bit anywhere; wrong message.
+        let random = rng.bytes::<64>();
+        assert!(!same_verdict(
+            &Case {
+                key,
+                msg: msg.clone(),
+                sig: random
+            },
+            &format!("random #{i}")
+        ));
+        let mut flipped = good;
+        let bit = rng.below(512);
+        flipped[bit / 8] ^= 1 << (bit % 8);
+        assert!(!same_verdict(
+            &Case {
+                key,
+                msg: msg.clone(),
+                sig: flipped
+            },
+            &format!("flip {bit} #{i}")
+        ));
+        let mut other = msg.clone();
+        other[0] ^= 1;
+        assert!(!same_verdict(
+            &Case {
+                key,
+                msg: other,
+                sig: good
+            },
+            &format!("message #{i}")
+        ));
+    }
+}
+
+#[test]
+fn s_at_or_above_the_group_order_is_refused_by_both() {
+    let mut rng = Rng(3);
+    for i in 0..100 {
+        let (a, key) = key(&mut rng, 0);
+        let msg = rng.bytes::<16>().to_vec();
+        let good = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+        // S + ℓ (fits in 256 bits): satisfies the equation, but malleable.
+        let mut sig = good;
+        let mut carry = 0u16;
+        for j in 0..32 {
+            let sum = u16::from(sig[32 + j]) + u16::from(L[j]) + carry;
+            sig[32 + j] = sum as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0);
+        assert!(!same_verdict(
+            &Case {
+                key,
+                msg: msg.clone(),
+                sig
+            },
+            &format!("S+l #{i}")
+        ));
+        // High bits set.
+        let mut sig = good;
+        sig[63] |= 0xE0;
+        assert!(!same_verdict(
+            &Case {
+                key,
+                msg: msg.clone(),
+                sig
+            },
+            &format!("S high bits #{i}")
+        ));
+        // S = ℓ exactly.
+        let mut sig = good;
+        sig[32..].copy_from_slice(&L);
+        assert!(!same_verdict(&Case { key, msg, sig }, &format!("S=l #{i}")));
+    }
+}
+
+#[test]
+fn small_order_and_non_canonical_r_are_refused_by_both() {
+    let mut rng = Rng(4);
+    let (_, key) = key(&mut rng, 0);
+    let msg = b"frame".to_vec();
+    let mut r_encodings: Vec<[u8; 32]> = EIGHT_TORSION
+        .iter()
+        .map(|t| t.compress().to_bytes())
+        .collect();
+    // Non-canonical encodings: y + p for small y, and the sign bit on x = 0.
+    for y in 0u8..19 {
+        let mut e = [0xFF; 32];
+        e[0] = 0xED + y;
+        e[31] = 0x7F;
+        r_encodings.push(e);
+        let mut neg = e;
+        neg[31] |= 0x80;
+        r_encodings.push(neg);
+    }
+    let mut one_neg = [0u8; 32];
+    one_neg[0] = 1;
+    one_neg[31] = 0x80;
+    r_encodings.push(one_neg);
+    for (i, r) in r_encodings.iter().enumerate() {
+        for s in [Scalar::ZERO, rng.scalar()] {
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(r);
+            sig[32..].copy_from_slice(s.as_bytes());
+            same_verdict(
+                &Case {
+                    key,
+                    msg: msg.clone(),
+                    sig,
+                },
+                &format!("R encoding #{i}"),
+            );
+        }
+    }
+    // A valid signature whose R is re-encoded non-canonically (when possible).
+    for i in 0..200 {
+        let (a, key) = self::key(&mut rng, 0);
+        let sig = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+        let mut high = sig;
+        high[31] ^= 0x80; // the other x sign: a different point, or invalid
+        assert!(!same_verdict(
+            &Case {
+                key,
+                msg: msg.clone(),
+                sig: high
+            },
+            &format!("R sign #{i}")
+        ));
+    }
+}
+
+#[test]
+fn torsion_in_r_or_in_the_key_agrees() {
+    let mut rng = Rng(5);
+    let msg = b"torsion".to_vec();
+    let mut accepted_with_torsion = 0;
+    for t_key in 0..8 {
+        for t_r in 0..8 {
+            // Mixed-order keys link only when not purely small order.
+            let (a, key) = key(&mut rng, t_key);
+            let r = rng.scalar();
+            let sig = sign_with(a, &key, r, EIGHT_TORSION[t_r], &msg);
+            let verdict = same_verdict(
+                &Case {
+                    key,
+                    msg: msg.clone(),
+                    sig,
+                },
+                &format!("T_A {t_key} T_R {t_r}"),
+            );
+            // Cofactorless equation: [S]B - [k]A = [r]B - [k]T_A, so it holds
+            // iff T_R = -[k]T_A (torsion can cancel; only small-order R and A
+            // are refused outright).
+            let big_r = (r * B + EIGHT_TORSION[t_r]).compress().to_bytes();
+            let k = challenge(&big_r, &key, &msg);
+            let predicted = EIGHT_TORSION[t_r] == -(k * EIGHT_TORSION[t_key]);
+            assert_eq!(verdict, predicted, "T_A {t_key} T_R {t_r}");
+            accepted_with_torsion += usize::from(verdict && (t_key, t_r) != (0, 0));
+        }
+    }
+    // Some mixed-order cases do verify strictly: the equation is the rule.
+    assert!(accepted_with_torsion > 0);
+}
+
+#[test]
+fn frames_signed_by_the_signer_verify_under_the_prepared_key() {
+    let mut cam = frameseal::Signer::from_secret(&[9; 32], [1; 16]);
+    let prepared = PreparedKey::new(LinkedKey::from_bytes(cam.public_key()).unwrap());
+    for n in [0usize, 1, 63, 64, 1000, 70_000] {
+        let frame = cam
+            .sign_frame(&vec![0xA5; n], &frameseal::FrameSpec::at(1))
+            .unwrap();
+        let f = frameseal::Frame::parse(&frame, u32::MAX).unwrap();
+        assert!(
+            prepared
+                .verify_strict(f.signed_bytes(), f.signature())
+                .is_ok(),
+            "{n} bytes"
+        );
+    }
+}
