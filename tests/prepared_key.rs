@@ -252,6 +252,7 @@ fn small_order_and_non_canonical_r_are_refused_by_both() {
 }
 
 #[test]
+#[allow(clippy::needless_range_loop)] // the indices name the torsion points in messages
 fn torsion_in_r_or_in_the_key_agrees() {
     let mut rng = Rng(5);
     let msg = b"torsion".to_vec();
