@@ -9,9 +9,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# Features rustc enables by default for wasm32-unknown-unknown; wasm-opt must
+# Features rustc enables by default for wasm32-unknown-unknown (plus simd128,
+# from .cargo/config.toml); wasm-opt must
 # accept all of them or it rejects (or miscompiles) the module.
-WASM_FEATURES=(--enable-bulk-memory --enable-mutable-globals --enable-sign-ext
+WASM_FEATURES=(--enable-simd --enable-bulk-memory --enable-mutable-globals --enable-sign-ext
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
 
 log() { printf '==> %s\n' "$*"; }
