@@ -147,7 +147,9 @@ async fn foreign_and_forged_frames_never_reach(canvas: JsValue) {
 
     let dropped = calls(&on_drop);
     assert_eq!(dropped.length(), 3, "onDrop once per dropped frame");
-    assert_eq!(get(&dropped.get(0).into(), "0").is_object(), true);
+    let first = get(&dropped.get(0), "0");
+    assert_eq!(get(&first, "reason").as_string().unwrap(), "foreign-key");
+    assert_eq!(get(&first, "ok"), JsValue::FALSE);
 
     let r = push(&gate, still(&mut cam, GREEN, None).await).await;
     assert_eq!(get(&r, "drawn"), JsValue::TRUE);

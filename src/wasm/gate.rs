@@ -241,7 +241,7 @@ impl JsFrameGate {
         canvas: JsValue,
         #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
         linked_public_key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "FrameGateOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
     ) -> Result<JsFrameGate, JsError> {
         if !is_canvas(&canvas) {
             return Err(error(format!(

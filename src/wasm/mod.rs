@@ -155,6 +155,12 @@ export interface RotationOptions {
 "#;
 
 #[wasm_bindgen(inline_js = "
+const TA = Object.getPrototypeOf(Uint8Array.prototype);
+const get = (name) => Object.getOwnPropertyDescriptor(TA, name).get;
+const BUFFER = get('buffer'), OFFSET = get('byteOffset'), LENGTH = get('length');
+export function isArraySafe(v) { try { return Array.isArray(v); } catch (_) { return false; } }
+export function ownKeys(o) { return Object.keys(o); }
+export function plainBytes(a) { return new Uint8Array(BUFFER.call(a), OFFSET.call(a), LENGTH.call(a)); }
 export function acceptedResult(payload, seq, timestampUs, keyframe, endOfStream, codec, streamId) {
   return { ok: true, payload, seq, timestampUs, keyframe, endOfStream, codec, streamId };
 }
@@ -173,10 +179,16 @@ extern "C" {
         keyframe: bool,
         end_of_stream: bool,
         codec: &str,
-        stream_id: &[u8],
+        stream_id: &Uint8Array,
     ) -> Object;
     #[wasm_bindgen(js_name = droppedResult)]
     fn dropped_result(reason: &str) -> Object;
+    #[wasm_bindgen(js_name = isArraySafe)]
+    fn is_array_safe(v: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = ownKeys, catch)]
+    fn own_keys(o: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(js_name = plainBytes, catch)]
+    fn plain_bytes(a: &Uint8Array) -> Result<Uint8Array, JsValue>;
 }
 
 pub(crate) fn error(message: impl AsRef<str>) -> JsError {
@@ -197,7 +209,7 @@ pub(crate) fn type_name(value: &JsValue) -> String {
             value.unchecked_ref::<Uint8Array>().length()
         );
     }
-    if value.is_array() {
+    if is_array_safe(value) {
         return "array".into();
     }
     value
@@ -208,6 +220,11 @@ pub(crate) fn type_name(value: &JsValue) -> String {
 
 /// `value` as a Uint8Array, or an error naming `what`.
 pub(crate) fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
+    let array = bytes_arg_unchecked(value, what)?;
+    plain_bytes(&array).map_err(|_| error(format!("{what}: its bytes cannot be read")))
+}
+
+fn bytes_arg_unchecked(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
     value.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {
         error(format!(
             "{what} must be a Uint8Array, got {}",
@@ -251,14 +268,16 @@ impl Options {
         if value.is_undefined() || value.is_null() {
             return Ok(Options { object: None, what });
         }
-        if !value.is_object() || value.is_array() || value.is_function() {
+        if !value.is_object() || is_array_safe(value) || value.is_function() {
             return Err(error(format!(
                 "{what} must be an object, got {}",
                 type_name(value)
             )));
         }
         let object: Object = value.clone().unchecked_into();
-        for key in Object::keys(&object).iter() {
+        let keys =
+            own_keys(&object).map_err(|_| error(format!("reading the keys of {what} threw")))?;
+        for key in keys.iter() {
             let key = key.as_string().unwrap_or_default();
             if !known.contains(&key.as_str()) {
                 return Err(error(format!(
@@ -403,7 +422,12 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// A value for an error message: numbers and strings shown, others by type.
 fn describe(value: &JsValue) -> String {
     if let Some(n) = value.as_f64() {
-        return format!("{n}");
+        return match n {
+            n if n.is_nan() => "NaN".into(),
+            f64::INFINITY => "Infinity".into(),
+            f64::NEG_INFINITY => "-Infinity".into(),
+            n => format!("{n}"),
+        };
     }
     if let Some(s) = value.as_string() {
         let short: String = s.chars().take(40).collect();
@@ -486,7 +510,7 @@ impl JsVerifier {
     pub fn new(
         #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
         linked_public_key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "VerifierOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifierOptions")] options: JsValue,
     ) -> Result<JsVerifier, JsError> {
         let options = Options::read(&options, "options", &VERIFIER_OPTIONS)?;
         JsVerifier::build(&linked_public_key, &options)
@@ -589,7 +613,7 @@ impl JsVerifier {
                     h.keyframe,
                     h.end_of_stream,
                     h.codec.name(),
-                    &h.stream_id,
+                    &Uint8Array::from(&h.stream_id[..]),
                 );
                 if let Some(key) = ok.new_public_key {
                     let _ = Reflect::set(
@@ -719,7 +743,7 @@ impl JsSigner {
     pub fn sign_frame(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "FrameOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
         let payload = bytes_arg(&payload, "payload")?.to_vec();
         let options = Options::read(
@@ -755,7 +779,7 @@ impl JsSigner {
     pub fn sign_rotation(
         &mut self,
         #[wasm_bindgen(js_name = nextSigner)] next_signer: &JsSigner,
-        #[wasm_bindgen(unchecked_param_type = "RotationOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "RotationOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
         let options = Options::read(&options, "options", &["streamId", "seq", "timestampUs"])?;
         let spec = FrameSpec {

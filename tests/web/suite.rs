@@ -1,0 +1,1455 @@
+//! The JS surface (SPEC §3–§5) as JS sees it, through the exported Rust
+//! items of `frameseal::wasm`: arguments go in as `JsValue`s and the
+//! returned JS objects are inspected with `Reflect`, so field names, JS
+//! types, drop-reason strings and thrown `Error` messages are all checked.
+//!
+//! Included by `tests/node.rs` (Node) and `tests/browser.rs` (Chromium,
+//! Firefox), so the same tests run in every engine. What only the generated
+//! JS glue does (`initSync`, class wrappers, `_assertClass`) is tested
+//! against the built package in `tests/js/`.
+
+use frameseal::wasm::{JsSigner, JsVerifier, fingerprint};
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen_test::{console_log, wasm_bindgen_test};
+
+/// The fixed clock of every verifier here, in ms since the epoch.
+const NOW_MS: f64 = 1_700_000_000_000.0;
+/// The same instant in µs, the default capture time of test frames.
+const NOW_US: f64 = NOW_MS * 1000.0;
+const STREAM: [u8; 16] = [0x5A; 16];
+const OTHER_STREAM: [u8; 16] = [0xB0; 16];
+
+/// Every drop reason, in SPEC §3 check order.
+const REASONS: [&str; 10] = [
+    "malformed",
+    "unsupported-version",
+    "too-large",
+    "foreign-key",
+    "bad-signature",
+    "wrong-stream",
+    "stale",
+    "future",
+    "replayed",
+    "bad-rotation",
+];
+
+// RFC 8032 §7.1, TEST 1.
+const RFC8032_SECRET: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
+const RFC8032_PUBLIC: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+/// SPEC §5.1 fingerprint of RFC8032_PUBLIC (computed independently with
+/// Python: base32(sha512(key)[:10]).lower()).
+const RFC8032_FINGERPRINT: &str = "bybk-karf-ws5k-ugfa";
+
+// ---------------------------------------------------------------- helpers
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn u8a(bytes: &[u8]) -> Uint8Array {
+    Uint8Array::from(bytes)
+}
+
+fn jv(bytes: &[u8]) -> JsValue {
+    u8a(bytes).into()
+}
+
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+fn s(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
+
+/// Evaluates a JS function body and returns its result.
+fn js(body: &str) -> JsValue {
+    Function::new_no_args(body)
+        .call0(&JsValue::UNDEFINED)
+        .unwrap_or_else(|e| panic!("JS `{body}` threw {e:?}"))
+}
+
+/// A plain object with the given properties, set in order (a later key
+/// overrides an earlier one).
+fn obj(props: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (key, value) in props {
+        Reflect::set(&o, &s(key), value).expect("set");
+    }
+    o.into()
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &s(key)).unwrap_or_else(|_| panic!("get {key}"))
+}
+
+fn typeof_(value: &JsValue) -> String {
+    value.js_typeof().as_string().expect("typeof")
+}
+
+/// The own enumerable keys of a JS object, in order.
+fn keys(value: &JsValue) -> Vec<String> {
+    Object::keys(value.unchecked_ref::<Object>())
+        .iter()
+        .map(|k| k.as_string().expect("string key"))
+        .collect()
+}
+
+/// `value` as bytes; fails unless it is a Uint8Array.
+fn bytes(value: &JsValue) -> Vec<u8> {
+    value
+        .dyn_ref::<Uint8Array>()
+        .unwrap_or_else(|| panic!("expected a Uint8Array, got {value:?}"))
+        .to_vec()
+}
+
+/// Unwraps a call that must not throw; on a throw, fails with its message.
+trait OrFail<T> {
+    fn or_fail(self, what: &str) -> T;
+}
+
+impl<T> OrFail<T> for Result<T, JsError> {
+    fn or_fail(self, what: &str) -> T {
+        match self {
+            Ok(value) => value,
+            Err(e) => {
+                let e: JsValue = e.into();
+                panic!("{what} threw: {:?}", get(&e, "message"))
+            }
+        }
+    }
+}
+
+/// The message of the `Error` a call threw; fails unless it threw an Error.
+fn thrown<T>(result: Result<T, JsError>) -> String {
+    let error: JsValue = match result {
+        Ok(_) => panic!("expected a thrown Error, the call succeeded"),
+        Err(e) => e.into(),
+    };
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "thrown value is not an Error: {error:?}"
+    );
+    get(&error, "message").as_string().expect("message")
+}
+
+/// Asserts the call threw an Error whose message contains every needle.
+fn assert_throws<T>(result: Result<T, JsError>, needles: &[&str]) {
+    let message = thrown(result);
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "message {message:?} does not contain {needle:?}"
+        );
+    }
+}
+
+fn clock() -> JsValue {
+    Function::new_no_args("return 1700000000000").into()
+}
+
+/// A clock whose first call runs `bad` (a statement that returns a bad
+/// value or throws) and whose later calls return NOW_MS.
+fn clock_bad_once(bad: &str) -> JsValue {
+    js(&format!(
+        "let calls = 0; return function () {{ calls += 1; if (calls === 1) {{ {bad} }} return 1700000000000; }};"
+    ))
+}
+
+fn camera(seed: u8) -> JsSigner {
+    JsSigner::new(jv(&[seed; 32])).or_fail("a 32-byte secret")
+}
+
+/// Header fields of a test frame.
+#[derive(Clone, Copy)]
+struct Spec {
+    stream: [u8; 16],
+    seq: u64,
+    /// Capture time relative to NOW_MS.
+    offset_ms: f64,
+    keyframe: bool,
+    end_of_stream: bool,
+    codec: &'static str,
+}
+
+impl Spec {
+    fn seq(seq: u64) -> Spec {
+        Spec {
+            stream: STREAM,
+            seq,
+            offset_ms: 0.0,
+            keyframe: false,
+            end_of_stream: false,
+            codec: "opaque",
+        }
+    }
+    fn stream(self, stream: [u8; 16]) -> Spec {
+        Spec { stream, ..self }
+    }
+    fn at(self, offset_ms: f64) -> Spec {
+        Spec { offset_ms, ..self }
+    }
+    fn keyframe(self) -> Spec {
+        Spec {
+            keyframe: true,
+            ..self
+        }
+    }
+    fn codec(self, codec: &'static str) -> Spec {
+        Spec { codec, ..self }
+    }
+    fn options(&self) -> JsValue {
+        obj(&[
+            ("streamId", jv(&self.stream)),
+            ("seq", num(self.seq as f64)),
+            ("timestampUs", num(NOW_US + self.offset_ms * 1000.0)),
+            ("keyframe", JsValue::from_bool(self.keyframe)),
+            ("endOfStream", JsValue::from_bool(self.end_of_stream)),
+            ("codec", s(self.codec)),
+        ])
+    }
+}
+
+fn sign(cam: &mut JsSigner, payload: &[u8], spec: Spec) -> Uint8Array {
+    cam.sign_frame(jv(payload), spec.options())
+        .or_fail("signFrame")
+}
+
+fn rotation(cam: &mut JsSigner, next: &JsSigner, seq: u64) -> Uint8Array {
+    let options = obj(&[
+        ("streamId", jv(&STREAM)),
+        ("seq", num(seq as f64)),
+        ("timestampUs", num(NOW_US)),
+    ]);
+    cam.sign_rotation(next, options).or_fail("signRotation")
+}
+
+/// A copy of `frame` with `edit` applied to its bytes.
+fn edited(frame: &Uint8Array, edit: impl FnOnce(&mut Vec<u8>)) -> Uint8Array {
+    let mut b = frame.to_vec();
+    edit(&mut b);
+    u8a(&b)
+}
+
+/// A verifier for `key` on the fixed clock, plus `options`.
+fn verifier(key: &Uint8Array, options: &[(&str, JsValue)]) -> JsVerifier {
+    let mut props = vec![("now", clock())];
+    props.extend_from_slice(options);
+    JsVerifier::new(key.clone().into(), obj(&props)).or_fail("valid verifier options")
+}
+
+fn verify(v: &mut JsVerifier, frame: &Uint8Array) -> JsValue {
+    v.verify(frame.clone().into())
+        .or_fail("verify threw")
+        .into()
+}
+
+/// Verifies `frame`, asserts it was accepted, returns the result object.
+fn accept(v: &mut JsVerifier, frame: &Uint8Array) -> JsValue {
+    let result = verify(v, frame);
+    assert_eq!(
+        get(&result, "ok"),
+        JsValue::TRUE,
+        "expected acceptance, got reason {:?}",
+        get(&result, "reason")
+    );
+    result
+}
+
+/// Verifies `frame`, asserts it was dropped, returns the reason.
+fn dropped(v: &mut JsVerifier, frame: &Uint8Array) -> String {
+    let result = verify(v, frame);
+    assert_eq!(get(&result, "ok"), JsValue::FALSE, "expected a drop");
+    assert_eq!(
+        keys(&result),
+        ["ok", "reason"],
+        "a drop carries only ok and reason"
+    );
+    get(&result, "reason").as_string().expect("reason string")
+}
+
+fn assert_drop(v: &mut JsVerifier, frame: &Uint8Array, reason: &str) {
+    assert_eq!(dropped(v, frame), reason);
+}
+
+/// `(accepted, [count per reason in REASONS order])`, checking the shape.
+fn stats(v: &JsVerifier) -> (f64, Vec<f64>) {
+    let st = v.stats().or_fail("stats");
+    assert_eq!(keys(&st), ["accepted", "dropped"]);
+    let accepted = get(&st, "accepted").as_f64().expect("accepted number");
+    let dropped = get(&st, "dropped");
+    assert_eq!(keys(&dropped), REASONS, "every reason, in check order");
+    let counts = REASONS
+        .iter()
+        .map(|r| get(&dropped, r).as_f64().expect("count number"))
+        .collect();
+    (accepted, counts)
+}
+
+fn dropped_count(v: &JsVerifier, reason: &str) -> f64 {
+    let i = REASONS.iter().position(|r| *r == reason).expect("a reason");
+    stats(v).1[i]
+}
+
+/// A camera, a verifier linked to it, and the next sequence number.
+struct Rig {
+    cam: JsSigner,
+    v: JsVerifier,
+    next: u64,
+}
+
+impl Rig {
+    fn new(options: &[(&str, JsValue)]) -> Rig {
+        let cam = camera(1);
+        let v = verifier(&cam.public_key(), options);
+        Rig { cam, v, next: 0 }
+    }
+
+    /// A good frame with the next sequence number.
+    fn good(&mut self) -> Uint8Array {
+        self.next += 1;
+        sign(&mut self.cam, b"good", Spec::seq(self.next))
+    }
+
+    /// The verifier still accepts a good frame (after a thrown error).
+    fn assert_works(&mut self) {
+        let frame = self.good();
+        accept(&mut self.v, &frame);
+    }
+}
+
+// ------------------------------------------------------ accepted results
+
+#[wasm_bindgen_test]
+fn accepted_result_has_every_field_with_its_js_type() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let spec = Spec {
+        stream: STREAM,
+        seq: 7,
+        offset_ms: -1.0,
+        keyframe: true,
+        end_of_stream: true,
+        codec: "jpeg",
+    };
+    let frame = sign(&mut cam, b"\xFF\xD8jpeg bytes\xFF\xD9", spec);
+    assert_eq!(frame.length(), 116 + 14);
+    let r = accept(&mut v, &frame);
+
+    let mut fields = keys(&r);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "codec",
+            "endOfStream",
+            "keyframe",
+            "ok",
+            "payload",
+            "seq",
+            "streamId",
+            "timestampUs"
+        ],
+        "exactly the SPEC §4 fields (no newPublicKey on an ordinary frame)"
+    );
+    assert_eq!(typeof_(&get(&r, "ok")), "boolean");
+    assert_eq!(bytes(&get(&r, "payload")), b"\xFF\xD8jpeg bytes\xFF\xD9");
+    assert_eq!(typeof_(&get(&r, "seq")), "number");
+    assert_eq!(get(&r, "seq").as_f64(), Some(7.0));
+    assert_eq!(typeof_(&get(&r, "timestampUs")), "number");
+    assert_eq!(get(&r, "timestampUs").as_f64(), Some(NOW_US - 1000.0));
+    assert_eq!(get(&r, "keyframe"), JsValue::TRUE);
+    assert_eq!(get(&r, "endOfStream"), JsValue::TRUE);
+    assert_eq!(get(&r, "codec").as_string().as_deref(), Some("jpeg"));
+    assert_eq!(bytes(&get(&r, "streamId")), STREAM);
+    // Plain data, not wrappers around Rust objects.
+    assert!(Object::is(
+        &Object::get_prototype_of(&r).into(),
+        &js("return Object.prototype"),
+    ));
+}
+
+/// Byte arrays in a result belong to the caller: they keep their bytes
+/// across later calls and are not views of the module's own memory (a view
+/// of WebAssembly memory changes when Rust reuses it, lets JS write into
+/// Rust's memory, and empties when the memory grows).
+#[wasm_bindgen_test]
+fn result_byte_arrays_are_stable_and_not_wasm_memory() {
+    let mut old = camera(1);
+    let new = camera(2);
+    let mut v = verifier(&old.public_key(), &[]);
+    let first = accept(&mut v, &sign(&mut old, b"one", Spec::seq(0)));
+    let rot = accept(&mut v, &rotation(&mut old, &new, 1));
+    // More calls that reuse the module's stack and heap.
+    let mut other = camera(3);
+    for seq in 0..5 {
+        let _ = verify(&mut v, &sign(&mut other, &[seq as u8; 300], Spec::seq(seq)));
+        let _ = v.stats();
+    }
+    let memory = wasm_bindgen::memory()
+        .unchecked_into::<js_sys::WebAssembly::Memory>()
+        .buffer();
+    for (name, value) in [
+        ("streamId", get(&first, "streamId")),
+        ("payload", get(&first, "payload")),
+        ("rotation streamId", get(&rot, "streamId")),
+        ("newPublicKey", get(&rot, "newPublicKey")),
+    ] {
+        let array: Uint8Array = value.unchecked_into();
+        assert!(
+            !Object::is(&array.buffer(), &memory),
+            "{name} is a view of WebAssembly memory"
+        );
+    }
+    assert_eq!(bytes(&get(&first, "streamId")), STREAM);
+    assert_eq!(bytes(&get(&first, "payload")), b"one");
+    assert_eq!(bytes(&get(&rot, "streamId")), STREAM);
+    assert_eq!(bytes(&get(&rot, "newPublicKey")), new.public_key().to_vec());
+}
+
+#[wasm_bindgen_test]
+fn flags_default_to_false() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let r = accept(&mut v, &sign(&mut cam, b"", Spec::seq(0)));
+    assert_eq!(get(&r, "keyframe"), JsValue::FALSE);
+    assert_eq!(get(&r, "endOfStream"), JsValue::FALSE);
+    assert_eq!(bytes(&get(&r, "payload")), b"", "an empty payload is fine");
+    assert_eq!(get(&r, "codec").as_string().as_deref(), Some("opaque"));
+}
+
+#[wasm_bindgen_test]
+fn every_codec_name_round_trips() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let names = [
+        "opaque", "jpeg", "png", "webp", "h264", "h265", "vp8", "vp9", "av1",
+    ];
+    for (seq, name) in names.into_iter().enumerate() {
+        let r = accept(
+            &mut v,
+            &sign(&mut cam, b"x", Spec::seq(seq as u64).codec(name)),
+        );
+        assert_eq!(get(&r, "codec").as_string().as_deref(), Some(name));
+    }
+    // The tenth, key-rotation, is covered by the rotation tests.
+}
+
+#[wasm_bindgen_test]
+fn payload_is_a_view_of_the_callers_bytes_even_at_an_offset() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let frame = sign(&mut cam, b"payload!", Spec::seq(0));
+    // The frame sits at offset 7 of a larger buffer.
+    let big = Uint8Array::new_with_length(frame.length() + 20);
+    big.set(&frame, 7);
+    let view = big.subarray(7, 7 + frame.length());
+    let r = accept(&mut v, &view);
+    let payload: Uint8Array = get(&r, "payload").unchecked_into();
+    assert_eq!(payload.to_vec(), b"payload!");
+    assert!(Object::is(&payload.buffer(), &big.buffer()), "no copy");
+    assert_eq!(payload.byte_offset(), 7 + 52);
+}
+
+#[wasm_bindgen_test]
+fn payload_in_shared_memory_is_a_copy() {
+    if !js("return typeof SharedArrayBuffer === 'function'").is_truthy() {
+        console_log!("SharedArrayBuffer is not available here: test skipped");
+        return;
+    }
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let frame = sign(&mut cam, b"shared", Spec::seq(0));
+    let shared: Uint8Array = Function::new_with_args(
+        "f",
+        "const u = new Uint8Array(new SharedArrayBuffer(f.length)); u.set(f); return u;",
+    )
+    .call1(&JsValue::UNDEFINED, &frame)
+    .expect("copy to a SharedArrayBuffer")
+    .unchecked_into();
+    let r = accept(&mut v, &shared);
+    let payload: Uint8Array = get(&r, "payload").unchecked_into();
+    assert_eq!(payload.to_vec(), b"shared");
+    assert!(
+        !payload
+            .buffer()
+            .is_instance_of::<js_sys::SharedArrayBuffer>(),
+        "a payload checked in shared memory must be a copy"
+    );
+    shared.set_index(52, b'X');
+    assert_eq!(payload.to_vec(), b"shared", "later writes do not reach it");
+}
+
+// ---------------------------------------------------------- drop reasons
+
+#[wasm_bindgen_test]
+fn malformed_frames() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let good = sign(&mut cam, b"abc", Spec::seq(0));
+    let cases: Vec<(&str, Uint8Array)> = vec![
+        ("empty", u8a(&[])),
+        ("magic only", u8a(b"FSEAL")),
+        ("115 bytes", u8a(&good.to_vec()[..115])),
+        (
+            "truncated by one byte",
+            edited(&good, |b| b.truncate(b.len() - 1)),
+        ),
+        ("one byte appended", edited(&good, |b| b.push(0))),
+        ("wrong magic", edited(&good, |b| b[0] = b'X')),
+        ("reserved flag bit 2", edited(&good, |b| b[6] |= 0b100)),
+        ("reserved flag bit 7", edited(&good, |b| b[6] |= 0x80)),
+        ("unknown codec 4", edited(&good, |b| b[7] = 4)),
+        ("unknown codec 255", edited(&good, |b| b[7] = 255)),
+        (
+            "rotation codec, 3-byte payload",
+            edited(&good, |b| b[7] = 32),
+        ),
+        ("payload_len one short", edited(&good, |b| b[51] -= 1)),
+    ];
+    for (name, frame) in &cases {
+        assert_eq!(dropped(&mut v, frame), "malformed", "{name}");
+    }
+    assert_eq!(dropped_count(&v, "malformed"), cases.len() as f64);
+    accept(&mut v, &good);
+}
+
+#[wasm_bindgen_test]
+fn unsupported_version() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let good = sign(&mut cam, b"abc", Spec::seq(0));
+    for version in [0u8, 2, 255] {
+        assert_drop(
+            &mut v,
+            &edited(&good, |b| b[5] = version),
+            "unsupported-version",
+        );
+    }
+    accept(&mut v, &good);
+}
+
+#[wasm_bindgen_test]
+fn too_large() {
+    let mut cam = camera(1);
+    // Default maximum: a header declaring a 4 GiB payload, 119 bytes present.
+    let mut v = verifier(&cam.public_key(), &[]);
+    let good = sign(&mut cam, b"abc", Spec::seq(0));
+    let huge = edited(&good, |b| b[48..52].copy_from_slice(&[0xFF; 4]));
+    assert_drop(&mut v, &huge, "too-large");
+
+    // A configured maximum: frames longer than the largest acceptable one
+    // are judged from their header alone.
+    let mut v = verifier(&cam.public_key(), &[("maxPayloadBytes", num(3.0))]);
+    let four = sign(&mut cam, b"four", Spec::seq(1));
+    assert_drop(&mut v, &four, "too-large");
+    assert_drop(&mut v, &edited(&four, |b| b[0] = b'X'), "malformed");
+    assert_drop(&mut v, &edited(&four, |b| b[5] = 2), "unsupported-version");
+    // Header says 3 bytes (allowed) but the frame is one byte longer.
+    assert_drop(&mut v, &edited(&four, |b| b[51] = 3), "malformed");
+    let big = sign(&mut cam, &[7; 100_000], Spec::seq(2));
+    assert_drop(&mut v, &big, "too-large");
+    // Exactly the maximum passes.
+    accept(&mut v, &sign(&mut cam, b"abc", Spec::seq(3)));
+    assert_eq!(dropped_count(&v, "too-large"), 2.0);
+}
+
+#[wasm_bindgen_test]
+fn foreign_key() {
+    let mut cam = camera(1);
+    let mut stranger = camera(2);
+    let mut v = verifier(&cam.public_key(), &[]);
+    assert_drop(
+        &mut v,
+        &sign(&mut stranger, b"x", Spec::seq(0)),
+        "foreign-key",
+    );
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(0)));
+}
+
+#[wasm_bindgen_test]
+fn bad_signature() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let good = sign(&mut cam, b"abc", Spec::seq(5));
+    let last = good.length() as usize - 1;
+    let cases = [
+        edited(&good, |b| b[52] ^= 1),        // payload
+        edited(&good, |b| b[39] ^= 1),        // seq
+        edited(&good, |b| b[47] ^= 1),        // timestamp
+        edited(&good, |b| b[20] ^= 1),        // stream id
+        edited(&good, |b| b[6] ^= 1),         // keyframe flag
+        edited(&good, |b| b[7] = 1),          // codec
+        edited(&good, |b| b[last - 40] ^= 1), // R
+        edited(&good, |b| b[last] ^= 0x10),   // S, made non-canonical
+        edited(&good, |b| b[last - 63..].fill(0)),
+    ];
+    for frame in &cases {
+        assert_drop(&mut v, frame, "bad-signature");
+    }
+    // No forged frame moved the window or pinned a stream.
+    accept(&mut v, &good);
+}
+
+#[wasm_bindgen_test]
+fn wrong_stream_with_a_chosen_stream_id() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[("streamId", jv(&STREAM))]);
+    let other = Spec::seq(0).stream(OTHER_STREAM);
+    assert_drop(&mut v, &sign(&mut cam, b"x", other), "wrong-stream");
+    // Not even a newer keyframe of another stream.
+    let restart = Spec::seq(0).stream(OTHER_STREAM).keyframe().at(1000.0);
+    assert_drop(&mut v, &sign(&mut cam, b"x", restart), "wrong-stream");
+    let r = accept(&mut v, &sign(&mut cam, b"x", Spec::seq(0)));
+    assert_eq!(bytes(&get(&r, "streamId")), STREAM);
+}
+
+#[wasm_bindgen_test]
+fn the_first_stream_is_pinned_and_a_newer_keyframe_restarts() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(10).at(-10.0)));
+    let other = Spec::seq(0).stream(OTHER_STREAM);
+    assert_drop(&mut v, &sign(&mut cam, b"x", other.at(1.0)), "wrong-stream");
+    // A keyframe no newer than every accepted frame is no restart.
+    let old_keyframe = other.keyframe().at(-10.0);
+    assert_drop(&mut v, &sign(&mut cam, b"x", old_keyframe), "wrong-stream");
+    // A newer keyframe is: it re-pins and resets the replay window.
+    accept(&mut v, &sign(&mut cam, b"x", other.keyframe().at(-5.0)));
+    accept(
+        &mut v,
+        &sign(&mut cam, b"x", Spec { seq: 1, ..other }.at(-4.0)),
+    );
+    let back = Spec::seq(11).at(-3.0);
+    assert_drop(&mut v, &sign(&mut cam, b"x", back), "wrong-stream");
+    assert_eq!(dropped_count(&v, "wrong-stream"), 3.0);
+}
+
+#[wasm_bindgen_test]
+fn stale_and_future_at_the_boundaries() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    // Defaults: maxAge 10 s, maxFutureSkew 5 s.
+    assert_drop(
+        &mut v,
+        &sign(&mut cam, b"x", Spec::seq(0).at(-10_001.0)),
+        "stale",
+    );
+    assert_drop(
+        &mut v,
+        &sign(&mut cam, b"x", Spec::seq(1).at(5_001.0)),
+        "future",
+    );
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(2).at(-10_000.0)));
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(3).at(5_000.0)));
+
+    let mut v = verifier(
+        &cam.public_key(),
+        &[("maxAgeMs", num(100.0)), ("maxFutureSkewMs", num(0.0))],
+    );
+    assert_drop(
+        &mut v,
+        &sign(&mut cam, b"x", Spec::seq(0).at(-101.0)),
+        "stale",
+    );
+    assert_drop(
+        &mut v,
+        &sign(&mut cam, b"x", Spec::seq(1).at(1.0)),
+        "future",
+    );
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(2).at(-100.0)));
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(3)));
+}
+
+#[wasm_bindgen_test]
+fn null_switches_the_time_checks_off() {
+    let mut cam = camera(1);
+    let mut v = verifier(
+        &cam.public_key(),
+        &[
+            ("maxAgeMs", JsValue::NULL),
+            ("maxFutureSkewMs", JsValue::NULL),
+        ],
+    );
+    let year_ms = 365.0 * 24.0 * 3600.0 * 1000.0;
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(0).at(-year_ms)));
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(1).at(year_ms)));
+    // Timestamp 0 (1970) too.
+    let epoch = cam
+        .sign_frame(
+            jv(b"x"),
+            obj(&[
+                ("streamId", jv(&STREAM)),
+                ("seq", num(2.0)),
+                ("timestampUs", num(0.0)),
+            ]),
+        )
+        .or_fail("signFrame");
+    accept(&mut v, &epoch);
+
+    // Only one of them off.
+    let mut v = verifier(&cam.public_key(), &[("maxAgeMs", JsValue::NULL)]);
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(0).at(-year_ms)));
+    assert_drop(
+        &mut v,
+        &sign(&mut cam, b"x", Spec::seq(1).at(year_ms)),
+        "future",
+    );
+}
+
+#[wasm_bindgen_test]
+fn replayed_and_the_replay_window() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let f100 = sign(&mut cam, b"x", Spec::seq(100));
+    accept(&mut v, &f100);
+    assert_drop(&mut v, &f100, "replayed");
+    // Default window 64: 100 - 36 = 64 is outside, 37 inside.
+    assert_drop(&mut v, &sign(&mut cam, b"x", Spec::seq(36)), "replayed");
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(37)));
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(99)));
+    assert_drop(&mut v, &sign(&mut cam, b"x", Spec::seq(99)), "replayed");
+    assert_eq!(dropped_count(&v, "replayed"), 3.0);
+
+    // Window 0: strictly increasing.
+    let mut v = verifier(&cam.public_key(), &[("replayWindow", num(0.0))]);
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(5)));
+    assert_drop(&mut v, &sign(&mut cam, b"x", Spec::seq(4)), "replayed");
+    assert_drop(&mut v, &sign(&mut cam, b"x", Spec::seq(5)), "replayed");
+    accept(&mut v, &sign(&mut cam, b"x", Spec::seq(7)));
+}
+
+// ------------------------------------------------------------- rotation
+
+#[wasm_bindgen_test]
+fn rotation_end_to_end() {
+    let mut old = camera(1);
+    let mut new = camera(2);
+    let old_key = old.public_key().to_vec();
+    let new_key = new.public_key().to_vec();
+    let mut v = verifier(&old.public_key(), &[]);
+    assert_eq!(v.linked_public_key().to_vec(), old_key);
+
+    accept(&mut v, &sign(&mut old, b"x", Spec::seq(0)));
+    let rot = rotation(&mut old, &new, 1);
+    assert_eq!(rot.length(), 116 + 96);
+    let r = accept(&mut v, &rot);
+    assert_eq!(
+        get(&r, "codec").as_string().as_deref(),
+        Some("key-rotation")
+    );
+    assert_eq!(get(&r, "keyframe"), JsValue::FALSE);
+    assert_eq!(get(&r, "endOfStream"), JsValue::FALSE);
+    assert_eq!(get(&r, "seq").as_f64(), Some(1.0));
+    let new_public_key = get(&r, "newPublicKey");
+    assert!(new_public_key.is_instance_of::<Uint8Array>());
+    assert_eq!(bytes(&new_public_key), new_key);
+    let payload = bytes(&get(&r, "payload"));
+    assert_eq!(payload.len(), 96);
+    assert_eq!(payload[..32], new_key[..]);
+
+    assert_eq!(v.linked_public_key().to_vec(), new_key);
+    // The getter hands out a copy.
+    v.linked_public_key().fill(0, 0, 32);
+    assert_eq!(v.linked_public_key().to_vec(), new_key);
+
+    // The old key's frames are now foreign, the rotation frame too.
+    assert_drop(&mut v, &sign(&mut old, b"x", Spec::seq(2)), "foreign-key");
+    assert_drop(&mut v, &rot, "foreign-key");
+    // The stream pin and replay window carried over.
+    assert_drop(&mut v, &sign(&mut new, b"x", Spec::seq(1)), "replayed");
+    let other = Spec::seq(9).stream(OTHER_STREAM);
+    assert_drop(&mut v, &sign(&mut new, b"x", other), "wrong-stream");
+    accept(&mut v, &sign(&mut new, b"x", Spec::seq(2)));
+    let (accepted, _) = stats(&v);
+    assert_eq!(accepted, 3.0);
+}
+
+#[wasm_bindgen_test]
+fn rotation_refused_when_not_allowed() {
+    let mut old = camera(1);
+    let new = camera(2);
+    let mut v = verifier(&old.public_key(), &[("allowRotation", JsValue::FALSE)]);
+    accept(&mut v, &sign(&mut old, b"x", Spec::seq(0)));
+    assert_drop(&mut v, &rotation(&mut old, &new, 1), "bad-rotation");
+    assert_eq!(v.linked_public_key().to_vec(), old.public_key().to_vec());
+    // The refused frame changed nothing: its seq is still free.
+    accept(&mut v, &sign(&mut old, b"x", Spec::seq(1)));
+    assert_eq!(dropped_count(&v, "bad-rotation"), 1.0);
+
+    // allowRotation: true is the default, and may be given.
+    let mut v = verifier(&old.public_key(), &[("allowRotation", JsValue::TRUE)]);
+    accept(&mut v, &rotation(&mut old, &new, 2));
+}
+
+#[wasm_bindgen_test]
+fn bad_rotation_payloads() {
+    let mut old = camera(1);
+    let new = camera(2);
+    let mut third = camera(3);
+    let old_key = old.public_key().to_vec();
+    let new_key = new.public_key().to_vec();
+    let valid = bytes(&get(
+        &accept(
+            &mut verifier(&old.public_key(), &[]),
+            &rotation(&mut old, &new, 0),
+        ),
+        "payload",
+    ));
+    // A proof made for another old key (third -> new) does not transfer.
+    let foreign_proof = bytes(&get(
+        &accept(
+            &mut verifier(&third.public_key(), &[]),
+            &rotation(&mut third, &new, 0),
+        ),
+        "payload",
+    ));
+    let with_key = |key: &[u8], proof: &[u8]| [key, proof].concat();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    let cases: Vec<(&str, Vec<u8>, bool)> = vec![
+        ("all zero (small-order key)", vec![0; 96], false),
+        ("identity key", with_key(&identity, &valid[32..]), false),
+        ("not a point", with_key(&not_a_point, &valid[32..]), false),
+        (
+            "the linked key itself",
+            with_key(&old_key, &valid[32..]),
+            false,
+        ),
+        ("zero proof", with_key(&new_key, &[0; 64]), false),
+        ("proof for another old key", foreign_proof, false),
+        (
+            "flipped proof bit",
+            {
+                let mut p = valid.clone();
+                p[40] ^= 1;
+                p
+            },
+            false,
+        ),
+        ("valid payload with the KEYFRAME flag", valid.clone(), true),
+    ];
+    let mut v = verifier(&old.public_key(), &[]);
+    accept(&mut v, &sign(&mut old, b"x", Spec::seq(100)));
+    for (i, (name, payload, keyframe)) in cases.iter().enumerate() {
+        let mut spec = Spec::seq(101 + i as u64).codec("key-rotation");
+        spec.keyframe = *keyframe;
+        let frame = sign(&mut old, payload, spec);
+        assert_eq!(dropped(&mut v, &frame), "bad-rotation", "{name}");
+        assert_eq!(v.linked_public_key().to_vec(), old_key, "{name}");
+    }
+    assert_eq!(dropped_count(&v, "bad-rotation"), cases.len() as f64);
+    // The valid payload, signed as a rotation frame, is accepted.
+    let frame = sign(&mut old, &valid, Spec::seq(200).codec("key-rotation"));
+    let r = accept(&mut v, &frame);
+    assert_eq!(bytes(&get(&r, "newPublicKey")), new_key);
+}
+
+// ---------------------------------------------------------------- stats
+
+#[wasm_bindgen_test]
+fn stats_count_every_reason() {
+    let mut cam = camera(1);
+    let mut stranger = camera(2);
+    let next = camera(3);
+    let mut v = verifier(
+        &cam.public_key(),
+        &[("streamId", jv(&STREAM)), ("maxPayloadBytes", num(1000.0))],
+    );
+    let (accepted, counts) = stats(&v);
+    assert_eq!((accepted, counts), (0.0, vec![0.0; 10]));
+
+    let good = sign(&mut cam, b"x", Spec::seq(1));
+    accept(&mut v, &good);
+    let frames: [(&str, Uint8Array); 10] = [
+        ("malformed", u8a(b"nonsense")),
+        ("unsupported-version", edited(&good, |b| b[5] = 9)),
+        ("too-large", sign(&mut cam, &[0; 1001], Spec::seq(2))),
+        ("foreign-key", sign(&mut stranger, b"x", Spec::seq(2))),
+        ("bad-signature", edited(&good, |b| b[52] ^= 1)),
+        (
+            "wrong-stream",
+            sign(&mut cam, b"x", Spec::seq(2).stream(OTHER_STREAM)),
+        ),
+        ("stale", sign(&mut cam, b"x", Spec::seq(2).at(-60_000.0))),
+        ("future", sign(&mut cam, b"x", Spec::seq(2).at(60_000.0))),
+        ("replayed", good.clone()),
+        (
+            "bad-rotation",
+            sign(&mut cam, &[0; 96], Spec::seq(2).codec("key-rotation")),
+        ),
+    ];
+    for (i, (reason, frame)) in frames.iter().enumerate() {
+        // Reason i is dropped i + 1 times.
+        for _ in 0..=i {
+            assert_drop(&mut v, frame, reason);
+        }
+    }
+    accept(&mut v, &rotation(&mut cam, &next, 2));
+    let (accepted, counts) = stats(&v);
+    assert_eq!(accepted, 2.0);
+    assert_eq!(counts, (1..=10).map(f64::from).collect::<Vec<_>>());
+    // Plain JSON data.
+    let json = js_sys::JSON::stringify(&v.stats().or_fail("stats"))
+        .expect("stringify")
+        .as_string()
+        .expect("string");
+    assert_eq!(
+        json,
+        r#"{"accepted":2,"dropped":{"malformed":1,"unsupported-version":2,"too-large":3,"foreign-key":4,"bad-signature":5,"wrong-stream":6,"stale":7,"future":8,"replayed":9,"bad-rotation":10}}"#
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_mixed_run_adds_up() {
+    let mut cam = camera(1);
+    let mut stranger = camera(2);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let mut expected = [0f64; 10];
+    let mut accepted = 0.0;
+    for i in 0..300u64 {
+        let (frame, reason) = match i % 5 {
+            0 => (sign(&mut cam, b"frame", Spec::seq(i)), None),
+            1 => (sign(&mut stranger, b"frame", Spec::seq(i)), Some(3)),
+            2 => (
+                edited(&sign(&mut cam, b"frame", Spec::seq(i)), |b| b[53] ^= 4),
+                Some(4),
+            ),
+            3 => (sign(&mut cam, b"frame", Spec::seq(i - 3)), Some(8)),
+            _ => (u8a(&[i as u8; 3]), Some(0)),
+        };
+        let result = verify(&mut v, &frame);
+        match reason {
+            None => {
+                assert_eq!(get(&result, "ok"), JsValue::TRUE, "frame {i}");
+                accepted += 1.0;
+            }
+            Some(r) => {
+                assert_eq!(
+                    get(&result, "reason").as_string().as_deref(),
+                    Some(REASONS[r])
+                );
+                expected[r] += 1.0;
+            }
+        }
+    }
+    assert_eq!(stats(&v), (accepted, expected.to_vec()));
+    assert_eq!(accepted + expected.iter().sum::<f64>(), 300.0);
+}
+
+// ------------------------------------------------------ linking, errors
+
+#[wasm_bindgen_test]
+fn linking_refuses_bad_keys_and_says_why() {
+    let opts = || JsValue::UNDEFINED;
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    // (0, -1), the point of order 2: y = p - 1.
+    let mut order_two = [0xFFu8; 32];
+    order_two[0] = 0xEC;
+    order_two[31] = 0x7F;
+    let mut not_a_point = [0u8; 32];
+    not_a_point[0] = 2;
+    let cases: Vec<(JsValue, Vec<&str>)> = vec![
+        (jv(&[9; 31]), vec!["linkedPublicKey", "32 bytes", "31"]),
+        (jv(&[9; 33]), vec!["linkedPublicKey", "32 bytes", "33"]),
+        (jv(&[]), vec!["linkedPublicKey", "32 bytes", "0"]),
+        (jv(&[0; 32]), vec!["linkedPublicKey", "small-order"]),
+        (jv(&identity), vec!["linkedPublicKey", "small-order"]),
+        (jv(&order_two), vec!["linkedPublicKey", "small-order"]),
+        (
+            jv(&not_a_point),
+            vec!["linkedPublicKey", "not a valid Ed25519 curve point"],
+        ),
+        (
+            s("d75a980182b10ab7d54bfed3c964073a"),
+            vec!["linkedPublicKey must be a Uint8Array", "string"],
+        ),
+        (
+            JsValue::NULL,
+            vec!["linkedPublicKey must be a Uint8Array", "null"],
+        ),
+        (
+            JsValue::UNDEFINED,
+            vec!["linkedPublicKey must be a Uint8Array", "undefined"],
+        ),
+        (
+            js("return new Array(32).fill(1)"),
+            vec!["linkedPublicKey must be a Uint8Array", "array"],
+        ),
+        (
+            js("return new ArrayBuffer(32)"),
+            vec!["linkedPublicKey must be a Uint8Array"],
+        ),
+    ];
+    for (key, needles) in cases {
+        assert_throws(JsVerifier::new(key, opts()), &needles);
+    }
+    // And the module keeps working.
+    let mut rig = Rig::new(&[]);
+    rig.assert_works();
+}
+
+#[wasm_bindgen_test]
+fn options_are_checked_key_by_key() {
+    let key: JsValue = camera(1).public_key().into();
+    let getter_throws = js(
+        "return Object.defineProperty({}, 'maxAgeMs', { enumerable: true, get() { throw new Error('getter'); } })",
+    );
+    let cases: Vec<(JsValue, Vec<&str>)> = vec![
+        (
+            obj(&[("maxAge", num(1.0))]),
+            vec!["unknown option options.maxAge", "maxAgeMs"],
+        ),
+        (
+            obj(&[("now", clock()), ("replaywindow", num(1.0))]),
+            vec!["options.replaywindow"],
+        ),
+        (
+            obj(&[("maxAgeMs", s("10000"))]),
+            vec!["options.maxAgeMs", "number", "\"10000\""],
+        ),
+        (
+            obj(&[("maxAgeMs", num(-1.0))]),
+            vec!["options.maxAgeMs", "-1"],
+        ),
+        (
+            obj(&[("maxAgeMs", num(f64::NAN))]),
+            vec!["options.maxAgeMs", "NaN"],
+        ),
+        (
+            obj(&[("maxAgeMs", num(f64::INFINITY))]),
+            vec!["options.maxAgeMs"],
+        ),
+        (obj(&[("maxAgeMs", num(1e13))]), vec!["options.maxAgeMs"]),
+        (
+            obj(&[("maxAgeMs", JsValue::TRUE)]),
+            vec!["options.maxAgeMs", "boolean"],
+        ),
+        (
+            obj(&[("maxFutureSkewMs", num(-5.0))]),
+            vec!["options.maxFutureSkewMs"],
+        ),
+        (
+            obj(&[("maxFutureSkewMs", s("5s"))]),
+            vec!["options.maxFutureSkewMs"],
+        ),
+        (
+            obj(&[("replayWindow", num(1.5))]),
+            vec!["options.replayWindow", "integer", "1.5"],
+        ),
+        (
+            obj(&[("replayWindow", num(65537.0))]),
+            vec!["options.replayWindow", "65536"],
+        ),
+        (
+            obj(&[("replayWindow", num(1e12))]),
+            vec!["options.replayWindow"],
+        ),
+        (
+            obj(&[("replayWindow", num(-1.0))]),
+            vec!["options.replayWindow"],
+        ),
+        (
+            obj(&[("replayWindow", JsValue::NULL)]),
+            vec!["options.replayWindow"],
+        ),
+        (
+            obj(&[("replayWindow", s("64"))]),
+            vec!["options.replayWindow"],
+        ),
+        (
+            obj(&[("maxPayloadBytes", num(-1.0))]),
+            vec!["options.maxPayloadBytes"],
+        ),
+        (
+            obj(&[("maxPayloadBytes", num(4294967296.0))]),
+            vec!["options.maxPayloadBytes"],
+        ),
+        (
+            obj(&[("maxPayloadBytes", num(0.5))]),
+            vec!["options.maxPayloadBytes"],
+        ),
+        (
+            obj(&[("maxPayloadBytes", JsValue::NULL)]),
+            vec!["options.maxPayloadBytes"],
+        ),
+        (
+            obj(&[("streamId", jv(&[1; 15]))]),
+            vec!["options.streamId", "16 bytes", "Uint8Array(15)"],
+        ),
+        (
+            obj(&[("streamId", jv(&[1; 17]))]),
+            vec!["options.streamId", "Uint8Array(17)"],
+        ),
+        (
+            obj(&[("streamId", s("5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"))]),
+            vec!["options.streamId"],
+        ),
+        (
+            obj(&[("streamId", js("return new Array(16).fill(0)"))]),
+            vec!["options.streamId", "array"],
+        ),
+        (
+            obj(&[("allowRotation", s("yes"))]),
+            vec!["options.allowRotation", "boolean"],
+        ),
+        (
+            obj(&[("allowRotation", num(1.0))]),
+            vec!["options.allowRotation", "boolean"],
+        ),
+        (
+            obj(&[("now", num(NOW_MS))]),
+            vec!["options.now", "function"],
+        ),
+        (
+            obj(&[("now", s("Date.now"))]),
+            vec!["options.now", "function"],
+        ),
+        (s("{}"), vec!["options must be an object", "string"]),
+        (num(5.0), vec!["options must be an object", "number"]),
+        (JsValue::TRUE, vec!["options must be an object", "boolean"]),
+        (js("return []"), vec!["options must be an object", "array"]),
+        (clock(), vec!["options must be an object", "function"]),
+        (getter_throws, vec!["options.maxAgeMs", "threw"]),
+    ];
+    for (options, needles) in cases {
+        assert_throws(JsVerifier::new(key.clone(), options), &needles);
+    }
+    // Limits themselves are fine, and so are absent options.
+    let fine = [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        obj(&[]),
+        obj(&[("replayWindow", num(65536.0))]),
+        obj(&[("maxAgeMs", num(0.0)), ("maxFutureSkewMs", num(1e12))]),
+        obj(&[("maxAgeMs", num(0.5))]),
+        obj(&[("maxPayloadBytes", num(0.0))]),
+        obj(&[("maxPayloadBytes", num(4294967295.0))]),
+        obj(&[
+            ("streamId", JsValue::UNDEFINED),
+            ("now", JsValue::UNDEFINED),
+        ]),
+    ];
+    for options in fine {
+        assert!(JsVerifier::new(key.clone(), options).is_ok());
+    }
+    let mut rig = Rig::new(&[]);
+    rig.assert_works();
+}
+
+#[wasm_bindgen_test]
+fn verify_refuses_non_bytes_and_keeps_working() {
+    let mut rig = Rig::new(&[]);
+    rig.assert_works();
+    let cases: Vec<(JsValue, &str)> = vec![
+        (s("FSEAL"), "string"),
+        (JsValue::NULL, "null"),
+        (JsValue::UNDEFINED, "undefined"),
+        (num(116.0), "number"),
+        (js("return [70, 83, 69, 65, 76]"), "array"),
+        (js("return new ArrayBuffer(116)"), "object"),
+        (js("return new Uint16Array(58)"), "object"),
+        (js("return new DataView(new ArrayBuffer(116))"), "object"),
+        (obj(&[("length", num(116.0))]), "object"),
+    ];
+    for (value, kind) in cases {
+        let before = stats(&rig.v);
+        assert_throws(rig.v.verify(value), &["frame must be a Uint8Array", kind]);
+        assert_eq!(stats(&rig.v), before, "a thrown call counts nothing");
+        rig.assert_works();
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_failing_clock_throws_and_changes_nothing() {
+    let bad_clocks: [(&str, &[&str]); 7] = [
+        ("return 'soon';", &["options.now()", "finite number"]),
+        ("return NaN;", &["options.now()", "finite number"]),
+        ("return Infinity;", &["options.now()", "finite number"]),
+        ("return undefined;", &["options.now()", "finite number"]),
+        (
+            "return 1700000000000n;",
+            &["options.now()", "finite number"],
+        ),
+        (
+            "return new Date(1700000000000);",
+            &["options.now()", "finite number"],
+        ),
+        ("throw new Error('clock broke');", &["options.now() threw"]),
+    ];
+    for (bad, needles) in bad_clocks {
+        let mut rig = Rig::new(&[("now", clock_bad_once(bad))]);
+        let frame = rig.good();
+        assert_throws(rig.v.verify(frame.clone().into()), needles);
+        assert_eq!(
+            stats(&rig.v),
+            (0.0, vec![0.0; 10]),
+            "{bad}: nothing counted"
+        );
+        // The same frame is not a replay: the throw changed no state.
+        accept(&mut rig.v, &frame);
+        rig.assert_works();
+    }
+}
+
+#[wasm_bindgen_test]
+fn the_default_clock_is_date_now() {
+    let mut cam = camera(1);
+    let mut v = JsVerifier::new(cam.public_key().into(), JsValue::UNDEFINED).or_fail("defaults");
+    // Without timestampUs a signer stamps frames with Date.now().
+    let now_frame = cam.sign_frame(jv(b"x"), JsValue::UNDEFINED).or_fail("sign");
+    accept(&mut v, &now_frame);
+    // The fixed test instant is years ago.
+    assert_drop(&mut v, &sign(&mut cam, b"x", Spec::seq(0)), "wrong-stream");
+    let stale = cam
+        .sign_frame(jv(b"x"), obj(&[("timestampUs", num(NOW_US))]))
+        .or_fail("sign");
+    assert_drop(&mut v, &stale, "stale");
+}
+
+// ---------------------------------------------------------- fingerprint
+
+#[wasm_bindgen_test]
+fn fingerprint_format_and_value() {
+    assert_eq!(
+        fingerprint(jv(&hex(RFC8032_PUBLIC))).ok().as_deref(),
+        Some(RFC8032_FINGERPRINT)
+    );
+    for seed in 1..=20u8 {
+        let fp = fingerprint(camera(seed).public_key().into()).or_fail("fp");
+        let groups: Vec<&str> = fp.split('-').collect();
+        assert_eq!(groups.len(), 4, "{fp}");
+        for g in groups {
+            assert_eq!(g.len(), 4, "{fp}");
+            assert!(
+                g.bytes()
+                    .all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)),
+                "{fp}"
+            );
+        }
+    }
+    assert_throws(
+        fingerprint(s("x")),
+        &["publicKey must be a Uint8Array", "string"],
+    );
+    assert_throws(
+        fingerprint(JsValue::NULL),
+        &["publicKey must be a Uint8Array", "null"],
+    );
+    assert_throws(
+        fingerprint(jv(&[0; 31])),
+        &["publicKey must be 32 bytes", "31"],
+    );
+    assert_throws(
+        fingerprint(js("return new Array(32).fill(0)")),
+        &["publicKey", "array"],
+    );
+    assert!(fingerprint(jv(&hex(RFC8032_PUBLIC))).is_ok(), "still works");
+}
+
+// --------------------------------------------------------------- signer
+
+#[wasm_bindgen_test]
+fn signer_keys() {
+    let signer = JsSigner::new(jv(&hex(RFC8032_SECRET))).or_fail("signer");
+    assert_eq!(
+        signer.public_key().to_vec(),
+        hex(RFC8032_PUBLIC),
+        "RFC 8032 TEST 1"
+    );
+    assert_eq!(signer.export_secret_key().to_vec(), hex(RFC8032_SECRET));
+    let again = JsSigner::new(jv(&hex(RFC8032_SECRET))).or_fail("signer");
+    assert_eq!(again.public_key().to_vec(), signer.public_key().to_vec());
+    assert_eq!(signer.stream_id().length(), 16);
+    assert_ne!(
+        signer.stream_id().to_vec(),
+        again.stream_id().to_vec(),
+        "random per session"
+    );
+
+    let a = JsSigner::generate().or_fail("generate");
+    let b = JsSigner::generate().or_fail("generate");
+    assert_eq!(a.public_key().length(), 32);
+    assert_ne!(a.public_key().to_vec(), b.public_key().to_vec());
+    // A generated key links.
+    assert!(JsVerifier::new(a.public_key().into(), JsValue::UNDEFINED).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn signer_defaults_number_frames_per_stream() {
+    let mut cam = camera(1);
+    let session = cam.stream_id().to_vec();
+    let mut v = JsVerifier::new(
+        cam.public_key().into(),
+        obj(&[
+            ("maxAgeMs", JsValue::NULL),
+            ("maxFutureSkewMs", JsValue::NULL),
+        ]),
+    )
+    .or_fail("verifier");
+    let mut seqs = vec![];
+    for options in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        obj(&[]),
+        obj(&[("seq", num(10.0))]),
+        obj(&[]),
+    ] {
+        let frame = cam.sign_frame(jv(b"x"), options).or_fail("sign");
+        let r = accept(&mut v, &frame);
+        assert_eq!(bytes(&get(&r, "streamId")), session);
+        seqs.push(get(&r, "seq").as_f64().expect("seq"));
+    }
+    assert_eq!(seqs, [0.0, 1.0, 2.0, 10.0, 11.0]);
+    // Big sequence numbers as bigint.
+    let frame = cam
+        .sign_frame(
+            jv(b"x"),
+            obj(&[("seq", js_sys::BigInt::from(u64::MAX).into())]),
+        )
+        .or_fail("u64::MAX as bigint");
+    let r = accept(&mut v, &frame);
+    assert_eq!(get(&r, "seq").as_f64(), Some(u64::MAX as f64));
+}
+
+#[wasm_bindgen_test]
+fn signer_refuses_bad_input() {
+    let mut cam = camera(1);
+    assert_throws(
+        JsSigner::new(jv(&[1; 31])),
+        &["secretKey must be 32 bytes", "31"],
+    );
+    assert_throws(
+        JsSigner::new(s("secret")),
+        &["secretKey must be a Uint8Array", "string"],
+    );
+    assert_throws(
+        JsSigner::new(JsValue::UNDEFINED),
+        &["secretKey", "undefined"],
+    );
+    let frame_cases: Vec<(JsValue, JsValue, Vec<&str>)> = vec![
+        (
+            s("x"),
+            JsValue::UNDEFINED,
+            vec!["payload must be a Uint8Array", "string"],
+        ),
+        (
+            JsValue::NULL,
+            JsValue::UNDEFINED,
+            vec!["payload must be a Uint8Array", "null"],
+        ),
+        (
+            js("return [1, 2]"),
+            JsValue::UNDEFINED,
+            vec!["payload must be a Uint8Array", "array"],
+        ),
+        (jv(b"x"), s("opts"), vec!["options must be an object"]),
+        (
+            jv(b"x"),
+            obj(&[("sequence", num(1.0))]),
+            vec!["unknown option options.sequence"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("seq", num(-1.0))]),
+            vec!["options.seq", "non-negative integer"],
+        ),
+        (jv(b"x"), obj(&[("seq", num(1.5))]), vec!["options.seq"]),
+        (
+            jv(b"x"),
+            obj(&[("seq", num(9007199254740992.0))]),
+            vec!["options.seq"],
+        ),
+        (jv(b"x"), obj(&[("seq", s("1"))]), vec!["options.seq"]),
+        (
+            jv(b"x"),
+            obj(&[("seq", js("return 2n ** 64n"))]),
+            vec!["options.seq"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("seq", js("return -1n"))]),
+            vec!["options.seq"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("timestampUs", s("now"))]),
+            vec!["options.timestampUs"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("timestampUs", num(-1.0))]),
+            vec!["options.timestampUs"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("keyframe", s("yes"))]),
+            vec!["options.keyframe", "boolean"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("endOfStream", num(1.0))]),
+            vec!["options.endOfStream", "boolean"],
+        ),
+        (
+            jv(b"x"),
+            obj(&[("codec", s("mjpeg"))]),
+            vec!["options.codec", "jpeg", "\"mjpeg\""],
+        ),
+        (jv(b"x"), obj(&[("codec", num(1.0))]), vec!["options.codec"]),
+        (
+            jv(b"x"),
+            obj(&[("streamId", jv(&[0; 15]))]),
+            vec!["options.streamId", "16 bytes"],
+        ),
+        (
+            jv(&[0; 95]),
+            obj(&[("codec", s("key-rotation"))]),
+            vec!["signFrame", "96"],
+        ),
+    ];
+    for (payload, options, needles) in frame_cases {
+        assert_throws(cam.sign_frame(payload, options), &needles);
+    }
+    let same = camera(1);
+    assert_throws(
+        cam.sign_rotation(&same, JsValue::UNDEFINED),
+        &["signRotation", "current key"],
+    );
+    let next = camera(2);
+    assert_throws(
+        cam.sign_rotation(&next, obj(&[("codec", s("jpeg"))])),
+        &["unknown option options.codec"],
+    );
+    assert_throws(
+        cam.sign_rotation(&next, obj(&[("seq", num(-2.0))])),
+        &["options.seq"],
+    );
+    // The signer still works, and no failed call used a sequence number
+    // of the session stream.
+    let mut v = verifier(&cam.public_key(), &[]);
+    for expected in [0.0, 1.0] {
+        let options = obj(&[("timestampUs", num(NOW_US))]);
+        let frame = cam.sign_frame(jv(b"x"), options).or_fail("sign");
+        let r = accept(&mut v, &frame);
+        assert_eq!(get(&r, "seq").as_f64(), Some(expected));
+    }
+}
+
+#[wasm_bindgen_test]
+fn stats_are_fresh_objects() {
+    let mut rig = Rig::new(&[]);
+    let first = rig.v.stats().or_fail("stats");
+    rig.assert_works();
+    assert_eq!(get(&first, "accepted").as_f64(), Some(0.0), "a snapshot");
+    let second = rig.v.stats().or_fail("stats");
+    assert_eq!(get(&second, "accepted").as_f64(), Some(1.0));
+    assert!(!Object::is(&first, &second));
+}
