@@ -103,6 +103,8 @@ cmd_test() {
   browser_test chrome chromedriver
   browser_test firefox geckodriver
   cmd_build
+  log "tsc -p tests/ts (the package's TypeScript types)"
+  node_modules/.bin/tsc -p tests/ts
   if compgen -G 'tests/js/*.test.mjs' >/dev/null; then
     log "node --test tests/js/"
     node --test tests/js/
