@@ -5,6 +5,8 @@
 #   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox,
 #          build, then node --test tests/js/
 #   demo   build, then serve the repo on http://127.0.0.1:$PORT/www/
+#   bench  build, then one markdown table of native + headless-Chromium
+#          benchmarks and package sizes (bench/run.mjs; see bench/RESULTS.md)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -14,6 +16,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 # accept all of them or it rejects (or miscompiles) the module.
 WASM_FEATURES=(--enable-simd --enable-bulk-memory --enable-mutable-globals --enable-sign-ext
   --enable-nontrapping-float-to-int --enable-reference-types --enable-multivalue)
+# wasm-opt passes for the release package (size and speed measured in bench/RESULTS.md).
+WASM_OPT_FLAGS=(-O3)
 
 log() { printf '==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -70,8 +74,8 @@ cmd_build() {
   cmd_setup
   log "wasm-pack build --release --target web"
   wasm-pack build --release --target web --out-dir pkg --out-name frameseal
-  log "wasm-opt -O3 pkg/frameseal_bg.wasm"
-  node_modules/.bin/wasm-opt -O3 "${WASM_FEATURES[@]}" pkg/frameseal_bg.wasm -o pkg/frameseal_bg.wasm
+  log "wasm-opt ${WASM_OPT_FLAGS[*]} pkg/frameseal_bg.wasm"
+  node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${WASM_FEATURES[@]}" pkg/frameseal_bg.wasm -o pkg/frameseal_bg.wasm
   log "check: pkg/ instantiates in node"
   node --input-type=module -e "
     import { readFileSync } from 'node:fs';
@@ -120,7 +124,24 @@ cmd_demo() {
   exec python3 -m http.server --bind 127.0.0.1 "$port"
 }
 
+# Benchmarks, never timed tests: prints one markdown table (bench/RESULTS.md
+# keeps the committed one). The shipped pkg/ is measured as built; the raw
+# signature rows need the `bench` feature's hooks, built into a second package.
+cmd_bench() {
+  cmd_build
+  local out=target/bench
+  mkdir -p "$out"
+  log "wasm-pack build --release --features bench -> $out/hooks (benchmark hooks, not shipped)"
+  wasm-pack build --release --target web --out-dir "$out/hooks" --out-name frameseal -- --features bench
+  node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${WASM_FEATURES[@]}" \
+    "$out/hooks/frameseal_bg.wasm" -o "$out/hooks/frameseal_bg.wasm"
+  log "native rows: cargo run --release --example bench_native"
+  cargo run --release --example bench_native -- --json >"$out/native.json"
+  log "browser rows: node bench/run.mjs (headless Chromium, one page)"
+  node bench/run.mjs --hooks "$out/hooks" --native "$out/native.json" --out "$out/results.md"
+}
+
 case "${1:-}" in
-  setup | build | test | demo) "cmd_$1" ;;
-  *) echo "usage: $0 setup|build|test|demo" >&2; exit 2 ;;
+  setup | build | test | demo | bench) "cmd_$1" ;;
+  *) echo "usage: $0 setup|build|test|demo|bench" >&2; exit 2 ;;
 esac

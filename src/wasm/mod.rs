@@ -28,6 +28,7 @@ use crate::keys::{self, LinkedKey, PUBLIC_KEY_LEN};
 use crate::sign::{self, FrameSpec};
 use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy};
 
+mod bench;
 mod gate;
 pub use gate::JsFrameGate;
 

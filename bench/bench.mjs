@@ -1,0 +1,266 @@
+// The browser side of `./build.sh bench`: every Ed25519 verifier side by
+// side in one page, on the same key, messages and signatures.
+//
+// `runAll()` returns plain JSON for bench/run.mjs, which prints the table.
+// Rates are verifications per second on the main thread: one warm-up run,
+// then the median of three timed runs of at least MIN_RUN_MS each. This is
+// a benchmark, not a test: it asserts correctness (every verifier accepts
+// the genuine signature and refuses a tampered one), never a speed.
+
+import init, { Signer, Verifier } from '/pkg/frameseal.js';
+import initHooks, { BenchKey } from '/hooks/frameseal.js';
+import * as noble from '/node_modules/@noble/ed25519/index.js';
+import sodium from '/node_modules/libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs';
+
+export const SIZES = [
+  [64, '64 B'],
+  [1024, '1 KiB'],
+  [64 * 1024, '64 KiB'],
+  [512 * 1024, '512 KiB'],
+];
+const MIN_RUN_MS = 300;
+/** Memory for the pre-signed frames of one Verifier.verify size. */
+const FRAME_BUDGET = 96 * 1024 * 1024;
+/** The policy the whole-frame rows use: defaults, with a maxAge long
+ *  enough that frames signed before the runs are still fresh. */
+const POLICY = { maxAgeMs: 3_600_000 };
+
+const log = (...a) => console.log('[bench]', ...a);
+
+/** Runs `fn(n)` (n verifications) until MIN_RUN_MS passed; verifications/s. */
+function rateSync(fn) {
+  const t0 = performance.now();
+  let done = 0;
+  let chunk = 1;
+  while (performance.now() - t0 < MIN_RUN_MS) {
+    fn(chunk);
+    done += chunk;
+    chunk = Math.min(chunk * 2, 256);
+  }
+  return done / ((performance.now() - t0) / 1000);
+}
+
+/** As rateSync, for a verifier that returns a promise: one at a time. */
+async function rateAsync(fn) {
+  const t0 = performance.now();
+  let done = 0;
+  while (performance.now() - t0 < MIN_RUN_MS) {
+    await fn();
+    done += 1;
+  }
+  return done / ((performance.now() - t0) / 1000);
+}
+
+/** One warm-up, then the median of three runs. */
+async function medianOf3(run) {
+  await run();
+  const r = [await run(), await run(), await run()].sort((a, b) => a - b);
+  return r[1];
+}
+
+function check(name, genuine, tampered) {
+  if (genuine !== true || tampered !== false) {
+    throw new Error(`${name}: genuine ${genuine}, tampered ${tampered}`);
+  }
+}
+
+/** Deterministic bytes (xorshift32), so every run checks the same data. */
+function filler(len, seed) {
+  const out = new Uint8Array(len);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < len; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** The raw signature rows: same key, message and signature for everyone. */
+async function rawRows(seed) {
+  const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(seed);
+  const webKey = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  const hooks = new BenchKey(publicKey);
+  const impls = [
+    {
+      name: 'frameseal raw check: PreparedKey (wasm, per-key tables)',
+      prepare(msg, sig) { hooks.load(msg, sig); },
+      verify1() { return hooks.verifyPrepared(1) === 1; },
+      run: () => rateSync((n) => { if (hooks.verifyPrepared(n) !== n) throw new Error('PreparedKey refused'); }),
+    },
+    {
+      name: 'ed25519-dalek verify_strict → wasm (same build, no tables)',
+      prepare(msg, sig) { hooks.load(msg, sig); },
+      verify1() { return hooks.verifyDalek(1) === 1; },
+      run: () => rateSync((n) => { if (hooks.verifyDalek(n) !== n) throw new Error('dalek refused'); }),
+    },
+    {
+      name: "WebCrypto `subtle.verify('Ed25519')` (browser native; sequential awaits)",
+      prepare(msg, sig) { this.msg = msg; this.sig = sig; },
+      verify1() { return crypto.subtle.verify('Ed25519', webKey, this.sig, this.msg); },
+      run() { return rateAsync(() => crypto.subtle.verify('Ed25519', webKey, this.sig, this.msg)); },
+    },
+    {
+      name: 'libsodium-wrappers 0.8 (wasm)',
+      prepare(msg, sig) { this.msg = msg; this.sig = sig; },
+      verify1() { return sodium.crypto_sign_verify_detached(this.sig, this.msg, publicKey); },
+      run() {
+        return rateSync((n) => {
+          for (let i = 0; i < n; i++) sodium.crypto_sign_verify_detached(this.sig, this.msg, publicKey);
+        });
+      },
+    },
+    {
+      name: '@noble/ed25519 3 (JS; verifyAsync, zip215: false)',
+      prepare(msg, sig) { this.msg = msg; this.sig = sig; },
+      verify1() { return noble.verifyAsync(this.sig, this.msg, publicKey, { zip215: false }); },
+      run() { return rateAsync(() => noble.verifyAsync(this.sig, this.msg, publicKey, { zip215: false })); },
+    },
+    {
+      name: 'tweetnacl 1.0 (JS, nacl-fast)',
+      prepare(msg, sig) { this.msg = msg; this.sig = sig; },
+      verify1() { return self.nacl.sign.detached.verify(this.msg, this.sig, publicKey); },
+      run() {
+        return rateSync((n) => {
+          for (let i = 0; i < n; i++) self.nacl.sign.detached.verify(this.msg, this.sig, publicKey);
+        });
+      },
+    },
+  ];
+  const rows = impls.map((i) => ({ name: i.name, rates: [] }));
+  for (const [len, label] of SIZES) {
+    const msg = filler(len, len);
+    const sig = sodium.crypto_sign_detached(msg, privateKey);
+    const bad = msg.slice();
+    bad[len >> 1] ^= 1;
+    for (const [k, impl] of impls.entries()) {
+      impl.prepare(bad, sig);
+      const tampered = await impl.verify1();
+      impl.prepare(msg, sig);
+      check(`${impl.name} at ${label}`, await impl.verify1(), tampered);
+      rows[k].rates.push(await medianOf3(() => impl.run()));
+      log(label, impl.name, Math.round(rows[k].rates.at(-1)));
+    }
+  }
+  hooks.free();
+  return rows;
+}
+
+/** Genuine frames `0..count` of one stream, signed before any timing. */
+function signFrames(signer, payload, count) {
+  const streamId = filler(16, 99);
+  const ts0 = Date.now() * 1000;
+  const frames = [];
+  for (let seq = 0; seq < count; seq++) {
+    frames.push(signer.signFrame(payload, {
+      streamId, seq, timestampUs: ts0 + seq, keyframe: seq === 0, codec: 'jpeg',
+    }));
+  }
+  return frames;
+}
+
+/** `Verifier.verify` on whole frames: parse + policy + JS boundary + check. */
+async function verifierRow(seed) {
+  const signer = new Signer(seed);
+  const row = { name: 'frameseal `Verifier.verify` (wasm, whole frame: copy in + parse + policy + result object)', rates: [] };
+  for (const [len, label] of SIZES) {
+    const count = Math.max(64, Math.min(6000, Math.floor(FRAME_BUDGET / (len + 116))));
+    const frames = signFrames(signer, filler(len, len), count);
+    const run = () => {
+      const v = new Verifier(signer.publicKey, POLICY);
+      const t0 = performance.now();
+      for (const f of frames) {
+        if (!v.verify(f).ok) throw new Error(`Verifier.verify dropped a genuine ${label} frame`);
+      }
+      const rate = frames.length / ((performance.now() - t0) / 1000);
+      v.free();
+      return rate;
+    };
+    const tampered = frames[0].slice();
+    tampered[60] ^= 1;
+    const probe = new Verifier(signer.publicKey, POLICY);
+    check(`Verifier.verify at ${label}`, probe.verify(frames[0]).ok, probe.verify(tampered).ok);
+    probe.free();
+    row.rates.push(await medianOf3(run));
+    log(label, row.name, Math.round(row.rates.at(-1)), `(${count} frames per run)`);
+  }
+  signer.free();
+  return row;
+}
+
+/**
+ * The dashboard: TILES cameras (each its own key and Verifier) at FPS
+ * frames per second, JPEG-like frames of 20–60 KiB, interleaved by tile as
+ * they would arrive. One second of video is verified back to back on the
+ * main thread; the time it takes is the main-thread cost per second.
+ */
+async function dashboard() {
+  const TILES = 16;
+  const FPS = 30;
+  const MIN = 20 * 1024;
+  const MAX = 60 * 1024;
+  const pool = filler(MAX, 7);
+  let x = 12345;
+  const nextSize = () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return MIN + (x % (MAX - MIN + 1));
+  };
+  const cams = Array.from({ length: TILES }, (_, i) => new Signer(filler(32, 1000 + i)));
+  const streams = cams.map((_, i) => filler(16, 2000 + i));
+  const ts0 = Date.now() * 1000;
+  const frames = [];
+  let bytes = 0;
+  for (let t = 0; t < FPS; t++) {
+    for (let tile = 0; tile < TILES; tile++) {
+      const len = nextSize();
+      bytes += len;
+      frames.push([tile, cams[tile].signFrame(pool.subarray(0, len), {
+        streamId: streams[tile], seq: t, timestampUs: ts0 + t * 33_333,
+        keyframe: t === 0, codec: 'jpeg',
+      })]);
+    }
+  }
+  const run = () => {
+    const verifiers = cams.map((c) => new Verifier(c.publicKey, POLICY));
+    const t0 = performance.now();
+    for (const [tile, f] of frames) {
+      if (!verifiers[tile].verify(f).ok) throw new Error('dashboard: a genuine frame was dropped');
+    }
+    const ms = performance.now() - t0;
+    for (const v of verifiers) v.free();
+    return ms;
+  };
+  const msPerSecond = await medianOf3(run);
+  // Linking cost: `new Verifier` builds the key's tables once. Median of
+  // 5 batches of 16 (one per camera key), per link.
+  const batches = [];
+  for (let b = 0; b < 5; b++) {
+    const t0 = performance.now();
+    const vs = cams.map((c) => new Verifier(c.publicKey, POLICY));
+    batches.push((performance.now() - t0) / TILES);
+    for (const v of vs) v.free();
+  }
+  batches.sort((a, b) => a - b);
+  for (const c of cams) c.free();
+  const result = {
+    tiles: TILES,
+    fps: FPS,
+    meanFrameKiB: bytes / frames.length / 1024,
+    msPerSecond,
+    maxTiles: Math.floor((TILES * 1000) / msPerSecond),
+    linkMs: batches[2],
+  };
+  log('dashboard', JSON.stringify(result));
+  return result;
+}
+
+export async function runAll() {
+  await init();
+  await initHooks();
+  await sodium.ready;
+  const seed = filler(32, 42);
+  const userAgent = navigator.userAgent;
+  const verifier = await verifierRow(seed);
+  const raw = await rawRows(seed);
+  const dash = await dashboard();
+  return { userAgent, rows: [verifier, ...raw], dashboard: dash };
+}

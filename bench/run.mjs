@@ -1,0 +1,168 @@
+// Drives `./build.sh bench`: serves the repo on 127.0.0.1, runs
+// bench/bench.mjs in headless Chromium (playwright-core, Debian's chromium),
+// merges the native rows and the package sizes, and prints ONE markdown
+// table (plus the lines that say when, where and under what load).
+//
+//   node bench/run.mjs --hooks DIR [--pkg DIR] [--native FILE.json] [--out FILE.md]
+//
+// --hooks:  a package built with `--features bench` (BenchKey), served at /hooks/
+// --pkg:    the package under test (default: pkg/, what `./build.sh build` made)
+// --native: the JSON `cargo run --release --example bench_native -- --json` printed
+// --out:    also write the table there (bench/RESULTS.md keeps the committed one)
+
+import { createServer } from 'node:http';
+import { readFileSync, writeFileSync, statSync, readdirSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+function args() {
+  const out = {};
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i += 2) {
+    const key = argv[i].replace(/^--/, '');
+    if (!['hooks', 'pkg', 'native', 'out'].includes(key) || argv[i + 1] === undefined) {
+      throw new Error(`usage: node bench/run.mjs --hooks DIR [--pkg DIR] [--native FILE] [--out FILE] (got ${argv[i]})`);
+    }
+    out[key] = resolve(argv[i + 1]);
+  }
+  if (!out.hooks) throw new Error('--hooks DIR is required');
+  out.pkg ??= join(ROOT, 'pkg');
+  return out;
+}
+
+const TYPES = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm', '.json': 'application/json',
+};
+
+/** A static server for the few directories the page needs, on 127.0.0.1 only. */
+function serve(hooksDir, pkgDir) {
+  const mounts = [
+    ['/hooks/', hooksDir],
+    ['/bench/', join(ROOT, 'bench')],
+    ['/pkg/', pkgDir],
+    ['/node_modules/', join(ROOT, 'node_modules')],
+  ];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    for (const [prefix, dir] of mounts) {
+      if (!path.startsWith(prefix)) continue;
+      const file = resolve(dir, '.' + path.slice(prefix.length - 1));
+      if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) break;
+      res.writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        // Cross-origin isolation: performance.now() at 5 µs instead of 100 µs or coarser.
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      });
+      res.end(readFileSync(file));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
+}
+
+async function browserRun(hooksDir, pkgDir) {
+  const server = await serve(hooksDir, pkgDir);
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => process.stderr.write(`${m.text()}\n`));
+    page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
+    await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html`);
+    await page.waitForFunction(() => window.benchReady === true);
+    if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('page is not cross-origin isolated');
+    return await page.evaluate(() => window.runAll());
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+function sizes(pkgDir) {
+  const size = (files) => {
+    const bufs = files.map((f) => readFileSync(f));
+    const raw = bufs.reduce((n, b) => n + b.length, 0);
+    const gz = bufs.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
+    return { raw, gz };
+  };
+  const snippets = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(d, e.name));
+      else if (e.name.endsWith('.js')) snippets.push(join(d, e.name));
+    }
+  };
+  if (existsSync(join(pkgDir, 'snippets'))) walk(join(pkgDir, 'snippets'));
+  return {
+    wasm: size([join(pkgDir, 'frameseal_bg.wasm')]),
+    glue: size([join(pkgDir, 'frameseal.js'), ...snippets]),
+    snippets: snippets.length,
+  };
+}
+
+const n0 = (v) => Math.round(v).toLocaleString('en-US');
+const kib = (b) => `${(b / 1024).toFixed(1)} KiB`;
+
+function machine() {
+  const cpu = cpus()[0]?.model?.trim() ?? 'unknown CPU';
+  const tool = (cmd, a) => { try { return execFileSync(cmd, a, { encoding: 'utf8' }).trim(); } catch { return `${cmd}: n/a`; } };
+  return { cpu, cores: cpus().length, rustc: tool('rustc', ['--version']), node: process.version };
+}
+
+function table(result, native, sz, ctx) {
+  const webcrypto = result.rows.find((r) => r.name.startsWith('WebCrypto'));
+  const libsodium = result.rows.find((r) => r.name.startsWith('libsodium'));
+  const lines = [];
+  const ratio = (r, base) => (base ? `${(r.rates[1] / base.rates[1]).toFixed(2)}×` : '');
+  lines.push(`Measured ${ctx.date} on ${ctx.m.cpu}, ${ctx.m.cores} cores; ${ctx.browser}; ${ctx.m.rustc}; node ${ctx.m.node}.`);
+  lines.push(`Load average (1 min) before/after: ${ctx.loadBefore.toFixed(2)} / ${ctx.loadAfter.toFixed(2)}` +
+    ' — other builds on the machine make every figure noisier and lower.');
+  lines.push('Verifications per second, one thread, median of 3 runs (after a warm-up), all browser rows from one page in one run.');
+  lines.push('');
+  lines.push(`| implementation | ${result.sizes.join(' | ')} | 1 KiB vs WebCrypto | 1 KiB vs libsodium |`);
+  lines.push(`|---|${'---:|'.repeat(result.sizes.length + 2)}`);
+  for (const r of result.rows) {
+    lines.push(`| ${r.name} | ${r.rates.map(n0).join(' | ')} | ${ratio(r, webcrypto)} | ${ratio(r, libsodium)} |`);
+  }
+  for (const r of native) {
+    lines.push(`| ${r.name} (1 core) | ${r.rates.map(n0).join(' | ')} | ${ratio(r, webcrypto)} | ${ratio(r, libsodium)} |`);
+  }
+  const d = result.dashboard;
+  const width = result.sizes.length + 3;
+  const row = (...cells) => lines.push(`| ${[...cells, ...Array(width - cells.length).fill('')].join(' | ')} |`);
+  row(`**dashboard**: ${d.tiles} tiles × ${d.fps} fps, JPEG-like 20–60 KiB frames (mean ${d.meanFrameKiB.toFixed(1)} KiB), main thread`,
+    `${d.msPerSecond.toFixed(1)} ms per second (${(d.msPerSecond / 10).toFixed(1)} %)`,
+    `one core sustains ${d.maxTiles} tiles at ${d.fps} fps`);
+  row('linking: `new Verifier` (key checks + per-key table build), per key', `${d.linkMs.toFixed(2)} ms`);
+  row('`pkg/frameseal_bg.wasm`', `${n0(sz.wasm.raw)} B raw (${kib(sz.wasm.raw)})`, `${n0(sz.wasm.gz)} B gzip -9 (${kib(sz.wasm.gz)})`);
+  row(`JS glue: \`pkg/frameseal.js\` + ${sz.snippets} snippet(s)`, `${n0(sz.glue.raw)} B raw (${kib(sz.glue.raw)})`, `${n0(sz.glue.gz)} B gzip -9 (${kib(sz.glue.gz)})`);
+  return lines.join('\n');
+}
+
+const opts = args();
+const loadBefore = loadavg()[0];
+const native = opts.native ? JSON.parse(readFileSync(opts.native, 'utf8')) : [];
+const result = await browserRun(opts.hooks, opts.pkg);
+result.sizes = ['64 B', '1 KiB', '64 KiB', '512 KiB'];
+const browser = (result.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/) ?? ['Chromium'])[0].replace('HeadlessChrome', 'headless Chromium');
+const md = table(result, native, sizes(opts.pkg), {
+  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  m: machine(),
+  browser,
+  loadBefore,
+  loadAfter: loadavg()[0],
+});
+process.stdout.write(`${md}\n`);
+if (opts.out) writeFileSync(opts.out, `${md}\n`);
