@@ -1,0 +1,103 @@
+//! `frameseal inspect STREAM`: prints every frame's header as it is, with
+//! no key and no judgement beyond the layout rules (SPEC §2), so a stream
+//! that fails to verify can be looked at.
+
+use std::fs;
+use std::path::PathBuf;
+
+use frameseal::Codec;
+use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame};
+
+use crate::args::{Args, Spec};
+use crate::error::CliError;
+use crate::stream::{self, RawFrame};
+use crate::{hex, time};
+
+pub const SPEC: Spec = Spec {
+    usage: "frameseal inspect STREAM",
+    valued: &[],
+    switches: &[],
+};
+
+pub fn run(args: &Args) -> Result<(), CliError> {
+    let path = PathBuf::from(args.one_positional("STREAM (the stream file to inspect)")?);
+    let bytes = fs::read(&path).map_err(|e| CliError::read("stream", &path, e))?;
+    let mut count = 0usize;
+    for frame in stream::frames(&bytes) {
+        match frame {
+            Ok(frame) => {
+                print!("{}", describe(&frame));
+                count += 1;
+            }
+            Err(error) => return Err(CliError::Stream { path, error }),
+        }
+    }
+    println!(
+        "{count} frame{}, {} bytes",
+        if count == 1 { "" } else { "s" },
+        bytes.len()
+    );
+    Ok(())
+}
+
+fn flag_names(flags: u8) -> String {
+    let mut names = Vec::new();
+    if flags & FLAG_KEYFRAME != 0 {
+        names.push("keyframe".to_string());
+    }
+    if flags & FLAG_END_OF_STREAM != 0 {
+        names.push("end-of-stream".to_string());
+    }
+    let reserved = flags & !(FLAG_KEYFRAME | FLAG_END_OF_STREAM);
+    if reserved != 0 {
+        names.push(format!("reserved bits {reserved:#04x}"));
+    }
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The frame's block of `name value` lines.
+fn describe(frame: &RawFrame) -> String {
+    let f = frame.fields();
+    let codec = match Codec::from_byte(f.codec) {
+        Some(c) => format!("{c} ({})", f.codec),
+        None => format!("unknown ({})", f.codec),
+    };
+    let layout = match Frame::parse(frame.bytes, u32::MAX) {
+        Ok(_) => "ok".to_string(),
+        Err(e) => format!("malformed: {e}"),
+    };
+    format!(
+        "frame {} at byte {} ({} bytes)\n  version      {}\n  flags        {:#04x} ({})\n  \
+         codec        {codec}\n  key id       {}\n  stream id    {}\n  seq          {}\n  \
+         timestamp    {} ({})\n  payload      {} bytes\n  layout       {layout}\n",
+        frame.index,
+        frame.offset,
+        frame.bytes.len(),
+        f.version,
+        f.flags,
+        flag_names(f.flags),
+        hex::encode(&f.key_id),
+        hex::encode(&f.stream_id),
+        f.seq,
+        f.timestamp_us,
+        time::rfc3339(f.timestamp_us),
+        f.payload_len,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_named_and_reserved_bits_shown() {
+        assert_eq!(flag_names(0), "none");
+        assert_eq!(flag_names(1), "keyframe");
+        assert_eq!(flag_names(3), "keyframe, end-of-stream");
+        assert_eq!(flag_names(0x84), "reserved bits 0x84");
+    }
+}

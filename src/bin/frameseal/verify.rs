@@ -1,0 +1,167 @@
+//! `frameseal verify`: checks every frame of a stream file against a camera's
+//! public key with the same [`Verifier`] a display uses, prints one line per
+//! frame and a summary by drop reason, and fails if any frame was dropped or
+//! the stream is cut short.
+//!
+//! The clock is read once, when the command starts (or given with
+//! `--now-us`), so a recording is judged as of one instant: a stream signed
+//! an hour ago needs `--max-age-ms`, `--now-us` or `--no-freshness`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use frameseal::frame::FLAG_KEYFRAME;
+use frameseal::{Codec, LinkedKey, Policy, Verifier, fingerprint};
+
+use crate::args::{Args, Spec};
+use crate::error::CliError;
+use crate::keyfile::{self, KeyKind};
+use crate::stream::{self, RawFrame};
+use crate::{hex, time};
+
+pub const SPEC: Spec = Spec {
+    usage: "frameseal verify --key NAME.pub [--max-age-ms N] [--max-future-skew-ms N] \
+            [--no-freshness] [--replay-window N] [--stream-id HEX32] [--max-payload-bytes N] \
+            [--no-rotation] [--now-us N] STREAM",
+    valued: &[
+        "key",
+        "max-age-ms",
+        "max-future-skew-ms",
+        "replay-window",
+        "stream-id",
+        "max-payload-bytes",
+        "now-us",
+    ],
+    switches: &["no-freshness", "no-rotation"],
+};
+
+/// The verifier's policy from the command line (SPEC §3 defaults).
+fn policy(args: &Args) -> Result<Policy, CliError> {
+    let defaults = Policy::default();
+    let ms = "a whole number of milliseconds";
+    let max_age_ms = args.parsed::<u64>("max-age-ms", ms)?;
+    let max_skew_ms = args.parsed::<u64>("max-future-skew-ms", ms)?;
+    let (max_age_us, max_future_skew_us) = if args.switch("no-freshness") {
+        if max_age_ms.is_some() || max_skew_ms.is_some() {
+            return Err(args.usage_error(
+                "--no-freshness switches both clock checks off; it cannot be combined with \
+                 --max-age-ms or --max-future-skew-ms",
+            ));
+        }
+        (None, None)
+    } else {
+        (
+            max_age_ms
+                .map(|ms| ms.saturating_mul(1000))
+                .or(defaults.max_age_us),
+            max_skew_ms
+                .map(|ms| ms.saturating_mul(1000))
+                .or(defaults.max_future_skew_us),
+        )
+    };
+    let stream_id = args
+        .value("stream-id")
+        .map(|text| {
+            hex::decode::<16>(text).ok_or_else(|| {
+                args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
+            })
+        })
+        .transpose()?;
+    Ok(Policy {
+        max_age_us,
+        max_future_skew_us,
+        replay_window: args
+            .parsed("replay-window", "a whole number of frames")?
+            .unwrap_or(defaults.replay_window),
+        stream_id,
+        max_payload_bytes: args
+            .parsed("max-payload-bytes", "a whole number of bytes below 2^32")?
+            .unwrap_or(defaults.max_payload_bytes),
+        allow_rotation: !args.switch("no-rotation"),
+    })
+}
+
+pub fn run(args: &Args) -> Result<(), CliError> {
+    let stream_path = PathBuf::from(args.one_positional("STREAM (the stream file to check)")?);
+    let key_path = args
+        .value("key")
+        .ok_or_else(|| args.usage_error("missing --key (the camera's public key file)"))?;
+    let policy = policy(args)?;
+    let now_us = args
+        .parsed::<u64>("now-us", "microseconds since the Unix epoch")?
+        .unwrap_or_else(time::now_us);
+    let key_path = Path::new(key_path);
+    let public = keyfile::read(key_path, KeyKind::Public)?;
+    let key = LinkedKey::from_bytes(&public).map_err(|error| CliError::Link {
+        path: key_path.to_path_buf(),
+        error,
+    })?;
+    let mut verifier = Verifier::new(key, policy)
+        .map_err(|e| args.usage_error(format!("--replay-window: {e}")))?;
+    let bytes = fs::read(&stream_path).map_err(|e| CliError::read("stream", &stream_path, e))?;
+
+    println!("linked key   {}", fingerprint(&public));
+    let now = i64::try_from(now_us).unwrap_or(i64::MAX);
+    let mut split_error = None;
+    for frame in stream::frames(&bytes) {
+        match frame {
+            Ok(frame) => {
+                let verdict = match verifier.verify(frame.bytes, now) {
+                    Ok(accepted) => match accepted.new_public_key {
+                        Some(next) => format!("accepted: key rotated to {}", fingerprint(&next)),
+                        None => "accepted".to_string(),
+                    },
+                    Err(reason) => format!("dropped: {reason}"),
+                };
+                println!("{}  {verdict}", describe(&frame));
+            }
+            Err(e) => split_error = Some(e),
+        }
+    }
+
+    let stats = verifier.stats();
+    let dropped = stats.dropped_total();
+    let total = stats.accepted + dropped;
+    let reasons: Vec<String> = stats
+        .by_reason()
+        .filter(|(_, n)| *n > 0)
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    let by_reason = if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", reasons.join(", "))
+    };
+    println!(
+        "summary      {total} frame{}: {} accepted, {dropped} dropped{by_reason}",
+        if total == 1 { "" } else { "s" },
+        stats.accepted
+    );
+    if let Some(error) = split_error {
+        return Err(CliError::Stream {
+            path: stream_path,
+            error,
+        });
+    }
+    if dropped > 0 {
+        return Err(CliError::Dropped { dropped, total });
+    }
+    Ok(())
+}
+
+/// `frame 3  seq 3  jpeg keyframe  10245 bytes` (fields as the frame claims them).
+fn describe(frame: &RawFrame) -> String {
+    let f = frame.fields();
+    let codec = Codec::from_byte(f.codec)
+        .map(|c| c.name().to_string())
+        .unwrap_or_else(|| format!("codec {}", f.codec));
+    let key = if f.flags & FLAG_KEYFRAME != 0 {
+        " keyframe"
+    } else {
+        ""
+    };
+    format!(
+        "frame {:<4} seq {:<6} {codec}{key}  {} bytes",
+        frame.index, f.seq, f.payload_len
+    )
+}
