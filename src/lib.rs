@@ -42,6 +42,7 @@ pub mod keys;
 pub mod reader;
 pub mod sign;
 pub mod verify;
+pub mod video;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

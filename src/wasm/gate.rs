@@ -23,7 +23,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::{JsVerifier, Options, VERIFIER_OPTIONS, bytes_arg, error, stats_object, type_name};
+use super::{
+    JsVerifier, Options, VERIFIER_OPTIONS, Verdict, bytes_arg, error, stats_object, type_name,
+};
 use crate::frame::Codec;
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
 use crate::verify::DropReason;
@@ -62,7 +64,7 @@ const GATE_OPTIONS: [&str; 6] = [
     "onDrop",
 ];
 
-struct Callbacks {
+pub(crate) struct Callbacks {
     on_stall: Option<Function>,
     on_resume: Option<Function>,
     on_report: Option<Function>,
@@ -71,13 +73,13 @@ struct Callbacks {
 
 /// Calls a user callback, ignoring what it returns or throws: a broken UI
 /// handler must not stop frames from being verified.
-fn notify(callback: &Option<Function>, arg: &JsValue) {
+pub(crate) fn notify(callback: &Option<Function>, arg: &JsValue) {
     if let Some(f) = callback {
         let _ = f.call1(&JsValue::UNDEFINED, arg);
     }
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
+pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
@@ -90,25 +92,98 @@ fn image_mime(codec: Codec) -> Option<&'static str> {
     }
 }
 
-struct Shared {
-    verifier: RefCell<JsVerifier>,
-    gate: RefCell<Gate>,
+/// A canvas that shows verified pictures: what is drawn, whether it is
+/// live, and the reports. Shared by FrameGate and VideoGate.
+pub(crate) struct Screen {
+    pub(crate) gate: RefCell<Gate>,
     canvas: JsValue,
     ctx: JsValue,
     callbacks: Callbacks,
     /// The picture on the canvas, kept to redraw it dimmed while not live.
     picture: RefCell<Option<JsValue>>,
-    drawn: Cell<u64>,
-    decode_errors: Cell<u64>,
-    closed: Cell<bool>,
+    pub(crate) drawn: Cell<u64>,
+    pub(crate) decode_errors: Cell<u64>,
+    pub(crate) closed: Cell<bool>,
     timer: RefCell<Option<JsValue>>,
     /// The timer callback; holds only a weak reference back to this.
     tick: RefCell<Option<Closure<dyn FnMut()>>>,
 }
 
-impl Shared {
+impl Screen {
+    /// A screen on `canvas` (checked here), configured from the gate options.
+    pub(crate) fn open(canvas: JsValue, options: &Options) -> Result<Rc<Screen>, JsError> {
+        if !is_canvas(&canvas) {
+            return Err(error(format!(
+                "canvas must be an HTMLCanvasElement or OffscreenCanvas, got {}",
+                type_name(&canvas)
+            )));
+        }
+        let ctx = context_2d(&canvas)
+            .ok()
+            .filter(|c| c.is_object())
+            .ok_or_else(|| error("canvas has no 2d context (is it already used for WebGL?)"))?;
+        let defaults = GateConfig::default();
+        let config = GateConfig {
+            stall_after_ms: options.number(
+                "stallAfterMs",
+                defaults.stall_after_ms,
+                1e12,
+                false,
+                true,
+            )?,
+            report_interval_ms: options
+                .number(
+                    "reportIntervalMs",
+                    Some(defaults.report_interval_ms),
+                    1e12,
+                    false,
+                    false,
+                )?
+                .unwrap_or(defaults.report_interval_ms),
+        };
+        let callbacks = Callbacks {
+            on_stall: options.function("onStall")?,
+            on_resume: options.function("onResume")?,
+            on_report: options.function("onReport")?,
+            on_drop: options.function("onDrop")?,
+        };
+        let screen = Rc::new(Screen {
+            gate: RefCell::new(Gate::new(config, monotonic_now())),
+            canvas,
+            ctx,
+            callbacks,
+            picture: RefCell::new(None),
+            drawn: Cell::new(0),
+            decode_errors: Cell::new(0),
+            closed: Cell::new(false),
+            timer: RefCell::new(None),
+            tick: RefCell::new(None),
+        });
+        let weak: Weak<Screen> = Rc::downgrade(&screen);
+        *screen.tick.borrow_mut() = Some(Closure::new(move || {
+            if let Some(screen) = weak.upgrade() {
+                screen.poll();
+            }
+        }));
+        let _ = mark_live(&screen.canvas, true);
+        screen.poll();
+        Ok(screen)
+    }
+
+    /// Records a verdict for the reports, tells `onDrop` about a drop, and
+    /// acts on what is due.
+    pub(crate) fn record(&self, verdict: Result<(), DropReason>, result: &Object) {
+        self.gate
+            .borrow_mut()
+            .record_verdict(verdict, monotonic_now());
+        if verdict.is_err() {
+            notify(&self.callbacks.on_drop, result);
+        }
+        self.poll();
+    }
+
     /// Acts on whatever the gate says is due, then re-arms the timer.
-    fn poll(&self) {
+    pub(crate) fn poll(&self) {
         if self.closed.get() {
             return;
         }
@@ -153,8 +228,9 @@ impl Shared {
         }
     }
 
-    /// Draws a decoded picture if nothing newer is on the canvas.
-    fn draw(&self, ticket: DrawTicket, bitmap: JsValue) -> Result<(), &'static str> {
+    /// Draws a decoded picture (ImageBitmap or VideoFrame) if nothing newer
+    /// is on the canvas; keeps it to redraw it dimmed while not live.
+    pub(crate) fn draw(&self, ticket: DrawTicket, bitmap: JsValue) -> Result<(), &'static str> {
         if self.closed.get() || !self.gate.borrow().may_draw(ticket) {
             let _ = close_bitmap(&bitmap);
             return Err("superseded");
@@ -177,7 +253,7 @@ impl Shared {
         Ok(())
     }
 
-    fn close(&self) {
+    pub(crate) fn close(&self) {
         self.closed.set(true);
         if let Some(id) = self.timer.borrow_mut().take() {
             let _ = stop_timer(&id);
@@ -188,7 +264,7 @@ impl Shared {
     }
 }
 
-impl Drop for Shared {
+impl Drop for Screen {
     fn drop(&mut self) {
         self.close();
     }
@@ -226,7 +302,8 @@ fn report_object(report: &Report) -> JsValue {
 /// decoded and drawn. Marks the canvas not live when frames stop coming.
 #[wasm_bindgen(js_name = FrameGate)]
 pub struct JsFrameGate {
-    shared: Rc<Shared>,
+    verifier: RefCell<JsVerifier>,
+    screen: Rc<Screen>,
 }
 
 #[wasm_bindgen(js_class = FrameGate)]
@@ -243,67 +320,11 @@ impl JsFrameGate {
         linked_public_key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
     ) -> Result<JsFrameGate, JsError> {
-        if !is_canvas(&canvas) {
-            return Err(error(format!(
-                "canvas must be an HTMLCanvasElement or OffscreenCanvas, got {}",
-                type_name(&canvas)
-            )));
-        }
-        let ctx = context_2d(&canvas)
-            .ok()
-            .filter(|c| c.is_object())
-            .ok_or_else(|| error("canvas has no 2d context (is it already used for WebGL?)"))?;
-        let mut known = VERIFIER_OPTIONS.to_vec();
-        known.extend_from_slice(&GATE_OPTIONS);
-        let options = Options::read(&options, "options", &known)?;
-        let verifier = JsVerifier::build(&linked_public_key, &options)?;
-        let defaults = GateConfig::default();
-        let config = GateConfig {
-            stall_after_ms: options.number(
-                "stallAfterMs",
-                defaults.stall_after_ms,
-                1e12,
-                false,
-                true,
-            )?,
-            report_interval_ms: options
-                .number(
-                    "reportIntervalMs",
-                    Some(defaults.report_interval_ms),
-                    1e12,
-                    false,
-                    false,
-                )?
-                .unwrap_or(defaults.report_interval_ms),
-        };
-        let callbacks = Callbacks {
-            on_stall: options.function("onStall")?,
-            on_resume: options.function("onResume")?,
-            on_report: options.function("onReport")?,
-            on_drop: options.function("onDrop")?,
-        };
-        let shared = Rc::new(Shared {
+        let (verifier, screen) = open_gate(canvas, &linked_public_key, &options)?;
+        Ok(JsFrameGate {
             verifier: RefCell::new(verifier),
-            gate: RefCell::new(Gate::new(config, monotonic_now())),
-            canvas,
-            ctx,
-            callbacks,
-            picture: RefCell::new(None),
-            drawn: Cell::new(0),
-            decode_errors: Cell::new(0),
-            closed: Cell::new(false),
-            timer: RefCell::new(None),
-            tick: RefCell::new(None),
-        });
-        let weak: Weak<Shared> = Rc::downgrade(&shared);
-        *shared.tick.borrow_mut() = Some(Closure::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                shared.poll();
-            }
-        }));
-        let _ = mark_live(&shared.canvas, true);
-        shared.poll();
-        Ok(JsFrameGate { shared })
+            screen,
+        })
     }
 
     /// Verifies `frame`; resolves to the Verifier's result plus `drawn`
@@ -314,53 +335,37 @@ impl JsFrameGate {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Promise, JsError> {
-        let shared = &self.shared;
-        if shared.closed.get() {
-            return Err(error("FrameGate is closed"));
-        }
-        let frame = bytes_arg(&frame, "frame")?;
-        let now_us = shared.verifier.borrow().now_us()?;
-        let (result, verdict) = shared.verifier.borrow_mut().check(&frame, now_us);
-        let now = monotonic_now();
+        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
         let accepted = match verdict {
-            Err(reason) => {
-                shared.gate.borrow_mut().record_verdict(Err(reason), now);
-                set(&result, "drawn", &JsValue::FALSE);
-                notify(&shared.callbacks.on_drop, &result);
-                shared.poll();
-                return Ok(Promise::resolve(&JsValue::from(result)));
-            }
+            Err(_) => return Ok(Promise::resolve(&JsValue::from(result))),
             Ok(accepted) => accepted,
         };
-        shared.gate.borrow_mut().record_verdict(Ok(()), now);
         let codec = accepted.header.codec;
         let Some(mime) = image_mime(codec) else {
-            set(&result, "drawn", &JsValue::FALSE);
             let why = if codec == Codec::KeyRotation {
                 "key-rotation"
             } else {
                 "not-an-image"
             };
             set(&result, "notDrawn", &JsValue::from_str(why));
-            shared.poll();
             return Ok(Promise::resolve(&JsValue::from(result)));
         };
-        let ticket = shared
+        let ticket = self
+            .screen
             .gate
             .borrow_mut()
             .begin_draw(accepted.header.timestamp_us);
         let decode = decode_picture(&accepted.payload, mime);
-        shared.poll();
-        let shared = Rc::clone(shared);
+        let screen = Rc::clone(&self.screen);
         Ok(future_to_promise(async move {
             let outcome = match decode {
                 Ok(promise) => JsFuture::from(promise).await.map_err(|_| "decode-failed"),
                 Err(_) => Err("decode-failed"),
             };
             let drawn = match outcome {
-                Ok(bitmap) => shared.draw(ticket, bitmap),
+                Ok(bitmap) => screen.draw(ticket, bitmap),
                 Err(why) => {
-                    shared.decode_errors.set(shared.decode_errors.get() + 1);
+                    screen.decode_errors.set(screen.decode_errors.get() + 1);
                     Err(why)
                 }
             };
@@ -375,17 +380,17 @@ impl JsFrameGate {
     /// The Verifier's counts plus `drawn` and `decodeErrors`.
     #[wasm_bindgen(unchecked_return_type = "FrameGateStats")]
     pub fn stats(&self) -> Result<JsValue, JsError> {
-        let stats = stats_object(self.shared.verifier.borrow().core().stats())?;
+        let stats = stats_object(self.verifier.borrow().core().stats())?;
         let object: &Object = stats.unchecked_ref();
         set(
             object,
             "drawn",
-            &JsValue::from_f64(self.shared.drawn.get() as f64),
+            &JsValue::from_f64(self.screen.drawn.get() as f64),
         );
         set(
             object,
             "decodeErrors",
-            &JsValue::from_f64(self.shared.decode_errors.get() as f64),
+            &JsValue::from_f64(self.screen.decode_errors.get() as f64),
         );
         Ok(stats)
     }
@@ -394,18 +399,52 @@ impl JsFrameGate {
     /// accepted key-rotation frame).
     #[wasm_bindgen(getter, js_name = linkedPublicKey)]
     pub fn linked_public_key(&self) -> Uint8Array {
-        self.shared.verifier.borrow().linked_public_key()
+        self.verifier.borrow().linked_public_key()
     }
 
     /// Whether the canvas is currently marked not live.
     #[wasm_bindgen(getter)]
     pub fn live(&self) -> bool {
-        !self.shared.gate.borrow().is_stalled()
+        !self.screen.gate.borrow().is_stalled()
     }
 
     /// Stops the liveness timer and reports and releases the last picture;
     /// later pushes throw.
     pub fn close(&self) {
-        self.shared.close();
+        self.screen.close();
     }
+}
+
+/// Reads a gate's options: the Verifier's plus FrameGate's (and `extra`).
+pub(crate) fn open_gate(
+    canvas: JsValue,
+    linked_public_key: &JsValue,
+    options: &JsValue,
+) -> Result<(JsVerifier, Rc<Screen>), JsError> {
+    let mut known = VERIFIER_OPTIONS.to_vec();
+    known.extend_from_slice(&GATE_OPTIONS);
+    let options = Options::read(options, "options", &known)?;
+    // The key and the verifier options first: their errors matter more.
+    let verifier = JsVerifier::build(linked_public_key, &options)?;
+    let screen = Screen::open(canvas, &options)?;
+    Ok((verifier, screen))
+}
+
+/// Verifies a pushed frame for a gate: the result object (with
+/// `drawn: false` until something is drawn) and the verdict; a drop is
+/// recorded and reported to `onDrop` here.
+pub(crate) fn verify_for_screen(
+    verifier: &RefCell<JsVerifier>,
+    screen: &Screen,
+    frame: &JsValue,
+) -> Result<(Object, Verdict), JsError> {
+    if screen.closed.get() {
+        return Err(error("this gate is closed"));
+    }
+    let frame = bytes_arg(frame, "frame")?;
+    let now_us = verifier.borrow().now_us()?;
+    let (result, verdict) = verifier.borrow_mut().check(&frame, now_us);
+    set(&result, "drawn", &JsValue::FALSE);
+    screen.record(verdict.as_ref().map(|_| ()).map_err(|r| *r), &result);
+    Ok((result, verdict))
 }

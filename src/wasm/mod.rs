@@ -30,7 +30,11 @@ use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy};
 
 mod bench;
 mod gate;
+mod reader;
+mod video;
 pub use gate::JsFrameGate;
+pub use reader::{JsFrameReader, frame_reader_stream};
+pub use video::JsVideoGate;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -119,7 +123,9 @@ export interface FrameGateReport {
 }
 
 /** Why an accepted frame was not drawn. */
-export type NotDrawnReason = 'not-an-image' | 'key-rotation' | 'superseded' | 'decode-failed';
+export type NotDrawnReason =
+  | 'not-an-image' | 'key-rotation' | 'superseded' | 'decode-failed'
+  | 'decoding' | 'skipped-until-keyframe' | 'not-video';
 
 /** What FrameGate.push resolves to. */
 export type GateResult =
@@ -131,6 +137,14 @@ export type GateResult =
 export interface FrameGateStats extends VerifierStats {
   drawn: number;
   decodeErrors: number;
+}
+
+/** VideoGate stats: the Verifier's plus what reached the screen. */
+export interface VideoGateStats extends VerifierStats {
+  drawn: number;
+  /** Accepted frames not decoded because their reference chain was broken. */
+  skippedUntilKeyframe: number;
+  decoderErrors: number;
 }
 
 /** Header fields for Signer.signFrame. Every field is optional. */

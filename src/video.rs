@@ -1,0 +1,250 @@
+//! VideoGate's reference-chain rule, without a decoder: which accepted video
+//! frames may be handed to the decoder (SPEC §4).
+//!
+//! A delta frame only makes sense on top of the frame before it. So:
+//! - an accepted keyframe is handed over if it starts a new stream or its
+//!   seq is above the last handed-over frame's; it mends a broken chain;
+//! - an accepted delta frame is handed over only if the chain is intact and
+//!   its seq is exactly one more than the last handed-over frame's, on the
+//!   same stream;
+//! - anything else is skipped (counted), and after a skip every delta is
+//!   skipped until the next keyframe.
+//!
+//! Frames the verifier dropped never get here, so a foreign, replayed or
+//! malformed frame injected between two genuine ones costs no picture; a
+//! lost or forged camera frame costs the pictures up to the next keyframe.
+
+use alloc::format;
+use alloc::string::String;
+
+use crate::frame::Codec;
+
+/// The WebCodecs codec string for a video codec, taken from a keyframe's
+/// payload where the bitstream says more than the codec byte: for H.264 the
+/// profile and level from the first SPS (`avc1.PPCCLL`); otherwise a common
+/// profile. `None` for codecs that are not video.
+pub fn webcodecs_codec(codec: Codec, keyframe_payload: &[u8]) -> Option<String> {
+    Some(match codec {
+        Codec::H264 => h264_sps(keyframe_payload)
+            .map(|[profile, constraints, level]| {
+                format!("avc1.{profile:02x}{constraints:02x}{level:02x}")
+            })
+            .unwrap_or_else(|| "avc1.42001f".into()),
+        Codec::H265 => "hev1.1.6.L93.B0".into(),
+        Codec::Vp8 => "vp8".into(),
+        Codec::Vp9 => "vp09.00.10.08".into(),
+        Codec::Av1 => "av01.0.04M.08".into(),
+        _ => return None,
+    })
+}
+
+/// profile_idc, constraint flags and level_idc of the first SPS NAL unit
+/// (type 7) in an Annex B byte stream.
+fn h264_sps(annex_b: &[u8]) -> Option<[u8; 3]> {
+    let mut i = 0;
+    while let Some(window) = annex_b.get(i..i + 3) {
+        if window == [0, 0, 1] {
+            let nal = annex_b.get(i + 3..)?;
+            if let [header, profile, constraints, level, ..] = *nal
+                && header & 0x1F == 7
+            {
+                return Some([profile, constraints, level]);
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// Tracks the last frame handed to the decoder.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DecodeChain {
+    last: Option<([u8; 16], u64)>,
+    broken: bool,
+    skipped: u64,
+}
+
+impl DecodeChain {
+    /// A chain that has handed nothing over yet (so it needs a keyframe).
+    pub fn new() -> DecodeChain {
+        DecodeChain::default()
+    }
+
+    /// Whether an accepted frame may be handed to the decoder; records it
+    /// if so, counts it as skipped if not.
+    pub fn admit(&mut self, stream_id: [u8; 16], seq: u64, keyframe: bool) -> bool {
+        let follows = match self.last {
+            None => false,
+            Some((stream, last)) => stream == stream_id && last.checked_add(1) == Some(seq),
+        };
+        let admitted = if keyframe {
+            match self.last {
+                Some((stream, last)) if stream == stream_id => seq > last,
+                _ => true,
+            }
+        } else {
+            !self.broken && follows
+        };
+        if admitted {
+            self.last = Some((stream_id, seq));
+            if keyframe {
+                self.broken = false;
+            }
+        } else {
+            self.skipped += 1;
+            if !keyframe {
+                self.broken = true;
+            }
+        }
+        admitted
+    }
+
+    /// Marks the chain broken (the decoder failed): deltas wait for a keyframe.
+    pub fn break_chain(&mut self) {
+        self.broken = true;
+    }
+
+    /// Frames skipped so far.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    const A: [u8; 16] = [1; 16];
+    const B: [u8; 16] = [2; 16];
+
+    /// Runs a tiny stream description: (stream, seq, keyframe) per accepted
+    /// frame; returns which were handed to the decoder.
+    fn run(frames: &[([u8; 16], u64, bool)]) -> (Vec<bool>, u64) {
+        let mut chain = DecodeChain::new();
+        let out = frames
+            .iter()
+            .map(|&(s, q, k)| chain.admit(s, q, k))
+            .collect();
+        (out, chain.skipped())
+    }
+
+    #[test]
+    fn an_unbroken_stream_is_all_decoded() {
+        let (out, skipped) = run(&[
+            (A, 0, true),
+            (A, 1, false),
+            (A, 2, false),
+            (A, 3, true),
+            (A, 4, false),
+        ]);
+        assert_eq!(out, [true; 5]);
+        assert_eq!(skipped, 0);
+    }
+
+    #[test]
+    fn a_stream_joined_mid_gop_waits_for_a_keyframe() {
+        let (out, skipped) = run(&[(A, 5, false), (A, 6, false), (A, 7, true), (A, 8, false)]);
+        assert_eq!(out, [false, false, true, true]);
+        assert_eq!(skipped, 2);
+    }
+
+    #[test]
+    fn a_lost_delta_costs_pictures_until_the_next_keyframe() {
+        // 2 never arrives: 3 and 4 would decode to garbage.
+        let (out, _) = run(&[
+            (A, 0, true),
+            (A, 1, false),
+            (A, 3, false),
+            (A, 4, false),
+            (A, 5, true),
+            (A, 6, false),
+        ]);
+        assert_eq!(out, [true, true, false, false, true, true]);
+    }
+
+    #[test]
+    fn a_late_delta_after_a_break_is_still_skipped() {
+        // 2 is late: once 3 was skipped the chain stays broken.
+        let (out, _) = run(&[
+            (A, 0, true),
+            (A, 1, false),
+            (A, 3, false),
+            (A, 2, false),
+            (A, 4, false),
+        ]);
+        assert_eq!(out, [true, true, false, false, false]);
+    }
+
+    #[test]
+    fn an_old_keyframe_delivered_late_is_skipped_without_breaking_the_chain() {
+        let (out, skipped) = run(&[(A, 10, true), (A, 11, false), (A, 4, true), (A, 12, false)]);
+        assert_eq!(out, [true, true, false, true]);
+        assert_eq!(skipped, 1);
+    }
+
+    #[test]
+    fn a_camera_restart_starts_a_new_chain_at_its_keyframe() {
+        let (out, _) = run(&[
+            (A, 100, true),
+            (A, 101, false),
+            (B, 0, true),
+            (B, 1, false),
+            (A, 102, false),
+        ]);
+        assert_eq!(out, [true, true, true, true, false]);
+    }
+
+    #[test]
+    fn a_delta_of_another_stream_breaks_the_chain() {
+        let (out, _) = run(&[(A, 0, true), (B, 1, false), (A, 1, false), (A, 2, true)]);
+        assert_eq!(out, [true, false, false, true]);
+    }
+
+    #[test]
+    fn a_decoder_failure_waits_for_a_keyframe() {
+        let mut chain = DecodeChain::new();
+        assert!(chain.admit(A, 0, true));
+        chain.break_chain();
+        assert!(!chain.admit(A, 1, false));
+        assert!(chain.admit(A, 2, true));
+        assert!(chain.admit(A, 3, false));
+    }
+
+    #[test]
+    fn codec_strings_follow_the_bitstream() {
+        // Annex B: AUD, then an SPS for High profile (100), level 3.1.
+        let h264 = [0, 0, 0, 1, 0x09, 0xF0, 0, 0, 1, 0x67, 100, 0, 31, 0xAC];
+        assert_eq!(
+            webcodecs_codec(Codec::H264, &h264).as_deref(),
+            Some("avc1.64001f")
+        );
+        assert_eq!(
+            webcodecs_codec(Codec::H264, &[0, 0, 1, 0x65, 1]).as_deref(),
+            Some("avc1.42001f")
+        );
+        assert_eq!(
+            webcodecs_codec(Codec::H264, &[0, 0, 1, 0x67]).as_deref(),
+            Some("avc1.42001f")
+        );
+        assert_eq!(webcodecs_codec(Codec::Vp8, &[]).as_deref(), Some("vp8"));
+        assert_eq!(
+            webcodecs_codec(Codec::Vp9, &[]).as_deref(),
+            Some("vp09.00.10.08")
+        );
+        assert_eq!(
+            webcodecs_codec(Codec::Av1, &[]).as_deref(),
+            Some("av01.0.04M.08")
+        );
+        assert_eq!(webcodecs_codec(Codec::Jpeg, &[]), None);
+        assert_eq!(webcodecs_codec(Codec::KeyRotation, &[]), None);
+    }
+
+    #[test]
+    fn the_last_sequence_number_does_not_overflow() {
+        let (out, _) = run(&[(A, u64::MAX, true), (A, 0, false)]);
+        assert_eq!(out, [true, false]);
+    }
+}

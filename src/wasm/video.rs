@@ -1,0 +1,310 @@
+//! `VideoGate` (SPEC §4): verified H.264 / H.265 / VP8 / VP9 / AV1 frames go
+//! to a WebCodecs `VideoDecoder` as `EncodedVideoChunk`s (type from the
+//! KEYFRAME flag, timestamp from the frame); decoded pictures are painted.
+//!
+//! Which accepted frames reach the decoder is [`crate::video::DecodeChain`]'s
+//! decision (an intact reference chain only); liveness and reports are the
+//! same [`Screen`] FrameGate uses. A decoder error breaks the chain and
+//! closes the decoder; the next keyframe opens a new one.
+//!
+//! An accepted frame's result says why it was not (yet) drawn in
+//! `notDrawn`: `decoding` (handed to the decoder: painted when decoded, see
+//! `flush()`), `skipped-until-keyframe`, `not-video` or `key-rotation`.
+
+use alloc::format;
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use core::cell::{Cell, RefCell};
+use js_sys::{Object, Promise, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+
+use super::gate::{Screen, open_gate, set, verify_for_screen};
+use super::{JsVerifier, error, stats_object};
+use crate::frame::Codec;
+use crate::video::{DecodeChain, webcodecs_codec};
+
+#[wasm_bindgen(module = "/js/video.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = hasVideoDecoder)]
+    fn has_video_decoder() -> bool;
+    #[wasm_bindgen(js_name = createDecoder, catch)]
+    fn create_decoder(output: &JsValue, error: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = configureDecoder, catch)]
+    fn configure_decoder(decoder: &JsValue, codec: &str) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = decodeChunk, catch)]
+    fn decode_chunk(
+        decoder: &JsValue,
+        keyframe: bool,
+        timestamp_us: f64,
+        data: &Uint8Array,
+    ) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = flushDecoder, catch)]
+    fn flush_decoder(decoder: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = closeDecoder, catch)]
+    fn close_decoder(decoder: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = frameTimestamp, catch)]
+    fn frame_timestamp(frame: &JsValue) -> Result<f64, JsValue>;
+    #[wasm_bindgen(js_name = errorMessage)]
+    fn error_message(e: &JsValue) -> String;
+}
+
+/// The decoder and the reference chain feeding it.
+struct Decoding {
+    chain: RefCell<DecodeChain>,
+    decoder: RefCell<Option<JsValue>>,
+    /// The codec string the open decoder was configured with.
+    codec: RefCell<Option<String>>,
+    errors: Cell<u64>,
+    /// The decoder's last error, until `flush()` reports it.
+    last_error: RefCell<Option<String>>,
+    on_output: Closure<dyn FnMut(JsValue)>,
+    on_error: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Decoding {
+    fn new(screen: &Rc<Screen>) -> Rc<Decoding> {
+        let screen: Weak<Screen> = Rc::downgrade(screen);
+        Rc::new_cyclic(|me: &Weak<Decoding>| {
+            let me = me.clone();
+            Decoding {
+                chain: RefCell::new(DecodeChain::new()),
+                decoder: RefCell::new(None),
+                codec: RefCell::new(None),
+                errors: Cell::new(0),
+                last_error: RefCell::new(None),
+                on_output: Closure::new(move |frame: JsValue| {
+                    let Some(screen) = screen.upgrade() else {
+                        return;
+                    };
+                    let timestamp = frame_timestamp(&frame).unwrap_or(0.0).max(0.0) as u64;
+                    let ticket = screen.gate.borrow_mut().begin_draw(timestamp);
+                    // draw() closes the frame if it is not kept on screen.
+                    let _ = screen.draw(ticket, frame);
+                }),
+                on_error: Closure::new(move |e: JsValue| {
+                    if let Some(me) = me.upgrade() {
+                        me.failed(error_message(&e));
+                    }
+                }),
+            }
+        })
+    }
+
+    /// The decoder failed: count it, close it, wait for a keyframe.
+    fn failed(&self, message: String) {
+        self.errors.set(self.errors.get() + 1);
+        *self.last_error.borrow_mut() = Some(message);
+        self.chain.borrow_mut().break_chain();
+        self.close();
+    }
+
+    /// An open decoder configured for `codec`, opening one if needed.
+    fn decoder_for(&self, codec: String) -> Result<JsValue, JsError> {
+        let current = self.decoder.borrow().clone();
+        if let Some(decoder) = current
+            && self.codec.borrow().as_deref() == Some(codec.as_str())
+        {
+            return Ok(decoder);
+        }
+        self.close();
+        let decoder =
+            create_decoder(self.on_output.as_ref(), self.on_error.as_ref()).map_err(|e| {
+                error(format!(
+                    "cannot create a VideoDecoder: {}",
+                    error_message(&e)
+                ))
+            })?;
+        if let Err(e) = configure_decoder(&decoder, &codec) {
+            let _ = close_decoder(&decoder);
+            return Err(error(format!(
+                "VideoDecoder cannot be configured for {codec}: {}",
+                error_message(&e)
+            )));
+        }
+        *self.decoder.borrow_mut() = Some(decoder.clone());
+        *self.codec.borrow_mut() = Some(codec);
+        Ok(decoder)
+    }
+
+    fn close(&self) {
+        if let Some(decoder) = self.decoder.borrow_mut().take() {
+            let _ = close_decoder(&decoder);
+        }
+        *self.codec.borrow_mut() = None;
+    }
+}
+
+/// How much of a payload is copied to find the codec string (an H.264 SPS
+/// follows the access unit delimiter at the very start).
+const SNIFF_LEN: u32 = 512;
+
+fn not_drawn(result: Object, why: &str) -> Promise {
+    set(&result, "notDrawn", &JsValue::from_str(why));
+    Promise::resolve(&JsValue::from(result))
+}
+
+/// Shows a camera's video on a canvas, and only what its linked key signed:
+/// every frame is verified first, and only accepted frames with an intact
+/// reference chain reach the WebCodecs decoder.
+#[wasm_bindgen(js_name = VideoGate)]
+pub struct JsVideoGate {
+    verifier: RefCell<JsVerifier>,
+    screen: Rc<Screen>,
+    video: Rc<Decoding>,
+}
+
+#[wasm_bindgen(js_class = VideoGate)]
+impl JsVideoGate {
+    /// A gate painting to `canvas` the video `linkedPublicKey` signed;
+    /// options as FrameGate's. Throws where WebCodecs is missing.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]
+        canvas: JsValue,
+        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
+        linked_public_key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
+    ) -> Result<JsVideoGate, JsError> {
+        let (verifier, screen) = open_gate(canvas, &linked_public_key, &options)?;
+        if !has_video_decoder() {
+            screen.close();
+            return Err(error(
+                "VideoGate needs WebCodecs (VideoDecoder), which this browser lacks",
+            ));
+        }
+        let video = Decoding::new(&screen);
+        Ok(JsVideoGate {
+            verifier: RefCell::new(verifier),
+            screen,
+            video,
+        })
+    }
+
+    /// Verifies `frame` and, if it is accepted video with an intact
+    /// reference chain, hands it to the decoder. Resolves to the Verifier's
+    /// result plus `drawn: false` (pictures are painted when decoded).
+    /// Throws for bad input, a closed gate, or a decoder that cannot be
+    /// configured for the stream's codec.
+    #[wasm_bindgen(unchecked_return_type = "Promise<GateResult>")]
+    pub fn push(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
+    ) -> Result<Promise, JsError> {
+        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
+        let Ok(accepted) = verdict else {
+            return Ok(Promise::resolve(&JsValue::from(result)));
+        };
+        let h = accepted.header;
+        // The codec string needs at most the stream's first NAL units.
+        let head = accepted
+            .payload
+            .subarray(0, accepted.payload.length().min(SNIFF_LEN));
+        let Some(codec) = webcodecs_codec(h.codec, &head.to_vec()) else {
+            let why = if h.codec == Codec::KeyRotation {
+                "key-rotation"
+            } else {
+                "not-video"
+            };
+            return Ok(not_drawn(result, why));
+        };
+        if !self
+            .video
+            .chain
+            .borrow_mut()
+            .admit(h.stream_id, h.seq, h.keyframe)
+        {
+            return Ok(not_drawn(result, "skipped-until-keyframe"));
+        }
+        let decoder = if h.keyframe {
+            match self.video.decoder_for(codec) {
+                Ok(decoder) => decoder,
+                Err(e) => {
+                    self.video.chain.borrow_mut().break_chain();
+                    return Err(e);
+                }
+            }
+        } else {
+            // The chain admits a delta only after a keyframe reached an open decoder.
+            match self.video.decoder.borrow().clone() {
+                Some(decoder) => decoder,
+                None => return Ok(not_drawn(result, "skipped-until-keyframe")),
+            }
+        };
+        if let Err(e) = decode_chunk(
+            &decoder,
+            h.keyframe,
+            h.timestamp_us as f64,
+            &accepted.payload,
+        ) {
+            self.video.failed(error_message(&e));
+            return Ok(not_drawn(result, "decode-failed"));
+        }
+        Ok(not_drawn(result, "decoding"))
+    }
+
+    /// Resolves when every frame handed to the decoder so far is decoded
+    /// and painted; rejects with the decoder's error if it failed since the
+    /// last flush. Like WebCodecs' own flush, the stream then resumes at
+    /// the next keyframe (deltas until then are skipped).
+    pub fn flush(&self) -> Promise {
+        let video = Rc::clone(&self.video);
+        future_to_promise(async move {
+            let decoder = video.decoder.borrow().clone();
+            if let Some(decoder) = decoder {
+                match flush_decoder(&decoder) {
+                    Ok(promise) => {
+                        if let Err(e) = JsFuture::from(promise).await
+                            && video.last_error.borrow().is_none()
+                        {
+                            video.failed(error_message(&e));
+                        }
+                    }
+                    Err(e) => video.failed(error_message(&e)),
+                }
+            }
+            // WebCodecs wants a key chunk after a flush: deltas wait for one.
+            video.chain.borrow_mut().break_chain();
+            match video.last_error.borrow_mut().take() {
+                Some(message) => Err(error(format!("VideoDecoder failed: {message}")).into()),
+                None => Ok(JsValue::UNDEFINED),
+            }
+        })
+    }
+
+    /// The Verifier's counts plus `drawn`, `skippedUntilKeyframe` and
+    /// `decoderErrors`.
+    #[wasm_bindgen(unchecked_return_type = "VideoGateStats")]
+    pub fn stats(&self) -> Result<JsValue, JsError> {
+        let stats = stats_object(self.verifier.borrow().core().stats())?;
+        let object: &Object = stats.unchecked_ref();
+        let number = |n: u64| JsValue::from_f64(n as f64);
+        set(object, "drawn", &number(self.screen.drawn.get()));
+        set(
+            object,
+            "skippedUntilKeyframe",
+            &number(self.video.chain.borrow().skipped()),
+        );
+        set(object, "decoderErrors", &number(self.video.errors.get()));
+        Ok(stats)
+    }
+
+    /// The key frames are checked against now.
+    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
+    pub fn linked_public_key(&self) -> Uint8Array {
+        self.verifier.borrow().linked_public_key()
+    }
+
+    /// Whether the canvas is currently marked not live.
+    #[wasm_bindgen(getter)]
+    pub fn live(&self) -> bool {
+        !self.screen.gate.borrow().is_stalled()
+    }
+
+    /// Releases the decoder and stops the liveness timer; later pushes throw.
+    pub fn close(&self) {
+        self.video.close();
+        self.screen.close();
+    }
+}
