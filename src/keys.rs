@@ -56,11 +56,15 @@ pub enum KeyError {
 impl fmt::Display for KeyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyError::WrongLength(n) => write!(f, "public key must be 32 bytes, got {n}"),
-            KeyError::NotAPoint => f.write_str("public key is not a valid Ed25519 curve point"),
-            KeyError::SmallOrder => {
-                f.write_str("public key is a small-order point and cannot be trusted")
+            KeyError::WrongLength(n) => {
+                write!(f, "public key has the wrong length: must be 32 bytes, got {n}")
             }
+            KeyError::NotAPoint => f.write_str(
+                "public key does not decode to a curve point (not a valid Ed25519 curve point)",
+            ),
+            KeyError::SmallOrder => f.write_str(
+                "public key is of small order (a small-order point): signatures by it prove nothing",
+            ),
         }
     }
 }
@@ -297,6 +301,21 @@ mod tests {
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn linking_errors_say_which_rule_failed() {
+        use alloc::string::ToString;
+        let msg = |bytes: &[u8]| LinkedKey::from_bytes(bytes).unwrap_err().to_string();
+        let length = msg(&[1; 31]);
+        assert!(
+            length.contains("wrong length") && length.contains("32 bytes, got 31"),
+            "{length}"
+        );
+        let mut y2 = [0u8; 32];
+        y2[0] = 2;
+        assert!(msg(&y2).contains("does not decode to a curve point"));
+        assert!(msg(&[0; 32]).contains("small order"));
     }
 
     #[test]
