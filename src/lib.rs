@@ -39,6 +39,7 @@ extern crate std;
 pub mod frame;
 pub mod gate;
 pub mod keys;
+pub mod pairing;
 pub mod reader;
 pub mod sign;
 pub mod verify;

@@ -16,7 +16,7 @@
 //!   could change after the check).
 
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use js_sys::{Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
 use serde::Serialize as _;
@@ -687,6 +687,30 @@ pub fn fingerprint(
 ) -> Result<String, JsError> {
     let key = fixed_bytes::<PUBLIC_KEY_LEN>(&public_key, "publicKey")?;
     Ok(keys::fingerprint(&key))
+}
+
+/// The pairing code of a 32-byte public key: a copyable text form
+/// (`fs1-...`) in which a typo is caught and located (docs/PAIRING.md).
+#[wasm_bindgen(js_name = pairingCode)]
+pub fn pairing_code(
+    #[wasm_bindgen(js_name = publicKey, unchecked_param_type = "Uint8Array")] public_key: JsValue,
+) -> Result<String, JsError> {
+    let key = fixed_bytes::<PUBLIC_KEY_LEN>(&public_key, "publicKey")?;
+    Ok(crate::pairing::encode(&key))
+}
+
+/// The public key in a pairing code; throws an Error that says where a
+/// typo is, or why the key cannot be linked.
+#[wasm_bindgen(js_name = parsePairingCode)]
+pub fn parse_pairing_code(
+    #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+) -> Result<Uint8Array, JsError> {
+    let text = text
+        .as_string()
+        .ok_or_else(|| error(format!("text must be a string, got {}", type_name(&text))))?;
+    crate::pairing::decode(&text)
+        .map(|key| Uint8Array::from(&key.as_bytes()[..]))
+        .map_err(|e| error(e.to_string()))
 }
 
 /// Random bytes from the platform's CSPRNG (`crypto.getRandomValues`).
