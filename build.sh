@@ -115,13 +115,18 @@ cmd_test() {
   else
     log "node --test tests/js/: skipped, no tests/js/*.test.mjs yet"
   fi
+  # The CLI's own tests (tests/cli.rs, unit tests in src/bin/) ran in `cargo test`.
+  log "cargo build --release --bin frameseal (for the end-to-end test)"
+  cargo build --release --bin frameseal
+  log "node --test tests/e2e/ (frameseal demo in headless Chromium, ~40 s)"
+  FRAMESEAL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal" node --test tests/e2e/
 }
 
 cmd_demo() {
   cmd_build
   local port="${PORT:-8080}"
-  log "serving $PWD at http://127.0.0.1:$port/www/ (Ctrl-C to stop)"
-  exec python3 -m http.server --bind 127.0.0.1 "$port"
+  log "cargo run --release --bin frameseal -- demo --port $port (Ctrl-C to stop)"
+  exec cargo run --release --bin frameseal -- demo --port "$port"
 }
 
 # Benchmarks, never timed tests: prints one markdown table (bench/RESULTS.md
