@@ -26,13 +26,13 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     for frame in stream::frames(&bytes) {
         match frame {
             Ok(frame) => {
-                print!("{}", describe(&frame));
+                say!("{}", describe(&frame));
                 count += 1;
             }
             Err(error) => return Err(CliError::Stream { path, error }),
         }
     }
-    println!(
+    say!(
         "{count} frame{}, {} bytes",
         if count == 1 { "" } else { "s" },
         bytes.len()
@@ -73,7 +73,7 @@ fn describe(frame: &RawFrame) -> String {
     format!(
         "frame {} at byte {} ({} bytes)\n  version      {}\n  flags        {:#04x} ({})\n  \
          codec        {codec}\n  key id       {}\n  stream id    {}\n  seq          {}\n  \
-         timestamp    {} ({})\n  payload      {} bytes\n  layout       {layout}\n",
+         timestamp    {} ({})\n  payload      {} bytes\n  layout       {layout}",
         frame.index,
         frame.offset,
         frame.bytes.len(),

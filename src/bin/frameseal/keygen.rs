@@ -36,12 +36,12 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         let _ = fs::remove_file(&secret_path);
         return Err(e);
     }
-    println!(
+    say!(
         "wrote {} (secret key, mode 0600: keep it on the camera) and {} (public key)",
         secret_path.display(),
         public_path.display()
     );
-    println!("public key   {}", hex::encode(&public));
-    println!("fingerprint  {}", fingerprint(&public));
+    say!("public key   {}", hex::encode(&public));
+    say!("fingerprint  {}", fingerprint(&public));
     Ok(())
 }

@@ -19,6 +19,17 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+/// `println!` that shrugs off a closed stdout (`frameseal inspect x | head`,
+/// a demo whose terminal went away): what is printed is a courtesy, the
+/// exit code is the verdict, and a closed pipe must not end a server.
+#[cfg(not(target_arch = "wasm32"))]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 mod args;
 #[cfg(not(target_arch = "wasm32"))]
@@ -87,11 +98,11 @@ fn main() -> ExitCode {
     };
     let command = command.to_string_lossy();
     if matches!(&*command, "help" | "--help" | "-h") {
-        println!("{HELP}");
+        say!("{HELP}");
         return ExitCode::SUCCESS;
     }
     if matches!(&*command, "--version" | "-V") {
-        println!("frameseal {}", env!("CARGO_PKG_VERSION"));
+        say!("frameseal {}", env!("CARGO_PKG_VERSION"));
         return ExitCode::SUCCESS;
     }
     let Some((_, spec, run)) = COMMANDS.iter().find(|(name, ..)| *name == command) else {
@@ -100,7 +111,7 @@ fn main() -> ExitCode {
     };
     let argv: Vec<_> = argv.collect();
     if argv.iter().any(|a| a == "--help" || a == "-h") {
-        println!("usage: {}", spec.usage);
+        say!("usage: {}", spec.usage);
         return ExitCode::SUCCESS;
     }
     match spec.parse(argv).and_then(|args| run(&args)) {

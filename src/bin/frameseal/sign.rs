@@ -77,18 +77,18 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             // Never leave a half-written stream behind.
             let _ = fs::remove_file(&out_path);
         })?;
-    println!(
+    say!(
         "signed {} frame{} ({written} bytes) into {}",
         inputs.len(),
         if inputs.len() == 1 { "" } else { "s" },
         out_path.display()
     );
-    println!("stream id    {}", hex::encode(&stream_id));
-    println!(
+    say!("stream id    {}", hex::encode(&stream_id));
+    say!(
         "timestamp    {timestamp_us} ({})",
         time::rfc3339(timestamp_us)
     );
-    println!("fingerprint  {}", fingerprint(camera.public_key()));
+    say!("fingerprint  {}", fingerprint(camera.public_key()));
     Ok(())
 }
 

@@ -100,7 +100,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         .map_err(|e| args.usage_error(format!("--replay-window: {e}")))?;
     let bytes = fs::read(&stream_path).map_err(|e| CliError::read("stream", &stream_path, e))?;
 
-    println!("linked key   {}", fingerprint(&public));
+    say!("linked key   {}", fingerprint(&public));
     let now = i64::try_from(now_us).unwrap_or(i64::MAX);
     let mut split_error = None;
     for frame in stream::frames(&bytes) {
@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
                     },
                     Err(reason) => format!("dropped: {reason}"),
                 };
-                println!("{}  {verdict}", describe(&frame));
+                say!("{}  {verdict}", describe(&frame));
             }
             Err(e) => split_error = Some(e),
         }
@@ -132,7 +132,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     } else {
         format!(" ({})", reasons.join(", "))
     };
-    println!(
+    say!(
         "summary      {total} frame{}: {} accepted, {dropped} dropped{by_reason}",
         if total == 1 { "" } else { "s" },
         stats.accepted

@@ -116,22 +116,22 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         connections: AtomicUsize::new(0),
     });
 
-    println!("frameseal demo: http://127.0.0.1:{port}/www/");
+    say!("frameseal demo: http://127.0.0.1:{port}/www/");
     for camera in server.hub.cameras() {
-        println!(
+        say!(
             "  camera {:<8} key {}",
             camera.look.name,
             fingerprint(&camera.public_key)
         );
     }
-    println!("  faults: the page's switches, or POST /api/faults {{\"mixup\": true, ...}}");
+    say!("  faults: the page's switches, or POST /api/faults {{\"mixup\": true, ...}}");
     if !server.root.join("pkg").join("frameseal.js").is_file() {
         eprintln!(
             "warning: {} has no pkg/frameseal.js: build the package first (./build.sh build)",
             server.root.display()
         );
     }
-    println!("Ctrl-C to stop");
+    say!("Ctrl-C to stop");
 
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };

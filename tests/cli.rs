@@ -1,0 +1,833 @@
+//! The `frameseal` program as a user runs it: every subcommand, the files
+//! it writes, what it prints, and its exit code, including bad input
+//! (missing files, the wrong key, a truncated stream), which must end in
+//! one clear `error: ...` line and a non-zero exit, never a panic.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use frameseal::frame::Frame;
+use frameseal::{Codec, DropReason, KeyId, LinkedKey, Policy, Signer, Verifier, fingerprint};
+
+const BIN: &str = env!("CARGO_BIN_EXE_frameseal");
+const T: u64 = 1_700_000_000_000_000;
+const STREAM_ID: &str = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf";
+
+/// A scratch directory, removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir =
+            std::env::temp_dir().join(format!("frameseal-cli-{}-{n}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// Runs `frameseal ARGS` in this directory.
+    fn run(&self, args: &[&str]) -> Run {
+        let output = Command::new(BIN)
+            .args(args)
+            .current_dir(&self.0)
+            .output()
+            .unwrap();
+        Run::new(output)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn new(output: Output) -> Run {
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        };
+        assert!(
+            !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
+            "the program panicked:\n{}",
+            run.stderr
+        );
+        run
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// Failed with `code` and exactly one `error: ...` line (plus, for a
+    /// usage error, the usage line) containing `message`.
+    fn fails(self, code: i32, message: &str) -> Run {
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "stderr:\n{}", self.stderr);
+        assert!(
+            errors[0].contains(message),
+            "expected {message:?} in {:?}",
+            errors[0]
+        );
+        self
+    }
+}
+
+/// Bytes that pass `sign`'s JPEG check, tagged so frames can be told apart.
+fn jpeg(tag: &str) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend_from_slice(tag.as_bytes());
+    bytes.extend_from_slice(&[0xFF, 0xD9]);
+    bytes
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The key in a key file (`frameseal-… <hex>`).
+fn key_in(path: &Path) -> [u8; 32] {
+    let text = fs::read_to_string(path).unwrap();
+    let hex = text.split_whitespace().last().unwrap();
+    unhex(hex).try_into().unwrap()
+}
+
+/// Splits a stream by each header's length.
+fn split(stream: &[u8]) -> Vec<&[u8]> {
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    while !rest.is_empty() {
+        let len = 116 + u32::from_be_bytes(rest[48..52].try_into().unwrap()) as usize;
+        let (frame, tail) = rest.split_at(len);
+        frames.push(frame);
+        rest = tail;
+    }
+    frames
+}
+
+/// `cam.key` / `cam.pub` and a stream `clip.fseal` of three 7-byte "JPEGs"
+/// (123-byte frames) signed at `T`.
+fn signed_clip(dir: &Scratch) {
+    dir.run(&["keygen", "cam"]).ok();
+    fs::create_dir(dir.path("shots")).unwrap();
+    for name in ["b.jpg", "a.JPEG", "c.jpg"] {
+        fs::write(dir.path("shots").join(name), jpeg(&name[..1])).unwrap();
+    }
+    fs::write(dir.path("shots").join("notes.txt"), "not a picture").unwrap();
+    let ts = T.to_string();
+    dir.run(&[
+        "sign",
+        "--key",
+        "cam.key",
+        "--out",
+        "clip.fseal",
+        "--timestamp-us",
+        &ts,
+        "--stream-id",
+        STREAM_ID,
+        "shots",
+    ])
+    .ok();
+}
+
+#[test]
+fn keygen_writes_a_private_secret_and_prints_the_public_key_and_fingerprint() {
+    let dir = Scratch::new("keygen");
+    let run = dir.run(&["keygen", "cam"]).ok();
+    let public = key_in(&dir.path("cam.pub"));
+    let secret = key_in(&dir.path("cam.key"));
+    assert_eq!(Signer::from_secret(&secret, [0; 16]).public_key(), &public);
+    assert!(
+        run.stdout
+            .contains(&format!("public key   {}\n", hex(&public)))
+    );
+    let fp = fingerprint(&public);
+    assert!(run.stdout.contains(&format!("fingerprint  {fp}\n")));
+    assert_eq!(fp.len(), 19);
+    assert_eq!(
+        fs::read_to_string(dir.path("cam.pub")).unwrap(),
+        format!("frameseal-public-key {}\n", hex(&public))
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path("cam.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Two runs, two different keys.
+    dir.run(&["keygen", "other"]).ok();
+    assert_ne!(key_in(&dir.path("other.pub")), public);
+}
+
+#[test]
+fn keygen_never_overwrites_a_key_without_force() {
+    let dir = Scratch::new("keygen-force");
+    dir.run(&["keygen", "cam"]).ok();
+    let before = fs::read(dir.path("cam.key")).unwrap();
+    dir.run(&["keygen", "cam"])
+        .fails(1, "'cam.key' already exists (pass --force to overwrite it)");
+    assert_eq!(fs::read(dir.path("cam.key")).unwrap(), before);
+    // Only the public half exists: still refused, and no secret is written.
+    fs::remove_file(dir.path("cam.key")).unwrap();
+    dir.run(&["keygen", "cam"])
+        .fails(1, "'cam.pub' already exists");
+    assert!(!dir.path("cam.key").exists());
+
+    fs::write(dir.path("cam.key"), &before).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir.path("cam.key"), fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    dir.run(&["keygen", "--force", "cam"]).ok();
+    assert_ne!(fs::read(dir.path("cam.key")).unwrap(), before);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path("cam.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "--force tightens the mode too");
+    }
+}
+
+#[test]
+fn sign_wraps_a_directory_of_jpegs_sorted_by_name() {
+    let dir = Scratch::new("sign-dir");
+    signed_clip(&dir);
+    let stream = fs::read(dir.path("clip.fseal")).unwrap();
+    let frames = split(&stream);
+    assert_eq!(frames.len(), 3);
+    let public = key_in(&dir.path("cam.pub"));
+    let mut display =
+        Verifier::new(LinkedKey::from_bytes(&public).unwrap(), Policy::default()).unwrap();
+    for (i, (bytes, tag)) in frames.iter().zip(["a", "b", "c"]).enumerate() {
+        let frame = Frame::parse(bytes, u32::MAX).unwrap();
+        let h = frame.header();
+        assert_eq!(frame.payload(), jpeg(tag), "frame {i} is {tag}");
+        assert_eq!(h.seq, i as u64);
+        assert_eq!(
+            (h.codec, h.keyframe, h.end_of_stream),
+            (Codec::Jpeg, true, false)
+        );
+        assert_eq!(h.timestamp_us, T);
+        assert_eq!(hex(&h.stream_id), STREAM_ID);
+        assert_eq!(h.key_id, KeyId::of(&public).0);
+        display.verify(bytes, T as i64).unwrap();
+    }
+}
+
+#[test]
+fn sign_takes_one_file_and_stamps_it_now() {
+    let dir = Scratch::new("sign-file");
+    dir.run(&["keygen", "cam"]).ok();
+    fs::write(dir.path("one.jpg"), jpeg("one")).unwrap();
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    let run = dir
+        .run(&["sign", "--key", "cam.key", "--out", "one.fseal", "one.jpg"])
+        .ok();
+    assert!(run.stdout.starts_with("signed 1 frame ("), "{}", run.stdout);
+    let stream = fs::read(dir.path("one.fseal")).unwrap();
+    let frame = Frame::parse(&stream, u32::MAX).unwrap();
+    let ts = frame.header().timestamp_us;
+    assert!(ts >= before && ts < before + 10_000_000);
+    // A fresh random stream id each time.
+    dir.run(&["sign", "--key", "cam.key", "--out", "two.fseal", "one.jpg"])
+        .ok();
+    let other = fs::read(dir.path("two.fseal")).unwrap();
+    assert_ne!(stream[16..32], other[16..32]);
+}
+
+#[test]
+fn sign_refuses_what_is_not_a_jpeg_and_leaves_no_half_stream() {
+    let dir = Scratch::new("sign-bad");
+    dir.run(&["keygen", "cam"]).ok();
+    fs::create_dir(dir.path("shots")).unwrap();
+    fs::write(dir.path("shots").join("a.jpg"), jpeg("a")).unwrap();
+    fs::write(dir.path("shots").join("b.jpg"), b"\x89PNG\r\n\x1a\n").unwrap();
+    dir.run(&["sign", "--key", "cam.key", "--out", "x.fseal", "shots"])
+        .fails(1, "is not a JPEG (it does not start with FF D8 FF)");
+    assert!(!dir.path("x.fseal").exists());
+
+    fs::create_dir(dir.path("empty")).unwrap();
+    dir.run(&["sign", "--key", "cam.key", "--out", "x.fseal", "empty"])
+        .fails(1, "directory 'empty' holds no .jpg or .jpeg files");
+    dir.run(&["sign", "--key", "cam.key", "--out", "x.fseal", "nowhere"])
+        .fails(1, "cannot read input 'nowhere': No such file or directory");
+    dir.run(&["sign", "--key", "cam.pub", "--out", "x.fseal", "shots"])
+        .fails(
+            1,
+            "key file 'cam.pub' holds a public key, but a secret key is needed here",
+        );
+    dir.run(&["sign", "--out", "x.fseal", "shots"])
+        .fails(2, "missing --key");
+    dir.run(&[
+        "sign",
+        "--key",
+        "cam.key",
+        "--out",
+        "x.fseal",
+        "--stream-id",
+        "abc",
+        "shots",
+    ])
+    .fails(2, "--stream-id expects 32 hex digits, got 'abc'");
+}
+
+#[test]
+fn verify_accepts_a_genuine_stream() {
+    let dir = Scratch::new("verify-ok");
+    signed_clip(&dir);
+    let now = (T + 1_000_000).to_string();
+    let run = dir
+        .run(&["verify", "--key", "cam.pub", "--now-us", &now, "clip.fseal"])
+        .ok();
+    let fp = fingerprint(&key_in(&dir.path("cam.pub")));
+    assert!(run.stdout.starts_with(&format!("linked key   {fp}\n")));
+    assert_eq!(
+        run.stdout.matches("  accepted\n").count(),
+        3,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("frame 2    seq 2      jpeg keyframe  7 bytes  accepted")
+    );
+    assert!(
+        run.stdout
+            .ends_with("summary      3 frames: 3 accepted, 0 dropped\n")
+    );
+}
+
+#[test]
+fn verify_with_another_cameras_key_drops_every_frame_as_foreign() {
+    let dir = Scratch::new("verify-wrong-key");
+    signed_clip(&dir);
+    dir.run(&["keygen", "stranger"]).ok();
+    let now = T.to_string();
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "stranger.pub",
+            "--now-us",
+            &now,
+            "clip.fseal",
+        ])
+        .fails(1, "error: 3 of 3 frames dropped");
+    assert_eq!(run.stdout.matches("dropped: foreign-key").count(), 3);
+    assert!(run.stdout.contains("0 accepted, 3 dropped (foreign-key 3)"));
+    dir.run(&["verify", "--key", "cam.key", "clip.fseal"])
+        .fails(
+            1,
+            "key file 'cam.key' holds a secret key, but a public key is needed here",
+        );
+}
+
+#[test]
+fn verify_drops_replays_tampering_and_old_frames() {
+    let dir = Scratch::new("verify-drops");
+    signed_clip(&dir);
+    let clip = fs::read(dir.path("clip.fseal")).unwrap();
+
+    // The clip twice: the second copy is replayed.
+    fs::write(
+        dir.path("twice.fseal"),
+        [clip.clone(), clip.clone()].concat(),
+    )
+    .unwrap();
+    let now = T.to_string();
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &now,
+            "twice.fseal",
+        ])
+        .fails(1, "3 of 6 frames dropped");
+    assert!(run.stdout.contains("3 accepted, 3 dropped (replayed 3)"));
+
+    // One payload bit flipped: a bad signature, the rest still accepted.
+    let mut tampered = clip.clone();
+    tampered[52 + 4] ^= 1;
+    fs::write(dir.path("tampered.fseal"), tampered).unwrap();
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &now,
+            "tampered.fseal",
+        ])
+        .fails(1, "1 of 3 frames dropped");
+    assert!(
+        run.stdout
+            .contains("frame 0    seq 0      jpeg keyframe  7 bytes  dropped: bad-signature")
+    );
+
+    // An hour later the clip is stale, unless freshness is relaxed or off.
+    let later = (T + 3_600_000_000).to_string();
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &later,
+            "clip.fseal",
+        ])
+        .fails(1, "3 of 3 frames dropped");
+    assert!(run.stdout.contains("(stale 3)"));
+    for relax in [&["--no-freshness"][..], &["--max-age-ms", "3600000"][..]] {
+        let mut args = vec!["verify", "--key", "cam.pub", "--now-us", &later];
+        args.extend_from_slice(relax);
+        args.push("clip.fseal");
+        dir.run(&args).ok();
+    }
+    // A clock an hour early makes them future frames.
+    let earlier = (T - 3_600_000_000).to_string();
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &earlier,
+            "clip.fseal",
+        ])
+        .fails(1, "3 of 3 frames dropped");
+    assert!(run.stdout.contains("(future 3)"));
+    // Only the stream asked for.
+    let other_stream = "00".repeat(16);
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &now,
+            "--stream-id",
+            &other_stream,
+            "clip.fseal",
+        ])
+        .fails(1, "3 of 3 frames dropped");
+    assert!(run.stdout.contains("(wrong-stream 3)"));
+    dir.run(&[
+        "verify",
+        "--key",
+        "cam.pub",
+        "--no-freshness",
+        "--max-age-ms",
+        "5",
+        "clip.fseal",
+    ])
+    .fails(2, "--no-freshness switches both clock checks off");
+    dir.run(&[
+        "verify",
+        "--key",
+        "cam.pub",
+        "--replay-window",
+        "70000",
+        "clip.fseal",
+    ])
+    .fails(2, "replay window of 70000 is above the maximum of 65536");
+}
+
+#[test]
+fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
+    let dir = Scratch::new("verify-truncated");
+    signed_clip(&dir);
+    let clip = fs::read(dir.path("clip.fseal")).unwrap();
+    assert_eq!(clip.len(), 3 * 123);
+    fs::write(dir.path("cut.fseal"), &clip[..2 * 123 + 60]).unwrap();
+    let now = T.to_string();
+    let run = dir
+        .run(&["verify", "--key", "cam.pub", "--now-us", &now, "cut.fseal"])
+        .fails(
+            1,
+            "error: stream 'cut.fseal': truncated: frame 2 at byte 246 needs 123 bytes, only 60 left",
+        );
+    assert_eq!(run.stdout.matches("  accepted\n").count(), 2);
+    // Garbage after the frames cannot be split either.
+    fs::write(
+        dir.path("junk.fseal"),
+        [clip.clone(), b"JUNK".to_vec()].concat(),
+    )
+    .unwrap();
+    dir.run(&["verify", "--key", "cam.pub", "--now-us", &now, "junk.fseal"])
+        .fails(1, "frame 3 at byte 369 does not start with FSEAL");
+}
+
+#[test]
+fn inspect_prints_every_header_without_a_key() {
+    let dir = Scratch::new("inspect");
+    signed_clip(&dir);
+    let public = key_in(&dir.path("cam.pub"));
+    let run = dir.run(&["inspect", "clip.fseal"]).ok();
+    let expected_first = format!(
+        "frame 0 at byte 0 (123 bytes)\n  version      1\n  flags        0x01 (keyframe)\n  \
+         codec        jpeg (1)\n  key id       {}\n  stream id    {STREAM_ID}\n  seq          0\n  \
+         timestamp    1700000000000000 (2023-11-14T22:13:20.000000Z)\n  payload      7 bytes\n  \
+         layout       ok\n",
+        hex(&KeyId::of(&public).0)
+    );
+    assert!(run.stdout.starts_with(&expected_first), "{}", run.stdout);
+    assert!(run.stdout.contains("frame 2 at byte 246 (123 bytes)"));
+    assert!(run.stdout.ends_with("3 frames, 369 bytes\n"));
+
+    // A frame breaking a layout rule is shown, and says which.
+    let mut odd = fs::read(dir.path("clip.fseal")).unwrap();
+    odd[6] = 0x81;
+    odd[123 + 7] = 9;
+    fs::write(dir.path("odd.fseal"), odd).unwrap();
+    let run = dir.run(&["inspect", "odd.fseal"]).ok();
+    assert!(
+        run.stdout
+            .contains("flags        0x81 (keyframe, reserved bits 0x80)")
+    );
+    assert!(
+        run.stdout
+            .contains("layout       malformed: reserved flag bits set (flags 0x81)")
+    );
+    assert!(run.stdout.contains("codec        unknown (9)"));
+    assert!(
+        run.stdout
+            .contains("layout       malformed: unknown codec byte 9")
+    );
+
+    let clip = fs::read(dir.path("clip.fseal")).unwrap();
+    fs::write(dir.path("cut.fseal"), &clip[..137]).unwrap();
+    let run = dir.run(&["inspect", "cut.fseal"]).fails(
+        1,
+        "truncated: frame 1 at byte 123 needs 52 bytes, only 14 left",
+    );
+    assert!(run.stdout.contains("frame 0 at byte 0"));
+    dir.run(&["inspect", "missing.fseal"]).fails(
+        1,
+        "cannot read stream 'missing.fseal': No such file or directory",
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let dir = Scratch::new("closed-stdout");
+    signed_clip(&dir);
+    let mut child = Command::new(BIN)
+        .args(["inspect", "clip.fseal"])
+        .current_dir(&dir.0)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `frameseal inspect clip.fseal | head -0`
+    let run = Run::new(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+#[test]
+fn missing_files_and_bad_key_files_are_one_clear_error() {
+    let dir = Scratch::new("missing");
+    signed_clip(&dir);
+    dir.run(&["verify", "--key", "nope.pub", "clip.fseal"])
+        .fails(
+            1,
+            "error: cannot read key file 'nope.pub': No such file or directory",
+        );
+    dir.run(&["verify", "--key", "cam.pub", "nope.fseal"])
+        .fails(
+            1,
+            "cannot read stream 'nope.fseal': No such file or directory",
+        );
+    fs::write(dir.path("junk.pub"), "hello world").unwrap();
+    dir.run(&["verify", "--key", "junk.pub", "clip.fseal"])
+        .fails(
+            1,
+            "key file 'junk.pub' does not hold a public key (expected one line: \
+         frameseal-public-key followed by 64 hex digits)",
+        );
+    // y = 2 has no x on the curve: 32 bytes that cannot be linked.
+    let not_a_point = format!("frameseal-public-key 02{}\n", "00".repeat(31));
+    fs::write(dir.path("bad.pub"), not_a_point).unwrap();
+    let run = dir
+        .run(&["verify", "--key", "bad.pub", "clip.fseal"])
+        .fails(1, "key file 'bad.pub' cannot be linked: public key");
+    assert!(run.stderr.contains("curve point"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_mistakes_exit_2_with_the_usage() {
+    let dir = Scratch::new("usage");
+    let run = dir.run(&[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("commands:"));
+    dir.run(&["frobnicate"])
+        .fails(2, "unknown command 'frobnicate'");
+    let run = dir
+        .run(&["verify", "--bogus"])
+        .fails(2, "unknown option '--bogus'");
+    assert!(
+        run.stderr
+            .contains("usage: frameseal verify --key NAME.pub")
+    );
+    dir.run(&["keygen"]).fails(2, "missing NAME");
+    dir.run(&["demo", "--port", "http"]).fails(
+        2,
+        "--port expects a port number (0 picks a free one), got 'http'",
+    );
+    let help = dir.run(&["verify", "--help"]).ok();
+    assert!(help.stdout.starts_with("usage: frameseal verify"));
+    assert!(dir.run(&["--help"]).ok().stdout.contains("keygen"));
+    assert!(
+        dir.run(&["--version"])
+            .ok()
+            .stdout
+            .starts_with("frameseal ")
+    );
+}
+
+/// A `frameseal demo` process, killed when dropped.
+struct Demo {
+    child: Child,
+    port: u16,
+}
+
+impl Demo {
+    fn start() -> Demo {
+        let mut child = Command::new(BIN)
+            .args(["demo", "--port", "0", "--root", env!("CARGO_MANIFEST_DIR")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first
+            .trim()
+            .strip_prefix("frameseal demo: http://127.0.0.1:")
+            .and_then(|rest| rest.strip_suffix("/www/"))
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .parse()
+            .unwrap();
+        Demo { child, port }
+    }
+
+    /// One HTTP request; returns the status code, the head and the body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &str,
+        body: &str,
+    ) -> (u16, String, Vec<u8>) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
+            self.port,
+            body.len()
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+        let status = head[9..12].parse().unwrap();
+        (status, head, raw[split + 4..].to_vec())
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn demo_serves_cameras_faults_the_page_and_signed_frames() {
+    let demo = Demo::start();
+
+    let (status, _, body) = demo.request("GET", "/api/cameras", "", "");
+    assert_eq!(status, 200);
+    let info: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let cameras = info["cameras"].as_array().unwrap();
+    assert_eq!(cameras.len(), 3);
+    let key = |i: usize| -> [u8; 32] {
+        unhex(cameras[i]["publicKey"].as_str().unwrap())
+            .try_into()
+            .unwrap()
+    };
+    assert_eq!(cameras[1]["id"], "porch");
+    assert_eq!(cameras[1]["fingerprint"], fingerprint(&key(1)));
+    assert_eq!(info["picture"]["width"], 480);
+
+    let (status, head, body) = demo.request("GET", "/www/", "", "");
+    assert_eq!(status, 200);
+    assert!(head.contains("Content-Type: text/html; charset=utf-8"));
+    assert!(head.contains(
+        "Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval';"
+    ));
+    assert!(String::from_utf8(body).unwrap().contains("demo.js"));
+    let (status, head, _) = demo.request("GET", "/", "", "");
+    assert_eq!((status, head.contains("Location: /www/")), (302, true));
+    let (status, _, _) = demo.request("GET", "/www/../Cargo.toml", "", "");
+    assert_eq!(status, 404);
+    let (status, head, _) = demo.request("GET", "/pkg/frameseal_bg.wasm", "", "");
+    if Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("pkg/frameseal_bg.wasm")
+        .exists()
+    {
+        assert_eq!(status, 200);
+        assert!(head.contains("Content-Type: application/wasm"));
+    } else {
+        assert_eq!(status, 404);
+    }
+
+    // Faults: switched by JSON, refused with a reason otherwise.
+    let json = "Content-Type: application/json\r\n";
+    let (status, _, body) = demo.request("POST", "/api/faults", json, r#"{"loss": true}"#);
+    assert_eq!(status, 200);
+    let state: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (state["loss"].as_bool(), state["mixup"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let (status, _, body) = demo.request("POST", "/api/faults", json, r#"{"los": true}"#);
+    assert_eq!(status, 400);
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("unknown fault 'los'")
+    );
+    let (status, _, _) = demo.request("POST", "/api/faults", "", r#"{"loss": false}"#);
+    assert_eq!(status, 415);
+    let (status, _, _) = demo.request(
+        "POST",
+        "/api/faults",
+        "Content-Type: application/json\r\nOrigin: https://evil.example\r\n",
+        r#"{"loss": false}"#,
+    );
+    assert_eq!(status, 403);
+    let (status, _, body) = demo.request("POST", "/api/faults", json, r#"{"loss": false}"#);
+    assert_eq!(status, 200);
+    assert!(String::from_utf8(body).unwrap().contains(r#""loss":false"#));
+
+    // A viewer of the porch camera gets its signed JPEG frames, one per message.
+    let stream = TcpStream::connect(("127.0.0.1", demo.port)).unwrap();
+    let url = format!("ws://127.0.0.1:{}/ws/porch", demo.port);
+    let (mut ws, _) = tungstenite::client(url.as_str(), stream).unwrap();
+    let mut porch =
+        Verifier::new(LinkedKey::from_bytes(&key(1)).unwrap(), Policy::default()).unwrap();
+    let mut nursery =
+        Verifier::new(LinkedKey::from_bytes(&key(0)).unwrap(), Policy::default()).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64;
+    for _ in 0..3 {
+        let frame = match ws.read().unwrap() {
+            tungstenite::Message::Binary(bytes) => bytes.to_vec(),
+            other => panic!("expected a binary frame, got {other:?}"),
+        };
+        let accepted = porch.verify(&frame, now).unwrap();
+        assert_eq!(accepted.header.codec, Codec::Jpeg);
+        assert!(accepted.payload.starts_with(&[0xFF, 0xD8, 0xFF]));
+        assert_eq!(
+            nursery.verify(&frame, now).unwrap_err(),
+            DropReason::ForeignKey
+        );
+    }
+    let _ = ws.close(None);
+
+    let (status, _, body) = demo.request("GET", "/ws/attic", "", "");
+    assert_eq!(status, 404);
+    assert!(
+        String::from_utf8(body)
+            .unwrap()
+            .contains("no camera 'attic' (cameras: nursery, porch, garage)")
+    );
+    let mut stream = TcpStream::connect(("127.0.0.1", demo.port)).unwrap();
+    write!(
+        stream,
+        "GET /api/cameras HTTP/1.1\r\nHost: evil.example\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403 Forbidden"));
+}
+
+#[test]
+fn demo_on_a_busy_port_says_so() {
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dir = Scratch::new("demo-busy");
+    dir.run(&[
+        "demo",
+        "--port",
+        &port,
+        "--root",
+        env!("CARGO_MANIFEST_DIR"),
+    ])
+    .fails(
+        1,
+        &format!("cannot listen on 127.0.0.1:{port}: Address already in use"),
+    );
+    dir.run(&["demo", "--root", "."]).fails(
+        1,
+        "'.' has no www/index.html; pass --root with the frameseal repository",
+    );
+}
