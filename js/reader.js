@@ -1,0 +1,49 @@
+// Glue for FrameReader (src/wasm/reader.rs): a WHATWG TransformStream around
+// one reader, so `response.body.pipeThrough(frameReaderStream(key, options))`
+// yields one verify result per frame. Every decision (where frames start,
+// what is dropped) is made in Rust; this only moves chunks and results.
+
+// A copy of `view` (a view of WebAssembly memory that the next allocation
+// may invalidate) in its own ArrayBuffer.
+export function copyBytes(view) {
+  return view.slice();
+}
+
+export function transformStream(reader) {
+  if (typeof TransformStream !== 'function') {
+    reader.free();
+    throw new TypeError('this environment has no TransformStream');
+  }
+  let freed = false;
+  const release = () => {
+    if (!freed) {
+      freed = true;
+      reader.free();
+    }
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      let results;
+      try {
+        results = reader.push(chunk);
+      } catch (e) {
+        // The stream errors with this; the reader is of no further use.
+        release();
+        throw e;
+      }
+      for (const result of results) controller.enqueue(result);
+    },
+    flush(controller) {
+      try {
+        for (const result of reader.finish()) controller.enqueue(result);
+      } finally {
+        release();
+      }
+    },
+    // Called when the readable side is cancelled (newer engines only; older
+    // ones leave the reader to the FinalizationRegistry).
+    cancel() {
+      release();
+    },
+  });
+}

@@ -1,0 +1,287 @@
+//! `FrameReader` and `frameReaderStream` as JS sees them: frames back to
+//! back in chunks of any size give the verdicts `Verifier.verify` gives
+//! frame by frame; garbage and corrupted frames are skipped and counted;
+//! `response.body.pipeThrough(frameReaderStream(...))` yields the results.
+//!
+//! Runs in Node (`wasm-pack test --node`) and, with
+//! `WASM_BINDGEN_USE_BROWSER=1`, in Chromium and Firefox: no configure
+//! macro on purpose.
+#![cfg(target_arch = "wasm32")]
+
+use frameseal::wasm::{JsFrameReader, JsSigner, JsVerifier, frame_reader_stream};
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const NOW_MS: f64 = 1_700_000_000_000.0;
+const STREAM: [u8; 16] = [0x5A; 16];
+
+fn s(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &s(key)).unwrap_or_else(|_| panic!("get {key}"))
+}
+
+fn obj(props: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (key, value) in props {
+        Reflect::set(&o, &s(key), value).expect("set");
+    }
+    o.into()
+}
+
+fn ok<T>(result: Result<T, JsError>, what: &str) -> T {
+    result.unwrap_or_else(|e| {
+        let e: JsValue = e.into();
+        panic!("{what} threw {:?}", get(&e, "message"))
+    })
+}
+
+fn options() -> JsValue {
+    obj(&[("now", Function::new_no_args("return 1700000000000").into())])
+}
+
+fn camera(seed: u8) -> JsSigner {
+    ok(
+        JsSigner::new(Uint8Array::from(&[seed; 32][..]).into()),
+        "Signer",
+    )
+}
+
+fn sign(cam: &mut JsSigner, seq: u64, payload: &[u8]) -> Vec<u8> {
+    let spec = obj(&[
+        ("streamId", Uint8Array::from(&STREAM[..]).into()),
+        ("seq", JsValue::from_f64(seq as f64)),
+        ("timestampUs", JsValue::from_f64(NOW_MS * 1000.0)),
+        ("codec", s("jpeg")),
+    ]);
+    ok(
+        cam.sign_frame(Uint8Array::from(payload).into(), spec),
+        "signFrame",
+    )
+    .to_vec()
+}
+
+/// A result as the tests compare it: `ok:<seq>:<payload>` or the reason.
+fn summary(result: &JsValue) -> String {
+    if get(result, "ok") == JsValue::TRUE {
+        let payload: Uint8Array = get(result, "payload").unchecked_into();
+        format!(
+            "ok:{}:{}",
+            get(result, "seq").as_f64().expect("seq"),
+            String::from_utf8_lossy(&payload.to_vec())
+        )
+    } else {
+        get(result, "reason").as_string().expect("reason")
+    }
+}
+
+fn summaries(results: &Array) -> Vec<String> {
+    results.iter().map(|r| summary(&r)).collect()
+}
+
+/// Pushes `stream` in pieces of `sizes` (cycled), then finishes.
+fn read_all(reader: &mut JsFrameReader, stream: &[u8], sizes: &[usize]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = stream;
+    let mut sizes = sizes.iter().cycle();
+    while !rest.is_empty() {
+        let n = (*sizes.next().expect("cycle")).min(rest.len());
+        let results = ok(reader.push(Uint8Array::from(&rest[..n]).into()), "push");
+        out.extend(summaries(&results));
+        rest = &rest[n..];
+    }
+    out.extend(summaries(&ok(reader.finish(), "finish")));
+    out
+}
+
+fn stat(reader: &JsFrameReader, key: &str) -> f64 {
+    get(&ok(reader.stats(), "stats"), key)
+        .as_f64()
+        .unwrap_or_else(|| panic!("stats.{key}"))
+}
+
+#[wasm_bindgen_test]
+fn frames_in_any_chunks_get_the_verdicts_of_verify() {
+    let mut ours = camera(1);
+    let mut theirs = camera(2);
+    let frames = [
+        sign(&mut ours, 1, b"one"),
+        sign(&mut theirs, 1, b"stranger"),
+        sign(&mut ours, 2, b"two"),
+        sign(&mut ours, 2, b"two again"),
+        sign(&mut ours, 3, b"three"),
+    ];
+    let key = ours.public_key();
+    let mut whole = ok(JsVerifier::new(key.clone().into(), options()), "Verifier");
+    let want: Vec<String> = frames
+        .iter()
+        .map(|f| summary(&ok(whole.verify(Uint8Array::from(&f[..]).into()), "verify").into()))
+        .collect();
+    assert_eq!(
+        want,
+        [
+            "ok:1:one",
+            "foreign-key",
+            "ok:2:two",
+            "replayed",
+            "ok:3:three"
+        ]
+    );
+    let stream = frames.concat();
+    for sizes in [vec![1], vec![3, 50], vec![116], vec![stream.len()]] {
+        let mut reader = ok(JsFrameReader::new(key.clone().into(), options()), "reader");
+        assert_eq!(read_all(&mut reader, &stream, &sizes), want, "{sizes:?}");
+        assert_eq!(stat(&reader, "accepted"), 3.0);
+        assert_eq!(stat(&reader, "frames"), 5.0);
+        assert_eq!(stat(&reader, "inputBytes"), stream.len() as f64);
+        // The foreign frame's bytes were searched, not trusted.
+        assert_eq!(stat(&reader, "skippedBytes"), frames[1].len() as f64);
+        assert_eq!(stat(&reader, "bufferedBytes"), 0.0);
+        assert_eq!(
+            ok(JsFrameReader::new(key.clone().into(), options()), "reader")
+                .linked_public_key()
+                .to_vec(),
+            key.to_vec()
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn garbage_and_a_corrupted_length_are_skipped_and_counted() {
+    let mut cam = camera(1);
+    let mut hit = sign(&mut cam, 1, b"hit by a bit flip");
+    hit[48..52].copy_from_slice(&5000u32.to_be_bytes());
+    let after = sign(&mut cam, 2, b"after");
+    let stream = [&b"garbage"[..], &hit, &after, b"tail"].concat();
+    let mut reader = ok(
+        JsFrameReader::new(cam.public_key().into(), options()),
+        "reader",
+    );
+    // The corrupted length hides `after` until the stream ends.
+    assert_eq!(read_all(&mut reader, &stream, &[7]), ["ok:2:after"]);
+    assert_eq!(stat(&reader, "skippedBytes"), (7 + hit.len() + 4) as f64);
+    assert_eq!(stat(&reader, "resyncs"), 2.0);
+}
+
+#[wasm_bindgen_test]
+fn payloads_are_the_callers_to_keep() {
+    // The reader reuses its buffer; an accepted payload must not change
+    // when later chunks arrive.
+    let mut cam = camera(1);
+    let first = sign(&mut cam, 1, b"first picture");
+    let second = sign(&mut cam, 2, b"other picture");
+    let mut reader = ok(
+        JsFrameReader::new(cam.public_key().into(), options()),
+        "reader",
+    );
+    let results = ok(reader.push(Uint8Array::from(&first[..]).into()), "push");
+    let payload: Uint8Array = get(&results.get(0), "payload").unchecked_into();
+    ok(reader.push(Uint8Array::from(&second[..]).into()), "push");
+    assert_eq!(payload.to_vec(), b"first picture");
+}
+
+async fn collect(stream: JsValue) -> Vec<String> {
+    let reader = Reflect::get(&stream, &s("getReader"))
+        .expect("getReader")
+        .unchecked_into::<Function>()
+        .call0(&stream)
+        .expect("getReader()");
+    let read: Function = get(&reader, "read").unchecked_into();
+    let mut out = Vec::new();
+    loop {
+        let step: Promise = read.call0(&reader).expect("read()").unchecked_into();
+        let step = JsFuture::from(step).await.expect("read resolves");
+        if get(&step, "done") == JsValue::TRUE {
+            return out;
+        }
+        out.push(summary(&get(&step, "value")));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_response_body_piped_through_the_stream_yields_results() {
+    let mut cam = camera(1);
+    let mut bad = sign(&mut cam, 2, b"tampered");
+    bad[60] ^= 1;
+    let stream = [
+        sign(&mut cam, 1, b"one"),
+        bad,
+        sign(&mut cam, 3, b"three"),
+        b"trailing garbage".to_vec(),
+    ]
+    .concat();
+    // A body in uneven chunks, as a network would deliver it.
+    let chunks = Array::new();
+    for piece in stream.chunks(37) {
+        chunks.push(&Uint8Array::from(piece));
+    }
+    let body = Function::new_with_args(
+        "chunks",
+        "return new ReadableStream({ start(c) { for (const x of chunks) c.enqueue(x); c.close(); } });",
+    )
+    .call1(&JsValue::UNDEFINED, &chunks)
+    .expect("ReadableStream");
+    let transform = ok(
+        frame_reader_stream(cam.public_key().into(), options()),
+        "frameReaderStream",
+    );
+    let piped = Reflect::get(&body, &s("pipeThrough"))
+        .expect("pipeThrough")
+        .unchecked_into::<Function>()
+        .call1(&body, &transform)
+        .expect("pipeThrough()");
+    assert_eq!(
+        collect(piped).await,
+        ["ok:1:one", "bad-signature", "ok:3:three"]
+    );
+
+    // The same through fetch's own Response.
+    let transform = ok(
+        frame_reader_stream(cam.public_key().into(), options()),
+        "frameReaderStream",
+    );
+    let piped = Function::new_with_args(
+        "bytes, t",
+        "return new Response(bytes).body.pipeThrough(t);",
+    )
+    .call2(
+        &JsValue::UNDEFINED,
+        &Uint8Array::from(&stream[..]),
+        &transform,
+    )
+    .expect("Response.body.pipeThrough");
+    assert_eq!(
+        collect(piped).await,
+        ["ok:1:one", "bad-signature", "ok:3:three"]
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_chunk_that_is_not_bytes_errors_the_stream() {
+    let cam = camera(1);
+    let transform = ok(
+        frame_reader_stream(cam.public_key().into(), options()),
+        "frameReaderStream",
+    );
+    let outcome = Function::new_with_args(
+        "t",
+        // The transform runs only when the readable side pulls.
+        "const read = t.readable.getReader().read(); \
+         const w = t.writable.getWriter(); \
+         return Promise.allSettled([w.write('not bytes'), read]).then(([w, r]) => \
+           [w.status, r.status, w.reason instanceof Error, w.reason.message].join(':'));",
+    )
+    .call1(&JsValue::UNDEFINED, &transform)
+    .expect("write");
+    let outcome = JsFuture::from(outcome.unchecked_into::<Promise>())
+        .await
+        .expect("settles");
+    assert_eq!(
+        outcome.as_string().expect("string"),
+        "rejected:rejected:true:chunk must be a Uint8Array, got string"
+    );
+}
