@@ -177,7 +177,10 @@ class Feed {
       }
       if (!rawDrawn) return;
       this.rawDrawn += 1;
-      if (r.ok) return;
+      if (r.ok) {
+        this.flag.hidden = true; // the flag names what is on screen, nothing older
+        return;
+      }
       if (r.reason === 'foreign-key') this.rawBad.foreign += 1;
       else if (r.reason === 'stale' || r.reason === 'replayed') this.rawBad.old += 1;
       else this.rawBad.damaged += 1;

@@ -165,7 +165,9 @@ pub fn clock(now_us: u64) -> String {
 /// captured at `now_us`.
 pub fn picture(name: &str, colour: [u8; 3], frame_no: u64, now_us: u64) -> Picture {
     let mut p = Picture::filled(colour);
-    let t = (now_us % 3_600_000_000) as f64 / 1e6;
+    // Each camera's scene runs on its own phase, so no two move in step.
+    let phase = name.bytes().map(f64::from).sum::<f64>();
+    let t = (now_us % 3_600_000_000) as f64 / 1e6 + phase;
     let (x0, y0, x1, y1) = STAGE;
 
     // A bar sweeping left to right every 4 s.
