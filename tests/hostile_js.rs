@@ -1,0 +1,713 @@
+//! No panic reaches JS: every exported entry point (Verifier, Signer,
+//! fingerprint, FrameReader, frameReaderStream — FrameGate is browser-only
+//! and has its own suite) is called with wrong types, `undefined`, `null`,
+//! zero-length and detached buffers, typed arrays of the wrong kind, huge,
+//! negative and NaN numbers, and option objects that lie. Each call must
+//! throw a JS `Error` (not a trap, not a non-Error value) whose message
+//! names the argument or option at fault, and after each one the module
+//! must still work: a fresh verifier accepts a genuine frame, and the
+//! object that threw still does its job.
+//!
+//! Runs in Node (`wasm-pack test --node`) and, with
+//! `WASM_BINDGEN_USE_BROWSER=1`, in Chromium and Firefox: no configure
+//! macro on purpose. What only the generated JS glue does (class checks such
+//! as `signRotation(notASigner)`) is out of reach from here and is tested
+//! against the built package in `tests/js/`.
+#![cfg(target_arch = "wasm32")]
+
+use frameseal::wasm::{JsFrameReader, JsSigner, JsVerifier, fingerprint, frame_reader_stream};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const NOW_MS: f64 = 1_700_000_000_000.0;
+const STREAM: [u8; 16] = [0x5A; 16];
+
+// ---------------------------------------------------------------- helpers
+
+fn s(text: &str) -> JsValue {
+    JsValue::from_str(text)
+}
+
+fn num(n: f64) -> JsValue {
+    JsValue::from_f64(n)
+}
+
+fn bytes(b: &[u8]) -> JsValue {
+    Uint8Array::from(b).into()
+}
+
+fn get<T: AsRef<JsValue>>(target: &T, key: &str) -> JsValue {
+    Reflect::get(target.as_ref(), &s(key)).unwrap_or_else(|_| panic!("get {key}"))
+}
+
+/// Evaluates a JS function body and returns its result.
+fn js(body: &str) -> JsValue {
+    Function::new_no_args(body)
+        .call0(&JsValue::UNDEFINED)
+        .unwrap_or_else(|e| panic!("JS `{body}` threw {e:?}"))
+}
+
+fn obj(props: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (key, value) in props {
+        Reflect::set(&o, &s(key), value).expect("set");
+    }
+    o.into()
+}
+
+fn clock() -> JsValue {
+    Function::new_no_args("return 1700000000000").into()
+}
+
+fn ok<T>(result: Result<T, JsError>, what: &str) -> T {
+    result.unwrap_or_else(|e| {
+        let e: JsValue = e.into();
+        panic!("{what} threw {:?}", get(&e, "message"))
+    })
+}
+
+/// A label for a hostile value in failure messages.
+fn label(value: &JsValue) -> String {
+    js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| value.js_typeof().as_string().unwrap_or_else(|| "?".into()))
+}
+
+/// Asserts `result` is a thrown JS `Error` whose message contains every
+/// needle, and that the module still works afterwards.
+#[track_caller]
+fn throws<T>(result: Result<T, JsError>, needles: &[&str], case: &str) {
+    let error: JsValue = match result {
+        Ok(_) => panic!("{case}: expected a thrown Error, the call succeeded"),
+        Err(e) => e.into(),
+    };
+    assert!(
+        error.is_instance_of::<js_sys::Error>(),
+        "{case}: thrown value is not an Error: {error:?}"
+    );
+    assert!(
+        !error.is_instance_of::<js_sys::WebAssembly::RuntimeError>(),
+        "{case}: a trap reached JS: {error:?}"
+    );
+    let message = get(&error, "message").as_string().expect("message");
+    for needle in needles {
+        assert!(
+            message.contains(needle),
+            "{case}: message {message:?} does not name {needle:?}"
+        );
+    }
+    module_still_works();
+}
+
+/// A genuine frame of camera `[1; 32]`, seq 1, fresh at NOW_MS.
+fn genuine() -> (Uint8Array, Uint8Array) {
+    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let spec = obj(&[
+        ("streamId", bytes(&STREAM)),
+        ("seq", num(1.0)),
+        ("timestampUs", num(NOW_MS * 1000.0)),
+    ]);
+    let frame = ok(cam.sign_frame(bytes(b"picture"), spec), "signFrame");
+    (cam.public_key(), frame)
+}
+
+/// Fresh objects still work: a verifier accepts a genuine frame, a reader
+/// reads it, fingerprint answers.
+fn module_still_works() {
+    let (key, frame) = genuine();
+    let mut v = ok(
+        JsVerifier::new(key.clone().into(), obj(&[("now", clock())])),
+        "Verifier",
+    );
+    let result = ok(v.verify(frame.clone().into()), "verify");
+    assert_eq!(get(&result, "ok"), JsValue::TRUE, "the module broke");
+    let mut r = ok(
+        JsFrameReader::new(key.clone().into(), obj(&[("now", clock())])),
+        "FrameReader",
+    );
+    let results = ok(r.push(frame.into()), "push");
+    assert_eq!(results.length(), 1);
+    assert_eq!(get(&results.get(0), "ok"), JsValue::TRUE);
+    assert_eq!(ok(fingerprint(key.into()), "fingerprint").len(), 19);
+}
+
+/// A Uint8Array of `len` bytes whose buffer was transferred away
+/// (detached), by `structuredClone` or by `ArrayBuffer.prototype.transfer`
+/// where the engine has it. Its length reads as 0 afterwards.
+fn detached(len: usize) -> Vec<(&'static str, JsValue)> {
+    let by_clone = js(&format!(
+        "const u = new Uint8Array({len}); structuredClone(u.buffer, {{ transfer: [u.buffer] }}); return u;"
+    ));
+    assert_eq!(by_clone.unchecked_ref::<Uint8Array>().length(), 0);
+    let mut out = vec![("detached by structuredClone", by_clone)];
+    let by_transfer = js(&format!(
+        "if (!ArrayBuffer.prototype.transfer) return null; const u = new Uint8Array({len}); u.buffer.transfer(); return u;"
+    ));
+    if !by_transfer.is_null() {
+        out.push(("detached by ArrayBuffer.transfer", by_transfer));
+    }
+    out
+}
+
+/// Values that are not a Uint8Array, with the type name the error gives.
+fn not_bytes() -> Vec<(JsValue, &'static str)> {
+    let list = js("return [
+        [undefined, 'undefined'], [null, 'null'], [true, 'boolean'], [0, 'number'],
+        [-1, 'number'], [NaN, 'number'], [Infinity, 'number'], [1e300, 'number'],
+        ['', 'string'], ['0102', 'string'], [Symbol('x'), 'symbol'], [10n, 'bigint'],
+        [{}, 'object'], [[1, 2, 3], 'array'], [() => 1, 'function'],
+        [new ArrayBuffer(32), 'object'], [new DataView(new ArrayBuffer(32)), 'object'],
+        [new Int8Array(32), 'object'], [new Uint8ClampedArray(32), 'object'],
+        [new Uint16Array(16), 'object'], [{ length: 32, 0: 1 }, 'object'],
+        [new Proxy({}, {}), 'object'],
+    ];");
+    list.unchecked_into::<Array>()
+        .iter()
+        .map(|pair| {
+            let pair: Array = pair.unchecked_into();
+            let name = pair.get(1).as_string().expect("name");
+            (pair.get(0), &*Box::leak(name.into_boxed_str()))
+        })
+        .collect()
+}
+
+/// Numbers no numeric option accepts: negative, NaN, infinite, fractional
+/// where an integer is needed, huge, and other types.
+fn bad_numbers(integer: bool) -> Vec<JsValue> {
+    let mut v: Vec<JsValue> = [
+        -1.0,
+        -0.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        1e300,
+    ]
+    .into_iter()
+    .map(num)
+    .collect();
+    if integer {
+        v.push(num(1.5));
+    }
+    v.extend(
+        js("return ['10', 10n, {}, [], true];")
+            .unchecked_into::<Array>()
+            .iter(),
+    );
+    v
+}
+
+// ------------------------------------------------------------ arguments
+
+#[wasm_bindgen_test]
+fn byte_arguments_refuse_everything_but_a_uint8array() {
+    let (key, frame) = genuine();
+    let mut v = ok(
+        JsVerifier::new(key.clone().into(), obj(&[("now", clock())])),
+        "Verifier",
+    );
+    let mut r = ok(
+        JsFrameReader::new(key.clone().into(), obj(&[("now", clock())])),
+        "FrameReader",
+    );
+    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    for (value, type_name) in not_bytes() {
+        let case = label(&value);
+        let wanted = format!("must be a Uint8Array, got {type_name}");
+        throws(
+            JsVerifier::new(value.clone(), JsValue::UNDEFINED),
+            &["linkedPublicKey", &wanted],
+            &format!("new Verifier({case})"),
+        );
+        throws(v.verify(value.clone()), &["frame", &wanted], &case);
+        throws(fingerprint(value.clone()), &["publicKey", &wanted], &case);
+        throws(JsSigner::new(value.clone()), &["secretKey", &wanted], &case);
+        throws(
+            cam.sign_frame(value.clone(), JsValue::UNDEFINED),
+            &["payload", &wanted],
+            &case,
+        );
+        throws(
+            JsFrameReader::new(value.clone(), JsValue::UNDEFINED),
+            &["linkedPublicKey", &wanted],
+            &case,
+        );
+        throws(r.push(value.clone()), &["chunk", &wanted], &case);
+        throws(
+            frame_reader_stream(value.clone(), JsValue::UNDEFINED),
+            &["linkedPublicKey", &wanted],
+            &case,
+        );
+    }
+    // The objects that threw a hundred times still work.
+    assert_eq!(
+        get(&ok(v.verify(frame.clone().into()), "verify"), "ok"),
+        JsValue::TRUE
+    );
+    let results = ok(r.push(frame.into()), "push");
+    assert_eq!(get(&results.get(0), "ok"), JsValue::TRUE);
+    let stats = ok(r.stats(), "stats");
+    assert_eq!(get(&stats, "inputBytes").as_f64(), Some(123.0));
+}
+
+#[wasm_bindgen_test]
+fn wrong_lengths_and_detached_buffers_are_refused_by_name() {
+    let (key, frame) = genuine();
+    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let mut short = vec![("zero-length", bytes(&[])), ("31 bytes", bytes(&[1; 31]))];
+    short.extend(detached(32));
+    for (case, value) in short {
+        throws(
+            JsVerifier::new(value.clone(), JsValue::UNDEFINED),
+            &["linkedPublicKey"],
+            case,
+        );
+        throws(fingerprint(value.clone()), &["publicKey"], case);
+        throws(JsSigner::new(value.clone()), &["secretKey"], case);
+        throws(
+            JsFrameReader::new(value.clone(), JsValue::UNDEFINED),
+            &["linkedPublicKey"],
+            case,
+        );
+        throws(
+            JsVerifier::new(key.clone().into(), obj(&[("streamId", value.clone())])),
+            &["options.streamId", "16 bytes"],
+            case,
+        );
+        throws(
+            cam.sign_frame(bytes(b"x"), obj(&[("streamId", value.clone())])),
+            &["options.streamId", "16 bytes"],
+            case,
+        );
+    }
+    // Data arguments: empty is data, not an error (a dropped frame, an
+    // empty chunk, an empty payload); a detached buffer is an error.
+    let mut v = ok(
+        JsVerifier::new(key.clone().into(), obj(&[("now", clock())])),
+        "Verifier",
+    );
+    let mut r = ok(
+        JsFrameReader::new(key.clone().into(), obj(&[("now", clock())])),
+        "reader",
+    );
+    let result = ok(v.verify(bytes(&[])), "verify([])");
+    assert_eq!(
+        get(&result, "reason").as_string().as_deref(),
+        Some("malformed")
+    );
+    assert_eq!(ok(r.push(bytes(&[])), "push([])").length(), 0);
+    assert_eq!(
+        ok(
+            cam.sign_frame(bytes(&[]), JsValue::UNDEFINED),
+            "empty payload"
+        )
+        .length(),
+        116
+    );
+    for (case, value) in detached(200) {
+        throws(v.verify(value.clone()), &["frame"], case);
+        throws(r.push(value.clone()), &["chunk"], case);
+        throws(
+            cam.sign_frame(value.clone(), JsValue::UNDEFINED),
+            &["payload"],
+            case,
+        );
+    }
+    assert_eq!(
+        get(&ok(v.verify(frame.clone().into()), "verify"), "ok"),
+        JsValue::TRUE
+    );
+    assert_eq!(ok(r.push(frame.into()), "push").length(), 1);
+}
+
+#[wasm_bindgen_test]
+fn small_order_and_non_point_keys_are_refused_by_rule() {
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut not_point = [0u8; 32];
+    not_point[0] = 2;
+    for (key, rule) in [(identity, "small-order"), (not_point, "not a valid")] {
+        throws(
+            JsVerifier::new(bytes(&key), JsValue::UNDEFINED),
+            &["linkedPublicKey", rule],
+            rule,
+        );
+        throws(
+            JsFrameReader::new(bytes(&key), JsValue::UNDEFINED),
+            &["linkedPublicKey", rule],
+            rule,
+        );
+        throws(
+            frame_reader_stream(bytes(&key), JsValue::UNDEFINED),
+            &["linkedPublicKey", rule],
+            rule,
+        );
+    }
+}
+
+// -------------------------------------------------------------- options
+
+/// Builds something from an options object.
+type Build = Box<dyn Fn(JsValue) -> Result<(), JsError>>;
+
+/// Every constructor that takes Verifier options, as one closure each.
+fn verifier_constructors() -> Vec<(&'static str, Build)> {
+    let (key, _) = genuine();
+    let (k1, k2, k3) = (key.clone(), key.clone(), key);
+    vec![
+        (
+            "Verifier",
+            Box::new(move |o| JsVerifier::new(k1.clone().into(), o).map(|_| ())),
+        ),
+        (
+            "FrameReader",
+            Box::new(move |o| JsFrameReader::new(k2.clone().into(), o).map(|_| ())),
+        ),
+        (
+            "frameReaderStream",
+            Box::new(move |o| frame_reader_stream(k3.clone().into(), o).map(|_| ())),
+        ),
+    ]
+}
+
+#[wasm_bindgen_test]
+fn verifier_options_refuse_bad_types_and_out_of_range_numbers() {
+    for (name, build) in verifier_constructors() {
+        for value in js("return [true, 0, 'maxAgeMs', Symbol('o'), 1n, [], () => ({})];")
+            .unchecked_into::<Array>()
+            .iter()
+        {
+            throws(
+                build(value.clone()),
+                &["options must be an object"],
+                &format!("{name}({})", label(&value)),
+            );
+        }
+        for (key, integer) in [
+            ("maxAgeMs", false),
+            ("maxFutureSkewMs", false),
+            ("replayWindow", true),
+            ("maxPayloadBytes", true),
+        ] {
+            for value in bad_numbers(integer) {
+                let case = format!("{name} {key}: {}", label(&value));
+                throws(
+                    build(obj(&[(key, value)])),
+                    &[&format!("options.{key} must be")],
+                    &case,
+                );
+            }
+        }
+        // Huge values, one above each limit.
+        for (key, value) in [
+            ("maxAgeMs", 1e12 + 1.0),
+            ("maxFutureSkewMs", 1e15),
+            ("replayWindow", 65_537.0),
+            ("replayWindow", 2f64.powi(32)),
+            ("maxPayloadBytes", 2f64.powi(32)),
+            ("maxPayloadBytes", 2f64.powi(53)),
+        ] {
+            throws(
+                build(obj(&[(key, num(value))])),
+                &[&format!("options.{key}")],
+                &format!("{name} {key}={value}"),
+            );
+        }
+        // null switches only the time checks off.
+        for key in ["replayWindow", "maxPayloadBytes", "allowRotation"] {
+            throws(
+                build(obj(&[(key, JsValue::NULL)])),
+                &[&format!("options.{key}")],
+                key,
+            );
+        }
+        for value in js("return ['yes', 1, 0, {}];")
+            .unchecked_into::<Array>()
+            .iter()
+        {
+            throws(
+                build(obj(&[("allowRotation", value)])),
+                &["options.allowRotation", "boolean"],
+                name,
+            );
+        }
+        for value in js("return [1, 'Date.now', {}, true];")
+            .unchecked_into::<Array>()
+            .iter()
+        {
+            throws(
+                build(obj(&[("now", value)])),
+                &["options.now", "function"],
+                name,
+            );
+        }
+        throws(
+            build(obj(&[("maxAge", num(1.0))])),
+            &["unknown option options.maxAge"],
+            name,
+        );
+        throws(
+            build(js(
+                "return { get maxAgeMs() { throw new Error('boom'); } };",
+            )),
+            &["options.maxAgeMs"],
+            name,
+        );
+        throws(
+            build(js(
+                "return new Proxy({}, { ownKeys() { throw new Error('boom'); } });",
+            )),
+            &["options"],
+            name,
+        );
+        throws(
+            build(js(
+                "const p = Proxy.revocable({}, {}); p.revoke(); return p.proxy;",
+            )),
+            &["options"],
+            name,
+        );
+        // The largest values that are allowed build.
+        for (key, value) in [
+            ("maxAgeMs", 1e12),
+            ("replayWindow", 65_536.0),
+            ("maxPayloadBytes", 2f64.powi(32) - 1.0),
+        ] {
+            ok(
+                build(obj(&[(key, num(value))])),
+                &format!("{name} {key}={value}"),
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn signer_options_refuse_bad_numbers_codecs_and_streams() {
+    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let next = ok(JsSigner::new(bytes(&[2; 32])), "Signer");
+    let bad_u64 =
+        js("return [-1, -0.5, 1.5, NaN, Infinity, 2 ** 53, 1e300, -1n, 2n ** 64n, '1', {}, true];");
+    for key in ["seq", "timestampUs"] {
+        for value in bad_u64.unchecked_ref::<Array>().iter() {
+            let case = format!("{key}: {}", label(&value));
+            throws(
+                cam.sign_frame(bytes(b"x"), obj(&[(key, value.clone())])),
+                &[&format!("options.{key}")],
+                &case,
+            );
+            throws(
+                cam.sign_rotation(&next, obj(&[(key, value)])),
+                &[&format!("options.{key}")],
+                &case,
+            );
+        }
+    }
+    for value in js("return ['JPEG', 'mp4', '', 1, null, {}];")
+        .unchecked_into::<Array>()
+        .iter()
+    {
+        throws(
+            cam.sign_frame(bytes(b"x"), obj(&[("codec", value.clone())])),
+            &["options.codec", "one of"],
+            &label(&value),
+        );
+    }
+    for key in ["keyframe", "endOfStream"] {
+        throws(
+            cam.sign_frame(bytes(b"x"), obj(&[(key, num(1.0))])),
+            &[&format!("options.{key}"), "boolean"],
+            key,
+        );
+    }
+    throws(
+        cam.sign_frame(bytes(b"x"), obj(&[("codec", s("key-rotation"))])),
+        &["96 bytes"],
+        "rotation codec",
+    );
+    throws(
+        cam.sign_frame(bytes(b"x"), obj(&[("sequence", num(1.0))])),
+        &["unknown option options.sequence"],
+        "typo",
+    );
+    throws(
+        cam.sign_rotation(&next, obj(&[("keyframe", JsValue::TRUE)])),
+        &["unknown option options.keyframe"],
+        "rotation keyframe",
+    );
+    throws(
+        cam.sign_frame(bytes(b"x"), num(5.0)),
+        &["options must be an object"],
+        "number options",
+    );
+    // The largest seq and timestamp are fine as bigints.
+    let max = obj(&[
+        ("seq", js("return 2n ** 64n - 1n;")),
+        ("timestampUs", js("return 2n ** 64n - 1n;")),
+    ]);
+    ok(cam.sign_frame(bytes(b"x"), max), "u64::MAX as bigint");
+    // That stream has used its last seq: the next default one cannot exist.
+    let last = obj(&[("seq", js("return 2n ** 64n - 1n;"))]);
+    ok(cam.sign_frame(bytes(b"x"), last), "last seq");
+    throws(
+        cam.sign_frame(bytes(b"x"), JsValue::UNDEFINED),
+        &["signFrame", "every sequence number"],
+        "seq exhausted",
+    );
+    throws(
+        cam.sign_rotation(
+            &ok(JsSigner::new(bytes(&[1; 32])), "same"),
+            JsValue::UNDEFINED,
+        ),
+        &["signRotation", "current key"],
+        "same key",
+    );
+}
+
+// ---------------------------------------------------------------- clocks
+
+#[wasm_bindgen_test]
+fn a_broken_clock_throws_and_changes_nothing() {
+    let (key, frame) = genuine();
+    for bad in [
+        "throw new Error('clock broke');",
+        "return NaN;",
+        "return Infinity;",
+        "return '1700000000000';",
+        "return undefined;",
+        "return 1700000000000n;",
+    ] {
+        let clock = js(&format!(
+            "let calls = 0; return function () {{ calls += 1; if (calls === 1) {{ {bad} }} return 1700000000000; }};"
+        ));
+        let options = obj(&[("now", clock.clone())]);
+        let mut v = ok(
+            JsVerifier::new(key.clone().into(), options.clone()),
+            "Verifier",
+        );
+        throws(v.verify(frame.clone().into()), &["options.now()"], bad);
+        assert_eq!(
+            get(&ok(v.verify(frame.clone().into()), "verify"), "ok"),
+            JsValue::TRUE,
+            "{bad}"
+        );
+
+        let options = obj(&[(
+            "now",
+            js(&format!(
+                "let calls = 0; return function () {{ calls += 1; if (calls === 1) {{ {bad} }} return 1700000000000; }};"
+            )),
+        )]);
+        let mut r = ok(JsFrameReader::new(key.clone().into(), options), "reader");
+        throws(r.push(frame.clone().into()), &["options.now()"], bad);
+        // The failed push consumed nothing: the frame comes out of the next.
+        let stats = ok(r.stats(), "stats");
+        assert_eq!(get(&stats, "inputBytes").as_f64(), Some(0.0), "{bad}");
+        let results = ok(r.push(frame.clone().into()), "push");
+        assert_eq!(results.length(), 1, "{bad}");
+        assert_eq!(get(&results.get(0), "ok"), JsValue::TRUE, "{bad}");
+    }
+}
+
+// ------------------------------------------------------- hostile frames
+
+#[wasm_bindgen_test]
+fn hostile_bytes_are_verdicts_not_errors() {
+    // Bytes are data: whatever they are, verify and push answer with
+    // verdicts, and nothing throws.
+    let (key, frame) = genuine();
+    let mut v = ok(
+        JsVerifier::new(
+            key.clone().into(),
+            obj(&[
+                ("now", clock()),
+                ("maxPayloadBytes", num(2f64.powi(32) - 1.0)),
+            ]),
+        ),
+        "Verifier",
+    );
+    let mut r = ok(
+        JsFrameReader::new(
+            key.clone().into(),
+            obj(&[
+                ("now", clock()),
+                ("maxPayloadBytes", num(2f64.powi(32) - 1.0)),
+            ]),
+        ),
+        "reader",
+    );
+    let f = frame.to_vec();
+    let mut cases: Vec<Vec<u8>> = vec![
+        b"FSEAL".to_vec(),
+        b"FSEAL\x01".to_vec(),
+        f[..115].to_vec(),
+        [&f[..], &[0]].concat(),
+        vec![0xFF; 4096],
+        b"FSEAL\x01".repeat(1000),
+    ];
+    for claim in [0u32, 1, 96, 1 << 30, u32::MAX - 116, u32::MAX] {
+        let mut c = f.clone();
+        c[48..52].copy_from_slice(&claim.to_be_bytes());
+        cases.push(c);
+    }
+    let mut found = 0;
+    for case in &cases {
+        let result = ok(v.verify(bytes(case)), "verify");
+        assert_eq!(get(&result, "ok"), JsValue::FALSE);
+        for result in ok(r.push(bytes(case)), "push").iter() {
+            // Back to back, the cases hold the genuine frame once (the
+            // one followed by a stray byte): the reader finds it, and
+            // nothing else.
+            if get(&result, "ok") == JsValue::TRUE {
+                let payload: Uint8Array = get(&result, "payload").unchecked_into();
+                assert_eq!(payload.to_vec(), b"picture");
+                found += 1;
+            }
+        }
+    }
+    assert_eq!(found, 1);
+    // Data in a view at an odd offset of a bigger buffer.
+    let offset = js("const b = new Uint8Array(1000); return b.subarray(3, 900);");
+    assert_eq!(
+        get(&ok(v.verify(offset.clone()), "verify"), "ok"),
+        JsValue::FALSE
+    );
+    ok(r.push(offset), "push");
+    ok(r.finish(), "finish");
+    assert_eq!(
+        get(&ok(v.verify(frame.clone().into()), "verify"), "ok"),
+        JsValue::TRUE
+    );
+    let results = ok(r.push(frame.into()), "push");
+    assert_eq!(results.length(), 1);
+    assert_eq!(
+        get(&results.get(0), "reason").as_string().as_deref(),
+        Some("replayed")
+    );
+    module_still_works();
+}
+
+// ------------------------------------------------------- reported bugs
+
+#[wasm_bindgen_test]
+#[ignore = "bug in src/wasm/mod.rs Options::stream_id, reported: it reads the overridable `length` getter and copy_to instead of bytes_arg, so the JS exception escapes through Rust (and poisons a Signer)"]
+fn lying_typed_arrays_as_stream_id_throw_a_named_error() {
+    let (key, _) = genuine();
+    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let liars = js(
+        "class Liar extends Uint8Array { get length() { return 16; } }
+        return [new Liar(32), new Liar(8), new Proxy(new Uint8Array(16), {})];",
+    );
+    for liar in liars.unchecked_into::<Array>().iter() {
+        throws(
+            JsVerifier::new(key.clone().into(), obj(&[("streamId", liar.clone())])),
+            &["options.streamId"],
+            "Verifier streamId",
+        );
+        throws(
+            cam.sign_frame(bytes(b"x"), obj(&[("streamId", liar)])),
+            &["options.streamId"],
+            "signFrame streamId",
+        );
+    }
+}
