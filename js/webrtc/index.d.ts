@@ -1,0 +1,72 @@
+// Types of 'frameseal/webrtc' (pkg/webrtc/index.js).
+import type { CodecName, VerifierOptions, VerifierStats } from '../frameseal.js';
+
+/** How a worker is put between an RTCRtpSender/RTCRtpReceiver and the network or decoder. */
+export type EncodedTransformMode = 'script-transform' | 'encoded-streams';
+
+/** A new module worker running frameseal/webrtc/sender.js. */
+export function createSenderWorker(): Worker;
+/** A new module worker running frameseal/webrtc/receiver.js. */
+export function createReceiverWorker(): Worker;
+/** The mode `protect` picks in this browser, or null when it has neither API. */
+export function encodedTransformSupport(): EncodedTransformMode | null;
+
+/**
+ * The video codecs a frameseal envelope survives (VP8, VP9, and rtx/red/ulpfec):
+ * for `transceiver.setCodecPreferences(envelopeCodecs())`.
+ */
+export function envelopeCodecs(): RTCRtpCodec[];
+
+/** Configuration of a sender worker. */
+export interface SenderConfig {
+  /** The camera's 32-byte Ed25519 secret key. */
+  secretKey: Uint8Array;
+  /** Codec for frames whose MIME type names no video codec (default 'opaque'). */
+  codec?: CodecName;
+}
+
+/** Configuration of a receiver worker. */
+export interface ReceiverConfig {
+  /** The 32-byte public key linked at pairing. */
+  linkedPublicKey: Uint8Array;
+  /** Verifier options; `now` cannot be posted to a worker. */
+  options?: Omit<VerifierOptions, 'now'>;
+}
+
+/** Configures a worker; resolves with the key's fingerprint, rejects with why it was refused. */
+export function configure(worker: Worker, config: SenderConfig | ReceiverConfig): Promise<string>;
+
+/** Counts of one sender transform. */
+export interface SenderTransformStats {
+  signed?: number;
+  keyframes?: number;
+  /** Frames not sent because the worker had no (valid) configuration. */
+  notConfigured: number;
+  /** Frames not sent because handling them threw. */
+  errors: number;
+}
+
+/** Counts of one receiver transform. */
+export interface ReceiverTransformStats extends Partial<VerifierStats> {
+  /** Frames handed on to the decoder. */
+  passed?: number;
+  /** frameseal frames of another media codec than the track's, dropped before verification. */
+  codecMismatch?: number;
+  /** Accepted key-rotation frames. */
+  rotations?: number;
+  notConfigured: number;
+  errors: number;
+}
+
+/** Counts per transform name. */
+export function workerStats(worker: Worker): Promise<Record<string, SenderTransformStats | ReceiverTransformStats>>;
+
+/** Attaches `worker` to `target`; resolves with the mode used. */
+export function protect(
+  target: RTCRtpSender | RTCRtpReceiver,
+  worker: Worker,
+  options?: { name?: string; mode?: EncodedTransformMode },
+): Promise<EncodedTransformMode>;
+
+/** Posts a message to a frameseal worker and resolves with its reply. */
+export function request(worker: Worker, message: object, transfer?: Transferable[]): Promise<any>;

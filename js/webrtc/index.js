@@ -1,0 +1,107 @@
+// Page-side helpers for the frameseal WebRTC workers (ships as
+// pkg/webrtc/index.js; import 'frameseal/webrtc'). The workers do the work;
+// this starts them, talks to them, and attaches them to RTCRtpSenders and
+// RTCRtpReceivers with whichever API the browser has:
+//   - RTCRtpScriptTransform (encoded transform; Chromium, Safari, Firefox), or
+//   - createEncodedStreams() (older Chromium "insertable streams"), which only
+//     works on an RTCPeerConnection built with { encodedInsertableStreams: true }.
+
+/** A new sender worker (signs outgoing encoded frames). */
+export function createSenderWorker() {
+  return new Worker(new URL('./sender.js', import.meta.url), { type: 'module', name: 'frameseal-sender' });
+}
+
+/** A new receiver worker (verifies incoming encoded frames). */
+export function createReceiverWorker() {
+  return new Worker(new URL('./receiver.js', import.meta.url), { type: 'module', name: 'frameseal-receiver' });
+}
+
+/** Which attachment `protect` uses in this browser by default, or null when neither exists. */
+export function encodedTransformSupport() {
+  if (typeof RTCRtpScriptTransform === 'function') return 'script-transform';
+  if (typeof RTCRtpSender === 'function' && typeof RTCRtpSender.prototype.createEncodedStreams === 'function') {
+    return 'encoded-streams';
+  }
+  return null;
+}
+
+/** Video codecs a frameseal envelope survives, and the ones that protect them. */
+const ENVELOPE_CODECS = new Set(['video/vp8', 'video/vp9', 'video/rtx', 'video/red', 'video/ulpfec', 'video/flexfec-03']);
+
+/**
+ * The browser's video codecs a frameseal envelope survives: VP8 and VP9 (and
+ * rtx/red/ulpfec, which protect them), in the browser's order. WebRTC's
+ * H.264, H.265 and AV1 packetizers split and rebuild the payload along NAL
+ * units / OBUs, so a wrapped frame of those codecs arrives broken and the
+ * receiver drops it (malformed). Use with
+ * `transceiver.setCodecPreferences(envelopeCodecs())` on either side.
+ */
+export function envelopeCodecs() {
+  const codecs = RTCRtpReceiver.getCapabilities('video')?.codecs ?? [];
+  return codecs.filter((c) => ENVELOPE_CODECS.has(c.mimeType.toLowerCase()));
+}
+
+let nextId = 0;
+
+/** Posts `message` and resolves with the worker's reply (rejects on { type: 'error' }). */
+export function request(worker, message, transfer = []) {
+  const id = `frameseal-${++nextId}`;
+  return new Promise((resolve, reject) => {
+    const onMessage = (event) => {
+      const reply = event.data;
+      if (!reply || reply.id !== id) return;
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+      if (reply.type === 'error') reject(new Error(reply.message));
+      else resolve(reply);
+    };
+    const onError = (event) => {
+      worker.removeEventListener('message', onMessage);
+      worker.removeEventListener('error', onError);
+      reject(new Error(`frameseal worker failed: ${event.message ?? 'could not load (check its URL and that the wasm file is served)'}`));
+    };
+    worker.addEventListener('message', onMessage);
+    worker.addEventListener('error', onError);
+    worker.postMessage({ ...message, id }, transfer);
+  });
+}
+
+/**
+ * Configures a worker: { secretKey, codec? } for a sender worker,
+ * { linkedPublicKey, options? } for a receiver worker. Resolves with the
+ * key's fingerprint (show it at pairing); rejects with the reason the worker
+ * refused the key or an option (the worker then passes nothing).
+ */
+export async function configure(worker, config) {
+  const reply = await request(worker, { ...config, type: 'configure' });
+  return reply.fingerprint;
+}
+
+/** Counts per transform: { [name]: { ... } }. */
+export async function workerStats(worker) {
+  return (await request(worker, { type: 'stats' })).stats;
+}
+
+/**
+ * Puts `worker` between `target` (an RTCRtpSender or RTCRtpReceiver) and the
+ * network or the decoder. `name` labels the transform in the stats.
+ * `mode` forces 'script-transform' or 'encoded-streams'. Resolves with the
+ * mode used.
+ */
+export async function protect(target, worker, { name, mode } = {}) {
+  mode ??= encodedTransformSupport();
+  const options = name === undefined ? {} : { name };
+  if (mode === 'script-transform') {
+    if (typeof RTCRtpScriptTransform !== 'function') throw new Error('this browser has no RTCRtpScriptTransform');
+    target.transform = new RTCRtpScriptTransform(worker, options);
+    return mode;
+  }
+  if (mode === 'encoded-streams') {
+    if (typeof target.createEncodedStreams !== 'function') throw new Error('this browser has no createEncodedStreams()');
+    // Throws unless the RTCPeerConnection has { encodedInsertableStreams: true }.
+    const { readable, writable } = target.createEncodedStreams();
+    await request(worker, { type: 'streams', readable, writable, options }, [readable, writable]);
+    return mode;
+  }
+  throw new Error(mode == null ? 'this browser has no encoded transform API' : `unknown mode ${JSON.stringify(mode)}`);
+}

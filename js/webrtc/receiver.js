@@ -1,0 +1,81 @@
+// frameseal receiver transform: a module worker (ships as
+// pkg/webrtc/receiver.js) that verifies every received encoded frame against
+// the linked camera key and passes on only the accepted ones, unwrapped, to
+// the decoder. Every other frame (foreign, forged, replayed, stale, without
+// a frameseal envelope, ...) is simply not enqueued: the decoder never sees
+// it, and the drop is counted by reason.
+//
+//   const worker = new Worker(new URL('frameseal/webrtc/receiver.js', import.meta.url), { type: 'module' });
+//   worker.postMessage({ type: 'configure', linkedPublicKey, options });
+//   pc.ontrack = ({ receiver }) => { receiver.transform = new RTCRtpScriptTransform(worker, { name: 'video' }); };
+//
+// Configure message: { type: 'configure', linkedPublicKey: Uint8Array(32),
+//   options?: VerifierOptions without `now` (functions cannot be posted) }
+// Each transform gets its own Verifier (its own stream pin and replay window).
+// Stats per transform: the Verifier's { accepted, dropped: { [reason]: n } }
+// plus { passed, codecMismatch, rotations, notConfigured, errors }.
+// An accepted key-rotation frame is not media: it is not enqueued, and the
+// worker posts { type: 'rotated', name, newPublicKey } so the page can store
+// the new key where it stored the linked one; later transforms link it too.
+
+import { Verifier, fingerprint } from '../frameseal.js';
+import { serve, CODEC_BYTE, codecOfMime, mimeTypeOf, ownBuffer } from './worker.js';
+
+const KNOWN = new Set(['type', 'id', 'linkedPublicKey', 'options']);
+const MAGIC = [0x46, 0x53, 0x45, 0x41, 0x4c, 0x01]; // 'FSEAL', version 1
+const KNOWN_CODEC_BYTES = new Set(Object.values(CODEC_BYTE));
+
+serve('receiver', (message) => {
+  for (const key of Object.keys(message)) {
+    if (!KNOWN.has(key)) throw new Error(`configure: unknown field ${key} (known: linkedPublicKey, options)`);
+  }
+  const options = message.options ?? {};
+  // Validates the key and the options now, so the page hears about them.
+  new Verifier(message.linkedPublicKey, options).free();
+  const linked = { key: message.linkedPublicKey };
+  return {
+    fingerprint: fingerprint(linked.key),
+    open(name, post) {
+      const verifier = new Verifier(linked.key, options);
+      let passed = 0;
+      let codecMismatch = 0;
+      let rotations = 0;
+      return {
+        frame(frame, controller) {
+          const bytes = new Uint8Array(frame.data);
+          if (codecMismatches(bytes, codecOfMime(mimeTypeOf(frame)))) {
+            // A genuine frame of the camera's other track (or of a still
+            // stream) is no picture for this decoder, and must not pin this
+            // verifier's stream either: dropped before verification.
+            codecMismatch++;
+            return;
+          }
+          const r = verifier.verify(bytes);
+          if (!r.ok) return;
+          if (r.codec === 'key-rotation') {
+            rotations++;
+            linked.key = r.newPublicKey;
+            post({ type: 'rotated', name, newPublicKey: r.newPublicKey, fingerprint: fingerprint(r.newPublicKey) });
+            return;
+          }
+          frame.data = ownBuffer(r.payload);
+          controller.enqueue(frame);
+          passed++;
+        },
+        stats: () => ({ ...verifier.stats(), passed, codecMismatch, rotations }),
+      };
+    },
+  };
+});
+
+/**
+ * Whether `bytes` is a v1 frameseal frame of a media codec other than the
+ * track's (`expected`, null when the track's codec is not known). Anything
+ * else is for the verifier to judge.
+ */
+function codecMismatches(bytes, expected) {
+  if (expected === null || bytes.length < 8) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return false;
+  const codec = bytes[7];
+  return KNOWN_CODEC_BYTES.has(codec) && codec !== CODEC_BYTE[expected] && codec !== CODEC_BYTE['key-rotation'];
+}

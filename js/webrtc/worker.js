@@ -1,0 +1,169 @@
+// Plumbing shared by sender.js and receiver.js (module workers; ships as
+// pkg/webrtc/worker.js). Not an entry point of its own.
+//
+// A worker serves any number of encoded-frame transforms, attached either by
+// RTCRtpScriptTransform (the `rtctransform` event) or, where that does not
+// exist, by the page posting the streams of createEncodedStreams()
+// ({ type: 'streams', readable, writable, options }). Each transform gets its
+// own per-stream state (one Signer or one Verifier), built from the worker's
+// configuration on its first frame.
+//
+// Messages from the page, each with an optional `id` that the reply repeats:
+//   { type: 'configure', ... }  -> { type: 'configured', fingerprint } | { type: 'error', message }
+//   { type: 'stats' }           -> { type: 'stats', stats: { [transformName]: {...} } }
+//   { type: 'streams', readable, writable, options } -> { type: 'attached', name }
+//
+// Fails closed: until a configuration was accepted, and for any frame whose
+// handling throws, the frame is not enqueued (so it never reaches the network
+// or the decoder), and it is counted.
+
+import init from '../frameseal.js';
+
+/**
+ * Starts serving. `role` is 'sender' or 'receiver'; `configure(message)`
+ * validates a configure message (the wasm module is loaded by then) and
+ * returns `{ fingerprint, open(name, post) }`, where `open` builds one
+ * transform's state: `{ frame(encodedFrame, controller), stats() }`.
+ */
+export function serve(role, configure) {
+  const loaded = init();
+  loaded.catch(() => {}); // reported by the next configure
+  let config = null; // the accepted configuration
+  let generation = 0; // bumped by every accepted configure: states are rebuilt
+  let configuring = null; // a configure in progress: frames wait for it
+  let configures = 0;
+  const transforms = new Map();
+  let unnamed = 0;
+
+  const post = (message) => self.postMessage(message);
+
+  function attach(readable, writable, options) {
+    let name = options && typeof options.name === 'string' ? options.name : `${role}-${++unnamed}`;
+    while (transforms.has(name)) name = `${name}+`;
+    const entry = { name, options: options ?? {}, state: null, generation: -1, notConfigured: 0, errors: 0 };
+    transforms.set(name, entry);
+    const stream = new TransformStream({
+      async transform(frame, controller) {
+        while (configuring) await configuring;
+        if (!config) {
+          entry.notConfigured++;
+          return;
+        }
+        try {
+          if (entry.generation !== generation) {
+            entry.state = config.open(entry.name, post, entry.options);
+            entry.generation = generation;
+          }
+          entry.state.frame(frame, controller);
+        } catch (e) {
+          entry.errors++;
+          if (entry.errors === 1) post({ type: 'transform-error', name: entry.name, message: messageOf(e) });
+        }
+      },
+    });
+    readable.pipeThrough(stream).pipeTo(writable).catch(() => {
+      // The track ended or the connection closed: nothing to do.
+    });
+    return name;
+  }
+
+  function stats() {
+    const out = {};
+    for (const [name, e] of transforms) {
+      out[name] = {
+        ...(e.state ? e.state.stats() : {}),
+        notConfigured: e.notConfigured,
+        errors: e.errors,
+      };
+    }
+    return out;
+  }
+
+  self.addEventListener('rtctransform', (event) => {
+    const t = event.transformer;
+    attach(t.readable, t.writable, t.options);
+  });
+
+  self.addEventListener('message', async (event) => {
+    const message = event.data ?? {};
+    const reply = (m) => post({ ...m, id: message.id });
+    try {
+      switch (message.type) {
+        case 'configure': {
+          // Frames arriving meanwhile wait; a configure that fails leaves the
+          // worker unconfigured (fail closed), not on the previous key. When
+          // configures overlap, the last one posted wins.
+          const mine = ++configures;
+          let done;
+          configuring = new Promise((resolve) => { done = resolve; });
+          let accepted;
+          try {
+            await loaded;
+            accepted = configure(message);
+            if (mine === configures) config = accepted;
+          } catch (e) {
+            if (mine === configures) config = null;
+            throw e;
+          } finally {
+            if (mine === configures) {
+              generation++;
+              configuring = null;
+            }
+            done();
+          }
+          reply({ type: 'configured', role, fingerprint: accepted.fingerprint });
+          break;
+        }
+        case 'stats':
+          reply({ type: 'stats', role, stats: stats() });
+          break;
+        case 'streams':
+          reply({ type: 'attached', name: attach(message.readable, message.writable, message.options) });
+          break;
+        default:
+          reply({ type: 'error', message: `the frameseal ${role} worker does not know the message type ${JSON.stringify(message.type)}` });
+      }
+    } catch (e) {
+      reply({ type: 'error', message: messageOf(e) });
+    }
+  });
+}
+
+export function messageOf(e) {
+  return e && e.message ? String(e.message) : String(e);
+}
+
+/** frameseal codec name of an encoded frame's MIME type ('video/VP8' -> 'vp8'), or null. */
+export function codecOfMime(mimeType) {
+  switch (typeof mimeType === 'string' ? mimeType.toLowerCase() : '') {
+    case 'video/vp8': return 'vp8';
+    case 'video/vp9': return 'vp9';
+    case 'video/h264': return 'h264';
+    case 'video/h265': return 'h265';
+    case 'video/av1': return 'av1';
+    default: return null;
+  }
+}
+
+/** The codec byte (FORMAT §3.2) of a frameseal codec name. */
+export const CODEC_BYTE = {
+  opaque: 0, jpeg: 1, png: 2, webp: 3, h264: 16, h265: 17, vp8: 18, vp9: 19, av1: 20, 'key-rotation': 32,
+};
+
+/** The MIME type in an encoded frame's metadata, or null. */
+export function mimeTypeOf(frame) {
+  try {
+    const m = typeof frame.getMetadata === 'function' ? frame.getMetadata() : null;
+    return m && typeof m.mimeType === 'string' ? m.mimeType : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** `bytes` in an ArrayBuffer of its own, as RTCEncoded*Frame.data wants. */
+export function ownBuffer(bytes) {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    && bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : bytes.slice().buffer;
+}

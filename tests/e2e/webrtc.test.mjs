@@ -1,0 +1,345 @@
+// End to end: the WebRTC workers (pkg/webrtc/) between two RTCPeerConnections
+// in one headless Chromium page, over loopback.
+//
+// The camera side sends a canvas captureStream() of a solid green picture
+// (with a small moving square in a corner, so the encoder has something to
+// do) through the sender worker, which wraps every encoded frame into a
+// signed frameseal frame. The display side puts the receiver worker in front
+// of its decoder and shows the track in a <video>. Asserted:
+// - linked to another key, the display shows nothing: the <video> never
+//   presents a frame, WebRTC's own stats say no frame was decoded, and the
+//   receiver worker counted the camera's frames as foreign-key drops;
+// - linked to the camera's key, the <video> shows the camera's picture (its
+//   pixels, drawn to a canvas, are the camera's green);
+// - frames without a frameseal envelope (an unprotected sender) never reach
+//   the decoder either (malformed);
+// for VP8 with both APIs (RTCRtpScriptTransform and the createEncodedStreams()
+// fallback), and for VP9. H.264 and AV1 do not work (their RTP packetizers
+// rebuild the payload, so the envelope arrives broken): asserted to fail
+// closed, showing nothing.
+//
+// Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides) and Debian's
+// chromium. Run: node --test tests/e2e/webrtc.test.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
+/** How long a display linked to the wrong key is watched for a picture. */
+const WRONG_KEY_WATCH_MS = 5000;
+/** How long a display linked to the right key may take to show the picture. */
+const RIGHT_KEY_TIMEOUT_MS = 20000;
+const GREEN = [40, 200, 60];
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>frameseal WebRTC test</title>
+<body>
+<script type="module">
+import init, { Signer } from '/pkg/frameseal.js';
+import { createSenderWorker, createReceiverWorker, configure, protect, workerStats, encodedTransformSupport }
+  from '/pkg/webrtc/index.js';
+
+await init();
+const GREEN = ${JSON.stringify(GREEN)};
+const keyOf = (seed) => new Uint8Array(32).fill(seed);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// One call: camera (seed cameraSeed) -> display linked to linkedSeed's key.
+window.call = async ({ codec, cameraSeed, linkedSeed, mode, watchMs, untilPresented, protectSender = true }) => {
+  const wanted = RTCRtpSender.getCapabilities('video').codecs
+    .filter((c) => c.mimeType.toLowerCase() === 'video/' + codec);
+  if (wanted.length === 0) return { skip: 'this browser has no ' + codec + ' for WebRTC' };
+
+  const source = document.createElement('canvas');
+  source.width = 320;
+  source.height = 240;
+  const sctx = source.getContext('2d');
+  let tick = 0;
+  const paint = () => {
+    sctx.fillStyle = 'rgb(' + GREEN.join(',') + ')';
+    sctx.fillRect(0, 0, 320, 240);
+    sctx.fillStyle = '#fff';
+    sctx.fillRect(8 + (tick++ % 40), 8, 12, 12);
+  };
+  paint();
+  const painter = setInterval(paint, 33);
+  const stream = source.captureStream(30);
+  const [track] = stream.getVideoTracks();
+
+  const config = mode === 'encoded-streams' ? { encodedInsertableStreams: true } : {};
+  const pc1 = new RTCPeerConnection(config);
+  const pc2 = new RTCPeerConnection(config);
+  pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate);
+  pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate);
+
+  const senderWorker = createSenderWorker();
+  const receiverWorker = createReceiverWorker();
+  const warnings = [];
+  senderWorker.addEventListener('message', (e) => { if (e.data.type === 'warning') warnings.push(e.data.message); });
+  const cameraFingerprint = await configure(senderWorker, { secretKey: keyOf(cameraSeed) });
+  const linkedFingerprint = await configure(receiverWorker, {
+    linkedPublicKey: new Signer(keyOf(linkedSeed)).publicKey,
+  });
+
+  const transceiver = pc1.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  transceiver.setCodecPreferences(wanted);
+  const senderMode = protectSender ? await protect(transceiver.sender, senderWorker, { name: 'video', mode }) : null;
+
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  document.body.append(video);
+  let presented = 0;
+  const counted = () => { presented++; video.requestVideoFrameCallback(counted); };
+  video.requestVideoFrameCallback(counted);
+  const receiving = new Promise((resolve) => {
+    pc2.ontrack = (e) => {
+      // Before any frame arrives: protect() attaches synchronously.
+      resolve(protect(e.receiver, receiverWorker, { name: 'video', mode }));
+      video.srcObject = new MediaStream([e.track]);
+      video.play().catch(() => {});
+    };
+  });
+
+  await pc1.setLocalDescription();
+  await pc2.setRemoteDescription(pc1.localDescription);
+  await pc2.setLocalDescription();
+  await pc1.setRemoteDescription(pc2.localDescription);
+  const receiverMode = await receiving;
+
+  const start = performance.now();
+  while (performance.now() - start < watchMs) {
+    if (untilPresented && presented >= untilPresented) break;
+    await sleep(100);
+  }
+  const waitedMs = Math.round(performance.now() - start);
+
+  // What the display shows: the <video> drawn to a canvas, at its centre.
+  const probe = document.createElement('canvas');
+  probe.width = 32;
+  probe.height = 24;
+  const pctx = probe.getContext('2d', { willReadFrequently: true });
+  pctx.drawImage(video, 0, 0, 32, 24);
+  const pixel = Array.from(pctx.getImageData(16, 12, 1, 1).data);
+
+  const rtc = async (pc, type) => [...(await pc.getStats()).values()].find((s) => s.type === type && s.kind === 'video');
+  const inbound = await rtc(pc2, 'inbound-rtp');
+  const outbound = await rtc(pc1, 'outbound-rtp');
+  const codecStats = inbound && inbound.codecId ? (await pc2.getStats()).get(inbound.codecId) : null;
+  const result = {
+    support: encodedTransformSupport(),
+    senderMode, receiverMode, cameraFingerprint, linkedFingerprint, waitedMs,
+    presented, videoWidth: video.videoWidth, videoHeight: video.videoHeight, pixel,
+    negotiated: codecStats ? codecStats.mimeType : null,
+    framesSent: outbound ? outbound.framesSent ?? outbound.framesEncoded : null,
+    framesReceived: inbound ? inbound.framesReceived ?? null : null,
+    framesDecoded: inbound ? inbound.framesDecoded ?? 0 : 0,
+    keyFramesDecoded: inbound ? inbound.keyFramesDecoded ?? 0 : 0,
+    warnings,
+    sender: await workerStats(senderWorker),
+    receiver: await workerStats(receiverWorker),
+  };
+  clearInterval(painter);
+  pc1.close();
+  pc2.close();
+  track.stop();
+  senderWorker.terminate();
+  receiverWorker.terminate();
+  video.remove();
+  return result;
+};
+window.ready = true;
+</script>
+`;
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
+
+/** Serves the page at / and PKG at /pkg/ on 127.0.0.1 (a free port). */
+function startServer() {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(PAGE);
+      return;
+    }
+    const file = url.pathname.startsWith('/pkg/')
+      ? path.join(PKG, path.normalize(decodeURIComponent(url.pathname.slice(5))).replace(/^(\.\.[/\\])+/, ''))
+      : null;
+    if (!file || !file.startsWith(PKG + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+let server;
+let browser;
+let origin;
+
+before(async () => {
+  for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
+    assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
+  }
+  server = await startServer();
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Runs one call in a fresh page; returns what the page measured. */
+async function call(options) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+    const result = await page.evaluate((o) => window.call(o), options);
+    result.pageErrors = errors;
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+const summary = (r) => JSON.stringify({
+  mode: r.receiverMode, codec: r.negotiated, presented: r.presented, size: `${r.videoWidth}x${r.videoHeight}`,
+  pixel: r.pixel, framesSent: r.framesSent, framesReceived: r.framesReceived, framesDecoded: r.framesDecoded,
+  sender: r.sender.video, receiver: r.receiver.video, waitedMs: r.waitedMs, warnings: r.warnings,
+  pageErrors: r.pageErrors,
+});
+
+function assertShowsCamera(r) {
+  assert.ok(r.presented > 0, `the <video> presented no frame: ${summary(r)}`);
+  assert.ok(r.framesDecoded > 0, `nothing was decoded: ${summary(r)}`);
+  const [red, green, blue, alpha] = r.pixel;
+  assert.equal(alpha, 255, `the <video> drew nothing: ${summary(r)}`);
+  // The camera's green, give or take what the codec and the colour
+  // conversions do to it (VP8 here brightens green to about 243).
+  assert.ok(green > 150 && red < 100 && blue < 110 && green - Math.max(red, blue) > 100,
+    `the pixel ${r.pixel} is not the camera's green ${GREEN}: ${summary(r)}`);
+  const rx = r.receiver.video;
+  assert.ok(rx.passed > 0 && rx.accepted === rx.passed, `receiver worker: ${summary(r)}`);
+  for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(r)}`);
+  assert.equal(r.sender.video.errors, 0);
+  assert.equal(rx.errors, 0);
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.pageErrors, []);
+}
+
+function assertShowsNothing(r, reason) {
+  assert.equal(r.presented, 0, `the <video> presented a frame: ${summary(r)}`);
+  assert.equal(r.framesDecoded, 0, `a frame reached the decoder: ${summary(r)}`);
+  assert.equal(r.videoWidth, 0, `the <video> knows a picture size: ${summary(r)}`);
+  assert.deepEqual(r.pixel, [0, 0, 0, 0], `the <video> drew something: ${summary(r)}`);
+  const rx = r.receiver.video;
+  assert.equal(rx.accepted, 0, summary(r));
+  assert.equal(rx.passed, 0, summary(r));
+  assert.ok(rx.dropped[reason] > 10, `expected many ${reason} drops: ${summary(r)}`);
+  for (const [other, n] of Object.entries(rx.dropped)) if (other !== reason) assert.equal(n, 0, `${other} drops: ${summary(r)}`);
+  assert.deepEqual(r.pageErrors, []);
+}
+
+const CAMERA = 7;
+const STRANGER = 9;
+
+test('Chromium has RTCRtpScriptTransform (the fallback, createEncodedStreams, is tested too)', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+  const api = await page.evaluate(async () => {
+    const { encodedTransformSupport, envelopeCodecs } = await import('/pkg/webrtc/index.js');
+    return {
+      scriptTransform: typeof RTCRtpScriptTransform,
+      encodedStreams: typeof RTCRtpSender.prototype.createEncodedStreams,
+      support: encodedTransformSupport(),
+      envelopeCodecs: [...new Set(envelopeCodecs().map((c) => c.mimeType))],
+    };
+  });
+  await page.close();
+  console.log(`# typeof RTCRtpScriptTransform: ${api.scriptTransform}; createEncodedStreams: ${api.encodedStreams}`);
+  assert.equal(api.scriptTransform, 'function');
+  assert.equal(api.support, 'script-transform');
+  assert.deepEqual(api.envelopeCodecs.filter((m) => !/rtx|red|ulpfec|flexfec/.test(m)), ['video/VP8', 'video/VP9']);
+});
+
+for (const mode of ['script-transform', 'encoded-streams']) {
+  test(`${mode}, VP8: a display linked to another key shows nothing; the worker counts foreign-key drops`, async () => {
+    const r = await call({ codec: 'vp8', cameraSeed: CAMERA, linkedSeed: STRANGER, mode, watchMs: WRONG_KEY_WATCH_MS });
+    console.log(`# wrong key, ${mode}: ${summary(r)}`);
+    assert.equal(r.receiverMode, mode);
+    assert.equal(r.senderMode, mode);
+    assert.notEqual(r.cameraFingerprint, r.linkedFingerprint);
+    assert.ok(r.sender.video.signed > 20, `the camera sent too little: ${summary(r)}`);
+    assertShowsNothing(r, 'foreign-key');
+  });
+
+  test(`${mode}, VP8: a display linked to the camera's key shows the camera's picture`, async () => {
+    const r = await call({ codec: 'vp8', cameraSeed: CAMERA, linkedSeed: CAMERA, mode, watchMs: RIGHT_KEY_TIMEOUT_MS, untilPresented: 15 });
+    console.log(`# right key, ${mode}: ${summary(r)}`);
+    assert.equal(r.receiverMode, mode);
+    assert.equal(r.cameraFingerprint, r.linkedFingerprint);
+    assert.equal(r.negotiated, 'video/VP8');
+    assertShowsCamera(r);
+  });
+}
+
+test('frames without a frameseal envelope (an unprotected sender) never reach the decoder', async () => {
+  const r = await call({ codec: 'vp8', cameraSeed: CAMERA, linkedSeed: CAMERA, mode: 'script-transform', watchMs: WRONG_KEY_WATCH_MS, protectSender: false });
+  console.log(`# unprotected sender: ${summary(r)}`);
+  assertShowsNothing(r, 'malformed');
+});
+
+test('script-transform, VP9: the right key shows the picture, the wrong key nothing', async (t) => {
+  const right = await call({ codec: 'vp9', cameraSeed: CAMERA, linkedSeed: CAMERA, mode: 'script-transform', watchMs: RIGHT_KEY_TIMEOUT_MS, untilPresented: 15 });
+  if (right.skip) return t.skip(right.skip);
+  console.log(`# right key, vp9: ${summary(right)}`);
+  assert.equal(right.negotiated, 'video/VP9');
+  assertShowsCamera(right);
+  const wrong = await call({ codec: 'vp9', cameraSeed: CAMERA, linkedSeed: STRANGER, mode: 'script-transform', watchMs: WRONG_KEY_WATCH_MS });
+  console.log(`# wrong key, vp9: ${summary(wrong)}`);
+  assertShowsNothing(wrong, 'foreign-key');
+});
+
+// WebRTC's H.264 and AV1 packetizers parse the payload (NAL units, OBUs) and
+// rebuild it on the receiving side, so an enveloped frame does not arrive as
+// it was signed. The receiver fails closed: nothing reaches the decoder.
+for (const codec of ['h264', 'av1']) {
+  test(`script-transform, ${codec}: the envelope does not survive packetization, and nothing is shown`, async (t) => {
+    const r = await call({ codec, cameraSeed: CAMERA, linkedSeed: CAMERA, mode: 'script-transform', watchMs: WRONG_KEY_WATCH_MS });
+    if (r.skip) return t.skip(r.skip);
+    console.log(`# ${codec} (not supported, fails closed): ${summary(r)}`);
+    assert.ok(r.sender.video.signed > 20, `the camera sent too little: ${summary(r)}`);
+    assertShowsNothing(r, 'malformed');
+    assert.equal(r.warnings.length, 1, `the sender worker warns once: ${summary(r)}`);
+    assert.match(r.warnings[0], /VP8 or VP9/);
+  });
+}
