@@ -81,6 +81,7 @@ cmd_build() {
     import { readFileSync } from 'node:fs';
     const { initSync } = await import('./pkg/frameseal.js');
     initSync({ module: readFileSync('pkg/frameseal_bg.wasm') });"
+  node tools/package.mjs # pkg/ as the npm package: package.json exports/files, webrtc/ workers, README
   local wasm=pkg/frameseal_bg.wasm
   log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 }

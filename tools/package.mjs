@@ -1,0 +1,96 @@
+// Turns wasm-pack's pkg/ into the complete npm package (run by
+// `./build.sh build` after wasm-pack and wasm-opt; `node tools/package.mjs [pkgDir]`).
+//
+// - copies the WebRTC workers and their page helper (js/webrtc/) to pkg/webrtc/;
+// - replaces the crate README wasm-pack copied with the one for JS users (js/README.md);
+// - removes snippet folders frameseal.js no longer imports (left by older builds);
+// - rewrites pkg/package.json: wasm-pack's name, version, description,
+//   license, repository and keywords (from Cargo.toml) are kept, and
+//   `exports`, `types`, `files` and `sideEffects` are set for the whole package.
+//
+// Fails (exit 1) with a message when something it needs is missing.
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PKG = path.resolve(process.argv[2] ?? path.join(ROOT, 'pkg'));
+
+/** The files of js/webrtc/ that ship, as pkg/webrtc/<name>. */
+const WEBRTC = ['index.js', 'index.d.ts', 'sender.js', 'receiver.js', 'worker.js'];
+
+function fail(message) {
+  console.error(`tools/package.mjs: ${message}`);
+  process.exit(1);
+}
+
+const generatedPath = path.join(PKG, 'package.json');
+if (!existsSync(generatedPath)) fail(`${generatedPath} is missing: run wasm-pack first`);
+const generated = JSON.parse(readFileSync(generatedPath, 'utf8'));
+for (const field of ['name', 'version', 'description', 'license', 'repository']) {
+  if (!generated[field]) fail(`wasm-pack's package.json has no ${field} (set it in Cargo.toml)`);
+}
+for (const file of ['frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm']) {
+  if (!existsSync(path.join(PKG, file))) fail(`${PKG}/${file} is missing: run wasm-pack with --out-name frameseal`);
+}
+
+// The WebRTC workers import '../frameseal.js': they work only from pkg/webrtc/.
+mkdirSync(path.join(PKG, 'webrtc'), { recursive: true });
+for (const file of WEBRTC) copyFileSync(path.join(ROOT, 'js', 'webrtc', file), path.join(PKG, 'webrtc', file));
+copyFileSync(path.join(ROOT, 'js', 'README.md'), path.join(PKG, 'README.md'));
+
+// Only the snippet folder the module imports ships (wasm-pack keeps old ones).
+const moduleText = readFileSync(path.join(PKG, 'frameseal.js'), 'utf8');
+const snippets = path.join(PKG, 'snippets');
+if (existsSync(snippets)) {
+  for (const dir of readdirSync(snippets)) {
+    if (!moduleText.includes(`./snippets/${dir}/`)) rmSync(path.join(snippets, dir), { recursive: true, force: true });
+  }
+}
+
+const manifest = {
+  name: generated.name,
+  version: generated.version,
+  description: generated.description,
+  license: generated.license,
+  repository: generated.repository,
+  keywords: generated.keywords ?? [],
+  type: 'module',
+  main: './frameseal.js',
+  module: './frameseal.js',
+  types: './frameseal.d.ts',
+  exports: {
+    '.': { types: './frameseal.d.ts', default: './frameseal.js' },
+    './frameseal.js': { types: './frameseal.d.ts', default: './frameseal.js' },
+    './frameseal_bg.wasm': './frameseal_bg.wasm',
+    './frameseal.d.ts': './frameseal.d.ts',
+    './webrtc': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
+    './webrtc/index.js': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
+    './webrtc/sender.js': './webrtc/sender.js',
+    './webrtc/receiver.js': './webrtc/receiver.js',
+    './package.json': './package.json',
+  },
+  files: [
+    'frameseal.js',
+    'frameseal.d.ts',
+    'frameseal_bg.wasm',
+    'frameseal_bg.wasm.d.ts',
+    'snippets/',
+    'webrtc/',
+    'README.md',
+  ],
+  // The workers register their handlers when loaded; the snippets are
+  // imported for their exports only, but wasm-pack marks them, and so do we.
+  sideEffects: ['./snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js'],
+};
+
+// Every path the manifest names must exist.
+const named = new Set([manifest.main, manifest.types, ...manifest.sideEffects.filter((p) => !p.includes('*'))]);
+for (const target of Object.values(manifest.exports)) {
+  for (const p of typeof target === 'string' ? [target] : Object.values(target)) named.add(p);
+}
+for (const p of named) if (!existsSync(path.join(PKG, p))) fail(`package.json names ${p}, which is not in ${PKG}`);
+
+writeFileSync(generatedPath, `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(`${path.relative(process.cwd(), generatedPath) || generatedPath}: ${manifest.name}@${manifest.version}, `
+  + `${Object.keys(manifest.exports).length} exports, webrtc/ workers, README for JS users`);
