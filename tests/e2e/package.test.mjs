@@ -1,0 +1,268 @@
+// The npm package as a user gets it: `npm pack` of pkg/, the tarball
+// installed into scratch projects in a temp dir, then used
+// - from Node (initSync with the wasm file found through the package's exports),
+// - by TypeScript (the exports' types, moduleResolution nodenext),
+// - from a plain <script type="module"> page in headless Chromium,
+// - through Vite: a copy of examples/vite/ built with `vite build`, its
+//   output loaded in headless Chromium, where it must really verify.
+//
+// Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides), the repo's
+// node_modules (vite, typescript, playwright-core) and Debian's chromium.
+// Installs nothing from the network: the tarball has no dependencies.
+// Run: node --test tests/e2e/package.test.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const NPM_QUIET = ['--no-audit', '--no-fund', '--offline', '--loglevel=error'];
+
+/** What the tarball must hold, exactly. */
+const EXPECTED_FILES = [
+  'README.md', 'package.json', 'frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm', 'frameseal_bg.wasm.d.ts',
+  'webrtc/index.js', 'webrtc/index.d.ts', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/worker.js',
+];
+
+let work;
+let tarball;
+let packed;
+let browser;
+
+/** Runs a command; its output, or an error carrying its output. */
+function run(cmd, args, cwd) {
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${e.status}):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
+/** A scratch project in `work` with the tarball installed; returns its path. */
+function scratchProject(name, files = {}) {
+  const dir = path.join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }, null, 2));
+  for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+  run('npm', ['install', ...NPM_QUIET, tarball], dir);
+  return dir;
+}
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json', '.css': 'text/css' };
+
+/** Serves `dir` on 127.0.0.1 (a free port); resolves to { server, origin }. */
+function serve(dir) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let file = path.join(dir, path.normalize(decodeURIComponent(url.pathname)));
+    if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!file.startsWith(dir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })));
+}
+
+/** Opens `url`, waits for window.result, returns it with the page's errors. */
+async function pageResult(url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text()); });
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 30000 });
+    return { result: await page.evaluate(() => window.result), errors };
+  } finally {
+    await page.close();
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(path.join(PKG, 'package.json')), `${PKG} is missing: run ./build.sh build first`);
+  work = mkdtempSync(path.join(tmpdir(), 'frameseal-package-'));
+  [packed] = JSON.parse(run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work, PKG], ROOT));
+  tarball = path.join(work, packed.filename);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  if (work && !process.env.FRAMESEAL_KEEP_TMP) rmSync(work, { recursive: true, force: true });
+});
+
+test('npm pack: the manifest is complete and the tarball holds exactly the package', () => {
+  const manifest = JSON.parse(readFileSync(path.join(PKG, 'package.json'), 'utf8'));
+  for (const field of ['name', 'version', 'description', 'license', 'repository', 'exports', 'types', 'files', 'sideEffects']) {
+    assert.ok(manifest[field], `package.json has ${field}`);
+  }
+  assert.equal(manifest.name, 'frameseal');
+  assert.equal(manifest.type, 'module');
+  assert.equal(manifest.license, 'MIT OR Apache-2.0');
+  assert.deepEqual(Object.keys(manifest.exports).sort(), [
+    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './package.json',
+    './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',
+  ]);
+  assert.equal(packed.name, 'frameseal');
+  const files = packed.files.map((f) => f.path);
+  const snippets = files.filter((f) => f.startsWith('snippets/'));
+  assert.ok(snippets.some((f) => f.endsWith('/js/canvas.js')) && snippets.some((f) => f.endsWith('/js/video.js')), `snippets: ${snippets}`);
+  assert.equal(new Set(snippets.map((f) => f.split('/')[1])).size, 1, `one snippet folder: ${snippets}`);
+  assert.deepEqual(files.filter((f) => !f.startsWith('snippets/')).sort(), [...EXPECTED_FILES].sort());
+  const readme = readFileSync(path.join(PKG, 'README.md'), 'utf8');
+  for (const words of ['Verifier', 'Signer', 'FrameGate', 'VideoGate', 'fingerprint', 'pairingCode',
+    '<script type="module">', 'Vite', 'initSync', '--target web', 'RTCRtpScriptTransform']) {
+    assert.ok(readme.includes(words), `the README covers ${words}`);
+  }
+  console.log(`# ${packed.filename}: ${packed.files.length} files, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);
+});
+
+test('Node: the installed tarball verifies a frame (initSync with the wasm file from the exports)', () => {
+  const dir = scratchProject('node-app', {
+    'relay.mjs': `
+import { readFileSync } from 'node:fs';
+import { initSync, Verifier, Signer, fingerprint, pairingCode, parsePairingCode } from 'frameseal';
+
+initSync({ module: readFileSync(new URL(import.meta.resolve('frameseal/frameseal_bg.wasm'))) });
+const camera = new Signer(new Uint8Array(32).fill(7));
+const stranger = new Signer(new Uint8Array(32).fill(9));
+const display = new Verifier(parsePairingCode(pairingCode(camera.publicKey)));
+const frame = camera.signFrame(new TextEncoder().encode('a picture'), { codec: 'jpeg', keyframe: true });
+const genuine = display.verify(Buffer.from(frame));
+const out = {
+  genuine: { ok: genuine.ok, codec: genuine.codec, payload: new TextDecoder().decode(genuine.payload) },
+  replayed: display.verify(frame),
+  foreign: display.verify(stranger.signFrame(new Uint8Array(4), {})),
+  fingerprint: fingerprint(camera.publicKey),
+  stats: display.stats(),
+  resolved: ['frameseal/webrtc', 'frameseal/webrtc/sender.js', 'frameseal/webrtc/receiver.js', 'frameseal/package.json']
+    .map((s) => import.meta.resolve(s).split('/node_modules/')[1]),
+};
+console.log(JSON.stringify(out));
+`,
+  });
+  const out = JSON.parse(run(process.execPath, ['relay.mjs'], dir));
+  assert.deepEqual(out.genuine, { ok: true, codec: 'jpeg', payload: 'a picture' });
+  assert.deepEqual(out.replayed, { ok: false, reason: 'replayed' });
+  assert.deepEqual(out.foreign, { ok: false, reason: 'foreign-key' });
+  assert.match(out.fingerprint, /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
+  assert.equal(out.stats.accepted, 1);
+  assert.deepEqual(out.resolved, ['frameseal/webrtc/index.js', 'frameseal/webrtc/sender.js',
+    'frameseal/webrtc/receiver.js', 'frameseal/package.json']);
+});
+
+test('TypeScript: the exports carry types (moduleResolution nodenext)', () => {
+  const dir = scratchProject('ts-app', {
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: {
+        strict: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext',
+        // The classes declare [Symbol.dispose] (`using`): the README says to add ESNext.Disposable.
+        lib: ['ES2022', 'ESNext.Disposable', 'DOM'], types: [], skipLibCheck: false,
+      },
+      include: ['*.ts'],
+    }),
+    'app.ts': `
+import init, { Verifier, Signer, type VerifyResult } from 'frameseal';
+import { configure, createReceiverWorker, envelopeCodecs, protect, type ReceiverConfig } from 'frameseal/webrtc';
+await init();
+const camera: Signer = Signer.generate();
+const result: VerifyResult = new Verifier(camera.publicKey, { maxAgeMs: null }).verify(camera.signFrame(new Uint8Array(1)));
+const reason: string = result.ok ? result.codec : result.reason;
+const config: ReceiverConfig = { linkedPublicKey: camera.publicKey, options: { replayWindow: 0 } };
+const fingerprint: Promise<string> = configure(createReceiverWorker(), config);
+declare const receiver: RTCRtpReceiver;
+void protect(receiver, createReceiverWorker(), { name: 'camera', mode: 'script-transform' });
+const codecs: RTCRtpCodec[] = envelopeCodecs();
+// @ts-expect-error 'now' cannot be posted to a worker
+const bad: ReceiverConfig = { linkedPublicKey: camera.publicKey, options: { now: () => 0 } };
+`,
+  });
+  run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', dir], dir);
+});
+
+test('plain <script type="module">: the installed package loads and FrameGate draws a verified picture', async () => {
+  const dir = scratchProject('plain-app', {
+    'index.html': `<!doctype html>
+<meta charset="utf-8">
+<script type="importmap">{ "imports": { "frameseal": "/node_modules/frameseal/frameseal.js" } }</script>
+<canvas id="screen" width="8" height="8"></canvas>
+<script type="module">
+import init, { FrameGate, Signer, fingerprint } from 'frameseal';
+try {
+  await init();
+  const camera = Signer.generate();
+  const stranger = Signer.generate();
+  const png = async (colour) => {
+    const c = new OffscreenCanvas(8, 8);
+    const ctx = c.getContext('2d');
+    ctx.fillStyle = colour;
+    ctx.fillRect(0, 0, 8, 8);
+    return new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  };
+  const canvas = document.getElementById('screen');
+  const gate = new FrameGate(canvas, camera.publicKey, { stallAfterMs: null });
+  const foreign = await gate.push(stranger.signFrame(await png('#0000ff'), { codec: 'png', keyframe: true }));
+  const genuine = await gate.push(camera.signFrame(await png('#ff0000'), { codec: 'png', keyframe: true }));
+  const pixel = Array.from(canvas.getContext('2d').getImageData(4, 4, 1, 1).data);
+  window.result = { foreign: [foreign.ok, foreign.reason, foreign.drawn], genuine: [genuine.ok, genuine.drawn], pixel,
+    fingerprint: fingerprint(camera.publicKey) };
+} catch (e) {
+  window.result = { error: String(e && e.stack || e) };
+}
+</script>
+`,
+  });
+  const { server, origin } = await serve(dir);
+  try {
+    const { result, errors } = await pageResult(`${origin}/`);
+    assert.equal(result.error, undefined, result.error);
+    assert.deepEqual(result.foreign, [false, 'foreign-key', false]);
+    assert.deepEqual(result.genuine, [true, true]);
+    assert.deepEqual(result.pixel, [255, 0, 0, 255]);
+    assert.deepEqual(errors, []);
+  } finally {
+    server.close();
+  }
+});
+
+test('Vite: examples/vite builds against the tarball and its output verifies in Chromium', async () => {
+  const example = path.join(ROOT, 'examples', 'vite');
+  const files = Object.fromEntries(['index.html', 'main.js', 'vite.config.js']
+    .map((f) => [f, readFileSync(path.join(example, f), 'utf8')]));
+  const dir = scratchProject('vite-app', files);
+  const log = run(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
+  const dist = path.join(dir, 'dist');
+  const assets = run('find', [dist, '-type', 'f'], dir).split('\n').filter(Boolean).map((f) => path.relative(dist, f)).sort();
+  console.log(`# vite build: ${assets.join(' ')}${log.trim() ? `\n${log}` : ''}`);
+  assert.ok(assets.some((f) => /^assets\/frameseal_bg-.*\.wasm$/.test(f)), 'the wasm file is emitted');
+  assert.ok(assets.some((f) => /^assets\/receiver-.*\.js$/.test(f)), 'the receiver worker is bundled');
+  const { server, origin } = await serve(dist);
+  try {
+    const { result, errors } = await pageResult(`${origin}/`);
+    assert.equal(result.error, undefined, result.error);
+    assert.deepEqual(result.genuine, { ok: true, codec: 'jpeg', payload: 'a picture' });
+    assert.deepEqual(result.replayed, { ok: false, reason: 'replayed' });
+    assert.deepEqual(result.foreign, { ok: false, reason: 'foreign-key' });
+    assert.equal(result.workerFingerprint, result.fingerprint, 'the bundled receiver worker linked the same key');
+    assert.equal(result.stats.accepted, 1);
+    assert.deepEqual(errors, []);
+  } finally {
+    server.close();
+  }
+});
