@@ -63,6 +63,7 @@ serve('receiver', (message) => {
           passed++;
         },
         stats: () => ({ ...verifier.stats(), passed, codecMismatch, rotations }),
+        close: () => verifier.free(),
       };
     },
   };

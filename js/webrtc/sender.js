@@ -59,6 +59,7 @@ serve('sender', (message) => {
           if (keyframe) keyframes++;
         },
         stats: () => ({ signed, keyframes }),
+        close: () => signer.free(),
       };
     },
   };

@@ -22,8 +22,8 @@ import init from '../frameseal.js';
 /**
  * Starts serving. `role` is 'sender' or 'receiver'; `configure(message)`
  * validates a configure message (the wasm module is loaded by then) and
- * returns `{ fingerprint, open(name, post) }`, where `open` builds one
- * transform's state: `{ frame(encodedFrame, controller), stats() }`.
+ * returns `{ fingerprint, open(name, post, options) }`, where `open` builds
+ * one transform's state: `{ frame(encodedFrame, controller), stats(), close() }`.
  */
 export function serve(role, configure) {
   const loaded = init();
@@ -37,10 +37,18 @@ export function serve(role, configure) {
 
   const post = (message) => self.postMessage(message);
 
+  // Frees a transform's state (its Signer or Verifier), keeping its last counts.
+  const retire = (entry) => {
+    if (!entry.state) return;
+    entry.last = entry.state.stats();
+    entry.state.close();
+    entry.state = null;
+  };
+
   function attach(readable, writable, options) {
     let name = options && typeof options.name === 'string' ? options.name : `${role}-${++unnamed}`;
     while (transforms.has(name)) name = `${name}+`;
-    const entry = { name, options: options ?? {}, state: null, generation: -1, notConfigured: 0, errors: 0 };
+    const entry = { name, options: options ?? {}, state: null, last: {}, generation: -1, notConfigured: 0, errors: 0 };
     transforms.set(name, entry);
     const stream = new TransformStream({
       async transform(frame, controller) {
@@ -51,6 +59,8 @@ export function serve(role, configure) {
         }
         try {
           if (entry.generation !== generation) {
+            // A new configuration: a new Signer or Verifier, counting from zero.
+            retire(entry);
             entry.state = config.open(entry.name, post, entry.options);
             entry.generation = generation;
           }
@@ -62,8 +72,8 @@ export function serve(role, configure) {
       },
     });
     readable.pipeThrough(stream).pipeTo(writable).catch(() => {
-      // The track ended or the connection closed: nothing to do.
-    });
+      // The track ended or the connection closed.
+    }).finally(() => retire(entry));
     return name;
   }
 
@@ -71,7 +81,7 @@ export function serve(role, configure) {
     const out = {};
     for (const [name, e] of transforms) {
       out[name] = {
-        ...(e.state ? e.state.stats() : {}),
+        ...(e.state ? e.state.stats() : e.last),
         notConfigured: e.notConfigured,
         errors: e.errors,
       };

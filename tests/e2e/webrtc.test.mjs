@@ -18,6 +18,11 @@
 // rebuild the payload, so the envelope arrives broken): asserted to fail
 // closed, showing nothing.
 //
+// One more test drives the receiver worker without WebRTC, through a
+// stand-in for createEncodedStreams(): refused configurations (with the
+// reason), fail-closed until configured, and a genuine, replayed, foreign,
+// forged, envelope-less and key-rotation frame, each judged as it should be.
+//
 // Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides) and Debian's
 // chromium. Run: node --test tests/e2e/webrtc.test.mjs
 import { after, before, test } from 'node:test';
@@ -48,7 +53,7 @@ const PAGE = `<!doctype html>
 <title>frameseal WebRTC test</title>
 <body>
 <script type="module">
-import init, { Signer } from '/pkg/frameseal.js';
+import init, { Signer, fingerprint } from '/pkg/frameseal.js';
 import { createSenderWorker, createReceiverWorker, configure, protect, workerStats, encodedTransformSupport }
   from '/pkg/webrtc/index.js';
 
@@ -160,6 +165,64 @@ window.call = async ({ codec, cameraSeed, linkedSeed, mode, watchMs, untilPresen
   receiverWorker.terminate();
   video.remove();
   return result;
+};
+// The workers without WebRTC: frames pushed through a stand-in for
+// createEncodedStreams(), to check the protocol and every verdict.
+window.direct = async () => {
+  const camera = new Signer(keyOf(7));
+  const next = new Signer(keyOf(8));
+  const stranger = new Signer(keyOf(9));
+  const stream = camera.streamId;
+  const text = (s) => new TextEncoder().encode(s);
+  const refused = async (worker, config) => {
+    try { await configure(worker, config); return null; } catch (e) { return e.message; }
+  };
+  const sender = createSenderWorker();
+  const receiver = createReceiverWorker();
+  const messages = [];
+  receiver.addEventListener('message', (e) => { if (!e.data.id) messages.push(e.data); });
+  const errors = {
+    shortKey: await refused(receiver, { linkedPublicKey: new Uint8Array(31) }),
+    unknownField: await refused(receiver, { linkedPublicKey: camera.publicKey, maxAgeMs: 5 }),
+    unknownOption: await refused(receiver, { linkedPublicKey: camera.publicKey, options: { maxAge: 5 } }),
+    shortSecret: await refused(sender, { secretKey: new Uint8Array(5) }),
+    badCodec: await refused(sender, { secretKey: keyOf(7), codec: 'mpeg2' }),
+  };
+  sender.terminate();
+
+  const input = new TransformStream();
+  const output = new TransformStream();
+  const fake = { createEncodedStreams: () => ({ readable: input.readable, writable: output.writable }) };
+  const mode = await protect(fake, receiver, { name: 'direct', mode: 'encoded-streams' });
+  const writer = input.writable.getWriter();
+  const reader = output.readable.getReader();
+  const send = (bytes) => writer.write({ data: bytes.slice().buffer });
+  const stats = async () => (await workerStats(receiver)).direct;
+
+  // Unconfigured (every configure above failed): nothing passes.
+  await send(camera.signFrame(text('too early'), { codec: 'vp8', keyframe: true }));
+  while ((await stats()).notConfigured < 1) await sleep(20);
+  const linked = await configure(receiver, { linkedPublicKey: camera.publicKey });
+
+  const one = camera.signFrame(text('one'), { codec: 'vp8', keyframe: true });
+  await send(one);
+  await send(one); // replayed
+  await send(stranger.signFrame(text('stranger'), { codec: 'vp8', keyframe: true, streamId: stream }));
+  await send(text('no envelope at all'));
+  const forged = one.slice();
+  forged[60] ^= 1;
+  await send(forged);
+  await send(camera.signRotation(next, {}));
+  await send(camera.signFrame(text('old key after the rotation'), { codec: 'vp8' }));
+  await send(next.signFrame(text('two'), { codec: 'vp8', streamId: stream, seq: 1000 }));
+  const passed = [];
+  for (let i = 0; i < 2; i++) passed.push(new TextDecoder().decode((await reader.read()).value.data));
+  const counts = await stats();
+  await writer.close();
+  while (messages.length < 1) await sleep(20);
+  receiver.terminate();
+  return { errors, mode, linked, cameraFingerprint: fingerprint(camera.publicKey), passed, counts, messages,
+    nextFingerprint: fingerprint(next.publicKey), nextKey: Array.from(next.publicKey) };
 };
 window.ready = true;
 </script>
@@ -289,6 +352,32 @@ test('Chromium has RTCRtpScriptTransform (the fallback, createEncodedStreams, is
   assert.equal(api.scriptTransform, 'function');
   assert.equal(api.support, 'script-transform');
   assert.deepEqual(api.envelopeCodecs.filter((m) => !/rtx|red|ulpfec|flexfec/.test(m)), ['video/VP8', 'video/VP9']);
+});
+
+test('the workers refuse bad configurations with a reason, fail closed, and judge every frame', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+  const r = await page.evaluate(() => window.direct());
+  await page.close();
+  assert.match(r.errors.shortKey, /linkedPublicKey.*32 bytes/);
+  assert.match(r.errors.unknownField, /unknown field maxAgeMs/);
+  assert.match(r.errors.unknownOption, /unknown option options\.maxAge/);
+  assert.match(r.errors.shortSecret, /secretKey must be 32 bytes/);
+  assert.match(r.errors.badCodec, /codec must be one of/);
+  assert.equal(r.mode, 'encoded-streams');
+  assert.equal(r.linked, r.cameraFingerprint);
+  assert.deepEqual(r.passed, ['one', 'two']);
+  assert.deepEqual(r.counts, {
+    accepted: 3, // one, the rotation, two
+    dropped: {
+      malformed: 1, 'unsupported-version': 0, 'too-large': 0, 'foreign-key': 2, 'bad-signature': 1,
+      'wrong-stream': 0, stale: 0, future: 0, replayed: 1, 'bad-rotation': 0,
+    },
+    passed: 2, codecMismatch: 0, rotations: 1, notConfigured: 1, errors: 0,
+  });
+  assert.deepEqual(r.messages, [{ type: 'rotated', name: 'direct', newPublicKey: r.messages[0].newPublicKey, fingerprint: r.nextFingerprint }]);
+  assert.deepEqual(Object.values(r.messages[0].newPublicKey), r.nextKey);
 });
 
 for (const mode of ['script-transform', 'encoded-streams']) {
