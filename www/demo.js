@@ -170,11 +170,12 @@ class Feed {
     } catch (e) {
       verdict = Promise.resolve({ ok: false, reason: 'malformed', drawn: false, error: e });
     }
+    verdict.then((r) => {
+      if (!r.ok || !r.drawn) return;
+      this.lastShown = r;
+      if (this.live.textContent !== 'live' && this.gate.live) this.setLive('live');
+    });
     Promise.all([verdict, this.raw.show(frame)]).then(([r, rawDrawn]) => {
-      if (r.ok && r.drawn) {
-        this.lastShown = r;
-        if (this.live.textContent !== 'live' && this.gate.live) this.setLive('live');
-      }
       if (!rawDrawn) return;
       this.rawDrawn += 1;
       if (r.ok) {
