@@ -4,7 +4,8 @@
 // - by TypeScript (the exports' types, moduleResolution nodenext),
 // - from a plain <script type="module"> page in headless Chromium,
 // - through Vite: a copy of examples/vite/ built with `vite build`, its
-//   output loaded in headless Chromium, where it must really verify.
+//   output loaded in headless Chromium, where it must really verify; and
+//   the same project under Vite's dev server.
 //
 // Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides), the repo's
 // node_modules (vite, typescript, playwright-core) and Debian's chromium.
@@ -12,9 +13,10 @@
 // Run: node --test tests/e2e/package.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -241,12 +243,30 @@ try {
   }
 });
 
-test('Vite: examples/vite builds against the tarball and its output verifies in Chromium', async () => {
+/** What examples/vite/main.js must have found. */
+function assertExampleVerified({ result, errors }) {
+  assert.equal(result.error, undefined, result.error);
+  assert.deepEqual(result.genuine, { ok: true, codec: 'jpeg', payload: 'a picture' });
+  assert.deepEqual(result.replayed, { ok: false, reason: 'replayed' });
+  assert.deepEqual(result.foreign, { ok: false, reason: 'foreign-key' });
+  assert.equal(result.workerFingerprint, result.fingerprint, 'the bundled receiver worker linked the same key');
+  assert.equal(result.stats.accepted, 1);
+  assert.deepEqual(errors, []);
+}
+
+/** A copy of examples/vite/ with the tarball installed. */
+function viteProject(name) {
   const example = path.join(ROOT, 'examples', 'vite');
   const files = Object.fromEntries(['index.html', 'main.js', 'vite.config.js']
     .map((f) => [f, readFileSync(path.join(example, f), 'utf8')]));
-  const dir = scratchProject('vite-app', files);
-  const log = run(process.execPath, [path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], dir);
+  return scratchProject(name, files);
+}
+
+const VITE = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
+
+test('Vite: examples/vite builds against the tarball and its output verifies in Chromium', async () => {
+  const dir = viteProject('vite-app');
+  const log = run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], dir);
   const dist = path.join(dir, 'dist');
   const assets = run('find', [dist, '-type', 'f'], dir).split('\n').filter(Boolean).map((f) => path.relative(dist, f)).sort();
   console.log(`# vite build: ${assets.join(' ')}${log.trim() ? `\n${log}` : ''}`);
@@ -254,15 +274,46 @@ test('Vite: examples/vite builds against the tarball and its output verifies in 
   assert.ok(assets.some((f) => /^assets\/receiver-.*\.js$/.test(f)), 'the receiver worker is bundled');
   const { server, origin } = await serve(dist);
   try {
-    const { result, errors } = await pageResult(`${origin}/`);
-    assert.equal(result.error, undefined, result.error);
-    assert.deepEqual(result.genuine, { ok: true, codec: 'jpeg', payload: 'a picture' });
-    assert.deepEqual(result.replayed, { ok: false, reason: 'replayed' });
-    assert.deepEqual(result.foreign, { ok: false, reason: 'foreign-key' });
-    assert.equal(result.workerFingerprint, result.fingerprint, 'the bundled receiver worker linked the same key');
-    assert.equal(result.stats.accepted, 1);
-    assert.deepEqual(errors, []);
+    assertExampleVerified(await pageResult(`${origin}/`));
   } finally {
     server.close();
+  }
+});
+
+/** A free TCP port on 127.0.0.1. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+test('Vite dev server: examples/vite (its vite.config.js) serves the package so that it verifies', async () => {
+  const dir = viteProject('vite-dev-app');
+  const port = await freePort();
+  const dev = spawn(process.execPath, [VITE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  try {
+    await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`vite printed no URL within 30 s:\n${output}`)), 30000);
+      const seen = (d) => {
+        output += d;
+        if (output.includes(`127.0.0.1:${port}`)) { clearTimeout(timer); resolve(); }
+      };
+      dev.stdout.on('data', seen);
+      dev.stderr.on('data', (d) => { output += d; });
+      dev.on('exit', (code) => { clearTimeout(timer); reject(new Error(`vite exited with ${code}:\n${output}`)); });
+    });
+    const seen = await pageResult(`http://127.0.0.1:${port}/`);
+    // The dev client logs its connection as debug messages; errors and warnings are what count.
+    assertExampleVerified(seen);
+  } finally {
+    dev.kill();
   }
 });
