@@ -8,7 +8,6 @@
 // the genuine signature and refuses a tampered one), never a speed.
 
 import init, { Signer, Verifier } from '/pkg/frameseal.js';
-import initHooks, { BenchKey } from '/hooks/frameseal.js';
 import * as noble from '/node_modules/@noble/ed25519/index.js';
 import sodium from '/node_modules/libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs';
 
@@ -76,11 +75,17 @@ function filler(len, seed) {
 }
 
 /** The raw signature rows: same key, message and signature for everyone. */
-async function rawRows(seed) {
+async function rawRows(seed, quick) {
   const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(seed);
   const webKey = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-  const hooks = new BenchKey(publicKey);
-  const impls = [
+  // The hooked package (built with `--features bench`), only when its rows run.
+  let hooks;
+  if (!quick) {
+    const { default: initHooks, BenchKey } = await import('/hooks/frameseal.js');
+    await initHooks();
+    hooks = new BenchKey(publicKey);
+  }
+  const all = [
     {
       name: 'frameseal raw check: PreparedKey (wasm, per-key tables)',
       prepare(msg, sig) { hooks.load(msg, sig); },
@@ -126,6 +131,8 @@ async function rawRows(seed) {
       },
     },
   ];
+  // Quick mode (variant builds): WebCrypto alone, as the yardstick for noise.
+  const impls = quick ? all.filter((i) => i.name.startsWith('WebCrypto')) : all;
   const rows = impls.map((i) => ({ name: i.name, rates: [] }));
   for (const [len, label] of SIZES) {
     const msg = filler(len, len);
@@ -141,7 +148,7 @@ async function rawRows(seed) {
       log(label, impl.name, Math.round(rows[k].rates.at(-1)));
     }
   }
-  hooks.free();
+  hooks?.free();
   return rows;
 }
 
@@ -253,14 +260,14 @@ async function dashboard() {
   return result;
 }
 
-export async function runAll() {
+/** Everything; `quick` (variant builds) skips the hooked and third-party rows. */
+export async function runAll({ quick = false } = {}) {
   await init();
-  await initHooks();
   await sodium.ready;
   const seed = filler(32, 42);
   const userAgent = navigator.userAgent;
   const verifier = await verifierRow(seed);
-  const raw = await rawRows(seed);
+  const raw = await rawRows(seed, quick);
   const dash = await dashboard();
   return { userAgent, rows: [verifier, ...raw], dashboard: dash };
 }

@@ -3,12 +3,13 @@
 // merges the native rows and the package sizes, and prints ONE markdown
 // table (plus the lines that say when, where and under what load).
 //
-//   node bench/run.mjs --hooks DIR [--pkg DIR] [--native FILE.json] [--out FILE.md]
+//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--out FILE.md] [--quick]
 //
 // --hooks:  a package built with `--features bench` (BenchKey), served at /hooks/
 // --pkg:    the package under test (default: pkg/, what `./build.sh build` made)
 // --native: the JSON `cargo run --release --example bench_native -- --json` printed
 // --out:    also write the table there (bench/RESULTS.md keeps the committed one)
+// --quick:  frameseal rows, dashboard and WebCrypto only (comparing builds of pkg/)
 
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync, statSync, readdirSync, existsSync } from 'node:fs';
@@ -22,16 +23,17 @@ import { chromium } from 'playwright-core';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function args() {
-  const out = {};
+  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--out FILE] [--quick]';
+  const out = { quick: false };
   const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i += 2) {
+  for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
-    if (!['hooks', 'pkg', 'native', 'out'].includes(key) || argv[i + 1] === undefined) {
-      throw new Error(`usage: node bench/run.mjs --hooks DIR [--pkg DIR] [--native FILE] [--out FILE] (got ${argv[i]})`);
-    }
-    out[key] = resolve(argv[i + 1]);
+    if (key === 'quick') out.quick = true;
+    else if (['hooks', 'pkg', 'native', 'out'].includes(key) && argv[i + 1] !== undefined) out[key] = resolve(argv[++i]);
+    else throw new Error(`${usage} (got ${argv[i]})`);
   }
-  if (!out.hooks) throw new Error('--hooks DIR is required');
+  if (!out.hooks && !out.quick) throw new Error(`${usage}: --hooks DIR is required without --quick`);
+  out.hooks ??= join(ROOT, 'pkg');
   out.pkg ??= join(ROOT, 'pkg');
   return out;
 }
@@ -69,7 +71,7 @@ function serve(hooksDir, pkgDir) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-async function browserRun(hooksDir, pkgDir) {
+async function browserRun(hooksDir, pkgDir, quick) {
   const server = await serve(hooksDir, pkgDir);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -83,7 +85,7 @@ async function browserRun(hooksDir, pkgDir) {
     await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html`);
     await page.waitForFunction(() => window.benchReady === true);
     if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('page is not cross-origin isolated');
-    return await page.evaluate(() => window.runAll());
+    return await page.evaluate((q) => window.runAll({ quick: q }), quick);
   } finally {
     await browser.close();
     server.close();
@@ -154,7 +156,7 @@ function table(result, native, sz, ctx) {
 const opts = args();
 const loadBefore = loadavg()[0];
 const native = opts.native ? JSON.parse(readFileSync(opts.native, 'utf8')) : [];
-const result = await browserRun(opts.hooks, opts.pkg);
+const result = await browserRun(opts.hooks, opts.pkg, opts.quick);
 result.sizes = ['64 B', '1 KiB', '64 KiB', '512 KiB'];
 const browser = (result.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/) ?? ['Chromium'])[0].replace('HeadlessChrome', 'headless Chromium');
 const md = table(result, native, sizes(opts.pkg), {
