@@ -690,7 +690,6 @@ fn hostile_bytes_are_verdicts_not_errors() {
 // ------------------------------------------------------- reported bugs
 
 #[wasm_bindgen_test]
-#[ignore = "bug in src/wasm/mod.rs Options::stream_id, reported: it reads the overridable `length` getter and copy_to instead of bytes_arg, so the JS exception escapes through Rust (and poisons a Signer)"]
 fn lying_typed_arrays_as_stream_id_throw_a_named_error() {
     let (key, _) = genuine();
     let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");

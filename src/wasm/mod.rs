@@ -218,11 +218,12 @@ pub(crate) fn type_name(value: &JsValue) -> String {
     if value.is_undefined() {
         return "undefined".into();
     }
-    if value.is_instance_of::<Uint8Array>() {
-        return format!(
-            "Uint8Array({})",
-            value.unchecked_ref::<Uint8Array>().length()
-        );
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        // plainBytes: a proxy or subclass must not throw from here either.
+        return match plain_bytes(array) {
+            Ok(a) => format!("Uint8Array({})", a.length()),
+            Err(_) => "an unreadable Uint8Array".into(),
+        };
     }
     if is_array_safe(value) {
         return "array".into();
@@ -396,14 +397,17 @@ impl Options {
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }
-        match value.dyn_ref::<Uint8Array>() {
-            Some(a) if a.length() == 16 => {
-                let mut id = [0u8; 16];
-                a.copy_to(&mut id);
-                Ok(Some(id))
-            }
-            _ => Err(self.bad(key, "a Uint8Array of 16 bytes", &value)),
-        }
+        // Through plainBytes, like every argument: a subclass or proxy that
+        // lies about its length cannot throw from inside Rust.
+        let wanted = "a Uint8Array of 16 bytes";
+        let array = value
+            .dyn_ref::<Uint8Array>()
+            .and_then(|a| plain_bytes(a).ok())
+            .filter(|a| a.length() == 16)
+            .ok_or_else(|| self.bad(key, wanted, &value))?;
+        let mut id = [0u8; 16];
+        array.copy_to(&mut id);
+        Ok(Some(id))
     }
 
     fn codec(&self, key: &str) -> Result<Codec, JsError> {
