@@ -128,6 +128,15 @@ impl Args {
         }
     }
 
+    /// Exactly two positional arguments (`what` names them for the error).
+    pub fn two_positionals(&self, what: &str) -> Result<(&str, &str), CliError> {
+        match self.positionals.as_slice() {
+            [one, two] => Ok((one, two)),
+            [_, _, extra, ..] => Err(self.usage_error(format!("unexpected argument '{extra}'"))),
+            _ => Err(self.usage_error(format!("missing {what}"))),
+        }
+    }
+
     /// No positional argument.
     pub fn no_positionals(&self) -> Result<(), CliError> {
         match self.positionals.first() {

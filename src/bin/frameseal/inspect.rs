@@ -1,20 +1,22 @@
 //! `frameseal inspect STREAM`: prints every frame's header as it is, with
 //! no key and no judgement beyond the layout rules (SPEC §2), so a stream
-//! that fails to verify can be looked at.
+//! that fails to verify can be looked at. Given a key file instead, prints
+//! the public key, its fingerprint and its pairing code.
 
 use std::fs;
 use std::path::PathBuf;
 
-use frameseal::Codec;
 use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame};
+use frameseal::{Codec, Signer};
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
+use crate::keyfile::{self, KeyKind};
 use crate::stream::{self, RawFrame};
 use crate::{hex, time};
 
 pub const SPEC: Spec = Spec {
-    usage: "frameseal inspect STREAM",
+    usage: "frameseal inspect STREAM|KEYFILE",
     valued: &[],
     switches: &[],
 };
@@ -22,6 +24,19 @@ pub const SPEC: Spec = Spec {
 pub fn run(args: &Args) -> Result<(), CliError> {
     let path = PathBuf::from(args.one_positional("STREAM (the stream file to inspect)")?);
     let bytes = fs::read(&path).map_err(|e| CliError::read("stream", &path, e))?;
+    if let Some((kind, key)) = std::str::from_utf8(&bytes).ok().and_then(keyfile::sniff) {
+        let public = match kind {
+            KeyKind::Public => key,
+            KeyKind::Secret => *Signer::from_secret(&key, [0; 16]).public_key(),
+        };
+        let what = match kind {
+            KeyKind::Public => "public key file",
+            KeyKind::Secret => "secret key file (only its public half is shown)",
+        };
+        say!("{}: {what}", path.display());
+        say!("{}", keyfile::describe_public(&public));
+        return Ok(());
+    }
     let mut count = 0usize;
     for frame in stream::frames(&bytes) {
         match frame {

@@ -103,6 +103,31 @@ pub fn parse(text: &str, wanted: KeyKind) -> Result<[u8; 32], KeyFileError> {
     Ok(key)
 }
 
+/// The kind and key of a tagged key line (`frameseal-… <hex>`), if `text`
+/// is one; `inspect` uses it to tell a key file from a stream.
+pub fn sniff(text: &str) -> Option<(KeyKind, [u8; 32])> {
+    let mut words = text.split_whitespace();
+    let (tag, digits, rest) = (words.next()?, words.next()?, words.next());
+    let kind = [KeyKind::Secret, KeyKind::Public]
+        .into_iter()
+        .find(|k| k.tag() == tag)?;
+    if rest.is_some() {
+        return None;
+    }
+    Some((kind, hex::decode::<32>(digits)?))
+}
+
+/// The lines a person reads about a public key: hex, the fingerprint to
+/// compare (SPEC §5.1) and the pairing code to type into a display.
+pub fn describe_public(public: &[u8; 32]) -> String {
+    format!(
+        "public key    {}\nfingerprint   {}\npairing code  {}",
+        hex::encode(public),
+        frameseal::fingerprint(public),
+        frameseal::pairing::encode(public)
+    )
+}
+
 /// The one-line text of a key file.
 pub fn render(kind: KeyKind, key: &[u8; 32]) -> String {
     format!("{} {}\n", kind.tag(), hex::encode(key))

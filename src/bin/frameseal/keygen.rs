@@ -1,16 +1,16 @@
 //! `frameseal keygen NAME`: a new device key pair in `NAME.key` (secret,
 //! mode 0600) and `NAME.pub` (public), and the fingerprint a person
-//! compares at pairing.
+//! compares at pairing, and the pairing code a display accepts.
 
 use std::fs;
 use std::path::PathBuf;
 
-use frameseal::{Signer, fingerprint};
+use frameseal::Signer;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile::{self, KeyKind};
-use crate::{hex, random};
+use crate::random;
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal keygen [--force] NAME    (writes NAME.key and NAME.pub)",
@@ -41,7 +41,6 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         secret_path.display(),
         public_path.display()
     );
-    say!("public key   {}", hex::encode(&public));
-    say!("fingerprint  {}", fingerprint(&public));
+    say!("{}", keyfile::describe_public(&public));
     Ok(())
 }

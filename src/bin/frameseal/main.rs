@@ -5,7 +5,8 @@
 //! frameseal keygen camera                               camera.key + camera.pub
 //! frameseal sign --key camera.key --out clip.fseal shots/
 //! frameseal verify --key camera.pub clip.fseal
-//! frameseal inspect clip.fseal
+//! frameseal inspect clip.fseal                         (or camera.pub: fingerprint, pairing code)
+//! frameseal rotate camera.key camera2                   camera2.key/.pub + camera2.rotation.fseal
 //! frameseal demo --port 8080
 //! ```
 //!
@@ -47,6 +48,8 @@ mod keygen;
 #[cfg(not(target_arch = "wasm32"))]
 mod random;
 #[cfg(not(target_arch = "wasm32"))]
+mod rotate;
+#[cfg(not(target_arch = "wasm32"))]
 mod sign;
 #[cfg(not(target_arch = "wasm32"))]
 mod stream;
@@ -68,7 +71,9 @@ commands:
   keygen   create a device key pair: NAME.key (secret, mode 0600) and NAME.pub
   sign     wrap a JPEG, or a directory of JPEGs, into a signed frame stream
   verify   check a frame stream against a public key; non-zero exit on any drop
-  inspect  print the headers of a frame stream (no key needed)
+  inspect  print the headers of a frame stream (no key needed), or a key
+           file's fingerprint and pairing code
+  rotate   replace a camera's key: new key files and a rotation frame signed by the old key
   demo     serve the relay demo: cameras, a faulty relay and the web page
 
 `frameseal COMMAND --help` shows a command's options.";
@@ -81,11 +86,12 @@ type Command = (
 );
 
 #[cfg(not(target_arch = "wasm32"))]
-const COMMANDS: [Command; 5] = [
+const COMMANDS: [Command; 6] = [
     ("keygen", &keygen::SPEC, keygen::run),
     ("sign", &sign::SPEC, sign::run),
     ("verify", &verify::SPEC, verify::run),
     ("inspect", &inspect::SPEC, inspect::run),
+    ("rotate", &rotate::SPEC, rotate::run),
     ("demo", &demo::SPEC, demo::run),
 ];
 
