@@ -179,10 +179,16 @@ fn keygen_writes_a_private_secret_and_prints_the_public_key_and_fingerprint() {
     assert_eq!(Signer::from_secret(&secret, [0; 16]).public_key(), &public);
     assert!(
         run.stdout
-            .contains(&format!("public key   {}\n", hex(&public)))
+            .contains(&format!("public key    {}\n", hex(&public)))
     );
     let fp = fingerprint(&public);
-    assert!(run.stdout.contains(&format!("fingerprint  {fp}\n")));
+    assert!(run.stdout.contains(&format!("fingerprint   {fp}\n")));
+    let code = frameseal::pairing::encode(&public);
+    assert!(run.stdout.contains(&format!("pairing code  {code}\n")));
+    assert_eq!(
+        frameseal::pairing::decode(&code).unwrap().as_bytes(),
+        &public
+    );
     assert_eq!(fp.len(), 19);
     assert_eq!(
         fs::read_to_string(dir.path("cam.pub")).unwrap(),
@@ -717,9 +723,9 @@ fn demo_serves_cameras_faults_the_page_and_signed_frames() {
     let (status, head, body) = demo.request("GET", "/www/", "", "");
     assert_eq!(status, 200);
     assert!(head.contains("Content-Type: text/html; charset=utf-8"));
-    assert!(head.contains(
-        "Content-Security-Policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval';"
-    ));
+    assert!(head.lines().any(|line| line
+        == "Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+            style-src 'self'; object-src 'none'; base-uri 'none'"));
     assert!(String::from_utf8(body).unwrap().contains("demo.js"));
     let (status, head, _) = demo.request("GET", "/", "", "");
     assert_eq!((status, head.contains("Location: /www/")), (302, true));
@@ -808,6 +814,249 @@ fn demo_serves_cameras_faults_the_page_and_signed_frames() {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 403 Forbidden"));
+}
+
+#[test]
+fn inspect_of_a_key_file_prints_its_fingerprint_and_pairing_code() {
+    let dir = Scratch::new("inspect-key");
+    dir.run(&["keygen", "cam"]).ok();
+    let public = key_in(&dir.path("cam.pub"));
+    let expected = format!(
+        "public key    {}\nfingerprint   {}\npairing code  {}\n",
+        hex(&public),
+        fingerprint(&public),
+        frameseal::pairing::encode(&public)
+    );
+    for (file, what) in [
+        ("cam.pub", "public key file"),
+        ("cam.key", "secret key file (only its public half is shown)"),
+    ] {
+        let run = dir.run(&["inspect", file]).ok();
+        assert_eq!(run.stdout, format!("{file}: {what}\n{expected}"));
+    }
+}
+
+#[test]
+fn rotate_writes_the_next_key_and_a_rotation_frame_the_old_key_signed() {
+    let dir = Scratch::new("rotate");
+    dir.run(&["keygen", "cam"]).ok();
+    let old = key_in(&dir.path("cam.pub"));
+    let now = T + 5_000_000;
+    let run = dir
+        .run(&[
+            "rotate",
+            "--stream-id",
+            STREAM_ID,
+            "--seq",
+            "7",
+            "--timestamp-us",
+            &now.to_string(),
+            "cam.key",
+            "cam2",
+        ])
+        .ok();
+    let new = key_in(&dir.path("cam2.pub"));
+    let new_secret = key_in(&dir.path("cam2.key"));
+    assert_eq!(Signer::from_secret(&new_secret, [0; 16]).public_key(), &new);
+    assert!(
+        run.stdout
+            .contains(&format!("old fingerprint  {}\n", fingerprint(&old)))
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("fingerprint   {}\n", fingerprint(&new)))
+    );
+    assert!(run.stdout.contains(&format!(
+        "pairing code  {}\n",
+        frameseal::pairing::encode(&new)
+    )));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(dir.path("cam2.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // The frame: signed by the old key; a display linked to it accepts it
+    // and from then on trusts the new key only.
+    let frame = fs::read(dir.path("cam2.rotation.fseal")).unwrap();
+    let stream: [u8; 16] = unhex(STREAM_ID).try_into().unwrap();
+    let policy = Policy {
+        stream_id: Some(stream),
+        ..Policy::default()
+    };
+    let mut display = Verifier::new(LinkedKey::from_bytes(&old).unwrap(), policy).unwrap();
+    let accepted = display.verify(&frame, now as i64).unwrap();
+    assert_eq!(accepted.header.codec, Codec::KeyRotation);
+    assert_eq!(accepted.header.seq, 7);
+    assert_eq!(accepted.header.key_id, KeyId::of(&old).0);
+    assert_eq!(accepted.new_public_key, Some(new));
+    assert_eq!(display.linked_key().as_bytes(), &new);
+    let spec = |seq| frameseal::FrameSpec {
+        seq: Some(seq),
+        keyframe: true,
+        codec: Codec::Jpeg,
+        ..frameseal::FrameSpec::at(now)
+    };
+    let mut next = Signer::from_secret(&new_secret, stream);
+    let from_new = next.sign_frame(&jpeg("new"), &spec(8)).unwrap();
+    assert!(display.verify(&from_new, now as i64).is_ok());
+    let old_secret = key_in(&dir.path("cam.key"));
+    let from_old = Signer::from_secret(&old_secret, stream)
+        .sign_frame(&jpeg("old"), &spec(9))
+        .unwrap();
+    assert_eq!(
+        display.verify(&from_old, now as i64).unwrap_err(),
+        DropReason::ForeignKey
+    );
+    // `verify` says so too, and a display that refuses rotations drops it.
+    let run = dir.run(&[
+        "verify",
+        "--key",
+        "cam.pub",
+        "--now-us",
+        &now.to_string(),
+        "cam2.rotation.fseal",
+    ]);
+    assert!(
+        run.ok()
+            .stdout
+            .contains(&format!("key rotated to {}", fingerprint(&new)))
+    );
+
+    // Nothing is overwritten, and a public key cannot sign a rotation.
+    dir.run(&["rotate", "cam.key", "cam2"]).fails(1, "cam2.key");
+    dir.run(&["rotate", "cam.pub", "cam3"])
+        .fails(1, "holds a public key, but a secret key is needed here");
+    assert!(!dir.path("cam3.key").exists());
+    dir.run(&["rotate", "cam.key"]).fails(2, "missing OLD.key");
+}
+
+#[test]
+fn demo_binds_sessions_rotates_keys_and_keeps_reports() {
+    let demo = Demo::start();
+    let (_, _, body) = demo.request("GET", "/api/cameras", "", "");
+    let info: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let garage = &info["cameras"][2];
+    let first: [u8; 32] = unhex(garage["publicKey"].as_str().unwrap())
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        garage["pairingCode"],
+        frameseal::pairing::encode(&first).as_str()
+    );
+    assert_eq!(info["run"].as_str().unwrap().len(), 16);
+
+    // A session-bound viewer: its hello names its stream; every frame it
+    // gets is on that stream.
+    let session = [0x5a; 16];
+    let connect = |hello: &str| {
+        let stream = TcpStream::connect(("127.0.0.1", demo.port)).unwrap();
+        let url = format!("ws://127.0.0.1:{}/ws/garage", demo.port);
+        let (mut ws, _) = tungstenite::client(url.as_str(), stream).unwrap();
+        ws.send(tungstenite::Message::text(hello)).unwrap();
+        ws
+    };
+    let next_frame = |ws: &mut tungstenite::WebSocket<TcpStream>| loop {
+        if let tungstenite::Message::Binary(bytes) = ws.read().unwrap() {
+            return bytes.to_vec();
+        }
+    };
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as i64
+    };
+    let mut ws = connect(&format!(r#"{{"session":"{}"}}"#, hex(&session)));
+    let policy = Policy {
+        stream_id: Some(session),
+        ..Policy::default()
+    };
+    let mut display = Verifier::new(LinkedKey::from_bytes(&first).unwrap(), policy).unwrap();
+    for _ in 0..2 {
+        let frame = next_frame(&mut ws);
+        assert_eq!(frame[16..32], session);
+        display.verify(&frame, now()).unwrap();
+    }
+
+    // Rotation: the viewer gets the rotation frame, then new-key frames.
+    let (status, _, body) = demo.request("POST", "/api/cameras/garage/rotate", "", "");
+    assert_eq!(status, 200);
+    let rotated: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(rotated["previousFingerprint"], fingerprint(&first).as_str());
+    let second: [u8; 32] = unhex(rotated["publicKey"].as_str().unwrap())
+        .try_into()
+        .unwrap();
+    let mut rotations = 0;
+    for _ in 0..40 {
+        if let Ok(accepted) = display.verify(&next_frame(&mut ws), now()) {
+            rotations += usize::from(accepted.new_public_key.is_some());
+            if rotations == 1 && accepted.header.codec == Codec::Jpeg {
+                break;
+            }
+        }
+    }
+    assert_eq!(rotations, 1);
+    assert_eq!(display.linked_key().as_bytes(), &second);
+    let _ = ws.close(None);
+    let (status, _, _) = demo.request("POST", "/api/cameras/attic/rotate", "", "");
+    assert_eq!(status, 404);
+
+    // A viewer that still holds the first key gets the chain first.
+    let other = [0x6b; 16];
+    let mut late = connect(&format!(
+        r#"{{"session":"{}","key":"{}"}}"#,
+        hex(&other),
+        hex(&first)
+    ));
+    let policy = Policy {
+        stream_id: Some(other),
+        ..Policy::default()
+    };
+    let mut reloaded = Verifier::new(LinkedKey::from_bytes(&first).unwrap(), policy).unwrap();
+    let chain = next_frame(&mut late);
+    let accepted = reloaded.verify(&chain, now()).unwrap();
+    assert_eq!(accepted.new_public_key, Some(second));
+    assert!(reloaded.verify(&next_frame(&mut late), now()).is_ok());
+    let _ = late.close(None);
+
+    // Reports: checked, bounded, served back.
+    let report = r#"{"camera":"garage","report":{"intervalMs":2000,"accepted":8,"drawn":8,"dropped":{"wrong-stream":3},"stalledMs":0}}"#;
+    let (status, _, _) = demo.request(
+        "POST",
+        "/api/reports",
+        "Content-Type: text/plain;charset=UTF-8\r\n",
+        report,
+    );
+    assert_eq!(status, 204);
+    let (status, _, body) = demo.request(
+        "POST",
+        "/api/reports",
+        "",
+        &report.replace("garage", "attic"),
+    );
+    assert_eq!(
+        (
+            status,
+            String::from_utf8(body)
+                .unwrap()
+                .contains("no camera 'attic'")
+        ),
+        (400, true)
+    );
+    let (status, _, _) = demo.request("POST", "/api/reports", "", &" ".repeat(5000));
+    assert_eq!(status, 413);
+    let (status, _, body) = demo.request("GET", "/api/reports", "", "");
+    assert_eq!(status, 200);
+    let reports: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let garage = reports["cameras"]["garage"].as_array().unwrap();
+    assert_eq!(garage.len(), 1);
+    assert_eq!(garage[0]["dropped"]["wrong-stream"], 3);
+    assert!(garage[0]["atMs"].as_u64().unwrap() > 1_700_000_000_000);
 }
 
 #[test]

@@ -11,7 +11,10 @@
 //! - **duplication**: sends it twice (1 in 4);
 //! - **reordering**: holds it back and sends it after the next delivery (3 in 10);
 //! - **delay**: delivers every frame 1–2.5 s late, each with its own delay;
-//! - **corruption**: flips one bit of its payload or signature (3 in 20).
+//! - **corruption**: flips one bit of its payload or signature (3 in 20);
+//! - **blackhole**: delivers nothing at all (the relay cuts every camera
+//!   off; applied in [`crate::demo::relay`], so a display's liveness mark
+//!   can be watched).
 
 use std::fmt;
 use std::ops::Range;
@@ -30,16 +33,18 @@ pub struct Faults {
     pub reordering: bool,
     pub delay: bool,
     pub corruption: bool,
+    pub blackhole: bool,
 }
 
 /// The faults' names, as the JSON API and the page spell them.
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 7] = [
     "mixup",
     "loss",
     "duplication",
     "reordering",
     "delay",
     "corruption",
+    "blackhole",
 ];
 
 /// Why a fault update was refused.
@@ -80,6 +85,7 @@ impl Faults {
             "reordering" => Some(&mut self.reordering),
             "delay" => Some(&mut self.delay),
             "corruption" => Some(&mut self.corruption),
+            "blackhole" => Some(&mut self.blackhole),
             _ => None,
         }
     }
@@ -541,7 +547,7 @@ mod tests {
         assert!(faults.mixup && faults.delay && !faults.loss);
         assert_eq!(
             faults.to_json().to_string(),
-            r#"{"corruption":false,"delay":true,"duplication":false,"loss":false,"mixup":true,"reordering":false}"#
+            r#"{"blackhole":false,"corruption":false,"delay":true,"duplication":false,"loss":false,"mixup":true,"reordering":false}"#
         );
         faults.apply_json(br#"{"mixup": false}"#).unwrap();
         assert!(!faults.mixup && faults.delay);
@@ -561,7 +567,7 @@ mod tests {
             ),
             (
                 br#"{"loss": true, "mixups": true}"#,
-                "unknown fault 'mixups' (known: mixup, loss, duplication, reordering, delay, corruption)",
+                "unknown fault 'mixups' (known: mixup, loss, duplication, reordering, delay, corruption, blackhole)",
             ),
             (br#"{"loss": 1}"#, "fault 'loss' must be true or false"),
         ];

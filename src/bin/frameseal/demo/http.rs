@@ -5,11 +5,17 @@
 //! ```text
 //! GET  /                 302 to /www/
 //! GET  /www/…, /pkg/…    static files (application/wasm for .wasm)
-//! GET  /api/cameras      {"cameras": [{id, name, publicKey, fingerprint, colour}],
-//!                         "picture": {width, height, plainPoints}}
+//! GET  /api/cameras      {"run", "cameras": [{id, name, publicKey, fingerprint,
+//!                         pairingCode, colour}], "picture": {width, height, plainPoints}}
+//! POST /api/cameras/{id}/rotate   the camera replaces its key (rotation frame on
+//!                         every stream first); answers the camera's new entry
+//! POST /api/reports      {"camera": id, "report": FrameGate report} (sendBeacon), ≤ 4 KiB
+//! GET  /api/reports      {"nowMs", "cameras": {id: [report + atMs, ...]}} (bounded rings)
 //! GET  /api/faults       {"mixup": false, "loss": false, …}
 //! POST /api/faults       a JSON object of fault switches to change; answers the new state
-//! GET  /ws/{camera}      WebSocket: the camera's frames through the faulty relay
+//! GET  /ws/{camera}      WebSocket: the camera's frames through the faulty relay;
+//!                         the viewer's text messages are its control channel
+//!                         ({"session", "key"}, see relay::Hello)
 //! ```
 //!
 //! Every answer carries a strict Content-Security-Policy (no inline script
@@ -25,11 +31,12 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use frameseal::fingerprint;
+use frameseal::{Signer, fingerprint, pairing};
 use serde_json::{Value, json};
 
-use crate::demo::{Server, relay, render};
-use crate::hex;
+use crate::demo::cameras::Camera;
+use crate::demo::{Server, relay, render, reports};
+use crate::{hex, random, time};
 
 /// Longest request head (request line and headers) read.
 const MAX_HEAD: usize = 16 * 1024;
@@ -148,6 +155,7 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         302 => "Found",
         400 => "Bad Request",
+        204 => "No Content",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
@@ -188,7 +196,7 @@ impl Response {
 
     /// Status line, headers (with the security headers every answer
     /// carries) and body.
-    pub fn write_to(&self, out: &mut impl Write, port: u16) -> io::Result<()> {
+    pub fn write_to(&self, out: &mut impl Write, _port: u16) -> io::Result<()> {
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
              Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\
@@ -197,7 +205,7 @@ impl Response {
             reason(self.status),
             self.content_type,
             self.body.len(),
-            content_security_policy(port)
+            CONTENT_SECURITY_POLICY
         );
         for (name, value) in &self.extra {
             head.push_str(&format!("{name}: {value}\r\n"));
@@ -209,15 +217,10 @@ impl Response {
     }
 }
 
-/// No inline script or style, no eval, nothing from elsewhere; WebAssembly
-/// may be compiled, and the page may open WebSockets to this server only.
-pub fn content_security_policy(port: u16) -> String {
-    format!(
-        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' blob: data:; connect-src 'self' ws://127.0.0.1:{port} \
-         ws://localhost:{port}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-    )
-}
+/// No inline script or style, no eval, nothing from elsewhere (the
+/// WebSockets to this server are `'self'`); WebAssembly may be compiled.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
+     'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
 
 /// Whether the `Host` header names this server (127.0.0.1 or localhost).
 pub fn host_allowed(host: Option<&str>, port: u16) -> bool {
@@ -287,26 +290,26 @@ fn static_file(root: &Path, path: &str) -> Response {
     }
 }
 
+fn camera_json(c: &Camera) -> Value {
+    let [r, g, b] = c.look.colour;
+    let key = c.public_key();
+    json!({
+        "id": c.look.slug,
+        "name": c.look.name,
+        "publicKey": hex::encode(&key),
+        "fingerprint": fingerprint(&key),
+        "pairingCode": pairing::encode(&key),
+        "colour": format!("#{}", hex::encode(&[r, g, b])),
+    })
+}
+
 fn cameras(server: &Server) -> Response {
-    let cameras: Vec<Value> = server
-        .hub
-        .cameras()
-        .iter()
-        .map(|c| {
-            let [r, g, b] = c.look.colour;
-            json!({
-                "id": c.look.slug,
-                "name": c.look.name,
-                "publicKey": hex::encode(&c.public_key),
-                "fingerprint": fingerprint(&c.public_key),
-                "colour": format!("#{}", hex::encode(&[r, g, b])),
-            })
-        })
-        .collect();
+    let cameras: Vec<Value> = server.hub.cameras().iter().map(camera_json).collect();
     let plain: Vec<[usize; 2]> = render::PLAIN_POINTS.iter().map(|(x, y)| [*x, *y]).collect();
     Response::json(
         200,
         &json!({
+            "run": server.run_id,
             "cameras": cameras,
             "picture": { "width": render::WIDTH, "height": render::HEIGHT, "plainPoints": plain },
         }),
@@ -324,6 +327,49 @@ fn update_faults(server: &Server, request: &Request) -> Response {
     let mut faults = server.faults_lock();
     match faults.apply_json(&request.body) {
         Ok(()) => Response::json(200, &faults.to_json()),
+        Err(e) => Response::error(400, e.to_string()),
+    }
+}
+
+/// `POST /api/cameras/{id}/rotate`: the camera switches to a fresh key.
+fn rotate(server: &Server, path: &str) -> Response {
+    let slug = path
+        .strip_prefix("/api/cameras/")
+        .and_then(|rest| rest.strip_suffix("/rotate"))
+        .unwrap_or("");
+    let Some(camera) = server
+        .hub
+        .find(slug)
+        .and_then(|i| server.hub.cameras().get(i))
+    else {
+        return Response::error(404, "no such camera");
+    };
+    let secret = match random::bytes::<32>() {
+        Ok(s) => s,
+        Err(e) => return Response::error(503, e.to_string()),
+    };
+    let next = Signer::from_secret(&secret, camera.default_stream);
+    match camera.rotate(next, time::now_us()) {
+        Ok(rotated) => {
+            let mut answer = camera_json(camera);
+            answer["previousFingerprint"] = Value::from(fingerprint(&rotated.old_key));
+            answer["streams"] = Value::from(rotated.streams);
+            Response::json(200, &answer)
+        }
+        Err(e) => Response::error(503, e),
+    }
+}
+
+/// `POST /api/reports`: one display report, from `navigator.sendBeacon`.
+fn add_report(server: &Server, request: &Request) -> Response {
+    let stored = reports::parse(&request.body).and_then(|(camera, report)| {
+        server
+            .reports_lock()
+            .add(&camera, report, time::now_us() / 1000)
+    });
+    match stored {
+        Ok(()) => Response::new(204, "text/plain; charset=utf-8", Vec::new()),
+        Err(e @ reports::ReportError::TooLarge) => Response::error(413, e.to_string()),
         Err(e) => Response::error(400, e.to_string()),
     }
 }
@@ -357,6 +403,11 @@ pub fn handle(mut stream: TcpStream, server: &Server) {
             ("GET", "/" | "/www") => Response::redirect("/www/"),
             ("GET", "/api/cameras") => cameras(server),
             ("GET", "/api/faults") => Response::json(200, &server.faults_lock().to_json()),
+            ("POST", path) if path.starts_with("/api/cameras/") => rotate(server, path),
+            ("POST", "/api/reports") => add_report(server, &request),
+            ("GET", "/api/reports") => {
+                Response::json(200, &server.reports_lock().to_json(time::now_us() / 1000))
+            }
             ("POST", "/api/faults") => update_faults(server, &request),
             (_, "/api/faults") => {
                 Response::error(405, "use GET or POST").with("Allow", "GET, POST")

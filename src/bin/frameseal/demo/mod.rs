@@ -12,6 +12,7 @@ pub mod font;
 pub mod http;
 pub mod relay;
 pub mod render;
+pub mod reports;
 
 use std::env;
 use std::net::TcpListener;
@@ -46,6 +47,10 @@ pub struct Server {
     pub port: u16,
     pub hub: Arc<Hub>,
     faults: Mutex<Faults>,
+    reports: Mutex<reports::Reports>,
+    /// Random per run: a page keeps keys it stored under another run's id
+    /// out of this one (the cameras get fresh keys every run).
+    pub run_id: String,
     connections: AtomicUsize,
 }
 
@@ -53,6 +58,11 @@ impl Server {
     /// The fault switches, for reading or changing.
     pub fn faults_lock(&self) -> MutexGuard<'_, Faults> {
         self.faults.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The displays' reports.
+    pub fn reports_lock(&self) -> MutexGuard<'_, reports::Reports> {
+        self.reports.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The faults in force now.
@@ -108,20 +118,26 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         .local_addr()
         .map_err(|source| CliError::Listen { address, source })?
         .port();
+    let hub = Hub::start()?;
+    let slugs = hub.cameras().iter().map(|c| c.look.slug).collect();
     let server = Arc::new(Server {
         root,
         port,
-        hub: Hub::start()?,
+        hub,
         faults: Mutex::new(Faults::default()),
+        reports: Mutex::new(reports::Reports::new(slugs)),
+        run_id: crate::hex::encode(&crate::random::bytes::<8>()?),
         connections: AtomicUsize::new(0),
     });
 
     say!("frameseal demo: http://127.0.0.1:{port}/www/");
     for camera in server.hub.cameras() {
+        let key = camera.public_key();
         say!(
-            "  camera {:<8} key {}",
+            "  camera {:<8} key {}  pairing code {}",
             camera.look.name,
-            fingerprint(&camera.public_key)
+            fingerprint(&key),
+            frameseal::pairing::encode(&key)
         );
     }
     say!("  faults: the page's switches, or POST /api/faults {{\"mixup\": true, ...}}");
