@@ -1,35 +1,56 @@
 // frameseal relay demo: the page `frameseal demo` serves.
 //
 // For each camera the server simulates, the page links the camera's public key
-// (fetched once from /api/cameras, standing in for pairing) and opens one
-// WebSocket to the relay. Every frame that arrives goes to two displays:
+// (from /api/cameras on first load, standing in for pairing, or typed in as a
+// pairing code) and keeps it in localStorage; it opens one WebSocket to the
+// relay and says hello on it: {"session": a random stream id picked for this
+// page load, "key": the key it holds}. The camera then signs this display's
+// frames on that stream only (session binding: the display's FrameGate is
+// pinned to it), and, if the display holds a key the camera has rotated away
+// from, the relay first sends the chain of rotation frames from it. Every
+// frame that arrives goes to two displays:
 // - protected: a FrameGate, which verifies the frame against the linked key and
 //   decodes and draws it only if it passes;
 // - unprotected: decodes and draws the payload of whatever arrives, as a naive
 //   viewer would.
 // The relay's faults are switched here or with POST /api/faults.
-import init, { FrameGate, fingerprint } from '../pkg/frameseal.js';
+import init, { FrameGate, fingerprint, parsePairingCode } from '../pkg/frameseal.js';
 
 const HEADER_LEN = 52;
 const FAULT_POLL_MS = 2000;
 const RENDER_MS = 250;
 const FLAG_MS = 900;
+// FrameGate's liveness and reports, short so a person sees them move.
+const STALL_AFTER_MS = 2000;
+const REPORT_INTERVAL_MS = 2000;
+const REPORT_POLL_MS = 2000;
+const CHART_WINDOW_MS = 180_000;
+// Chart colours by drop reason (the legend's are in style.css, .lg-*).
+const CHART_COLOURS = {
+  'foreign-key': '#ff5d6c',
+  'wrong-stream': '#c77dff',
+  stale: '#ffb547',
+  replayed: '#7fb2ff',
+  'bad-signature': '#ff8fab',
+};
+const CHART_OTHER = '#a0a0a0';
+const CHART_STALLED = '#5f6f89';
 
 // Drop reasons in SPEC §3 check order, with a line a person understands. The
-// first four are what the relay's faults cause; the rest appear if they happen.
+// first five are what the relay's faults cause; the rest appear if they happen.
 const REASONS = [
   ['foreign-key', 'signed by another camera'],
+  ['wrong-stream', 'this camera, another session'],
   ['stale', 'captured more than 10 s ago'],
   ['replayed', 'already shown once'],
   ['bad-signature', 'bytes changed after signing'],
   ['malformed', 'not a frame'],
   ['unsupported-version', 'unknown format version'],
   ['too-large', 'payload over the limit'],
-  ['wrong-stream', 'another stream of this camera'],
   ['future', 'timestamp in the future'],
   ['bad-rotation', 'refused key rotation'],
 ];
-const ALWAYS_SHOWN = 4;
+const ALWAYS_SHOWN = 5;
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => n.toLocaleString('en-US');
@@ -48,6 +69,26 @@ function hexToBytes(hex) {
 function toHex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
+
+/** Where the page keeps the key a display is linked to (one server run). */
+const keyStore = {
+  name: (run, camera) => `frameseal-demo/${run}/${camera}`,
+  get(run, camera) {
+    try {
+      const hex = localStorage.getItem(this.name(run, camera));
+      return hex && /^[0-9a-f]{64}$/.test(hex) ? hexToBytes(hex) : null;
+    } catch {
+      return null;
+    }
+  },
+  set(run, camera, key) {
+    try {
+      localStorage.setItem(this.name(run, camera), toHex(key));
+    } catch {
+      // Private mode: the link lasts as long as the page.
+    }
+  },
+};
 
 async function getJson(url, init) {
   const response = await fetch(url, init);
@@ -104,6 +145,7 @@ class NaiveScreen {
 const FLAGS = {
   'foreign-key': (name) => (name ? `${name} camera` : 'Another camera'),
   stale: () => 'Frame from 10+ s ago',
+  'wrong-stream': () => 'Another session\u2019s frame',
   replayed: () => 'Repeated frame',
   'bad-signature': () => 'Damaged frame',
   malformed: () => 'Damaged frame',
@@ -111,9 +153,10 @@ const FLAGS = {
 
 /** One camera: its linked key, its two displays and its WebSocket. */
 class Feed {
-  constructor(cam, picture, names) {
+  constructor(cam, picture, names, run) {
     this.cam = cam;
     this.names = names;
+    this.run = run;
     const node = $('feed-template').content.firstElementChild.cloneNode(true);
     node.classList.add(`cam-${cam.id}`);
     node.dataset.camera = cam.id;
@@ -124,28 +167,103 @@ class Feed {
     this.rawCaption = q('.feed-raw');
     this.flag = q('.screen-flag');
     this.drops = q('.drops');
-    const gateCanvas = q('.gate-canvas');
+    this.fp = q('.feed-fp');
+    this.cameraFp = q('.camera-fp');
+    this.cameraCode = q('.camera-pairing');
+    this.cameraNote = q('.camera-note');
+    this.pairNote = q('.pair-note');
+    this.gateCanvas = q('.gate-canvas');
     const rawCanvas = q('.raw-canvas');
-    for (const c of [gateCanvas, rawCanvas]) {
+    for (const c of [this.gateCanvas, rawCanvas]) {
       c.width = picture.width;
       c.height = picture.height;
     }
-    gateCanvas.setAttribute('aria-label', `${cam.name}: only frames signed by the linked key`);
+    this.gateCanvas.setAttribute('aria-label', `${cam.name}: only frames signed by the linked key`);
     rawCanvas.setAttribute('aria-label', `${cam.name}: every frame the relay delivers`);
+    this.chart = new DropChart(q('.chart-canvas'), q('.chart-legend'));
 
-    const linkedKey = hexToBytes(cam.publicKey);
-    this.gate = new FrameGate(gateCanvas, linkedKey, {
-      onStall: () => this.setLive('not live'),
-      onResume: () => this.setLive('live'),
-    });
-    q('.feed-fp').textContent = fingerprint(this.gate.linkedPublicKey);
+    // Session binding: a fresh stream id for this viewing session (this
+    // page load); the camera signs this display's frames on it, and the
+    // gate accepts no other stream, not even the same camera's.
+    this.session = crypto.getRandomValues(new Uint8Array(16));
+    node.dataset.session = toHex(this.session);
+    q('.feed-session').textContent = `session ${toHex(this.session).slice(0, 8)}…`;
+    this.drawnOtherStream = 0;
+    this.rawOtherSession = 0;
+    this.rotations = 0;
+
+    this.showCamera(cam);
+    this.link(keyStore.get(run, cam.id) ?? hexToBytes(cam.publicKey));
     this.raw = new NaiveScreen(rawCanvas);
     this.rawDrawn = 0;
     this.rawBad = { foreign: 0, old: 0, damaged: 0 };
     this.flagUntil = 0;
     this.lastShown = null;
     this.node = node;
+
+    q('.rotate-btn').addEventListener('click', (e) => this.rotateCamera(e.currentTarget));
+    q('.pair-form').addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.linkByCode(q('.pair-input').value);
+    });
     this.connect();
+  }
+
+  /** What the camera itself shows: its key's fingerprint and pairing code. */
+  showCamera(cam) {
+    this.cameraFp.textContent = cam.fingerprint;
+    this.cameraCode.textContent = cam.pairingCode;
+  }
+
+  /** Links the protected display to `key` (a new FrameGate on the same canvas). */
+  link(key) {
+    const old = this.gate;
+    this.gate = new FrameGate(this.gateCanvas, key, {
+      streamId: this.session,
+      stallAfterMs: STALL_AFTER_MS,
+      onStall: () => this.setLive('not live'),
+      onResume: () => this.setLive('live'),
+      reportIntervalMs: REPORT_INTERVAL_MS,
+      onReport: (report) => {
+        navigator.sendBeacon('/api/reports', JSON.stringify({ camera: this.cam.id, report }));
+      },
+    });
+    this.carried = old ? sumStats(this.carried, old.stats()) : null;
+    try {
+      old?.free();
+    } catch {
+      // already gone
+    }
+    this.fp.textContent = fingerprint(this.gate.linkedPublicKey);
+    keyStore.set(this.run, this.cam.id, this.gate.linkedPublicKey);
+  }
+
+  linkByCode(text) {
+    let key;
+    try {
+      key = parsePairingCode(text);
+    } catch (e) {
+      this.pairNote.textContent = e.message;
+      this.pairNote.className = 'pair-note pair-error';
+      return;
+    }
+    this.link(key);
+    this.pairNote.textContent = `Linked to ${fingerprint(key)}: compare it with the camera's.`;
+    this.pairNote.className = 'pair-note pair-ok';
+    this.hello();
+  }
+
+  async rotateCamera(button) {
+    button.disabled = true;
+    try {
+      const cam = await getJson(`/api/cameras/${encodeURIComponent(this.cam.id)}/rotate`, { method: 'POST' });
+      this.showCamera(cam);
+      this.cameraNote.textContent = `new key; was ${cam.previousFingerprint}`;
+    } catch (e) {
+      this.cameraNote.textContent = `rotation failed: ${e.message}`;
+    } finally {
+      button.disabled = false;
+    }
   }
 
   setLive(state) {
@@ -153,9 +271,17 @@ class Feed {
     this.live.className = `pill feed-live ${state === 'live' ? 'pill-live' : state === 'not live' ? 'pill-bad' : 'pill-wait'}`;
   }
 
+  /** The control message: this session's stream id and the key held. */
+  hello() {
+    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    this.ws.send(JSON.stringify({ session: toHex(this.session), key: toHex(this.gate.linkedPublicKey) }));
+  }
+
   connect() {
     const ws = new WebSocket(`ws://${location.host}/ws/${encodeURIComponent(this.cam.id)}`);
+    this.ws = ws;
     ws.binaryType = 'arraybuffer';
+    ws.onopen = () => this.hello();
     ws.onmessage = (event) => this.receive(new Uint8Array(event.data));
     ws.onclose = () => {
       this.setLive('reconnecting');
@@ -165,36 +291,54 @@ class Feed {
 
   receive(frame) {
     let verdict;
+    const gate = this.gate;
     try {
-      verdict = this.gate.push(frame); // verified now; decoded only if accepted
+      verdict = gate.push(frame); // verified now; decoded only if accepted
     } catch (e) {
       verdict = Promise.resolve({ ok: false, reason: 'malformed', drawn: false, error: e });
     }
     verdict.then((r) => {
+      if (r.newPublicKey && gate === this.gate) {
+        // The camera replaced its key, told us with a frame signed by the
+        // key we trust: keep the new one where the old one was kept.
+        this.rotations += 1;
+        keyStore.set(this.run, this.cam.id, gate.linkedPublicKey);
+        this.fp.textContent = fingerprint(gate.linkedPublicKey);
+        this.pairNote.textContent = `The camera rotated its key; now linked to ${fingerprint(gate.linkedPublicKey)}.`;
+        this.pairNote.className = 'pair-note pair-ok';
+      }
       if (!r.ok || !r.drawn) return;
+      if (toHex(r.streamId) !== toHex(this.session)) this.drawnOtherStream += 1;
       this.lastShown = r;
-      if (this.live.textContent !== 'live' && this.gate.live) this.setLive('live');
-    });
+      if (this.live.textContent !== 'live' && gate.live) this.setLive('live');
+    }, () => {});
+    const ownKey = this.names.get(toHex(frame.subarray(8, 16))) === this.cam.name;
     Promise.all([verdict, this.raw.show(frame)]).then(([r, rawDrawn]) => {
       if (!rawDrawn) return;
       this.rawDrawn += 1;
+      if (ownKey && toHex(frame.subarray(16, 32)) !== toHex(this.session)) this.rawOtherSession += 1;
       if (r.ok) {
         this.flag.hidden = true; // the flag names what is on screen, nothing older
         return;
       }
       if (r.reason === 'foreign-key') this.rawBad.foreign += 1;
-      else if (r.reason === 'stale' || r.reason === 'replayed') this.rawBad.old += 1;
+      else if (r.reason === 'stale' || r.reason === 'replayed' || r.reason === 'wrong-stream') this.rawBad.old += 1;
       else this.rawBad.damaged += 1;
       const name = this.names.get(toHex(frame.subarray(8, 16)));
       this.flag.textContent = (FLAGS[r.reason] ?? (() => 'Unverified frame'))(name);
       this.flag.className = `screen-flag flag-${r.reason}`;
       this.flag.hidden = false;
       this.flagUntil = performance.now() + FLAG_MS;
-    });
+    }, () => {});
+  }
+
+  /** This display's counts since the page loaded, across re-links. */
+  stats() {
+    return sumStats(this.carried, this.gate.stats());
   }
 
   render(now) {
-    const stats = this.gate.stats();
+    const stats = this.stats();
     const shown = this.lastShown;
     if (shown) {
       const age = Math.max(0, Date.now() - shown.timestampUs / 1000) / 1000;
@@ -202,7 +346,7 @@ class Feed {
     }
     const bad = [];
     if (this.rawBad.foreign) bad.push(`${fmt(this.rawBad.foreign)} from other cameras`);
-    if (this.rawBad.old) bad.push(`${fmt(this.rawBad.old)} old or repeated`);
+    if (this.rawBad.old) bad.push(`${fmt(this.rawBad.old)} old, repeated or of another session`);
     if (this.rawBad.damaged) bad.push(`${fmt(this.rawBad.damaged)} damaged`);
     const parts = [document.createTextNode(`Drew ${fmt(this.rawDrawn)} frames`)];
     if (bad.length) {
@@ -214,6 +358,9 @@ class Feed {
     parts.push(document.createTextNode('.'));
     this.rawCaption.replaceChildren(...parts);
     if (now > this.flagUntil) this.flag.hidden = true;
+    this.node.dataset.drawnOtherStream = String(this.drawnOtherStream);
+    this.node.dataset.rawOtherSession = String(this.rawOtherSession);
+    this.node.dataset.rotations = String(this.rotations);
 
     const chips = [];
     const ok = document.createElement('li');
@@ -232,6 +379,102 @@ class Feed {
     }
     this.drops.replaceChildren(...chips);
     return stats;
+  }
+}
+
+/** Adds two stats objects ({accepted, dropped: {reason: n}}); `a` may be null. */
+function sumStats(a, b) {
+  if (!a) return b;
+  const dropped = { ...a.dropped };
+  for (const [reason, n] of Object.entries(b.dropped)) dropped[reason] = (dropped[reason] ?? 0) + n;
+  return { accepted: a.accepted + b.accepted, dropped };
+}
+
+// ---------------------------------------------------------------- report chart
+
+/**
+ * A camera's drops by reason over the last minutes, from the reports the
+ * displays sent the server: one stacked bar per report, newest on the
+ * right; a grey bar under the axis where a display was not live.
+ */
+class DropChart {
+  constructor(canvas, legend) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d');
+    this.legend = legend;
+    this.shownReasons = '';
+  }
+
+  draw(reports, nowMs) {
+    const { ctx, canvas } = this;
+    const w = canvas.width;
+    const h = canvas.height;
+    const base = h - 8; // the strip under the axis shows stalls
+    ctx.clearRect(0, 0, w, h);
+    const since = nowMs - CHART_WINDOW_MS;
+    const recent = reports.filter((r) => r.atMs > since);
+    let peak = 4;
+    let drops = 0;
+    const reasons = new Set();
+    for (const r of recent) {
+      let sum = 0;
+      for (const [reason, n] of Object.entries(r.dropped)) {
+        sum += n;
+        reasons.add(reason);
+      }
+      drops += sum;
+      peak = Math.max(peak, sum);
+    }
+    const x = (atMs) => ((atMs - since) / CHART_WINDOW_MS) * w;
+    const barW = Math.max(2, (REPORT_INTERVAL_MS / CHART_WINDOW_MS) * w - 1);
+    ctx.fillStyle = '#243147';
+    ctx.fillRect(0, base, w, 1);
+    for (const r of recent) {
+      const left = x(r.atMs) - barW;
+      let top = base;
+      for (const [reason, n] of Object.entries(r.dropped).sort()) {
+        const hgt = (n / peak) * (base - 12);
+        top -= hgt;
+        ctx.fillStyle = CHART_COLOURS[reason] ?? CHART_OTHER;
+        ctx.fillRect(left, top, barW, hgt);
+      }
+      if (r.stalledMs > 0) {
+        ctx.fillStyle = CHART_STALLED;
+        ctx.fillRect(left, base + 2, barW, 5);
+      }
+    }
+    ctx.fillStyle = '#8b9bb4';
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.textBaseline = 'top';
+    ctx.fillText(`${peak} per report`, 4, 2);
+    ctx.textAlign = 'right';
+    ctx.fillText('now', w - 2, 2);
+    ctx.textAlign = 'left';
+    canvas.dataset.reports = String(recent.length);
+    canvas.dataset.drops = String(drops);
+    const key = [...reasons].sort().join(',');
+    if (key !== this.shownReasons) {
+      this.shownReasons = key;
+      const items = [...reasons].sort().map((reason) => {
+        const li = document.createElement('li');
+        li.className = `lg-${reason}`;
+        li.textContent = reason;
+        return li;
+      });
+      const stalled = document.createElement('li');
+      stalled.className = 'lg-stalled';
+      stalled.textContent = 'not live';
+      this.legend.replaceChildren(...items, stalled);
+    }
+  }
+}
+
+async function pollReports(feeds) {
+  try {
+    const { nowMs, cameras } = await getJson('/api/reports');
+    for (const feed of feeds) feed.chart.draw(cameras[feed.cam.id] ?? [], nowMs);
+  } catch {
+    // the relay's note says when it is away
   }
 }
 
@@ -351,7 +594,7 @@ async function main() {
   const names = await namesByKeyId(info.cameras);
   let feeds;
   try {
-    feeds = info.cameras.map((cam) => new Feed(cam, info.picture, names));
+    feeds = info.cameras.map((cam) => new Feed(cam, info.picture, names, info.run));
   } catch (e) {
     fatal(`Linking the cameras failed: ${e?.message ?? e}`);
     return;
@@ -365,6 +608,7 @@ async function main() {
     const now = performance.now();
     renderTotals(feeds.map((f) => f.render(now)), rows);
   }, RENDER_MS);
+  setInterval(() => pollReports(feeds), REPORT_POLL_MS);
   $('app').removeAttribute('aria-busy');
 }
 

@@ -8,7 +8,18 @@
 // a sample says which camera's picture is on a canvas. Asserts that:
 // - every protected (FrameGate) tile only ever showed its own camera;
 // - every unprotected tile did show other cameras (the fault fired);
-// - the page's counters show foreign-key, stale and replayed drops.
+// - the page's counters show foreign-key, stale and replayed drops;
+// - session binding: every display picked its own stream id; the mix-up also
+//   served the SAME camera's cached frames of other sessions, which the naive
+//   tile drew and FrameGate dropped as wrong-stream (counted, never drawn);
+// - the report chart has data: the server holds reports with drops, and each
+//   camera's chart drew them.
+// A second test walks a display's life: pairing by code (a typo is caught and
+// its group named), a key rotation (the tile keeps drawing its camera, its
+// fingerprint changes, the new key is stored; a reload that still holds the
+// OLD key is walked along the rotation chain), and a blackhole (not live
+// within stallAfterMs, live again with the next frame).
+// Both fail on any Content-Security-Policy violation or console error.
 //
 // Needs the release binary (FRAMESEAL_BIN, default target/release/frameseal),
 // pkg/ built, and Debian's chromium. Run: node --test tests/e2e/
@@ -31,6 +42,36 @@ const SAMPLE_MS = 40;
 const INCIDENT = ['mixup', 'loss', 'reordering', 'duplication'];
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const STALL_AFTER_MS = 2000; // www/demo.js
+
+/** A page that records CSP violations, page errors and console errors. */
+async function openPage(browser) {
+  const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  return { page, problems };
+}
+
+async function allLive(page, n) {
+  await page.waitForFunction(
+    (count) => document.querySelectorAll('.feed-live.pill-live').length === count,
+    n, { timeout: 30_000 });
+}
+
+async function noProblems(page, problems) {
+  const csp = await page.evaluate(() => window.__csp);
+  assert.deepEqual(csp, [], 'no securitypolicyviolation events');
+  assert.deepEqual(problems, [], 'no page errors, no console errors');
+}
 
 /** Starts `frameseal demo --port 0`; resolves once it prints its URL. */
 function startDemo() {
@@ -131,15 +172,13 @@ test('frameseal demo: protected tiles show only their own camera under the incid
     const info = await (await fetch(`${demo.origin}/api/cameras`)).json();
     assert.ok(info.cameras.length >= 3, 'at least three cameras');
 
+    const response = await fetch(demo.url);
+    assert.equal(response.headers.get('content-security-policy'),
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'");
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    const { page, problems } = await openPage(browser);
     await page.goto(demo.url);
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('.feed-live.pill-live').length === n,
-      info.cameras.length, { timeout: 30_000 });
+    await allLive(page, info.cameras.length);
 
     await page.evaluate(installSampler, {
       cameras: info.cameras, points: info.picture.plainPoints, every: SAMPLE_MS,
@@ -165,13 +204,27 @@ test('frameseal demo: protected tiles show only their own camera under the incid
     const accepted = await page.$eval('#c-accepted', (e) => e.textContent);
     const perCamera = await page.$$eval('.feed', (feeds) => feeds.map((f) => ({
       camera: f.dataset.camera,
+      session: f.dataset.session,
+      drawnOtherStream: Number(f.dataset.drawnOtherStream),
+      rawOtherSession: Number(f.dataset.rawOtherSession),
+      wrongStream: Number(f.querySelector('.drop[data-reason="wrong-stream"]')?.dataset.count ?? 0),
       chips: [...f.querySelectorAll('.drop')].map((c) => c.textContent).join(', '),
     })));
+    // The chart: reports reach the server (one per 2 s per display) and the
+    // page draws them; give the last poll a moment.
+    await page.waitForFunction(() => [...document.querySelectorAll('.chart-canvas')]
+      .every((c) => Number(c.dataset.drops) > 0), null, { timeout: 10_000 });
+    const charts = await page.$$eval('.chart-canvas', (cs) => cs.map((c) => ({
+      reports: Number(c.dataset.reports), drops: Number(c.dataset.drops) })));
+    const reports = await (await fetch(`${demo.origin}/api/reports`)).json();
 
     console.log(`watched ${(watched / 1000).toFixed(1)} s with ${INCIDENT.join(' + ')} on`);
     console.log(`accepted ${accepted}; dropped by reason (all cameras): ${JSON.stringify(
       Object.fromEntries(Object.entries(totals).filter(([, n]) => n > 0)))}`);
-    for (const { camera, chips } of perCamera) console.log(`  ${camera}: ${chips}`);
+    for (const { camera, chips, rawOtherSession } of perCamera) {
+      console.log(`  ${camera}: ${chips}; the naive tile drew ${rawOtherSession} frames of this camera's other sessions`);
+    }
+    console.log(`charts: ${JSON.stringify(charts)}`);
     for (const [id, tiles] of Object.entries(results)) {
       for (const [tile, r] of Object.entries(tiles)) {
         console.log(`  ${id} ${tile}: ${r.samples} samples, own ${r.own}, blank ${r.none}, ` +
@@ -179,7 +232,7 @@ test('frameseal demo: protected tiles show only their own camera under the incid
       }
     }
 
-    assert.deepEqual(problems, [], 'no page errors, no CSP violations');
+    await noProblems(page, problems);
     for (const [id, tiles] of Object.entries(results)) {
       const p = tiles.protected;
       assert.deepEqual(p.foreign, {}, `protected ${id} showed another camera: ` +
@@ -190,9 +243,132 @@ test('frameseal demo: protected tiles show only their own camera under the incid
       assert.ok(foreign > 0, `unprotected ${id} never showed another camera: the mix-up did not fire`);
       assert.ok(u.own > 0, `unprotected ${id} showed its own camera too`);
     }
-    for (const reason of ['foreign-key', 'stale', 'replayed']) {
+    for (const reason of ['foreign-key', 'wrong-stream', 'stale', 'replayed']) {
       assert.ok(totals[reason] > 0, `the counters show ${reason} drops`);
     }
+    // Session binding: same camera, fresh, genuine, other session: dropped.
+    assert.equal(new Set(perCamera.map((c) => c.session)).size, perCamera.length, 'a session per display');
+    for (const c of perCamera) {
+      assert.match(c.session, /^[0-9a-f]{32}$/);
+      assert.ok(c.rawOtherSession > 0, `${c.camera}: the mix-up served other sessions' frames of this camera`);
+      assert.ok(c.wrongStream > 0, `${c.camera}: they were dropped as wrong-stream`);
+      assert.equal(c.drawnOtherStream, 0, `${c.camera}: FrameGate drew only this session's frames`);
+    }
+    // Reports: the server kept them, with drops, and every chart shows them.
+    for (const cam of info.cameras) {
+      const list = reports.cameras[cam.id];
+      assert.ok(list.length > 0, `${cam.id}: reports reached the server`);
+      const drops = list.reduce((n, r) => n + Object.values(r.dropped).reduce((a, b) => a + b, 0), 0);
+      assert.ok(drops > 0, `${cam.id}: the reports count drops`);
+    }
+    for (const chart of charts) assert.ok(chart.reports > 0 && chart.drops > 0, 'the chart has data');
+  } finally {
+    await browser?.close();
+    demo.proc.kill();
+  }
+});
+
+/** Per camera, the hue class at the first plain point of the protected tile. */
+function tileColours(points) {
+  const [x, y] = points[0];
+  return [...document.querySelectorAll('.feed')].map((f) => {
+    const [r, g, b] = f.querySelector('.gate-canvas').getContext('2d').getImageData(x, y, 1, 1).data;
+    return { camera: f.dataset.camera, rgb: [r, g, b], live: f.querySelector('.gate-canvas').dataset.live };
+  });
+}
+
+test('frameseal demo: pairing code, key rotation across a reload, stall and recovery', {
+  timeout: 120_000,
+}, async () => {
+  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN}`);
+  const demo = await startDemo();
+  let browser;
+  try {
+    const info = await (await fetch(`${demo.origin}/api/cameras`)).json();
+    const n = info.cameras.length;
+    const nursery = info.cameras.find((c) => c.id === 'nursery');
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const { page, problems } = await openPage(browser);
+    await page.goto(demo.url);
+    await allLive(page, n);
+    const feed = page.locator('.feed[data-camera="nursery"]');
+
+    // Pairing: the camera's code with one character changed is a typo, named by group.
+    const code = await feed.locator('.camera-pairing').textContent();
+    assert.equal(code, nursery.pairingCode);
+    const groups = code.split('-');
+    groups[3] = (groups[3][0] === 'a' ? 'b' : 'a') + groups[3].slice(1);
+    await feed.locator('.pair-input').fill(groups.join('-'));
+    await feed.locator('button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('.feed[data-camera="nursery"] .pair-note')
+      .classList.contains('pair-error'));
+    const typo = await feed.locator('.pair-note').textContent();
+    console.log(`typo: ${typo}`);
+    assert.match(typo, /^typo in group 3/);
+    assert.equal(await feed.locator('.feed-fp').textContent(), nursery.fingerprint, 'a typo links nothing');
+    await feed.locator('.pair-input').fill(code);
+    await feed.locator('button[type="submit"]').click();
+    assert.match(await feed.locator('.pair-note').textContent(), new RegExp(`^Linked to ${nursery.fingerprint}`));
+    await allLive(page, n);
+
+    // Rotation: the camera replaces its key; the tile follows and keeps drawing.
+    const accepted = async () => Number((await feed.locator('.drop-ok').textContent()).replace(/\D/g, ''));
+    await feed.locator('.rotate-btn').click();
+    await page.waitForFunction((old) => {
+      const f = document.querySelector('.feed[data-camera="nursery"]');
+      return f.dataset.rotations === '1' && f.querySelector('.feed-fp').textContent !== old
+        && f.querySelector('.camera-fp').textContent === f.querySelector('.feed-fp').textContent;
+    }, nursery.fingerprint, { timeout: 10_000 });
+    const after = (await (await fetch(`${demo.origin}/api/cameras`)).json()).cameras[0];
+    assert.notEqual(after.publicKey, nursery.publicKey);
+    assert.equal(await feed.locator('.feed-fp').textContent(), after.fingerprint);
+    const stored = await page.evaluate((run) => localStorage.getItem(`frameseal-demo/${run}/nursery`), info.run);
+    assert.equal(stored, after.publicKey, 'the page stored the new key');
+    const before = await accepted();
+    await page.waitForTimeout(1500);
+    assert.ok(await accepted() > before + 3, 'the tile keeps accepting frames after the rotation');
+    const colours = await page.evaluate(tileColours, info.picture.plainPoints);
+    const [r, , b] = colours[0].rgb;
+    assert.ok(b > r, `the nursery tile still shows the nursery (blue): ${colours[0].rgb}`);
+
+    // A reload that still holds the OLD key: the relay sends the rotation
+    // chain first, and the tile shows the camera under its new key.
+    await page.evaluate(({ run, key }) => localStorage.setItem(`frameseal-demo/${run}/nursery`, key),
+      { run: info.run, key: nursery.publicKey });
+    await page.reload();
+    await allLive(page, n);
+    await page.waitForFunction((fp) => {
+      const f = document.querySelector('.feed[data-camera="nursery"]');
+      return f.dataset.rotations === '1' && f.querySelector('.feed-fp').textContent === fp;
+    }, after.fingerprint, { timeout: 10_000 });
+    assert.equal(await page.evaluate((run) => localStorage.getItem(`frameseal-demo/${run}/nursery`), info.run),
+      after.publicKey);
+
+    // Blackhole: no frames; every tile is marked not live within stallAfterMs.
+    const lit = await page.evaluate(tileColours, info.picture.plainPoints);
+    const cut = Date.now();
+    await page.locator('label.switch', { has: page.locator('input[data-fault="blackhole"]') }).click();
+    await page.waitForFunction((count) =>
+      document.querySelectorAll('.gate-canvas[data-live="false"]').length === count
+      && document.querySelectorAll('.feed-live.pill-bad').length === count, n, { timeout: 10_000 });
+    const stalledAfter = Date.now() - cut;
+    console.log(`not live ${stalledAfter} ms after the blackhole (stallAfterMs ${STALL_AFTER_MS})`);
+    assert.ok(stalledAfter < STALL_AFTER_MS + 1500, `not live within stallAfterMs (${stalledAfter} ms)`);
+    const dim = await page.evaluate(tileColours, info.picture.plainPoints);
+    for (let i = 0; i < n; i += 1) {
+      const sum = (c) => c.rgb[0] + c.rgb[1] + c.rgb[2];
+      assert.ok(sum(dim[i]) < sum(lit[i]) * 0.8, `${dim[i].camera}: the picture is dimmed ${lit[i].rgb} -> ${dim[i].rgb}`);
+    }
+    const healed = Date.now();
+    await page.locator('label.switch', { has: page.locator('input[data-fault="blackhole"]') }).click();
+    await page.waitForFunction((count) =>
+      document.querySelectorAll('.gate-canvas[data-live="true"]').length === count, n, { timeout: 10_000 });
+    await allLive(page, n);
+    console.log(`live again ${Date.now() - healed} ms after the blackhole ended`);
+    const back = await page.evaluate(tileColours, info.picture.plainPoints);
+    assert.ok(back.every((c) => c.live === 'true'));
+
+    await noProblems(page, problems);
   } finally {
     await browser?.close();
     demo.proc.kill();
