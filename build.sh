@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# frameseal build driver.  Usage: ./build.sh setup|build|test|demo
+# frameseal build driver.  Usage: ./build.sh setup|build|test|demo|bench|fuzz
 #   setup  install the toolchain pieces that are missing (idempotent)
 #   build  setup, then pkg/ (wasm-pack --target web + binaryen wasm-opt)
 #   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox,
@@ -7,6 +7,8 @@
 #   demo   build, then serve the repo on http://127.0.0.1:$PORT/www/
 #   bench  build, then one markdown table of native + headless-Chromium
 #          benchmarks and package sizes (bench/run.mjs; see bench/RESULTS.md)
+#   fuzz [seconds]  every cargo-fuzz target in fuzz/ for that long each
+#          (default 60); needs the nightly toolchain (fuzz/README.md)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -70,6 +72,53 @@ cmd_setup() {
     log "npm dev tools (binaryen wasm-opt, playwright-core)"
     if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
   fi
+  if have_nightly && ! have cargo-fuzz; then
+    log "cargo install cargo-fuzz (~2.5 min)"
+    cargo install cargo-fuzz
+  fi
+}
+
+# ---- fuzzing (fuzz/, cargo-fuzz; libFuzzer needs the nightly toolchain)
+FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader)
+
+have_nightly() { rustup toolchain list 2>/dev/null | grep '^nightly' >/dev/null; }
+
+# Why fuzzing cannot run here, or nothing when it can.
+fuzz_missing() {
+  if ! have_nightly; then echo "no nightly toolchain (rustup toolchain install nightly)"
+  elif ! have cargo-fuzz; then echo "cargo-fuzz is not installed (cargo install cargo-fuzz)"
+  fi
+}
+
+# Runs every target for $1 seconds, seeded from fuzz/corpus/<target> (read
+# only; new inputs go to fuzz/target/corpus/<target>), and prints the
+# executions of each. A crash stops with the input in fuzz/artifacts/.
+# No sanitizer: the crate forbids unsafe code, and ASan would triple the
+# build and halve the executions.
+run_fuzz() {
+  local secs="$1" t out execs
+  log "cargo +nightly fuzz build -s none"
+  (cd fuzz && cargo +nightly fuzz build -s none)
+  for t in "${FUZZ_TARGETS[@]}"; do
+    mkdir -p "fuzz/target/corpus/$t"
+    out="fuzz/target/$t.log"
+    log "fuzz $t for ${secs}s"
+    if ! (cd fuzz && cargo +nightly fuzz run -s none "$t" "target/corpus/$t" "corpus/$t" -- \
+      -max_total_time="$secs" -print_final_stats=1) >"$out" 2>&1; then
+      tail -n 40 "$out"
+      echo "error: fuzz target $t failed; the input is in fuzz/artifacts/$t/" >&2
+      return 1
+    fi
+    execs="$(awk '/stat::number_of_executed_units/ { print $NF }' "$out")"
+    printf '    %-18s %12s executions in %ss, no crash\n' "$t" "${execs:-?}" "$secs"
+  done
+}
+
+cmd_fuzz() {
+  cmd_setup
+  local missing; missing="$(fuzz_missing)"
+  [ -z "$missing" ] || { echo "error: cannot fuzz: $missing" >&2; exit 1; }
+  run_fuzz "${1:-60}"
 }
 
 cmd_build() {
@@ -84,6 +133,7 @@ cmd_build() {
     const { initSync } = await import('./pkg/frameseal.js');
     initSync({ module: readFileSync('pkg/frameseal_bg.wasm') });"
   node tools/package.mjs # pkg/ as the npm package: package.json exports/files, webrtc/ workers, README
+  node tools/integrity.mjs # pkg/integrity.json: SHA-384 (SRI) of every .js/.wasm file in pkg/
   local wasm=pkg/frameseal_bg.wasm
   log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 }
@@ -105,6 +155,13 @@ cmd_test() {
   cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
   log "cargo test (native)"
   cargo test
+  local missing; missing="$(fuzz_missing)"
+  if [ -z "$missing" ]; then
+    log "fuzz: every target for ${FUZZ_TEST_SECONDS:-20}s"
+    run_fuzz "${FUZZ_TEST_SECONDS:-20}"
+  else
+    log "fuzz: skipped: $missing"
+  fi
   log "wasm-pack test --node"
   wasm-pack test --node
   browser_test chrome chromedriver
@@ -151,5 +208,6 @@ cmd_bench() {
 
 case "${1:-}" in
   setup | build | test | demo | bench) "cmd_$1" ;;
-  *) echo "usage: $0 setup|build|test|demo|bench" >&2; exit 2 ;;
+  fuzz) cmd_fuzz "${2:-60}" ;;
+  *) echo "usage: $0 setup|build|test|demo|bench|fuzz [seconds]" >&2; exit 2 ;;
 esac
