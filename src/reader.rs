@@ -32,7 +32,10 @@
 //! - It reads 52 bytes and judges them as a header with the same layout
 //!   rules as the verifier ([`Header::parse`]), including the maximum
 //!   payload: a header that could not start an acceptable frame is not
-//!   buffered beyond its first 52 bytes, whatever length it claims.
+//!   buffered beyond its first 52 bytes, whatever length it claims. Such a
+//!   frame (one above the maximum payload, of another version, with an
+//!   unknown codec) never reaches the verifier: its bytes are searched like
+//!   garbage and counted as skipped, not as a `too-large` drop.
 //! - A plausible header names the frame's length; the reader collects that
 //!   many bytes (never more, and only as they arrive: a header claiming a
 //!   gigabyte that is followed by 100 bytes costs 152 bytes of buffer) and

@@ -485,6 +485,18 @@ impl Verifier {
     }
 }
 
+/// Test hook for the fuzz targets (`fuzz/`), only with the `fuzzing`
+/// feature: a snapshot of everything a verdict depends on besides the
+/// policy and the clock (linked key, pinned stream, newest timestamp,
+/// replay window), so a target can check that a drop changed none of it.
+#[cfg(feature = "fuzzing")]
+impl Verifier {
+    #[doc(hidden)]
+    pub fn fuzzing_state(&self) -> impl PartialEq + fmt::Debug + use<> {
+        self.state.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,236 @@
+//! The byte-stream reader under random chunking, with corruption between
+//! and inside frames.
+//!
+//! The stream is a sequence of items: whole frames (genuine, foreign,
+//! forged, stale, replayed) and corruption (garbage, truncated frames,
+//! frames with a byte changed, lone headers claiming any length). A
+//! reference verifier checks the whole frames one by one, in order, and
+//! never sees the corruption; a second verifier gets what the reader cuts
+//! out of the stream, pushed in random chunks.
+//!
+//! Invariants:
+//! - every candidate the reader hands over that is not one of the whole
+//!   frames is refused before or at the signature (it cannot be authentic);
+//! - every authenticated verdict is at the offset of a whole frame, with
+//!   that frame's bytes;
+//! - unless the re-reading budget ran out (`ReaderStats::unscanned`), every
+//!   whole frame is handed over at its own offset and gets exactly the
+//!   reference verdict, whatever the chunking and the corruption around it
+//!   (a frame above the maximum payload is skipped from its header instead:
+//!   the reference calls it too-large);
+//! - the buffer never exceeds one maximum frame, every byte is accounted
+//!   for, and nothing is left after `finish`.
+#![no_main]
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use arbitrary::Arbitrary;
+use frameseal::frame::{Codec, Header, OVERHEAD};
+use frameseal::keys::KeyId;
+use frameseal::reader::{Boundaries, FrameReader};
+use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+use libfuzzer_sys::fuzz_target;
+
+const NOW_US: i64 = 1_700_000_000_000_000;
+const STREAM: [u8; 16] = [0x5A; 16];
+
+/// The maximum payloads tried (the fuzzer controls the frames' lengths).
+const MAX_PAYLOADS: [u32; 8] = [0, 1, 16, 64, 96, 255, 1000, 16 << 20];
+
+thread_local! {
+    /// Building a verifier builds its key's tables (milliseconds): one per
+    /// maximum, cloned for each input.
+    static VERIFIERS: RefCell<HashMap<u32, Verifier>> = RefCell::new(HashMap::new());
+}
+
+fn verifier(key: &LinkedKey, max: u32) -> Verifier {
+    VERIFIERS.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(max)
+            .or_insert_with(|| {
+                let policy = Policy {
+                    max_payload_bytes: max,
+                    ..Policy::default()
+                };
+                Verifier::new(key.clone(), policy).expect("a valid policy")
+            })
+            .clone()
+    })
+}
+
+#[derive(Arbitrary, Debug)]
+struct Input {
+    max_payload: u8,
+    items: Vec<Item>,
+    chunks: Vec<u16>,
+}
+
+#[derive(Arbitrary, Debug)]
+enum Item {
+    Genuine { seq: u8, keyframe: bool, payload: Vec<u8> },
+    Foreign { seq: u8, payload: Vec<u8> },
+    Forged { seq: u8, payload: Vec<u8> },
+    Stale { seq: u8, payload: Vec<u8> },
+    Replay(u8),
+    Garbage(Vec<u8>),
+    Truncated { index: u8, keep: u16 },
+    Flipped { index: u8, at: u16, xor: u8 },
+    /// A header with the linked key's id (or not) claiming this payload length.
+    LoneHeader { claim: u32, ours: bool },
+}
+
+/// What a verdict is compared on: the accepted header and payload, or the reason.
+type Seen = Result<(Header, Vec<u8>), DropReason>;
+
+fn seen(v: &mut Verifier, bytes: &[u8]) -> Seen {
+    v.verify(bytes, NOW_US)
+        .map(|ok| (ok.header, ok.payload.to_vec()))
+}
+
+fn authenticated(s: &Seen) -> bool {
+    Boundaries::of(s) == Boundaries::Authenticated
+}
+
+fuzz_target!(|input: Input| {
+    let mut ours = Signer::from_secret(&[1; 32], STREAM);
+    let mut stranger = Signer::from_secret(&[2; 32], STREAM);
+    let key = LinkedKey::from_bytes(ours.public_key()).expect("a valid key");
+    let max = MAX_PAYLOADS[usize::from(input.max_payload) % MAX_PAYLOADS.len()];
+
+    // Build the stream; remember where each whole frame starts.
+    let mut stream = Vec::new();
+    let mut whole: Vec<(u64, Vec<u8>)> = Vec::new();
+    for item in input.items.into_iter().take(48) {
+        let at = |seq: u8, age_us: i64, keyframe: bool| FrameSpec {
+            seq: Some(u64::from(seq)),
+            keyframe,
+            codec: Codec::Jpeg,
+            ..FrameSpec::at((NOW_US - age_us) as u64)
+        };
+        let earlier = |i: u8| (!whole.is_empty()).then(|| whole[usize::from(i) % whole.len()].1.clone());
+        let (bytes, is_whole) = match item {
+            Item::Genuine { seq, keyframe, payload } => {
+                (ours.sign_frame(&payload, &at(seq, 0, keyframe)).expect("signable"), true)
+            }
+            Item::Foreign { seq, payload } => {
+                (stranger.sign_frame(&payload, &at(seq, 0, true)).expect("signable"), true)
+            }
+            Item::Forged { seq, payload } => {
+                let mut f = stranger.sign_frame(&payload, &at(seq, 0, true)).expect("signable");
+                f[8..16].copy_from_slice(&key.id().0);
+                (f, true)
+            }
+            Item::Stale { seq, payload } => (
+                ours.sign_frame(&payload, &at(seq, 60_000_000, false))
+                    .expect("signable"),
+                true,
+            ),
+            Item::Replay(i) => match earlier(i) {
+                Some(f) => (f, true),
+                None => continue,
+            },
+            Item::Garbage(g) => (g, false),
+            Item::Truncated { index, keep } => match earlier(index) {
+                Some(mut f) => {
+                    f.truncate(usize::from(keep) % f.len());
+                    (f, false)
+                }
+                None => continue,
+            },
+            Item::Flipped { index, at, xor } => match earlier(index) {
+                Some(mut f) => {
+                    let at = usize::from(at) % f.len();
+                    f[at] ^= xor.max(1);
+                    (f, false)
+                }
+                None => continue,
+            },
+            Item::LoneHeader { claim, ours: mine } => {
+                let h = Header {
+                    keyframe: true,
+                    end_of_stream: false,
+                    codec: Codec::Jpeg,
+                    key_id: if mine { key.id().0 } else { KeyId::of(&[9; 32]).0 },
+                    stream_id: STREAM,
+                    seq: 0,
+                    timestamp_us: NOW_US as u64,
+                    payload_len: claim,
+                };
+                (h.encode().to_vec(), false)
+            }
+        };
+        if is_whole {
+            whole.push((stream.len() as u64, bytes.clone()));
+        }
+        stream.extend_from_slice(&bytes);
+    }
+
+    // The reference: each whole frame, verified alone, in order.
+    let mut reference = verifier(&key, max);
+    let want: Vec<(u64, Seen)> = whole
+        .iter()
+        .map(|(offset, f)| (*offset, seen(&mut reference, f)))
+        .collect();
+
+    // The reader, in random chunks.
+    let mut v = verifier(&key, max);
+    let mut reader = FrameReader::for_verifier(&v);
+    let max_frame = reader.max_frame_len();
+    let mut got: Vec<(u64, Seen, Vec<u8>)> = Vec::new();
+    let mut judge = |c: frameseal::reader::Candidate<'_>| {
+        assert!(c.bytes.len() as u64 <= max_frame);
+        let s = seen(&mut v, c.bytes);
+        let b = Boundaries::of(&s);
+        got.push((c.offset, s, c.bytes.to_vec()));
+        b
+    };
+    let mut rest = &stream[..];
+    let mut sizes = input.chunks.iter().cycle();
+    while !rest.is_empty() {
+        let n = sizes
+            .next()
+            .map_or(rest.len(), |&n| usize::from(n).max(1))
+            .min(rest.len());
+        reader.push(&rest[..n], &mut judge);
+        assert!(reader.buffer_capacity() as u64 <= max_frame);
+        rest = &rest[n..];
+    }
+    reader.finish(&mut judge);
+
+    let s = *reader.stats();
+    assert_eq!(reader.buffered(), 0);
+    assert_eq!(s.input_bytes, stream.len() as u64);
+    assert_eq!(s.input_bytes, s.frame_bytes + s.skipped_bytes);
+    assert_eq!(s.frames, got.len() as u64);
+
+    // Nothing authentic comes from anywhere but a whole frame.
+    for (offset, verdict, bytes) in &got {
+        if authenticated(verdict) {
+            let at = whole.iter().find(|(o, _)| o == offset);
+            assert!(at.is_some_and(|(_, f)| f == bytes), "authentic candidate at {offset} is not a whole frame");
+        }
+    }
+    if s.unscanned > 0 {
+        return;
+    }
+    // Every whole frame, at its offset, with the reference verdict; except
+    // those too large for the policy, which the reader skips from their
+    // header without buffering them (the reference drops them as too-large).
+    let mut candidates = got.iter();
+    for (offset, verdict) in want.iter().filter(|(_, v)| *v != Err(DropReason::TooLarge)) {
+        let found = loop {
+            match candidates.next() {
+                Some((o, v, _)) if o == offset => break Some(v),
+                Some((o, v, _)) => {
+                    assert!(o < offset, "whole frame at {offset} skipped");
+                    assert!(!authenticated(v), "candidate at {o} authentic");
+                }
+                None => break None,
+            }
+        };
+        assert_eq!(found, Some(verdict), "whole frame at {offset}");
+    }
+    assert_eq!(max_frame, OVERHEAD as u64 + u64::from(max));
+});
