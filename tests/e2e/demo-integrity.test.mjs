@@ -1,0 +1,117 @@
+// Integrity of the built package: pkg/integrity.json (written by
+// tools/integrity.mjs in ./build.sh build) holds the SHA-384 of every .js and
+// .wasm file in pkg/ as it is now, and a page that pins them the way the
+// README shows (<link rel="modulepreload" integrity>, <script type="module"
+// integrity>, fetch(wasm, { integrity }) handed to init) loads the package
+// under the demo's strict CSP, and refuses a wasm that was changed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { integrityOf } from '../../tools/integrity.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const PKG = path.join(ROOT, 'pkg');
+const BIN = process.env.FRAMESEAL_BIN
+  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal');
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
+
+function recorded() {
+  const file = path.join(PKG, 'integrity.json');
+  assert.ok(existsSync(file), 'pkg/integrity.json is missing (./build.sh build writes it)');
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+test('pkg/integrity.json matches the SHA-384 of the files in pkg/', () => {
+  const hashes = recorded();
+  assert.deepEqual(hashes, integrityOf(PKG), 'every hash is current, no file is missing or extra');
+  for (const name of ['frameseal.js', 'frameseal_bg.wasm']) {
+    assert.match(hashes[name] ?? '', /^sha384-[A-Za-z0-9+/]{64}$/, name);
+  }
+  assert.ok(Object.keys(hashes).some((k) => k.startsWith('snippets/')), 'the modules frameseal.js imports');
+});
+
+function startDemo() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['demo', '--port', '0', '--root', ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => { proc.kill(); reject(new Error(`no URL: ${out}`)); }, 30_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\/www\//);
+      if (m) { clearTimeout(timer); resolve({ proc, origin: `http://127.0.0.1:${m[1]}` }); }
+    });
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+/** The README's page: modulepreload + module script with integrity, wasm fetched with integrity. */
+function pinnedPage(hashes) {
+  const preloads = Object.entries(hashes).filter(([name]) => name.endsWith('.js')
+    && (name === 'frameseal.js' || name.startsWith('snippets/')))
+    .map(([name, sri]) => `<link rel="modulepreload" href="/pkg/${name}" integrity="${sri}">`).join('\n');
+  const html = `<!doctype html><meta charset="utf-8"><title>loading</title>\n${preloads}
+<script type="module" src="/www/sri-boot.js" integrity="BOOT"></script>`;
+  const boot = `import init, { fingerprint } from '/pkg/frameseal.js';
+try {
+  const wasm = fetch('/pkg/frameseal_bg.wasm', { integrity: '${hashes['frameseal_bg.wasm']}' });
+  await init({ module_or_path: wasm });
+  document.title = 'ok ' + fingerprint(new Uint8Array(32).fill(9));
+} catch (e) {
+  document.title = 'refused ' + e.name;
+}
+`;
+  return { html, boot };
+}
+
+test('a page that pins the hashes loads the package; a changed wasm is refused', { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN}`);
+  const hashes = recorded();
+  const demo = await startDemo();
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+    const { createHash } = await import('node:crypto');
+    const { html, boot } = pinnedPage(hashes);
+    const bootSri = `sha384-${createHash('sha384').update(boot).digest('base64')}`;
+    const run = async (tamper) => {
+      const page = await browser.newPage();
+      const violations = [];
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => console.log(`CSP ${e.violatedDirective}`));
+      });
+      page.on('console', (m) => { if (m.text().startsWith('CSP')) violations.push(m.text()); });
+      const headers = { 'content-security-policy': CSP };
+      await page.route(`${demo.origin}/www/sri.html`, (r) => r.fulfill({
+        status: 200, headers: { ...headers, 'content-type': 'text/html' }, body: html.replace('BOOT', bootSri) }));
+      await page.route(`${demo.origin}/www/sri-boot.js`, (r) => r.fulfill({
+        status: 200, headers: { ...headers, 'content-type': 'text/javascript' }, body: boot }));
+      if (tamper) {
+        await page.route(`${demo.origin}/pkg/frameseal_bg.wasm`, async (r) => {
+          const body = Buffer.from(readFileSync(path.join(PKG, 'frameseal_bg.wasm')));
+          body[body.length - 1] ^= 1;
+          await r.fulfill({ status: 200, headers: { 'content-type': 'application/wasm' }, body });
+        });
+      }
+      await page.goto(`${demo.origin}/www/sri.html`);
+      await page.waitForFunction(() => document.title !== 'loading', null, { timeout: 20_000 });
+      const title = await page.title();
+      await page.close();
+      return { title, violations };
+    };
+    const good = await run(false);
+    assert.match(good.title, /^ok [a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/, good.title);
+    assert.deepEqual(good.violations, [], 'no CSP violation');
+    const bad = await run(true);
+    assert.equal(bad.title, 'refused TypeError', 'fetch with integrity refuses a changed wasm');
+  } finally {
+    await browser?.close();
+    demo.proc.kill();
+  }
+});
