@@ -9,8 +9,10 @@
 //! Rows: plain ed25519-dalek `verify_strict` (what `LinkedKey::verify_strict`
 //! calls), `PreparedKey::verify_strict` (per-key tables, what `Verifier`
 //! uses), and `Verifier::verify` on whole signed frames (parse + policy +
-//! signature). Each figure is the median of 3 timed runs after one warm-up.
-//! This is a benchmark, not a test: nothing here asserts a speed.
+//! signature). Each figure is the median of 3 timed rounds after a warm-up
+//! round; a round runs the three rows once each, in a rotating order, so
+//! load from elsewhere on the machine hits all three alike. This is a
+//! benchmark, not a test: nothing here asserts a speed.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -44,14 +46,6 @@ fn rate(mut f: impl FnMut(u32)) -> f64 {
     done as f64 / start.elapsed().as_secs_f64()
 }
 
-/// One warm-up, then the median of three runs.
-fn median_of_3(mut run: impl FnMut() -> f64) -> f64 {
-    run();
-    let mut r = [run(), run(), run()];
-    r.sort_by(f64::total_cmp);
-    r[1]
-}
-
 /// Deterministic filler, so every run verifies the same bytes.
 fn payload(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 131 + 7) as u8).collect()
@@ -66,55 +60,64 @@ fn measure() -> Vec<Row> {
     let mut camera = Signer::from_secret(&[42; 32], [7; 16]);
     let key = LinkedKey::from_bytes(camera.public_key()).expect("the camera's key links");
     let prepared = PreparedKey::new(key.clone());
-    let mut dalek = Row {
-        name: "native ed25519-dalek verify_strict",
-        rates: vec![],
-    };
-    let mut tables = Row {
-        name: "native PreparedKey::verify_strict (per-key tables)",
-        rates: vec![],
-    };
-    let mut whole = Row {
-        name: "native Verifier::verify (whole frame)",
-        rates: vec![],
-    };
+    let names = [
+        "native ed25519-dalek verify_strict",
+        "native PreparedKey::verify_strict (per-key tables)",
+        "native Verifier::verify (whole frame)",
+    ];
+    let mut rows: Vec<Row> = names
+        .iter()
+        .map(|&name| Row {
+            name,
+            rates: vec![],
+        })
+        .collect();
     for (len, _) in SIZES {
         let message = payload(len);
         let signature = camera.sign_message(&message);
-        dalek.rates.push(median_of_3(|| {
-            rate(|n| {
-                for _ in 0..n {
-                    let ok = key.verify_strict(black_box(&message), black_box(&signature));
-                    assert!(ok.is_ok());
+        let frames = sign_frames(&mut camera, &message);
+        let mut rates: [Vec<f64>; 3] = Default::default();
+        for round in 0..4 {
+            for j in 0..3 {
+                let row = (j + round) % 3;
+                let rate = match row {
+                    0 => rate(|n| {
+                        for _ in 0..n {
+                            let ok = key.verify_strict(black_box(&message), black_box(&signature));
+                            assert!(ok.is_ok());
+                        }
+                    }),
+                    1 => rate(|n| {
+                        for _ in 0..n {
+                            let ok =
+                                prepared.verify_strict(black_box(&message), black_box(&signature));
+                            assert!(ok.is_ok());
+                        }
+                    }),
+                    _ => verifier_rate(&key, &frames),
+                };
+                if round > 0 {
+                    rates[row].push(rate); // round 0 warms up
                 }
-            })
-        }));
-        tables.rates.push(median_of_3(|| {
-            rate(|n| {
-                for _ in 0..n {
-                    let ok = prepared.verify_strict(black_box(&message), black_box(&signature));
-                    assert!(ok.is_ok());
-                }
-            })
-        }));
-        whole
-            .rates
-            .push(median_of_3(|| verifier_rate(&mut camera, &key, &message)));
+            }
+        }
+        for (row, mut r) in rows.iter_mut().zip(rates) {
+            r.sort_by(f64::total_cmp);
+            row.rates.push(r[1]);
+        }
     }
-    vec![dalek, tables, whole]
+    rows
 }
 
-/// `Verifier::verify` on distinct, genuine frames of one stream (a replayed
-/// frame would be dropped, so each run signs its own), with a fresh
-/// verifier per run; only the verify calls are timed.
-fn verifier_rate(camera: &mut Signer, key: &LinkedKey, payload: &[u8]) -> f64 {
-    // Enough frames for about MIN_RUN at the expected rates, within ~128 MiB.
+/// Distinct, genuine frames of one stream (a repeated frame would be
+/// dropped as a replay): enough for about MIN_RUN at the expected rates,
+/// within ~128 MiB.
+fn sign_frames(camera: &mut Signer, payload: &[u8]) -> Vec<Vec<u8>> {
     let count = (128 * 1024 * 1024 / (payload.len() + 116)).clamp(64, 8192);
-    let stream = [9; 16];
-    let frames: Vec<Vec<u8>> = (0..count as u64)
+    (0..count as u64)
         .map(|seq| {
             let spec = FrameSpec {
-                stream_id: Some(stream),
+                stream_id: Some([9; 16]),
                 seq: Some(seq),
                 keyframe: seq == 0,
                 codec: Codec::Jpeg,
@@ -122,10 +125,15 @@ fn verifier_rate(camera: &mut Signer, key: &LinkedKey, payload: &[u8]) -> f64 {
             };
             camera.sign_frame(payload, &spec).expect("signable")
         })
-        .collect();
+        .collect()
+}
+
+/// `Verifier::verify` on `frames` with a fresh verifier; only the verify
+/// calls are timed.
+fn verifier_rate(key: &LinkedKey, frames: &[Vec<u8>]) -> f64 {
     let mut verifier = Verifier::new(key.clone(), Policy::default()).expect("default policy");
     let start = Instant::now();
-    for frame in &frames {
+    for frame in frames {
         let accepted = verifier.verify(black_box(frame), NOW_US as i64 + 1_000_000);
         assert!(accepted.is_ok());
         if start.elapsed() > MIN_RUN * 2 {
