@@ -375,6 +375,13 @@ impl Verifier {
         reason
     }
 
+    /// Counts and returns the drop of a frame within the policy's maximum
+    /// that this display cannot hold in memory: too large for it.
+    pub fn drop_unholdable(&mut self) -> DropReason {
+        self.stats.dropped[DropReason::TooLarge.index()] += 1;
+        DropReason::TooLarge
+    }
+
     fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
         let frame = Frame::parse(bytes, self.policy.max_payload_bytes)?;
         let header = *frame.header();
@@ -949,6 +956,16 @@ mod tests {
         assert_eq!(v.drop_oversized(b"JUNK", 1 << 20), DropReason::Malformed);
         assert_eq!(v.stats().dropped(DropReason::TooLarge), 1);
         assert_eq!(v.stats().dropped(DropReason::Malformed), 2);
+    }
+
+    #[test]
+    fn a_frame_too_big_to_hold_is_counted_as_too_large() {
+        let cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let before = v.state.clone();
+        assert_eq!(v.drop_unholdable(), DropReason::TooLarge);
+        assert_eq!(v.stats().dropped(DropReason::TooLarge), 1);
+        assert_eq!(v.state, before);
     }
 
     #[test]

@@ -613,6 +613,12 @@ impl JsVerifier {
             return (dropped_result(reason.name()), Err(reason));
         }
         self.scratch.clear();
+        // Within the policy's maximum, but maybe not within what this
+        // WebAssembly memory can still grow to: a drop, never an abort.
+        if self.scratch.try_reserve_exact(len).is_err() {
+            let reason = self.inner.drop_unholdable();
+            return (dropped_result(reason.name()), Err(reason));
+        }
         self.scratch.resize(len, 0);
         frame.copy_to(&mut self.scratch);
         match self.inner.verify(&self.scratch, now_us) {
