@@ -136,6 +136,7 @@ impl Boundaries {
 
 /// Counts since the reader was built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReaderStats {
     /// Bytes pushed.
     pub input_bytes: u64,
