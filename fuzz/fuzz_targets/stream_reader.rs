@@ -69,16 +69,39 @@ struct Input {
 
 #[derive(Arbitrary, Debug)]
 enum Item {
-    Genuine { seq: u8, keyframe: bool, payload: Vec<u8> },
-    Foreign { seq: u8, payload: Vec<u8> },
-    Forged { seq: u8, payload: Vec<u8> },
-    Stale { seq: u8, payload: Vec<u8> },
+    Genuine {
+        seq: u8,
+        keyframe: bool,
+        payload: Vec<u8>,
+    },
+    Foreign {
+        seq: u8,
+        payload: Vec<u8>,
+    },
+    Forged {
+        seq: u8,
+        payload: Vec<u8>,
+    },
+    Stale {
+        seq: u8,
+        payload: Vec<u8>,
+    },
     Replay(u8),
     Garbage(Vec<u8>),
-    Truncated { index: u8, keep: u16 },
-    Flipped { index: u8, at: u16, xor: u8 },
+    Truncated {
+        index: u8,
+        keep: u16,
+    },
+    Flipped {
+        index: u8,
+        at: u16,
+        xor: u8,
+    },
     /// A header with the linked key's id (or not) claiming this payload length.
-    LoneHeader { claim: u32, ours: bool },
+    LoneHeader {
+        claim: u32,
+        ours: bool,
+    },
 }
 
 /// What a verdict is compared on: the accepted header and payload, or the reason.
@@ -109,16 +132,28 @@ fuzz_target!(|input: Input| {
             codec: Codec::Jpeg,
             ..FrameSpec::at((NOW_US - age_us) as u64)
         };
-        let earlier = |i: u8| (!whole.is_empty()).then(|| whole[usize::from(i) % whole.len()].1.clone());
+        let earlier =
+            |i: u8| (!whole.is_empty()).then(|| whole[usize::from(i) % whole.len()].1.clone());
         let (bytes, is_whole) = match item {
-            Item::Genuine { seq, keyframe, payload } => {
-                (ours.sign_frame(&payload, &at(seq, 0, keyframe)).expect("signable"), true)
-            }
-            Item::Foreign { seq, payload } => {
-                (stranger.sign_frame(&payload, &at(seq, 0, true)).expect("signable"), true)
-            }
+            Item::Genuine {
+                seq,
+                keyframe,
+                payload,
+            } => (
+                ours.sign_frame(&payload, &at(seq, 0, keyframe))
+                    .expect("signable"),
+                true,
+            ),
+            Item::Foreign { seq, payload } => (
+                stranger
+                    .sign_frame(&payload, &at(seq, 0, true))
+                    .expect("signable"),
+                true,
+            ),
             Item::Forged { seq, payload } => {
-                let mut f = stranger.sign_frame(&payload, &at(seq, 0, true)).expect("signable");
+                let mut f = stranger
+                    .sign_frame(&payload, &at(seq, 0, true))
+                    .expect("signable");
                 f[8..16].copy_from_slice(&key.id().0);
                 (f, true)
             }
@@ -152,7 +187,11 @@ fuzz_target!(|input: Input| {
                     keyframe: true,
                     end_of_stream: false,
                     codec: Codec::Jpeg,
-                    key_id: if mine { key.id().0 } else { KeyId::of(&[9; 32]).0 },
+                    key_id: if mine {
+                        key.id().0
+                    } else {
+                        KeyId::of(&[9; 32]).0
+                    },
                     stream_id: STREAM,
                     seq: 0,
                     timestamp_us: NOW_US as u64,
@@ -209,7 +248,10 @@ fuzz_target!(|input: Input| {
     for (offset, verdict, bytes) in &got {
         if authenticated(verdict) {
             let at = whole.iter().find(|(o, _)| o == offset);
-            assert!(at.is_some_and(|(_, f)| f == bytes), "authentic candidate at {offset} is not a whole frame");
+            assert!(
+                at.is_some_and(|(_, f)| f == bytes),
+                "authentic candidate at {offset} is not a whole frame"
+            );
         }
     }
     if s.unscanned > 0 {

@@ -87,10 +87,20 @@ enum Op {
     /// The exact bytes of an earlier frame.
     Replay(u8),
     /// An earlier frame with one byte changed.
-    Mangle { index: u8, at: u16, xor: u8 },
+    Mangle {
+        index: u8,
+        at: u16,
+        xor: u8,
+    },
     /// An earlier frame cut short, or with bytes after it.
-    Truncate { index: u8, keep: u16 },
-    Extend { index: u8, extra: u8 },
+    Truncate {
+        index: u8,
+        keep: u16,
+    },
+    Extend {
+        index: u8,
+        extra: u8,
+    },
     /// A key-rotation frame by the linked camera.
     Rotate {
         spec: Spec,
@@ -170,8 +180,11 @@ fn strictly_valid(key: &LinkedKey, frame: &Frame<'_>) -> bool {
     let Ok(vk) = VerifyingKey::from_bytes(key.as_bytes()) else {
         return false;
     };
-    vk.verify_strict(frame.signed_bytes(), &Signature::from_bytes(frame.signature()))
-        .is_ok()
+    vk.verify_strict(
+        frame.signed_bytes(),
+        &Signature::from_bytes(frame.signature()),
+    )
+    .is_ok()
 }
 
 fuzz_target!(|input: Input| {
@@ -293,19 +306,32 @@ fn check_one(v: &mut Verifier, bytes: &[u8], now_us: i64, accepted: &mut HashSet
             let h = *frame.header();
             assert_eq!(ok.header, h);
             assert_eq!(ok.payload, frame.payload());
-            assert_eq!(h.key_id, KeyId::of(key.as_bytes()).0, "accepted a foreign key id");
+            assert_eq!(
+                h.key_id,
+                KeyId::of(key.as_bytes()).0,
+                "accepted a foreign key id"
+            );
             assert!(strictly_valid(&key, &frame), "accepted a bad signature");
             let ts = i128::from(h.timestamp_us);
             if let Some(age) = policy.max_age_us {
-                assert!(ts >= i128::from(now_us) - i128::from(age), "accepted a stale frame");
+                assert!(
+                    ts >= i128::from(now_us) - i128::from(age),
+                    "accepted a stale frame"
+                );
             }
             if let Some(skew) = policy.max_future_skew_us {
-                assert!(ts <= i128::from(now_us) + i128::from(skew), "accepted a future frame");
+                assert!(
+                    ts <= i128::from(now_us) + i128::from(skew),
+                    "accepted a future frame"
+                );
             }
             if let Some(chosen) = policy.stream_id {
                 assert_eq!(h.stream_id, chosen, "accepted another stream");
             }
-            assert!(accepted.insert(bytes.to_vec()), "accepted the same bytes twice");
+            assert!(
+                accepted.insert(bytes.to_vec()),
+                "accepted the same bytes twice"
+            );
             match ok.new_public_key {
                 Some(new_key) => {
                     assert!(policy.allow_rotation);
