@@ -353,7 +353,7 @@ test('frameseal demo: pairing code, key rotation across a reload, stall and reco
       && document.querySelectorAll('.feed-live.pill-bad').length === count, n, { timeout: 10_000 });
     const stalledAfter = Date.now() - cut;
     console.log(`not live ${stalledAfter} ms after the blackhole (stallAfterMs ${STALL_AFTER_MS})`);
-    assert.ok(stalledAfter < STALL_AFTER_MS + 1500, `not live within stallAfterMs (${stalledAfter} ms)`);
+    assert.ok(stalledAfter < STALL_AFTER_MS + 2000, `not live within stallAfterMs (${stalledAfter} ms)`);
     const dim = await page.evaluate(tileColours, info.picture.plainPoints);
     for (let i = 0; i < n; i += 1) {
       const sum = (c) => c.rgb[0] + c.rgb[1] + c.rgb[2];

@@ -52,6 +52,9 @@ pub const LOOKS: [Look; 3] = [
 pub const FRAME_INTERVAL: Duration = Duration::from_millis(200);
 /// How long the cache keeps a camera's frames.
 pub const KEEP_US: u64 = 30_000_000;
+/// Most frames the cache keeps per camera, whatever the number of
+/// sessions (30 s of four streams), so viewers cannot grow it without bound.
+pub const MAX_CACHED: usize = 600;
 /// Frames queued for one viewer; beyond that the relay skips frames for it.
 const VIEWER_QUEUE: usize = 32;
 /// Keys a camera remembers (its current one and those before it), so a
@@ -171,6 +174,9 @@ impl Camera {
             }
             for (_, frame) in frames {
                 feed.recent.push_back((captured_us, Arc::clone(frame)));
+            }
+            while feed.recent.len() > MAX_CACHED {
+                feed.recent.pop_front();
             }
         }
         feed.viewers.retain(|viewer| {
@@ -544,6 +550,13 @@ mod tests {
         );
         assert_eq!(newest - oldest, KEEP_US);
         assert_eq!(feed.recent.len(), 151);
+        drop(feed);
+        // Many sessions at once: the cache stays bounded.
+        let many: Vec<([u8; 16], Arc<[u8]>)> = (0..50u8).map(|i| ([i; 16], frame(i))).collect();
+        for i in 0..20u64 {
+            camera.publish(T0 + 40_000_000 + i * 200_000, &many, true);
+        }
+        assert_eq!(camera.feed().recent.len(), MAX_CACHED);
     }
 
     #[test]
