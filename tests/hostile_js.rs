@@ -15,7 +15,10 @@
 //! against the built package in `tests/js/`.
 #![cfg(target_arch = "wasm32")]
 
-use frameseal::wasm::{JsFrameReader, JsSigner, JsVerifier, fingerprint, frame_reader_stream};
+use frameseal::wasm::{
+    JsFrameReader, JsSigner, JsVerifier, fingerprint, frame_reader_stream, pairing_code,
+    parse_pairing_code,
+};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsError, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -685,6 +688,98 @@ fn hostile_bytes_are_verdicts_not_errors() {
         Some("replayed")
     );
     module_still_works();
+}
+
+// ------------------------------------------- pairing codes and getters
+
+#[wasm_bindgen_test]
+fn pairing_codes_refuse_what_is_not_one() {
+    let (key, _) = genuine();
+    for (value, type_name) in not_bytes() {
+        let wanted = format!("must be a Uint8Array, got {type_name}");
+        throws(pairing_code(value), &["publicKey", &wanted], "pairingCode");
+    }
+    for (case, value) in detached(32) {
+        throws(pairing_code(value), &["publicKey"], case);
+    }
+    for value in js("return [undefined, null, 1, 1n, {}, [], new Uint8Array(32), Symbol('s')];")
+        .unchecked_into::<Array>()
+        .iter()
+    {
+        throws(
+            parse_pairing_code(value.clone()),
+            &["text must be a string"],
+            &label(&value),
+        );
+    }
+    // Strings that are not pairing codes: each is an Error with a message,
+    // whatever its size or characters.
+    let code = ok(pairing_code(key.clone().into()), "pairingCode");
+    let texts = [
+        String::new(),
+        "fs1-".into(),
+        code.replace('-', ""),
+        format!("{code}x"),
+        code.to_uppercase(),
+        "\u{1F4F7}".repeat(64),
+        "fs1-\u{0}\u{FFFF}\u{10FFFF}".into(),
+        "a".repeat(1 << 20),
+    ];
+    for text in texts {
+        let case: String = text.chars().take(30).collect();
+        if text == code.to_uppercase() || text == code.replace('-', "") {
+            // Case and dashes may be forgiven; then it must be the same key.
+            if let Ok(k) = parse_pairing_code(s(&text)) {
+                assert_eq!(k.to_vec(), key.to_vec());
+                continue;
+            }
+        }
+        throws(parse_pairing_code(s(&text)), &[], &case);
+    }
+    assert_eq!(
+        ok(parse_pairing_code(s(&code)), "parsePairingCode").to_vec(),
+        key.to_vec()
+    );
+}
+
+#[wasm_bindgen_test]
+fn getters_and_stats_answer_after_hostile_calls() {
+    let (key, frame) = genuine();
+    let mut v = ok(
+        JsVerifier::new(key.clone().into(), obj(&[("now", clock())])),
+        "Verifier",
+    );
+    let mut r = ok(
+        JsFrameReader::new(key.clone().into(), obj(&[("now", clock())])),
+        "reader",
+    );
+    let mut cam = ok(JsSigner::generate(), "Signer.generate");
+    for (value, _) in not_bytes() {
+        let _ = v.verify(value.clone());
+        let _ = r.push(value.clone());
+        let _ = cam.sign_frame(value, JsValue::UNDEFINED);
+    }
+    assert_eq!(v.linked_public_key().to_vec(), key.to_vec());
+    assert_eq!(r.linked_public_key().to_vec(), key.to_vec());
+    assert_eq!(cam.public_key().length(), 32);
+    assert_eq!(cam.stream_id().length(), 16);
+    let secret = cam.export_secret_key();
+    assert_eq!(
+        ok(JsSigner::new(secret.into()), "Signer")
+            .public_key()
+            .to_vec(),
+        cam.public_key().to_vec()
+    );
+    // Nothing hostile was counted as a frame: no verdict came of it.
+    let stats = ok(v.stats(), "stats");
+    assert_eq!(get(&stats, "accepted").as_f64(), Some(0.0));
+    let reader_stats = ok(r.stats(), "stats");
+    assert_eq!(get(&reader_stats, "inputBytes").as_f64(), Some(0.0));
+    assert_eq!(
+        get(&ok(v.verify(frame.clone().into()), "verify"), "ok"),
+        JsValue::TRUE
+    );
+    assert_eq!(ok(r.push(frame.into()), "push").length(), 1);
 }
 
 // ------------------------------------------------------- reported bugs
