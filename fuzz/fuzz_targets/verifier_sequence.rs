@@ -17,7 +17,7 @@
 #![no_main]
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use arbitrary::Arbitrary;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -206,7 +206,7 @@ fuzz_target!(|input: Input| {
     let mut v = verifier(&linked, policy);
     let mut now_us = NOW_US;
     let mut sent: Vec<Vec<u8>> = Vec::new();
-    let mut accepted_bytes: HashSet<Vec<u8>> = HashSet::new();
+    let mut history = History::default();
 
     for op in input.ops.into_iter().take(64) {
         let earlier = |i: u8| (!sent.is_empty()).then(|| sent[usize::from(i) % sent.len()].clone());
@@ -289,11 +289,22 @@ fuzz_target!(|input: Input| {
         };
         let Ok(bytes) = bytes else { continue };
         sent.push(bytes.clone());
-        check_one(&mut v, &bytes, now_us, &mut accepted_bytes);
+        check_one(&mut v, &bytes, now_us, &mut history);
     }
 });
 
-fn check_one(v: &mut Verifier, bytes: &[u8], now_us: i64, accepted: &mut HashSet<Vec<u8>>) {
+/// What was accepted, to check that no frame is accepted twice.
+#[derive(Default)]
+struct History {
+    /// The stream of the last accepted frame.
+    pinned: Option<[u8; 16]>,
+    /// Counts the times the verifier moved to another stream.
+    pin: u64,
+    /// The bytes of every accepted frame, with the `pin` it was accepted under.
+    accepted: HashMap<Vec<u8>, u64>,
+}
+
+fn check_one(v: &mut Verifier, bytes: &[u8], now_us: i64, history: &mut History) {
     let state = v.fuzzing_state();
     let stats = *v.stats();
     let key = v.linked_key().clone();
@@ -328,10 +339,18 @@ fn check_one(v: &mut Verifier, bytes: &[u8], now_us: i64, accepted: &mut HashSet
             if let Some(chosen) = policy.stream_id {
                 assert_eq!(h.stream_id, chosen, "accepted another stream");
             }
-            assert!(
-                accepted.insert(bytes.to_vec()),
-                "accepted the same bytes twice"
-            );
+            if history.pinned != Some(h.stream_id) {
+                history.pinned = Some(h.stream_id);
+                history.pin += 1;
+            }
+            // The same bytes twice only after the verifier left their stream
+            // and came back with a camera restart (a newer keyframe), which
+            // resets the window (SPEC §3): a camera that reuses a stream id
+            // for a new session. Within one pinning, never.
+            if let Some(first) = history.accepted.insert(bytes.to_vec(), history.pin) {
+                assert!(first < history.pin, "accepted the same bytes twice");
+                assert!(policy.stream_id.is_none(), "a chosen stream never re-pins");
+            }
             match ok.new_public_key {
                 Some(new_key) => {
                     assert!(policy.allow_rotation);
