@@ -2,13 +2,13 @@
 // side in one page, on the same key, messages and signatures.
 //
 // `runAll()` returns plain JSON for bench/run.mjs, which prints the table.
-// Rates are verifications per second on the main thread: one warm-up round,
-// then the median of three timed rounds. A round runs every row once (each
-// for at least MIN_RUN_MS, in a rotating order), so a burst of load from
-// elsewhere on the machine hits all rows of a size alike and the ratios
-// between them stay meaningful. This is a benchmark, not a test: it asserts
-// correctness (every verifier accepts the genuine signature and refuses a
-// tampered one), never a speed.
+// Rates are verifications per second on the main thread: one warm-up round
+// (two before the first size), then the median of three timed rounds. A
+// round runs every row once, each for at least MIN_RUN_MS, in a rotating
+// order, so a burst of load from elsewhere on the machine hits all rows of a
+// size alike and the ratios between them stay meaningful. This is a
+// benchmark, not a test: it asserts correctness (every verifier accepts the
+// genuine signature and refuses a tampered one), never a speed.
 
 import init, { Signer, Verifier } from '/pkg/frameseal.js';
 import * as noble from '/node_modules/@noble/ed25519/index.js';
@@ -20,7 +20,7 @@ export const SIZES = [
   [64 * 1024, '64 KiB'],
   [512 * 1024, '512 KiB'],
 ];
-const MIN_RUN_MS = 300;
+const MIN_RUN_MS = 400;
 /** Memory for the pre-signed frames of one Verifier.verify size. */
 const FRAME_BUDGET = 96 * 1024 * 1024;
 /** The policy the whole-frame rows use: defaults, with a maxAge long
@@ -196,11 +196,14 @@ async function sizeRows(seed, quick) {
       check(`${impl.name} at ${label}`, ...verdicts);
     }
     const rates = impls.map(() => []);
-    for (let round = 0; round < 4; round++) {
+    // Warm-up rounds: two before the first size (V8 tiers WebAssembly and
+    // JS up in the background during the first seconds), one before others.
+    const warmups = len === SIZES[0][0] ? 2 : 1;
+    for (let round = 0; round < warmups + 3; round++) {
       for (let j = 0; j < impls.length; j++) {
         const k = (j + round) % impls.length;
         const rate = await impls[k].run();
-        if (round > 0) rates[k].push(rate);  // round 0 warms up
+        if (round >= warmups) rates[k].push(rate);
       }
     }
     for (const [k, r] of rates.entries()) {

@@ -131,7 +131,7 @@ function table(result, native, sz, ctx) {
   lines.push(`Measured ${ctx.date} on ${ctx.m.cpu}, ${ctx.m.cores} cores; ${ctx.browser}; ${ctx.m.rustc}; node ${ctx.m.node}.`);
   lines.push(`Load average (1 min) before/after: ${ctx.loadBefore.toFixed(2)} / ${ctx.loadAfter.toFixed(2)}` +
     ' — other builds on the machine make every figure noisier and lower.');
-  lines.push('Verifications per second, one thread, median of 3 rounds after a warm-up round (each round runs every row of a size once, in a rotating order); all browser rows from one page in one run.');
+  lines.push('Verifications per second, one thread, median of 3 rounds after warm-up (each round runs every row of a size once, ≥ 400 ms each, in a rotating order); all browser rows from one page in one run.');
   lines.push('');
   lines.push(`| implementation | ${result.sizes.join(' | ')} | 1 KiB vs WebCrypto | 1 KiB vs libsodium |`);
   lines.push(`|---|${'---:|'.repeat(result.sizes.length + 2)}`);
