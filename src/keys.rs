@@ -16,7 +16,7 @@ use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
 use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
-use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsBasepointTable};
+use curve25519_dalek::edwards::EdwardsBasepointTable;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::BasepointTable;
 use ed25519_dalek::{Signature, VerifyingKey};
@@ -190,19 +190,17 @@ impl PreparedKey {
         let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| BadSignature)?;
         let s =
             Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or(BadSignature)?;
-        let r = CompressedEdwardsY(r_bytes)
-            .decompress()
-            .ok_or(BadSignature)?;
-        if r.is_small_order() {
-            return Err(BadSignature);
-        }
         let mut h = Sha512::new();
         h.update(r_bytes);
         h.update(self.key.as_bytes());
         h.update(message);
         let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
         let expected = ED25519_BASEPOINT_TABLE.mul_base(&s) + self.minus_a.mul_base(&k);
-        if expected.compress().to_bytes() == r_bytes {
+        // Rules 2 and 5 without decompressing R (a square root saved per
+        // frame): `compress` is canonical and one-to-one, so R's bytes equal
+        // it only if R decodes, canonically, to `expected` itself; then R
+        // is of small order exactly when `expected` is.
+        if expected.compress().to_bytes() == r_bytes && !expected.is_small_order() {
             Ok(())
         } else {
             Err(BadSignature)

@@ -441,12 +441,12 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// A value for an error message: numbers and strings shown, others by type.
 fn describe(value: &JsValue) -> String {
     if let Some(n) = value.as_f64() {
-        return match n {
-            n if n.is_nan() => "NaN".into(),
-            f64::INFINITY => "Infinity".into(),
-            f64::NEG_INFINITY => "-Infinity".into(),
-            n => format!("{n}"),
-        };
+        // JS formats its own numbers (Infinity, NaN, 1e+21): no float
+        // formatting code in the module.
+        return js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_else(|_| "a number".into());
     }
     if let Some(s) = value.as_string() {
         let short: String = s.chars().take(40).collect();
