@@ -134,9 +134,9 @@ fn main() {
     );
     println!();
     println!(
-        "| path | frames | accepted | frames/s rejected | MB/s | peak heap during run | reader buffer |"
+        "| path | frames | sent | accepted | rejected per second | MB/s | peak heap during run | reader buffer |"
     );
-    println!("|---|---|---:|---:|---:|---:|---:|");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
     for (kinds, name) in &cases {
         for row in [
             through_verifier(kinds, name, n),
