@@ -142,7 +142,11 @@ cmd_build() {
 # sends the same tests to the browser (wasm-pack alone would skip them there).
 browser_test() {
   log "wasm-pack test --headless --$1"
-  WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless "--$1" "--$2" "$(command -v "$2")"
+  # The runner's defaults (20 s per test file, 5 s for the driver to answer)
+  # are too tight for the video tests on a busy 2-core machine.
+  WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}" \
+    WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}" \
+    WASM_BINDGEN_USE_BROWSER=1 wasm-pack test --headless "--$1" "--$2" "$(command -v "$2")"
 }
 
 cmd_test() {
