@@ -38,6 +38,30 @@ wasm_bindgen_version() {
   awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
 }
 
+# The browser tests' wasm-bindgen-test-runner, built with a one-line fix to
+# tiny_http 0.12.0 (the HTTP server it serves the test page with): its thread
+# pool loses a wake-up when more connections arrive at once than it has idle
+# threads, and the late connection then waits for a kept-alive one to close.
+# Headless Chromium fetches the page's five JS modules at once, so on a busy
+# machine the page sometimes never loaded ("Timed out receiving message from
+# renderer: 300"). tools/tiny_http-task-pool.patch says what changes and why.
+test_runner_root() { echo "${CARGO_HOME:-$HOME/.cargo}/frameseal/test-runner-$1-tiny_http-fix"; }
+install_test_runner() {
+  local root; root="$(test_runner_root "$1")"
+  [ -x "$root/bin/wasm-bindgen-test-runner" ] && return
+  log "wasm-bindgen-test-runner $1 with tools/tiny_http-task-pool.patch -> $root (~3 min)"
+  local work; work="$(mktemp -d)"
+  mkdir -p "$work/fetch/src"
+  printf '[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n[dependencies]\ntiny_http = "=0.12.0"\n' \
+    >"$work/fetch/Cargo.toml"
+  touch "$work/fetch/src/lib.rs"
+  (cd "$work/fetch" && cargo vendor -q --versioned-dirs "$work/vendor" >/dev/null)
+  patch -s -d "$work/vendor/tiny_http-0.12.0" -p1 <tools/tiny_http-task-pool.patch
+  RUSTFLAGS="--cap-lints=allow" cargo install -q --root "$root" --config "patch.crates-io.tiny_http.path=\"$work/vendor/tiny_http-0.12.0\"" \
+    wasm-bindgen-cli --version "$1" --bin wasm-bindgen-test-runner
+  rm -rf "$work"
+}
+
 cmd_setup() {
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     log "rustup target add wasm32-unknown-unknown"
@@ -53,6 +77,7 @@ cmd_setup() {
     log "cargo install wasm-bindgen-cli --version $wbv (~4 min)"
     cargo install wasm-bindgen-cli --version "$wbv"
   fi
+  install_test_runner "$wbv"
   local pkgs=()
   have chromium || pkgs+=(chromium)
   have chromedriver || pkgs+=(chromium-driver)
@@ -138,19 +163,18 @@ cmd_build() {
   log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
 }
 
-# Every wasm test binary in a headless browser. Tests without
-# wasm_bindgen_test_configure! default to node; WASM_BINDGEN_USE_BROWSER=1 sends
-# them to the browser too. tools/wasm-test-runner.sh retries a test page that
-# never loaded (an intermittent headless-Chromium hang here), nothing else.
+# Every wasm test binary in a headless browser, through the patched runner
+# (install_test_runner). Tests without wasm_bindgen_test_configure! default to
+# node; WASM_BINDGEN_USE_BROWSER=1 sends them to the browser too.
 # Args: browser name, driver env var, driver binary.
 browser_test() {
   log "wasm tests in headless $1"
-  local webdriver_json=()
+  local webdriver_json=() wbv; wbv="$(wasm_bindgen_version)"
   [ "$1" = chrome ] && webdriver_json=(WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver-chrome.json")
   # The runner's defaults (20 s per test file, 5 s for the driver to answer)
   # are too tight for the video tests on a busy 2-core machine.
   env "${webdriver_json[@]}" "$2=$(command -v "$3")" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$PWD/tools/wasm-test-runner.sh" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(test_runner_root "$wbv")/bin/wasm-bindgen-test-runner" \
     WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_ONLY_WEB=1 \
     WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
     WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}" \
