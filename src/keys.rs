@@ -11,16 +11,62 @@
 //! `verify_strict` semantics: S canonical (below the group order), R
 //! decodes and is not of small order, and R's encoding equals the
 //! recomputed `[S]B - [k]A` byte for byte (so non-canonical R fails).
+//! [`PreparedKey`] lists the steps; `tests/prepared_key.rs` holds both
+//! checks here to ed25519-dalek's `verify_strict`, verdict for verdict.
+//!
+//! Size rule: nothing here (or in `sign.rs`) may reach curve25519-dalek's
+//! static base-point tables (`ED25519_BASEPOINT_TABLE`, `EdwardsPoint::mul_base`,
+//! ed25519-dalek's `verify_strict`/`SigningKey`): they are 38 KiB of
+//! incompressible constants in the `.wasm`. [`basepoint_table`] builds the
+//! same table once, at run time.
 
 use alloc::boxed::Box;
 use alloc::string::String;
 use core::fmt;
-use curve25519_dalek::constants::ED25519_BASEPOINT_TABLE;
-use curve25519_dalek::edwards::EdwardsBasepointTable;
+use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
+use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::BasepointTable;
-use ed25519_dalek::{Signature, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
+use once_cell::race::OnceBox;
 use sha2::{Digest, Sha512};
+
+/// The fixed-base table of the Ed25519 base point B, shared by every key
+/// and signer, built on first use (a few milliseconds, 30 KiB of heap) so
+/// that it is not shipped as constants in the `.wasm` (module docs).
+pub(crate) fn basepoint_table() -> &'static EdwardsBasepointTable {
+    static TABLE: OnceBox<EdwardsBasepointTable> = OnceBox::new();
+    TABLE.get_or_init(|| Box::new(EdwardsBasepointTable::create(&ED25519_BASEPOINT_POINT)))
+}
+
+/// The strict equation for the key whose encoding is `a_bytes`; `minus_k_a`
+/// computes `[k](−A)` (steps in [`PreparedKey`]'s docs).
+fn check_strict(
+    a_bytes: &[u8; PUBLIC_KEY_LEN],
+    message: &[u8],
+    signature: &[u8; 64],
+    minus_k_a: impl FnOnce(&Scalar) -> EdwardsPoint,
+) -> Result<(), BadSignature> {
+    let (r_bytes, s_bytes) = signature.split_at(32);
+    let r_bytes: [u8; 32] = r_bytes.try_into().map_err(|_| BadSignature)?;
+    let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| BadSignature)?;
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or(BadSignature)?;
+    let mut h = Sha512::new();
+    h.update(r_bytes);
+    h.update(a_bytes);
+    h.update(message);
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    let expected = basepoint_table().mul_base(&s) + minus_k_a(&k);
+    // Rules 2 and 5 without decompressing R (a square root saved per
+    // frame): `compress` is canonical and one-to-one, so R's bytes equal
+    // it only if R decodes, canonically, to `expected` itself; then R
+    // is of small order exactly when `expected` is.
+    if expected.compress().to_bytes() == r_bytes && !expected.is_small_order() {
+        Ok(())
+    } else {
+        Err(BadSignature)
+    }
+}
 
 /// Length of an Ed25519 public key.
 pub const PUBLIC_KEY_LEN: usize = 32;
@@ -126,12 +172,11 @@ impl LinkedKey {
     }
 
     /// Strict Ed25519 verification of `signature` over `message` (module
-    /// docs list the rules).
+    /// docs list the rules). For one-off checks (a rotation proof): no
+    /// per-key table, a variable-base multiplication instead.
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
-        let signature = Signature::from_bytes(signature);
-        self.key
-            .verify_strict(message, &signature)
-            .map_err(|_| BadSignature)
+        let minus_a = -self.key.to_edwards();
+        check_strict(self.as_bytes(), message, signature, |k| k * minus_a)
     }
 }
 
@@ -141,8 +186,9 @@ impl LinkedKey {
 /// double-scalar multiplication (about 1.5× faster in V8). Building it
 /// takes a few milliseconds and ~30 KiB, once per linked key.
 ///
-/// Acceptance is exactly [`LinkedKey::verify_strict`]'s (the tests compare
-/// the two on random, published and adversarial inputs):
+/// Acceptance is exactly [`LinkedKey::verify_strict`]'s and ed25519-dalek's
+/// `verify_strict`'s (`tests/prepared_key.rs` compares the three on random,
+/// published and adversarial inputs):
 /// 1. S is canonical (`S < ℓ`), else the signature is malleable;
 /// 2. R decodes to a point, and that point is not of small order;
 /// 3. A is not of small order (guaranteed by linking);
@@ -185,26 +231,9 @@ impl PreparedKey {
 
     /// Strict Ed25519 verification (rules in the type's docs).
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
-        let (r_bytes, s_bytes) = signature.split_at(32);
-        let r_bytes: [u8; 32] = r_bytes.try_into().map_err(|_| BadSignature)?;
-        let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| BadSignature)?;
-        let s =
-            Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or(BadSignature)?;
-        let mut h = Sha512::new();
-        h.update(r_bytes);
-        h.update(self.key.as_bytes());
-        h.update(message);
-        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
-        let expected = ED25519_BASEPOINT_TABLE.mul_base(&s) + self.minus_a.mul_base(&k);
-        // Rules 2 and 5 without decompressing R (a square root saved per
-        // frame): `compress` is canonical and one-to-one, so R's bytes equal
-        // it only if R decodes, canonically, to `expected` itself; then R
-        // is of small order exactly when `expected` is.
-        if expected.compress().to_bytes() == r_bytes && !expected.is_small_order() {
-            Ok(())
-        } else {
-            Err(BadSignature)
-        }
+        check_strict(self.key.as_bytes(), message, signature, |k| {
+            self.minus_a.mul_base(k)
+        })
     }
 }
 

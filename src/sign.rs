@@ -17,10 +17,13 @@
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
-use ed25519_dalek::{Signer as _, SigningKey};
+use curve25519_dalek::scalar::{Scalar, clamp_integer};
+use curve25519_dalek::traits::BasepointTable;
+use sha2::{Digest, Sha512};
+use zeroize::Zeroize;
 
 use crate::frame::{self, Codec, Header, ROTATION_PAYLOAD_LEN};
-use crate::keys::{KeyId, PUBLIC_KEY_LEN};
+use crate::keys::{KeyId, PUBLIC_KEY_LEN, basepoint_table};
 
 /// Length of an Ed25519 secret key (the seed).
 pub const SECRET_KEY_LEN: usize = 32;
@@ -89,9 +92,80 @@ impl FrameSpec {
     }
 }
 
+/// An Ed25519 secret key expanded as RFC 8032 §5.1.5 says: the seed,
+/// the secret scalar `a` (from the clamped first half of SHA-512(seed)) and
+/// the nonce prefix (its second half). All three are wiped on drop.
+///
+/// Signing is RFC 8032 §5.1.6 over the shared base-point table rather than
+/// ed25519-dalek's `SigningKey`, which reaches the 30 KiB static table
+/// (`keys.rs`, size rule); `tests/frame_vectors.rs` and the RFC vectors in
+/// `tests/ed25519_vectors.rs` hold the output byte for byte.
+struct SecretKey {
+    seed: [u8; SECRET_KEY_LEN],
+    scalar: Scalar,
+    prefix: [u8; 32],
+}
+
+impl SecretKey {
+    fn expand(seed: &[u8; SECRET_KEY_LEN]) -> SecretKey {
+        let mut h: [u8; 64] = Sha512::digest(seed).into();
+        let mut lower = [0u8; 32];
+        lower.copy_from_slice(&h[..32]);
+        let mut prefix = [0u8; 32];
+        prefix.copy_from_slice(&h[32..]);
+        let mut clamped = clamp_integer(lower);
+        let key = SecretKey {
+            seed: *seed,
+            scalar: Scalar::from_bytes_mod_order(clamped),
+            prefix,
+        };
+        h.zeroize();
+        lower.zeroize();
+        clamped.zeroize();
+        key
+    }
+
+    /// `A = [a]B`, encoded.
+    fn public_key(&self) -> [u8; PUBLIC_KEY_LEN] {
+        basepoint_table()
+            .mul_base(&self.scalar)
+            .compress()
+            .to_bytes()
+    }
+
+    /// `R ‖ S` with `r = SHA-512(prefix ‖ M)`, `R = [r]B`,
+    /// `S = r + SHA-512(R ‖ A ‖ M)·a (mod ℓ)`.
+    fn sign(&self, public_key: &[u8; PUBLIC_KEY_LEN], message: &[u8]) -> [u8; 64] {
+        let mut h = Sha512::new();
+        h.update(self.prefix);
+        h.update(message);
+        let mut r = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let big_r = basepoint_table().mul_base(&r).compress().to_bytes();
+        let mut h = Sha512::new();
+        h.update(big_r);
+        h.update(public_key);
+        h.update(message);
+        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let s = k * self.scalar + r;
+        r.zeroize();
+        let mut signature = [0u8; 64];
+        signature[..32].copy_from_slice(&big_r);
+        signature[32..].copy_from_slice(s.as_bytes());
+        signature
+    }
+}
+
+impl Drop for SecretKey {
+    fn drop(&mut self) {
+        self.seed.zeroize();
+        self.scalar.zeroize();
+        self.prefix.zeroize();
+    }
+}
+
 /// A device's signing key and its per-stream frame counters.
 pub struct Signer {
-    key: SigningKey,
+    key: SecretKey,
     public_key: [u8; PUBLIC_KEY_LEN],
     key_id: KeyId,
     session_stream: [u8; 16],
@@ -111,8 +185,8 @@ impl Signer {
     /// A signer for the 32-byte secret key (an RFC 8032 seed), whose frames
     /// default to `session_stream` (pass fresh random bytes).
     pub fn from_secret(secret: &[u8; SECRET_KEY_LEN], session_stream: [u8; 16]) -> Signer {
-        let key = SigningKey::from_bytes(secret);
-        let public_key = key.verifying_key().to_bytes();
+        let key = SecretKey::expand(secret);
+        let public_key = key.public_key();
         Signer {
             key,
             public_key,
@@ -129,7 +203,7 @@ impl Signer {
 
     /// The secret key, for writing a key file. Handle with care.
     pub fn secret_key(&self) -> [u8; SECRET_KEY_LEN] {
-        self.key.to_bytes()
+        self.key.seed
     }
 
     /// The stream id frames get when the caller names none.
@@ -163,8 +237,8 @@ impl Signer {
             payload_len,
         };
         let mut out = frame::encode_signed_part(&header, payload);
-        let signature = self.key.sign(&out);
-        out.extend_from_slice(&signature.to_bytes());
+        let signature = self.key.sign(&self.public_key, &out);
+        out.extend_from_slice(&signature);
         self.last_seq.insert(stream_id, seq);
         Ok(out)
     }
@@ -176,13 +250,13 @@ impl Signer {
         if next.public_key == self.public_key {
             return Err(SignError::SameKey);
         }
-        let proof = next.key.sign(&frame::rotation_proof_message(
+        let proof = next.sign_message(&frame::rotation_proof_message(
             &self.public_key,
             &next.public_key,
         ));
         let mut payload = [0u8; ROTATION_PAYLOAD_LEN];
         payload[..32].copy_from_slice(&next.public_key);
-        payload[32..].copy_from_slice(&proof.to_bytes());
+        payload[32..].copy_from_slice(&proof);
         let spec = FrameSpec {
             keyframe: false,
             end_of_stream: false,
@@ -195,7 +269,7 @@ impl Signer {
     /// A plain Ed25519 signature over `message` (for tools and tests; a
     /// device key must never sign data that starts with `FSEAL`).
     pub fn sign_message(&self, message: &[u8]) -> [u8; 64] {
-        self.key.sign(message).to_bytes()
+        self.key.sign(&self.public_key, message)
     }
 }
 
