@@ -13,8 +13,11 @@
 //   decodes and draws it only if it passes;
 // - unprotected: decodes and draws the payload of whatever arrives, as a naive
 //   viewer would.
-// The relay's faults are switched here or with POST /api/faults.
+// The relay's faults are switched here or with POST /api/faults. Beside the
+// still cameras, a VP8 video camera encoded in this page (video-camera.js)
+// goes through an in-page copy of the same faults to a VideoGate.
 import init, { FrameGate, fingerprint, parsePairingCode } from '../pkg/frameseal.js';
+import { VideoTile } from './video-camera.js';
 
 const HEADER_LEN = 52;
 const FAULT_POLL_MS = 2000;
@@ -530,7 +533,8 @@ function renderTotals(all, rows) {
 
 /** The fault switches, kept in step with the server's state. */
 class FaultPanel {
-  constructor() {
+  constructor(onState) {
+    this.onState = onState;
     this.inputs = [...document.querySelectorAll('input[data-fault]')];
     this.busy = 0;
     for (const input of this.inputs) {
@@ -566,6 +570,7 @@ class FaultPanel {
 
   show(state) {
     for (const input of this.inputs) input.checked = Boolean(state[input.dataset.fault]);
+    this.onState?.(state);
     const on = this.inputs.filter((i) => i.checked).length;
     const pill = $('relay-state');
     pill.textContent = on ? `${on} fault${on > 1 ? 's' : ''} on` : 'healthy';
@@ -600,13 +605,18 @@ async function main() {
     return;
   }
   $('wall').replaceChildren(...feeds.map((f) => f.node));
+  const video = new VideoTile($('video-feed'), { stallAfterMs: STALL_AFTER_MS });
+  video.start();
   const rows = buildReasonRows();
-  const faults = new FaultPanel();
+  const faults = new FaultPanel((state) => video.setFaults(state));
   await faults.refresh();
   setInterval(() => faults.refresh(), FAULT_POLL_MS);
   setInterval(() => {
     const now = performance.now();
-    renderTotals(feeds.map((f) => f.render(now)), rows);
+    const all = feeds.map((f) => f.render(now));
+    const videoStats = video.render(now);
+    if (videoStats) all.push(videoStats);
+    renderTotals(all, rows);
   }, RENDER_MS);
   setInterval(() => pollReports(feeds), REPORT_POLL_MS);
   $('app').removeAttribute('aria-busy');

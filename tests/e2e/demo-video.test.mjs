@@ -1,0 +1,274 @@
+// End to end: the relay demo's video camera tile (www/video-camera.js) in
+// headless Chromium.
+//
+// The page encodes two VP8 cameras itself (WebCodecs VideoEncoder), signs
+// every chunk (Signer), and sends the linked camera's chunks through an
+// in-page copy of the relay's faults to two screens: a VideoGate linked to
+// the camera's key, and a plain VideoDecoder fed everything. Each camera
+// paints its own background colour at points nothing else touches (the tile
+// names them in data-plain-points), so a pixel there says whose picture a
+// screen shows. With the cache mix-up (and corruption) switched on in the
+// page, the test samples both screens every SAMPLE_MS for WATCH_MS and
+// asserts that:
+// - the protected screen showed the linked camera's colour (nearly) all the
+//   time and never the stranger's, nor any other colour (no glitch);
+// - the unprotected screen did show the stranger (the mix-up fired) and the
+//   linked camera too;
+// - the VideoGate counted foreign-key drops (the stranger's chunks) and
+//   bad-signature drops (the corrupted ones), skipped deltas until the next
+//   keyframe after a corrupted chunk, and its decoder reported no error;
+// - the tile shows the linked key's fingerprint, the same on camera and
+//   display, and another one for the stranger.
+// A second test removes VideoEncoder from the page: the tile says the
+// browser cannot run it, and the still cameras run on.
+// Both fail on any Content-Security-Policy violation, page error or console
+// error.
+//
+// Needs the release binary (FRAMESEAL_BIN, default target/release/frameseal),
+// pkg/ built, and Debian's chromium. Run: node --test tests/e2e/
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = process.env.FRAMESEAL_BIN
+  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal');
+const WATCH_MS = Number(process.env.FRAMESEAL_E2E_VIDEO_WATCH_MS ?? 10_000);
+const SAMPLE_MS = 40;
+const FAULTS = ['mixup', 'corruption'];
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FINGERPRINT = /^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/;
+
+/** A page that records CSP violations, page errors and console errors. */
+async function openPage(browser) {
+  const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  return { page, problems };
+}
+
+async function noProblems(page, problems) {
+  const csp = await page.evaluate(() => window.__csp);
+  assert.deepEqual(csp, [], 'no securitypolicyviolation events');
+  assert.deepEqual(problems, [], 'no page errors, no console errors');
+}
+
+/** Starts `frameseal demo --port 0`; resolves once it prints its URL. */
+function startDemo() {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(BIN, ['demo', '--port', '0', '--root', ROOT], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      proc.kill();
+      reject(new Error(`frameseal demo printed no URL within 30 s:\n${out}${err}`));
+    }, 30_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\/www\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, url: m[0], origin: `http://127.0.0.1:${m[1]}` });
+      }
+    });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`frameseal demo exited with ${code}:\n${out}${err}`));
+    });
+  });
+}
+
+/**
+ * Runs in the page: every `every` ms, reads the plain points of both video
+ * screens and counts which camera's colour each showed: 'linked',
+ * 'stranger', 'none' (blank, grey, black) or 'other' (any other hue).
+ */
+function installVideoSampler({ every }) {
+  const tile = document.getElementById('video-feed');
+  const points = JSON.parse(tile.dataset.plainPoints);
+  const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  const hueOf = ([r, g, b]) => {
+    const max = Math.max(r, g, b);
+    const min = Math.min(r, g, b);
+    if (max < 24 || (max - min) / max < 0.3) return null; // blank, grey or black
+    const d = max - min;
+    let h;
+    if (max === r) h = 60 * (((g - b) / d) % 6);
+    else if (max === g) h = 60 * ((b - r) / d + 2);
+    else h = 60 * ((r - g) / d + 4);
+    return (h + 360) % 360;
+  };
+  const hues = [
+    ['linked', hueOf(rgbOf(tile.dataset.linkedColour))],
+    ['stranger', hueOf(rgbOf(tile.dataset.strangerColour))],
+  ];
+  const classify = (pixel) => {
+    const h = hueOf(pixel);
+    if (h === null) return 'none';
+    for (const [who, hue] of hues) {
+      if (Math.min(Math.abs(h - hue), 360 - Math.abs(h - hue)) < 40) return who; // the hues are ~140° apart
+    }
+    return 'other';
+  };
+  const screens = [['protected', '.video-gate-canvas'], ['unprotected', '.video-raw-canvas']].map(([name, sel]) => ({
+    name, ctx: tile.querySelector(sel).getContext('2d'),
+  }));
+  const results = {};
+  for (const { name } of screens) {
+    results[name] = { samples: 0, linked: 0, stranger: 0, none: 0, other: 0, firstStranger: null, firstOther: null };
+  }
+  const started = performance.now();
+  const timer = setInterval(() => {
+    for (const { name, ctx } of screens) {
+      const r = results[name];
+      for (const [x, y] of points) {
+        const pixel = ctx.getImageData(x, y, 1, 1).data;
+        const seen = classify(pixel);
+        r.samples += 1;
+        r[seen] += 1;
+        const at = { atMs: Math.round(performance.now() - started), x, y, rgb: [...pixel.slice(0, 3)] };
+        if (seen === 'stranger') r.firstStranger ??= at;
+        if (seen === 'other') r.firstOther ??= at;
+      }
+    }
+  }, every);
+  window.__frameseal_video = { results, stop: () => clearInterval(timer) };
+}
+
+function tileData(page) {
+  return page.$eval('#video-feed', (tile) => ({
+    ...tile.dataset,
+    dropped: Object.fromEntries([...tile.querySelectorAll('.video-drops .drop[data-reason]')]
+      .map((li) => [li.dataset.reason, Number(li.dataset.count)])),
+    chips: [...tile.querySelectorAll('.video-drops .drop')].map((li) => li.textContent).join(', '),
+    cameraFp: tile.querySelector('.video-camera-fp').textContent,
+    displayFp: tile.querySelector('.video-fp').textContent,
+    strangerFp: tile.querySelector('.video-stranger-fp').textContent,
+    rawCaption: tile.querySelector('.video-raw').textContent,
+    live: tile.querySelector('.video-live').textContent,
+  }));
+}
+
+test('frameseal demo video tile: VideoGate shows only the linked VP8 camera under the mix-up', {
+  timeout: WATCH_MS + 120_000,
+}, async () => {
+  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN} (cargo build --release --bin frameseal)`);
+  assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
+  const demo = await startDemo();
+  let browser;
+  try {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const { page, problems } = await openPage(browser);
+    await page.goto(demo.url);
+    await page.waitForFunction(() => document.getElementById('video-feed').dataset.state !== 'starting',
+      null, { timeout: 30_000 });
+    const state = await page.$eval('#video-feed', (t) => t.dataset.state);
+    assert.equal(state, 'running', `the video tile runs (${await page.$eval('.video-note', (n) => n.textContent)})`);
+    // Live: the gate has painted the linked camera's first pictures.
+    await page.waitForFunction(() => document.querySelector('#video-feed .video-live').textContent === 'live',
+      null, { timeout: 30_000 });
+
+    await page.evaluate(installVideoSampler, { every: SAMPLE_MS });
+    for (const fault of FAULTS) {
+      await page.locator('label.switch', { has: page.locator(`input[data-fault="${fault}"]`) }).click();
+    }
+    await page.waitForFunction(() => document.getElementById('relay-state').textContent === '2 faults on');
+    const before = await tileData(page);
+
+    const started = Date.now();
+    await page.waitForTimeout(WATCH_MS);
+    const results = await page.evaluate(() => {
+      window.__frameseal_video.stop();
+      return window.__frameseal_video.results;
+    });
+    const watched = Date.now() - started;
+    await page.waitForTimeout(600); // one more render of the counts (every 250 ms)
+    const after = await tileData(page);
+
+    console.log(`watched ${(watched / 1000).toFixed(1)} s with ${FAULTS.join(' + ')} on`);
+    console.log(`VideoGate: ${after.chips}; drawn ${after.drawn}, decoder errors ${after.decoderErrors}`);
+    console.log(`unprotected: ${after.rawCaption} (the relay mixed in ${after.deliveredStranger} stranger chunks)`);
+    for (const [name, r] of Object.entries(results)) {
+      console.log(`  ${name}: ${r.samples} samples, linked ${r.linked}, stranger ${r.stranger}, ` +
+        `other ${r.other}, blank ${r.none}; first stranger ${JSON.stringify(r.firstStranger)}, ` +
+        `first other ${JSON.stringify(r.firstOther)}`);
+    }
+
+    await noProblems(page, problems);
+    // The pictures.
+    const p = results.protected;
+    assert.ok(p.samples > (WATCH_MS / SAMPLE_MS) * 4 * 0.3, `enough samples of the protected screen (${p.samples})`);
+    assert.equal(p.stranger, 0, `the protected screen showed the stranger: ${JSON.stringify(p.firstStranger)}`);
+    assert.equal(p.other, 0, `the protected screen showed a glitch: ${JSON.stringify(p.firstOther)}`);
+    assert.ok(p.linked > p.samples * 0.9, `the protected screen showed the linked camera (${p.linked}/${p.samples})`);
+    const u = results.unprotected;
+    assert.ok(u.stranger > 0, 'the unprotected screen never showed the stranger: the mix-up did not fire');
+    assert.ok(u.linked > 0, 'the unprotected screen showed the linked camera too');
+    // The gate's counts.
+    assert.ok(Number(after.deliveredStranger) > Number(before.deliveredStranger), 'the relay mixed in stranger chunks');
+    assert.ok(after.dropped['foreign-key'] > (before.dropped['foreign-key'] ?? 0), 'foreign-key drops counted');
+    assert.ok(after.dropped['bad-signature'] > 0, 'the corrupted chunks were dropped as bad-signature');
+    assert.ok(Number(after.skippedUntilKeyframe) > 0, 'after a corrupted chunk, deltas were skipped until a keyframe');
+    assert.equal(after.decoderErrors, '0', 'the VideoGate decoder reported no error');
+    assert.equal(after.gateErrors, '0', 'VideoGate.push never threw');
+    assert.ok(Number(after.drawn) > Number(before.drawn) + 10, `the gate kept painting (${before.drawn} -> ${after.drawn})`);
+    // The tile's keys.
+    assert.match(after.cameraFp, FINGERPRINT);
+    assert.equal(after.displayFp, after.cameraFp, 'the display is linked to the camera it shows');
+    assert.match(after.strangerFp, FINGERPRINT);
+    assert.notEqual(after.strangerFp, after.cameraFp);
+    // The page's totals include the video camera's drops.
+    const total = await page.$eval('#reasons li[data-reason="bad-signature"]', (li) => Number(li.dataset.count));
+    assert.ok(total >= after.dropped['bad-signature'], 'the totals include the video camera');
+  } finally {
+    await browser?.close();
+    demo.proc.kill();
+  }
+});
+
+test('frameseal demo video tile: without VideoEncoder the tile says so and the stills run on', {
+  timeout: 90_000,
+}, async () => {
+  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN}`);
+  const demo = await startDemo();
+  let browser;
+  try {
+    const info = await (await fetch(`${demo.origin}/api/cameras`)).json();
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const { page, problems } = await openPage(browser);
+    await page.addInitScript(() => { delete window.VideoEncoder; });
+    await page.goto(demo.url);
+    await page.waitForFunction(() => document.getElementById('video-feed').dataset.state !== 'starting',
+      null, { timeout: 30_000 });
+    assert.equal(await page.$eval('#video-feed', (t) => t.dataset.state), 'unsupported');
+    assert.ok(await page.locator('#video-feed .video-note').isVisible(), 'the message is shown');
+    assert.match(await page.locator('#video-feed .video-note').textContent(), /no WebCodecs/);
+    assert.ok(!(await page.locator('#video-feed .video-body').isVisible()), 'no empty screens');
+    await page.waitForFunction((count) => document.querySelectorAll('.feed-live.pill-live').length === count,
+      info.cameras.length, { timeout: 30_000 });
+    await noProblems(page, problems);
+  } finally {
+    await browser?.close();
+    demo.proc.kill();
+  }
+});
