@@ -214,7 +214,7 @@ cmd_test() {
   # The CLI's own tests (tests/cli.rs, unit tests in src/bin/) ran in `cargo test`.
   log "cargo build --release --bin frameseal (for the end-to-end test)"
   cargo build --release --bin frameseal
-  log "node --test tests/e2e/ (frameseal demo in headless Chromium, ~40 s)"
+  log "node --test tests/e2e/ (demo, relay faults, video, package, WebRTC in headless Chromium, ~4 min)"
   FRAMESEAL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal" node --test tests/e2e/
 }
 

@@ -6,20 +6,16 @@
 // under the demo's strict CSP, and refuses a wasm that was changed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { integrityOf } from '../../tools/integrity.mjs';
+import { BIN, ROOT, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PKG = path.join(ROOT, 'pkg');
-const BIN = process.env.FRAMESEAL_BIN
-  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal');
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
 
 function recorded() {
@@ -37,19 +33,6 @@ test('pkg/integrity.json matches the SHA-384 of the files in pkg/', () => {
   assert.ok(Object.keys(hashes).some((k) => k.startsWith('snippets/')), 'the modules frameseal.js imports');
 });
 
-function startDemo() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['demo', '--port', '0', '--root', ROOT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const timer = setTimeout(() => { proc.kill(); reject(new Error(`no URL: ${out}`)); }, 30_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\/www\//);
-      if (m) { clearTimeout(timer); resolve({ proc, origin: `http://127.0.0.1:${m[1]}` }); }
-    });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-  });
-}
 
 /** The README's page: modulepreload + module script with integrity, wasm fetched with integrity. */
 function pinnedPage(hashes) {

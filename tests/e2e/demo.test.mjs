@@ -25,23 +25,17 @@
 // pkg/ built, and Debian's chromium. Run: node --test tests/e2e/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BIN, CHROMIUM_ARGS, ROOT, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const BIN = process.env.FRAMESEAL_BIN
-  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal');
 const WATCH_MS = Number(process.env.FRAMESEAL_E2E_WATCH_MS ?? 22_000);
 const SAMPLE_MS = 40;
 const INCIDENT = ['mixup', 'loss', 'reordering', 'duplication'];
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const STALL_AFTER_MS = 2000; // www/demo.js
 
@@ -73,34 +67,6 @@ async function noProblems(page, problems) {
   assert.deepEqual(problems, [], 'no page errors, no console errors');
 }
 
-/** Starts `frameseal demo --port 0`; resolves once it prints its URL. */
-function startDemo() {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['demo', '--port', '0', '--root', ROOT], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => {
-      proc.kill();
-      reject(new Error(`frameseal demo printed no URL within 30 s:\n${out}${err}`));
-    }, 30_000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = out.match(/http:\/\/127\.0\.0\.1:(\d+)\/www\//);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ proc, url: m[0], origin: `http://127.0.0.1:${m[1]}` });
-      }
-    });
-    proc.stderr.on('data', (d) => { err += d; });
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`frameseal demo exited with ${code}:\n${out}${err}`));
-    });
-  });
-}
 
 /**
  * Runs in the page: every SAMPLE_MS, reads the plain points of every tile

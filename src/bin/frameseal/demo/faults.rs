@@ -10,7 +10,12 @@
 //! - **loss**: drops the frame (1 in 5);
 //! - **duplication**: sends it twice (1 in 4);
 //! - **reordering**: holds it back and sends it after the next delivery (3 in 10);
+//! - **far reordering**: holds it back until 70 more of the camera's frames
+//!   have reached the relay (1 in 10): further back than a display's replay
+//!   window of 64 (and, at 5 fps, 14 s: older than its 10 s max age too);
 //! - **delay**: delivers every frame 1–2.5 s late, each with its own delay;
+//! - **long delay**: delivers a frame 11–14 s late, beyond a display's 10 s
+//!   max age (1 in 5);
 //! - **corruption**: flips one bit of its payload or signature (3 in 20);
 //! - **blackhole**: delivers nothing at all (the relay cuts every camera
 //!   off; applied in [`crate::demo::relay`], so a display's liveness mark
@@ -31,18 +36,22 @@ pub struct Faults {
     pub loss: bool,
     pub duplication: bool,
     pub reordering: bool,
+    pub far_reordering: bool,
     pub delay: bool,
+    pub long_delay: bool,
     pub corruption: bool,
     pub blackhole: bool,
 }
 
 /// The faults' names, as the JSON API and the page spell them.
-pub const NAMES: [&str; 7] = [
+pub const NAMES: [&str; 9] = [
     "mixup",
     "loss",
     "duplication",
     "reordering",
+    "farreordering",
     "delay",
+    "longdelay",
     "corruption",
     "blackhole",
 ];
@@ -83,7 +92,9 @@ impl Faults {
             "loss" => Some(&mut self.loss),
             "duplication" => Some(&mut self.duplication),
             "reordering" => Some(&mut self.reordering),
+            "farreordering" => Some(&mut self.far_reordering),
             "delay" => Some(&mut self.delay),
+            "longdelay" => Some(&mut self.long_delay),
             "corruption" => Some(&mut self.corruption),
             "blackhole" => Some(&mut self.blackhole),
             _ => None,
@@ -128,6 +139,14 @@ impl Faults {
 pub const LOSS_PERCENT: u64 = 20;
 pub const DUPLICATION_PERCENT: u64 = 25;
 pub const REORDERING_PERCENT: u64 = 30;
+pub const FAR_REORDERING_PERCENT: u64 = 10;
+/// How many of the camera's later frames pass a far-reordered frame: more
+/// than the default replay window (64).
+pub const FAR_REORDERING_FRAMES: u32 = 70;
+pub const LONG_DELAY_PERCENT: u64 = 20;
+/// How late the long-delay fault delivers a frame, µs: beyond the 10 s max
+/// age a display accepts by default.
+pub const LONG_DELAY_US: Range<u64> = 11_000_000..14_000_000;
 pub const CORRUPTION_PERCENT: u64 = 15;
 pub const MIXUP_FOREIGN_PERCENT: u64 = 30;
 pub const MIXUP_STALE_PERCENT: u64 = 20;
@@ -213,6 +232,9 @@ pub struct Link {
     rng: Rng,
     /// A frame the reordering fault holds back until the next delivery.
     held: Option<Arc<[u8]>>,
+    /// Frames the far-reordering fault holds back, each with how many more
+    /// of the camera's frames must pass it.
+    held_far: Vec<(u32, Arc<[u8]>)>,
     pending: Vec<Pending>,
     next_order: u64,
 }
@@ -224,6 +246,7 @@ impl Link {
             camera,
             rng: Rng::new(seed),
             held: None,
+            held_far: Vec::new(),
             pending: Vec::new(),
             next_order: 0,
         }
@@ -233,6 +256,14 @@ impl Link {
     /// schedules what the viewer gets because of it.
     pub fn push(&mut self, frame: Arc<[u8]>, faults: Faults, now_us: u64, cache: &impl FrameCache) {
         let late = self.held.take();
+        let mut far_late = Vec::new();
+        self.held_far.retain_mut(|(passes, frame)| {
+            *passes -= 1;
+            if *passes == 0 {
+                far_late.push(Arc::clone(frame));
+            }
+            *passes > 0
+        });
         let mut out = Vec::new();
         if !(faults.loss && self.rng.percent(LOSS_PERCENT)) {
             let frame = if faults.corruption && self.rng.percent(CORRUPTION_PERCENT) {
@@ -243,7 +274,9 @@ impl Link {
             if faults.duplication && self.rng.percent(DUPLICATION_PERCENT) {
                 out.push(Arc::clone(&frame));
             }
-            if faults.reordering && self.rng.percent(REORDERING_PERCENT) {
+            if faults.far_reordering && self.rng.percent(FAR_REORDERING_PERCENT) {
+                self.held_far.push((FAR_REORDERING_FRAMES, frame));
+            } else if faults.reordering && self.rng.percent(REORDERING_PERCENT) {
                 self.held = Some(frame);
             } else {
                 out.push(frame);
@@ -264,8 +297,11 @@ impl Link {
             }
         }
         out.extend(late);
+        out.extend(far_late);
         for frame in out {
-            let delay = if faults.delay {
+            let delay = if faults.long_delay && self.rng.percent(LONG_DELAY_PERCENT) {
+                self.rng.in_range(LONG_DELAY_US)
+            } else if faults.delay {
                 self.rng.in_range(DELAY_US)
             } else {
                 0
@@ -299,7 +335,7 @@ impl Link {
 mod tests {
     use super::*;
     use frameseal::{Codec, DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
-    use std::collections::HashMap;
+    use std::collections::{HashMap, HashSet};
 
     const FRAME_US: u64 = 200_000;
     const T0: u64 = 1_700_000_000_000_000;
@@ -508,6 +544,79 @@ mod tests {
     /// The incident, end to end: a display linked to camera 0 behind a relay
     /// with mix-up, loss, reordering and duplication on.
     #[test]
+    fn far_reordering_passes_a_frame_by_seventy_and_the_display_drops_it() {
+        let faults = Faults {
+            far_reordering: true,
+            ..Faults::default()
+        };
+        let (world, sent, received) = run_timed(faults, 100, 11);
+        let place = |f: &Arc<[u8]>| sent.iter().position(|s| s == f).unwrap();
+        // Each frame arrives once, on time or exactly 70 frames late.
+        assert!(
+            received
+                .iter()
+                .map(|(_, f)| f.to_vec())
+                .collect::<HashSet<_>>()
+                .len()
+                == received.len()
+        );
+        let mut late = 0;
+        for (arrived_us, frame) in &received {
+            let behind = (arrived_us - T0) / FRAME_US - place(frame) as u64;
+            assert!(
+                behind == 0 || behind == u64::from(FAR_REORDERING_FRAMES),
+                "{behind}"
+            );
+            late += u64::from(behind > 0);
+        }
+        assert!((20..80).contains(&late), "{late} late of {}", sent.len());
+        let key = LinkedKey::from_bytes(world.cameras[0].public_key()).unwrap();
+        let mut display = Verifier::new(key, Policy::default()).unwrap();
+        for (arrived_us, frame) in &received {
+            let _ = display.verify(frame, i64::try_from(*arrived_us).unwrap());
+        }
+        // 70 frames at 5 fps is 14 s: past the replay window and the max age.
+        assert_eq!(display.stats().dropped_total(), late);
+        assert_eq!(display.stats().dropped(DropReason::Stale), late);
+    }
+
+    #[test]
+    fn long_delay_makes_a_fifth_of_the_frames_stale_and_nothing_else() {
+        let faults = Faults {
+            long_delay: true,
+            ..Faults::default()
+        };
+        // 100 s of frames, then 15 s more for the late ones to arrive.
+        let mut world = World::new();
+        let mut link = Link::new(0, 12);
+        let (mut sent, mut received) = (Vec::new(), Vec::new());
+        let mut now = T0;
+        while now < T0 + 115_000_000 {
+            if now < T0 + 100_000_000 {
+                let frame = world.capture(now);
+                sent.push(Arc::clone(&frame));
+                link.push(frame, faults, now, &world);
+            }
+            received.extend(link.take_due(now).into_iter().map(|f| (now, f)));
+            now += FRAME_US;
+        }
+        assert_eq!(sent.len(), received.len());
+        let key = LinkedKey::from_bytes(world.cameras[0].public_key()).unwrap();
+        let mut display = Verifier::new(key, Policy::default()).unwrap();
+        let mut late = 0;
+        for (arrived_us, frame) in &received {
+            let captured_us = T0 + FRAME_US * sent.iter().position(|s| s == frame).unwrap() as u64;
+            let delay = arrived_us - captured_us;
+            assert!(delay < FRAME_US || delay >= LONG_DELAY_US.start, "{delay}");
+            late += u64::from(delay >= LONG_DELAY_US.start);
+            let _ = display.verify(frame, i64::try_from(*arrived_us).unwrap());
+        }
+        assert!((60..140).contains(&late), "{late} of {}", sent.len());
+        assert_eq!(display.stats().dropped(DropReason::Stale), late);
+        assert_eq!(display.stats().accepted, sent.len() as u64 - late);
+    }
+
+    #[test]
     fn the_incident_faults_produce_foreign_stale_and_replayed_drops() {
         let faults = Faults {
             mixup: true,
@@ -547,7 +656,7 @@ mod tests {
         assert!(faults.mixup && faults.delay && !faults.loss);
         assert_eq!(
             faults.to_json().to_string(),
-            r#"{"blackhole":false,"corruption":false,"delay":true,"duplication":false,"loss":false,"mixup":true,"reordering":false}"#
+            r#"{"blackhole":false,"corruption":false,"delay":true,"duplication":false,"farreordering":false,"longdelay":false,"loss":false,"mixup":true,"reordering":false}"#
         );
         faults.apply_json(br#"{"mixup": false}"#).unwrap();
         assert!(!faults.mixup && faults.delay);
@@ -567,7 +676,7 @@ mod tests {
             ),
             (
                 br#"{"loss": true, "mixups": true}"#,
-                "unknown fault 'mixups' (known: mixup, loss, duplication, reordering, delay, corruption, blackhole)",
+                "unknown fault 'mixups' (known: mixup, loss, duplication, reordering, farreordering, delay, longdelay, corruption, blackhole)",
             ),
             (br#"{"loss": 1}"#, "fault 'loss' must be true or false"),
         ];
