@@ -126,6 +126,31 @@ async function sizeRows(seed, quick) {
       },
     },
     {
+      name: 'frameseal `Verifier.verifyBatch` (the same frames, bursts of 32 per call)',
+      prepare(msg, sig, frames) { this.frames = frames; },
+      verdicts() {
+        const [genuine] = this.frames;
+        const tampered = genuine.slice();
+        tampered[60] ^= 1;
+        const v = new Verifier(signer.publicKey, POLICY);
+        const r = v.verifyBatch([genuine, tampered]).map((x) => x.ok);
+        v.free();
+        return r;
+      },
+      run() {
+        const v = new Verifier(signer.publicKey, POLICY);
+        const t0 = performance.now();
+        for (let i = 0; i < this.frames.length; i += 32) {
+          for (const r of v.verifyBatch(this.frames.slice(i, i + 32))) {
+            if (!r.ok) throw new Error('Verifier.verifyBatch dropped a genuine frame');
+          }
+        }
+        const rate = this.frames.length / ((performance.now() - t0) / 1000);
+        v.free();
+        return rate;
+      },
+    },
+    {
       name: 'frameseal raw check: PreparedKey (wasm, per-key tables)',
       hooked: true,
       prepare(msg, sig) { hooks.load(msg, sig); },

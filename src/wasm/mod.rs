@@ -18,7 +18,7 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use js_sys::{Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
+use js_sys::{Array, Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
 use serde::Serialize as _;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -546,6 +546,42 @@ impl JsVerifier {
         let frame = bytes_arg(&frame, "frame")?;
         let now_us = self.now_us()?;
         Ok(self.check(&frame, now_us).0)
+    }
+
+    /// Verifies a burst of frames in one call (a dashboard's tiles, a
+    /// reconnect's backlog), in order: the results, counts and state are
+    /// exactly those of `verify` on each frame in turn at one reading of
+    /// the clock. Throws, before verifying any, if `frames` is not an array
+    /// of Uint8Array.
+    ///
+    /// Each signature is still checked on its own, with the linked key's
+    /// tables: Ed25519 batch verification would change verdicts (a random
+    /// linear combination cannot tell torsion differences apart as
+    /// `verify_strict` does) and, made exact, costs more than it saves
+    /// (bench/RESULTS.md, "Batches"). What a batch saves is the crossings.
+    #[wasm_bindgen(js_name = verifyBatch, unchecked_return_type = "VerifyResult[]")]
+    pub fn verify_batch(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] frames: JsValue,
+    ) -> Result<Array, JsError> {
+        let list = frames.dyn_ref::<Array>().ok_or_else(|| {
+            error(format!(
+                "frames must be an array of Uint8Array, got {}",
+                type_name(&frames)
+            ))
+        })?;
+        // Every argument is checked before any frame changes state; a
+        // sparse or lying array fails at its first hole.
+        let mut checked = Vec::new();
+        for (i, value) in list.iter().enumerate() {
+            checked.push(bytes_arg(&value, &format!("frames[{i}]"))?);
+        }
+        let now_us = self.now_us()?;
+        let results = Array::new();
+        for frame in &checked {
+            results.push(&self.check(frame, now_us).0);
+        }
+        Ok(results)
     }
 
     /// Counts since construction: `{ accepted, dropped: { [reason]: n } }`.

@@ -67,6 +67,12 @@ if (result.ok) {
 // @ts-expect-error without narrowing, payload may not exist
 v.verify(bytes).payload;
 
+// A burst: one VerifyResult per frame.
+const burst: VerifyResult[] = v.verifyBatch([bytes, bytes]);
+if (burst[0]?.ok) { const first: Uint8Array = burst[0].payload; }
+// @ts-expect-error frames are Uint8Arrays
+v.verifyBatch(['frame']);
+
 // `reason` is the literal union of SPEC §3, nothing else.
 const reasons: DropReason[] = [
   'malformed', 'unsupported-version', 'too-large', 'foreign-key', 'bad-signature',

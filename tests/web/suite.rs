@@ -943,6 +943,93 @@ fn a_mixed_run_adds_up() {
     assert_eq!(accepted + expected.iter().sum::<f64>(), 300.0);
 }
 
+#[wasm_bindgen_test]
+fn a_batch_gets_the_verdicts_and_state_of_one_by_one() {
+    let mut cam = camera(1);
+    let mut stranger = camera(2);
+    let mut next = camera(3);
+    let mut burst = Vec::new();
+    for i in 0..60u64 {
+        burst.push(match i % 6 {
+            0 | 1 => sign(&mut cam, &[i as u8; 40], Spec::seq(i)),
+            2 => sign(&mut stranger, b"frame", Spec::seq(i)),
+            3 => edited(&sign(&mut cam, b"frame", Spec::seq(i)), |b| b[60] ^= 1),
+            4 => sign(&mut cam, b"frame", Spec::seq(i - 3)),
+            _ => sign(&mut cam, b"frame", Spec::seq(i).at(-60_000.0)),
+        });
+    }
+    // A rotation mid-burst: later frames of the old key are foreign, the
+    // new key's are accepted, exactly as one by one.
+    burst.push(rotation(&mut cam, &next, 60));
+    burst.push(sign(&mut cam, b"old key", Spec::seq(61)));
+    burst.push(sign(&mut next, b"new key", Spec::seq(62)));
+    burst.push(sign(&mut next, b"new key", Spec::seq(62)));
+
+    let mut one = verifier(&cam.public_key(), &[]);
+    let singles: Vec<JsValue> = burst.iter().map(|f| verify(&mut one, f)).collect();
+    let mut batch = verifier(&cam.public_key(), &[]);
+    let list = js_sys::Array::new();
+    for f in &burst {
+        list.push(f);
+    }
+    let results = batch.verify_batch(list.into()).or_fail("verifyBatch");
+    assert_eq!(results.length() as usize, burst.len());
+    let mut reasons = std::collections::BTreeSet::new();
+    for (i, single) in singles.iter().enumerate() {
+        let b = results.get(i as u32);
+        assert_eq!(keys(&b), keys(single), "frame {i}");
+        assert_eq!(get(&b, "ok"), get(single, "ok"), "frame {i}");
+        assert_eq!(get(&b, "reason"), get(single, "reason"), "frame {i}");
+        if get(&b, "ok") == JsValue::TRUE {
+            assert_eq!(bytes(&get(&b, "payload")), bytes(&get(single, "payload")));
+            assert_eq!(get(&b, "seq"), get(single, "seq"));
+        } else {
+            reasons.insert(get(&b, "reason").as_string().unwrap_or_default());
+        }
+    }
+    // The burst covered every kind of verdict it was built to.
+    let want = ["bad-signature", "foreign-key", "replayed", "stale"];
+    assert!(want.iter().all(|r| reasons.contains(*r)), "{reasons:?}");
+    assert_eq!(stats(&batch), stats(&one));
+    assert_eq!(
+        bytes(&batch.linked_public_key().into()),
+        next.public_key().to_vec()
+    );
+    // The state ended the same: the next frame gets one verdict from both.
+    let after = sign(&mut next, b"after", Spec::seq(63));
+    assert_eq!(get(&verify(&mut one, &after), "ok"), JsValue::TRUE);
+    assert_eq!(get(&verify(&mut batch, &after), "ok"), JsValue::TRUE);
+}
+
+#[wasm_bindgen_test]
+fn a_bad_batch_argument_throws_before_any_frame_counts() {
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let good = sign(&mut cam, b"frame", Spec::seq(0));
+    assert_throws(
+        v.verify_batch(good.clone().into()),
+        &["frames must be an array", "Uint8Array"],
+    );
+    assert_throws(
+        v.verify_batch(JsValue::NULL),
+        &["frames must be an array", "null"],
+    );
+    let list = js_sys::Array::of2(&good, &JsValue::from_str("frame"));
+    assert_throws(
+        v.verify_batch(list.into()),
+        &["frames[1] must be a Uint8Array", "string"],
+    );
+    let sparse = js("return new Array(4294967295)");
+    assert_throws(v.verify_batch(sparse), &["frames[0] must be a Uint8Array"]);
+    assert_eq!(stats(&v), (0.0, vec![0.0; REASONS.len()]));
+    // Nothing moved: the frame is still new.
+    assert_eq!(get(&verify(&mut v, &good), "ok"), JsValue::TRUE);
+    let empty = v
+        .verify_batch(js_sys::Array::new().into())
+        .or_fail("an empty batch");
+    assert_eq!(empty.length(), 0);
+}
+
 // ------------------------------------------------------ linking, errors
 
 #[wasm_bindgen_test]
