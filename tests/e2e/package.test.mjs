@@ -36,6 +36,7 @@ const NPM_QUIET = ['--no-audit', '--no-fund', '--offline', '--loglevel=error'];
 const EXPECTED_FILES = [
   'README.md', 'package.json', 'frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm', 'frameseal_bg.wasm.d.ts',
   'webrtc/index.js', 'webrtc/index.d.ts', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/worker.js',
+  'pool/index.js', 'pool/index.d.ts', 'pool/worker.js',
 ];
 
 let work;
@@ -119,6 +120,7 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports).sort(), [
     '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './package.json',
+    './pool', './pool/index.js', './pool/worker.js',
     './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',
   ]);
   assert.equal(packed.name, 'frameseal');
@@ -295,8 +297,9 @@ function freePort() {
 test('Vite dev server: examples/vite (its vite.config.js) serves the package so that it verifies', async () => {
   const dir = viteProject('vite-dev-app');
   const port = await freePort();
+  // No colours: with CI set, Vite's colours put escape codes inside the URL.
   const dev = spawn(process.execPath, [VITE, '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
   });
   let output = '';
   try {
@@ -304,7 +307,8 @@ test('Vite dev server: examples/vite (its vite.config.js) serves the package so 
       const timer = setTimeout(() => reject(new Error(`vite printed no URL within 30 s:\n${output}`)), 30000);
       const seen = (d) => {
         output += d;
-        if (output.includes(`127.0.0.1:${port}`)) { clearTimeout(timer); resolve(); }
+        // eslint-disable-next-line no-control-regex
+        if (output.replace(/\x1b\[[0-9;]*m/g, '').includes(`127.0.0.1:${port}`)) { clearTimeout(timer); resolve(); }
       };
       dev.stdout.on('data', seen);
       dev.stderr.on('data', (d) => { output += d; });
