@@ -18,6 +18,8 @@ const PKG = path.resolve(process.argv[2] ?? path.join(ROOT, 'pkg'));
 
 /** The files of js/webrtc/ that ship, as pkg/webrtc/<name>. */
 const WEBRTC = ['index.js', 'index.d.ts', 'sender.js', 'receiver.js', 'worker.js'];
+/** The files of js/pool/ (GatePool) that ship, as pkg/pool/<name>. */
+const POOL = ['index.js', 'index.d.ts', 'worker.js'];
 
 function fail(message) {
   console.error(`tools/package.mjs: ${message}`);
@@ -37,6 +39,9 @@ for (const file of ['frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm']) {
 // The WebRTC workers import '../frameseal.js': they work only from pkg/webrtc/.
 mkdirSync(path.join(PKG, 'webrtc'), { recursive: true });
 for (const file of WEBRTC) copyFileSync(path.join(ROOT, 'js', 'webrtc', file), path.join(PKG, 'webrtc', file));
+// So does the gate pool's worker; the pool finds it next to itself.
+mkdirSync(path.join(PKG, 'pool'), { recursive: true });
+for (const file of POOL) copyFileSync(path.join(ROOT, 'js', 'pool', file), path.join(PKG, 'pool', file));
 copyFileSync(path.join(ROOT, 'js', 'README.md'), path.join(PKG, 'README.md'));
 
 // Only the snippet folder the module imports ships (wasm-pack keeps old ones).
@@ -68,6 +73,9 @@ const manifest = {
     './webrtc/index.js': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
     './webrtc/sender.js': './webrtc/sender.js',
     './webrtc/receiver.js': './webrtc/receiver.js',
+    './pool': { types: './pool/index.d.ts', default: './pool/index.js' },
+    './pool/index.js': { types: './pool/index.d.ts', default: './pool/index.js' },
+    './pool/worker.js': './pool/worker.js',
     './package.json': './package.json',
   },
   files: [
@@ -77,11 +85,12 @@ const manifest = {
     'frameseal_bg.wasm.d.ts',
     'snippets/',
     'webrtc/',
+    'pool/',
     'README.md',
   ],
   // The workers register their handlers when loaded; the snippets are
   // imported for their exports only, but wasm-pack marks them, and so do we.
-  sideEffects: ['./snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js'],
+  sideEffects: ['./snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js', './pool/worker.js'],
 };
 
 // Every path the manifest names must exist.

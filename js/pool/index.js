@@ -1,0 +1,213 @@
+// frameseal gate pool (ships as pkg/pool/index.js): FrameGates that verify,
+// decode and draw in Web Workers, on OffscreenCanvases, so a dashboard of
+// many camera tiles keeps its main thread for the page. Each gate lives in
+// one worker for its whole life (its verifier state is there); gates are
+// spread over the pool's workers, fewest gates first.
+//
+//   import { GatePool } from 'frameseal/pool';
+//   const pool = new GatePool();                        // one worker per core, up to 4
+//   const gate = await pool.open(canvas, linkedPublicKey, { onDrop: (r) => ... });
+//   ws.onmessage = (e) => gate.push(new Uint8Array(e.data), { transfer: true });
+//
+// The main thread only posts each frame (copied, or its buffer transferred
+// with { transfer: true }) and hears each result back; verification and
+// decoding cost it nothing. Results are FrameGate's, without `payload`.
+
+const DEFAULT_MAX_WORKERS = 4;
+const KNOWN_POOL_OPTIONS = new Set(['workers', 'workerUrl']);
+
+/** A FrameGate running in one of a GatePool's workers. */
+class PooledGate {
+  constructor(lane, id, callbacks, forget) {
+    this._lane = lane;
+    this._id = id;
+    this._callbacks = callbacks;
+    this._forget = forget;
+    this._pending = new Map();
+    this._next = 0;
+    this._closed = false;
+    this.linkedPublicKey = null;
+  }
+
+  /**
+   * Verifies `frame` (a Uint8Array) in the worker; resolves to FrameGate's
+   * result without `payload`. With `{ transfer: true }` the frame's buffer
+   * moves to the worker (no copy; the caller's array becomes empty) when the
+   * array spans its whole, non-shared buffer; otherwise the bytes are copied.
+   */
+  push(frame, { transfer = false } = {}) {
+    if (this._closed) return Promise.reject(new Error('push: this gate is closed'));
+    if (!(frame instanceof Uint8Array)) {
+      return Promise.reject(new Error(`push: frame must be a Uint8Array, got ${frame === null ? 'null' : typeof frame}`));
+    }
+    const whole = transfer && frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength
+      && !(typeof SharedArrayBuffer === 'function' && frame.buffer instanceof SharedArrayBuffer);
+    const buffer = whole ? frame.buffer : frame.slice().buffer;
+    const n = this._next++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(n, { resolve, reject });
+      this._lane.worker.postMessage({ type: 'push', id: this._id, n, frame: buffer }, [buffer]);
+    });
+  }
+
+  /** FrameGate's counts, from the worker. */
+  stats() {
+    if (this._closed) return Promise.reject(new Error('stats: this gate is closed'));
+    const n = this._next++;
+    return new Promise((resolve, reject) => {
+      this._pending.set(n, { resolve, reject });
+      this._lane.worker.postMessage({ type: 'stats', id: this._id, n });
+    });
+  }
+
+  /** Closes the gate in its worker; pending pushes still settle. */
+  close() {
+    if (this._closed) return;
+    this._closed = true;
+    this._lane.gates -= 1;
+    this._lane.worker.postMessage({ type: 'close', id: this._id });
+    if (this._pending.size === 0) this._forget(this._id);
+  }
+
+  _settle(n, error, value) {
+    const p = this._pending.get(n);
+    if (!p) return;
+    this._pending.delete(n);
+    if (error !== undefined) p.reject(new Error(error));
+    else p.resolve(value);
+    if (this._closed && this._pending.size === 0) this._forget(this._id);
+  }
+
+  _event(kind, value) {
+    const f = this._callbacks[kind];
+    if (kind === 'drop' && value && value.ok === false) value.drawn = false;
+    if (f) f(value);
+  }
+}
+
+/** Web Workers that run FrameGates for a page's camera tiles. */
+export class GatePool {
+  /**
+   * `workers`: how many (default: one per core, at most 4); `workerUrl`:
+   * where pkg/pool/worker.js is served, if a bundler moved it.
+   */
+  constructor(options = {}) {
+    for (const key of Object.keys(options)) {
+      if (!KNOWN_POOL_OPTIONS.has(key)) throw new Error(`GatePool: unknown option ${key} (known: workers, workerUrl)`);
+    }
+    const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 2;
+    const count = options.workers ?? Math.max(1, Math.min(cores, DEFAULT_MAX_WORKERS));
+    if (!Number.isInteger(count) || count < 1 || count > 64) {
+      throw new Error(`GatePool: workers must be an integer from 1 to 64, got ${count}`);
+    }
+    if (typeof Worker !== 'function' || typeof OffscreenCanvas !== 'function') {
+      throw new Error('GatePool needs Web Workers and OffscreenCanvas, which this browser lacks: use FrameGate');
+    }
+    const url = options.workerUrl ?? new URL('./worker.js', import.meta.url);
+    this._gates = new Map();
+    this._nextId = 0;
+    this._lanes = Array.from({ length: count }, () => {
+      const lane = { worker: new Worker(url, { type: 'module' }), gates: 0 };
+      lane.worker.onmessage = ({ data }) => this._receive(data);
+      lane.worker.onerror = (e) => this._fail(lane, `worker error: ${e.message ?? 'failed to load'}`);
+      return lane;
+    });
+  }
+
+  /** How many workers the pool runs. */
+  get size() {
+    return this._lanes.length;
+  }
+
+  /**
+   * A gate drawing to `canvas` (an HTMLCanvasElement, whose control moves to
+   * the worker, or an OffscreenCanvas) the frames `linkedPublicKey` signed.
+   * `options` are FrameGate's, except `now` (a function cannot run in a
+   * worker); onDrop, onStall, onResume and onReport are called here.
+   * Resolves once the worker built the gate; rejects with FrameGate's error
+   * for a bad key or option.
+   */
+  open(canvas, linkedPublicKey, options = {}) {
+    if (this._terminated) return Promise.reject(new Error('open: the pool was terminated'));
+    if (options.now !== undefined) {
+      return Promise.reject(new Error('options.now cannot be used with GatePool: the clock runs in the worker'));
+    }
+    let offscreen = canvas;
+    if (typeof HTMLCanvasElement === 'function' && canvas instanceof HTMLCanvasElement) {
+      offscreen = canvas.transferControlToOffscreen();
+    } else if (!(canvas instanceof OffscreenCanvas)) {
+      return Promise.reject(new Error('open: canvas must be an HTMLCanvasElement or an OffscreenCanvas'));
+    }
+    const { onDrop, onStall, onResume, onReport, ...rest } = options;
+    const callbacks = { drop: onDrop, stall: onStall, resume: onResume, report: onReport };
+    for (const [name, f] of Object.entries({ onDrop, onStall, onResume, onReport })) {
+      if (f !== undefined && typeof f !== 'function') {
+        return Promise.reject(new Error(`options.${name} must be a function`));
+      }
+    }
+    const lane = this._lanes.reduce((a, b) => (b.gates < a.gates ? b : a));
+    const id = this._nextId++;
+    const gate = new PooledGate(lane, id, callbacks, (gone) => this._gates.delete(gone));
+    lane.gates += 1;
+    return new Promise((resolve, reject) => {
+      this._gates.set(id, { gate, opening: { resolve, reject } });
+      const events = Object.fromEntries(Object.entries(callbacks).map(([k, f]) => [k, typeof f === 'function']));
+      lane.worker.postMessage({ type: 'open', id, canvas: offscreen, linkedPublicKey, options: rest, events }, [offscreen]);
+    });
+  }
+
+  /** Stops every worker; their gates' pending pushes reject. */
+  terminate() {
+    this._terminated = true;
+    for (const lane of this._lanes) {
+      lane.worker.terminate();
+      this._fail(lane, 'the pool was terminated');
+    }
+  }
+
+  _receive(data) {
+    const entry = this._gates.get(data.id);
+    if (!entry) return;
+    const { gate } = entry;
+    switch (data.type) {
+      case 'opened':
+        gate.linkedPublicKey = data.linkedPublicKey;
+        entry.opening?.resolve(gate);
+        entry.opening = null;
+        break;
+      case 'failed':
+        gate._closed = true;
+        gate._lane.gates -= 1;
+        this._gates.delete(data.id);
+        entry.opening?.reject(new Error(data.message));
+        break;
+      case 'pushed':
+        if (data.result?.newPublicKey) gate.linkedPublicKey = data.result.newPublicKey;
+        gate._settle(data.n, data.error, data.result);
+        break;
+      case 'stats':
+        gate._settle(data.n, data.stats ? undefined : 'this gate is closed', data.stats);
+        break;
+      case 'event':
+        try {
+          gate._event(data.kind, data.value);
+        } catch (e) {
+          setTimeout(() => { throw e; }); // the page's callback threw: report it, keep going
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  _fail(lane, message) {
+    for (const [id, { gate, opening }] of this._gates) {
+      if (gate._lane !== lane) continue;
+      opening?.reject(new Error(message));
+      for (const n of [...gate._pending.keys()]) gate._settle(n, message);
+      gate._closed = true;
+      this._gates.delete(id);
+    }
+  }
+}
+

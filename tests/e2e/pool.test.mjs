@@ -1,0 +1,181 @@
+// GatePool (pkg/pool/): FrameGates in Web Workers, in headless Chromium.
+//
+// A page opens a pool of 2 workers and 4 tiles (DOM canvases whose control
+// moves to the workers), and pushes each tile a stranger's frame, a forged
+// frame of its own camera and a genuine one, each a real PNG in its camera's
+// colour. Asserts per tile: the verdicts and `drawn`, onDrop heard on the
+// main thread with the reasons, the worker's stats, and by pixels (a
+// screenshot of the page, decoded in the page) that every tile shows its own
+// camera's colour and never the stranger's. Also: the tiles are spread over
+// both workers; a bad option or `now` rejects open() with a named error; a
+// transferred frame leaves the caller's array empty; a key rotation updates
+// the gate's linkedPublicKey; push after close rejects.
+//
+// Needs pkg/ built (./build.sh build) and Debian's chromium.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import { CHROMIUM_ARGS, ROOT } from './demo-server.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const PKG = path.join(ROOT, 'pkg');
+const TILES = 4;
+const COLOURS = [[220, 40, 40], [40, 170, 60], [230, 160, 20], [150, 60, 200]];
+const STRANGER = [30, 60, 230];
+
+const PAGE = `<!doctype html><meta charset="utf-8"><title>pool</title>
+<style>body { margin: 0 } canvas { width: 64px; height: 48px; display: block; margin: 0 0 8px 0 }</style>
+${Array.from({ length: TILES }, (_, i) => `<canvas id="t${i}" width="64" height="48"></canvas>`).join('')}
+<script type="module">
+import init, { Signer } from '/pkg/frameseal.js';
+import { GatePool } from '/pkg/pool/index.js';
+await init();
+async function png([r, g, b]) {
+  const c = new OffscreenCanvas(64, 48);
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = 'rgb(' + r + ',' + g + ',' + b + ')';
+  ctx.fillRect(0, 0, 64, 48);
+  return new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+}
+window.run = async (colours, strangerColour) => {
+  const pool = new GatePool({ workers: 2 });
+  const stranger = Signer.generate();
+  const strangerPng = await png(strangerColour);
+  const out = { size: pool.size, tiles: [] };
+  for (let i = 0; i < colours.length; i++) {
+    const cam = Signer.generate();
+    const drops = [];
+    const gate = await pool.open(document.getElementById('t' + i), cam.publicKey, {
+      onDrop: (r) => drops.push(r.reason + '/' + r.drawn),
+    });
+    const picture = await png(colours[i]);
+    const forged = cam.signFrame(picture, { codec: 'png', keyframe: true });
+    forged[70] ^= 1;
+    const results = [];
+    results.push(await gate.push(stranger.signFrame(strangerPng, { codec: 'png', keyframe: true })));
+    results.push(await gate.push(forged));
+    const genuine = cam.signFrame(picture, { codec: 'png', keyframe: true });
+    results.push(await gate.push(genuine, { transfer: true }));
+    out.tiles.push({
+      results: results.map((r) => ({ ok: r.ok, reason: r.reason ?? null, drawn: r.drawn, hasPayload: 'payload' in r })),
+      transferredLength: genuine.byteLength,
+      drops,
+      stats: await gate.stats(),
+    });
+    window['gate' + i] = { gate, cam };
+  }
+  out.lanes = pool._lanes.map((l) => l.gates);
+  // Errors that name the problem.
+  const err = (p) => p.then(() => 'resolved', (e) => e.message);
+  out.badOption = await err(pool.open(new OffscreenCanvas(8, 8), stranger.publicKey, { maxAge: 5 }));
+  out.badKey = await err(pool.open(new OffscreenCanvas(8, 8), new Uint8Array(31)));
+  out.withNow = await err(pool.open(new OffscreenCanvas(8, 8), stranger.publicKey, { now: () => 0 }));
+  // Rotation: the gate follows the camera's new key.
+  const { gate, cam } = window.gate0;
+  const next = Signer.generate();
+  const rotated = await gate.push(cam.signRotation(next));
+  out.rotation = { ok: rotated.ok, newKeyMatches: String(gate.linkedPublicKey) === String(next.publicKey) };
+  gate.close();
+  out.afterClose = await err(gate.push(new Uint8Array(60)));
+  window.pool = pool;
+  return out;
+};
+window.pixels = async (png, points) => {
+  const bitmap = await createImageBitmap(new Blob([new Uint8Array(png)], { type: 'image/png' }));
+  const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = c.getContext('2d');
+  ctx.drawImage(bitmap, 0, 0);
+  return points.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3)));
+};
+window.ready = true;
+</script>
+`;
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+function startServer() {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(PAGE);
+      return;
+    }
+    const file = url.pathname.startsWith('/pkg/')
+      ? path.join(PKG, path.normalize(decodeURIComponent(url.pathname.slice(5))).replace(/^(\.\.[/\\])+/, ''))
+      : null;
+    if (!file || !file.startsWith(PKG + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 12);
+
+test('GatePool: workers verify, decode and draw; only each tile\'s camera is shown', {
+  skip: existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)',
+  timeout: 90_000,
+}, async () => {
+  const server = await startServer();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 200, height: 300 }, deviceScaleFactor: 1 });
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    const out = await page.evaluate(([c, s]) => window.run(c, s), [COLOURS, STRANGER]);
+
+    assert.equal(out.size, 2);
+    assert.deepEqual(out.lanes, [2, 2], 'four tiles over both workers');
+    for (const [i, tile] of out.tiles.entries()) {
+      assert.deepEqual(tile.results, [
+        { ok: false, reason: 'foreign-key', drawn: false, hasPayload: false },
+        { ok: false, reason: 'bad-signature', drawn: false, hasPayload: false },
+        { ok: true, reason: null, drawn: true, hasPayload: false },
+      ], `tile ${i}`);
+      assert.deepEqual(tile.drops, ['foreign-key/false', 'bad-signature/false'], `tile ${i}: onDrop on the main thread`);
+      assert.equal(tile.transferredLength, 0, `tile ${i}: the transferred frame left the page`);
+      assert.equal(tile.stats.accepted, 1);
+      assert.equal(tile.stats.drawn, 1);
+      assert.equal(tile.stats.dropped['foreign-key'], 1);
+      assert.equal(tile.stats.dropped['bad-signature'], 1);
+    }
+    assert.match(out.badOption, /maxAge/);
+    assert.match(out.badKey, /linkedPublicKey/);
+    assert.match(out.withNow, /options\.now cannot be used with GatePool/);
+    assert.deepEqual(out.rotation, { ok: true, newKeyMatches: true });
+    assert.match(out.afterClose, /closed/);
+
+    // The pictures: each tile shows its camera's colour, not the stranger's.
+    await page.waitForTimeout(300); // let the placeholders show the workers' last frames
+    const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: TILES * 56 } });
+    const points = Array.from({ length: TILES }, (_, i) => [32, i * 56 + 24]);
+    const seen = await page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
+    for (const [i, rgb] of seen.entries()) {
+      assert.ok(!near(rgb, STRANGER), `tile ${i} shows the stranger: ${rgb}`);
+      assert.ok(near(rgb, COLOURS[i]), `tile ${i} shows ${rgb}, not its camera's ${COLOURS[i]}`);
+    }
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
