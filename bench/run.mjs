@@ -147,6 +147,14 @@ function table(result, native, sz, ctx) {
   row(`**dashboard**: ${d.tiles} tiles × ${d.fps} fps, JPEG-like 20–60 KiB frames (mean ${d.meanFrameKiB.toFixed(1)} KiB), main thread`,
     `${d.msPerSecond.toFixed(1)} ms per second (${(d.msPerSecond / 10).toFixed(1)} %)`,
     `one core sustains ${d.maxTiles} tiles at ${d.fps} fps`);
+  const w = result.workers;
+  if (w) {
+    const vsWebCrypto = webcrypto ? `${(w.rate1k / webcrypto.rates[1]).toFixed(2)}×` : '';
+    lines.push(`| **worker pool**: \`GatePool\`, ${w.workers} workers, 16 tiles of 1 KiB opaque frames, 16 per task (verify in the workers; main thread ${w.mainMsPer1k.toFixed(1)} ms per 1,000 frames) |  | ${n0(w.rate1k)} |  |  | ${vsWebCrypto} |  |`);
+    row(`**dashboard, worker mode**: the same second of video through \`GatePool\` (${w.workers} workers; verification only, one frame per task, transferred)`,
+      `main thread ${w.dashboard.mainMsPerSecond.toFixed(1)} ms per second (${(w.dashboard.mainMsPerSecond / 10).toFixed(2)} %)`,
+      `the pool sustains ${w.dashboard.maxTiles} tiles at ${w.dashboard.fps} fps`);
+  }
   row('linking: `new Verifier` (key checks + per-key table build), per key', `${d.linkMs.toFixed(2)} ms`);
   row('`pkg/frameseal_bg.wasm`', `${n0(sz.wasm.raw)} B raw (${kib(sz.wasm.raw)})`, `${n0(sz.wasm.gz)} B gzip -9 (${kib(sz.wasm.gz)})`);
   row(`JS glue: \`pkg/frameseal.js\` + ${sz.snippets} snippet(s)`, `${n0(sz.glue.raw)} B raw (${kib(sz.glue.raw)})`, `${n0(sz.glue.gz)} B gzip -9 (${kib(sz.glue.gz)})`);

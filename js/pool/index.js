@@ -46,7 +46,7 @@ class PooledGate {
     const n = this._next++;
     return new Promise((resolve, reject) => {
       this._pending.set(n, { resolve, reject });
-      this._lane.worker.postMessage({ type: 'push', id: this._id, n, frame: buffer }, [buffer]);
+      this._lane.send({ id: this._id, n, frame: buffer });
     });
   }
 
@@ -56,6 +56,7 @@ class PooledGate {
     const n = this._next++;
     return new Promise((resolve, reject) => {
       this._pending.set(n, { resolve, reject });
+      this._lane.flush(); // after the pushes before it
       this._lane.worker.postMessage({ type: 'stats', id: this._id, n });
     });
   }
@@ -65,6 +66,7 @@ class PooledGate {
     if (this._closed) return;
     this._closed = true;
     this._lane.gates -= 1;
+    this._lane.flush(); // the pushes before close still count
     this._lane.worker.postMessage({ type: 'close', id: this._id });
     if (this._pending.size === 0) this._forget(this._id);
   }
@@ -107,7 +109,18 @@ export class GatePool {
     this._gates = new Map();
     this._nextId = 0;
     this._lanes = Array.from({ length: count }, () => {
-      const lane = { worker: new Worker(url, { type: 'module' }), gates: 0 };
+      const lane = { worker: new Worker(url, { type: 'module' }), gates: 0, outbox: [] };
+      // The pushes of one task go to the worker as one message.
+      lane.flush = () => {
+        if (lane.outbox.length === 0) return;
+        const items = lane.outbox;
+        lane.outbox = [];
+        lane.worker.postMessage({ type: 'push', items }, items.map((i) => i.frame));
+      };
+      lane.send = (item) => {
+        if (lane.outbox.length === 0) queueMicrotask(lane.flush);
+        lane.outbox.push(item);
+      };
       lane.worker.onmessage = ({ data }) => this._receive(data);
       lane.worker.onerror = (e) => this._fail(lane, `worker error: ${e.message ?? 'failed to load'}`);
       return lane;
@@ -166,6 +179,15 @@ export class GatePool {
   }
 
   _receive(data) {
+    if (data.type === 'pushed') {
+      for (const { id, n, result, error } of data.items) {
+        const gate = this._gates.get(id)?.gate;
+        if (!gate) continue;
+        if (result?.newPublicKey) gate.linkedPublicKey = result.newPublicKey;
+        gate._settle(n, error, result);
+      }
+      return;
+    }
     const entry = this._gates.get(data.id);
     if (!entry) return;
     const { gate } = entry;
@@ -181,10 +203,7 @@ export class GatePool {
         this._gates.delete(data.id);
         entry.opening?.reject(new Error(data.message));
         break;
-      case 'pushed':
-        if (data.result?.newPublicKey) gate.linkedPublicKey = data.result.newPublicKey;
-        gate._settle(data.n, data.error, data.result);
-        break;
+
       case 'stats':
         gate._settle(data.n, data.stats ? undefined : 'this gate is closed', data.stats);
         break;

@@ -5,12 +5,14 @@
 // Messages from the page (every one carries the gate's `id`):
 //   { type: 'open', id, canvas, linkedPublicKey, options, events }
 //       -> { type: 'opened', id, linkedPublicKey } | { type: 'failed', id, message }
-//   { type: 'push', id, n, frame: ArrayBuffer } -> { type: 'pushed', id, n, result }
+//   { type: 'push', items: [{ id, n, frame: ArrayBuffer }, ...] }
+//       -> { type: 'pushed', items: [{ id, n, result } | { id, n, error }, ...] }
+//       (the page sends the pushes of one task together; results go back
+//       together, at most one message per worker task turn)
 //   { type: 'stats', id, n }                    -> { type: 'stats', id, n, stats }
 //   { type: 'close', id }
 // and, when `events` asks for them, { type: 'event', id, kind, value } for
-// onDrop / onStall / onResume / onReport. A push whose handling throws
-// answers { type: 'pushed', id, n, error }.
+// onDrop / onStall / onResume / onReport.
 
 import init, { FrameGate } from '../frameseal.js';
 
@@ -31,10 +33,23 @@ function open({ id, canvas, linkedPublicKey, options, events }) {
   post({ type: 'opened', id, linkedPublicKey: gate.linkedPublicKey });
 }
 
+// Results wait here until the next macrotask, so a burst of pushes costs
+// the page one message back, not one per frame.
+let outbox = [];
+function send(item) {
+  if (outbox.length === 0) setTimeout(flush, 0);
+  outbox.push(item);
+}
+function flush() {
+  const items = outbox;
+  outbox = [];
+  post({ type: 'pushed', items });
+}
+
 async function push({ id, n, frame }) {
   const gate = gates.get(id);
   if (!gate) {
-    post({ type: 'pushed', id, n, error: 'this gate is closed' });
+    send({ id, n, error: 'this gate is closed' });
     return;
   }
   try {
@@ -42,9 +57,9 @@ async function push({ id, n, frame }) {
     // The payload stays here (the page transferred or copied the frame);
     // everything else of the result goes back.
     delete result.payload;
-    post({ type: 'pushed', id, n, result });
+    send({ id, n, result });
   } catch (e) {
-    post({ type: 'pushed', id, n, error: messageOf(e) });
+    send({ id, n, error: messageOf(e) });
   }
 }
 
@@ -52,7 +67,9 @@ self.onmessage = async ({ data }) => {
   try {
     await loaded;
   } catch (e) {
-    post({ type: data.type === 'open' ? 'failed' : 'pushed', id: data.id, n: data.n, message: `the frameseal module did not load: ${messageOf(e)}`, error: messageOf(e) });
+    const message = `the frameseal module did not load: ${messageOf(e)}`;
+    if (data.type === 'open') post({ type: 'failed', id: data.id, message });
+    for (const item of data.items ?? []) send({ id: item.id, n: item.n, error: message });
     return;
   }
   switch (data.type) {
@@ -64,7 +81,8 @@ self.onmessage = async ({ data }) => {
       }
       break;
     case 'push':
-      await push(data);
+      // In order: each push is verified before the next one starts.
+      for (const item of data.items) push(item);
       break;
     case 'stats': {
       const gate = gates.get(data.id);

@@ -76,6 +76,14 @@ window.run = async (colours, strangerColour) => {
   out.badOption = await err(pool.open(new OffscreenCanvas(8, 8), stranger.publicKey, { maxAge: 5 }));
   out.badKey = await err(pool.open(new OffscreenCanvas(8, 8), new Uint8Array(31)));
   out.withNow = await err(pool.open(new OffscreenCanvas(8, 8), stranger.publicKey, { now: () => 0 }));
+  // Order: a push, then stats and close in the same task: both see it.
+  {
+    const { gate: g1, cam: c1 } = window.gate1;
+    const last = g1.push(c1.signFrame(new Uint8Array(8)));
+    const counted = g1.stats();
+    g1.close();
+    out.sameTask = { last: (await last).ok, accepted: (await counted).accepted };
+  }
   // Rotation: the gate follows the camera's new key.
   const { gate, cam } = window.gate0;
   const next = Signer.generate();
@@ -162,6 +170,7 @@ test('GatePool: workers verify, decode and draw; only each tile\'s camera is sho
     assert.match(out.badKey, /linkedPublicKey/);
     assert.match(out.withNow, /options\.now cannot be used with GatePool/);
     assert.deepEqual(out.rotation, { ok: true, newKeyMatches: true });
+    assert.deepEqual(out.sameTask, { last: true, accepted: 2 }, 'push, stats, close in one task: in order');
     assert.match(out.afterClose, /closed/);
 
     // The pictures: each tile shows its camera's colour, not the stranger's.
