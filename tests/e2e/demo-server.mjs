@@ -1,6 +1,10 @@
 // Shared by the end-to-end tests: where the release binary is, the
-// Chromium flags this machine needs, and starting `frameseal demo`.
+// Chromium flags this machine needs, starting `frameseal demo` or a plain
+// server for pkg/, and a page that records what went wrong in it.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,4 +41,58 @@ export function startDemo() {
       reject(new Error(`frameseal demo exited with ${code}:\n${out}${err}`));
     });
   });
+}
+
+/** A page that records CSP violations, page errors and console errors. */
+export async function openPage(browser) {
+  const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  return { page, problems };
+}
+
+/** Fails on any CSP violation, page error or console error the page recorded. */
+export async function noProblems(page, problems) {
+  const csp = await page.evaluate(() => window.__csp);
+  assert.deepEqual(csp, [], 'no securitypolicyviolation events');
+  assert.deepEqual(problems, [], 'no page errors, no console errors');
+}
+
+
+const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
+
+/** Serves `page` (HTML) at / and `pkg` (default pkg/) at /pkg/ on 127.0.0.1, a free port. */
+export function startPkgServer(page, pkg = path.join(ROOT, 'pkg')) {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(page);
+      return;
+    }
+    const file = url.pathname.startsWith('/pkg/')
+      ? path.join(pkg, path.normalize(decodeURIComponent(url.pathname.slice(5))).replace(/^(\.\.[/\\])+/, ''))
+      : null;
+    if (!file || !file.startsWith(pkg + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

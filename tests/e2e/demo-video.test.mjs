@@ -31,7 +31,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BIN, CHROMIUM_ARGS, ROOT, startDemo } from './demo-server.mjs';
+import { BIN, CHROMIUM_ARGS, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -41,27 +41,7 @@ const SAMPLE_MS = 40;
 const FAULTS = ['mixup', 'corruption'];
 const FINGERPRINT = /^[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}$/;
 
-/** A page that records CSP violations, page errors and console errors. */
-async function openPage(browser) {
-  const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
-    });
-  });
-  return { page, problems };
-}
 
-async function noProblems(page, problems) {
-  const csp = await page.evaluate(() => window.__csp);
-  assert.deepEqual(csp, [], 'no securitypolicyviolation events');
-  assert.deepEqual(problems, [], 'no page errors, no console errors');
-}
 
 
 /**

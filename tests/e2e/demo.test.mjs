@@ -28,7 +28,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BIN, CHROMIUM_ARGS, ROOT, startDemo } from './demo-server.mjs';
+import { BIN, CHROMIUM_ARGS, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -39,21 +39,6 @@ const INCIDENT = ['mixup', 'loss', 'reordering', 'duplication'];
 
 const STALL_AFTER_MS = 2000; // www/demo.js
 
-/** A page that records CSP violations, page errors and console errors. */
-async function openPage(browser) {
-  const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  await page.addInitScript(() => {
-    window.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
-    });
-  });
-  return { page, problems };
-}
 
 async function allLive(page, n) {
   await page.waitForFunction(
@@ -61,11 +46,6 @@ async function allLive(page, n) {
     n, { timeout: 30_000 });
 }
 
-async function noProblems(page, problems) {
-  const csp = await page.evaluate(() => window.__csp);
-  assert.deepEqual(csp, [], 'no securitypolicyviolation events');
-  assert.deepEqual(problems, [], 'no page errors, no console errors');
-}
 
 
 /**

@@ -14,12 +14,11 @@
 // Needs pkg/ built (./build.sh build) and Debian's chromium.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
-import { CHROMIUM_ARGS, ROOT } from './demo-server.mjs';
+import { CHROMIUM_ARGS, ROOT, startPkgServer } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -105,34 +104,6 @@ window.ready = true;
 </script>
 `;
 
-const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-
-function startServer() {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://127.0.0.1');
-    if (url.pathname === '/favicon.ico') {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(PAGE);
-      return;
-    }
-    const file = url.pathname.startsWith('/pkg/')
-      ? path.join(PKG, path.normalize(decodeURIComponent(url.pathname.slice(5))).replace(/^(\.\.[/\\])+/, ''))
-      : null;
-    if (!file || !file.startsWith(PKG + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
-    createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 12);
 
@@ -140,7 +111,7 @@ test('GatePool: workers verify, decode and draw; only each tile\'s camera is sho
   skip: existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)',
   timeout: 90_000,
 }, async () => {
-  const server = await startServer();
+  const server = await startPkgServer(PAGE);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 200, height: 300 }, deviceScaleFactor: 1 });
