@@ -36,6 +36,8 @@ const NPM_QUIET = ['--no-audit', '--no-fund', '--offline', '--loglevel=error'];
 const EXPECTED_FILES = [
   'README.md', 'package.json', 'frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm', 'frameseal_bg.wasm.d.ts',
   'webrtc/index.js', 'webrtc/index.d.ts', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/worker.js',
+  'loader.js', 'loader.d.ts',
+  'mvp/frameseal.js', 'mvp/frameseal.d.ts', 'mvp/frameseal_bg.wasm', 'mvp/frameseal_bg.wasm.d.ts',
 ];
 
 let work;
@@ -118,7 +120,8 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.equal(manifest.type, 'module');
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports).sort(), [
-    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './package.json',
+    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './loader', './loader.js',
+    './mvp', './mvp/frameseal.js', './mvp/frameseal_bg.wasm', './package.json',
     './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',
   ]);
   assert.equal(packed.name, 'frameseal');
@@ -126,7 +129,9 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   const snippets = files.filter((f) => f.startsWith('snippets/'));
   assert.ok(snippets.some((f) => f.endsWith('/js/canvas.js')) && snippets.some((f) => f.endsWith('/js/video.js')), `snippets: ${snippets}`);
   assert.equal(new Set(snippets.map((f) => f.split('/')[1])).size, 1, `one snippet folder: ${snippets}`);
-  assert.deepEqual(files.filter((f) => !f.startsWith('snippets/')).sort(), [...EXPECTED_FILES].sort());
+  const mvpSnippets = files.filter((f) => f.startsWith('mvp/snippets/'));
+  assert.ok(mvpSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp/snippets: ${mvpSnippets}`);
+  assert.deepEqual(files.filter((f) => !f.startsWith('snippets/') && !f.startsWith('mvp/snippets/')).sort(), [...EXPECTED_FILES].sort());
   const readme = readFileSync(path.join(PKG, 'README.md'), 'utf8');
   for (const words of ['Verifier', 'Signer', 'FrameGate', 'VideoGate', 'fingerprint', 'pairingCode',
     '<script type="module">', 'Vite', 'initSync', '--target web', 'RTCRtpScriptTransform']) {
