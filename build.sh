@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # frameseal build driver.  Usage: ./build.sh setup|build|test|demo|bench|fuzz
 #   setup  install the toolchain pieces that are missing (idempotent)
-#   build  setup, then pkg/ (wasm-pack --target web + binaryen wasm-opt)
+#   build  setup, then pkg/ (wasm-pack --target web + binaryen wasm-opt), with
+#          pkg/mvp/ (the WebAssembly 1.0 build) and pkg/loader.js (picks one)
 #   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox,
-#          build, then node --test tests/js/
+#          build, then node --test tests/js/ on pkg/ and on pkg/mvp/
 #   demo   build, then serve the repo on http://127.0.0.1:$PORT/www/
 #   bench  build, then one markdown table of native + headless-Chromium
 #          benchmarks and package sizes (bench/run.mjs; see bench/RESULTS.md)
@@ -22,6 +23,13 @@ WASM_FEATURES=(--enable-simd --enable-bulk-memory --enable-mutable-globals --ena
 # size by under 0.5 KiB either way (bench/RESULTS.md); the custom sections that
 # nothing reads after wasm-bindgen are dropped (-0.25 KiB gzip).
 WASM_OPT_FLAGS=(-O3 --strip-producers --strip-target-features)
+# The WebAssembly 1.0 build (pkg/mvp/, issue 9) is wasm32v1-none: MVP plus
+# mutable-globals. wasm-opt would otherwise add post-MVP instructions, and
+# wabt's validator with every later feature off proves it did not (binaryen's
+# own --mvp-features check is not enough).
+MVP_FEATURES=(--mvp-features --enable-mutable-globals)
+MVP_VALIDATE=(--disable-mutable-globals --disable-bulk-memory --disable-reference-types --disable-multi-value
+  --disable-sign-extension --disable-saturating-float-to-int --disable-simd)
 
 log() { printf '==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -63,10 +71,13 @@ install_test_runner() {
 }
 
 cmd_setup() {
-  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-    log "rustup target add wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
-  fi
+  local target
+  for target in wasm32-unknown-unknown wasm32v1-none; do
+    if ! rustup target list --installed | grep -qx "$target"; then
+      log "rustup target add $target"
+      rustup target add "$target"
+    fi
+  done
   if ! have wasm-pack; then
     log "cargo install wasm-pack (~3 min)"
     cargo install wasm-pack
@@ -94,7 +105,7 @@ cmd_setup() {
   if [ ! -f node_modules/.package-lock.json ] ||
     [ package.json -nt node_modules/.package-lock.json ] ||
     [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "npm dev tools (binaryen wasm-opt, playwright-core)"
+    log "npm dev tools (binaryen wasm-opt, wabt wasm-validate, playwright-core)"
     if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
   fi
   if have_nightly && ! have cargo-fuzz; then
@@ -152,15 +163,38 @@ cmd_build() {
   wasm-pack build --release --target web --out-dir pkg --out-name frameseal
   log "wasm-opt ${WASM_OPT_FLAGS[*]} pkg/frameseal_bg.wasm"
   node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${WASM_FEATURES[@]}" pkg/frameseal_bg.wasm -o pkg/frameseal_bg.wasm
-  log "check: pkg/ instantiates in node"
-  node --input-type=module -e "
-    import { readFileSync } from 'node:fs';
-    const { initSync } = await import('./pkg/frameseal.js');
-    initSync({ module: readFileSync('pkg/frameseal_bg.wasm') });"
-  node tools/package.mjs # pkg/ as the npm package: package.json exports/files, webrtc/ workers, README
+  build_mvp
+  log "check: pkg/ and pkg/mvp/ instantiate in node"
+  local dir
+  for dir in pkg pkg/mvp; do
+    node --input-type=module -e "
+      import { readFileSync } from 'node:fs';
+      const { initSync } = await import('./$dir/frameseal.js');
+      initSync({ module: readFileSync('$dir/frameseal_bg.wasm') });"
+  done
+  node tools/package.mjs # pkg/ as the npm package: package.json exports/files, mvp/, loader, webrtc/ workers, README
   node tools/integrity.mjs # pkg/integrity.json: SHA-384 (SRI) of every .js/.wasm file in pkg/
-  local wasm=pkg/frameseal_bg.wasm
-  log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
+  local wasm
+  for wasm in pkg/frameseal_bg.wasm pkg/mvp/frameseal_bg.wasm; do
+    log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
+  done
+}
+
+# pkg/mvp/: the same binding built for wasm32v1-none (WebAssembly 1.0), for
+# web views older than Chrome 96 / Safari 16.4 / Firefox 89 (js/loader.js
+# picks it). wasm-pack does not know that target: cargo, then the
+# wasm-bindgen CLI. Fails if wabt finds any post-MVP feature in it.
+build_mvp() {
+  local out=pkg/mvp wasm=pkg/mvp/frameseal_bg.wasm
+  log "cargo build --release --lib --target wasm32v1-none --no-default-features"
+  cargo build --release --lib --target wasm32v1-none --no-default-features
+  rm -rf "$out"
+  wasm-bindgen --target web --out-dir "$out" --out-name frameseal \
+    "${CARGO_TARGET_DIR:-$PWD/target}/wasm32v1-none/release/frameseal.wasm"
+  log "wasm-opt ${WASM_OPT_FLAGS[*]} ${MVP_FEATURES[*]} $wasm"
+  node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${MVP_FEATURES[@]}" "$wasm" -o "$wasm"
+  log "wasm-validate ${MVP_VALIDATE[*]} $wasm"
+  node_modules/.bin/wasm-validate "${MVP_VALIDATE[@]}" "$wasm"
 }
 
 # Every wasm test binary in a headless browser, through the patched runner
@@ -189,6 +223,8 @@ cmd_test() {
   cargo clippy --all-targets -- -D warnings
   log "cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings"
   cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
+  log "cargo clippy --target wasm32v1-none --lib --no-default-features -- -D warnings"
+  cargo clippy --target wasm32v1-none --lib --no-default-features -- -D warnings
   log "cargo test (native)"
   cargo test
   local missing; missing="$(fuzz_missing)"
@@ -205,12 +241,10 @@ cmd_test() {
   cmd_build
   log "tsc -p tests/ts (the package's TypeScript types)"
   node_modules/.bin/tsc -p tests/ts
-  if compgen -G 'tests/js/*.test.mjs' >/dev/null; then
-    log "node --test tests/js/"
-    node --test tests/js/
-  else
-    log "node --test tests/js/: skipped, no tests/js/*.test.mjs yet"
-  fi
+  log "node --test tests/js/ (pkg/: the modern build, and pkg/loader.js on every path)"
+  node --test tests/js/
+  log "node --test tests/js/ on pkg/mvp/ (the WebAssembly 1.0 build)"
+  FRAMESEAL_PKG=pkg/mvp node --import ./tests/js/use-build.mjs --test tests/js/
   # The CLI's own tests (tests/cli.rs, unit tests in src/bin/) ran in `cargo test`.
   log "cargo build --release --bin frameseal (for the end-to-end test)"
   cargo build --release --bin frameseal

@@ -22,7 +22,11 @@
 //! ```
 //!
 //! The core is `no_std` + `alloc` and has no JS types; the JS binding
-//! (`wasm.rs`, only on wasm32) converts between JS values and this API.
+//! (`wasm/`, only on wasm32) converts between JS values and this API. The
+//! binding builds for two targets with the same JS API: wasm32-unknown-unknown
+//! (the modern build, with `std`) and wasm32v1-none (WebAssembly 1.0 for old
+//! web views, built with `--no-default-features`; `bare.rs` gives it an
+//! allocator and a panic handler).
 
 #![no_std]
 #![forbid(unsafe_code)]
@@ -36,6 +40,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(any(target_arch = "wasm32", test))]
+mod float;
 pub mod frame;
 pub mod gate;
 pub mod keys;
@@ -47,6 +53,11 @@ pub mod video;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+
+// The WebAssembly 1.0 build (wasm32v1-none) has no std: its allocator and
+// panic handler.
+#[cfg(all(target_arch = "wasm32", target_os = "none"))]
+mod bare;
 
 pub use frame::{Codec, Frame, FrameError, Header};
 pub use keys::{KeyError, KeyId, LinkedKey, fingerprint};

@@ -1,7 +1,8 @@
 // Records Subresource Integrity hashes (SHA-384) of the package's files in
 // pkg/integrity.json: { "frameseal.js": "sha384-...", "frameseal_bg.wasm":
-// "sha384-...", "snippets/.../canvas.js": "sha384-...", ... }, keys relative
-// to pkg/, sorted. A page that loads the package pins these (README,
+// "sha384-...", "snippets/.../canvas.js": "sha384-...", "loader.js": ...,
+// "mvp/frameseal.js": ..., "mvp/frameseal_bg.wasm": ..., ... }, keys
+// relative to pkg/ (both builds and the loader), sorted. A page that loads the package pins these (README,
 // "Loading with integrity checks"). Run by ./build.sh build after
 // tools/package.mjs, so the hashes are of the files as shipped.
 //
@@ -46,7 +47,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`error: cannot read ${dir}: ${e.message} (build the package first: ./build.sh build)`);
     process.exit(1);
   }
-  for (const required of ['frameseal.js', 'frameseal_bg.wasm']) {
+  for (const required of ['frameseal.js', 'frameseal_bg.wasm', 'mvp/frameseal.js', 'mvp/frameseal_bg.wasm', 'loader.js']) {
     if (!hashes[required]) {
       console.error(`error: ${dir}/${required} is missing`);
       process.exit(1);

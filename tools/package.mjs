@@ -2,8 +2,12 @@
 // `./build.sh build` after wasm-pack and wasm-opt; `node tools/package.mjs [pkgDir]`).
 //
 // - copies the WebRTC workers and their page helper (js/webrtc/) to pkg/webrtc/;
+// - copies the build-picking loader (js/loader.js, .d.ts) to pkg/loader.js;
+//   the WebAssembly 1.0 build it can pick must already be in pkg/mvp/
+//   (./build.sh build writes it with cargo + the wasm-bindgen CLI);
 // - replaces the crate README wasm-pack copied with the one for JS users (js/README.md);
-// - removes snippet folders frameseal.js no longer imports (left by older builds);
+// - removes snippet folders frameseal.js (or mvp/frameseal.js) no longer
+//   imports (left by older builds);
 // - rewrites pkg/package.json: wasm-pack's name, version, description,
 //   license, repository and keywords (from Cargo.toml) are kept, and
 //   `exports`, `types`, `files` and `sideEffects` are set for the whole package.
@@ -34,6 +38,7 @@ for (const field of ['name', 'version', 'description', 'license', 'repository'])
 }
 for (const file of ['frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm']) {
   if (!existsSync(path.join(PKG, file))) fail(`${PKG}/${file} is missing: run wasm-pack with --out-name frameseal`);
+  if (!existsSync(path.join(PKG, 'mvp', file))) fail(`${PKG}/mvp/${file} is missing: run ./build.sh build`);
 }
 
 // The WebRTC workers import '../frameseal.js': they work only from pkg/webrtc/.
@@ -43,13 +48,16 @@ for (const file of WEBRTC) copyFileSync(path.join(ROOT, 'js', 'webrtc', file), p
 mkdirSync(path.join(PKG, 'pool'), { recursive: true });
 for (const file of POOL) copyFileSync(path.join(ROOT, 'js', 'pool', file), path.join(PKG, 'pool', file));
 copyFileSync(path.join(ROOT, 'js', 'README.md'), path.join(PKG, 'README.md'));
+// The loader imports './frameseal.js' and './mvp/frameseal.js': it works only from pkg/.
+for (const file of ['loader.js', 'loader.d.ts']) copyFileSync(path.join(ROOT, 'js', file), path.join(PKG, file));
 
-// Only the snippet folder the module imports ships (wasm-pack keeps old ones).
-const moduleText = readFileSync(path.join(PKG, 'frameseal.js'), 'utf8');
-const snippets = path.join(PKG, 'snippets');
-if (existsSync(snippets)) {
-  for (const dir of readdirSync(snippets)) {
-    if (!moduleText.includes(`./snippets/${dir}/`)) rmSync(path.join(snippets, dir), { recursive: true, force: true });
+// Only the snippet folder each build's module imports ships (wasm-pack keeps old ones).
+for (const dir of [PKG, path.join(PKG, 'mvp')]) {
+  const moduleText = readFileSync(path.join(dir, 'frameseal.js'), 'utf8');
+  const snippets = path.join(dir, 'snippets');
+  if (!existsSync(snippets)) continue;
+  for (const name of readdirSync(snippets)) {
+    if (!moduleText.includes(`./snippets/${name}/`)) rmSync(path.join(snippets, name), { recursive: true, force: true });
   }
 }
 
@@ -69,6 +77,11 @@ const manifest = {
     './frameseal.js': { types: './frameseal.d.ts', default: './frameseal.js' },
     './frameseal_bg.wasm': './frameseal_bg.wasm',
     './frameseal.d.ts': './frameseal.d.ts',
+    './loader': { types: './loader.d.ts', default: './loader.js' },
+    './loader.js': { types: './loader.d.ts', default: './loader.js' },
+    './mvp': { types: './mvp/frameseal.d.ts', default: './mvp/frameseal.js' },
+    './mvp/frameseal.js': { types: './mvp/frameseal.d.ts', default: './mvp/frameseal.js' },
+    './mvp/frameseal_bg.wasm': './mvp/frameseal_bg.wasm',
     './webrtc': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
     './webrtc/index.js': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
     './webrtc/sender.js': './webrtc/sender.js',
@@ -84,13 +97,21 @@ const manifest = {
     'frameseal_bg.wasm',
     'frameseal_bg.wasm.d.ts',
     'snippets/',
+    'loader.js',
+    'loader.d.ts',
+    'mvp/frameseal.js',
+    'mvp/frameseal.d.ts',
+    'mvp/frameseal_bg.wasm',
+    'mvp/frameseal_bg.wasm.d.ts',
+    'mvp/snippets/',
     'webrtc/',
     'pool/',
     'README.md',
   ],
   // The workers register their handlers when loaded; the snippets are
   // imported for their exports only, but wasm-pack marks them, and so do we.
-  sideEffects: ['./snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js', './pool/worker.js'],
+  sideEffects: ['./snippets/*', './mvp/snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js',
+    './pool/worker.js'],
 };
 
 // Every path the manifest names must exist.
@@ -102,4 +123,4 @@ for (const p of named) if (!existsSync(path.join(PKG, p))) fail(`package.json na
 
 writeFileSync(generatedPath, `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`${path.relative(process.cwd(), generatedPath) || generatedPath}: ${manifest.name}@${manifest.version}, `
-  + `${Object.keys(manifest.exports).length} exports, webrtc/ workers, README for JS users`);
+  + `${Object.keys(manifest.exports).length} exports, mvp/ build, loader, webrtc/ workers, README for JS users`);

@@ -284,7 +284,7 @@ fn report_object(report: &Report) -> JsValue {
     set(
         &out,
         "intervalMs",
-        &JsValue::from_f64(report.interval_ms.round()),
+        &JsValue::from_f64(crate::float::round(report.interval_ms)),
     );
     set(&out, "accepted", &JsValue::from_f64(report.accepted as f64));
     set(&out, "drawn", &JsValue::from_f64(report.drawn as f64));
@@ -292,7 +292,7 @@ fn report_object(report: &Report) -> JsValue {
     set(
         &out,
         "stalledMs",
-        &JsValue::from_f64(report.stalled_ms.round()),
+        &JsValue::from_f64(crate::float::round(report.stalled_ms)),
     );
     out.into()
 }

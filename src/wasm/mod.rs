@@ -19,7 +19,6 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use js_sys::{Array, Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
-use serde::Serialize as _;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
@@ -353,7 +352,7 @@ impl Options {
             Some(n)
                 if n.is_finite()
                     && (0.0..=max as f64).contains(&n)
-                    && (!integer || n.fract() == 0.0) =>
+                    && (!integer || crate::float::is_whole(n)) =>
             {
                 Ok(Some(n))
             }
@@ -385,7 +384,7 @@ impl Options {
                 .map_err(|_| self.bad(key, wanted, &value));
         }
         match value.as_f64() {
-            Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => {
+            Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && crate::float::is_whole(n) => {
                 Ok(Some(n as u64))
             }
             _ => Err(self.bad(key, wanted, &value)),
@@ -700,29 +699,37 @@ pub(crate) struct AcceptedFrame {
 pub(crate) type Verdict = Result<AcceptedFrame, DropReason>;
 
 /// `{ accepted, dropped: { [reason]: n } }` with every reason present (0
-/// when none), in check order, as plain JSON-compatible JS values.
-struct StatsView<'a>(&'a verify::Stats);
-
-impl serde::Serialize for StatsView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        struct Dropped<'a>(&'a verify::Stats);
-        impl serde::Serialize for Dropped<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_map(self.0.by_reason().map(|(r, n)| (r.name(), n)))
-            }
-        }
-        let mut out = s.serialize_struct("Stats", 2)?;
-        out.serialize_field("accepted", &self.0.accepted)?;
-        out.serialize_field("dropped", &Dropped(self.0))?;
-        out.end()
+/// when none), in check order, as plain JSON-compatible JS values. Built
+/// with `Reflect::set` rather than serde, so that the binding has no
+/// dependency that needs `std` (the WebAssembly 1.0 build is `no_std`).
+pub(crate) fn stats_object(stats: &verify::Stats) -> Result<JsValue, JsError> {
+    let dropped = Object::new();
+    for (reason, n) in stats.by_reason() {
+        set_count(&dropped, reason.name(), n)?;
     }
+    let out = Object::new();
+    set_count(&out, "accepted", stats.accepted)?;
+    Reflect::set(&out, &JsValue::from_str("dropped"), &dropped)
+        .map_err(|_| error("stats: cannot set dropped"))?;
+    Ok(out.into())
 }
 
-pub(crate) fn stats_object(stats: &verify::Stats) -> Result<JsValue, JsError> {
-    StatsView(stats)
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| error(format!("stats: {e}")))
+/// Sets `object[key]` to the count `n` as a JS number; a count past 2^53
+/// (which no display reaches) is an error rather than a rounded number.
+fn set_count(object: &Object, key: &str, n: u64) -> Result<(), JsError> {
+    const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+    if n > MAX_SAFE_INTEGER {
+        return Err(error(format!(
+            "stats: {key} = {n} is not a safe JS integer"
+        )));
+    }
+    Reflect::set(
+        object,
+        &JsValue::from_str(key),
+        &JsValue::from_f64(n as f64),
+    )
+    .map_err(|_| error(format!("stats: cannot set {key}")))?;
+    Ok(())
 }
 
 /// The pairing fingerprint of a 32-byte public key (SPEC §5.1), e.g.

@@ -37,6 +37,8 @@ const EXPECTED_FILES = [
   'README.md', 'package.json', 'frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm', 'frameseal_bg.wasm.d.ts',
   'webrtc/index.js', 'webrtc/index.d.ts', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/worker.js',
   'pool/index.js', 'pool/index.d.ts', 'pool/worker.js',
+  'loader.js', 'loader.d.ts',
+  'mvp/frameseal.js', 'mvp/frameseal.d.ts', 'mvp/frameseal_bg.wasm', 'mvp/frameseal_bg.wasm.d.ts',
 ];
 
 let work;
@@ -65,10 +67,11 @@ function scratchProject(name, files = {}) {
 
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json', '.css': 'text/css' };
 
-/** Serves `dir` on 127.0.0.1 (a free port); resolves to { server, origin }. */
-function serve(dir) {
+/** Serves `dir` on 127.0.0.1 (a free port), noting each path asked for in `requested`; resolves to { server, origin }. */
+function serve(dir, requested = []) {
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    requested.push(url.pathname);
     let file = path.join(dir, path.normalize(decodeURIComponent(url.pathname)));
     if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, 'index.html');
     if (!file.startsWith(dir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
@@ -119,7 +122,8 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.equal(manifest.type, 'module');
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports).sort(), [
-    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './package.json',
+    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './loader', './loader.js',
+    './mvp', './mvp/frameseal.js', './mvp/frameseal_bg.wasm', './package.json',
     './pool', './pool/index.js', './pool/worker.js',
     './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',
   ]);
@@ -128,7 +132,9 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   const snippets = files.filter((f) => f.startsWith('snippets/'));
   assert.ok(snippets.some((f) => f.endsWith('/js/canvas.js')) && snippets.some((f) => f.endsWith('/js/video.js')), `snippets: ${snippets}`);
   assert.equal(new Set(snippets.map((f) => f.split('/')[1])).size, 1, `one snippet folder: ${snippets}`);
-  assert.deepEqual(files.filter((f) => !f.startsWith('snippets/')).sort(), [...EXPECTED_FILES].sort());
+  const mvpSnippets = files.filter((f) => f.startsWith('mvp/snippets/'));
+  assert.ok(mvpSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp/snippets: ${mvpSnippets}`);
+  assert.deepEqual(files.filter((f) => !f.startsWith('snippets/') && !f.startsWith('mvp/snippets/')).sort(), [...EXPECTED_FILES].sort());
   const readme = readFileSync(path.join(PKG, 'README.md'), 'utf8');
   for (const words of ['Verifier', 'Signer', 'FrameGate', 'VideoGate', 'fingerprint', 'pairingCode',
     '<script type="module">', 'Vite', 'initSync', '--target web', 'RTCRtpScriptTransform']) {
@@ -242,6 +248,58 @@ try {
     assert.deepEqual(errors, []);
   } finally {
     server.close();
+  }
+});
+
+test('plain page: frameseal/loader picks the modern build in Chromium, and a forced mvp build draws a verified picture', async () => {
+  const dir = scratchProject('loader-app', {
+    'index.html': `<!doctype html>
+<meta charset="utf-8">
+<script type="importmap">{ "imports": { "frameseal/loader": "/node_modules/frameseal/loader.js" } }</script>
+<canvas id="screen" width="8" height="8"></canvas>
+<script type="module">
+import { load, detectBuild, loadedBuild } from 'frameseal/loader';
+try {
+  const forced = new URLSearchParams(location.search).get('build');
+  const { FrameGate, Signer } = await load(forced ? { build: forced } : {});
+  const camera = Signer.generate();
+  const stranger = Signer.generate();
+  const c = new OffscreenCanvas(8, 8);
+  const ctx = c.getContext('2d');
+  ctx.fillStyle = '#00ff00';
+  ctx.fillRect(0, 0, 8, 8);
+  const png = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  const canvas = document.getElementById('screen');
+  const gate = new FrameGate(canvas, camera.publicKey, { stallAfterMs: null });
+  const foreign = await gate.push(stranger.signFrame(png, { codec: 'png', keyframe: true }));
+  const genuine = await gate.push(camera.signFrame(png, { codec: 'png', keyframe: true }));
+  window.result = { detected: detectBuild(), loaded: loadedBuild,
+    foreign: [foreign.ok, foreign.reason, foreign.drawn], genuine: [genuine.ok, genuine.drawn],
+    pixel: Array.from(canvas.getContext('2d').getImageData(4, 4, 1, 1).data) };
+} catch (e) {
+  window.result = { error: String(e && e.stack || e) };
+}
+</script>
+`,
+  });
+  for (const [query, loaded] of [['', 'modern'], ['?build=mvp', 'mvp']]) {
+    const requested = [];
+    const { server, origin } = await serve(dir, requested);
+    try {
+      const { result, errors } = await pageResult(`${origin}/${query}`);
+      assert.equal(result.error, undefined, result.error);
+      assert.equal(result.detected, 'modern', 'Chromium validates the probe');
+      assert.equal(result.loaded, loaded);
+      assert.deepEqual(result.foreign, [false, 'foreign-key', false]);
+      assert.deepEqual(result.genuine, [true, true]);
+      assert.deepEqual(result.pixel, [0, 255, 0, 255]);
+      assert.deepEqual(errors, []);
+      const wasm = requested.filter((p) => p.endsWith('.wasm'));
+      assert.deepEqual(wasm, [loaded === 'mvp' ? '/node_modules/frameseal/mvp/frameseal_bg.wasm' : '/node_modules/frameseal/frameseal_bg.wasm'],
+        'only the chosen build is fetched');
+    } finally {
+      server.close();
+    }
   }
 });
 

@@ -1,13 +1,20 @@
 // Shared helpers for the Node tests of the built package (tests/js/*.test.mjs).
-// Not a test file itself. Build pkg/ first:
-//   wasm-pack build --release --target web --out-dir pkg --out-name frameseal
+// Not a test file itself. Build pkg/ first (./build.sh build); FRAMESEAL_PKG
+// picks another build (use-build.mjs).
 import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 
 import { initSync, Verifier, Signer } from '../../pkg/frameseal.js';
 
-/** The raw bytes of the built module. */
-export const wasmBytes = () => readFileSync(new URL('../../pkg/frameseal_bg.wasm', import.meta.url));
+/**
+ * The directory of the build under test: pkg/, or $FRAMESEAL_PKG (say
+ * pkg/mvp, the WebAssembly 1.0 build; relative to the repository) when the
+ * tests run with `--import ./tests/js/use-build.mjs`.
+ */
+export const PKG = new URL(`../../${(process.env.FRAMESEAL_PKG ?? 'pkg').replace(/\/+$/, '')}/`, import.meta.url);
+
+/** The raw bytes of the built module under test. */
+export const wasmBytes = () => readFileSync(new URL('frameseal_bg.wasm', PKG));
 
 /** Instantiates the module once per process; returns wasm-bindgen's InitOutput. */
 let output;

@@ -6,7 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import * as pkg from '../../pkg/frameseal.js';
 import init, { initSync, Verifier, Signer, fingerprint } from '../../pkg/frameseal.js';
-import { wasmBytes, NOW_US, STREAM, camera, clock } from './lib.mjs';
+import { wasmBytes, NOW_US, STREAM, camera, clock, PKG } from './lib.mjs';
+
+test('the module under test is the build FRAMESEAL_PKG names (pkg/ by default)', () => {
+  assert.equal(import.meta.resolve('../../pkg/frameseal.js'), new URL('frameseal.js', PKG).href);
+});
 
 test('the exports SPEC §4 names exist', () => {
   assert.equal(typeof init, 'function', 'default export init');

@@ -1,0 +1,135 @@
+// frameseal/loader: picks, at load time, the build of the package this
+// engine can run (issue 9), initialises it and resolves to its module.
+//
+//   modern  ./frameseal.js      wasm32-unknown-unknown: SIMD, reference types,
+//                               multi-value, bulk memory, sign extension,
+//                               non-trapping float-to-int
+//   mvp     ./mvp/frameseal.js  wasm32v1-none: WebAssembly 1.0, for older
+//                               web views (Chrome/WebView < 96, Safari < 16.4,
+//                               Firefox < 89)
+//
+// Same JS API, same behaviour; only the instructions differ. The choice:
+// WebAssembly.validate() on PROBE, a 73-byte module that uses every
+// post-1.0 feature the modern build needs; an engine that refuses it gets
+// the mvp build. An engine with no WebAssembly at all cannot run frameseal
+// (load() rejects and says so). `build: 'modern' | 'mvp'` forces one.
+//
+// This file must parse where the mvp build is needed, so it is ES2017 at
+// most: no top-level await, no optional chaining, no object spread.
+
+/** The builds load() can pick, best first. */
+export var BUILDS = ['modern', 'mvp'];
+
+/**
+ * The build the last successful load() initialised ('modern' or 'mvp'), or
+ * null before that. A live binding: read it after `await load()`.
+ */
+export var loadedBuild = null;
+
+// (module (memory 1)
+//   (func (param externref) (result i32 i32)   ;; reference types, multi-value
+//     i32.const 0 i32.extend8_s                ;; sign extension
+//     f32.const 0 i32.trunc_sat_f32_s          ;; non-trapping float-to-int
+//     i32.const 0 i32.const 0 i32.const 0 memory.fill   ;; bulk memory
+//     v128.const i32x4 0 0 0 0 i32x4.extract_lane 0     ;; SIMD
+//     i32.add))
+// tests/js/loader.test.mjs checks that wabt refuses it with any one of
+// these features switched off, and that it is these bytes.
+var PROBE = [
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x07, 0x01, 0x60,
+  0x01, 0x6f, 0x02, 0x7f, 0x7f, 0x03, 0x02, 0x01, 0x00, 0x05, 0x03, 0x01,
+  0x00, 0x01, 0x0a, 0x2d, 0x01, 0x2b, 0x00, 0x41, 0x00, 0xc0, 0x43, 0x00,
+  0x00, 0x00, 0x00, 0xfc, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x00, 0xfc,
+  0x0b, 0x00, 0xfd, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd, 0x1b, 0x00, 0x6a,
+  0x0b,
+];
+
+/** The probe module's bytes (a copy), for tests and for curious pages. */
+export function probeBytes() {
+  return new Uint8Array(PROBE);
+}
+
+var OPTIONS = ['build', 'wasm', 'webAssembly'];
+
+/**
+ * Which build this engine can run: 'modern' if it validates the probe,
+ * 'mvp' if it has WebAssembly but refuses the probe, null if it has no
+ * usable WebAssembly (no `WebAssembly.validate`).
+ *
+ * `webAssembly` (optional) stands in for the global `WebAssembly` object,
+ * as a test hook: pass an object whose `validate` returns false to take
+ * the mvp path on a modern engine, or null for an engine without it.
+ */
+export function detectBuild(webAssembly) {
+  var api = arguments.length > 0 ? webAssembly
+    : (typeof WebAssembly === 'undefined' ? null : WebAssembly);
+  if (!api || typeof api.validate !== 'function') return null;
+  try {
+    return api.validate(new Uint8Array(PROBE)) ? 'modern' : 'mvp';
+  } catch (e) {
+    return 'mvp';
+  }
+}
+
+var pending = {};
+
+// Literal specifiers, so that bundlers see (and copy) both builds.
+function importBuild(build) {
+  return build === 'modern' ? import('./frameseal.js') : import('./mvp/frameseal.js');
+}
+
+/**
+ * Loads and initialises the build this engine can run, and resolves to its
+ * module (the same exports as frameseal.js: Verifier, Signer, FrameGate,
+ * ...). Options, all optional (an unknown key rejects, as elsewhere in
+ * the package):
+ * - `build`: 'auto' (default), 'modern' or 'mvp': force a build;
+ * - `wasm(build)`: returns what to give that build's `init` as
+ *   `module_or_path` (a URL, a Response or a promise of one, bytes, a
+ *   `WebAssembly.Module`), e.g. a fetch with `integrity`; by default each
+ *   build fetches its own .wasm from next to its module;
+ * - `webAssembly`: the test hook of detectBuild().
+ * Loading the same build again resolves to the same, already initialised
+ * module.
+ */
+export function load(options) {
+  var opts = options === undefined ? {} : options;
+  try {
+    if (opts === null || typeof opts !== 'object') throw new Error('options must be an object');
+    Object.keys(opts).forEach(function (key) {
+      if (OPTIONS.indexOf(key) < 0) {
+        throw new Error('unknown option ' + JSON.stringify(key) + ' (known: ' + OPTIONS.join(', ') + ')');
+      }
+    });
+    if (opts.wasm !== undefined && typeof opts.wasm !== 'function') {
+      throw new Error('wasm must be a function (build) => module_or_path');
+    }
+    var build = opts.build === undefined ? 'auto' : opts.build;
+    if (build === 'auto') {
+      build = 'webAssembly' in opts ? detectBuild(opts.webAssembly) : detectBuild();
+      if (build === null) {
+        throw new Error('frameseal: this engine has no WebAssembly (or it is switched off), '
+          + 'which frameseal needs; see "Supported displays" in the README');
+      }
+    } else if (BUILDS.indexOf(build) < 0) {
+      throw new Error('build must be \'auto\', \'modern\' or \'mvp\', got ' + JSON.stringify(build));
+    }
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (!pending[build]) {
+    var chosen = build;
+    pending[chosen] = importBuild(chosen).then(function (module) {
+      var input = opts.wasm ? opts.wasm(chosen) : undefined;
+      return module.default(input === undefined ? undefined : { module_or_path: input })
+        .then(function () { return module; });
+    });
+    // A failed load can be retried (say, after a network error).
+    pending[chosen].catch(function () { delete pending[chosen]; });
+  }
+  return pending[build].then(function (module) {
+    loadedBuild = build;
+    return module;
+  });
+}

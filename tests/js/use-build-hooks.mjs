@@ -1,0 +1,16 @@
+// Module resolution hooks of use-build.mjs: pkg/frameseal.js becomes
+// $FRAMESEAL_PKG/frameseal.js (a directory relative to the repository).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = new URL('../../', import.meta.url);
+const FROM = new URL('pkg/frameseal.js', ROOT).href;
+const dir = (process.env.FRAMESEAL_PKG ?? 'pkg').replace(/\/+$/, '');
+const TO = new URL(`${dir}/frameseal.js`, ROOT).href;
+if (!existsSync(fileURLToPath(TO))) throw new Error(`FRAMESEAL_PKG=${dir}: ${fileURLToPath(TO)} is missing`);
+
+/** Resolves as Node does, then swaps the package's module for the chosen build's. */
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  return resolved.url === FROM ? { ...resolved, url: TO } : resolved;
+}

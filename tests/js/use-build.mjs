@@ -1,0 +1,9 @@
+// Runs the Node tests against another build of the package in pkg/:
+//   FRAMESEAL_PKG=pkg/mvp node --import ./tests/js/use-build.mjs --test tests/js/
+// Every import of pkg/frameseal.js then resolves to $FRAMESEAL_PKG/frameseal.js
+// (use-build-hooks.mjs), and lib.mjs's wasmBytes() reads that build's .wasm.
+// `./build.sh test` runs tests/js/ once as is (the modern build) and once
+// this way for the WebAssembly 1.0 build.
+import { register } from 'node:module';
+
+register('./use-build-hooks.mjs', import.meta.url);
