@@ -11,7 +11,6 @@
 // genuine signature and refuses a tampered one), never a speed.
 
 import init, { Signer, Verifier } from '/pkg/frameseal.js';
-import { GatePool } from '/pkg/pool/index.js';
 import * as noble from '/node_modules/@noble/ed25519/index.js';
 import sodium from '/node_modules/libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs';
 
@@ -328,6 +327,9 @@ async function dashboard() {
  * Median of 3 rounds after a warm-up.
  */
 async function workerRows() {
+  // Only the main package has the pool (pkg/mvp/ is a build, not a package).
+  const { GatePool } = await import('/pkg/pool/index.js').catch(() => ({}));
+  if (!GatePool) return null;
   const pool = new GatePool({ workers: 2 });
   let busy = 0;
   for (const lane of pool._lanes) {
