@@ -104,7 +104,8 @@ pub(crate) struct Screen {
     pub(crate) drawn: Cell<u64>,
     pub(crate) decode_errors: Cell<u64>,
     pub(crate) closed: Cell<bool>,
-    timer: RefCell<Option<JsValue>>,
+    /// The armed timer: its id and the `monotonic_now()` it fires at.
+    timer: RefCell<Option<(JsValue, f64)>>,
     /// The timer callback; holds only a weak reference back to this.
     tick: RefCell<Option<Closure<dyn FnMut()>>>,
 }
@@ -162,6 +163,7 @@ impl Screen {
         let weak: Weak<Screen> = Rc::downgrade(&screen);
         *screen.tick.borrow_mut() = Some(Closure::new(move || {
             if let Some(screen) = weak.upgrade() {
+                screen.timer.borrow_mut().take(); // it has fired
                 screen.poll();
             }
         }));
@@ -215,16 +217,28 @@ impl Screen {
         self.arm_timer(next, now);
     }
 
+    /// Makes sure a timer fires by `next`. A timer already armed for that
+    /// time or earlier stays (when it fires, `poll` arms the next one), so a
+    /// steady stream of frames, each moving the deadline later, costs no
+    /// timer calls at all; only an earlier deadline re-arms.
     fn arm_timer(&self, next: Option<f64>, now: f64) {
-        if let Some(id) = self.timer.borrow_mut().take() {
+        let Some(at) = next else { return };
+        if self
+            .timer
+            .borrow()
+            .as_ref()
+            .is_some_and(|(_, armed)| *armed <= at)
+        {
+            return;
+        }
+        if let Some((id, _)) = self.timer.borrow_mut().take() {
             let _ = stop_timer(&id);
         }
-        let Some(at) = next else { return };
         let tick = self.tick.borrow();
         if let Some(tick) = tick.as_ref()
             && let Ok(id) = start_timer(tick.as_ref().unchecked_ref(), (at - now).max(0.0))
         {
-            *self.timer.borrow_mut() = Some(id);
+            *self.timer.borrow_mut() = Some((id, at));
         }
     }
 
@@ -255,7 +269,7 @@ impl Screen {
 
     pub(crate) fn close(&self) {
         self.closed.set(true);
-        if let Some(id) = self.timer.borrow_mut().take() {
+        if let Some((id, _)) = self.timer.borrow_mut().take() {
             let _ = stop_timer(&id);
         }
         if let Some(picture) = self.picture.borrow_mut().take() {
