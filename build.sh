@@ -172,6 +172,11 @@ cmd_build() {
       const { initSync } = await import('./$dir/frameseal.js');
       initSync({ module: readFileSync('$dir/frameseal_bg.wasm') });"
   done
+  log "check: pkg/mvp-js/ runs in node without WebAssembly"
+  node --input-type=module -e "
+    delete globalThis.WebAssembly;
+    const { fingerprint } = await import('./pkg/mvp-js/frameseal.js');
+    fingerprint(new Uint8Array(32).fill(9));"
   node tools/package.mjs # pkg/ as the npm package: package.json exports/files, mvp/, loader, webrtc/ workers, README
   node tools/integrity.mjs # pkg/integrity.json: SHA-384 (SRI) of every .js/.wasm file in pkg/
   local wasm
@@ -195,6 +200,20 @@ build_mvp() {
   node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${MVP_FEATURES[@]}" "$wasm" -o "$wasm"
   log "wasm-validate ${MVP_VALIDATE[*]} $wasm"
   node_modules/.bin/wasm-validate "${MVP_VALIDATE[@]}" "$wasm"
+  build_js_fallback
+}
+
+# pkg/mvp-js/: the same WebAssembly 1.0 module compiled to JavaScript
+# (binaryen's wasm2js), for engines with no WebAssembly at all; the loader
+# picks it there. wasm2js wants the bundler layout (imports as a module).
+build_js_fallback() {
+  local out=pkg/mvp-js
+  log "wasm-bindgen --target bundler + wasm2js -> $out/ (no WebAssembly needed)"
+  rm -rf "$out"
+  wasm-bindgen --target bundler --out-dir "$out" --out-name frameseal \
+    "${CARGO_TARGET_DIR:-$PWD/target}/wasm32v1-none/release/frameseal.wasm"
+  node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${MVP_FEATURES[@]}" "$out/frameseal_bg.wasm" -o "$out/frameseal_bg.wasm"
+  node tools/wasm2js-fallback.mjs "$out"
 }
 
 # Every wasm test binary in a headless browser, through the patched runner

@@ -1,9 +1,9 @@
-// Types of frameseal/loader (js/loader.js): picks the modern or the
-// WebAssembly 1.0 build at load time.
+// Types of frameseal/loader (js/loader.js): picks the modern build, the
+// WebAssembly 1.0 build or its pure-JS compilation at load time.
 import type * as Frameseal from './frameseal.js';
 
-/** A build of the package: 'modern' (./frameseal.js) or 'mvp' (./mvp/frameseal.js, WebAssembly 1.0). */
-export type Build = 'modern' | 'mvp';
+/** A build of the package: 'modern' (./frameseal.js), 'mvp' (./mvp/frameseal.js, WebAssembly 1.0) or 'js' (./mvp-js/frameseal.js, no WebAssembly). */
+export type Build = 'modern' | 'mvp' | 'js';
 
 /** The builds load() can pick, best first. */
 export declare const BUILDS: readonly Build[];
@@ -25,16 +25,16 @@ export interface WebAssemblyLike {
 }
 
 export interface LoadOptions {
-  /** 'auto' (default): the probe decides; 'modern' or 'mvp' forces a build. */
+  /** 'auto' (default): the probe decides; 'modern', 'mvp' or 'js' forces a build. */
   build?: 'auto' | Build;
-  /** What to give the chosen build's init as module_or_path (default: its own .wasm beside its module). */
+  /** What to give the chosen build's init as module_or_path (default: its own .wasm beside its module; not called for 'js'). */
   wasm?: (build: Build) => WasmInput | undefined;
   /** Test hook: stands in for the global WebAssembly (null: an engine without it). */
   webAssembly?: WebAssemblyLike | null;
 }
 
-/** 'modern' if the engine validates the probe, 'mvp' if not, null without a usable WebAssembly. */
-export declare function detectBuild(webAssembly?: WebAssemblyLike | null): Build | null;
+/** 'modern' if the engine validates the probe, 'mvp' if not, 'js' without a usable WebAssembly. */
+export declare function detectBuild(webAssembly?: WebAssemblyLike | null): Build;
 
 /** Loads and initialises the build this engine can run; resolves to its module. */
 export declare function load(options?: LoadOptions): Promise<typeof Frameseal>;

@@ -7,21 +7,27 @@
 //   mvp     ./mvp/frameseal.js  wasm32v1-none: WebAssembly 1.0, for older
 //                               web views (Chrome/WebView < 96, Safari < 16.4,
 //                               Firefox < 89)
+//   js      ./mvp-js/frameseal.js  the mvp module compiled to JavaScript by
+//                               binaryen's wasm2js, for engines with no
+//                               WebAssembly at all (e.g. 32-bit ARM WPE
+//                               kiosks since January 2026): ~50-100x slower,
+//                               but a display that verifies slowly beats one
+//                               that shows strangers
 //
 // Same JS API, same behaviour; only the instructions differ. The choice:
 // WebAssembly.validate() on PROBE, a 73-byte module that uses every
 // post-1.0 feature the modern build needs; an engine that refuses it gets
-// the mvp build. An engine with no WebAssembly at all cannot run frameseal
-// (load() rejects and says so). `build: 'modern' | 'mvp'` forces one.
+// the mvp build, and one with no WebAssembly at all the js build.
+// `build: 'modern' | 'mvp' | 'js'` forces one.
 //
 // This file must parse where the mvp build is needed, so it is ES2017 at
 // most: no top-level await, no optional chaining, no object spread.
 
 /** The builds load() can pick, best first. */
-export var BUILDS = ['modern', 'mvp'];
+export var BUILDS = ['modern', 'mvp', 'js'];
 
 /**
- * The build the last successful load() initialised ('modern' or 'mvp'), or
+ * The build the last successful load() initialised ('modern', 'mvp' or 'js'), or
  * null before that. A live binding: read it after `await load()`.
  */
 export var loadedBuild = null;
@@ -54,7 +60,7 @@ var OPTIONS = ['build', 'wasm', 'webAssembly'];
 
 /**
  * Which build this engine can run: 'modern' if it validates the probe,
- * 'mvp' if it has WebAssembly but refuses the probe, null if it has no
+ * 'mvp' if it has WebAssembly but refuses the probe, 'js' if it has no
  * usable WebAssembly (no `WebAssembly.validate`).
  *
  * `webAssembly` (optional) stands in for the global `WebAssembly` object,
@@ -64,7 +70,7 @@ var OPTIONS = ['build', 'wasm', 'webAssembly'];
 export function detectBuild(webAssembly) {
   var api = arguments.length > 0 ? webAssembly
     : (typeof WebAssembly === 'undefined' ? null : WebAssembly);
-  if (!api || typeof api.validate !== 'function') return null;
+  if (!api || typeof api.validate !== 'function') return 'js';
   try {
     return api.validate(new Uint8Array(PROBE)) ? 'modern' : 'mvp';
   } catch (e) {
@@ -76,7 +82,9 @@ var pending = {};
 
 // Literal specifiers, so that bundlers see (and copy) both builds.
 function importBuild(build) {
-  return build === 'modern' ? import('./frameseal.js') : import('./mvp/frameseal.js');
+  if (build === 'modern') return import('./frameseal.js');
+  if (build === 'mvp') return import('./mvp/frameseal.js');
+  return import('./mvp-js/frameseal.js');
 }
 
 /**
@@ -84,7 +92,7 @@ function importBuild(build) {
  * module (the same exports as frameseal.js: Verifier, Signer, FrameGate,
  * ...). Options, all optional (an unknown key rejects, as elsewhere in
  * the package):
- * - `build`: 'auto' (default), 'modern' or 'mvp': force a build;
+ * - `build`: 'auto' (default), 'modern', 'mvp' or 'js': force a build;
  * - `wasm(build)`: returns what to give that build's `init` as
  *   `module_or_path` (a URL, a Response or a promise of one, bytes, a
  *   `WebAssembly.Module`), e.g. a fetch with `integrity`; by default each
@@ -108,12 +116,8 @@ export function load(options) {
     var build = opts.build === undefined ? 'auto' : opts.build;
     if (build === 'auto') {
       build = 'webAssembly' in opts ? detectBuild(opts.webAssembly) : detectBuild();
-      if (build === null) {
-        throw new Error('frameseal: this engine has no WebAssembly (or it is switched off), '
-          + 'which frameseal needs; see "Supported displays" in the README');
-      }
     } else if (BUILDS.indexOf(build) < 0) {
-      throw new Error('build must be \'auto\', \'modern\' or \'mvp\', got ' + JSON.stringify(build));
+      throw new Error('build must be \'auto\', \'modern\', \'mvp\' or \'js\', got ' + JSON.stringify(build));
     }
   } catch (e) {
     return Promise.reject(e);
@@ -121,6 +125,8 @@ export function load(options) {
   if (!pending[build]) {
     var chosen = build;
     pending[chosen] = importBuild(chosen).then(function (module) {
+      // The js build is ready once imported: there is nothing to fetch.
+      if (typeof module.default !== 'function') return module;
       var input = opts.wasm ? opts.wasm(chosen) : undefined;
       return module.default(input === undefined ? undefined : { module_or_path: input })
         .then(function () { return module; });

@@ -47,7 +47,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.error(`error: cannot read ${dir}: ${e.message} (build the package first: ./build.sh build)`);
     process.exit(1);
   }
-  for (const required of ['frameseal.js', 'frameseal_bg.wasm', 'mvp/frameseal.js', 'mvp/frameseal_bg.wasm', 'loader.js']) {
+  for (const required of ['frameseal.js', 'frameseal_bg.wasm', 'mvp/frameseal.js', 'mvp/frameseal_bg.wasm', 'mvp-js/frameseal.js', 'mvp-js/frameseal_bg.wasm.js', 'loader.js']) {
     if (!hashes[required]) {
       console.error(`error: ${dir}/${required} is missing`);
       process.exit(1);

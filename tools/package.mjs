@@ -40,6 +40,9 @@ for (const file of ['frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm']) {
   if (!existsSync(path.join(PKG, file))) fail(`${PKG}/${file} is missing: run wasm-pack with --out-name frameseal`);
   if (!existsSync(path.join(PKG, 'mvp', file))) fail(`${PKG}/mvp/${file} is missing: run ./build.sh build`);
 }
+for (const file of ['frameseal.js', 'frameseal_bg.js', 'frameseal_bg.wasm.js', 'frameseal.d.ts']) {
+  if (!existsSync(path.join(PKG, 'mvp-js', file))) fail(`${PKG}/mvp-js/${file} is missing: run ./build.sh build`);
+}
 
 // The WebRTC workers import '../frameseal.js': they work only from pkg/webrtc/.
 mkdirSync(path.join(PKG, 'webrtc'), { recursive: true });
@@ -82,6 +85,8 @@ const manifest = {
     './mvp': { types: './mvp/frameseal.d.ts', default: './mvp/frameseal.js' },
     './mvp/frameseal.js': { types: './mvp/frameseal.d.ts', default: './mvp/frameseal.js' },
     './mvp/frameseal_bg.wasm': './mvp/frameseal_bg.wasm',
+    './mvp-js': { types: './mvp-js/frameseal.d.ts', default: './mvp-js/frameseal.js' },
+    './mvp-js/frameseal.js': { types: './mvp-js/frameseal.d.ts', default: './mvp-js/frameseal.js' },
     './webrtc': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
     './webrtc/index.js': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
     './webrtc/sender.js': './webrtc/sender.js',
@@ -104,13 +109,14 @@ const manifest = {
     'mvp/frameseal_bg.wasm',
     'mvp/frameseal_bg.wasm.d.ts',
     'mvp/snippets/',
+    'mvp-js/',
     'webrtc/',
     'pool/',
     'README.md',
   ],
   // The workers register their handlers when loaded; the snippets are
   // imported for their exports only, but wasm-pack marks them, and so do we.
-  sideEffects: ['./snippets/*', './mvp/snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js',
+  sideEffects: ['./snippets/*', './mvp/snippets/*', './mvp-js/*', './mvp-js/snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js',
     './pool/worker.js'],
 };
 
@@ -123,4 +129,4 @@ for (const p of named) if (!existsSync(path.join(PKG, p))) fail(`package.json na
 
 writeFileSync(generatedPath, `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`${path.relative(process.cwd(), generatedPath) || generatedPath}: ${manifest.name}@${manifest.version}, `
-  + `${Object.keys(manifest.exports).length} exports, mvp/ build, loader, webrtc/ workers, README for JS users`);
+  + `${Object.keys(manifest.exports).length} exports, mvp/ build, mvp-js/ (no WebAssembly), loader, webrtc/ workers, README for JS users`);

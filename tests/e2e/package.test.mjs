@@ -39,6 +39,7 @@ const EXPECTED_FILES = [
   'pool/index.js', 'pool/index.d.ts', 'pool/worker.js',
   'loader.js', 'loader.d.ts',
   'mvp/frameseal.js', 'mvp/frameseal.d.ts', 'mvp/frameseal_bg.wasm', 'mvp/frameseal_bg.wasm.d.ts',
+  'mvp-js/frameseal.js', 'mvp-js/frameseal.d.ts', 'mvp-js/frameseal_bg.js', 'mvp-js/frameseal_bg.wasm.js',
 ];
 
 let work;
@@ -123,7 +124,7 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports).sort(), [
     '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './loader', './loader.js',
-    './mvp', './mvp/frameseal.js', './mvp/frameseal_bg.wasm', './package.json',
+    './mvp', './mvp-js', './mvp-js/frameseal.js', './mvp/frameseal.js', './mvp/frameseal_bg.wasm', './package.json',
     './pool', './pool/index.js', './pool/worker.js',
     './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',
   ]);
@@ -134,7 +135,9 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.equal(new Set(snippets.map((f) => f.split('/')[1])).size, 1, `one snippet folder: ${snippets}`);
   const mvpSnippets = files.filter((f) => f.startsWith('mvp/snippets/'));
   assert.ok(mvpSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp/snippets: ${mvpSnippets}`);
-  assert.deepEqual(files.filter((f) => !f.startsWith('snippets/') && !f.startsWith('mvp/snippets/')).sort(), [...EXPECTED_FILES].sort());
+  const jsSnippets = files.filter((f) => f.startsWith('mvp-js/snippets/'));
+  assert.ok(jsSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp-js/snippets: ${jsSnippets}`);
+  assert.deepEqual(files.filter((f) => !/^(mvp\/|mvp-js\/)?snippets\//.test(f)).sort(), [...EXPECTED_FILES].sort());
   const readme = readFileSync(path.join(PKG, 'README.md'), 'utf8');
   for (const words of ['Verifier', 'Signer', 'FrameGate', 'VideoGate', 'fingerprint', 'pairingCode',
     '<script type="module">', 'Vite', 'initSync', '--target web', 'RTCRtpScriptTransform']) {

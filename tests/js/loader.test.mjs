@@ -2,7 +2,8 @@
 // can take, forced in Node: the modern build (Node validates the probe),
 // the WebAssembly 1.0 build (a stand-in WebAssembly whose validate()
 // refuses the probe, and `build: 'mvp'`), and an engine with no
-// WebAssembly at all. Every build it picks must verify a real signed frame.
+// WebAssembly at all (the wasm2js build). Every build it picks must verify
+// a real signed frame.
 // Run: node --test tests/js/   (after ./build.sh build).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,14 +72,14 @@ test('the probe is the documented module and needs every feature the modern buil
   }
 });
 
-test('detectBuild: modern here, mvp when the probe is refused or validate throws, null without WebAssembly', { skip }, async () => {
+test('detectBuild: modern here, mvp when the probe is refused or validate throws, js without WebAssembly', { skip }, async () => {
   const { detectBuild } = await import('../../pkg/loader.js');
   assert.equal(detectBuild(), 'modern');
   assert.equal(detectBuild(WebAssembly), 'modern');
   assert.equal(detectBuild({ validate: () => false }), 'mvp');
   assert.equal(detectBuild({ validate: () => { throw new TypeError('no'); } }), 'mvp');
-  assert.equal(detectBuild(null), null);
-  assert.equal(detectBuild({}), null);
+  assert.equal(detectBuild(null), 'js');
+  assert.equal(detectBuild({}), 'js');
 });
 
 test('load(): the probe passes, the modern build is initialised and verifies a real frame', { skip }, async () => {
@@ -115,23 +116,47 @@ test('load(): the probe fails (test hook), the mvp build is initialised and veri
   assert.equal(loader.loadedBuild, 'mvp');
 });
 
-test('load(): no WebAssembly at all rejects with a message that says so', { skip }, async () => {
+test('load(): no WebAssembly at all picks the JS build (wasm2js), which verifies real frames and grows its memory', { skip }, async () => {
   const loader = await import('../../pkg/loader.js');
+  assert.equal(loader.detectBuild(null), 'js');
+  assert.equal(loader.detectBuild({}), 'js', 'an object without validate() is no WebAssembly');
+  const modern = await loader.load({ build: 'modern', wasm: bytesOf });
   const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly');
   delete globalThis.WebAssembly;
   try {
     assert.equal(typeof WebAssembly, 'undefined');
-    assert.equal(loader.detectBuild(), null);
-    await assert.rejects(loader.load(), /this engine has no WebAssembly/);
+    assert.equal(loader.detectBuild(), 'js');
+    const called = [];
+    const js = await loader.load({ wasm: (build) => { called.push(build); } });
+    assert.deepEqual(called, [], 'the JS build fetches nothing');
+    assert.equal(loader.loadedBuild, 'js');
+    assert.equal(js, await import('../../pkg/mvp-js/frameseal.js'));
+    const frame = verifiesARealFrame(js);
+    const key = new js.Signer(new Uint8Array(32).fill(9)).publicKey;
+    assert.equal(new modern.Verifier(key, { now: clock, streamId: STREAM }).verify(frame).ok, true,
+      'its frames verify in the modern build');
+    // A 2 MiB frame (signed by the fast build) makes the JS build's memory
+    // grow past its first size; the glue must follow the new buffer.
+    const camera = new modern.Signer(new Uint8Array(32).fill(5));
+    const payload = new Uint8Array(2 * 1024 * 1024).map((_, i) => i * 7);
+    const big = camera.signFrame(payload, { streamId: STREAM, seq: 1, timestampUs: NOW_US });
+    const verifier = new js.Verifier(camera.publicKey, { now: clock, streamId: STREAM });
+    const r = verifier.verify(big);
+    assert.equal(r.ok, true, JSON.stringify(r.reason));
+    assert.deepEqual(r.payload.subarray(0, 4096), payload.subarray(0, 4096));
+    assert.equal(verifier.verify(camera.signFrame(new Uint8Array([1]), { streamId: STREAM, seq: 2, timestampUs: NOW_US })).ok, true);
+    // Bigint options cross the wasm2js 64-bit import as two halves.
+    const signed = new js.Signer(new Uint8Array(32).fill(9)).signFrame(new Uint8Array(1), { seq: 5n, timestampUs: BigInt(NOW_US) });
+    assert.equal(new modern.Verifier(new js.Signer(new Uint8Array(32).fill(9)).publicKey, { now: clock }).verify(signed).seq, 5);
   } finally {
     Object.defineProperty(globalThis, 'WebAssembly', saved);
   }
-  await assert.rejects(loader.load({ webAssembly: null }), /this engine has no WebAssembly/);
+  assert.equal(await loader.load({ webAssembly: null }), await import('../../pkg/mvp-js/frameseal.js'));
 });
 
 test('load(): bad options reject and name the problem', { skip }, async () => {
   const { load } = await import('../../pkg/loader.js');
-  await assert.rejects(load({ build: 'wasm2' }), /build must be 'auto', 'modern' or 'mvp', got "wasm2"/);
+  await assert.rejects(load({ build: 'wasm2' }), /build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"/);
   await assert.rejects(load({ bulid: 'mvp' }), /unknown option "bulid"/);
   await assert.rejects(load({ wasm: 'x.wasm' }), /wasm must be a function/);
   await assert.rejects(load(null), /options must be an object/);
