@@ -100,6 +100,43 @@ async function sizeRows(seed, quick) {
     await initHooks();
     hooks = new BenchKey(publicKey);
   }
+  // The package's other builds (issue 9), in the same page: present only
+  // when /pkg/ is the whole package.
+  const builds = [];
+  try {
+    const mvp = await import('/pkg/mvp/frameseal.js');
+    await mvp.default();
+    builds.push(['WebAssembly 1.0 build, `pkg/mvp/`', mvp]);
+    builds.push(['JS build, `pkg/mvp-js/` (wasm2js, no WebAssembly)', await import('/pkg/mvp-js/frameseal.js')]);
+  } catch (e) {
+    log('other builds not measured:', e.message);
+  }
+  const otherBuildRows = builds.map(([label, build]) => ({
+    name: `frameseal \`Verifier.verify\`, ${label}`,
+    prepare(msg, sig, frames) { this.frames = frames; },
+    verdicts() {
+      const [genuine] = this.frames;
+      const tampered = genuine.slice();
+      tampered[60] ^= 1;
+      const v = new build.Verifier(signer.publicKey, POLICY);
+      const r = [v.verify(genuine).ok, v.verify(tampered).ok];
+      v.free();
+      return r;
+    },
+    // As many distinct frames as fit in MIN_RUN_MS (the JS build is slow).
+    run() {
+      const v = new build.Verifier(signer.publicKey, POLICY);
+      const t0 = performance.now();
+      let done = 0;
+      while (done < this.frames.length && performance.now() - t0 < MIN_RUN_MS) {
+        if (!v.verify(this.frames[done]).ok) throw new Error(`${label}: a genuine frame was dropped`);
+        done += 1;
+      }
+      const rate = done / ((performance.now() - t0) / 1000);
+      v.free();
+      return rate;
+    },
+  }));
   const all = [
     {
       name: 'frameseal `Verifier.verify` (wasm, whole frame: copy in + parse + policy + result object)',
@@ -196,6 +233,7 @@ async function sizeRows(seed, quick) {
         });
       },
     },
+    ...otherBuildRows,
   ];
   // Quick mode (comparing builds of pkg/): Verifier.verify, with WebCrypto as the yardstick.
   const impls = quick ? all.filter((i) => !i.hooked && /^(frameseal|WebCrypto)/.test(i.name)) : all;

@@ -254,7 +254,7 @@ try {
   }
 });
 
-test('plain page: frameseal/loader picks the modern build in Chromium, and a forced mvp build draws a verified picture', async () => {
+test('plain page: frameseal/loader picks the modern build in Chromium, the JS build without WebAssembly, and forced mvp and JS builds draw a verified picture', async () => {
   const dir = scratchProject('loader-app', {
     'index.html': `<!doctype html>
 <meta charset="utf-8">
@@ -263,7 +263,9 @@ test('plain page: frameseal/loader picks the modern build in Chromium, and a for
 <script type="module">
 import { load, detectBuild, loadedBuild } from 'frameseal/loader';
 try {
-  const forced = new URLSearchParams(location.search).get('build');
+  const query = new URLSearchParams(location.search);
+  if (query.has('nowasm')) delete window.WebAssembly; // an engine without WebAssembly
+  const forced = query.get('build');
   const { FrameGate, Signer } = await load(forced ? { build: forced } : {});
   const camera = Signer.generate();
   const stranger = Signer.generate();
@@ -285,21 +287,23 @@ try {
 </script>
 `,
   });
-  for (const [query, loaded] of [['', 'modern'], ['?build=mvp', 'mvp']]) {
+  const CASES = [['', 'modern', 'modern'], ['?build=mvp', 'modern', 'mvp'], ['?build=js', 'modern', 'js'], ['?nowasm=1', 'js', 'js']];
+  for (const [query, detected, loaded] of CASES) {
     const requested = [];
     const { server, origin } = await serve(dir, requested);
     try {
       const { result, errors } = await pageResult(`${origin}/${query}`);
       assert.equal(result.error, undefined, result.error);
-      assert.equal(result.detected, 'modern', 'Chromium validates the probe');
+      assert.equal(result.detected, detected, 'Chromium validates the probe; without WebAssembly: js');
       assert.equal(result.loaded, loaded);
       assert.deepEqual(result.foreign, [false, 'foreign-key', false]);
       assert.deepEqual(result.genuine, [true, true]);
       assert.deepEqual(result.pixel, [0, 255, 0, 255]);
       assert.deepEqual(errors, []);
       const wasm = requested.filter((p) => p.endsWith('.wasm'));
-      assert.deepEqual(wasm, [loaded === 'mvp' ? '/node_modules/frameseal/mvp/frameseal_bg.wasm' : '/node_modules/frameseal/frameseal_bg.wasm'],
-        'only the chosen build is fetched');
+      const expected = { modern: ['/node_modules/frameseal/frameseal_bg.wasm'], mvp: ['/node_modules/frameseal/mvp/frameseal_bg.wasm'], js: [] };
+      assert.deepEqual(wasm, expected[loaded], 'only the chosen build is fetched');
+      if (loaded === 'js') assert.ok(requested.includes('/node_modules/frameseal/mvp-js/frameseal_bg.wasm.js'), 'the JS build');
     } finally {
       server.close();
     }
