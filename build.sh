@@ -3,8 +3,8 @@
 #   setup  install the toolchain pieces that are missing (idempotent)
 #   build  setup, then pkg/ (wasm-pack --target web + binaryen wasm-opt), with
 #          pkg/mvp/ (the WebAssembly 1.0 build) and pkg/loader.js (picks one)
-#   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox,
-#          build, then node --test tests/js/ on pkg/ and on pkg/mvp/
+#   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox
+#          (modern and WebAssembly 1.0 builds), build, then node --test tests/js/ on pkg/ and on pkg/mvp/
 #   demo   build, then serve the repo on http://127.0.0.1:$PORT/www/
 #   bench  build, then one markdown table of native + headless-Chromium
 #          benchmarks and package sizes (bench/run.mjs; see bench/RESULTS.md)
@@ -219,19 +219,40 @@ build_js_fallback() {
 # Every wasm test binary in a headless browser, through the patched runner
 # (install_test_runner). Tests without wasm_bindgen_test_configure! default to
 # node; WASM_BINDGEN_USE_BROWSER=1 sends them to the browser too.
-# Args: browser name, driver env var, driver binary.
+# Args: browser name, driver env var, driver binary; then cargo test's
+# arguments (default: the modern build's tests).
 browser_test() {
-  log "wasm tests in headless $1"
-  local webdriver_json=() wbv; wbv="$(wasm_bindgen_version)"
-  [ "$1" = chrome ] && webdriver_json=(WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver-chrome.json")
+  local browser="$1" driver_var="$2" driver="$3"; shift 3
+  [ $# -gt 0 ] || set -- --target wasm32-unknown-unknown
+  log "wasm tests in headless $browser: cargo test $*"
+  local webdriver_json=() runner; runner="$(test_runner_root "$(wasm_bindgen_version)")/bin/wasm-bindgen-test-runner"
+  [ "$browser" = chrome ] && webdriver_json=(WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver-chrome.json")
   # The runner's defaults (20 s per test file, 5 s for the driver to answer)
   # are too tight for the video tests on a busy 2-core machine.
-  env "${webdriver_json[@]}" "$2=$(command -v "$3")" \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$(test_runner_root "$wbv")/bin/wasm-bindgen-test-runner" \
+  env "${webdriver_json[@]}" "$driver_var=$(command -v "$driver")" \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$runner" CARGO_TARGET_WASM32V1_NONE_RUNNER="$runner" \
     WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_ONLY_WEB=1 \
     WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-120}" \
     WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-30}" \
-    cargo test --target wasm32-unknown-unknown
+    cargo test "$@"
+}
+
+# The same wasm-bindgen-test suites on the WebAssembly 1.0 build: the crate
+# compiled for wasm32v1-none (no std) by tests/mvp/ (its Cargo.toml says
+# why a package of its own), in Node, then Chromium and Firefox.
+mvp_wasm_test() {
+  local mvp=(--manifest-path tests/mvp/Cargo.toml --target wasm32v1-none)
+  local target_dir="${CARGO_TARGET_DIR:-$PWD/target}/mvp-tests"
+  log "wasm tests of the WebAssembly 1.0 build in node"
+  CARGO_TARGET_DIR="$target_dir" \
+    CARGO_TARGET_WASM32V1_NONE_RUNNER="$(test_runner_root "$(wasm_bindgen_version)")/bin/wasm-bindgen-test-runner" \
+    cargo test "${mvp[@]}" --test suite --test hostile_js --test reader_js
+  local wasm
+  for wasm in "$target_dir"/wasm32v1-none/debug/deps/*.wasm; do # the code under test is WebAssembly 1.0 too
+    node_modules/.bin/wasm-validate "${MVP_VALIDATE[@]}" "$wasm"
+  done
+  CARGO_TARGET_DIR="$target_dir" browser_test chrome CHROMEDRIVER chromedriver "${mvp[@]}"
+  CARGO_TARGET_DIR="$target_dir" browser_test firefox GECKODRIVER geckodriver "${mvp[@]}"
 }
 
 cmd_test() {
@@ -257,6 +278,7 @@ cmd_test() {
   wasm-pack test --node
   browser_test chrome CHROMEDRIVER chromedriver
   browser_test firefox GECKODRIVER geckodriver
+  mvp_wasm_test
   cmd_build
   log "tsc -p tests/ts (the package's TypeScript types)"
   node_modules/.bin/tsc -p tests/ts

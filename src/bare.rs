@@ -12,7 +12,9 @@
 #[global_allocator]
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
-/// Traps (the `unreachable` instruction).
+/// Traps (the `unreachable` instruction). Left out when a test harness
+/// brings its own (the `harness-panic-handler` feature, tests/mvp/).
+#[cfg(not(feature = "harness-panic-handler"))]
 #[panic_handler]
 fn panic(_info: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()

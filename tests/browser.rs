@@ -6,5 +6,7 @@
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
+extern crate alloc;
+
 #[path = "web/suite.rs"]
 mod suite;

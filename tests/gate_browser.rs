@@ -6,6 +6,10 @@
 //! replay.
 #![cfg(target_arch = "wasm32")]
 
+extern crate alloc;
+// What the prelude has under std; tests/mvp/ compiles this file no_std.
+#[allow(unused_imports)]
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsFrameGate, JsSigner};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -353,6 +357,7 @@ async fn bad_arguments_throw_and_the_gate_keeps_working() {
 }
 
 mod web_canvas {
+    use alloc::string::String;
     use wasm_bindgen::prelude::*;
     #[wasm_bindgen]
     extern "C" {

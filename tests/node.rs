@@ -3,5 +3,7 @@
 //! browser. Only on wasm32: natively there is no JS binding to test.
 #![cfg(target_arch = "wasm32")]
 
+extern crate alloc;
+
 #[path = "web/suite.rs"]
 mod suite;

@@ -8,6 +8,10 @@
 //! macro on purpose.
 #![cfg(target_arch = "wasm32")]
 
+extern crate alloc;
+// What the prelude has under std; tests/mvp/ compiles this file no_std.
+#[allow(unused_imports)]
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsFrameReader, JsSigner, JsVerifier, frame_reader_stream};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsError, JsValue};

@@ -8,6 +8,10 @@
 //! (Debian's Chromium has no H.265 encoder, for one).
 #![cfg(target_arch = "wasm32")]
 
+extern crate alloc;
+// What the prelude has under std; tests/mvp/ compiles this file no_std.
+#[allow(unused_imports)]
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsSigner, JsVideoGate};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

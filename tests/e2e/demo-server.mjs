@@ -59,6 +59,35 @@ export async function openPage(browser) {
   return { page, problems };
 }
 
+// What the page gets for pkg/frameseal.js in place of the modern build: a
+// module re-exporting another build (issue 9). The JS build has no .wasm to
+// fetch, so its init functions have nothing to do.
+const BUILD_SHIMS = {
+  mvp: "export * from './mvp/frameseal.js';\nexport { default } from './mvp/frameseal.js';\n",
+  js: "export * from './mvp-js/frameseal.js';\nexport default async function init() {}\nexport function initSync() {}\n",
+};
+
+/**
+ * Makes `page` run another build of the package wherever it imports
+ * pkg/frameseal.js: 'mvp' (pkg/mvp/, WebAssembly 1.0) or 'js' (pkg/mvp-js/,
+ * and the page's `WebAssembly` deleted before any script runs, as on an
+ * engine without it); 'modern' changes nothing. Call before page.goto.
+ * Returns the paths under /pkg/ the page requested, to check which build ran.
+ */
+export async function useBuild(page, build) {
+  const requests = [];
+  page.on('request', (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith('/pkg/')) requests.push(pathname);
+  });
+  if (build === 'modern') return requests;
+  assert.ok(BUILD_SHIMS[build], `unknown build ${build}`);
+  if (build === 'js') await page.addInitScript(() => { delete globalThis.WebAssembly; });
+  await page.route('**/pkg/frameseal.js', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: BUILD_SHIMS[build] }));
+  return requests;
+}
+
 /** Fails on any CSP violation, page error or console error the page recorded. */
 export async function noProblems(page, problems) {
   const csp = await page.evaluate(() => window.__csp);

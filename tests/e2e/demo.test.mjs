@@ -28,7 +28,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BIN, CHROMIUM_ARGS, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
+import { BIN, CHROMIUM_ARGS, ROOT, noProblems, openPage, startDemo, useBuild } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -107,9 +107,12 @@ function installSampler({ cameras, points, every }) {
   window.__frameseal_e2e = { results, stop: () => clearInterval(timer) };
 }
 
-test('frameseal demo: protected tiles show only their own camera under the incident faults', {
-  timeout: WATCH_MS + 120_000,
-}, async () => {
+/**
+ * The incident run on one build of the package: 'modern' (pkg/), 'mvp'
+ * (pkg/mvp/, WebAssembly 1.0) or 'js' (pkg/mvp-js/, in a page without
+ * WebAssembly), each loaded where the page imports pkg/frameseal.js.
+ */
+async function incident(build, watchMs) {
   assert.ok(existsSync(BIN), `no frameseal binary at ${BIN} (cargo build --release --bin frameseal)`);
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
   const demo = await startDemo();
@@ -123,6 +126,7 @@ test('frameseal demo: protected tiles show only their own camera under the incid
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'");
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const { page, problems } = await openPage(browser);
+    const requests = await useBuild(page, build);
     await page.goto(demo.url);
     await allLive(page, info.cameras.length);
 
@@ -139,7 +143,7 @@ test('frameseal demo: protected tiles show only their own camera under the incid
     }
 
     const started = Date.now();
-    await page.waitForTimeout(WATCH_MS);
+    await page.waitForTimeout(watchMs);
     const results = await page.evaluate(() => {
       window.__frameseal_e2e.stop();
       return window.__frameseal_e2e.results;
@@ -164,7 +168,7 @@ test('frameseal demo: protected tiles show only their own camera under the incid
       reports: Number(c.dataset.reports), drops: Number(c.dataset.drops) })));
     const reports = await (await fetch(`${demo.origin}/api/reports`)).json();
 
-    console.log(`watched ${(watched / 1000).toFixed(1)} s with ${INCIDENT.join(' + ')} on`);
+    console.log(`${build} build: watched ${(watched / 1000).toFixed(1)} s with ${INCIDENT.join(' + ')} on`);
     console.log(`accepted ${accepted}; dropped by reason (all cameras): ${JSON.stringify(
       Object.fromEntries(Object.entries(totals).filter(([, n]) => n > 0)))}`);
     for (const { camera, chips, rawOtherSession } of perCamera) {
@@ -208,11 +212,28 @@ test('frameseal demo: protected tiles show only their own camera under the incid
       assert.ok(drops > 0, `${cam.id}: the reports count drops`);
     }
     for (const chart of charts) assert.ok(chart.reports > 0 && chart.drops > 0, 'the chart has data');
+    // The build that ran is the one asked for.
+    const wasmFetched = requests.filter((p) => p.endsWith('.wasm'));
+    const expected = { modern: ['/pkg/frameseal_bg.wasm'], mvp: ['/pkg/mvp/frameseal_bg.wasm'], js: [] }[build];
+    assert.deepEqual([...new Set(wasmFetched)], expected, `${build} build: the .wasm files the page fetched`);
+    if (build === 'js') assert.ok(requests.includes('/pkg/mvp-js/frameseal_bg.wasm.js'), 'the JS build ran');
   } finally {
     await browser?.close();
     demo.proc.kill();
   }
-});
+}
+
+test('frameseal demo: protected tiles show only their own camera under the incident faults', {
+  timeout: WATCH_MS + 120_000,
+}, () => incident('modern', WATCH_MS));
+
+test('frameseal demo on the WebAssembly 1.0 build (pkg/mvp/): the same incident, the same verdicts', {
+  timeout: WATCH_MS + 120_000,
+}, () => incident('mvp', WATCH_MS));
+
+test('frameseal demo on the JS build (pkg/mvp-js/) in a page without WebAssembly: the same incident', {
+  timeout: WATCH_MS + 120_000,
+}, () => incident('js', WATCH_MS));
 
 /** Per camera, the hue class at the first plain point of the protected tile. */
 function tileColours(points) {

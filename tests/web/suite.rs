@@ -8,6 +8,9 @@
 //! JS glue does (`initSync`, class wrappers, `_assertClass`) is tested
 //! against the built package in `tests/js/`.
 
+// What the prelude has under std; tests/mvp/ compiles this file no_std.
+#[allow(unused_imports)]
+use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsSigner, JsVerifier, fingerprint};
 use js_sys::{Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsError, JsValue};
@@ -974,7 +977,7 @@ fn a_batch_gets_the_verdicts_and_state_of_one_by_one() {
     }
     let results = batch.verify_batch(list.into()).or_fail("verifyBatch");
     assert_eq!(results.length() as usize, burst.len());
-    let mut reasons = std::collections::BTreeSet::new();
+    let mut reasons = alloc::collections::BTreeSet::new();
     for (i, single) in singles.iter().enumerate() {
         let b = results.get(i as u32);
         assert_eq!(keys(&b), keys(single), "frame {i}");

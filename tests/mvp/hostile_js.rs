@@ -1,0 +1,8 @@
+//! `tests/hostile_js.rs` against the WebAssembly 1.0 build (see suite.rs).
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+#[path = "../hostile_js.rs"]
+mod hostile_js;
