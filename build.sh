@@ -4,7 +4,8 @@
 #   build  setup, then pkg/ (wasm-pack --target web + binaryen wasm-opt), with
 #          pkg/mvp/ (the WebAssembly 1.0 build) and pkg/loader.js (picks one)
 #   test   setup, fmt, clippy, native tests, wasm tests in node/chrome/firefox
-#          (modern and WebAssembly 1.0 builds), build, then node --test tests/js/ on pkg/ and on pkg/mvp/
+#          (modern and WebAssembly 1.0 builds), build, then node --test tests/js/ on
+#          pkg/, pkg/mvp/ and pkg/mvp-js/
 #   demo   build, then serve the repo on http://127.0.0.1:$PORT/www/
 #   bench  build, then one markdown table of native + headless-Chromium
 #          benchmarks and package sizes (bench/run.mjs; see bench/RESULTS.md)
@@ -286,6 +287,8 @@ cmd_test() {
   node --test tests/js/
   log "node --test tests/js/ on pkg/mvp/ (the WebAssembly 1.0 build)"
   FRAMESEAL_PKG=pkg/mvp node --import ./tests/js/use-build.mjs --test tests/js/
+  log "node --test tests/js/ on pkg/mvp-js/ (the JS build, WebAssembly deleted; two long runs shortened, ~30 s)"
+  FRAMESEAL_PKG=pkg/mvp-js node --import ./tests/js/use-build.mjs --test tests/js/
   # The CLI's own tests (tests/cli.rs, unit tests in src/bin/) ran in `cargo test`.
   log "cargo build --release --bin frameseal (for the end-to-end test)"
   cargo build --release --bin frameseal
