@@ -5,7 +5,13 @@
 //! - exactly 32 bytes ([`KeyError::WrongLength`]);
 //! - decodes to a point of edwards25519 ([`KeyError::NotAPoint`]);
 //! - not of small order, i.e. not one of the 8 torsion points, whose
-//!   "signatures" anybody can forge ([`KeyError::SmallOrder`]).
+//!   "signatures" anybody can forge ([`KeyError::SmallOrder`]);
+//! - the canonical encoding of that point: RFC 8032 §5.1.3 decoding fails
+//!   when y ≥ p, while ed25519-dalek reduces y mod p, so a key file could
+//!   otherwise hold one of two spellings of the same camera's key, with two
+//!   different key ids and fingerprints ([`KeyError::NonCanonical`]).
+//!   Checked after small order, so every spelling of a torsion point is
+//!   reported as small order.
 //!
 //! Signature rule: Ed25519 as in RFC 8032 (pure), checked with
 //! `verify_strict` semantics: S canonical (below the group order), R
@@ -97,6 +103,9 @@ pub enum KeyError {
     NotAPoint,
     /// A point of small order (a torsion point): signatures by it prove nothing.
     SmallOrder,
+    /// A point, but not its canonical encoding (y ≥ p): RFC 8032 decoding
+    /// refuses it.
+    NonCanonical,
 }
 
 impl fmt::Display for KeyError {
@@ -110,6 +119,10 @@ impl fmt::Display for KeyError {
             ),
             KeyError::SmallOrder => f.write_str(
                 "public key is of small order (a small-order point): signatures by it prove nothing",
+            ),
+            KeyError::NonCanonical => f.write_str(
+                "public key does not decode to a curve point (not a valid Ed25519 curve point): \
+                 a non-canonical encoding, y not below p, which RFC 8032 decoding refuses",
             ),
         }
     }
@@ -149,6 +162,9 @@ impl LinkedKey {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotAPoint)?;
         if key.is_weak() {
             return Err(KeyError::SmallOrder);
+        }
+        if key.to_edwards().compress().as_bytes() != bytes {
+            return Err(KeyError::NonCanonical);
         }
         Ok(LinkedKey {
             key,
@@ -330,6 +346,64 @@ mod tests {
         }
     }
 
+    /// The little-endian encoding of p + y (p = 2^255 − 19), for y < 19:
+    /// a second spelling of the field element y, which RFC 8032 refuses.
+    fn p_plus(y: u8) -> [u8; 32] {
+        let mut e = [0xff; 32];
+        e[0] = 0xed + y;
+        e[31] = 0x7f;
+        e
+    }
+
+    #[test]
+    fn refuses_non_canonical_encodings_of_points() {
+        // p + 3: the point with y = 3 spelled with y ≥ p (dalek alone would
+        // link it, as the point whose canonical encoding is 03 00 … 00).
+        let mut y3 = [0u8; 32];
+        y3[0] = 3;
+        assert!(LinkedKey::from_bytes(&y3).is_ok());
+        assert_eq!(
+            LinkedKey::from_bytes(&p_plus(3)).unwrap_err(),
+            KeyError::NonCanonical
+        );
+        // Every y ≥ p spelling, either sign of x: refused, never linked.
+        let mut refused = [0usize; 3];
+        for y in 0..19 {
+            for sign in [0x00, 0x80] {
+                let mut e = p_plus(y);
+                e[31] |= sign;
+                let slot = match LinkedKey::from_bytes(&e).unwrap_err() {
+                    KeyError::NotAPoint => 0,
+                    KeyError::SmallOrder => 1,
+                    KeyError::NonCanonical => 2,
+                    other => panic!("{other:?}"),
+                };
+                refused[slot] += 1;
+            }
+        }
+        // y = 0 and y = 1 are torsion points: reported as small order.
+        assert_eq!(
+            LinkedKey::from_bytes(&p_plus(0)).unwrap_err(),
+            KeyError::SmallOrder
+        );
+        assert_eq!(
+            LinkedKey::from_bytes(&p_plus(1)).unwrap_err(),
+            KeyError::SmallOrder
+        );
+        assert!(
+            refused[2] >= 10,
+            "non-canonical points among p+0..p+18: {refused:?}"
+        );
+        // The sign bit of x = 0 set (y = ±1): a non-canonical torsion point.
+        let mut minus_zero = [0u8; 32];
+        minus_zero[0] = 1;
+        minus_zero[31] = 0x80;
+        assert_eq!(
+            LinkedKey::from_bytes(&minus_zero).unwrap_err(),
+            KeyError::SmallOrder
+        );
+    }
+
     #[test]
     fn linking_errors_say_which_rule_failed() {
         use alloc::string::ToString;
@@ -343,6 +417,12 @@ mod tests {
         y2[0] = 2;
         assert!(msg(&y2).contains("does not decode to a curve point"));
         assert!(msg(&[0; 32]).contains("small order"));
+        let non_canonical = msg(&p_plus(3));
+        assert!(
+            non_canonical.contains("does not decode to a curve point")
+                && non_canonical.contains("non-canonical"),
+            "{non_canonical}"
+        );
     }
 
     #[test]

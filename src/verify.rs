@@ -1141,6 +1141,15 @@ mod tests {
             &rotation_with_payload(&mut old, &not_point, 1),
             DropReason::BadRotation,
         );
+        // p + 3: a point (y = 3), but not its canonical encoding.
+        let mut non_canonical = [0xffu8; 96];
+        non_canonical[0] = 0xf0;
+        non_canonical[31] = 0x7f;
+        assert_dropped(
+            &mut v,
+            &rotation_with_payload(&mut old, &non_canonical, 1),
+            DropReason::BadRotation,
+        );
     }
 
     #[test]

@@ -52,6 +52,7 @@ enum Verdict {
 enum Link {
     NotAPoint,
     SmallOrder,
+    NonCanonical,
 }
 
 impl From<KeyError> for Link {
@@ -59,6 +60,7 @@ impl From<KeyError> for Link {
         match e {
             KeyError::NotAPoint => Link::NotAPoint,
             KeyError::SmallOrder => Link::SmallOrder,
+            KeyError::NonCanonical => Link::NonCanonical,
             other => panic!("every key here is 32 bytes, got {other:?}"),
         }
     }

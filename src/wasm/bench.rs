@@ -79,7 +79,7 @@ impl JsBenchKey {
 fn key_error(e: KeyError) -> JsError {
     JsError::new(match e {
         KeyError::WrongLength(_) => "publicKey must be 32 bytes",
-        KeyError::NotAPoint => "publicKey is not a curve point",
+        KeyError::NotAPoint | KeyError::NonCanonical => "publicKey is not a curve point",
         _ => "publicKey is of small order",
     })
 }

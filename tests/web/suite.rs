@@ -1046,6 +1046,10 @@ fn linking_refuses_bad_keys_and_says_why() {
     order_two[31] = 0x7F;
     let mut not_a_point = [0u8; 32];
     not_a_point[0] = 2;
+    // p + 3: the point y = 3 spelled with y ≥ p (RFC 8032 decoding fails).
+    let mut non_canonical = [0xFFu8; 32];
+    non_canonical[0] = 0xF0;
+    non_canonical[31] = 0x7F;
     let cases: Vec<(JsValue, Vec<&str>)> = vec![
         (jv(&[9; 31]), vec!["linkedPublicKey", "32 bytes", "31"]),
         (jv(&[9; 33]), vec!["linkedPublicKey", "32 bytes", "33"]),
@@ -1056,6 +1060,14 @@ fn linking_refuses_bad_keys_and_says_why() {
         (
             jv(&not_a_point),
             vec!["linkedPublicKey", "not a valid Ed25519 curve point"],
+        ),
+        (
+            jv(&non_canonical),
+            vec![
+                "linkedPublicKey",
+                "not a valid Ed25519 curve point",
+                "non-canonical",
+            ],
         ),
         (
             s("d75a980182b10ab7d54bfed3c964073a"),
