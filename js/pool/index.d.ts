@@ -10,6 +10,8 @@ export type PooledGateOptions = Omit<FrameGateOptions, 'now'>;
 export interface PooledGate {
   /** The key frames are checked against (updated by an accepted rotation). */
   readonly linkedPublicKey: Uint8Array;
+  /** The package build its worker runs (frameseal/loader's choice, or the forced one). */
+  readonly build: 'modern' | 'mvp' | 'js';
   /** Verifies, decodes and draws in the worker; `transfer` moves the frame's buffer instead of copying it. */
   push(frame: Uint8Array, options?: { transfer?: boolean }): Promise<PooledGateResult>;
   /** FrameGate's counts. */
@@ -24,6 +26,8 @@ export interface GatePoolOptions {
   workers?: number;
   /** Where pkg/pool/worker.js is served, if a bundler moved it. */
   workerUrl?: string | URL;
+  /** Which build the workers load: 'auto' (default: frameseal/loader picks, as on the page) or a forced one. */
+  build?: 'auto' | 'modern' | 'mvp' | 'js';
 }
 
 /** Web Workers that run FrameGates for a page's camera tiles. */

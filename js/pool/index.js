@@ -14,7 +14,8 @@
 // decoding cost it nothing. Results are FrameGate's, without `payload`.
 
 const DEFAULT_MAX_WORKERS = 4;
-const KNOWN_POOL_OPTIONS = new Set(['workers', 'workerUrl']);
+const KNOWN_POOL_OPTIONS = new Set(['workers', 'workerUrl', 'build']);
+const BUILDS = ['auto', 'modern', 'mvp', 'js'];
 
 /** A FrameGate running in one of a GatePool's workers. */
 class PooledGate {
@@ -27,6 +28,8 @@ class PooledGate {
     this._next = 0;
     this._closed = false;
     this.linkedPublicKey = null;
+    /** The package build its worker runs: 'modern', 'mvp' or 'js' (the loader's choice). */
+    this.build = null;
   }
 
   /**
@@ -95,7 +98,11 @@ export class GatePool {
    */
   constructor(options = {}) {
     for (const key of Object.keys(options)) {
-      if (!KNOWN_POOL_OPTIONS.has(key)) throw new Error(`GatePool: unknown option ${key} (known: workers, workerUrl)`);
+      if (!KNOWN_POOL_OPTIONS.has(key)) throw new Error(`GatePool: unknown option ${key} (known: workers, workerUrl, build)`);
+    }
+    const build = options.build ?? 'auto';
+    if (!BUILDS.includes(build)) {
+      throw new Error(`GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got ${JSON.stringify(build)}`);
     }
     const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 2;
     const count = options.workers ?? Math.max(1, Math.min(cores, DEFAULT_MAX_WORKERS));
@@ -105,7 +112,11 @@ export class GatePool {
     if (typeof Worker !== 'function' || typeof OffscreenCanvas !== 'function') {
       throw new Error('GatePool needs Web Workers and OffscreenCanvas, which this browser lacks: use FrameGate');
     }
-    const url = options.workerUrl ?? new URL('./worker.js', import.meta.url);
+    // A workerUrl is resolved as `new Worker(url)` would (against the page).
+    const url = options.workerUrl === undefined
+      ? new URL('./worker.js', import.meta.url)
+      : new URL(options.workerUrl, typeof document === 'object' ? document.baseURI : self.location.href);
+    if (build !== 'auto') url.searchParams.set('build', build);
     this._gates = new Map();
     this._nextId = 0;
     this._lanes = Array.from({ length: count }, () => {
@@ -194,6 +205,7 @@ export class GatePool {
     switch (data.type) {
       case 'opened':
         gate.linkedPublicKey = data.linkedPublicKey;
+        gate.build = data.build;
         entry.opening?.resolve(gate);
         entry.opening = null;
         break;

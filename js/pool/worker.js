@@ -13,10 +13,16 @@
 //   { type: 'close', id }
 // and, when `events` asks for them, { type: 'event', id, kind, value } for
 // onDrop / onStall / onResume / onReport.
+//
+// The worker loads the package through the loader (pkg/loader.js), so an
+// older engine gets the WebAssembly 1.0 build here too; the pool names a
+// forced build as `?build=` on the worker's URL ('auto' without it).
 
-import init, { FrameGate } from '../frameseal.js';
+import { load, loadedBuild } from '../loader.js';
 
-const loaded = init();
+let FrameGate;
+const loaded = load({ build: new URL(self.location.href).searchParams.get('build') ?? 'auto' })
+  .then((module) => { FrameGate = module.FrameGate; });
 const gates = new Map();
 const post = (message) => self.postMessage(message);
 const messageOf = (e) => (e && typeof e.message === 'string' ? e.message : String(e));
@@ -30,7 +36,7 @@ function open({ id, canvas, linkedPublicKey, options, events }) {
   if (events.report) opts.onReport = on('report');
   const gate = new FrameGate(canvas, linkedPublicKey, opts);
   gates.set(id, gate);
-  post({ type: 'opened', id, linkedPublicKey: gate.linkedPublicKey });
+  post({ type: 'opened', id, linkedPublicKey: gate.linkedPublicKey, build: loadedBuild });
 }
 
 // Results wait here until the next macrotask, so a burst of pushes costs

@@ -9,7 +9,9 @@
 // camera's colour and never the stranger's. Also: the tiles are spread over
 // both workers; a bad option or `now` rejects open() with a named error; a
 // transferred frame leaves the caller's array empty; a key rotation updates
-// the gate's linkedPublicKey; push after close rejects.
+// the gate's linkedPublicKey; push after close rejects. A second test: the
+// workers load the build the loader picks (modern here) or the one forced
+// with `build` (mvp, js), and verify and draw with it.
 //
 // Needs pkg/ built (./build.sh build) and Debian's chromium.
 import { test } from 'node:test';
@@ -100,12 +102,57 @@ window.pixels = async (png, points) => {
   ctx.drawImage(bitmap, 0, 0);
   return points.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3)));
 };
+// One single-worker pool per build: which build its worker loaded, and
+// the verdicts of a stranger's frame and a genuine one there.
+window.runBuilds = async (colour, strangerColour) => {
+  const out = {};
+  const stranger = Signer.generate();
+  for (const build of ['auto', 'modern', 'mvp', 'js']) {
+    const pool = new GatePool({ workers: 1, build });
+    const cam = Signer.generate();
+    const gate = await pool.open(new OffscreenCanvas(64, 48), cam.publicKey);
+    const foreign = await gate.push(stranger.signFrame(await png(strangerColour), { codec: 'png', keyframe: true }));
+    const genuine = await gate.push(cam.signFrame(await png(colour), { codec: 'png', keyframe: true }));
+    out[build] = { build: gate.build, foreign: [foreign.reason, foreign.drawn], genuine: [genuine.ok, genuine.drawn] };
+    pool.terminate();
+  }
+  try { new GatePool({ build: 'wasm2' }); out.badBuild = 'constructed'; } catch (e) { out.badBuild = e.message; }
+  return out;
+};
 window.ready = true;
 </script>
 `;
 
 
 const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 12);
+
+test('GatePool: the workers load the build frameseal/loader picks, or the one forced', {
+  skip: existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)',
+  timeout: 90_000,
+}, async () => {
+  const server = await startPkgServer(PAGE);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage();
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
+    const out = await page.evaluate(([c, s]) => window.runBuilds(c, s), [COLOURS[0], STRANGER]);
+    console.log(JSON.stringify(out));
+    const want = (build) => ({ build, foreign: ['foreign-key', false], genuine: [true, true] });
+    assert.deepEqual(out.auto, want('modern'), 'auto: this Chromium validates the probe');
+    assert.deepEqual(out.modern, want('modern'));
+    assert.deepEqual(out.mvp, want('mvp'), 'the WebAssembly 1.0 build in a worker');
+    assert.deepEqual(out.js, want('js'), 'the JS build in a worker');
+    assert.match(out.badBuild, /^GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"$/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
 
 test('GatePool: workers verify, decode and draw; only each tile\'s camera is shown', {
   skip: existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)',
