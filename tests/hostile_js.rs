@@ -110,7 +110,7 @@ fn throws<T>(result: Result<T, JsError>, needles: &[&str], case: &str) {
 
 /// A genuine frame of camera `[1; 32]`, seq 1, fresh at NOW_MS.
 fn genuine() -> (Uint8Array, Uint8Array) {
-    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
     let spec = obj(&[
         ("streamId", bytes(&STREAM)),
         ("seq", num(1.0)),
@@ -218,7 +218,7 @@ fn byte_arguments_refuse_everything_but_a_uint8array() {
         JsFrameReader::new(key.clone().into(), obj(&[("now", clock())])),
         "FrameReader",
     );
-    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
     for (value, type_name) in not_bytes() {
         let case = label(&value);
         let wanted = format!("must be a Uint8Array, got {type_name}");
@@ -261,7 +261,7 @@ fn byte_arguments_refuse_everything_but_a_uint8array() {
 #[wasm_bindgen_test]
 fn wrong_lengths_and_detached_buffers_are_refused_by_name() {
     let (key, frame) = genuine();
-    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
     let mut short = vec![("zero-length", bytes(&[])), ("31 bytes", bytes(&[1; 31]))];
     short.extend(detached(32));
     for (case, value) in short {
@@ -491,7 +491,7 @@ fn verifier_options_refuse_bad_types_and_out_of_range_numbers() {
 
 #[wasm_bindgen_test]
 fn signer_options_refuse_bad_numbers_codecs_and_streams() {
-    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
     let next = ok(JsSigner::new(bytes(&[2; 32])), "Signer");
     let bad_u64 =
         js("return [-1, -0.5, 1.5, NaN, Infinity, 2 ** 53, 1e300, -1n, 2n ** 64n, '1', {}, true];");
@@ -757,7 +757,7 @@ fn getters_and_stats_answer_after_hostile_calls() {
         JsFrameReader::new(key.clone().into(), obj(&[("now", clock())])),
         "reader",
     );
-    let mut cam = ok(JsSigner::generate(), "Signer.generate");
+    let cam = ok(JsSigner::generate(), "Signer.generate");
     for (value, _) in not_bytes() {
         let _ = v.verify(value.clone());
         let _ = r.push(value.clone());
@@ -791,7 +791,7 @@ fn getters_and_stats_answer_after_hostile_calls() {
 #[wasm_bindgen_test]
 fn lying_typed_arrays_as_stream_id_throw_a_named_error() {
     let (key, _) = genuine();
-    let mut cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
     let liars = js(
         "class Liar extends Uint8Array { get length() { return 16; } }
         return [new Liar(32), new Liar(8), new Proxy(new Uint8Array(16), {})];",

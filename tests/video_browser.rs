@@ -286,7 +286,7 @@ async fn after_a_flush_the_stream_resumes_at_the_next_keyframe() {
 
 #[wasm_bindgen_test]
 async fn stills_and_bad_arguments_are_refused_clearly() {
-    let mut cam = JsSigner::generate().unwrap();
+    let cam = JsSigner::generate().unwrap();
     let gate = JsVideoGate::new(dom_canvas(), cam.public_key().into(), JsValue::UNDEFINED).unwrap();
     let jpeg = cam
         .sign_frame(

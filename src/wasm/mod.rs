@@ -18,6 +18,7 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::cell::RefCell;
 use js_sys::{Array, Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -785,7 +786,11 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], JsError> {
 /// `Verifier`.
 #[wasm_bindgen(js_name = Signer)]
 pub struct JsSigner {
-    inner: sign::Signer,
+    // Every method takes `&self` (so that `s.signRotation(s)` reaches the
+    // core's same-key refusal instead of wasm-bindgen's aliasing error);
+    // the signer is borrowed mutably only after every argument was read,
+    // when no JS code can run until the borrow ends.
+    inner: RefCell<sign::Signer>,
 }
 
 #[wasm_bindgen(js_class = Signer)]
@@ -799,41 +804,41 @@ impl JsSigner {
     ) -> Result<JsSigner, JsError> {
         let secret = fixed_bytes::<32>(&secret_key, "secretKey")?;
         Ok(JsSigner {
-            inner: sign::Signer::from_secret(&secret, random_bytes()?),
+            inner: RefCell::new(sign::Signer::from_secret(&secret, random_bytes()?)),
         })
     }
 
     /// A signer with a new random key.
     pub fn generate() -> Result<JsSigner, JsError> {
         Ok(JsSigner {
-            inner: sign::Signer::from_secret(&random_bytes()?, random_bytes()?),
+            inner: RefCell::new(sign::Signer::from_secret(&random_bytes()?, random_bytes()?)),
         })
     }
 
     /// The 32-byte public key a display links to.
     #[wasm_bindgen(getter, js_name = publicKey)]
     pub fn public_key(&self) -> Uint8Array {
-        Uint8Array::from(&self.inner.public_key()[..])
+        Uint8Array::from(&self.inner.borrow().public_key()[..])
     }
 
     /// The random 16-byte stream id of this signer's session, used when a
     /// frame names no other.
     #[wasm_bindgen(getter, js_name = streamId)]
     pub fn stream_id(&self) -> Uint8Array {
-        Uint8Array::from(&self.inner.session_stream()[..])
+        Uint8Array::from(&self.inner.borrow().session_stream()[..])
     }
 
     /// The 32-byte secret key, to store the camera's identity. Keep it secret.
     #[wasm_bindgen(js_name = exportSecretKey)]
     pub fn export_secret_key(&self) -> Uint8Array {
-        Uint8Array::from(&self.inner.secret_key()[..])
+        Uint8Array::from(&self.inner.borrow().secret_key()[..])
     }
 
     /// Signs `payload` into a frame. Header fields come from `options`
     /// (all optional; see FrameOptions).
     #[wasm_bindgen(js_name = signFrame)]
     pub fn sign_frame(
-        &mut self,
+        &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
@@ -860,6 +865,7 @@ impl JsSigner {
         };
         let frame = self
             .inner
+            .borrow_mut()
             .sign_frame(&payload, &spec)
             .map_err(|e| error(format!("signFrame: {e}")))?;
         Ok(Uint8Array::from(&frame[..]))
@@ -869,7 +875,7 @@ impl JsSigner {
     /// displays to trust `nextSigner`'s key from now on.
     #[wasm_bindgen(js_name = signRotation)]
     pub fn sign_rotation(
-        &mut self,
+        &self,
         #[wasm_bindgen(js_name = nextSigner)] next_signer: &JsSigner,
         #[wasm_bindgen(unchecked_optional_param_type = "RotationOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
@@ -879,9 +885,13 @@ impl JsSigner {
             seq: options.u64("seq")?,
             ..FrameSpec::at(timestamp_or_now(&options)?)
         };
+        if core::ptr::eq(self, next_signer) {
+            return Err(error(format!("signRotation: {}", sign::SignError::SameKey)));
+        }
         let frame = self
             .inner
-            .sign_rotation(&next_signer.inner, &spec)
+            .borrow_mut()
+            .sign_rotation(&next_signer.inner.borrow(), &spec)
             .map_err(|e| error(format!("signRotation: {e}")))?;
         Ok(Uint8Array::from(&frame[..]))
     }

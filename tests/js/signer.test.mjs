@@ -102,6 +102,7 @@ test('bad input throws Errors that name the problem, and the module keeps workin
     [() => s.signRotation(undefined), /Signer/],
     [() => s.signRotation(next.publicKey), /Signer/],
     [() => s.signRotation(new Signer(hex(RFC_SECRET))), /signRotation/, /current key/],
+    [() => s.signRotation(s), /signRotation: the next key is the current key/], // the very same object
     [() => s.signRotation(next, { codec: 'jpeg' }), /unknown option options\.codec/],
     [() => fingerprint('x'), /publicKey must be a Uint8Array/, /string/],
     [() => fingerprint(), /publicKey must be a Uint8Array/, /undefined/],
@@ -120,4 +121,23 @@ test('bad input throws Errors that name the problem, and the module keeps workin
   const r = accept(v, s.signRotation(next, { timestampUs: NOW_US }));
   assert.deepStrictEqual(r.newPublicKey, next.publicKey);
   assert.equal(r.seq, 1);
+});
+
+test('a Signer called again from inside its own options (a getter) signs both frames, no trap', () => {
+  const s = Signer.generate();
+  const v = new Verifier(s.publicKey, { now: clock });
+  let inner;
+  const outer = s.signFrame(new Uint8Array([1]), {
+    timestampUs: NOW_US,
+    get seq() {
+      inner = s.signFrame(new Uint8Array([2]), { seq: 1, timestampUs: NOW_US });
+      return 2;
+    },
+  });
+  assert.equal(accept(v, inner).seq, 1);
+  assert.equal(accept(v, outer).seq, 2);
+  // And from inside signRotation's options, with itself as the next signer: refused, still working.
+  const next = Signer.generate();
+  const rot = s.signRotation(next, { get seq() { assert.throws(() => s.signRotation(s), /current key/); return 3; }, timestampUs: NOW_US });
+  assert.equal(accept(v, rot).seq, 3);
 });

@@ -1386,7 +1386,7 @@ fn signer_keys() {
 
 #[wasm_bindgen_test]
 fn signer_defaults_number_frames_per_stream() {
-    let mut cam = camera(1);
+    let cam = camera(1);
     let session = cam.stream_id().to_vec();
     let mut v = JsVerifier::new(
         cam.public_key().into(),
@@ -1423,7 +1423,7 @@ fn signer_defaults_number_frames_per_stream() {
 
 #[wasm_bindgen_test]
 fn signer_refuses_bad_input() {
-    let mut cam = camera(1);
+    let cam = camera(1);
     assert_throws(
         JsSigner::new(jv(&[1; 31])),
         &["secretKey must be 32 bytes", "31"],
@@ -1523,6 +1523,11 @@ fn signer_refuses_bad_input() {
     let same = camera(1);
     assert_throws(
         cam.sign_rotation(&same, JsValue::UNDEFINED),
+        &["signRotation", "current key"],
+    );
+    // The very same signer (in JS: `s.signRotation(s)`).
+    assert_throws(
+        cam.sign_rotation(&cam, JsValue::UNDEFINED),
         &["signRotation", "current key"],
     );
     let next = camera(2);
