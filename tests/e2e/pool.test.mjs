@@ -126,83 +126,77 @@ window.ready = true;
 
 const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 12);
 
-test('GatePool: the workers load the build frameseal/loader picks, or the one forced', {
-  skip: existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)',
-  timeout: 90_000,
-}, async () => {
+const SKIP = existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)';
+
+/** Serves PAGE, opens it in Chromium with `pageOptions`, and runs `body(page, problems)`. */
+async function withPoolPage(pageOptions, body) {
   const server = await startPkgServer(PAGE);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage();
+    const page = await browser.newPage(pageOptions);
     const problems = [];
     page.on('pageerror', (e) => problems.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
-    const out = await page.evaluate(([c, s]) => window.runBuilds(c, s), [COLOURS[0], STRANGER]);
-    console.log(JSON.stringify(out));
-    const want = (build) => ({ build, foreign: ['foreign-key', false], genuine: [true, true] });
-    assert.deepEqual(out.auto, want('modern'), 'auto: this Chromium validates the probe');
-    assert.deepEqual(out.modern, want('modern'));
-    assert.deepEqual(out.mvp, want('mvp'), 'the WebAssembly 1.0 build in a worker');
-    assert.deepEqual(out.js, want('js'), 'the JS build in a worker');
-    assert.match(out.badBuild, /^GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"$/);
-    assert.deepEqual(problems, []);
+    await body(page, problems);
   } finally {
     await browser.close();
     server.close();
   }
-});
+}
+
+test('GatePool: the workers load the build frameseal/loader picks, or the one forced', {
+  skip: SKIP,
+  timeout: 90_000,
+}, () => withPoolPage({}, async (page, problems) => {
+  const out = await page.evaluate(([c, s]) => window.runBuilds(c, s), [COLOURS[0], STRANGER]);
+  console.log(JSON.stringify(out));
+  const want = (build) => ({ build, foreign: ['foreign-key', false], genuine: [true, true] });
+  assert.deepEqual(out.auto, want('modern'), 'auto: this Chromium validates the probe');
+  assert.deepEqual(out.modern, want('modern'));
+  assert.deepEqual(out.mvp, want('mvp'), 'the WebAssembly 1.0 build in a worker');
+  assert.deepEqual(out.js, want('js'), 'the JS build in a worker');
+  assert.match(out.badBuild, /^GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"$/);
+  assert.deepEqual(problems, []);
+}));
 
 test('GatePool: workers verify, decode and draw; only each tile\'s camera is shown', {
-  skip: existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)',
+  skip: SKIP,
   timeout: 90_000,
-}, async () => {
-  const server = await startPkgServer(PAGE);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 200, height: 300 }, deviceScaleFactor: 1 });
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
-    const out = await page.evaluate(([c, s]) => window.run(c, s), [COLOURS, STRANGER]);
+}, () => withPoolPage({ viewport: { width: 200, height: 300 }, deviceScaleFactor: 1 }, async (page, problems) => {
+  const out = await page.evaluate(([c, s]) => window.run(c, s), [COLOURS, STRANGER]);
 
-    assert.equal(out.size, 2);
-    assert.deepEqual(out.lanes, [2, 2], 'four tiles over both workers');
-    for (const [i, tile] of out.tiles.entries()) {
-      assert.deepEqual(tile.results, [
-        { ok: false, reason: 'foreign-key', drawn: false, hasPayload: false },
-        { ok: false, reason: 'bad-signature', drawn: false, hasPayload: false },
-        { ok: true, reason: null, drawn: true, hasPayload: false },
-      ], `tile ${i}`);
-      assert.deepEqual(tile.drops, ['foreign-key/false', 'bad-signature/false'], `tile ${i}: onDrop on the main thread`);
-      assert.equal(tile.transferredLength, 0, `tile ${i}: the transferred frame left the page`);
-      assert.equal(tile.stats.accepted, 1);
-      assert.equal(tile.stats.drawn, 1);
-      assert.equal(tile.stats.dropped['foreign-key'], 1);
-      assert.equal(tile.stats.dropped['bad-signature'], 1);
-    }
-    assert.match(out.badOption, /maxAge/);
-    assert.match(out.badKey, /linkedPublicKey/);
-    assert.match(out.withNow, /options\.now cannot be used with GatePool/);
-    assert.deepEqual(out.rotation, { ok: true, newKeyMatches: true });
-    assert.deepEqual(out.sameTask, { last: true, accepted: 2 }, 'push, stats, close in one task: in order');
-    assert.match(out.afterClose, /closed/);
-
-    // The pictures: each tile shows its camera's colour, not the stranger's.
-    await page.waitForTimeout(300); // let the placeholders show the workers' last frames
-    const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: TILES * 56 } });
-    const points = Array.from({ length: TILES }, (_, i) => [32, i * 56 + 24]);
-    const seen = await page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
-    for (const [i, rgb] of seen.entries()) {
-      assert.ok(!near(rgb, STRANGER), `tile ${i} shows the stranger: ${rgb}`);
-      assert.ok(near(rgb, COLOURS[i]), `tile ${i} shows ${rgb}, not its camera's ${COLOURS[i]}`);
-    }
-    assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-    server.close();
+  assert.equal(out.size, 2);
+  assert.deepEqual(out.lanes, [2, 2], 'four tiles over both workers');
+  for (const [i, tile] of out.tiles.entries()) {
+    assert.deepEqual(tile.results, [
+      { ok: false, reason: 'foreign-key', drawn: false, hasPayload: false },
+      { ok: false, reason: 'bad-signature', drawn: false, hasPayload: false },
+      { ok: true, reason: null, drawn: true, hasPayload: false },
+    ], `tile ${i}`);
+    assert.deepEqual(tile.drops, ['foreign-key/false', 'bad-signature/false'], `tile ${i}: onDrop on the main thread`);
+    assert.equal(tile.transferredLength, 0, `tile ${i}: the transferred frame left the page`);
+    assert.equal(tile.stats.accepted, 1);
+    assert.equal(tile.stats.drawn, 1);
+    assert.equal(tile.stats.dropped['foreign-key'], 1);
+    assert.equal(tile.stats.dropped['bad-signature'], 1);
   }
-});
+  assert.match(out.badOption, /maxAge/);
+  assert.match(out.badKey, /linkedPublicKey/);
+  assert.match(out.withNow, /options\.now cannot be used with GatePool/);
+  assert.deepEqual(out.rotation, { ok: true, newKeyMatches: true });
+  assert.deepEqual(out.sameTask, { last: true, accepted: 2 }, 'push, stats, close in one task: in order');
+  assert.match(out.afterClose, /closed/);
+
+  // The pictures: each tile shows its camera's colour, not the stranger's.
+  await page.waitForTimeout(300); // let the placeholders show the workers' last frames
+  const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: TILES * 56 } });
+  const points = Array.from({ length: TILES }, (_, i) => [32, i * 56 + 24]);
+  const seen = await page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
+  for (const [i, rgb] of seen.entries()) {
+    assert.ok(!near(rgb, STRANGER), `tile ${i} shows the stranger: ${rgb}`);
+    assert.ok(near(rgb, COLOURS[i]), `tile ${i} shows ${rgb}, not its camera's ${COLOURS[i]}`);
+  }
+  assert.deepEqual(problems, []);
+}));
