@@ -116,7 +116,7 @@ cmd_setup() {
 }
 
 # ---- fuzzing (fuzz/, cargo-fuzz; libFuzzer needs the nightly toolchain)
-FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader)
+FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader signature_check)
 
 have_nightly() { rustup toolchain list 2>/dev/null | grep '^nightly' >/dev/null; }
 
