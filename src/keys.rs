@@ -33,6 +33,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
@@ -234,7 +235,8 @@ impl LinkedKey {
 #[derive(Clone)]
 pub struct PreparedKey {
     key: LinkedKey,
-    minus_a: VartimeTable,
+    // Shared, so that cloning a verifier does not copy 370 KiB.
+    minus_a: Arc<VartimeTable>,
 }
 
 impl fmt::Debug for PreparedKey {
@@ -255,7 +257,7 @@ impl PreparedKey {
     pub fn new(key: LinkedKey) -> PreparedKey {
         let minus_a = -key.key.to_edwards();
         PreparedKey {
-            minus_a: VartimeTable::new(&minus_a),
+            minus_a: Arc::new(VartimeTable::new(&minus_a)),
             key,
         }
     }
@@ -292,7 +294,6 @@ const ENTRIES: usize = 1 << (WINDOW_BITS - 1);
 /// Constant rule: variable time is sound here because every input is public
 /// (the key, the frame's R and S, the hash k); nothing secret ever reaches
 /// this table (signing uses curve25519-dalek's constant-time tables).
-#[derive(Clone)]
 pub(crate) struct VartimeTable(Vec<EdwardsPoint>);
 
 impl VartimeTable {
