@@ -289,7 +289,7 @@ const ENTRIES: usize = 1 << (WINDOW_BITS - 1);
 
 /// A variable-time fixed-base table of one point P: entry `[i][j]` is
 /// `(j + 1)·2^(w·i)·P`, so `[s]P` is one point addition per nonzero digit
-/// of `s` in signed radix 2^w (32 additions for w = 8, no doublings).
+/// of `s` in signed radix 2^w (37 additions for w = 7, no doublings).
 ///
 /// Constant rule: variable time is sound here because every input is public
 /// (the key, the frame's R and S, the hash k); nothing secret ever reaches

@@ -12,37 +12,18 @@
 use std::cell::RefCell;
 
 use arbitrary::Arbitrary;
+use curve25519_dalek::constants::EIGHT_TORSION;
 use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
 use ed25519_dalek::{Signature, VerifyingKey};
 use frameseal::Signer;
 use frameseal::keys::{LinkedKey, PreparedKey};
 use libfuzzer_sys::fuzz_target;
 
-/// The canonical encodings of the 8 points of small order.
-const TORSION: [&str; 8] = [
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0000000000000000000000000000000000000000000000000000000000000080",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
-];
-
 /// ℓ, the group order, little-endian.
 const ELL: [u8; 32] = [
     0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
 ];
-
-fn point(hex: &str) -> EdwardsPoint {
-    let mut b = [0u8; 32];
-    for (i, byte) in b.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
-    }
-    CompressedEdwardsY(b).decompress().expect("a torsion point")
-}
 
 /// A camera: its signer, and its key with and without a torsion part.
 struct Camera {
@@ -58,7 +39,7 @@ thread_local! {
                 let signer = Signer::from_secret(&[i; 32], [i; 16]);
                 let a = CompressedEdwardsY(*signer.public_key()).decompress().expect("a key");
                 let keys = std::iter::once(*signer.public_key())
-                    .chain(TORSION[1..].iter().map(|t| (a + point(t)).compress().to_bytes()))
+                    .chain(EIGHT_TORSION[1..].iter().map(|t| (a + t).compress().to_bytes()))
                     .map(|bytes| {
                         let prepared = LinkedKey::from_bytes(&bytes).ok().map(PreparedKey::new);
                         (bytes, prepared)
@@ -119,13 +100,13 @@ fuzz_target!(|input: Input| {
                 Edit::FlipBit(i) => sig[usize::from(*i) % 512 / 8] ^= 1 << (i % 8),
                 Edit::AddEllToS => add_ell(&mut sig[32..]),
                 Edit::AddTorsionToR(t) => {
-                    edit_r(&mut sig, |p| p + point(TORSION[usize::from(*t) % 8]))
+                    edit_r(&mut sig, |p| p + EIGHT_TORSION[usize::from(*t) % 8])
                 }
                 Edit::NegateR => edit_r(&mut sig, |p| -p),
                 Edit::SetR(r) => sig[..32].copy_from_slice(r),
                 Edit::SetS(s) => sig[32..].copy_from_slice(s),
                 Edit::TorsionR(t) => sig[..32]
-                    .copy_from_slice(&point(TORSION[usize::from(*t) % 8]).compress().to_bytes()),
+                    .copy_from_slice(&EIGHT_TORSION[usize::from(*t) % 8].compress().to_bytes()),
             }
         }
         let Some(prepared) = prepared else { return };
