@@ -13,9 +13,10 @@
 // with { transfer: true }) and hears each result back; verification and
 // decoding cost it nothing. Results are FrameGate's, without `payload`.
 
+import { BUILDS } from '../loader.js';
+
 const DEFAULT_MAX_WORKERS = 4;
 const KNOWN_POOL_OPTIONS = new Set(['workers', 'workerUrl', 'build']);
-const BUILDS = ['auto', 'modern', 'mvp', 'js'];
 
 /** A FrameGate running in one of a GatePool's workers. */
 class PooledGate {
@@ -101,7 +102,7 @@ export class GatePool {
       if (!KNOWN_POOL_OPTIONS.has(key)) throw new Error(`GatePool: unknown option ${key} (known: workers, workerUrl, build)`);
     }
     const build = options.build ?? 'auto';
-    if (!BUILDS.includes(build)) {
+    if (build !== 'auto' && !BUILDS.includes(build)) {
       throw new Error(`GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got ${JSON.stringify(build)}`);
     }
     const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 2;

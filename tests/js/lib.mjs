@@ -13,9 +13,9 @@ import { initSync, Verifier, Signer } from '../../pkg/frameseal.js';
  */
 export const PKG = new URL(`../../${(process.env.FRAMESEAL_PKG ?? 'pkg').replace(/\/+$/, '')}/`, import.meta.url);
 
-/** The raw bytes of the built module under test (none for the JS build). */
 /** True when the build under test is the JS build (pkg/mvp-js: no .wasm). */
 export const JS_BUILD = PKG.href.endsWith('/pkg/mvp-js/');
+/** The raw bytes of the built module under test (none for the JS build). */
 export const wasmBytes = () => (JS_BUILD ? new Uint8Array(0) : readFileSync(new URL('frameseal_bg.wasm', PKG)));
 
 /** Instantiates the module once per process; returns wasm-bindgen's InitOutput. */
