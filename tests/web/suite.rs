@@ -1560,3 +1560,221 @@ fn stats_are_fresh_objects() {
     assert_eq!(get(&second, "accepted").as_f64(), Some(1.0));
     assert!(!Object::is(&first, &second));
 }
+
+// ------------------------------------------------------------ verifyAsync
+
+/// Big enough for `verifyAsync` to hash with the native SHA-512 (64 KiB on).
+const BIG: usize = 100 * 1024;
+/// Where a frame's payload starts.
+const HEADER: usize = 52;
+
+async fn verify_async(v: &mut JsVerifier, frame: &Uint8Array) -> JsValue {
+    let promise = v
+        .verify_async(frame.clone().into())
+        .or_fail("verifyAsync threw");
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap_or_else(|e| panic!("verifyAsync rejected: {e:?}"))
+}
+
+/// A result as `(ok, reason or seq, payload bytes)`, to compare two.
+fn summary(result: &JsValue) -> (bool, String, Vec<u8>) {
+    if get(result, "ok") == JsValue::TRUE {
+        let seq = get(result, "seq").as_f64().expect("seq");
+        (true, format!("seq {seq}"), bytes(&get(result, "payload")))
+    } else {
+        let reason = get(result, "reason").as_string().expect("reason");
+        (false, reason, Vec::new())
+    }
+}
+
+/// Replaces `crypto.subtle.digest` by `replacement` (a JS function
+/// expression; `orig` is the real one) until the returned guard drops.
+struct DigestStub;
+
+impl DigestStub {
+    fn install(replacement: &str) -> DigestStub {
+        js(&format!(
+            "const s = globalThis.crypto.subtle; const orig = s.digest.bind(s); \
+             globalThis.__digestCalls = 0; \
+             s.digest = function (...args) {{ globalThis.__digestCalls += 1; return ({replacement})(...args); }};"
+        ));
+        DigestStub
+    }
+
+    fn calls() -> f64 {
+        js("return globalThis.__digestCalls")
+            .as_f64()
+            .expect("count")
+    }
+}
+
+impl Drop for DigestStub {
+    fn drop(&mut self) {
+        js("delete globalThis.crypto.subtle.digest; delete globalThis.__digestCalls;");
+    }
+}
+
+/// Whether this engine has `crypto.subtle.digest` (secure contexts, Node).
+fn has_subtle() -> bool {
+    js("return typeof globalThis.crypto?.subtle?.digest === 'function'") == JsValue::TRUE
+}
+
+#[wasm_bindgen_test]
+async fn verify_async_gives_verify_s_verdicts_in_call_order() {
+    let mut cam = camera(1);
+    let mut stranger = camera(2);
+    let big = vec![0x42; BIG];
+    let mut frames = vec![
+        sign(&mut cam, &big, Spec::seq(1).keyframe()),
+        sign(&mut cam, b"small", Spec::seq(2)),
+        edited(&sign(&mut cam, &big, Spec::seq(3)), |b| b[HEADER + 7] ^= 1),
+        sign(&mut cam, &big, Spec::seq(4)),
+        sign(&mut cam, b"small again", Spec::seq(4)), // replayed, after the big one
+        sign(&mut stranger, &big, Spec::seq(5)),
+        sign(&mut cam, &big, Spec::seq(6).stream(OTHER_STREAM)),
+        sign(&mut cam, &big, Spec::seq(7).at(-60_000.0)),
+    ];
+    frames.push(edited(&frames[0], |b| b.truncate(100)));
+    let mut plain = verifier(&cam.public_key(), &[]);
+    let mut later = verifier(&cam.public_key(), &[]);
+    // All in flight at once: the promises must still settle in call order.
+    let promises: Vec<_> = frames
+        .iter()
+        .map(|f| later.verify_async(f.clone().into()).or_fail("verifyAsync"))
+        .collect();
+    for (i, (frame, promise)) in frames.iter().zip(promises).enumerate() {
+        let got = wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .expect("resolves");
+        let want = verify(&mut plain, frame);
+        assert_eq!(summary(&got), summary(&want), "frame {i}");
+        if get(&got, "ok") == JsValue::TRUE {
+            assert_eq!(keys(&got), keys(&want), "frame {i}: the same fields");
+        }
+    }
+    assert_eq!(stats(&later), stats(&plain));
+    assert_eq!(stats(&later).0, 3.0);
+}
+
+#[wasm_bindgen_test]
+async fn verify_async_hashes_large_frames_natively_and_small_ones_here() {
+    if !has_subtle() {
+        console_log!("skipped: no crypto.subtle here");
+        return;
+    }
+    let _stub = DigestStub::install("orig");
+    let mut rig = Rig::new(&[]);
+    let big = sign(&mut rig.cam, &vec![1; BIG], Spec::seq(1));
+    let small = sign(&mut rig.cam, &[2; 1024], Spec::seq(2));
+    let foreign = sign(&mut camera(9), &vec![3; BIG], Spec::seq(3));
+    assert_eq!(
+        get(&verify_async(&mut rig.v, &big).await, "ok"),
+        JsValue::TRUE
+    );
+    assert_eq!(DigestStub::calls(), 1.0, "a large frame is hashed natively");
+    assert_eq!(
+        get(&verify_async(&mut rig.v, &small).await, "ok"),
+        JsValue::TRUE
+    );
+    let foreign = verify_async(&mut rig.v, &foreign).await;
+    assert_eq!(get(&foreign, "reason"), s("foreign-key"));
+    assert_eq!(
+        DigestStub::calls(),
+        1.0,
+        "nor a small frame nor a foreign one"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_native_digest_drops_the_frame_and_a_failed_one_is_replaced() {
+    if !has_subtle() {
+        console_log!("skipped: no crypto.subtle here");
+        return;
+    }
+    let mut rig = Rig::new(&[]);
+    let first = sign(&mut rig.cam, &vec![1; BIG], Spec::seq(1));
+    let second = sign(&mut rig.cam, &vec![2; BIG], Spec::seq(2));
+    let third = sign(&mut rig.cam, &vec![3; BIG], Spec::seq(3));
+    {
+        // A digest that is not the frame's: fails closed.
+        let _stub = DigestStub::install("async () => new Uint8Array(64).buffer");
+        let result = verify_async(&mut rig.v, &first).await;
+        assert_eq!(get(&result, "reason"), s("bad-signature"));
+    }
+    {
+        // No usable digest: hashed here instead, the verdict unchanged.
+        let _stub = DigestStub::install("async () => { throw new Error('no'); }");
+        let result = verify_async(&mut rig.v, &second).await;
+        assert_eq!(get(&result, "ok"), JsValue::TRUE);
+    }
+    {
+        let _stub = DigestStub::install("async () => new Uint8Array(63).buffer");
+        let result = verify_async(&mut rig.v, &third).await;
+        assert_eq!(get(&result, "ok"), JsValue::TRUE);
+        assert_eq!(DigestStub::calls(), 1.0);
+    }
+    assert_eq!(stats(&rig.v).0, 2.0);
+}
+
+#[wasm_bindgen_test]
+async fn verify_async_judges_the_bytes_as_they_are_when_it_settles() {
+    let mut rig = Rig::new(&[]);
+    let good = sign(&mut rig.cam, &vec![7; BIG], Spec::seq(1));
+    // Changed after the call: judged as changed.
+    let promise = rig
+        .v
+        .verify_async(good.clone().into())
+        .or_fail("verifyAsync");
+    let at = (HEADER + 5) as u32;
+    good.set_index(at, good.get_index(at) ^ 1);
+    let result = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("resolves");
+    assert_eq!(get(&result, "reason"), s("bad-signature"));
+    // Mended before it settles: judged as mended, and the payload is a
+    // view of the caller's frame, as from verify.
+    let promise = rig
+        .v
+        .verify_async(good.clone().into())
+        .or_fail("verifyAsync");
+    good.set_index(at, good.get_index(at) ^ 1);
+    let result = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect("resolves");
+    assert_eq!(get(&result, "ok"), JsValue::TRUE);
+    let payload: Uint8Array = get(&result, "payload").dyn_into().expect("Uint8Array");
+    assert_eq!(payload.buffer(), good.buffer(), "a view of the frame");
+    assert_eq!(payload.to_vec(), vec![7; BIG]);
+}
+
+#[wasm_bindgen_test]
+async fn verify_async_throws_at_once_for_a_bad_argument_and_rejects_for_a_bad_clock() {
+    let mut rig = Rig::new(&[]);
+    assert_throws(
+        rig.v.verify_async(s("frame")),
+        &["frame must be a Uint8Array", "string"],
+    );
+    let cam_key = rig.cam.public_key();
+    let mut v = verifier(
+        &cam_key,
+        &[("now", clock_bad_once("throw new Error('clock down')"))],
+    );
+    let frame = rig.good();
+    let promise = v.verify_async(frame.clone().into()).or_fail("verifyAsync");
+    let error = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .expect_err("rejects");
+    assert!(
+        get(&error, "message")
+            .as_string()
+            .expect("message")
+            .contains("options.now() threw"),
+        "{error:?}"
+    );
+    // The next call is not held up by the rejected one.
+    assert_eq!(
+        get(&verify_async(&mut v, &frame).await, "ok"),
+        JsValue::TRUE
+    );
+}
