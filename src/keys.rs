@@ -53,30 +53,24 @@ pub(crate) fn basepoint_table() -> &'static EdwardsBasepointTable {
     TABLE.get_or_init(|| Box::new(EdwardsBasepointTable::create(&ED25519_BASEPOINT_POINT)))
 }
 
-/// The challenge hash of Ed25519: SHA-512(R ‖ A ‖ message), reduced mod ℓ
-/// into k. The only step whose cost grows with the message.
-fn challenge(r_bytes: &[u8], a_bytes: &[u8; PUBLIC_KEY_LEN], message: &[u8]) -> [u8; 64] {
-    let mut h = Sha512::new();
-    h.update(r_bytes);
-    h.update(a_bytes);
-    h.update(message);
-    h.finalize().into()
-}
-
-/// The strict equation for the signature `(R, S)` whose challenge hash
-/// `digest()` returns (computed only once S is known to be canonical);
-/// `s_b_minus_k_a(s, k)` computes `[s]B − [k]A` (steps in [`PreparedKey`]'s
-/// docs).
+/// The strict equation for the key whose encoding is `a_bytes`;
+/// `s_b_minus_k_a(s, k)` computes `[s]B − [k]A` (steps in
+/// [`PreparedKey`]'s docs).
 fn check_strict(
+    a_bytes: &[u8; PUBLIC_KEY_LEN],
+    message: &[u8],
     signature: &[u8; 64],
-    digest: impl FnOnce(&[u8]) -> [u8; 64],
     s_b_minus_k_a: impl FnOnce(&Scalar, &Scalar) -> EdwardsPoint,
 ) -> Result<(), BadSignature> {
     let (r_bytes, s_bytes) = signature.split_at(32);
     let r_bytes: [u8; 32] = r_bytes.try_into().map_err(|_| BadSignature)?;
     let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| BadSignature)?;
     let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or(BadSignature)?;
-    let k = Scalar::from_bytes_mod_order_wide(&digest(&r_bytes));
+    let mut h = Sha512::new();
+    h.update(r_bytes);
+    h.update(a_bytes);
+    h.update(message);
+    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
     let expected = s_b_minus_k_a(&s, &k);
     // Rules 2 and 5 without decompressing R (a square root saved per
     // frame): `compress` is canonical and one-to-one, so R's bytes equal
@@ -214,12 +208,9 @@ impl LinkedKey {
     /// per-key table, a variable-base multiplication instead.
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
         let minus_a = -self.key.to_edwards();
-        let a = self.as_bytes();
-        check_strict(
-            signature,
-            |r| challenge(r, a, message),
-            |s, k| basepoint_table().mul_base(s) + k * minus_a,
-        )
+        check_strict(self.as_bytes(), message, signature, |s, k| {
+            basepoint_table().mul_base(s) + k * minus_a
+        })
     }
 }
 
@@ -278,36 +269,12 @@ impl PreparedKey {
 
     /// Strict Ed25519 verification (rules in the type's docs).
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
-        let a = self.key.as_bytes();
-        check_strict(
-            signature,
-            |r| challenge(r, a, message),
-            |s, k| self.s_b_minus_k_a(s, k),
-        )
-    }
-
-    /// Strict verification with the challenge hash SHA-512(R ‖ A ‖ message)
-    /// already computed elsewhere (a browser's native SHA-512, for large
-    /// frames): the same rules as [`PreparedKey::verify_strict`].
-    ///
-    /// Trust rule: `digest` must be SHA-512 of R ‖ this key's A ‖ the
-    /// message, computed by code the caller trusts. A wrong digest makes a
-    /// genuine signature fail; it could make a forgery pass only if whoever
-    /// computes it picks it, which is the caller itself. Inputs are
-    /// laid out by [`crate::verify::Verifier::prepare`].
-    pub fn verify_strict_digest(
-        &self,
-        signature: &[u8; 64],
-        digest: &[u8; 64],
-    ) -> Result<(), BadSignature> {
-        check_strict(signature, |_| *digest, |s, k| self.s_b_minus_k_a(s, k))
-    }
-
-    fn s_b_minus_k_a(&self, s: &Scalar, k: &Scalar) -> EdwardsPoint {
-        let mut sum = EdwardsPoint::identity();
-        basepoint_vartime().add_mul(&mut sum, s);
-        self.minus_a.add_mul(&mut sum, k);
-        sum
+        check_strict(self.key.as_bytes(), message, signature, |s, k| {
+            let mut sum = EdwardsPoint::identity();
+            basepoint_vartime().add_mul(&mut sum, s);
+            self.minus_a.add_mul(&mut sum, k);
+            sum
+        })
     }
 }
 

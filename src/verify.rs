@@ -30,10 +30,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::frame::{
-    self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, Header, OVERHEAD, SIGNATURE_LEN,
-};
-use crate::keys::{LinkedKey, PUBLIC_KEY_LEN, PreparedKey};
+use crate::frame::{self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, Header, OVERHEAD};
+use crate::keys::{LinkedKey, PreparedKey};
 
 /// Largest replay window a verifier keeps (bits of memory per verifier).
 pub const MAX_REPLAY_WINDOW: u32 = 1 << 16;
@@ -179,31 +177,6 @@ pub struct Accepted<'a> {
     pub payload: &'a [u8],
     /// For an accepted key-rotation frame: the key now linked.
     pub new_public_key: Option<[u8; 32]>,
-}
-
-/// Bytes before the frame in a [`PreparedFrame`]: R and A, so that
-/// R ‖ A ‖ signed bytes, the input of Ed25519's challenge hash, is one
-/// contiguous slice that a native SHA-512 can read in one call.
-const CHALLENGE_PREFIX: usize = 32 + PUBLIC_KEY_LEN;
-
-/// A frame copied out of the caller's hands, for a verification whose
-/// challenge hash is computed elsewhere ([`Verifier::prepare`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PreparedFrame {
-    /// R ‖ A ‖ the frame (A: the key linked when it was prepared).
-    buf: Vec<u8>,
-}
-
-impl PreparedFrame {
-    /// What to hash with SHA-512 for check 3: R ‖ A ‖ the frame's signed bytes.
-    pub fn hash_input(&self) -> &[u8] {
-        &self.buf[..self.buf.len() - SIGNATURE_LEN]
-    }
-
-    /// The frame as copied.
-    pub fn frame(&self) -> &[u8] {
-        &self.buf[CHALLENGE_PREFIX..]
-    }
 }
 
 /// Counts of accepted frames and of drops by reason since the verifier was built.
@@ -381,56 +354,7 @@ impl Verifier {
     /// Verifies one whole frame at time `now_us` (microseconds since the
     /// Unix epoch) and, if it passes, updates the state.
     pub fn verify<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
-        let verdict = self.check(bytes, now_us, None);
-        self.count(verdict)
-    }
-
-    /// Copies a frame of `len` bytes (written by `fill`) into a
-    /// [`PreparedFrame`], laid out so that its challenge hash can be
-    /// computed elsewhere (a browser's native SHA-512, off the main thread)
-    /// and handed to [`Verifier::verify_prepared`]. `None` when the frame
-    /// fails checks 1–2 as it stands (its verdict needs no hash), when it
-    /// is longer than [`Verifier::max_frame_len`], or when memory is short.
-    /// Changes nothing and counts nothing.
-    pub fn prepare(&self, len: usize, fill: impl FnOnce(&mut [u8])) -> Option<PreparedFrame> {
-        if len > self.max_frame_len() {
-            return None;
-        }
-        let mut buf = Vec::new();
-        buf.try_reserve_exact(CHALLENGE_PREFIX + len).ok()?;
-        buf.resize(CHALLENGE_PREFIX + len, 0);
-        let (prefix, bytes) = buf.split_at_mut(CHALLENGE_PREFIX);
-        fill(bytes);
-        let frame = Frame::parse(bytes, self.policy.max_payload_bytes).ok()?;
-        let key = self.linked_key();
-        if frame.header().key_id != key.id().0 {
-            return None;
-        }
-        prefix[..32].copy_from_slice(&frame.signature()[..32]);
-        prefix[32..].copy_from_slice(key.as_bytes());
-        Some(PreparedFrame { buf })
-    }
-
-    /// [`Verifier::verify`] of a prepared frame, with check 3's challenge
-    /// hash given: `digest` = SHA-512 of [`PreparedFrame::hash_input`]
-    /// (trust rule at [`PreparedKey::verify_strict_digest`]). If the linked
-    /// key changed since `prepare` (a rotation accepted in between), the
-    /// digest names the old key and is not used: the hash is computed here.
-    pub fn verify_prepared<'a>(
-        &mut self,
-        frame: &'a PreparedFrame,
-        digest: &[u8; 64],
-        now_us: i64,
-    ) -> Result<Accepted<'a>, DropReason> {
-        let same_key = frame.buf[32..CHALLENGE_PREFIX] == self.linked_key().as_bytes()[..];
-        let verdict = self.check(frame.frame(), now_us, same_key.then_some(digest));
-        self.count(verdict)
-    }
-
-    fn count<'a>(
-        &mut self,
-        verdict: Result<Accepted<'a>, DropReason>,
-    ) -> Result<Accepted<'a>, DropReason> {
+        let verdict = self.check(bytes, now_us);
         match verdict {
             Ok(_) => self.stats.accepted += 1,
             Err(reason) => self.stats.dropped[reason.index()] += 1,
@@ -458,25 +382,16 @@ impl Verifier {
         DropReason::TooLarge
     }
 
-    /// Checks 1–7; `digest`, when given, is the frame's challenge hash
-    /// under the linked key (from [`Verifier::verify_prepared`]).
-    fn check<'a>(
-        &mut self,
-        bytes: &'a [u8],
-        now_us: i64,
-        digest: Option<&[u8; 64]>,
-    ) -> Result<Accepted<'a>, DropReason> {
+    fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
         let frame = Frame::parse(bytes, self.policy.max_payload_bytes)?;
         let header = *frame.header();
         if header.key_id != self.linked_key().id().0 {
             return Err(DropReason::ForeignKey);
         }
-        let key = &self.state.key;
-        match digest {
-            Some(digest) => key.verify_strict_digest(frame.signature(), digest),
-            None => key.verify_strict(frame.signed_bytes(), frame.signature()),
-        }
-        .map_err(|_| DropReason::BadSignature)?;
+        self.state
+            .key
+            .verify_strict(frame.signed_bytes(), frame.signature())
+            .map_err(|_| DropReason::BadSignature)?;
         let stream = self.match_stream(&header)?;
         self.check_freshness(header.timestamp_us, now_us)?;
         if stream == StreamMatch::Same && !self.state.window.allows(header.seq) {
@@ -592,7 +507,6 @@ impl Verifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::HEADER_LEN;
     use crate::sign::{FrameSpec, Signer};
     use alloc::vec::Vec;
 
@@ -1269,123 +1183,5 @@ mod tests {
         );
         accept(&mut v, &frame(&mut old, A, 5, 0, true));
         assert_dropped(&mut v, &rotation(&mut old, &next, 5), DropReason::Replayed);
-    }
-
-    /// `verify_prepared` with SHA-512 of `hash_input` as the digest, or
-    /// `verify` when `prepare` declines the frame, as a caller hashing
-    /// elsewhere does.
-    fn verify_hashed_elsewhere(v: &mut Verifier, bytes: &[u8]) -> Result<u64, DropReason> {
-        use sha2::{Digest, Sha512};
-        match v.prepare(bytes.len(), |out| out.copy_from_slice(bytes)) {
-            Some(prepared) => {
-                assert_eq!(prepared.frame(), bytes);
-                let digest: [u8; 64] = Sha512::digest(prepared.hash_input()).into();
-                v.verify_prepared(&prepared, &digest, NOW)
-                    .map(|a| a.header.seq)
-            }
-            None => v.verify(bytes, NOW).map(|a| a.header.seq),
-        }
-    }
-
-    #[test]
-    fn a_digest_computed_elsewhere_gives_the_same_verdicts() {
-        let mut cam = camera(1);
-        let mut stranger = camera(7);
-        let next = camera(2);
-        let mut frames = Vec::new();
-        frames.push(frame(&mut cam, A, 1, 0, true));
-        let mut tampered = frame(&mut cam, A, 2, 0, false);
-        tampered[HEADER_LEN] ^= 1;
-        frames.push(tampered);
-        let mut bad_sig = frame(&mut cam, A, 3, 0, false);
-        *bad_sig.last_mut().unwrap() ^= 0x40;
-        frames.push(bad_sig);
-        frames.push(frame(&mut cam, A, 4, 0, false));
-        frames.push(frame(&mut cam, A, 4, 0, false)); // replayed
-        frames.push(frame(&mut stranger, A, 5, 0, false)); // foreign
-        frames.push(frame(&mut cam, B, 6, 0, false)); // wrong stream
-        frames.push(frame(&mut cam, A, 7, 60_000_000, false)); // stale
-        frames.push(frame(&mut cam, A, 8, 0, false)[..40].to_vec()); // malformed
-        frames.push(rotation(&mut cam, &next, 9));
-        let mut next = next;
-        frames.push(frame(&mut next, A, 10, 0, false));
-        frames.push(frame(&mut cam, A, 11, 0, false)); // the old key: foreign now
-
-        let mut plain = verifier_for(&camera(1), Policy::default());
-        let mut hashed = verifier_for(&camera(1), Policy::default());
-        for (i, bytes) in frames.iter().enumerate() {
-            let want = plain.verify(bytes, NOW).map(|a| a.header.seq);
-            assert_eq!(
-                verify_hashed_elsewhere(&mut hashed, bytes),
-                want,
-                "frame {i}"
-            );
-            assert_eq!(hashed.state, plain.state, "frame {i}");
-        }
-        assert_eq!(hashed.stats, plain.stats);
-        assert_eq!(plain.stats.accepted, 4);
-    }
-
-    #[test]
-    fn prepare_declines_what_checks_one_and_two_drop() {
-        let mut cam = camera(1);
-        let v = verifier_for(&cam, Policy::default());
-        let good = frame(&mut cam, A, 1, 0, false);
-        let fill = |bytes: &[u8]| {
-            let bytes = bytes.to_vec();
-            move |out: &mut [u8]| out.copy_from_slice(&bytes)
-        };
-        let prepared = v.prepare(good.len(), fill(&good)).unwrap();
-        let split = good.len() - SIGNATURE_LEN;
-        let mut expected = good[split..split + 32].to_vec();
-        expected.extend_from_slice(cam.public_key());
-        expected.extend_from_slice(&good[..split]);
-        assert_eq!(prepared.hash_input(), &expected[..]);
-        assert!(v.prepare(40, fill(&good[..40])).is_none());
-        assert!(
-            v.prepare(good.len(), fill(&frame(&mut camera(7), A, 1, 0, false)))
-                .is_none()
-        );
-        let too_long = v.max_frame_len() + 1;
-        assert!(
-            v.prepare(too_long, |_| panic!("an oversized frame is not copied"))
-                .is_none()
-        );
-        assert_eq!(v.stats, Stats::default(), "prepare counts nothing");
-    }
-
-    #[test]
-    fn a_wrong_digest_is_a_bad_signature_and_changes_nothing() {
-        let mut cam = camera(1);
-        let mut v = verifier_for(&cam, Policy::default());
-        let good = frame(&mut cam, A, 1, 0, true);
-        let prepared = v
-            .prepare(good.len(), |out| out.copy_from_slice(&good))
-            .unwrap();
-        let before = v.state.clone();
-        let verdict = v.verify_prepared(&prepared, &[7; 64], NOW).map(|_| ());
-        assert_eq!(verdict, Err(DropReason::BadSignature));
-        assert_eq!(v.state, before);
-        assert_eq!(v.stats.dropped(DropReason::BadSignature), 1);
-    }
-
-    #[test]
-    fn a_digest_for_another_key_is_not_used() {
-        use sha2::{Digest, Sha512};
-        let mut cam = camera(1);
-        let mut v = verifier_for(&cam, Policy::default());
-        let good = frame(&mut cam, A, 1, 0, true);
-        let mut prepared = v
-            .prepare(good.len(), |out| out.copy_from_slice(&good))
-            .unwrap();
-        // As if another key had been linked when the frame was prepared:
-        // its digest is for that key, so the verifier hashes for itself.
-        prepared.buf[32..CHALLENGE_PREFIX].copy_from_slice(camera(2).public_key());
-        let digest: [u8; 64] = Sha512::digest(prepared.hash_input()).into();
-        assert_eq!(
-            v.verify_prepared(&prepared, &digest, NOW)
-                .map(|a| a.header.seq),
-            Ok(1)
-        );
     }
 }

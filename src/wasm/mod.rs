@@ -16,19 +16,17 @@
 //!   could change after the check).
 
 use alloc::format;
-use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::cell::{Ref, RefCell};
-use js_sys::{Array, Function, Object, Promise, Reflect, SharedArrayBuffer, Uint8Array};
+use core::cell::RefCell;
+use js_sys::{Array, Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use crate::frame::{Codec, HEADER_LEN};
 use crate::keys::{self, LinkedKey, PUBLIC_KEY_LEN};
 use crate::sign::{self, FrameSpec};
-use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy, PreparedFrame};
+use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy};
 
 mod bench;
 mod gate;
@@ -517,30 +515,11 @@ pub(crate) fn read_policy(options: &Options) -> Result<(Policy, Option<Function>
 /// and drops everything else before it is decoded.
 #[wasm_bindgen(js_name = Verifier)]
 pub struct JsVerifier {
-    /// Shared with the pending `verifyAsync` calls, which finish later.
-    checker: Rc<RefCell<Checker>>,
-    now: Option<Function>,
-    /// The newest `verifyAsync` promise: the next one settles after it.
-    tail: Option<Promise>,
-    hash_inputs: HashInputs,
-}
-
-/// The core verifier and its frame buffer.
-///
-/// Borrow rule: borrowed only for a check itself, during which no JS
-/// code of the page runs (the clock is read before), so a borrow never
-/// meets another.
-pub(crate) struct Checker {
     inner: verify::Verifier,
+    now: Option<Function>,
     /// Reused copy of the frame being checked; never above `max_frame_len`.
     scratch: Vec<u8>,
 }
-
-/// Frames from this size on are hashed by `verifyAsync` with the
-/// browser's native SHA-512 (`crypto.subtle.digest`, off the main
-/// thread); below it the promise round trip costs more than hashing here
-/// (bench/RESULTS.md, "verifyAsync").
-const NATIVE_HASH_MIN: usize = 64 * 1024;
 
 #[wasm_bindgen(js_class = Verifier)]
 impl JsVerifier {
@@ -567,67 +546,6 @@ impl JsVerifier {
         let frame = bytes_arg(&frame, "frame")?;
         let now_us = self.now_us()?;
         Ok(self.check(&frame, now_us).0)
-    }
-
-    /// `verify`, resolved later, for large frames: from 64 KiB on, the
-    /// hash at the heart of the signature check runs in the browser's
-    /// native SHA-512 (`crypto.subtle`, secure contexts), off the main
-    /// thread; elsewhere, or for smaller frames, it runs here. Promises
-    /// settle in call order, each with the verdict `verify` would give the
-    /// frame's bytes as they are then (a frame changed while waiting is
-    /// judged as changed). Throws at once for a non-Uint8Array argument;
-    /// rejects only if the clock fails. `verify` calls are not queued
-    /// behind pending `verifyAsync` ones.
-    #[wasm_bindgen(js_name = verifyAsync, unchecked_return_type = "Promise<VerifyResult>")]
-    pub fn verify_async(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
-    ) -> Result<Promise, JsError> {
-        let frame = bytes_arg(&frame, "frame")?;
-        let len = frame.length() as usize;
-        let hashing = if len >= NATIVE_HASH_MIN && !is_shared(&frame) {
-            let checker = self.checker.borrow();
-            checker
-                .inner
-                .prepare(len, |out| frame.copy_to(out))
-                .and_then(|prepared| {
-                    let (buffer, input) = self.hash_inputs.fill(prepared.hash_input());
-                    let digest = native_sha512(&input);
-                    if digest.is_none() {
-                        self.hash_inputs.give_back(buffer.clone());
-                    }
-                    Some((digest?, buffer, prepared))
-                })
-        } else {
-            None
-        };
-        let before = self.tail.take();
-        let checker = Rc::clone(&self.checker);
-        let now = self.now.clone();
-        let hash_inputs = self.hash_inputs.clone();
-        let promise = future_to_promise(async move {
-            let prehashed = match hashing {
-                Some((digest, buffer, prepared)) => {
-                    let digest = digest_bytes(JsFuture::from(digest).await);
-                    hash_inputs.give_back(buffer);
-                    digest.map(|d| (prepared, d))
-                }
-                None => None,
-            };
-            if let Some(before) = before {
-                // Its outcome is its caller's; only its turn matters here.
-                let _ = JsFuture::from(before).await;
-            }
-            let now_us = read_clock(now.as_ref())?;
-            let prehashed = prehashed.as_ref().map(|(p, d)| (p, d));
-            Ok(checker
-                .borrow_mut()
-                .check(&frame, now_us, prehashed)
-                .0
-                .into())
-        });
-        self.tail = Some(promise.clone());
-        Ok(promise)
     }
 
     /// Verifies a burst of frames in one call (a dashboard's tiles, a
@@ -669,14 +587,14 @@ impl JsVerifier {
     /// Counts since construction: `{ accepted, dropped: { [reason]: n } }`.
     #[wasm_bindgen(unchecked_return_type = "VerifierStats")]
     pub fn stats(&self) -> Result<JsValue, JsError> {
-        stats_object(self.checker.borrow().inner.stats())
+        stats_object(self.inner.stats())
     }
 
     /// The key frames are checked against now; changes only with an
     /// accepted key-rotation frame.
     #[wasm_bindgen(getter, js_name = linkedPublicKey)]
     pub fn linked_public_key(&self) -> Uint8Array {
-        Uint8Array::from(&self.checker.borrow().inner.linked_key().as_bytes()[..])
+        Uint8Array::from(&self.inner.linked_key().as_bytes()[..])
     }
 }
 
@@ -691,56 +609,35 @@ impl JsVerifier {
         let inner =
             verify::Verifier::new(key, policy).map_err(|e| error(format!("options: {e}")))?;
         Ok(JsVerifier {
-            checker: Rc::new(RefCell::new(Checker {
-                inner,
-                scratch: Vec::new(),
-            })),
+            inner,
             now,
-            tail: None,
-            hash_inputs: HashInputs::default(),
+            scratch: Vec::new(),
         })
     }
 
     /// The core verifier.
-    pub(crate) fn core(&self) -> Ref<'_, verify::Verifier> {
-        Ref::map(self.checker.borrow(), |c| &c.inner)
+    pub(crate) fn core(&self) -> &verify::Verifier {
+        &self.inner
     }
 
     pub(crate) fn now_us(&self) -> Result<i64, JsError> {
-        read_clock(self.now.as_ref())
+        let ms = match &self.now {
+            None => js_sys::Date::now(),
+            Some(f) => f
+                .call0(&JsValue::UNDEFINED)
+                .map_err(|_| error("options.now() threw"))?
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| {
+                    error("options.now() must return a finite number of milliseconds")
+                })?,
+        };
+        Ok((ms * 1000.0) as i64)
     }
 
     /// Verifies `frame` and builds the JS result object; also returns, for
     /// the gates, what was decided.
     pub(crate) fn check(&mut self, frame: &Uint8Array, now_us: i64) -> (Object, Verdict) {
-        self.checker.borrow_mut().check(frame, now_us, None)
-    }
-}
-
-/// Milliseconds from `now()` (or `Date.now()`), as microseconds.
-fn read_clock(now: Option<&Function>) -> Result<i64, JsError> {
-    let ms = match now {
-        None => js_sys::Date::now(),
-        Some(f) => f
-            .call0(&JsValue::UNDEFINED)
-            .map_err(|_| error("options.now() threw"))?
-            .as_f64()
-            .filter(|n| n.is_finite())
-            .ok_or_else(|| error("options.now() must return a finite number of milliseconds"))?,
-    };
-    Ok((ms * 1000.0) as i64)
-}
-
-impl Checker {
-    /// Verifies `frame` and builds the JS result object; `prehashed`: the
-    /// frame as `verifyAsync` copied it, with its challenge hash, used
-    /// only if the frame's bytes are still the same.
-    fn check(
-        &mut self,
-        frame: &Uint8Array,
-        now_us: i64,
-        prehashed: Option<(&PreparedFrame, &[u8; 64])>,
-    ) -> (Object, Verdict) {
         let len = frame.length() as usize;
         if len > self.inner.max_frame_len() {
             let mut head = [0u8; HEADER_LEN];
@@ -751,30 +648,21 @@ impl Checker {
             let reason = self.inner.drop_oversized(&head[..head_len], len);
             return (dropped_result(reason.name()), Err(reason));
         }
+        self.scratch.clear();
         // Within the policy's maximum, but maybe not within what this
         // WebAssembly memory can still grow to: a drop, never an abort.
-        // Grown (and zeroed) only when a longer frame comes.
-        if let Some(more) = len.checked_sub(self.scratch.len()).filter(|&n| n > 0) {
-            if self.scratch.try_reserve_exact(more).is_err() {
-                let reason = self.inner.drop_unholdable();
-                return (dropped_result(reason.name()), Err(reason));
-            }
-            self.scratch.resize(len, 0);
+        if self.scratch.try_reserve_exact(len).is_err() {
+            let reason = self.inner.drop_unholdable();
+            return (dropped_result(reason.name()), Err(reason));
         }
-        let bytes = &mut self.scratch[..len];
-        frame.copy_to(bytes);
-        let verdict = match prehashed {
-            Some((prepared, digest)) if prepared.frame() == &bytes[..] => {
-                self.inner.verify_prepared(prepared, digest, now_us)
-            }
-            _ => self.inner.verify(bytes, now_us),
-        };
-        match verdict {
+        self.scratch.resize(len, 0);
+        frame.copy_to(&mut self.scratch);
+        match self.inner.verify(&self.scratch, now_us) {
             Err(reason) => (dropped_result(reason.name()), Err(reason)),
             Ok(ok) => {
                 let h = ok.header;
                 let start = HEADER_LEN as u32;
-                let payload = if is_shared(frame) {
+                let payload = if frame.buffer().is_instance_of::<SharedArrayBuffer>() {
                     Uint8Array::from(ok.payload)
                 } else {
                     frame.subarray(start, start + h.payload_len)
@@ -810,70 +698,6 @@ pub(crate) struct AcceptedFrame {
 
 /// The verifier's decision, beside the JS result object.
 pub(crate) type Verdict = Result<AcceptedFrame, DropReason>;
-
-/// Whether `bytes` lives in a `SharedArrayBuffer` (another thread may
-/// change it at any time).
-fn is_shared(bytes: &Uint8Array) -> bool {
-    bytes.buffer().is_instance_of::<SharedArrayBuffer>()
-}
-
-/// `crypto.subtle.digest('SHA-512', input)`, or `None` where there is none
-/// (an insecure context, an old engine) or it throws.
-fn native_sha512(input: &Uint8Array) -> Option<Promise> {
-    let get = |object: &JsValue, key: &str| Reflect::get(object, &JsValue::from_str(key)).ok();
-    let subtle = get(&get(&js_sys::global(), "crypto")?, "subtle")?;
-    let digest = get(&subtle, "digest")?.dyn_into::<Function>().ok()?;
-    let promise = digest
-        .call2(&subtle, &JsValue::from_str("SHA-512"), input)
-        .ok()?;
-    promise.dyn_into::<Promise>().ok()
-}
-
-/// JS-side buffers for the native hash's input, reused because a fresh
-/// half-megabyte buffer costs more to allocate than to hash.
-///
-/// Ownership rule: a buffer belongs to one pending `verifyAsync` call from
-/// the copy until its digest settles, and only then returns to the pool;
-/// so even an engine that read its input late could never hash another
-/// frame's bytes in place of this one's (a mixed-up challenge hash would
-/// let anyone forge a signature).
-#[derive(Clone, Default)]
-struct HashInputs(Rc<RefCell<Vec<Uint8Array>>>);
-
-impl HashInputs {
-    /// Buffers kept between calls (sequential calls need one).
-    const KEEP: usize = 2;
-
-    /// `bytes` copied into a buffer of this pool, and that buffer.
-    fn fill(&self, bytes: &[u8]) -> (Uint8Array, Uint8Array) {
-        let len = bytes.len() as u32;
-        let mut free = self.0.borrow_mut();
-        let buffer = match free.iter().position(|b| b.length() >= len) {
-            Some(i) => free.swap_remove(i),
-            None => Uint8Array::new_with_length(len),
-        };
-        let input = buffer.subarray(0, len);
-        input.copy_from(bytes);
-        (buffer, input)
-    }
-
-    /// Returns a buffer whose digest has settled.
-    fn give_back(&self, buffer: Uint8Array) {
-        let mut free = self.0.borrow_mut();
-        if free.len() < Self::KEEP {
-            free.push(buffer);
-        }
-    }
-}
-
-/// The 64 bytes of a resolved SHA-512 digest, if that is what it is.
-fn digest_bytes(resolved: Result<JsValue, JsValue>) -> Option<[u8; 64]> {
-    let buffer = resolved.ok()?.dyn_into::<js_sys::ArrayBuffer>().ok()?;
-    let bytes = Uint8Array::new(&buffer);
-    let mut out = [0u8; 64];
-    (bytes.length() == 64).then(|| bytes.copy_to(&mut out))?;
-    Some(out)
-}
 
 /// `{ accepted, dropped: { [reason]: n } }` with every reason present (0
 /// when none), in check order, as plain JSON-compatible JS values. Built

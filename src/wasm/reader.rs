@@ -75,7 +75,7 @@ impl JsFrameReader {
     ) -> Result<JsFrameReader, JsError> {
         let options = Options::read(&options, "options", &VERIFIER_OPTIONS)?;
         let verifier = JsVerifier::build(&linked_public_key, &options)?;
-        let reader = FrameReader::for_verifier(&verifier.core());
+        let reader = FrameReader::for_verifier(verifier.core());
         Ok(JsFrameReader {
             verifier,
             reader,
