@@ -648,16 +648,19 @@ impl JsVerifier {
             let reason = self.inner.drop_oversized(&head[..head_len], len);
             return (dropped_result(reason.name()), Err(reason));
         }
-        self.scratch.clear();
         // Within the policy's maximum, but maybe not within what this
         // WebAssembly memory can still grow to: a drop, never an abort.
-        if self.scratch.try_reserve_exact(len).is_err() {
-            let reason = self.inner.drop_unholdable();
-            return (dropped_result(reason.name()), Err(reason));
+        // Grown (and zeroed) only when a longer frame comes.
+        if let Some(more) = len.checked_sub(self.scratch.len()).filter(|&n| n > 0) {
+            if self.scratch.try_reserve_exact(more).is_err() {
+                let reason = self.inner.drop_unholdable();
+                return (dropped_result(reason.name()), Err(reason));
+            }
+            self.scratch.resize(len, 0);
         }
-        self.scratch.resize(len, 0);
-        frame.copy_to(&mut self.scratch);
-        match self.inner.verify(&self.scratch, now_us) {
+        let bytes = &mut self.scratch[..len];
+        frame.copy_to(bytes);
+        match self.inner.verify(bytes, now_us) {
             Err(reason) => (dropped_result(reason.name()), Err(reason)),
             Ok(ok) => {
                 let h = ok.header;

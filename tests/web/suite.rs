@@ -1560,3 +1560,25 @@ fn stats_are_fresh_objects() {
     assert_eq!(get(&second, "accepted").as_f64(), Some(1.0));
     assert!(!Object::is(&first, &second));
 }
+
+#[wasm_bindgen_test]
+fn frames_of_every_size_in_any_order_verify_alike() {
+    // The verifier reuses one buffer for every frame, grown only for a
+    // longer one: a shorter frame after a longer one must be judged on its
+    // own bytes alone, with nothing left over from the one before.
+    let mut cam = camera(1);
+    let mut v = verifier(&cam.public_key(), &[]);
+    let sizes = [70_000, 0, 1, 4096, 69_999, 70_000, 3, 200_000, 17];
+    for (i, len) in sizes.iter().enumerate() {
+        let payload: Vec<u8> = (0..*len).map(|j| (j * 31 + i) as u8).collect();
+        let frame = sign(&mut cam, &payload, Spec::seq(i as u64 + 1));
+        let result = accept(&mut v, &frame);
+        assert_eq!(bytes(&get(&result, "payload")), payload, "frame {i}");
+        // The same frame one byte short is malformed, not a leftover match.
+        let short = edited(&frame, |b| {
+            b.pop();
+        });
+        assert_drop(&mut v, &short, "malformed");
+    }
+    assert_eq!(stats(&v).0, sizes.len() as f64);
+}
