@@ -432,12 +432,25 @@ async function workerRows() {
   // the main-thread row (no decode on either side).
   const { TILES, FPS, cams, frames } = dashboardFrames('opaque');
   const dash = await median(cams, frames, 1);
-  for (const c of [...small, ...cams]) c.free();
+  // Large stills: 8 tiles × 12 frames of 512 KiB, one frame per task, to
+  // compare with the 512 KiB column (both cores hashing).
+  const large = Array.from({ length: 8 }, (_, i) => new Signer(filler(32, 4000 + i)));
+  const still = filler(512 * 1024, 11);
+  const largeFrames = [];
+  for (let t = 0; t < 12; t++) {
+    for (let tile = 0; tile < large.length; tile++) {
+      largeFrames.push([tile, large[tile].signFrame(still, { seq: t, timestampUs: ts0 + t * 1000 })]);
+    }
+  }
+  const halfMiB = await median(large, largeFrames, 1);
+  for (const c of [...small, ...cams, ...large]) c.free();
   pool.terminate();
   const result = {
     workers: pool.size,
     rate1k: smallFrames.length / (oneKiB.wallMs / 1000),
     mainMsPer1k: oneKiB.busyMs / smallFrames.length * 1000,
+    rate512k: largeFrames.length / (halfMiB.wallMs / 1000),
+    mainUsPer512k: halfMiB.busyMs / largeFrames.length * 1000,
     dashboard: { tiles: TILES, fps: FPS, mainMsPerSecond: dash.busyMs, wallMsPerSecond: dash.wallMs,
       maxTiles: Math.floor((TILES * 1000) / dash.wallMs) },
   };
