@@ -651,7 +651,8 @@ impl JsVerifier {
         // Within the policy's maximum, but maybe not within what this
         // WebAssembly memory can still grow to: a drop, never an abort.
         // Grown (and zeroed) only when a longer frame comes.
-        if let Some(more) = len.checked_sub(self.scratch.len()).filter(|&n| n > 0) {
+        if len > self.scratch.len() {
+            let more = len - self.scratch.len();
             if self.scratch.try_reserve_exact(more).is_err() {
                 let reason = self.inner.drop_unholdable();
                 return (dropped_result(reason.name()), Err(reason));
