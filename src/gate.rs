@@ -8,10 +8,17 @@
 //! - Drawing order: decodes finish out of order, so a picture is drawn only
 //!   if its frame is newer than the one on the canvas (by capture time, then
 //!   by acceptance order); an older one is discarded.
-//! - Liveness: when nothing has been drawn for `stall_after_ms` (counted
-//!   from construction or from the last drawn frame) the gate is stalled
-//!   (SPEC §4: the canvas is marked not live and `onStall` is called once);
-//!   the next drawn frame resumes it (`onResume`).
+//! - Liveness (SPEC §4): the gate is stalled (the canvas is marked not live
+//!   and `onStall` is called once) when nothing has been drawn for
+//!   `stall_after_ms` (counted from construction or from the last drawn
+//!   frame), **or** when the picture on screen was captured more than
+//!   `stall_after_ms` ago. The second rule is what stops a relay that
+//!   delays every frame (by less than the verifier's maximum age) from
+//!   passing old pictures off as live. The next drawn frame that is itself
+//!   recent resumes it (`onResume`); an old one is drawn but stays marked.
+//!   Capture times are given on the gate's monotonic clock (the binding
+//!   converts the frame's wall-clock `timestamp_us` once, when it is
+//!   verified), so the rule needs no second clock.
 //! - Reports: at most one per `report_interval_ms`, only for an interval in
 //!   which something happened (a verdict, a drawn frame, a stall beginning
 //!   or ending), with counts for that interval alone. A long quiet spell
@@ -58,15 +65,8 @@ pub struct Report {
 impl Report {
     /// Drops of one reason in this interval.
     pub fn dropped(&self, reason: DropReason) -> u64 {
-        self.dropped[index(reason)]
+        self.dropped[reason.index()]
     }
-}
-
-fn index(reason: DropReason) -> usize {
-    DropReason::ALL
-        .iter()
-        .position(|r| *r == reason)
-        .unwrap_or(0)
 }
 
 /// Something the binding must act on.
@@ -78,6 +78,9 @@ pub enum Event {
     Stalled {
         /// Time since the last drawn frame (or construction).
         ms_since_last_drawn: f64,
+        /// How long ago the picture on screen was captured; `None` when
+        /// nothing has been drawn.
+        picture_age_ms: Option<f64>,
         /// First event of this stall.
         started: bool,
     },
@@ -97,6 +100,8 @@ pub struct DrawTicket {
 pub struct Gate {
     config: GateConfig,
     last_drawn_at: f64,
+    /// When the picture on screen was captured (monotonic ms), if any.
+    shown_captured_at: Option<f64>,
     newest_drawn: Option<DrawTicket>,
     next_order: u64,
     /// When the current stall began (the deadline that passed), if stalled.
@@ -117,6 +122,7 @@ impl Gate {
         Gate {
             config,
             last_drawn_at: now,
+            shown_captured_at: None,
             newest_drawn: None,
             next_order: 0,
             stalled_since: None,
@@ -137,7 +143,7 @@ impl Gate {
         self.touch(now);
         match verdict {
             Ok(()) => self.interval.accepted += 1,
-            Err(reason) => self.interval.dropped[index(reason)] += 1,
+            Err(reason) => self.interval.dropped[reason.index()] += 1,
         }
     }
 
@@ -156,20 +162,42 @@ impl Gate {
         self.newest_drawn.is_none_or(|drawn| ticket > drawn)
     }
 
-    /// Records that `ticket`'s picture was drawn at `now`. Returns true when
-    /// this ends a stall (call `onResume`).
-    pub fn drawn(&mut self, ticket: DrawTicket, now: f64) -> bool {
+    /// Records that `ticket`'s picture, captured at `captured_at` (on the
+    /// same monotonic clock as `now`), was drawn at `now`. Returns true when
+    /// this ends a stall (call `onResume`): only a picture that is itself
+    /// recent does.
+    pub fn drawn(&mut self, ticket: DrawTicket, captured_at: f64, now: f64) -> bool {
         self.touch(now);
         self.newest_drawn = Some(ticket);
         self.last_drawn_at = now;
+        self.shown_captured_at = Some(captured_at);
         self.interval.drawn += 1;
-        match self.stalled_since.take() {
-            Some(since) => {
+        let recent = self
+            .config
+            .stall_after_ms
+            .is_none_or(|after| now < self.live_until(after));
+        match self.stalled_since {
+            Some(since) if recent => {
+                self.stalled_since = None;
                 self.interval.stalled_ms += now - since.max(self.interval_start);
                 true
             }
-            None => false,
+            _ => false,
         }
+    }
+
+    /// When the display stops being live unless something newer is drawn:
+    /// `after` past the last draw or past the shown picture's capture,
+    /// whichever is earlier.
+    fn live_until(&self, after: f64) -> f64 {
+        let since = self
+            .shown_captured_at
+            .map_or(self.last_drawn_at, |c| c.min(self.last_drawn_at));
+        since + after
+    }
+
+    fn picture_age(&self, now: f64) -> Option<f64> {
+        self.shown_captured_at.map(|c| (now - c).max(0.0))
     }
 
     /// What is due at `now`, and when to ask again (`None`: only after the
@@ -177,14 +205,18 @@ impl Gate {
     pub fn poll(&mut self, now: f64) -> (Vec<Event>, Option<f64>) {
         let mut events = Vec::new();
         if let Some(after) = self.config.stall_after_ms {
-            let deadline = self.last_drawn_at + after;
+            let deadline = self.live_until(after);
             match self.stalled_since {
                 None if now >= deadline => {
                     self.touch(now);
-                    self.stalled_since = Some(deadline);
+                    // Counted from when the display was last live, but never
+                    // from before the last draw (an old picture drawn now is
+                    // not live from now on).
+                    self.stalled_since = Some(deadline.max(self.last_drawn_at).min(now));
                     self.stall_label_at = now;
                     events.push(Event::Stalled {
                         ms_since_last_drawn: now - self.last_drawn_at,
+                        picture_age_ms: self.picture_age(now),
                         started: true,
                     });
                 }
@@ -192,6 +224,7 @@ impl Gate {
                     self.stall_label_at = now;
                     events.push(Event::Stalled {
                         ms_since_last_drawn: now - self.last_drawn_at,
+                        picture_age_ms: self.picture_age(now),
                         started: false,
                     });
                 }
@@ -214,7 +247,7 @@ impl Gate {
 
     fn next_wake(&self, now: f64) -> Option<f64> {
         let stall = match (self.config.stall_after_ms, self.stalled_since) {
-            (Some(after), None) => Some(self.last_drawn_at + after),
+            (Some(after), None) => Some(self.live_until(after)),
             (Some(_), Some(_)) => Some(self.stall_label_at + STALL_LABEL_REFRESH_MS),
             (None, _) => None,
         };
@@ -266,12 +299,12 @@ mod tests {
         let old = g.begin_draw(1_000);
         let new = g.begin_draw(2_000);
         assert!(g.may_draw(new));
-        g.drawn(new, 10.0);
+        g.drawn(new, 10.0, 10.0);
         assert!(!g.may_draw(old));
         // Same capture time: acceptance order decides.
         let a = g.begin_draw(3_000);
         let b = g.begin_draw(3_000);
-        g.drawn(b, 11.0);
+        g.drawn(b, 11.0, 11.0);
         assert!(!g.may_draw(a));
         assert!(g.may_draw(g.clone().begin_draw(3_001)));
     }
@@ -286,6 +319,7 @@ mod tests {
             events,
             vec![Event::Stalled {
                 ms_since_last_drawn: 3100.0,
+                picture_age_ms: None,
                 started: true
             }]
         );
@@ -296,6 +330,7 @@ mod tests {
             g.poll(4100.0).0,
             vec![Event::Stalled {
                 ms_since_last_drawn: 4100.0,
+                picture_age_ms: None,
                 started: false
             }]
         );
@@ -306,10 +341,10 @@ mod tests {
         let mut g = gate();
         g.poll(3000.0);
         let t = g.begin_draw(1);
-        assert!(g.drawn(t, 5000.0), "resume");
+        assert!(g.drawn(t, 5000.0, 5000.0), "resume");
         assert!(!g.is_stalled());
         let t = g.begin_draw(2);
-        assert!(!g.drawn(t, 6000.0), "not stalled: no second resume");
+        assert!(!g.drawn(t, 6000.0, 6000.0), "not stalled: no second resume");
         assert_eq!(g.poll(8999.0).0, vec![]);
         assert!(matches!(
             g.poll(9000.0).0[..],
@@ -345,7 +380,7 @@ mod tests {
         }
         g.record_verdict(Ok(()), 600.0);
         let t = g.begin_draw(1);
-        g.drawn(t, 700.0);
+        g.drawn(t, 700.0, 700.0);
         let (events, _) = g.poll(1000.0);
         let r = reports(&events);
         assert_eq!(r.len(), 1);
@@ -396,7 +431,7 @@ mod tests {
         let (events, _) = g.poll(1000.0);
         assert_eq!(reports(&events)[0].stalled_ms, 500.0);
         let t = g.begin_draw(1);
-        g.drawn(t, 1300.0); // resumes: 300 ms stalled in this interval
+        g.drawn(t, 1300.0, 1300.0); // resumes: 300 ms stalled in this interval
         // Stalled again from 1800 (500 ms after the draw): 300 + 200 ms.
         let (events, _) = g.poll(2000.0);
         let r = reports(&events);
@@ -417,5 +452,58 @@ mod tests {
         assert_eq!(g.poll(10.0).1, Some(1000.0));
         g.poll(1000.0);
         assert_eq!(g.poll(1000.0).1, Some(3000.0));
+    }
+
+    #[test]
+    fn a_relay_delaying_every_frame_by_9_5_s_cannot_pass_old_pictures_off_as_live() {
+        // A frame every 33 ms, each drawn at once but captured 9.5 s before
+        // it arrives: within the verifier's 10 s maximum age, so accepted.
+        let mut g = gate();
+        let mut stalls = 0;
+        let mut resumes = 0;
+        for i in 0..300u64 {
+            let now = 10_000.0 + i as f64 * 33.0;
+            let t = g.begin_draw(i);
+            resumes += usize::from(g.drawn(t, now - 9_500.0, now));
+            let (events, _) = g.poll(now);
+            for e in events {
+                if let Event::Stalled {
+                    started: true,
+                    picture_age_ms,
+                    ..
+                } = e
+                {
+                    stalls += 1;
+                    assert_eq!(picture_age_ms, Some(9_500.0), "the label says how old");
+                }
+            }
+            assert!(g.is_stalled(), "frame {i} passed for live");
+        }
+        assert_eq!((stalls, resumes), (1, 0));
+    }
+
+    #[test]
+    fn a_picture_goes_not_live_when_its_capture_is_older_than_stall_after() {
+        let mut g = gate();
+        let t = g.begin_draw(1);
+        // Drawn at 1000, captured 2000 ms before: live for 1000 ms more.
+        assert!(!g.drawn(t, -1000.0, 1000.0));
+        assert_eq!(g.poll(1000.0), (vec![], Some(2000.0)));
+        let (events, _) = g.poll(2000.0);
+        assert_eq!(
+            events,
+            vec![Event::Stalled {
+                ms_since_last_drawn: 1000.0,
+                picture_age_ms: Some(3000.0),
+                started: true
+            }]
+        );
+        // An old picture does not resume; a recent one does.
+        let t = g.begin_draw(2);
+        assert!(!g.drawn(t, 2100.0 - 3500.0, 2100.0));
+        assert!(g.is_stalled());
+        let t = g.begin_draw(3);
+        assert!(g.drawn(t, 2150.0, 2200.0));
+        assert!(!g.is_stalled());
     }
 }

@@ -44,13 +44,36 @@ use ed25519_dalek::VerifyingKey;
 use once_cell::race::OnceBox;
 use sha2::{Digest, Sha512};
 
+use crate::memory::{self, OutOfMemory};
+
 /// The constant-time fixed-base table of the Ed25519 base point B, for
 /// signing and the one-off rotation-proof check, built on first use (a few
 /// milliseconds, 30 KiB of heap) so that it is not shipped as constants in
 /// the `.wasm` (module docs).
 pub(crate) fn basepoint_table() -> &'static EdwardsBasepointTable {
-    static TABLE: OnceBox<EdwardsBasepointTable> = OnceBox::new();
-    TABLE.get_or_init(|| Box::new(EdwardsBasepointTable::create(&ED25519_BASEPOINT_POINT)))
+    BASEPOINT_TABLE
+        .get_or_init(|| Box::new(EdwardsBasepointTable::create(&ED25519_BASEPOINT_POINT)))
+}
+
+static BASEPOINT_TABLE: OnceBox<EdwardsBasepointTable> = OnceBox::new();
+static BASEPOINT_VARTIME: OnceBox<VartimeTable> = OnceBox::new();
+
+/// Builds both shared base-point tables now if they are not built yet, or
+/// says that there is no memory for them. Linking calls it, so that no
+/// later verification or rotation has to build them (and cannot fail for
+/// want of them).
+pub(crate) fn prepare_basepoint_tables() -> Result<(), OutOfMemory> {
+    if BASEPOINT_TABLE.get().is_none() {
+        memory::probe(core::mem::size_of::<EdwardsBasepointTable>())?;
+        basepoint_table();
+    }
+    if BASEPOINT_VARTIME.get().is_none() {
+        let table = VartimeTable::try_new(&ED25519_BASEPOINT_POINT)?;
+        memory::probe(core::mem::size_of::<VartimeTable>())?;
+        // Another caller may have won the race; the loser's table is dropped.
+        let _ = BASEPOINT_VARTIME.set(Box::new(table));
+    }
+    Ok(())
 }
 
 /// The strict equation for the key whose encoding is `a_bytes`;
@@ -86,8 +109,7 @@ fn check_strict(
 /// The shared variable-time table of B (see [`VartimeTable`]), built on
 /// first use.
 fn basepoint_vartime() -> &'static VartimeTable {
-    static TABLE: OnceBox<VartimeTable> = OnceBox::new();
-    TABLE.get_or_init(|| Box::new(VartimeTable::new(&ED25519_BASEPOINT_POINT)))
+    BASEPOINT_VARTIME.get_or_init(|| Box::new(VartimeTable::new(&ED25519_BASEPOINT_POINT)))
 }
 
 /// Length of an Ed25519 public key.
@@ -253,13 +275,30 @@ impl PartialEq for PreparedKey {
 impl Eq for PreparedKey {}
 
 impl PreparedKey {
-    /// Precomputes for `key`.
+    /// Precomputes for `key`; aborts, like any Rust allocation, when there
+    /// is no memory for the tables ([`PreparedKey::try_new`] does not).
     pub fn new(key: LinkedKey) -> PreparedKey {
-        let minus_a = -key.key.to_edwards();
-        PreparedKey {
-            minus_a: Arc::new(VartimeTable::new(&minus_a)),
-            key,
+        match PreparedKey::try_new(key) {
+            Ok(prepared) => prepared,
+            Err(e) => alloc::alloc::handle_alloc_error(
+                core::alloc::Layout::array::<u8>(e.bytes)
+                    .unwrap_or(core::alloc::Layout::new::<u8>()),
+            ),
         }
+    }
+
+    /// Precomputes for `key` (the key's table, and the shared base-point
+    /// tables on first use), or says that there is no memory for it.
+    pub fn try_new(key: LinkedKey) -> Result<PreparedKey, OutOfMemory> {
+        prepare_basepoint_tables()?;
+        let minus_a = -key.key.to_edwards();
+        let table = VartimeTable::try_new(&minus_a)?;
+        // Arc's own block: the table's header and two counts.
+        memory::probe(core::mem::size_of::<VartimeTable>() + 2 * core::mem::size_of::<usize>())?;
+        Ok(PreparedKey {
+            minus_a: Arc::new(table),
+            key,
+        })
     }
 
     /// The linked key.
@@ -299,7 +338,23 @@ pub(crate) struct VartimeTable(Vec<EdwardsPoint>);
 impl VartimeTable {
     /// The table of `point` (DIGITS × ENTRIES point additions).
     pub(crate) fn new(point: &EdwardsPoint) -> VartimeTable {
-        let mut table = Vec::with_capacity(DIGITS * ENTRIES);
+        match VartimeTable::try_new(point) {
+            Ok(table) => table,
+            Err(_) => alloc::alloc::handle_alloc_error(core::alloc::Layout::new::<
+                [EdwardsPoint; DIGITS * ENTRIES],
+            >()),
+        }
+    }
+
+    /// The table of `point`, or [`OutOfMemory`] when its 370 KiB cannot
+    /// be allocated.
+    pub(crate) fn try_new(point: &EdwardsPoint) -> Result<VartimeTable, OutOfMemory> {
+        let mut table = Vec::new();
+        table
+            .try_reserve_exact(DIGITS * ENTRIES)
+            .map_err(|_| OutOfMemory {
+                bytes: DIGITS * ENTRIES * core::mem::size_of::<EdwardsPoint>(),
+            })?;
         let mut base = *point;
         for _ in 0..DIGITS {
             let mut multiple = base;
@@ -311,7 +366,7 @@ impl VartimeTable {
             let last: EdwardsPoint = table[table.len() - 1];
             base = last + last;
         }
-        VartimeTable(table)
+        Ok(VartimeTable(table))
     }
 
     /// Adds `[s]P` to `acc`, in variable time (see the type's docs).

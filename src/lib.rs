@@ -45,6 +45,7 @@ mod float;
 pub mod frame;
 pub mod gate;
 pub mod keys;
+pub mod memory;
 pub mod pairing;
 pub mod reader;
 pub mod sign;
@@ -61,5 +62,6 @@ mod bare;
 
 pub use frame::{Codec, Frame, FrameError, Header};
 pub use keys::{KeyError, KeyId, LinkedKey, fingerprint};
+pub use memory::OutOfMemory;
 pub use sign::{FrameSpec, SignError, Signer};
 pub use verify::{Accepted, DropReason, Policy, PolicyError, Stats, Verifier};

@@ -26,12 +26,14 @@
 //! frame accepted so far (a camera restart), which re-pins and resets the
 //! replay window.
 
-use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 
-use crate::frame::{self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, Header, OVERHEAD};
+use crate::frame::{
+    self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, HEADER_LEN, Header, OVERHEAD,
+};
 use crate::keys::{LinkedKey, PreparedKey};
+use crate::memory::OutOfMemory;
 
 /// Largest replay window a verifier keeps (bits of memory per verifier).
 pub const MAX_REPLAY_WINDOW: u32 = 1 << 16;
@@ -93,7 +95,8 @@ impl DropReason {
         }
     }
 
-    fn index(self) -> usize {
+    /// Its position in [`DropReason::ALL`] (check order).
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
@@ -147,12 +150,14 @@ impl Default for Policy {
     }
 }
 
-/// A policy the verifier cannot honour.
+/// Why a verifier could not be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PolicyError {
     /// The replay window is above [`MAX_REPLAY_WINDOW`].
     ReplayWindowTooLarge(u32),
+    /// There is no memory for the linked key's tables or the replay window.
+    OutOfMemory(OutOfMemory),
 }
 
 impl fmt::Display for PolicyError {
@@ -164,9 +169,12 @@ impl fmt::Display for PolicyError {
                     "replay window of {n} is above the maximum of {MAX_REPLAY_WINDOW}"
                 )
             }
+            PolicyError::OutOfMemory(e) => write!(f, "{e}"),
         }
     }
 }
+
+impl core::error::Error for PolicyError {}
 
 /// A frame that passed every check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,16 +219,38 @@ impl Stats {
 struct ReplayWindow {
     size: u64,
     highest: Option<u64>,
+    /// After a camera restart: the restart keyframe's seq. Nothing at or
+    /// below it is ever usable again on this stream (SPEC §3).
+    floor: Option<u64>,
     seen: Vec<u64>,
 }
 
 impl ReplayWindow {
-    fn new(size: u32) -> ReplayWindow {
-        ReplayWindow {
+    /// An empty window of `size` seqs; its bitmap is the only allocation.
+    fn try_new(size: u32) -> Result<ReplayWindow, OutOfMemory> {
+        let words = (size as usize).div_ceil(64);
+        let mut seen = Vec::new();
+        seen.try_reserve_exact(words).map_err(|_| OutOfMemory {
+            bytes: words * core::mem::size_of::<u64>(),
+        })?;
+        seen.resize(words, 0);
+        Ok(ReplayWindow {
             size: u64::from(size),
             highest: None,
-            seen: vec![0; (size as usize).div_ceil(64)],
-        }
+            floor: None,
+            seen,
+        })
+    }
+
+    /// Starts the window afresh at a restart keyframe: `seq` is the highest
+    /// accepted, and everything at or below it is refused. So a relay that
+    /// switches the display between two live sessions of the camera can
+    /// never make an already accepted frame acceptable again.
+    fn restart_at(&mut self, seq: u64) {
+        self.seen.fill(0);
+        self.highest = None;
+        self.floor = Some(seq);
+        self.accept(seq);
     }
 
     fn bits(&self) -> u64 {
@@ -255,6 +285,9 @@ impl ReplayWindow {
 
     /// Whether `seq` may still be accepted.
     fn allows(&self, seq: u64) -> bool {
+        if self.floor.is_some_and(|floor| seq <= floor) {
+            return false;
+        }
         match self.highest {
             None => true,
             Some(high) if seq > high => true,
@@ -298,8 +331,21 @@ enum StreamMatch {
     Same,
     /// The first accepted frame will pin its stream.
     First,
-    /// A camera restart: re-pin and reset the window.
+    /// A camera restart: re-pin and start the window at this keyframe.
     Restart,
+}
+
+/// Why [`Verifier::try_verify`] could not give a verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    Drop(DropReason),
+    OutOfMemory(OutOfMemory),
+}
+
+impl From<DropReason> for Refusal {
+    fn from(reason: DropReason) -> Refusal {
+        Refusal::Drop(reason)
+    }
 }
 
 /// Verifies frames for one display linked to one camera key, and counts
@@ -319,10 +365,11 @@ impl Verifier {
         }
         Ok(Verifier {
             state: State {
-                key: PreparedKey::new(key),
+                key: PreparedKey::try_new(key).map_err(PolicyError::OutOfMemory)?,
                 pinned: policy.stream_id,
                 newest_timestamp_us: None,
-                window: ReplayWindow::new(policy.replay_window),
+                window: ReplayWindow::try_new(policy.replay_window)
+                    .map_err(PolicyError::OutOfMemory)?,
             },
             policy,
             stats: Stats::default(),
@@ -352,12 +399,57 @@ impl Verifier {
     }
 
     /// Verifies one whole frame at time `now_us` (microseconds since the
-    /// Unix epoch) and, if it passes, updates the state.
+    /// Unix epoch) and, if it passes, updates the state. Aborts, like any
+    /// Rust allocation, if an accepted key rotation finds no memory for the
+    /// new key's tables; [`Verifier::try_verify`] returns that instead.
     pub fn verify<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
-        let verdict = self.check(bytes, now_us);
-        match verdict {
-            Ok(_) => self.stats.accepted += 1,
-            Err(reason) => self.stats.dropped[reason.index()] += 1,
+        match self.try_verify(bytes, now_us) {
+            Ok(verdict) => verdict,
+            Err(e) => alloc::alloc::handle_alloc_error(
+                core::alloc::Layout::array::<u8>(e.bytes)
+                    .unwrap_or(core::alloc::Layout::new::<u8>()),
+            ),
+        }
+    }
+
+    /// [`Verifier::verify`], except that running out of memory (only a
+    /// genuine key rotation allocates: the new key's tables) is an error
+    /// instead of an abort. Then nothing was counted and nothing changed:
+    /// the verifier is exactly as before the call.
+    pub fn try_verify<'a>(
+        &mut self,
+        bytes: &'a [u8],
+        now_us: i64,
+    ) -> Result<Result<Accepted<'a>, DropReason>, OutOfMemory> {
+        match self.check(bytes, now_us) {
+            Ok(accepted) => {
+                self.stats.accepted += 1;
+                Ok(Ok(accepted))
+            }
+            Err(Refusal::Drop(reason)) => {
+                self.stats.dropped[reason.index()] += 1;
+                Ok(Err(reason))
+            }
+            Err(Refusal::OutOfMemory(e)) => Err(e),
+        }
+    }
+
+    /// Judges a frame of `frame_len` bytes by its first bytes alone
+    /// (`head`: the first [`HEADER_LEN`] bytes,
+    /// or all of a shorter frame), before a caller copies or hashes it:
+    /// layout drops and `foreign-key` are decided here and counted. `Ok`
+    /// means nothing in the head refuses the frame, and only
+    /// [`Verifier::verify`] on the whole frame decides (it repeats these
+    /// checks; nothing is counted twice).
+    pub fn check_head(&mut self, head: &[u8], frame_len: usize) -> Result<(), DropReason> {
+        let verdict = match Header::parse(head, frame_len, self.policy.max_payload_bytes) {
+            Err(FrameError::TooShort { .. }) if head.len() < frame_len.min(HEADER_LEN) => Ok(()),
+            Err(e) => Err(DropReason::from(e)),
+            Ok(header) if header.key_id != self.linked_key().id().0 => Err(DropReason::ForeignKey),
+            Ok(_) => Ok(()),
+        };
+        if let Err(reason) = verdict {
+            self.stats.dropped[reason.index()] += 1;
         }
         verdict
     }
@@ -375,18 +467,11 @@ impl Verifier {
         reason
     }
 
-    /// Counts and returns the drop of a frame within the policy's maximum
-    /// that this display cannot hold in memory: too large for it.
-    pub fn drop_unholdable(&mut self) -> DropReason {
-        self.stats.dropped[DropReason::TooLarge.index()] += 1;
-        DropReason::TooLarge
-    }
-
-    fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, DropReason> {
-        let frame = Frame::parse(bytes, self.policy.max_payload_bytes)?;
+    fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, Refusal> {
+        let frame = Frame::parse(bytes, self.policy.max_payload_bytes).map_err(DropReason::from)?;
         let header = *frame.header();
         if header.key_id != self.linked_key().id().0 {
-            return Err(DropReason::ForeignKey);
+            return Err(DropReason::ForeignKey.into());
         }
         self.state
             .key
@@ -395,13 +480,17 @@ impl Verifier {
         let stream = self.match_stream(&header)?;
         self.check_freshness(header.timestamp_us, now_us)?;
         if stream == StreamMatch::Same && !self.state.window.allows(header.seq) {
-            return Err(DropReason::Replayed);
+            return Err(DropReason::Replayed.into());
         }
         let new_key = match header.codec {
-            Codec::KeyRotation => Some(self.check_rotation(&frame)?),
+            // The new key's tables are built before anything changes: if
+            // there is no memory for them, the verifier stays as it was.
+            Codec::KeyRotation => Some(
+                PreparedKey::try_new(self.check_rotation(&frame)?).map_err(Refusal::OutOfMemory)?,
+            ),
             _ => None,
         };
-        let new_public_key = new_key.as_ref().map(|k| *k.as_bytes());
+        let new_public_key = new_key.as_ref().map(|k| *k.key().as_bytes());
         self.commit(&header, stream, new_key);
         Ok(Accepted {
             header,
@@ -473,21 +562,26 @@ impl Verifier {
     }
 
     /// The only place state changes; reached only by a fully checked frame.
-    fn commit(&mut self, header: &Header, stream: StreamMatch, new_key: Option<LinkedKey>) {
+    fn commit(&mut self, header: &Header, stream: StreamMatch, new_key: Option<PreparedKey>) {
         let state = &mut self.state;
-        if stream != StreamMatch::Same {
-            state.pinned = Some(header.stream_id);
-            state.window = ReplayWindow::new(self.policy.replay_window);
+        match stream {
+            StreamMatch::Same => state.window.accept(header.seq),
+            StreamMatch::First => {
+                state.pinned = Some(header.stream_id);
+                state.window.accept(header.seq);
+            }
+            StreamMatch::Restart => {
+                state.pinned = Some(header.stream_id);
+                state.window.restart_at(header.seq);
+            }
         }
-        state.window.accept(header.seq);
         state.newest_timestamp_us = Some(
             state
                 .newest_timestamp_us
                 .map_or(header.timestamp_us, |t| t.max(header.timestamp_us)),
         );
         if let Some(key) = new_key {
-            // The only table build after linking: an accepted rotation.
-            state.key = PreparedKey::new(key);
+            state.key = key;
         }
     }
 }
@@ -888,7 +982,7 @@ mod tests {
     #[test]
     fn replay_window_model_check() {
         // Against a model: the set of accepted seqs and the highest one.
-        let mut window = ReplayWindow::new(100);
+        let mut window = ReplayWindow::try_new(100).unwrap();
         let mut seen = alloc::collections::BTreeSet::new();
         let mut high: Option<u64> = None;
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -959,13 +1053,65 @@ mod tests {
     }
 
     #[test]
-    fn a_frame_too_big_to_hold_is_counted_as_too_large() {
-        let cam = camera(1);
+    fn the_head_alone_refuses_layout_and_foreign_frames_before_any_copy() {
+        let mut cam = camera(1);
+        let mut stranger = camera(2);
         let mut v = verifier_for(&cam, Policy::default());
+        let genuine = frame(&mut cam, A, 1, 0, true);
+        let foreign = frame(&mut stranger, A, 1, 0, true);
         let before = v.state.clone();
-        assert_eq!(v.drop_unholdable(), DropReason::TooLarge);
-        assert_eq!(v.stats().dropped(DropReason::TooLarge), 1);
+        assert_eq!(v.check_head(&genuine[..HEADER_LEN], genuine.len()), Ok(()));
+        assert_eq!(
+            v.check_head(&foreign[..HEADER_LEN], foreign.len()),
+            Err(DropReason::ForeignKey)
+        );
+        // A 16 MiB message whose header says 7 bytes: refused from its head.
+        assert_eq!(
+            v.check_head(&genuine[..HEADER_LEN], 16 << 20),
+            Err(DropReason::Malformed)
+        );
+        assert_eq!(v.check_head(b"FSEAL", 5), Err(DropReason::Malformed));
         assert_eq!(v.state, before);
+        assert_eq!(v.stats().accepted, 0);
+        assert_eq!(v.stats().dropped_total(), 3);
+        accept(&mut v, &genuine);
+    }
+
+    #[test]
+    fn restart_ping_pong_between_two_live_sessions_never_replays_an_accepted_frame() {
+        // The relay holds two genuine live sessions of the camera, A and B,
+        // and switches the display between them with fresh keyframes.
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 10, 100, true));
+        let a11 = frame(&mut cam, A, 11, 90, false);
+        let a12 = frame(&mut cam, A, 12, 80, false);
+        accept(&mut v, &a11);
+        accept(&mut v, &a12);
+        accept(&mut v, &frame(&mut cam, B, 50, 70, true)); // re-pin to B
+        accept(&mut v, &frame(&mut cam, A, 13, 60, true)); // and back to A
+        // A's accepted frames stay accepted once: no fresh window for them.
+        assert_dropped(&mut v, &a11, DropReason::Replayed);
+        assert_dropped(&mut v, &a12, DropReason::Replayed);
+        accept(&mut v, &frame(&mut cam, A, 14, 50, false));
+    }
+
+    #[test]
+    fn after_a_restart_nothing_at_or_below_the_restart_keyframe_is_usable() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 1, 100, true));
+        accept(&mut v, &frame(&mut cam, B, 40, 50, true));
+        for seq in [0, 1, 39, 40] {
+            assert_dropped(
+                &mut v,
+                &frame(&mut cam, B, seq, 40, false),
+                DropReason::Replayed,
+            );
+        }
+        accept(&mut v, &frame(&mut cam, B, 42, 40, false));
+        // Reordering above the keyframe still works inside the window.
+        accept(&mut v, &frame(&mut cam, B, 41, 39, false));
     }
 
     #[test]

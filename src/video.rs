@@ -8,7 +8,11 @@
 //!   its seq is exactly one more than the last handed-over frame's, on the
 //!   same stream;
 //! - anything else is skipped (counted), and after a skip every delta is
-//!   skipped until the next keyframe.
+//!   skipped until the next keyframe;
+//! - an accepted frame of the stream that is not a picture (a key-rotation
+//!   frame, which takes a seq of its own) is a link of the chain: it is not
+//!   handed over, but the next delta may follow it, so a rotation in the
+//!   middle of a GOP costs no picture.
 //!
 //! Frames the verifier dropped never get here, so a foreign, replayed or
 //! malformed frame injected between two genuine ones costs no picture; a
@@ -99,6 +103,19 @@ impl DecodeChain {
             }
         }
         admitted
+    }
+
+    /// Records an accepted frame that is not a picture (a key-rotation
+    /// frame): if it follows the last handed-over frame on the same stream,
+    /// the next delta may follow it. Never counted as skipped, and it never
+    /// mends a broken chain.
+    pub fn link(&mut self, stream_id: [u8; 16], seq: u64) {
+        if let Some((stream, last)) = self.last
+            && stream == stream_id
+            && last.checked_add(1) == Some(seq)
+        {
+            self.last = Some((stream_id, seq));
+        }
     }
 
     /// Marks the chain broken (the decoder failed): deltas wait for a keyframe.
@@ -246,5 +263,29 @@ mod tests {
     fn the_last_sequence_number_does_not_overflow() {
         let (out, _) = run(&[(A, u64::MAX, true), (A, 0, false)]);
         assert_eq!(out, [true, false]);
+    }
+
+    #[test]
+    fn a_rotation_in_the_middle_of_a_gop_costs_no_picture() {
+        let mut chain = DecodeChain::new();
+        assert!(chain.admit(A, 0, true));
+        assert!(chain.admit(A, 1, false));
+        chain.link(A, 2); // the key-rotation frame
+        assert!(chain.admit(A, 3, false));
+        assert!(chain.admit(A, 4, false));
+        assert_eq!(chain.skipped(), 0);
+    }
+
+    #[test]
+    fn a_link_does_not_mend_a_broken_chain_or_jump_a_gap() {
+        let mut chain = DecodeChain::new();
+        assert!(chain.admit(A, 0, true));
+        chain.link(A, 2); // seq 1 was lost: not a link
+        assert!(!chain.admit(A, 3, false));
+        chain.link(A, 4);
+        assert!(!chain.admit(A, 5, false), "still broken");
+        chain.link(B, 1); // another stream
+        assert!(chain.admit(A, 6, true));
+        assert!(chain.admit(A, 7, false));
     }
 }

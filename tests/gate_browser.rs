@@ -366,3 +366,124 @@ mod web_canvas {
         pub fn get_attribute(this: &Element, name: &str) -> Option<String>;
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_relay_delaying_every_frame_by_9_5_s_cannot_pass_old_pictures_off_as_live() {
+    let canvas = dom_canvas();
+    let mut cam = JsSigner::generate().unwrap();
+    let on_stall = recorder();
+    let on_resume = recorder();
+    let gate = JsFrameGate::new(
+        canvas.clone(),
+        cam.public_key().into(),
+        options(&[
+            ("stallAfterMs", JsValue::from_f64(3000.0)),
+            ("onStall", on_stall.clone().into()),
+            ("onResume", on_resume.clone().into()),
+        ]),
+    )
+    .unwrap();
+    let el: web_canvas::Element = canvas.clone().unchecked_into();
+    // Within maxAge (10 s), so every frame is accepted and drawn; but each
+    // picture is 9.5 s old when it arrives.
+    for rgb in [RED, GREEN, RED, GREEN] {
+        let delayed = still(&mut cam, rgb, Some(now_us() - 9_500_000.0)).await;
+        let r = push(&gate, delayed).await;
+        assert_eq!(get(&r, "drawn"), JsValue::TRUE);
+        assert!(!gate.live(), "an old picture passed for live");
+        assert_eq!(el.get_attribute("data-live").as_deref(), Some("false"));
+    }
+    assert_eq!(calls(&on_stall).length(), 1, "onStall once");
+    assert_eq!(
+        calls(&on_resume).length(),
+        0,
+        "an old picture never resumes"
+    );
+    // A recent picture is live again.
+    push(&gate, still(&mut cam, RED, None).await).await;
+    assert!(gate.live());
+    assert_eq!(calls(&on_resume).length(), 1);
+    assert_eq!(el.get_attribute("data-live").as_deref(), Some("true"));
+}
+
+#[wasm_bindgen_test]
+async fn push_from_inside_its_own_clock_gets_a_result_and_the_gate_can_be_freed() {
+    let mut cam = JsSigner::generate().unwrap();
+    let first = still(&mut cam, RED, None).await;
+    let second = still(&mut cam, GREEN, None).await;
+    let holder = Object::new();
+    let now = Function::new_with_args(
+        "h",
+        "return () => { if (h.gate && !h.inner) { h.inner = h.gate.push(h.frame); } return Date.now(); };",
+    )
+    .call1(&JsValue::UNDEFINED, &holder)
+    .unwrap();
+    let gate: JsValue = JsFrameGate::new(
+        offscreen_canvas(),
+        cam.public_key().into(),
+        options(&[("now", now)]),
+    )
+    .unwrap()
+    .into();
+    Reflect::set(&holder, &"frame".into(), &second).unwrap();
+    Reflect::set(&holder, &"gate".into(), &gate).unwrap();
+    let call = Function::new_with_args("g, m, a", "return g[m](a);");
+    let outer = call
+        .call3(&JsValue::UNDEFINED, &gate, &"push".into(), &first)
+        .expect("the outer push");
+    let outer = JsFuture::from(js_sys::Promise::from(outer)).await.unwrap();
+    assert_eq!(get(&outer, "ok"), JsValue::TRUE, "the outer push");
+    let inner = JsFuture::from(js_sys::Promise::from(get(&holder, "inner")))
+        .await
+        .expect("the inner push settles with a result");
+    assert_eq!(get(&inner, "ok"), JsValue::TRUE, "the inner push");
+    // The object is not left borrowed: it still verifies, and frees.
+    let third = still(&mut cam, RED, None).await;
+    let r = call
+        .call3(&JsValue::UNDEFINED, &gate, &"push".into(), &third)
+        .expect("a push after the re-entrant one");
+    let r = JsFuture::from(js_sys::Promise::from(r)).await.unwrap();
+    assert_eq!(get(&r, "ok"), JsValue::TRUE);
+    call.call3(
+        &JsValue::UNDEFINED,
+        &gate,
+        &"free".into(),
+        &JsValue::UNDEFINED,
+    )
+    .expect("the gate can be freed");
+}
+
+#[wasm_bindgen_test]
+fn gate_timers_above_what_set_timeout_takes_are_refused() {
+    let cam = JsSigner::generate().unwrap();
+    for (key, value) in [
+        ("stallAfterMs", 2_147_483_648.0),
+        ("stallAfterMs", 1e12),
+        ("stallAfterMs", 0.0),
+        ("reportIntervalMs", 1e12),
+        ("reportIntervalMs", 0.5),
+    ] {
+        let err = JsFrameGate::new(
+            offscreen_canvas(),
+            cam.public_key().into(),
+            options(&[(key, JsValue::from_f64(value))]),
+        )
+        .err()
+        .unwrap_or_else(|| panic!("{key} = {value} was accepted"));
+        let message = get(&JsValue::from(err), "message").as_string().unwrap();
+        assert!(
+            message.contains(key) && message.contains("2147483647"),
+            "{message}"
+        );
+    }
+    for (key, value) in [("stallAfterMs", 2_147_483_647.0), ("reportIntervalMs", 1.0)] {
+        assert!(
+            JsFrameGate::new(
+                offscreen_canvas(),
+                cam.public_key().into(),
+                options(&[(key, JsValue::from_f64(value))]),
+            )
+            .is_ok()
+        );
+    }
+}

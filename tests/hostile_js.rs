@@ -392,8 +392,8 @@ fn verifier_options_refuse_bad_types_and_out_of_range_numbers() {
             );
         }
         for (key, integer) in [
-            ("maxAgeMs", false),
-            ("maxFutureSkewMs", false),
+            ("maxAgeMs", true),
+            ("maxFutureSkewMs", true),
             ("replayWindow", true),
             ("maxPayloadBytes", true),
         ] {
@@ -408,8 +408,12 @@ fn verifier_options_refuse_bad_types_and_out_of_range_numbers() {
         }
         // Huge values, one above each limit.
         for (key, value) in [
-            ("maxAgeMs", 1e12 + 1.0),
+            // Durations: 1 ..= 2^31 - 1 ms (SPEC §4); 0 is not "off" (null is).
+            ("maxAgeMs", 2_147_483_648.0),
+            ("maxAgeMs", 1e12),
+            ("maxAgeMs", 0.0),
             ("maxFutureSkewMs", 1e15),
+            ("maxFutureSkewMs", 0.0),
             ("replayWindow", 65_537.0),
             ("replayWindow", 4_294_967_296.0),
             ("maxPayloadBytes", 4_294_967_296.0),
@@ -477,7 +481,9 @@ fn verifier_options_refuse_bad_types_and_out_of_range_numbers() {
         );
         // The largest values that are allowed build.
         for (key, value) in [
-            ("maxAgeMs", 1e12),
+            ("maxAgeMs", 2_147_483_647.0),
+            ("maxAgeMs", 1.0),
+            ("maxFutureSkewMs", 2_147_483_647.0),
             ("replayWindow", 65_536.0),
             ("maxPayloadBytes", 4_294_967_296.0 - 1.0),
         ] {
@@ -806,6 +812,195 @@ fn lying_typed_arrays_as_stream_id_throw_a_named_error() {
             cam.sign_frame(bytes(b"x"), obj(&[("streamId", liar)])),
             &["options.streamId"],
             "signFrame streamId",
+        );
+    }
+}
+
+// ------------------------------------------- attacks from the security review
+
+/// Properties set on `Object.prototype` for the length of a test, deleted
+/// again on drop (also when the test fails), so other tests never see them.
+struct Pollution(&'static [&'static str]);
+
+impl Pollution {
+    /// Sets each `(key, JS expression)` on `Object.prototype`.
+    fn set(props: &'static [(&'static str, &'static str)]) -> Pollution {
+        for (key, value) in props {
+            js(&format!(
+                "Object.prototype[{key:?}] = ({value}); return null;"
+            ));
+        }
+        Pollution(Box::leak(
+            props
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .into_boxed_slice(),
+        ))
+    }
+}
+
+impl Drop for Pollution {
+    fn drop(&mut self) {
+        for key in self.0 {
+            js(&format!("delete Object.prototype[{key:?}]; return null;"));
+        }
+    }
+}
+
+/// A frame of camera `[1; 32]` on STREAM, captured `age_ms` before NOW_MS.
+fn frame_aged(seq: f64, age_ms: f64) -> Uint8Array {
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let spec = obj(&[
+        ("streamId", bytes(&STREAM)),
+        ("seq", num(seq)),
+        ("timestampUs", num((NOW_MS - age_ms) * 1000.0)),
+    ]);
+    ok(cam.sign_frame(bytes(b"picture"), spec), "signFrame")
+}
+
+#[wasm_bindgen_test]
+fn a_polluted_object_prototype_cannot_switch_freshness_off_or_become_the_clock() {
+    let (key, _) = genuine();
+    // An hour old: stale under the default maxAge of 10 s.
+    let old = frame_aged(1.0, 3_600_000.0);
+    let _pollution = Pollution::set(&[
+        ("maxAgeMs", "null"),
+        ("maxFutureSkewMs", "null"),
+        ("now", "() => 1700000000000 - 3600000"),
+        ("replayWindow", "0"),
+        ("allowRotation", "false"),
+    ]);
+    // Options given as own properties still apply; inherited ones never do.
+    let options = || obj(&[("replayWindow", num(64.0)), ("now", clock())]);
+    let mut v = ok(JsVerifier::new(key.clone().into(), options()), "Verifier");
+    let result = ok(v.verify(old.clone().into()), "verify");
+    assert_eq!(
+        get(&result, "reason"),
+        s("stale"),
+        "freshness was switched off"
+    );
+    let mut r = ok(
+        JsFrameReader::new(key.clone().into(), options()),
+        "FrameReader",
+    );
+    let results = ok(r.push(old.clone().into()), "push");
+    assert_eq!(get(&results.get(0), "reason"), s("stale"), "FrameReader");
+    // Without a `now` of its own, the clock is Date.now, not the prototype's.
+    let mut v = ok(JsVerifier::new(key.into(), obj(&[])), "Verifier");
+    let result = ok(v.verify(frame_aged(1.0, 0.0).into()), "verify");
+    assert_eq!(
+        get(&result, "reason"),
+        s("stale"),
+        "Object.prototype.now became the clock"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_polluted_object_prototype_cannot_choose_what_a_signer_signs() {
+    let _pollution = Pollution::set(&[
+        ("seq", "999"),
+        ("codec", "'key-rotation'"),
+        ("keyframe", "true"),
+        ("streamId", "new Uint8Array(16).fill(7)"),
+    ]);
+    let cam = ok(JsSigner::new(bytes(&[1; 32])), "Signer");
+    let frame = ok(cam.sign_frame(bytes(b"x"), obj(&[])), "signFrame");
+    let mut v = ok(
+        JsVerifier::new(cam.public_key().into(), obj(&[("maxAgeMs", JsValue::NULL)])),
+        "Verifier",
+    );
+    let result = ok(v.verify(frame.into()), "verify");
+    assert_eq!(get(&result, "ok"), JsValue::TRUE);
+    assert_eq!(get(&result, "seq"), num(0.0));
+    assert_eq!(get(&result, "codec"), s("opaque"));
+    assert_eq!(get(&result, "keyframe"), JsValue::FALSE);
+    assert_eq!(
+        get(&result, "streamId")
+            .unchecked_into::<Uint8Array>()
+            .to_vec(),
+        cam.stream_id().to_vec()
+    );
+}
+
+#[wasm_bindgen_test]
+fn detaching_the_frame_inside_now_leaves_the_verifier_usable() {
+    let (key, frame) = genuine();
+    // now() transfers the frame's buffer away, once.
+    let hostile = Function::new_with_args(
+        "frame",
+        "let done = false; return () => { if (!done) { done = true; \
+         structuredClone(frame.buffer, { transfer: [frame.buffer] }); } \
+         return 1700000000000; };",
+    );
+    let victim = Uint8Array::new_with_length(frame.length());
+    victim.set(&frame, 0);
+    let now = hostile.call1(&JsValue::UNDEFINED, &victim).expect("clock");
+    let mut v = ok(
+        JsVerifier::new(key.clone().into(), obj(&[("now", now)])),
+        "Verifier",
+    );
+    // A clean result or a clean Error; never a trap, never a bricked object.
+    match v.verify(victim.into()) {
+        Ok(result) => assert_eq!(get(&result, "ok"), JsValue::FALSE),
+        Err(e) => throws::<()>(Err(e), &[""], "detached inside now()"),
+    }
+    let result = ok(v.verify(frame.into()), "verify after the detach");
+    assert_eq!(
+        get(&result, "ok"),
+        JsValue::TRUE,
+        "the verifier was bricked"
+    );
+}
+
+#[wasm_bindgen_test]
+fn shrinking_the_frame_buffer_inside_now_leaves_the_verifier_usable() {
+    let (key, frame) = genuine();
+    let victim = js(&format!(
+        "try {{ const b = new ArrayBuffer({n}, {{ maxByteLength: {n} }}); return new Uint8Array(b, 0, {n}); }} \
+         catch (_) {{ return null; }}",
+        n = frame.length()
+    ));
+    if victim.is_null() {
+        return; // no resizable ArrayBuffer in this engine
+    }
+    let victim: Uint8Array = victim.unchecked_into();
+    victim.set(&frame, 0);
+    let now = Function::new_with_args(
+        "frame",
+        "let done = false; return () => { if (!done) { done = true; frame.buffer.resize(10); } \
+         return 1700000000000; };",
+    )
+    .call1(&JsValue::UNDEFINED, &victim)
+    .expect("clock");
+    let mut v = ok(
+        JsVerifier::new(key.clone().into(), obj(&[("now", now)])),
+        "Verifier",
+    );
+    match v.verify(victim.into()) {
+        Ok(result) => assert_eq!(get(&result, "ok"), JsValue::FALSE),
+        Err(e) => throws::<()>(Err(e), &[""], "shrunk inside now()"),
+    }
+    let result = ok(v.verify(frame.into()), "verify after the shrink");
+    assert_eq!(
+        get(&result, "ok"),
+        JsValue::TRUE,
+        "the verifier was bricked"
+    );
+}
+
+#[wasm_bindgen_test]
+fn durations_above_what_set_timeout_takes_are_refused() {
+    let (key, _) = genuine();
+    for (key_name, value) in [
+        ("maxAgeMs", 2_147_483_648.0),
+        ("maxFutureSkewMs", 1e12),
+        ("maxAgeMs", 0.5),
+    ] {
+        throws(
+            JsVerifier::new(key.clone().into(), obj(&[(key_name, num(value))])),
+            &[&format!("options.{key_name}"), "2147483647"],
+            &format!("{key_name} = {value}"),
         );
     }
 }

@@ -313,3 +313,111 @@ async fn stills_and_bad_arguments_are_refused_clearly() {
         .contains("closed")
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_key_rotation_in_the_middle_of_a_gop_costs_no_picture() {
+    let cam = JsSigner::generate().unwrap();
+    let next = JsSigner::generate().unwrap();
+    let clip = encode_clip("vp8", RED.to_vec(), 8, 100).await;
+    if let Some(reason) = get(&clip, "skip").as_string() {
+        log(&format!("vp8: skipped: {reason}"));
+        return;
+    }
+    let chunks = Array::from(&get(&clip, "chunks"));
+    let stream = cam.stream_id();
+    let start = js_sys::Date::now() * 1000.0 - 9.0 * 33_333.0;
+    let options = |keyframe: bool, seq: u32| {
+        let o = frame_options(
+            "vp8",
+            keyframe,
+            f64::from(seq),
+            start + f64::from(seq) * 33_333.0,
+        );
+        Reflect::set(&o, &"streamId".into(), &stream).unwrap();
+        o
+    };
+    // Frames 0..=3 by the old key (seq 0..=3), the rotation (seq 4), then
+    // frames 4..=7 by the new key (seq 5..=8): one GOP, keyframe at 0.
+    let mut frames: Vec<JsValue> = Vec::new();
+    for i in 0..4u32 {
+        let chunk = chunks.get(i);
+        let key = get(&chunk, "keyframe").as_bool().unwrap();
+        frames.push(
+            cam.sign_frame(get(&chunk, "data"), options(key, i))
+                .unwrap()
+                .into(),
+        );
+    }
+    let rotation = Object::new();
+    Reflect::set(&rotation, &"streamId".into(), &stream).unwrap();
+    Reflect::set(&rotation, &"seq".into(), &JsValue::from_f64(4.0)).unwrap();
+    frames.push(cam.sign_rotation(&next, rotation.into()).unwrap().into());
+    for i in 4..8u32 {
+        let chunk = chunks.get(i);
+        let key = get(&chunk, "keyframe").as_bool().unwrap();
+        assert!(!key, "one GOP");
+        frames.push(
+            next.sign_frame(get(&chunk, "data"), options(false, i + 1))
+                .unwrap()
+                .into(),
+        );
+    }
+    let gate = JsVideoGate::new(dom_canvas(), cam.public_key().into(), JsValue::UNDEFINED).unwrap();
+    for (i, frame) in frames.iter().enumerate() {
+        let r = JsFuture::from(gate.push(frame.clone()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(get(&r, "ok"), JsValue::TRUE, "#{i}");
+    }
+    JsFuture::from(gate.flush()).await.unwrap();
+    let stats = gate.stats().unwrap();
+    assert_eq!(number(&stats, "skippedUntilKeyframe"), 0.0);
+    assert_eq!(number(&stats, "decoderErrors"), 0.0);
+    assert_eq!(number(&stats, "drawn"), 8.0);
+    assert_eq!(
+        gate.linked_public_key().unwrap().to_vec(),
+        next.public_key().to_vec()
+    );
+    gate.close();
+}
+
+#[wasm_bindgen_test]
+async fn push_from_inside_its_own_clock_gets_a_result_and_the_video_gate_can_be_freed() {
+    let mut cam = JsSigner::generate().unwrap();
+    let Some(clip) = signed_clip(&mut cam, "vp8", RED, 2).await else {
+        return;
+    };
+    let holder = Object::new();
+    let now = js_sys::Function::new_with_args(
+        "h",
+        "return () => { if (h.gate && !h.inner) { h.inner = h.gate.push(h.frame); } return Date.now(); };",
+    )
+    .call1(&JsValue::UNDEFINED, &holder)
+    .unwrap();
+    let options = Object::new();
+    Reflect::set(&options, &"now".into(), &now).unwrap();
+    let gate: JsValue = JsVideoGate::new(dom_canvas(), cam.public_key().into(), options.into())
+        .unwrap()
+        .into();
+    Reflect::set(&holder, &"frame".into(), &clip[1].0).unwrap();
+    Reflect::set(&holder, &"gate".into(), &gate).unwrap();
+    let call = js_sys::Function::new_with_args("g, m, a", "return g[m](a);");
+    let outer = call
+        .call3(&JsValue::UNDEFINED, &gate, &"push".into(), &clip[0].0)
+        .expect("the outer push");
+    let outer = JsFuture::from(js_sys::Promise::from(outer)).await.unwrap();
+    assert_eq!(get(&outer, "ok"), JsValue::TRUE, "the outer push");
+    let inner = JsFuture::from(js_sys::Promise::from(get(&holder, "inner"))).await;
+    let inner = inner.expect("the inner push settles with a result");
+    assert!(
+        get(&inner, "ok").as_bool().is_some(),
+        "the inner push has a verdict"
+    );
+    call.call3(
+        &JsValue::UNDEFINED,
+        &gate,
+        &"free".into(),
+        &JsValue::UNDEFINED,
+    )
+    .expect("the gate can be freed");
+}

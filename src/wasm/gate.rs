@@ -8,7 +8,11 @@
 //!
 //! Rules at this boundary:
 //! - no `RefCell` borrow is held across an `await` or a call into user code
-//!   (callbacks may push frames themselves);
+//!   (callbacks, the `now` clock included, may push frames themselves), and
+//!   a borrow that is taken anyway fails as an `Error`, never a panic;
+//! - no user code runs between a frame's verification and the hand-over of
+//!   its verified bytes to the decoder: callbacks due after a push
+//!   (`onStall`, `onReport`) run once the frame is handed over;
 //! - every JS call that can throw is caught, so an exception never unwinds
 //!   through Rust with a borrow held; a throwing user callback is ignored;
 //! - an accepted frame that is not drawn says why in `notDrawn`:
@@ -24,7 +28,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::{
-    JsVerifier, Options, VERIFIER_OPTIONS, Verdict, bytes_arg, error, stats_object, type_name,
+    JsVerifier, Options, Switchable, VERIFIER_OPTIONS, Verdict, bytes_arg, error, stats_object,
+    type_name,
 };
 use crate::frame::Codec;
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
@@ -104,6 +109,9 @@ pub(crate) struct Screen {
     pub(crate) drawn: Cell<u64>,
     pub(crate) decode_errors: Cell<u64>,
     pub(crate) closed: Cell<bool>,
+    /// The verifier's clock minus the monotonic clock, in ms, as of the
+    /// last push: turns a frame's capture time into monotonic time.
+    clock_offset: Cell<f64>,
     /// The armed timer: its id and the `monotonic_now()` it fires at.
     timer: RefCell<Option<(JsValue, f64)>>,
     /// The timer callback; holds only a weak reference back to this.
@@ -124,23 +132,22 @@ impl Screen {
             .filter(|c| c.is_object())
             .ok_or_else(|| error("canvas has no 2d context (is it already used for WebGL?)"))?;
         let defaults = GateConfig::default();
+        let ms = |ms: f64| ms as u32; // the defaults are whole ms
         let config = GateConfig {
-            stall_after_ms: options.number(
-                "stallAfterMs",
-                defaults.stall_after_ms,
-                1e12,
-                false,
-                true,
-            )?,
-            report_interval_ms: options
-                .number(
-                    "reportIntervalMs",
-                    Some(defaults.report_interval_ms),
-                    1e12,
-                    false,
-                    false,
+            stall_after_ms: options
+                .duration(
+                    "stallAfterMs",
+                    defaults.stall_after_ms.map(ms),
+                    Switchable::NullIsOff,
                 )?
-                .unwrap_or(defaults.report_interval_ms),
+                .map(f64::from),
+            report_interval_ms: options
+                .duration(
+                    "reportIntervalMs",
+                    Some(ms(defaults.report_interval_ms)),
+                    Switchable::Always,
+                )?
+                .map_or(defaults.report_interval_ms, f64::from),
         };
         let callbacks = Callbacks {
             on_stall: options.function("onStall")?,
@@ -157,6 +164,7 @@ impl Screen {
             drawn: Cell::new(0),
             decode_errors: Cell::new(0),
             closed: Cell::new(false),
+            clock_offset: Cell::new(js_sys::Date::now() - monotonic_now()),
             timer: RefCell::new(None),
             tick: RefCell::new(None),
         });
@@ -172,16 +180,27 @@ impl Screen {
         Ok(screen)
     }
 
-    /// Records a verdict for the reports, tells `onDrop` about a drop, and
-    /// acts on what is due.
+    /// Records a verdict for the reports and tells `onDrop` about a drop.
+    /// The caller polls once whatever it hands on was handed on.
     pub(crate) fn record(&self, verdict: Result<(), DropReason>, result: &Object) {
-        self.gate
-            .borrow_mut()
-            .record_verdict(verdict, monotonic_now());
+        if let Ok(mut gate) = self.gate.try_borrow_mut() {
+            gate.record_verdict(verdict, monotonic_now());
+        }
         if verdict.is_err() {
             notify(&self.callbacks.on_drop, result);
         }
-        self.poll();
+    }
+
+    /// Notes the verifier's clock reading `now_us` (µs since the epoch).
+    fn note_clock(&self, now_us: i64) {
+        self.clock_offset
+            .set(now_us as f64 / 1000.0 - monotonic_now());
+    }
+
+    /// When a frame captured at `timestamp_us` (µs since the epoch, by the
+    /// camera's clock) was captured, on the monotonic clock of the gate.
+    pub(crate) fn captured_at(&self, timestamp_us: u64) -> f64 {
+        timestamp_us as f64 / 1000.0 - self.clock_offset.get()
     }
 
     /// Acts on whatever the gate says is due, then re-arms the timer.
@@ -190,15 +209,23 @@ impl Screen {
             return;
         }
         let now = monotonic_now();
-        let (events, next) = self.gate.borrow_mut().poll(now);
+        let Ok((events, next)) = self.gate.try_borrow_mut().map(|mut g| g.poll(now)) else {
+            return;
+        };
         for event in events {
             match event {
                 Event::Stalled {
                     ms_since_last_drawn,
+                    picture_age_ms,
                     started,
                 } => {
-                    let seconds = (ms_since_last_drawn / 1000.0) as u64;
-                    let label = format!("Not live · no verified frame for {seconds} s");
+                    let label = match picture_age_ms {
+                        Some(age) => format!("Not live · picture {} s old", (age / 1000.0) as u64),
+                        None => format!(
+                            "Not live · no verified frame for {} s",
+                            (ms_since_last_drawn / 1000.0) as u64
+                        ),
+                    };
                     let picture = self.picture.borrow().clone().unwrap_or(JsValue::NULL);
                     let _ = paint_not_live(&self.ctx, &picture, &label);
                     if started {
@@ -244,8 +271,14 @@ impl Screen {
 
     /// Draws a decoded picture (ImageBitmap or VideoFrame) if nothing newer
     /// is on the canvas; keeps it to redraw it dimmed while not live.
-    pub(crate) fn draw(&self, ticket: DrawTicket, bitmap: JsValue) -> Result<(), &'static str> {
-        if self.closed.get() || !self.gate.borrow().may_draw(ticket) {
+    pub(crate) fn draw(
+        &self,
+        ticket: DrawTicket,
+        captured_at: f64,
+        bitmap: JsValue,
+    ) -> Result<(), &'static str> {
+        let may_draw = self.gate.try_borrow().is_ok_and(|g| g.may_draw(ticket));
+        if self.closed.get() || !may_draw {
             let _ = close_bitmap(&bitmap);
             return Err("superseded");
         }
@@ -258,7 +291,10 @@ impl Screen {
             let _ = close_bitmap(&old);
         }
         self.drawn.set(self.drawn.get() + 1);
-        let resumed = self.gate.borrow_mut().drawn(ticket, monotonic_now());
+        let resumed = self
+            .gate
+            .try_borrow_mut()
+            .is_ok_and(|mut g| g.drawn(ticket, captured_at, monotonic_now()));
         if resumed {
             let _ = mark_live(&self.canvas, true);
             notify(&self.callbacks.on_resume, &JsValue::UNDEFINED);
@@ -350,8 +386,17 @@ impl JsFrameGate {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Promise, JsError> {
         let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
+        let promise = self.hand_over(result, verdict);
+        self.screen.poll();
+        Ok(promise)
+    }
+
+    /// Starts the decode of an accepted still (no user code runs before
+    /// its verified bytes are handed to the decoder); the promise of the
+    /// push's result.
+    fn hand_over(&self, result: Object, verdict: Verdict) -> Promise {
         let accepted = match verdict {
-            Err(_) => return Ok(Promise::resolve(&JsValue::from(result))),
+            Err(_) => return Promise::resolve(&JsValue::from(result)),
             Ok(accepted) => accepted,
         };
         let codec = accepted.header.codec;
@@ -362,22 +407,27 @@ impl JsFrameGate {
                 "not-an-image"
             };
             set(&result, "notDrawn", &JsValue::from_str(why));
-            return Ok(Promise::resolve(&JsValue::from(result)));
+            return Promise::resolve(&JsValue::from(result));
         };
-        let ticket = self
+        let Ok(ticket) = self
             .screen
             .gate
-            .borrow_mut()
-            .begin_draw(accepted.header.timestamp_us);
+            .try_borrow_mut()
+            .map(|mut g| g.begin_draw(accepted.header.timestamp_us))
+        else {
+            set(&result, "notDrawn", &JsValue::from_str("superseded"));
+            return Promise::resolve(&JsValue::from(result));
+        };
+        let captured_at = self.screen.captured_at(accepted.header.timestamp_us);
         let decode = decode_picture(&accepted.payload, mime);
         let screen = Rc::clone(&self.screen);
-        Ok(future_to_promise(async move {
+        future_to_promise(async move {
             let outcome = match decode {
                 Ok(promise) => JsFuture::from(promise).await.map_err(|_| "decode-failed"),
                 Err(_) => Err("decode-failed"),
             };
             let drawn = match outcome {
-                Ok(bitmap) => screen.draw(ticket, bitmap),
+                Ok(bitmap) => screen.draw(ticket, captured_at, bitmap),
                 Err(why) => {
                     screen.decode_errors.set(screen.decode_errors.get() + 1);
                     Err(why)
@@ -388,13 +438,17 @@ impl JsFrameGate {
                 set(&result, "notDrawn", &JsValue::from_str(why));
             }
             Ok(result.into())
-        }))
+        })
     }
 
     /// The Verifier's counts plus `drawn` and `decodeErrors`.
     #[wasm_bindgen(unchecked_return_type = "FrameGateStats")]
     pub fn stats(&self) -> Result<JsValue, JsError> {
-        let stats = stats_object(self.verifier.borrow().core().stats())?;
+        let verifier = self
+            .verifier
+            .try_borrow()
+            .map_err(|_| error("stats: called while this gate verifies a frame"))?;
+        let stats = stats_object(verifier.core().stats())?;
         let object: &Object = stats.unchecked_ref();
         set(
             object,
@@ -412,14 +466,14 @@ impl JsFrameGate {
     /// The key frames are checked against now (changes only with an
     /// accepted key-rotation frame).
     #[wasm_bindgen(getter, js_name = linkedPublicKey)]
-    pub fn linked_public_key(&self) -> Uint8Array {
-        self.verifier.borrow().linked_public_key()
+    pub fn linked_public_key(&self) -> Result<Uint8Array, JsError> {
+        linked_key_of(&self.verifier)
     }
 
     /// Whether the canvas is currently marked not live.
     #[wasm_bindgen(getter)]
     pub fn live(&self) -> bool {
-        !self.screen.gate.borrow().is_stalled()
+        self.screen.is_live()
     }
 
     /// Stops the liveness timer and reports and releases the last picture;
@@ -455,10 +509,38 @@ pub(crate) fn verify_for_screen(
     if screen.closed.get() {
         return Err(error("this gate is closed"));
     }
+    // The clock is user code: read it with no borrow held and before the
+    // frame's bytes are looked at (it may push frames, or touch this one).
+    let clock = busy(verifier.try_borrow())?.clock();
+    let now_us = clock.now_us()?;
     let frame = bytes_arg(frame, "frame")?;
-    let now_us = verifier.borrow().now_us()?;
-    let (result, verdict) = verifier.borrow_mut().check(&frame, now_us);
+    let (result, verdict) = busy(verifier.try_borrow_mut())?.check(&frame, now_us)?;
+    screen.note_clock(now_us);
     set(&result, "drawn", &JsValue::FALSE);
     screen.record(verdict.as_ref().map(|_| ()).map_err(|r| *r), &result);
     Ok((result, verdict))
+}
+
+/// A borrow of a gate's verifier, or the error for a call that came from
+/// inside the same gate's verification (unreachable while no user code
+/// runs under a borrow; an error rather than a panic all the same).
+fn busy<T>(borrow: Result<T, impl core::fmt::Debug>) -> Result<T, JsError> {
+    borrow.map_err(|_| error("push: called from inside this gate's own verification"))
+}
+
+/// Releases a decoded picture that will not be drawn.
+pub(crate) fn discard(picture: &JsValue) {
+    let _ = close_bitmap(picture);
+}
+
+/// `linkedPublicKey` of a gate.
+pub(crate) fn linked_key_of(verifier: &RefCell<JsVerifier>) -> Result<Uint8Array, JsError> {
+    Ok(busy(verifier.try_borrow())?.linked_public_key())
+}
+
+impl Screen {
+    /// Whether the canvas is live (not marked stalled).
+    pub(crate) fn is_live(&self) -> bool {
+        self.gate.try_borrow().is_ok_and(|g| !g.is_stalled())
+    }
 }

@@ -5,28 +5,42 @@
 //! - every argument is type-checked here (a `&[u8]` parameter would quietly
 //!   accept a string or `null`), and bad input becomes a thrown JS `Error`
 //!   whose message names the argument; nothing here can panic;
-//! - option objects are read key by key, and an unknown key is an error, so
-//!   a typo (`maxAge` for `maxAgeMs`) never silently leaves a check at its
+//! - option objects are read key by key, own properties only (a value
+//!   inherited from `Object.prototype`, put there by any script on the
+//!   page, is never read), and an unknown key is an error, so a typo
+//!   (`maxAge` for `maxAgeMs`) never silently leaves a check at its
 //!   default; `undefined` means "default", `null` means "off" where allowed;
-//! - a frame is copied into WebAssembly memory once, into a buffer reused
-//!   across calls and never larger than the policy's largest frame: a longer
-//!   frame is judged from its first 52 bytes without being copied;
-//! - an accepted payload is a view of the caller's own frame bytes (a copy
-//!   only when they live in a `SharedArrayBuffer`, which another thread
-//!   could change after the check).
+//! - durations are whole milliseconds from 1 to 2^31 − 1 (what `setTimeout`
+//!   takes without wrapping to 0), or `null` where a check can be off;
+//! - the clock (`now`, user code) is read before the frame's bytes are
+//!   looked at, and no user code runs from then until the verdict and the
+//!   bytes it was given on are handed on;
+//! - a frame is judged from its first 52 bytes before it is copied: a
+//!   malformed, oversized or foreign frame is never copied into
+//!   WebAssembly memory. Otherwise it is copied once, into a buffer reused
+//!   across calls; a dropped frame that made that buffer grow gives the
+//!   growth back, so dropped input leaves no memory behind;
+//! - every copy out of a caller's buffer goes through a JS function whose
+//!   exceptions are caught (a detached or shrunk buffer is an `Error`,
+//!   never an exception unwinding through Rust with a borrow held);
+//! - an accepted payload is a view of the caller's own frame bytes, or a
+//!   copy of the verified bytes when the caller's buffer is shared memory
+//!   (a `SharedArrayBuffer` of any realm, which another thread could change
+//!   after the check);
+//! - running out of memory is a thrown `Error`, with nothing changed.
 
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use js_sys::{Array, Function, Object, Reflect, SharedArrayBuffer, Uint8Array};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::frame::{Codec, HEADER_LEN};
 use crate::keys::{self, LinkedKey, PUBLIC_KEY_LEN};
 use crate::sign::{self, FrameSpec};
-use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy};
+use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy, PolicyError};
 
 mod bench;
 mod gate;
@@ -173,8 +187,18 @@ export interface RotationOptions {
 const TA = Object.getPrototypeOf(Uint8Array.prototype);
 const get = (name) => Object.getOwnPropertyDescriptor(TA, name).get;
 const BUFFER = get('buffer'), OFFSET = get('byteOffset'), LENGTH = get('length');
+const SUBARRAY = TA.subarray, SET = TA.set;
+const AB_LENGTH = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+const HAS_OWN = Object.prototype.hasOwnProperty, KEYS = Object.keys;
 export function isArraySafe(v) { try { return Array.isArray(v); } catch (_) { return false; } }
-export function ownKeys(o) { return Object.keys(o); }
+export function ownKeys(o) { return KEYS(o); }
+export function ownValue(o, key) { return HAS_OWN.call(o, key) ? o[key] : undefined; }
+export function isShared(buffer) { try { AB_LENGTH.call(buffer); return false; } catch (_) { return true; } }
+export function copyIn(src, at, dst) {
+  const part = SUBARRAY.call(src, at, at + LENGTH.call(dst));
+  if (LENGTH.call(part) !== LENGTH.call(dst)) throw new RangeError('the frame changed during the call');
+  SET.call(dst, part);
+}
 export function plainBytes(a) { return new Uint8Array(BUFFER.call(a), OFFSET.call(a), LENGTH.call(a)); }
 export function acceptedResult(payload, seq, timestampUs, keyframe, endOfStream, codec, streamId) {
   return { ok: true, payload, seq, timestampUs, keyframe, endOfStream, codec, streamId };
@@ -204,6 +228,21 @@ extern "C" {
     fn own_keys(o: &JsValue) -> Result<js_sys::Array, JsValue>;
     #[wasm_bindgen(js_name = plainBytes, catch)]
     fn plain_bytes(a: &Uint8Array) -> Result<Uint8Array, JsValue>;
+    #[wasm_bindgen(js_name = ownValue, catch)]
+    fn own_value(o: &Object, key: &str) -> Result<JsValue, JsValue>;
+    /// Whether an ArrayBuffer-like is shared memory, whatever realm made it
+    /// (`instanceof SharedArrayBuffer` only sees this realm's).
+    #[wasm_bindgen(js_name = isShared)]
+    fn is_shared(buffer: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = copyIn, catch)]
+    fn copy_in(src: &Uint8Array, at: u32, dst: &mut [u8]) -> Result<(), JsValue>;
+}
+
+/// Copies `dst.len()` bytes of `src` from `at` into `dst`; an error (not
+/// an exception through Rust) when `src` was detached or shrunk.
+pub(crate) fn copy_from(src: &Uint8Array, at: u32, dst: &mut [u8]) -> Result<(), JsError> {
+    copy_in(src, at, dst)
+        .map_err(|_| error("the frame's buffer was detached or shrunk during the call"))
 }
 
 pub(crate) fn error(message: impl AsRef<str>) -> JsError {
@@ -308,13 +347,15 @@ impl Options {
         })
     }
 
-    /// The value of `key`, `undefined` when absent. A getter that throws
+    /// The value of the own property `key`, `undefined` when the object has
+    /// none (an inherited one is never read: SPEC §4). A getter that throws
     /// becomes an error naming the option.
     fn get(&self, key: &str) -> Result<JsValue, JsError> {
         match &self.object {
             None => Ok(JsValue::UNDEFINED),
-            Some(o) => Reflect::get(o, &JsValue::from_str(key))
-                .map_err(|_| error(format!("reading {}.{key} threw", self.what))),
+            Some(o) => {
+                own_value(o, key).map_err(|_| error(format!("reading {}.{key} threw", self.what)))
+            }
         }
     }
 
@@ -326,36 +367,47 @@ impl Options {
         ))
     }
 
-    /// A finite number in `[0, max]`; `undefined` gives `default`; `null`
-    /// gives `None` when `nullable` (the check is off), else an error.
-    pub(crate) fn number(
-        &self,
-        key: &str,
-        default: Option<f64>,
-        max: f64,
-        integer: bool,
-        nullable: bool,
-    ) -> Result<Option<f64>, JsError> {
+    /// An integer from 0 to `max`; `undefined` gives `default`.
+    pub(crate) fn integer(&self, key: &str, default: u32, max: u32) -> Result<u32, JsError> {
         let value = self.get(key)?;
         if value.is_undefined() {
             return Ok(default);
         }
-        if value.is_null() && nullable {
+        match value.as_f64() {
+            Some(n) if (0.0..=f64::from(max)).contains(&n) && crate::float::is_whole(n) => {
+                Ok(n as u32)
+            }
+            _ => Err(self.bad(key, &format!("an integer from 0 to {max}"), &value)),
+        }
+    }
+
+    /// A duration in whole milliseconds, from 1 to [`MAX_DURATION_MS`];
+    /// `undefined` gives `default`; `null` gives `None` (the check is off)
+    /// when `switchable`, else an error.
+    pub(crate) fn duration(
+        &self,
+        key: &str,
+        default: Option<u32>,
+        switchable: Switchable,
+    ) -> Result<Option<u32>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(default);
+        }
+        if value.is_null() && switchable == Switchable::NullIsOff {
             return Ok(None);
         }
-        let max = max as u64;
-        let wanted = match (integer, nullable) {
-            (true, _) => format!("an integer from 0 to {max}"),
-            (false, true) => format!("a number from 0 to {max}, or null to switch it off"),
-            (false, false) => format!("a number from 0 to {max}"),
+        let wanted = match switchable {
+            Switchable::NullIsOff => format!(
+                "an integer number of ms from 1 to {MAX_DURATION_MS}, or null to switch it off"
+            ),
+            Switchable::Always => format!("an integer number of ms from 1 to {MAX_DURATION_MS}"),
         };
         match value.as_f64() {
             Some(n)
-                if n.is_finite()
-                    && (0.0..=max as f64).contains(&n)
-                    && (!integer || crate::float::is_whole(n)) =>
+                if (1.0..=f64::from(MAX_DURATION_MS)).contains(&n) && crate::float::is_whole(n) =>
             {
-                Ok(Some(n))
+                Ok(Some(n as u32))
             }
             _ => Err(self.bad(key, &wanted, &value)),
         }
@@ -438,6 +490,20 @@ impl Options {
 
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
+/// The longest duration option, in ms: 2^31 − 1, the most `setTimeout`
+/// takes (a larger delay wraps to 0 and the timer fires at once, over and
+/// over). Enforced by [`Options::duration`] for every duration option.
+pub(crate) const MAX_DURATION_MS: u32 = i32::MAX as u32;
+
+/// Whether `null` switches a duration's check off.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Switchable {
+    /// `null` means off.
+    NullIsOff,
+    /// The duration always applies; `null` is an error.
+    Always,
+}
+
 /// A value for an error message: numbers and strings shown, others by type.
 fn describe(value: &JsValue) -> String {
     if let Some(n) = value.as_f64() {
@@ -469,43 +535,30 @@ pub(crate) const VERIFIER_OPTIONS: [&str; 7] = [
 /// Reads the Verifier options into a policy and an optional clock.
 pub(crate) fn read_policy(options: &Options) -> Result<(Policy, Option<Function>), JsError> {
     let defaults = Policy::default();
-    let ms_to_us = |ms: f64| (ms * 1000.0) as u64;
-    let ms = |us: Option<u64>| us.map(|us| us as f64 / 1000.0);
-    // 10^12 ms is about 31 years: more than any sane clock difference, and
-    // far from overflowing the microsecond arithmetic.
-    let max_ms = 1e12;
+    let us = |ms: Option<u32>| ms.map(|ms| u64::from(ms) * 1000);
+    let ms = |us: Option<u64>| us.and_then(|us| u32::try_from(us / 1000).ok());
     let policy = Policy {
-        max_age_us: options
-            .number("maxAgeMs", ms(defaults.max_age_us), max_ms, false, true)?
-            .map(ms_to_us),
-        max_future_skew_us: options
-            .number(
-                "maxFutureSkewMs",
-                ms(defaults.max_future_skew_us),
-                max_ms,
-                false,
-                true,
-            )?
-            .map(ms_to_us),
-        replay_window: options
-            .number(
-                "replayWindow",
-                Some(f64::from(defaults.replay_window)),
-                f64::from(MAX_REPLAY_WINDOW),
-                true,
-                false,
-            )?
-            .map_or(defaults.replay_window, |n| n as u32),
+        max_age_us: us(options.duration(
+            "maxAgeMs",
+            ms(defaults.max_age_us),
+            Switchable::NullIsOff,
+        )?),
+        max_future_skew_us: us(options.duration(
+            "maxFutureSkewMs",
+            ms(defaults.max_future_skew_us),
+            Switchable::NullIsOff,
+        )?),
+        replay_window: options.integer(
+            "replayWindow",
+            defaults.replay_window,
+            MAX_REPLAY_WINDOW,
+        )?,
         stream_id: options.stream_id("streamId")?,
-        max_payload_bytes: options
-            .number(
-                "maxPayloadBytes",
-                Some(f64::from(defaults.max_payload_bytes)),
-                f64::from(u32::MAX),
-                true,
-                false,
-            )?
-            .map_or(defaults.max_payload_bytes, |n| n as u32),
+        max_payload_bytes: options.integer(
+            "maxPayloadBytes",
+            defaults.max_payload_bytes,
+            u32::MAX,
+        )?,
         allow_rotation: options.boolean("allowRotation", defaults.allow_rotation)?,
     };
     Ok((policy, options.function("now")?))
@@ -516,7 +569,7 @@ pub(crate) fn read_policy(options: &Options) -> Result<(Policy, Option<Function>
 #[wasm_bindgen(js_name = Verifier)]
 pub struct JsVerifier {
     inner: verify::Verifier,
-    now: Option<Function>,
+    clock: Clock,
     /// Reused copy of the frame being checked; never above `max_frame_len`.
     scratch: Vec<u8>,
 }
@@ -543,9 +596,10 @@ impl JsVerifier {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Object, JsError> {
+        // The clock first: `now()` is user code and may touch the frame.
+        let now_us = self.clock().now_us()?;
         let frame = bytes_arg(&frame, "frame")?;
-        let now_us = self.now_us()?;
-        Ok(self.check(&frame, now_us).0)
+        Ok(self.check(&frame, now_us)?.0)
     }
 
     /// Verifies a burst of frames in one call (a dashboard's tiles, a
@@ -576,10 +630,10 @@ impl JsVerifier {
         for (i, value) in list.iter().enumerate() {
             checked.push(bytes_arg(&value, &format!("frames[{i}]"))?);
         }
-        let now_us = self.now_us()?;
+        let now_us = self.clock().now_us()?;
         let results = Array::new();
         for frame in &checked {
-            results.push(&self.check(frame, now_us).0);
+            results.push(&self.check(frame, now_us)?.0);
         }
         Ok(results)
     }
@@ -606,11 +660,13 @@ impl JsVerifier {
     ) -> Result<JsVerifier, JsError> {
         let key = public_key_arg(linked_public_key, "linkedPublicKey")?;
         let (policy, now) = read_policy(options)?;
-        let inner =
-            verify::Verifier::new(key, policy).map_err(|e| error(format!("options: {e}")))?;
+        let inner = verify::Verifier::new(key, policy).map_err(|e| match e {
+            PolicyError::OutOfMemory(e) => error(format!("linking the key: {e}")),
+            e => error(format!("options: {e}")),
+        })?;
         Ok(JsVerifier {
             inner,
-            now,
+            clock: Clock(now),
             scratch: Vec::new(),
         })
     }
@@ -620,8 +676,21 @@ impl JsVerifier {
         &self.inner
     }
 
+    /// The verifier's clock, to read with no borrow of the verifier held
+    /// (`now()` is user code and may call back into the object).
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+}
+
+/// The `now` option, or `Date.now`.
+#[derive(Clone)]
+pub(crate) struct Clock(Option<Function>);
+
+impl Clock {
+    /// Now, in µs since the Unix epoch.
     pub(crate) fn now_us(&self) -> Result<i64, JsError> {
-        let ms = match &self.now {
+        let ms = match &self.0 {
             None => js_sys::Date::now(),
             Some(f) => f
                 .call0(&JsValue::UNDEFINED)
@@ -634,39 +703,64 @@ impl JsVerifier {
         };
         Ok((ms * 1000.0) as i64)
     }
+}
 
+/// A dropped frame that made the frame buffer grow beyond this keeps no
+/// more than the buffer had before it (see [`JsVerifier::check`]).
+const KEEP_AFTER_DROP: usize = 64 * 1024;
+
+impl JsVerifier {
     /// Verifies `frame` and builds the JS result object; also returns, for
-    /// the gates, what was decided.
-    pub(crate) fn check(&mut self, frame: &Uint8Array, now_us: i64) -> (Object, Verdict) {
+    /// the gates, what was decided. Throws only when the frame's buffer
+    /// changes under the call or memory runs out; then nothing was counted
+    /// and nothing changed.
+    pub(crate) fn check(
+        &mut self,
+        frame: &Uint8Array,
+        now_us: i64,
+    ) -> Result<(Object, Verdict), JsError> {
         let len = frame.length() as usize;
-        if len > self.inner.max_frame_len() {
-            let mut head = [0u8; HEADER_LEN];
-            let head_len = len.min(HEADER_LEN);
-            frame
-                .subarray(0, head_len as u32)
-                .copy_to(&mut head[..head_len]);
-            let reason = self.inner.drop_oversized(&head[..head_len], len);
-            return (dropped_result(reason.name()), Err(reason));
+        // The head first: a malformed, oversized or foreign frame is
+        // dropped without copying (or holding) the rest of it.
+        let mut head = [0u8; HEADER_LEN];
+        let head = &mut head[..len.min(HEADER_LEN)];
+        copy_from(frame, 0, head)?;
+        if let Err(reason) = self.inner.check_head(head, len) {
+            return Ok((dropped_result(reason.name()), Err(reason)));
         }
-        // Within the policy's maximum, but maybe not within what this
-        // WebAssembly memory can still grow to: a drop, never an abort.
+        // Within the policy's maximum (check_head refused longer frames).
         // Grown (and zeroed) only when a longer frame comes.
+        let (len_before, capacity_before) = (self.scratch.len(), self.scratch.capacity());
         if len > self.scratch.len() {
             let more = len - self.scratch.len();
             if self.scratch.try_reserve_exact(more).is_err() {
-                let reason = self.inner.drop_unholdable();
-                return (dropped_result(reason.name()), Err(reason));
+                return Err(error(format!(
+                    "verify: out of memory (cannot hold a frame of {len} bytes)"
+                )));
             }
             self.scratch.resize(len, 0);
         }
         let bytes = &mut self.scratch[..len];
-        frame.copy_to(bytes);
-        match self.inner.verify(bytes, now_us) {
-            Err(reason) => (dropped_result(reason.name()), Err(reason)),
+        copy_from(frame, 0, bytes)?;
+        let verdict = self
+            .inner
+            .try_verify(bytes, now_us)
+            .map_err(|e| error(format!("verify: {e}: the new key's tables")))?;
+        match verdict {
+            Err(reason) => {
+                // Dropped input leaves no memory behind (SPEC §4).
+                if self.scratch.capacity() > capacity_before.max(KEEP_AFTER_DROP) {
+                    self.scratch.truncate(len_before);
+                    self.scratch.shrink_to(capacity_before);
+                }
+                Ok((dropped_result(reason.name()), Err(reason)))
+            }
             Ok(ok) => {
                 let h = ok.header;
                 let start = HEADER_LEN as u32;
-                let payload = if frame.buffer().is_instance_of::<SharedArrayBuffer>() {
+                // The bytes judged are the bytes used: shared memory can
+                // change after this call, so it gets the verified copy.
+                let payload = if is_shared(&frame.buffer()) {
                     Uint8Array::from(ok.payload)
                 } else {
                     frame.subarray(start, start + h.payload_len)
@@ -687,7 +781,7 @@ impl JsVerifier {
                         &Uint8Array::from(&key[..]),
                     );
                 }
-                (result, Ok(AcceptedFrame { header: h, payload }))
+                Ok((result, Ok(AcceptedFrame { header: h, payload })))
             }
         }
     }

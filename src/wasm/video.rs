@@ -20,8 +20,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::gate::{Screen, open_gate, set, verify_for_screen};
-use super::{JsVerifier, error, stats_object};
+use super::gate::{Screen, discard, linked_key_of, open_gate, set, verify_for_screen};
+use super::{JsVerifier, Verdict, error, stats_object};
 use crate::frame::Codec;
 use crate::video::{DecodeChain, webcodecs_codec};
 
@@ -79,9 +79,16 @@ impl Decoding {
                         return;
                     };
                     let timestamp = frame_timestamp(&frame).unwrap_or(0.0).max(0.0) as u64;
-                    let ticket = screen.gate.borrow_mut().begin_draw(timestamp);
+                    let Ok(ticket) = screen
+                        .gate
+                        .try_borrow_mut()
+                        .map(|mut g| g.begin_draw(timestamp))
+                    else {
+                        discard(&frame);
+                        return;
+                    };
                     // draw() closes the frame if it is not kept on screen.
-                    let _ = screen.draw(ticket, frame);
+                    let _ = screen.draw(ticket, screen.captured_at(timestamp), frame);
                 }),
                 on_error: Closure::new(move |e: JsValue| {
                     if let Some(me) = me.upgrade() {
@@ -193,6 +200,16 @@ impl JsVideoGate {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Promise, JsError> {
         let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
+        let handed = self.hand_over(result, verdict);
+        self.screen.poll();
+        handed
+    }
+}
+
+impl JsVideoGate {
+    /// Hands an accepted frame's verified bytes to the decoder if its
+    /// reference chain is intact; no user code runs before that.
+    fn hand_over(&self, result: Object, verdict: Verdict) -> Result<Promise, JsError> {
         let Ok(accepted) = verdict else {
             return Ok(Promise::resolve(&JsValue::from(result)));
         };
@@ -203,6 +220,8 @@ impl JsVideoGate {
             .subarray(0, accepted.payload.length().min(SNIFF_LEN));
         let Some(codec) = webcodecs_codec(h.codec, &head.to_vec()) else {
             let why = if h.codec == Codec::KeyRotation {
+                // A link of the chain: the next delta may follow it.
+                self.video.chain.borrow_mut().link(h.stream_id, h.seq);
                 "key-rotation"
             } else {
                 "not-video"
@@ -243,7 +262,10 @@ impl JsVideoGate {
         }
         Ok(not_drawn(result, "decoding"))
     }
+}
 
+#[wasm_bindgen(js_class = VideoGate)]
+impl JsVideoGate {
     /// Resolves when every frame handed to the decoder so far is decoded
     /// and painted; rejects with the decoder's error if it failed since the
     /// last flush. Like WebCodecs' own flush, the stream then resumes at
@@ -277,7 +299,11 @@ impl JsVideoGate {
     /// `decoderErrors`.
     #[wasm_bindgen(unchecked_return_type = "VideoGateStats")]
     pub fn stats(&self) -> Result<JsValue, JsError> {
-        let stats = stats_object(self.verifier.borrow().core().stats())?;
+        let verifier = self
+            .verifier
+            .try_borrow()
+            .map_err(|_| error("stats: called while this gate verifies a frame"))?;
+        let stats = stats_object(verifier.core().stats())?;
         let object: &Object = stats.unchecked_ref();
         let number = |n: u64| JsValue::from_f64(n as f64);
         set(object, "drawn", &number(self.screen.drawn.get()));
@@ -292,14 +318,14 @@ impl JsVideoGate {
 
     /// The key frames are checked against now.
     #[wasm_bindgen(getter, js_name = linkedPublicKey)]
-    pub fn linked_public_key(&self) -> Uint8Array {
-        self.verifier.borrow().linked_public_key()
+    pub fn linked_public_key(&self) -> Result<Uint8Array, JsError> {
+        linked_key_of(&self.verifier)
     }
 
     /// Whether the canvas is currently marked not live.
     #[wasm_bindgen(getter)]
     pub fn live(&self) -> bool {
-        !self.screen.gate.borrow().is_stalled()
+        self.screen.is_live()
     }
 
     /// Releases the decoder and stops the liveness timer; later pushes throw.
