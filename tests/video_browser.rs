@@ -390,7 +390,7 @@ async fn push_from_inside_its_own_clock_gets_a_result_and_the_video_gate_can_be_
     let holder = Object::new();
     let now = js_sys::Function::new_with_args(
         "h",
-        "return () => { if (h.gate && !h.inner) { h.inner = h.gate.push(h.frame); } return Date.now(); };",
+        "return () => { if (h.gate && !h.started) { h.started = true; h.inner = h.gate.push(h.frame); } return Date.now(); };",
     )
     .call1(&JsValue::UNDEFINED, &holder)
     .unwrap();
