@@ -13,9 +13,12 @@ export function context2d(canvas) {
 }
 
 // Decodes an image payload. The Blob copies the bytes, so the caller's buffer
-// may be reused at once.
+// may be reused at once. Its options have no prototype: nothing a script put
+// on Object.prototype is read as one (SPEC §4).
 export function decodePicture(payload, mime) {
-  return createImageBitmap(new Blob([payload], { type: mime }));
+  const options = Object.create(null);
+  options.type = mime;
+  return createImageBitmap(new Blob([payload], options));
 }
 
 export function paint(ctx, bitmap) {

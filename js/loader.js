@@ -58,6 +58,32 @@ export function probeBytes() {
 
 var OPTIONS = ['build', 'wasm', 'webAssembly'];
 
+// SPEC §4: options are read from their own properties only. A property
+// another script (or a pollution bug) put on Object.prototype must not
+// decide which build, or which WebAssembly bytes, become the verifier.
+// Captured when this module loads, so that replacing
+// Object.prototype.hasOwnProperty or Reflect.apply later steers nothing.
+var hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
+var apply = Reflect.apply;
+var keysOf = Object.keys;
+
+/** `object[key]` if `object` has that property itself, else undefined. */
+function own(object, key) {
+  return hasOwn(object, key) ? object[key] : undefined;
+}
+
+// The global object, for telling the engine's WebAssembly from one that is
+// only inherited (an engine without it, with Object.prototype.WebAssembly
+// set by a script, would otherwise hand that object the module's bytes).
+var root = typeof globalThis !== 'undefined' ? globalThis
+  : (typeof self !== 'undefined' ? self : undefined);
+
+/** The engine's own WebAssembly object, or null. */
+function engineWebAssembly() {
+  if (typeof WebAssembly === 'undefined' || root === undefined || !hasOwn(root, 'WebAssembly')) return null;
+  return root.WebAssembly === WebAssembly ? WebAssembly : null;
+}
+
 /**
  * Which build this engine can run: 'modern' if it validates the probe,
  * 'mvp' if it has WebAssembly but refuses the probe, 'js' if it has no
@@ -68,17 +94,20 @@ var OPTIONS = ['build', 'wasm', 'webAssembly'];
  * the mvp path on a modern engine, or null for an engine without it.
  */
 export function detectBuild(webAssembly) {
-  var api = arguments.length > 0 ? webAssembly
-    : (typeof WebAssembly === 'undefined' ? null : WebAssembly);
-  if (!api || typeof api.validate !== 'function') return 'js';
+  var api = arguments.length > 0 ? webAssembly : engineWebAssembly();
+  if (api === null || (typeof api !== 'object' && typeof api !== 'function')) return 'js';
+  var validate = own(api, 'validate');
+  if (typeof validate !== 'function') return 'js';
   try {
-    return api.validate(new Uint8Array(PROBE)) ? 'modern' : 'mvp';
+    return apply(validate, api, [new Uint8Array(PROBE)]) ? 'modern' : 'mvp';
   } catch (e) {
     return 'mvp';
   }
 }
 
-var pending = {};
+// build -> the promise of its initialised module. No prototype: an
+// inherited `modern` must not pass for a build already loaded.
+var pending = Object.create(null);
 
 // Literal specifiers, so that bundlers see (and copy) both builds.
 function importBuild(build) {
@@ -102,20 +131,25 @@ function importBuild(build) {
  * module.
  */
 export function load(options) {
-  var opts = options === undefined ? {} : options;
+  var opts = options === undefined ? Object.create(null) : options;
+  var wasm;
   try {
     if (opts === null || typeof opts !== 'object') throw new Error('options must be an object');
-    Object.keys(opts).forEach(function (key) {
-      if (OPTIONS.indexOf(key) < 0) {
-        throw new Error('unknown option ' + JSON.stringify(key) + ' (known: ' + OPTIONS.join(', ') + ')');
+    var keys = keysOf(opts);
+    for (var i = 0; i < keys.length; i++) {
+      if (OPTIONS.indexOf(keys[i]) < 0) {
+        throw new Error('unknown option ' + JSON.stringify(keys[i]) + ' (known: ' + OPTIONS.join(', ') + ')');
       }
-    });
-    if (opts.wasm !== undefined && typeof opts.wasm !== 'function') {
+    }
+    // Each option is read once, and only if the caller set it.
+    wasm = own(opts, 'wasm');
+    if (wasm !== undefined && typeof wasm !== 'function') {
       throw new Error('wasm must be a function (build) => module_or_path');
     }
-    var build = opts.build === undefined ? 'auto' : opts.build;
+    var build = own(opts, 'build');
+    if (build === undefined) build = 'auto';
     if (build === 'auto') {
-      build = 'webAssembly' in opts ? detectBuild(opts.webAssembly) : detectBuild();
+      build = hasOwn(opts, 'webAssembly') ? detectBuild(own(opts, 'webAssembly')) : detectBuild();
     } else if (BUILDS.indexOf(build) < 0) {
       throw new Error('build must be \'auto\', \'modern\', \'mvp\' or \'js\', got ' + JSON.stringify(build));
     }
@@ -127,7 +161,7 @@ export function load(options) {
     pending[chosen] = importBuild(chosen).then(function (module) {
       // The js build is ready once imported: there is nothing to fetch.
       if (typeof module.default !== 'function') return module;
-      var input = opts.wasm ? opts.wasm(chosen) : undefined;
+      var input = wasm === undefined ? undefined : apply(wasm, opts, [chosen]);
       return module.default(input === undefined ? undefined : { module_or_path: input })
         .then(function () { return module; });
     });

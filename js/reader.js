@@ -21,7 +21,11 @@ export function transformStream(reader) {
       reader.free();
     }
   };
-  return new TransformStream({
+  // The transformer has no prototype: TransformStream also looks for
+  // `start`, `readableType` and `writableType` on it, and an
+  // Object.prototype.start set by another script would otherwise run with
+  // this stream's controller and enqueue "results" of its own (SPEC §4).
+  return new TransformStream(Object.assign(Object.create(null), {
     transform(chunk, controller) {
       let results;
       try {
@@ -45,5 +49,5 @@ export function transformStream(reader) {
     cancel() {
       release();
     },
-  });
+  }));
 }

@@ -18,6 +18,20 @@ import { BUILDS } from '../loader.js';
 const DEFAULT_MAX_WORKERS = 4;
 const KNOWN_POOL_OPTIONS = new Set(['workers', 'workerUrl', 'build']);
 
+// SPEC §4: options, and the workers' messages, are read from their own
+// properties only. A property a script put on Object.prototype must not
+// choose the worker script (workerUrl), the build, a gate's linked key
+// (newPublicKey) or a push's verdict. Captured when this module loads, so
+// that replacing Object.prototype.hasOwnProperty later steers nothing.
+const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
+const keysOf = Object.keys;
+/** `object[key]` if `object` (any value) has that property itself, else undefined. */
+const own = (object, key) => (object !== null && object !== undefined && hasOwn(object, key) ? object[key] : undefined);
+/** The page's own `name` global (an interface such as Worker), not one inherited from a prototype. */
+const platform = (name) => (hasOwn(globalThis, name) ? globalThis[name] : undefined);
+/** FrameGate's callback options, and the kind of event the worker posts for each. */
+const CALLBACKS = [['onDrop', 'drop'], ['onStall', 'stall'], ['onResume', 'resume'], ['onReport', 'report']];
+
 /** A FrameGate running in one of a GatePool's workers. */
 class PooledGate {
   constructor(lane, id, callbacks, forget) {
@@ -39,13 +53,15 @@ class PooledGate {
    * moves to the worker (no copy; the caller's array becomes empty) when the
    * array spans its whole, non-shared buffer; otherwise the bytes are copied.
    */
-  push(frame, { transfer = false } = {}) {
+  push(frame, options = undefined) {
+    const transfer = own(options, 'transfer') ?? false;
     if (this._closed) return Promise.reject(new Error('push: this gate is closed'));
     if (!(frame instanceof Uint8Array)) {
       return Promise.reject(new Error(`push: frame must be a Uint8Array, got ${frame === null ? 'null' : typeof frame}`));
     }
-    const whole = transfer && frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength
-      && !(typeof SharedArrayBuffer === 'function' && frame.buffer instanceof SharedArrayBuffer);
+    const Shared = platform('SharedArrayBuffer');
+    const whole = Boolean(transfer) && frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength
+      && !(typeof Shared === 'function' && frame.buffer instanceof Shared);
     const buffer = whole ? frame.buffer : frame.slice().buffer;
     const n = this._next++;
     return new Promise((resolve, reject) => {
@@ -85,8 +101,8 @@ class PooledGate {
   }
 
   _event(kind, value) {
-    const f = this._callbacks[kind];
-    if (kind === 'drop' && value && value.ok === false) value.drawn = false;
+    const f = own(this._callbacks, kind);
+    if (kind === 'drop' && own(value, 'ok') === false) value.drawn = false;
     if (f) f(value);
   }
 }
@@ -98,25 +114,27 @@ export class GatePool {
    * where pkg/pool/worker.js is served, if a bundler moved it.
    */
   constructor(options = {}) {
-    for (const key of Object.keys(options)) {
+    for (const key of keysOf(options)) {
       if (!KNOWN_POOL_OPTIONS.has(key)) throw new Error(`GatePool: unknown option ${key} (known: workers, workerUrl, build)`);
     }
-    const build = options.build ?? 'auto';
+    const build = own(options, 'build') ?? 'auto';
     if (build !== 'auto' && !BUILDS.includes(build)) {
       throw new Error(`GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got ${JSON.stringify(build)}`);
     }
     const cores = (typeof navigator === 'object' && navigator.hardwareConcurrency) || 2;
-    const count = options.workers ?? Math.max(1, Math.min(cores, DEFAULT_MAX_WORKERS));
+    const count = own(options, 'workers') ?? Math.max(1, Math.min(cores, DEFAULT_MAX_WORKERS));
     if (!Number.isInteger(count) || count < 1 || count > 64) {
       throw new Error(`GatePool: workers must be an integer from 1 to 64, got ${count}`);
     }
-    if (typeof Worker !== 'function' || typeof OffscreenCanvas !== 'function') {
+    const Worker = platform('Worker');
+    if (typeof Worker !== 'function' || typeof platform('OffscreenCanvas') !== 'function') {
       throw new Error('GatePool needs Web Workers and OffscreenCanvas, which this browser lacks: use FrameGate');
     }
     // A workerUrl is resolved as `new Worker(url)` would (against the page).
-    const url = options.workerUrl === undefined
+    const workerUrl = own(options, 'workerUrl');
+    const url = workerUrl === undefined
       ? new URL('./worker.js', import.meta.url)
-      : new URL(options.workerUrl, typeof document === 'object' ? document.baseURI : self.location.href);
+      : new URL(workerUrl, typeof document === 'object' ? document.baseURI : self.location.href);
     if (build !== 'auto') url.searchParams.set('build', build);
     this._gates = new Map();
     this._nextId = 0;
@@ -154,21 +172,31 @@ export class GatePool {
    */
   open(canvas, linkedPublicKey, options = {}) {
     if (this._terminated) return Promise.reject(new Error('open: the pool was terminated'));
-    if (options.now !== undefined) {
+    if (options === null || typeof options !== 'object') {
+      return Promise.reject(new Error('open: options must be an object'));
+    }
+    if (own(options, 'now') !== undefined) {
       return Promise.reject(new Error('options.now cannot be used with GatePool: the clock runs in the worker'));
     }
-    let offscreen = canvas;
-    if (typeof HTMLCanvasElement === 'function' && canvas instanceof HTMLCanvasElement) {
-      offscreen = canvas.transferControlToOffscreen();
-    } else if (!(canvas instanceof OffscreenCanvas)) {
-      return Promise.reject(new Error('open: canvas must be an HTMLCanvasElement or an OffscreenCanvas'));
-    }
-    const { onDrop, onStall, onResume, onReport, ...rest } = options;
-    const callbacks = { drop: onDrop, stall: onStall, resume: onResume, report: onReport };
-    for (const [name, f] of Object.entries({ onDrop, onStall, onResume, onReport })) {
+    // The callbacks stay here; the other options (own and enumerable: what
+    // postMessage copies) go to the worker's FrameGate.
+    const callbacks = Object.create(null);
+    const rest = { ...options };
+    for (const [name, kind] of CALLBACKS) {
+      const f = own(options, name);
       if (f !== undefined && typeof f !== 'function') {
         return Promise.reject(new Error(`options.${name} must be a function`));
       }
+      callbacks[kind] = f;
+      delete rest[name];
+    }
+    const HTMLCanvas = platform('HTMLCanvasElement');
+    const Offscreen = platform('OffscreenCanvas');
+    let offscreen = canvas;
+    if (typeof HTMLCanvas === 'function' && canvas instanceof HTMLCanvas) {
+      offscreen = canvas.transferControlToOffscreen();
+    } else if (!(typeof Offscreen === 'function' && canvas instanceof Offscreen)) {
+      return Promise.reject(new Error('open: canvas must be an HTMLCanvasElement or an OffscreenCanvas'));
     }
     const lane = this._lanes.reduce((a, b) => (b.gates < a.gates ? b : a));
     const id = this._nextId++;
@@ -176,7 +204,8 @@ export class GatePool {
     lane.gates += 1;
     return new Promise((resolve, reject) => {
       this._gates.set(id, { gate, opening: { resolve, reject } });
-      const events = Object.fromEntries(Object.entries(callbacks).map(([k, f]) => [k, typeof f === 'function']));
+      const events = {};
+      for (const [, kind] of CALLBACKS) events[kind] = typeof callbacks[kind] === 'function';
       lane.worker.postMessage({ type: 'open', id, canvas: offscreen, linkedPublicKey, options: rest, events }, [offscreen]);
     });
   }
@@ -190,39 +219,48 @@ export class GatePool {
     }
   }
 
+  // Messages from the workers: copies made in this realm, so a field the
+  // worker did not set would be looked up on this page's Object.prototype.
+  // Every field is read with own().
   _receive(data) {
-    if (data.type === 'pushed') {
-      for (const { id, n, result, error } of data.items) {
-        const gate = this._gates.get(id)?.gate;
+    const type = own(data, 'type');
+    if (type === 'pushed') {
+      for (const item of own(data, 'items') ?? []) {
+        const gate = this._gates.get(own(item, 'id'))?.gate;
         if (!gate) continue;
-        if (result?.newPublicKey) gate.linkedPublicKey = result.newPublicKey;
-        gate._settle(n, error, result);
+        const result = own(item, 'result');
+        const newKey = own(result, 'newPublicKey');
+        if (newKey) gate.linkedPublicKey = newKey;
+        gate._settle(own(item, 'n'), own(item, 'error'), result);
       }
       return;
     }
-    const entry = this._gates.get(data.id);
+    const id = own(data, 'id');
+    const entry = this._gates.get(id);
     if (!entry) return;
     const { gate } = entry;
-    switch (data.type) {
+    switch (type) {
       case 'opened':
-        gate.linkedPublicKey = data.linkedPublicKey;
-        gate.build = data.build;
+        gate.linkedPublicKey = own(data, 'linkedPublicKey');
+        gate.build = own(data, 'build');
         entry.opening?.resolve(gate);
         entry.opening = null;
         break;
       case 'failed':
         gate._closed = true;
         gate._lane.gates -= 1;
-        this._gates.delete(data.id);
-        entry.opening?.reject(new Error(data.message));
+        this._gates.delete(id);
+        entry.opening?.reject(new Error(own(data, 'message')));
         break;
 
-      case 'stats':
-        gate._settle(data.n, data.stats ? undefined : 'this gate is closed', data.stats);
+      case 'stats': {
+        const stats = own(data, 'stats');
+        gate._settle(own(data, 'n'), stats ? undefined : 'this gate is closed', stats);
         break;
+      }
       case 'event':
         try {
-          gate._event(data.kind, data.value);
+          gate._event(own(data, 'kind'), own(data, 'value'));
         } catch (e) {
           setTimeout(() => { throw e; }); // the page's callback threw: report it, keep going
         }

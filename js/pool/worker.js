@@ -20,6 +20,11 @@
 
 import { load, loadedBuild } from '../loader.js';
 
+// The page's messages are read from their own properties only (SPEC §4),
+// as everywhere in the package.
+const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
+const own = (object, key) => (object !== null && object !== undefined && hasOwn(object, key) ? object[key] : undefined);
+
 let FrameGate;
 const loaded = load({ build: new URL(self.location.href).searchParams.get('build') ?? 'auto' })
   .then((module) => { FrameGate = module.FrameGate; });
@@ -27,14 +32,16 @@ const gates = new Map();
 const post = (message) => self.postMessage(message);
 const messageOf = (e) => (e && typeof e.message === 'string' ? e.message : String(e));
 
-function open({ id, canvas, linkedPublicKey, options, events }) {
-  const opts = { ...options };
+function open(data) {
+  const id = own(data, 'id');
+  const events = own(data, 'events');
+  const opts = { ...own(data, 'options') };
   const on = (kind) => (value) => post({ type: 'event', id, kind, value });
-  if (events.drop) opts.onDrop = on('drop');
-  if (events.stall) opts.onStall = on('stall');
-  if (events.resume) opts.onResume = on('resume');
-  if (events.report) opts.onReport = on('report');
-  const gate = new FrameGate(canvas, linkedPublicKey, opts);
+  if (own(events, 'drop') === true) opts.onDrop = on('drop');
+  if (own(events, 'stall') === true) opts.onStall = on('stall');
+  if (own(events, 'resume') === true) opts.onResume = on('resume');
+  if (own(events, 'report') === true) opts.onReport = on('report');
+  const gate = new FrameGate(own(data, 'canvas'), own(data, 'linkedPublicKey'), opts);
   gates.set(id, gate);
   post({ type: 'opened', id, linkedPublicKey: gate.linkedPublicKey, build: loadedBuild });
 }
@@ -52,14 +59,16 @@ function flush() {
   post({ type: 'pushed', items });
 }
 
-async function push({ id, n, frame }) {
+async function push(item) {
+  const id = own(item, 'id');
+  const n = own(item, 'n');
   const gate = gates.get(id);
   if (!gate) {
     send({ id, n, error: 'this gate is closed' });
     return;
   }
   try {
-    const result = await gate.push(new Uint8Array(frame));
+    const result = await gate.push(new Uint8Array(own(item, 'frame')));
     // The payload stays here (the page transferred or copied the frame);
     // everything else of the result goes back.
     delete result.payload;
@@ -70,35 +79,38 @@ async function push({ id, n, frame }) {
 }
 
 self.onmessage = async ({ data }) => {
+  const type = own(data, 'type');
+  const id = own(data, 'id');
+  const items = own(data, 'items') ?? [];
   try {
     await loaded;
   } catch (e) {
     const message = `the frameseal module did not load: ${messageOf(e)}`;
-    if (data.type === 'open') post({ type: 'failed', id: data.id, message });
-    for (const item of data.items ?? []) send({ id: item.id, n: item.n, error: message });
+    if (type === 'open') post({ type: 'failed', id, message });
+    for (const item of items) send({ id: own(item, 'id'), n: own(item, 'n'), error: message });
     return;
   }
-  switch (data.type) {
+  switch (type) {
     case 'open':
       try {
         open(data);
       } catch (e) {
-        post({ type: 'failed', id: data.id, message: messageOf(e) });
+        post({ type: 'failed', id, message: messageOf(e) });
       }
       break;
     case 'push':
       // In order: each push is verified before the next one starts.
-      for (const item of data.items) push(item);
+      for (const item of items) push(item);
       break;
     case 'stats': {
-      const gate = gates.get(data.id);
-      post({ type: 'stats', id: data.id, n: data.n, stats: gate ? gate.stats() : null });
+      const gate = gates.get(id);
+      post({ type: 'stats', id, n: own(data, 'n'), stats: gate ? gate.stats() : null });
       break;
     }
     case 'close':
-      gates.get(data.id)?.close();
-      gates.get(data.id)?.free();
-      gates.delete(data.id);
+      gates.get(id)?.close();
+      gates.get(id)?.free();
+      gates.delete(id);
       break;
     default:
       break;

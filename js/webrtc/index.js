@@ -5,6 +5,23 @@
 //   - RTCRtpScriptTransform (encoded transform; Chromium, Safari, Firefox), or
 //   - createEncodedStreams() (older Chromium "insertable streams"), which only
 //     works on an RTCPeerConnection built with { encodedInsertableStreams: true }.
+//
+// Options, configurations and the workers' replies are read from their own
+// properties only (SPEC §4): a property a script put on Object.prototype
+// must not pick the attachment, name a transform or pass for a reply.
+
+// Captured when this module loads, so that replacing
+// Object.prototype.hasOwnProperty later steers nothing.
+const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
+/** `object[key]` if `object` (any value) has that property itself, else undefined. */
+const own = (object, key) => (object !== null && object !== undefined && hasOwn(object, key) ? object[key] : undefined);
+/**
+ * The browser's own `name` global (an interface such as RTCRtpScriptTransform),
+ * not one inherited from a prototype: in a browser without the interface, an
+ * Object.prototype.RTCRtpScriptTransform must not pass for it (its
+ * "transform" would verify nothing).
+ */
+const platform = (name) => (hasOwn(globalThis, name) ? globalThis[name] : undefined);
 
 /** A new sender worker (signs outgoing encoded frames). */
 export function createSenderWorker() {
@@ -18,8 +35,9 @@ export function createReceiverWorker() {
 
 /** Which attachment `protect` uses in this browser by default, or null when neither exists. */
 export function encodedTransformSupport() {
-  if (typeof RTCRtpScriptTransform === 'function') return 'script-transform';
-  if (typeof RTCRtpSender === 'function' && typeof RTCRtpSender.prototype.createEncodedStreams === 'function') {
+  if (typeof platform('RTCRtpScriptTransform') === 'function') return 'script-transform';
+  const Sender = platform('RTCRtpSender');
+  if (typeof Sender === 'function' && typeof own(Sender.prototype, 'createEncodedStreams') === 'function') {
     return 'encoded-streams';
   }
   return null;
@@ -49,10 +67,10 @@ export function request(worker, message, transfer = []) {
   return new Promise((resolve, reject) => {
     const onMessage = (event) => {
       const reply = event.data;
-      if (!reply || reply.id !== id) return;
+      if (own(reply, 'id') !== id) return;
       worker.removeEventListener('message', onMessage);
       worker.removeEventListener('error', onError);
-      if (reply.type === 'error') reject(new Error(reply.message));
+      if (own(reply, 'type') === 'error') reject(new Error(own(reply, 'message')));
       else resolve(reply);
     };
     const onError = (event) => {
@@ -74,12 +92,12 @@ export function request(worker, message, transfer = []) {
  */
 export async function configure(worker, config) {
   const reply = await request(worker, { ...config, type: 'configure' });
-  return reply.fingerprint;
+  return own(reply, 'fingerprint');
 }
 
 /** Counts per transform: { [name]: { ... } }. */
 export async function workerStats(worker) {
-  return (await request(worker, { type: 'stats' })).stats;
+  return own(await request(worker, { type: 'stats' }), 'stats');
 }
 
 /**
@@ -88,12 +106,14 @@ export async function workerStats(worker) {
  * `mode` forces 'script-transform' or 'encoded-streams'. Resolves with the
  * mode used.
  */
-export async function protect(target, worker, { name, mode } = {}) {
-  mode ??= encodedTransformSupport();
+export async function protect(target, worker, how = undefined) {
+  const name = own(how, 'name');
+  const mode = own(how, 'mode') ?? encodedTransformSupport();
   const options = name === undefined ? {} : { name };
   if (mode === 'script-transform') {
-    if (typeof RTCRtpScriptTransform !== 'function') throw new Error('this browser has no RTCRtpScriptTransform');
-    target.transform = new RTCRtpScriptTransform(worker, options);
+    const ScriptTransform = platform('RTCRtpScriptTransform');
+    if (typeof ScriptTransform !== 'function') throw new Error('this browser has no RTCRtpScriptTransform');
+    target.transform = new ScriptTransform(worker, options);
     return mode;
   }
   if (mode === 'encoded-streams') {

@@ -19,7 +19,7 @@
 // the new key where it stored the linked one; later transforms link it too.
 
 import { Verifier, fingerprint } from '../frameseal.js';
-import { serve, CODEC_BYTE, codecOfMime, mimeTypeOf, ownBuffer } from './worker.js';
+import { serve, CODEC_BYTE, codecOfMime, mimeTypeOf, own, ownBuffer } from './worker.js';
 
 const KNOWN = new Set(['type', 'id', 'linkedPublicKey', 'options']);
 const MAGIC = [0x46, 0x53, 0x45, 0x41, 0x4c, 0x01]; // 'FSEAL', version 1
@@ -29,10 +29,11 @@ serve('receiver', (message) => {
   for (const key of Object.keys(message)) {
     if (!KNOWN.has(key)) throw new Error(`configure: unknown field ${key} (known: linkedPublicKey, options)`);
   }
-  const options = message.options ?? {};
+  const options = own(message, 'options') ?? {};
+  const linkedPublicKey = own(message, 'linkedPublicKey');
   // Validates the key and the options now, so the page hears about them.
-  new Verifier(message.linkedPublicKey, options).free();
-  const linked = { key: message.linkedPublicKey };
+  new Verifier(linkedPublicKey, options).free();
+  const linked = { key: linkedPublicKey };
   return {
     fingerprint: fingerprint(linked.key),
     open(name, post) {

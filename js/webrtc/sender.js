@@ -15,7 +15,7 @@
 // Stats per transform: { signed, keyframes, notConfigured, errors }.
 
 import { Signer, fingerprint } from '../frameseal.js';
-import { serve, codecOfMime, mimeTypeOf, ownBuffer } from './worker.js';
+import { serve, codecOfMime, mimeTypeOf, own, ownBuffer } from './worker.js';
 
 const KNOWN = new Set(['type', 'id', 'secretKey', 'codec']);
 // Codecs whose RTP packetizer carries the encoded frame as opaque bytes, so
@@ -28,8 +28,8 @@ serve('sender', (message) => {
   for (const key of Object.keys(message)) {
     if (!KNOWN.has(key)) throw new Error(`configure: unknown field ${key} (known: secretKey, codec)`);
   }
-  const { secretKey } = message;
-  const fallbackCodec = message.codec ?? 'opaque';
+  const secretKey = own(message, 'secretKey');
+  const fallbackCodec = own(message, 'codec') ?? 'opaque';
   // Validates the key and the codec name now, so the page hears about them.
   const probe = new Signer(secretKey);
   probe.signFrame(new Uint8Array(0), { codec: fallbackCodec });

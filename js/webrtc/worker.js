@@ -19,6 +19,12 @@
 
 import init from '../frameseal.js';
 
+// Messages, transform options and configurations are read from their own
+// properties only (SPEC §4), as everywhere in the package.
+const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
+/** `object[key]` if `object` (any value) has that property itself, else undefined. */
+export const own = (object, key) => (object !== null && object !== undefined && hasOwn(object, key) ? object[key] : undefined);
+
 /**
  * Starts serving. `role` is 'sender' or 'receiver'; `configure(message)`
  * validates a configure message (the wasm module is loaded by then) and
@@ -46,7 +52,8 @@ export function serve(role, configure) {
   };
 
   function attach(readable, writable, options) {
-    let name = options && typeof options.name === 'string' ? options.name : `${role}-${++unnamed}`;
+    const given = own(options, 'name');
+    let name = typeof given === 'string' ? given : `${role}-${++unnamed}`;
     while (transforms.has(name)) name = `${name}+`;
     const entry = { name, options: options ?? {}, state: null, last: {}, generation: -1, notConfigured: 0, errors: 0 };
     transforms.set(name, entry);
@@ -78,7 +85,8 @@ export function serve(role, configure) {
   }
 
   function stats() {
-    const out = {};
+    // Keyed by transform names, which the page chooses ('__proto__' too).
+    const out = Object.create(null);
     for (const [name, e] of transforms) {
       out[name] = {
         ...(e.state ? e.state.stats() : e.last),
@@ -96,9 +104,9 @@ export function serve(role, configure) {
 
   self.addEventListener('message', async (event) => {
     const message = event.data ?? {};
-    const reply = (m) => post({ ...m, id: message.id });
+    const reply = (m) => post({ ...m, id: own(message, 'id') });
     try {
-      switch (message.type) {
+      switch (own(message, 'type')) {
         case 'configure': {
           // Frames arriving meanwhile wait; a configure that fails leaves the
           // worker unconfigured (fail closed), not on the previous key. When
@@ -128,10 +136,10 @@ export function serve(role, configure) {
           reply({ type: 'stats', role, stats: stats() });
           break;
         case 'streams':
-          reply({ type: 'attached', name: attach(message.readable, message.writable, message.options) });
+          reply({ type: 'attached', name: attach(own(message, 'readable'), own(message, 'writable'), own(message, 'options')) });
           break;
         default:
-          reply({ type: 'error', message: `the frameseal ${role} worker does not know the message type ${JSON.stringify(message.type)}` });
+          reply({ type: 'error', message: `the frameseal ${role} worker does not know the message type ${JSON.stringify(own(message, 'type'))}` });
       }
     } catch (e) {
       reply({ type: 'error', message: messageOf(e) });
@@ -156,15 +164,16 @@ export function codecOfMime(mimeType) {
 }
 
 /** The codec byte (FORMAT §3.2) of a frameseal codec name. */
-export const CODEC_BYTE = {
+export const CODEC_BYTE = Object.freeze(Object.assign(Object.create(null), {
   opaque: 0, jpeg: 1, png: 2, webp: 3, h264: 16, h265: 17, vp8: 18, vp9: 19, av1: 20, 'key-rotation': 32,
-};
+}));
 
 /** The MIME type in an encoded frame's metadata, or null. */
 export function mimeTypeOf(frame) {
   try {
     const m = typeof frame.getMetadata === 'function' ? frame.getMetadata() : null;
-    return m && typeof m.mimeType === 'string' ? m.mimeType : null;
+    const mimeType = own(m, 'mimeType');
+    return typeof mimeType === 'string' ? mimeType : null;
   } catch (_) {
     return null;
   }
