@@ -38,6 +38,8 @@ const SAMPLE_MS = 40;
 const INCIDENT = ['mixup', 'loss', 'reordering', 'duplication'];
 
 const STALL_AFTER_MS = 2000; // www/demo.js
+/** How much longer than the watch the test may watch for the evidence its assertions need. */
+const EVIDENCE_TIMEOUT_MS = 90_000;
 
 
 async function allLive(page, n) {
@@ -143,7 +145,22 @@ async function incident(build, watchMs) {
     }
 
     const started = Date.now();
+    // Watch for watchMs at least (no protected tile may show another camera
+    // in that time), and on until the page has the evidence the assertions
+    // below need (a machine under load delivers fewer frames).
     await page.waitForTimeout(watchMs);
+    await page.waitForFunction(() => {
+      const tiles = Object.values(window.__frameseal_e2e.results);
+      const count = (root, selector) => Number(root.querySelector(selector)?.dataset.count ?? 0);
+      const totals = document.getElementById('reasons');
+      return tiles.every((t) => t.protected.own > 0 && t.unprotected.own > 0
+          && Object.values(t.unprotected.foreign).some((n) => n > 0))
+        && ['foreign-key', 'wrong-stream', 'stale', 'replayed']
+          .every((reason) => count(totals, `li[data-reason="${reason}"]`) > 0)
+        && [...document.querySelectorAll('.feed')].every((f) => Number(f.dataset.rawOtherSession) > 0
+          && count(f, '.drop[data-reason="wrong-stream"]') > 0);
+    }, null, { timeout: EVIDENCE_TIMEOUT_MS, polling: 250 })
+      .catch(() => {}); // the assertions below say what is missing
     const results = await page.evaluate(() => {
       window.__frameseal_e2e.stop();
       return window.__frameseal_e2e.results;
@@ -224,15 +241,15 @@ async function incident(build, watchMs) {
 }
 
 test('frameseal demo: protected tiles show only their own camera under the incident faults', {
-  timeout: WATCH_MS + 120_000,
+  timeout: WATCH_MS + EVIDENCE_TIMEOUT_MS + 120_000,
 }, () => incident('modern', WATCH_MS));
 
 test('frameseal demo on the WebAssembly 1.0 build (pkg/mvp/): the same incident, the same verdicts', {
-  timeout: WATCH_MS + 120_000,
+  timeout: WATCH_MS + EVIDENCE_TIMEOUT_MS + 120_000,
 }, () => incident('mvp', WATCH_MS));
 
 test('frameseal demo on the JS build (pkg/mvp-js/) in a page without WebAssembly: the same incident', {
-  timeout: WATCH_MS + 120_000,
+  timeout: WATCH_MS + EVIDENCE_TIMEOUT_MS + 120_000,
 }, () => incident('js', WATCH_MS));
 
 /** Per camera, the hue class at the first plain point of the protected tile. */
@@ -275,6 +292,8 @@ test('frameseal demo: pairing code, key rotation across a reload, stall and reco
     assert.equal(await feed.locator('.feed-fp').textContent(), nursery.fingerprint, 'a typo links nothing');
     await feed.locator('.pair-input').fill(code);
     await feed.locator('button[type="submit"]').click();
+    await page.waitForFunction(() => document.querySelector('.feed[data-camera="nursery"] .pair-note')
+      .classList.contains('pair-ok'));
     assert.match(await feed.locator('.pair-note').textContent(), new RegExp(`^Linked to ${nursery.fingerprint}`));
     await allLive(page, n);
 
@@ -292,7 +311,9 @@ test('frameseal demo: pairing code, key rotation across a reload, stall and reco
     const stored = await page.evaluate((run) => localStorage.getItem(`frameseal-demo/${run}/nursery`), info.run);
     assert.equal(stored, after.publicKey, 'the page stored the new key');
     const before = await accepted();
-    await page.waitForTimeout(1500);
+    await page.waitForFunction((count) => Number(document.querySelector('.feed[data-camera="nursery"] .drop-ok')
+      .textContent.replace(/\D/g, '')) > count + 3, before, { timeout: 20_000 })
+      .catch(() => {}); // the assertion below says so
     assert.ok(await accepted() > before + 3, 'the tile keeps accepting frames after the rotation');
     const colours = await page.evaluate(tileColours, info.picture.plainPoints);
     const [r, , b] = colours[0].rgb;

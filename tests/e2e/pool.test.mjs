@@ -190,10 +190,19 @@ test('GatePool: workers verify, decode and draw; only each tile\'s camera is sho
   assert.match(out.afterClose, /closed/);
 
   // The pictures: each tile shows its camera's colour, not the stranger's.
-  await page.waitForTimeout(300); // let the placeholders show the workers' last frames
-  const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: TILES * 56 } });
+  // The workers' canvases reach the page's compositor a little later:
+  // screenshots until every tile shows its camera (or a generous timeout).
   const points = Array.from({ length: TILES }, (_, i) => [32, i * 56 + 24]);
-  const seen = await page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
+  const shown = async () => {
+    const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: TILES * 56 } });
+    return page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
+  };
+  let seen = await shown();
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+    if (seen.every((rgb, i) => near(rgb, COLOURS[i]) || near(rgb, STRANGER))) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    seen = await shown();
+  }
   for (const [i, rgb] of seen.entries()) {
     assert.ok(!near(rgb, STRANGER), `tile ${i} shows the stranger: ${rgb}`);
     assert.ok(near(rgb, COLOURS[i]), `tile ${i} shows ${rgb}, not its camera's ${COLOURS[i]}`);
