@@ -165,10 +165,70 @@ fn garbage_and_a_corrupted_length_are_skipped_and_counted() {
         JsFrameReader::new(cam.public_key().into(), options()),
         "reader",
     );
-    // The corrupted length hides `after` until the stream ends.
+    // `after` is found inside the corrupted frame's claim as soon as it is
+    // complete; the corrupted frame is given up unjudged.
     assert_eq!(read_all(&mut reader, &stream, &[7]), ["ok:2:after"]);
     assert_eq!(stat(&reader, "skippedBytes"), (7 + hit.len() + 4) as f64);
     assert_eq!(stat(&reader, "resyncs"), 2.0);
+}
+
+#[wasm_bindgen_test]
+fn one_forged_header_claiming_16_mib_costs_at_most_one_second_of_frames() {
+    // A live camera: 30 frames a second of 20 KiB, each pushed (in 1400-byte
+    // network chunks) when it is captured, with the reader's clock at that
+    // instant. After 2 s a relay injects one 52-byte header: a genuine
+    // header (the linked key's id is public) claiming 16 MiB. Before the
+    // fix every later frame waited for 16 MiB (27 s of this stream) and was
+    // stale by then; now the next frame is found inside the claim.
+    const FPS: u64 = 30;
+    const SECONDS: u64 = 15;
+    let cam = camera(1);
+    let clock = obj(&[("ms", JsValue::from_f64(NOW_MS))]);
+    let now = Function::new_with_args("clock", "return () => clock.ms")
+        .call1(&JsValue::UNDEFINED, &clock)
+        .expect("a clock");
+    let mut reader = ok(
+        JsFrameReader::new(cam.public_key().into(), obj(&[("now", now)])),
+        "reader",
+    );
+    let picture = vec![0x42u8; 20 * 1024];
+    let mut shown = 0u64;
+    for i in 0..SECONDS * FPS {
+        let at_ms = NOW_MS + (i * 1000 / FPS) as f64;
+        Reflect::set(&clock, &s("ms"), &JsValue::from_f64(at_ms)).expect("set");
+        let spec = obj(&[
+            ("streamId", Uint8Array::from(&STREAM[..]).into()),
+            ("seq", JsValue::from_f64(i as f64)),
+            ("timestampUs", JsValue::from_f64(at_ms * 1000.0)),
+            ("keyframe", JsValue::from_bool(i % FPS == 0)),
+            ("codec", s("jpeg")),
+        ]);
+        let mut bytes = ok(
+            cam.sign_frame(Uint8Array::from(&picture[..]).into(), spec),
+            "signFrame",
+        )
+        .to_vec();
+        if i == 2 * FPS {
+            let mut forged = bytes[..52].to_vec();
+            forged[48..52].copy_from_slice(&(16u32 << 20).to_be_bytes());
+            bytes.extend(forged);
+        }
+        for piece in bytes.chunks(1400) {
+            let results = ok(reader.push(Uint8Array::from(piece).into()), "push");
+            shown += summaries(&results)
+                .iter()
+                .filter(|r| r.starts_with("ok:"))
+                .count() as u64;
+        }
+    }
+    let lost = SECONDS * FPS - shown;
+    assert!(
+        lost <= FPS,
+        "{lost} of {} genuine frames lost",
+        SECONDS * FPS
+    );
+    assert_eq!(stat(&reader, "skippedBytes"), 52.0);
+    assert!(stat(&reader, "bufferedBytes") < (20 * 1024 + 116) as f64);
 }
 
 #[wasm_bindgen_test]

@@ -12,12 +12,16 @@
 //! - every candidate the reader hands over that is not one of the whole
 //!   frames is refused before or at the signature (it cannot be authentic);
 //! - every authenticated verdict is at the offset of a whole frame, with
-//!   that frame's bytes;
-//! - unless the re-reading budget ran out (`ReaderStats::unscanned`), every
-//!   whole frame is handed over at its own offset and gets exactly the
-//!   reference verdict, whatever the chunking and the corruption around it
-//!   (a frame above the maximum payload is skipped from its header instead:
-//!   the reference calls it too-large);
+//!   that frame's bytes, and authenticated frames come out in stream order
+//!   without overlapping (candidates are judged in the order they complete,
+//!   so an unauthenticated one nested in a longer one comes first);
+//! - unless the re-reading budget ran out (`ReaderStats::unscanned`) or the
+//!   pending list overflowed (`ReaderStats::crowded`), every whole frame is
+//!   handed over once, at its own offset, and the whole frames get exactly
+//!   the reference verdicts in stream order, whatever the chunking and the
+//!   corruption around them, lone headers claiming long payloads included
+//!   (a frame above the maximum payload is skipped from its header
+//!   instead: the reference calls it too-large);
 //! - the buffer never exceeds one maximum frame, every byte is accounted
 //!   for, and nothing is left after `finish`.
 #![no_main]
@@ -244,7 +248,9 @@ fuzz_target!(|input: Input| {
     assert_eq!(s.input_bytes, s.frame_bytes + s.skipped_bytes);
     assert_eq!(s.frames, got.len() as u64);
 
-    // Nothing authentic comes from anywhere but a whole frame.
+    // Nothing authentic comes from anywhere but a whole frame, and
+    // authentic frames come in stream order, none inside another.
+    let mut authentic_end = 0u64;
     for (offset, verdict, bytes) in &got {
         if authenticated(verdict) {
             let at = whole.iter().find(|(o, _)| o == offset);
@@ -252,27 +258,31 @@ fuzz_target!(|input: Input| {
                 at.is_some_and(|(_, f)| f == bytes),
                 "authentic candidate at {offset} is not a whole frame"
             );
+            assert!(
+                *offset >= authentic_end,
+                "authentic frame at {offset} out of order"
+            );
+            authentic_end = offset + bytes.len() as u64;
         }
     }
-    if s.unscanned > 0 {
+    if s.unscanned > 0 || s.crowded > 0 {
         return;
     }
-    // Every whole frame, at its offset, with the reference verdict; except
-    // those too large for the policy, which the reader skips from their
-    // header without buffering them (the reference drops them as too-large).
-    let mut candidates = got.iter();
-    for (offset, verdict) in want.iter().filter(|(_, v)| *v != Err(DropReason::TooLarge)) {
-        let found = loop {
-            match candidates.next() {
-                Some((o, v, _)) if o == offset => break Some(v),
-                Some((o, v, _)) => {
-                    assert!(o < offset, "whole frame at {offset} skipped");
-                    assert!(!authenticated(v), "candidate at {o} authentic");
-                }
-                None => break None,
-            }
-        };
-        assert_eq!(found, Some(verdict), "whole frame at {offset}");
-    }
+    // Every whole frame, once, at its offset, with the reference verdict,
+    // in stream order; except those too large for the policy, which the
+    // reader skips from their header without buffering them (the reference
+    // drops them as too-large). A candidate at a whole frame's offset is
+    // that frame (its header gives the same length).
+    let wanted: Vec<&(u64, Seen)> = want
+        .iter()
+        .filter(|(_, v)| *v != Err(DropReason::TooLarge))
+        .collect();
+    let handed: Vec<(u64, &Seen)> = got
+        .iter()
+        .filter(|(o, _, _)| whole.iter().any(|(w, _)| w == o))
+        .map(|(o, v, _)| (*o, v))
+        .collect();
+    let wanted: Vec<(u64, &Seen)> = wanted.iter().map(|(o, v)| (*o, v)).collect();
+    assert_eq!(handed, wanted, "whole frames");
     assert_eq!(max_frame, OVERHEAD as u64 + u64::from(max));
 });

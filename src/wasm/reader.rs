@@ -1,8 +1,10 @@
 //! `FrameReader` and `frameReaderStream` (issue 5): frames back to back on a
 //! byte stream (an HTTP body, a file), fed in chunks of any size and
-//! verified as each one completes. Where frames start, resync and the
-//! memory bound are the core's (`crate::reader`); this file converts JS
-//! values, and `js/reader.js` wraps a reader in a WHATWG `TransformStream`.
+//! verified as each one completes. Where frames start, resync, the search
+//! inside a long frame nothing vouches for yet (a forged header holds no
+//! frame back) and the memory and work bounds are the core's
+//! (`crate::reader`); this file converts JS values, and `js/reader.js` wraps
+//! a reader in a WHATWG `TransformStream`.
 //!
 //! Rules at this boundary (as in `mod.rs`):
 //! - arguments are type-checked here and bad input throws an `Error` whose
@@ -21,7 +23,7 @@ use alloc::vec::Vec;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::{JsVerifier, Options, VERIFIER_OPTIONS, bytes_arg, error, stats_object};
+use super::{JsVerifier, Options, VERIFIER_OPTIONS, bytes_arg, copy_from, error, stats_object};
 use crate::reader::{Boundaries, Candidate, FrameReader};
 
 /// Bytes of a pushed chunk copied into WebAssembly memory at a time.
@@ -54,7 +56,9 @@ extern "C" {
 
 /// Verifies frames that arrive back to back on a byte stream, in chunks of
 /// any size: an HTTP body, a file. After garbage or a corrupted frame it
-/// finds the next frame again, and counts the bytes it skipped.
+/// finds the next frame again, and counts the bytes it skipped; a header
+/// claiming a long payload (forged, or hit by a bit flip) does not hold
+/// back the frames behind it.
 #[wasm_bindgen(js_name = FrameReader)]
 pub struct JsFrameReader {
     verifier: JsVerifier,
@@ -84,14 +88,17 @@ impl JsFrameReader {
     }
 
     /// Feeds the next bytes of the stream; returns the verify results of the
-    /// frames they completed, in stream order (often none, or several).
+    /// frames they completed (often none, or several), in the order they
+    /// completed: accepted frames in stream order, and a dropped frame found
+    /// inside a longer one before it.
     #[wasm_bindgen(unchecked_return_type = "VerifyResult[]")]
     pub fn push(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] chunk: JsValue,
     ) -> Result<Array, JsError> {
+        // The clock first: `now()` is user code and may touch the chunk.
+        let now_us = self.verifier.clock().now_us()?;
         let chunk = bytes_arg(&chunk, "chunk")?;
-        let now_us = self.verifier.now_us()?;
         let results = Array::new();
         let mut failed = false;
         let len = chunk.length();
@@ -100,7 +107,7 @@ impl JsFrameReader {
             let end = at.saturating_add(WINDOW as u32).min(len);
             let n = (end - at) as usize;
             self.window.resize(n, 0);
-            chunk.subarray(at, end).copy_to(&mut self.window);
+            copy_from(&chunk, at, &mut self.window)?;
             let verifier = &mut self.verifier;
             self.reader.push(&self.window, |c| {
                 judge(verifier, &results, &mut failed, c, now_us)
@@ -115,13 +122,14 @@ impl JsFrameReader {
         }
     }
 
-    /// Ends the stream: frames still hidden behind an incomplete one (whose
-    /// length may have been garbage) are searched for and verified; the
-    /// rest is skipped. Returns their verify results. The reader can then
-    /// read a new stream.
+    /// Ends the stream: an incomplete frame (whose length may have been
+    /// garbage) is given up and its bytes skipped; the frames inside it were
+    /// verified as they arrived. Returns the verify results of frames it
+    /// completes (none: every frame is verified as soon as its last byte
+    /// arrives). The reader can then read a new stream.
     #[wasm_bindgen(unchecked_return_type = "VerifyResult[]")]
     pub fn finish(&mut self) -> Result<Array, JsError> {
-        let now_us = self.verifier.now_us()?;
+        let now_us = self.verifier.clock().now_us()?;
         let results = Array::new();
         let mut failed = false;
         let verifier = &mut self.verifier;
@@ -178,7 +186,10 @@ fn judge(
         *failed = true;
         return Boundaries::Unauthenticated;
     };
-    let (result, verdict) = verifier.check(&frame, now_us);
+    let Ok((result, verdict)) = verifier.check(&frame, now_us) else {
+        *failed = true;
+        return Boundaries::Unauthenticated;
+    };
     results.push(&result);
     Boundaries::of(&verdict)
 }
