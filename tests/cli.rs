@@ -505,14 +505,150 @@ fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
             "error: stream 'cut.fseal': truncated: frame 2 at byte 246 needs 123 bytes, only 60 left",
         );
     assert_eq!(run.stdout.matches("  accepted\n").count(), 2);
-    // Garbage after the frames cannot be split either.
+    // Garbage after the frames is not part of any frame.
     fs::write(
         dir.path("junk.fseal"),
         [clip.clone(), b"JUNK".to_vec()].concat(),
     )
     .unwrap();
-    dir.run(&["verify", "--key", "cam.pub", "--now-us", &now, "junk.fseal"])
-        .fails(1, "frame 3 at byte 369 does not start with FSEAL");
+    let run = dir
+        .run(&["verify", "--key", "cam.pub", "--now-us", &now, "junk.fseal"])
+        .fails(1, "4 bytes at byte 369 are not part of any frame");
+    assert!(
+        run.stdout
+            .contains("skipped      4 bytes at byte 369: no frame starts there\n")
+    );
+    assert!(
+        run.stdout
+            .ends_with("summary      3 frames: 3 accepted, 0 dropped; 4 bytes skipped\n")
+    );
+}
+
+/// What a display's byte-stream reader makes of `stream`: the core's
+/// `FrameReader` and a `Verifier` with the default policy, judging at `now`.
+/// Returns the accepted seqs and the drop reasons, each in offset order.
+fn as_the_browser_reads_it(public: &[u8; 32], stream: &[u8], now: u64) -> (Vec<u64>, Vec<String>) {
+    use frameseal::reader::{Boundaries, FrameReader};
+    let key = LinkedKey::from_bytes(public).unwrap();
+    let mut v = Verifier::new(key, Policy::default()).unwrap();
+    let mut reader = FrameReader::for_verifier(&v);
+    let mut seen = Vec::new();
+    let mut judge = |c: frameseal::reader::Candidate<'_>| {
+        let verdict = v.verify(c.bytes, now as i64);
+        seen.push((
+            c.offset,
+            verdict
+                .as_ref()
+                .map(|ok| ok.header.seq)
+                .map_err(|r| r.to_string()),
+        ));
+        Boundaries::of(&verdict)
+    };
+    reader.push(stream, &mut judge);
+    reader.finish(&mut judge);
+    seen.sort_by_key(|(offset, _)| *offset);
+    let accepted = seen.iter().filter_map(|(_, s)| s.clone().ok()).collect();
+    let dropped = seen.into_iter().filter_map(|(_, s)| s.err()).collect();
+    (accepted, dropped)
+}
+
+#[test]
+fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_header() {
+    // The CLI used to split files by itself, trusting every length and
+    // stopping at the first byte that was not a frame, while a display's
+    // FrameReader resynchronises: on this file `frameseal verify` saw one
+    // frame where the browser shows five. Now both cut with the core reader.
+    let dir = Scratch::new("verify-like-the-browser");
+    dir.run(&["keygen", "cam"]).ok();
+    let secret = key_in(&dir.path("cam.key"));
+    let public = key_in(&dir.path("cam.pub"));
+    let stream_id: [u8; 16] = unhex(STREAM_ID).try_into().unwrap();
+    let mut cam = Signer::from_secret(&secret, stream_id);
+    let mut frame = |seq: u64| {
+        let spec = frameseal::FrameSpec {
+            seq: Some(seq),
+            keyframe: seq == 0,
+            codec: Codec::Jpeg,
+            ..frameseal::FrameSpec::at(T)
+        };
+        cam.sign_frame(&jpeg(&format!("picture {seq}")), &spec)
+            .unwrap()
+    };
+    let f: Vec<Vec<u8>> = (0..6).map(&mut frame).collect();
+    // A relay's forged header: the linked key's (public) id, 16 MiB claimed.
+    let forged = frameseal::frame::Header {
+        keyframe: true,
+        end_of_stream: false,
+        codec: Codec::Jpeg,
+        key_id: KeyId::of(&public).0,
+        stream_id,
+        seq: 9,
+        timestamp_us: T,
+        payload_len: 16 << 20,
+    }
+    .encode();
+    // A bit flip in frame 3's length field.
+    let mut flipped = f[3].clone();
+    flipped[49] ^= 0x80;
+    let file = [
+        &f[0][..],
+        b"HTTP/1.1 200 OK\r\n\r\n",
+        &f[1],
+        &forged,
+        &f[2],
+        &flipped,
+        &f[4],
+        &f[5],
+        &f[2],
+        b"FSEAL\x01",
+    ]
+    .concat();
+    fs::write(dir.path("relayed.fseal"), &file).unwrap();
+
+    let (accepted, dropped) = as_the_browser_reads_it(&public, &file, T);
+    assert_eq!(accepted, [0, 1, 2, 4, 5]);
+    assert_eq!(dropped, ["replayed"]);
+
+    let now = T.to_string();
+    let run = dir
+        .run(&[
+            "verify",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &now,
+            "relayed.fseal",
+        ])
+        .fails(1, "19 bytes at byte 131 are not part of any frame");
+    let mut cli_accepted = Vec::new();
+    let mut cli_dropped = Vec::new();
+    for line in run.stdout.lines().filter(|l| l.starts_with("frame ")) {
+        let seq: u64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
+        match line.rsplit_once("  ").unwrap().1 {
+            "accepted" => cli_accepted.push(seq),
+            verdict => cli_dropped.push(verdict.trim_start_matches("dropped: ").to_string()),
+        }
+    }
+    assert_eq!(cli_accepted, accepted, "{}", run.stdout);
+    assert_eq!(cli_dropped, dropped, "{}", run.stdout);
+    // Every byte no frame covers is listed, with what it is.
+    for gap in [
+        "skipped      19 bytes at byte 131: no frame starts there",
+        "skipped      52 bytes at byte 281: a header claiming 16777332 bytes that no \
+         signature vouched for",
+        "skipped      131 bytes at byte 464: a header claiming 8388739 bytes that no \
+         signature vouched for",
+        "skipped      6 bytes at byte 988: a frame cut short, which needs 52 bytes",
+    ] {
+        assert!(run.stdout.contains(gap), "{gap:?} in\n{}", run.stdout);
+    }
+    assert!(
+        run.stdout.ends_with(
+            "summary      6 frames: 5 accepted, 1 dropped (replayed 1); 208 bytes skipped\n"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -537,7 +673,16 @@ fn inspect_prints_every_header_without_a_key() {
     odd[6] = 0x81;
     odd[123 + 7] = 9;
     fs::write(dir.path("odd.fseal"), odd).unwrap();
-    let run = dir.run(&["inspect", "odd.fseal"]).ok();
+    // They cannot start a frame, so the reader skips them (as a browser
+    // does) and says so; the frame after them is found.
+    let run = dir
+        .run(&["inspect", "odd.fseal"])
+        .fails(1, "246 bytes at byte 0 are not part of any frame");
+    assert!(run.stdout.contains("frame 0 at byte 246 (123 bytes)"));
+    assert!(
+        run.stdout
+            .contains("  header at byte 123 (claims 123 bytes), not a frame:")
+    );
     assert!(
         run.stdout
             .contains("flags        0x81 (keyframe, reserved bits 0x80)")

@@ -1,18 +1,24 @@
 //! `frameseal inspect STREAM`: prints every frame's header as it is, with
 //! no key and no judgement beyond the layout rules (SPEC §2), so a stream
-//! that fails to verify can be looked at. Given a key file instead, prints
-//! the public key, its fingerprint and its pairing code.
+//! that fails to verify can be looked at. The file is cut by the same
+//! byte-stream reader as `verify` and a browser's `FrameReader`
+//! (`crate::stream`), with every length taken at its word (there is no key
+//! to check it with); bytes that are not part of any frame are listed, with
+//! every `FSEAL` header found in them and the layout rule it breaks. Given a
+//! key file instead, prints the public key, its fingerprint and its pairing
+//! code.
 
 use std::fs;
 use std::path::PathBuf;
 
-use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame};
+use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header, OVERHEAD};
+use frameseal::reader::Boundaries;
 use frameseal::{Codec, Signer};
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile::{self, KeyKind};
-use crate::stream::{self, RawFrame};
+use crate::stream::{self, Fields, RawFrame};
 use crate::{hex, time};
 
 pub const SPEC: Spec = Spec {
@@ -37,22 +43,38 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         say!("{}", keyfile::describe_public(&public));
         return Ok(());
     }
-    let mut count = 0usize;
-    for frame in stream::frames(&bytes) {
-        match frame {
-            Ok(frame) => {
-                say!("{}", describe(&frame));
-                count += 1;
-            }
-            Err(error) => return Err(CliError::Stream { path, error }),
+    let cut = stream::cut(&bytes, u32::MAX, |_| (Boundaries::Authenticated, ()));
+    // Frames and gaps by offset (a gap ends where a frame starts).
+    let mut blocks: Vec<(usize, bool, String)> = cut
+        .frames
+        .iter()
+        .map(|(frame, ())| (frame.offset, true, describe(frame)))
+        .collect();
+    for gap in &cut.gaps {
+        let mut block = format!(
+            "skipped {} bytes at byte {}: not part of any frame ({})",
+            gap.len, gap.offset, gap.start
+        );
+        for (at, head) in stream::headers_in(&bytes, gap) {
+            block.push('\n');
+            block.push_str(&describe_header(at, head));
         }
+        blocks.push((gap.offset, false, block));
     }
+    blocks.sort_by_key(|(offset, is_frame, _)| (*offset, *is_frame));
+    for (_, _, block) in &blocks {
+        say!("{block}");
+    }
+    let count = cut.frames.len();
     say!(
         "{count} frame{}, {} bytes",
         if count == 1 { "" } else { "s" },
         bytes.len()
     );
-    Ok(())
+    match cut.error() {
+        Some(error) => Err(CliError::Stream { path, error }),
+        None => Ok(()),
+    }
 }
 
 fn flag_names(flags: u8) -> String {
@@ -76,22 +98,45 @@ fn flag_names(flags: u8) -> String {
 
 /// The frame's block of `name value` lines.
 fn describe(frame: &RawFrame) -> String {
-    let f = frame.fields();
-    let codec = match Codec::from_byte(f.codec) {
-        Some(c) => format!("{c} ({})", f.codec),
-        None => format!("unknown ({})", f.codec),
-    };
     let layout = match Frame::parse(frame.bytes, u32::MAX) {
         Ok(_) => "ok".to_string(),
         Err(e) => format!("malformed: {e}"),
     };
-    format!(
-        "frame {} at byte {} ({} bytes)\n  version      {}\n  flags        {:#04x} ({})\n  \
-         codec        {codec}\n  key id       {}\n  stream id    {}\n  seq          {}\n  \
-         timestamp    {} ({})\n  payload      {} bytes\n  layout       {layout}",
+    let title = format!(
+        "frame {} at byte {} ({} bytes)",
         frame.index,
         frame.offset,
-        frame.bytes.len(),
+        frame.bytes.len()
+    );
+    block(&title, &frame.fields(), &layout)
+}
+
+/// The block of a 52-byte header that is not a frame here.
+fn describe_header(at: usize, head: &[u8]) -> String {
+    let f = Fields::of(head);
+    let claimed = OVERHEAD as u64 + u64::from(f.payload_len);
+    let layout = match Header::parse(
+        head,
+        usize::try_from(claimed).unwrap_or(usize::MAX),
+        u32::MAX,
+    ) {
+        Ok(_) => "ok, but no frame was cut here".to_string(),
+        Err(e) => format!("malformed: {e}"),
+    };
+    let title = format!("  header at byte {at} (claims {claimed} bytes), not a frame:");
+    block(&title, &f, &layout)
+}
+
+/// `title`, then the fields as `name value` lines and the layout verdict.
+fn block(title: &str, f: &Fields, layout: &str) -> String {
+    let codec = match Codec::from_byte(f.codec) {
+        Some(c) => format!("{c} ({})", f.codec),
+        None => format!("unknown ({})", f.codec),
+    };
+    format!(
+        "{title}\n  version      {}\n  flags        {:#04x} ({})\n  \
+         codec        {codec}\n  key id       {}\n  stream id    {}\n  seq          {}\n  \
+         timestamp    {} ({})\n  payload      {} bytes\n  layout       {layout}",
         f.version,
         f.flags,
         flag_names(f.flags),

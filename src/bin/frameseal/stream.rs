@@ -1,29 +1,37 @@
-//! Splitting a byte stream (a file, an HTTP body) into frames: frames sit
-//! back to back, and each one's length follows from its header (SPEC §2),
-//! `116 + payload_len`.
+//! Cutting a stream file (frames back to back, SPEC §2) into frames with the
+//! core's byte-stream reader, [`FrameReader`]: the same splitter a display's
+//! JS `FrameReader` uses, fed the same way (64 KiB at a time), so
+//! `frameseal verify` and a browser agree on the same bytes. After garbage,
+//! a frame cut short, or a header whose length nothing vouches for, both
+//! find the next frame and go on; neither stops at the first bad byte.
 //!
-//! Only the fields needed to find the next frame are read here: the magic
-//! and version (another version may have another layout, so its length is
-//! unknown) and `payload_len`. Every other rule is the verifier's business,
-//! so a frame with, say, reserved flag bits set is still split out and then
-//! judged `malformed` like any other.
+//! The reader hands over candidates (a plausible header and the bytes it
+//! claims), and the caller judges each one: `verify` with its verifier,
+//! whose verdict says whether the length was authenticated; `inspect`, which
+//! has no key, takes every length at its word. Whatever bytes no judged
+//! candidate covers are reported as gaps, each with what starts it.
 
 use std::fmt;
 
-use frameseal::frame::{HEADER_LEN, MAGIC, OVERHEAD, VERSION};
+use frameseal::frame::{HEADER_LEN, Header, MAGIC, OVERHEAD, VERSION};
+use frameseal::reader::{Boundaries, Candidate, FrameReader};
 
-/// One frame's bytes and where they start in the stream.
+/// Bytes pushed into the reader at a time: what the JS `FrameReader`
+/// copies into WebAssembly memory per step (`src/wasm/reader.rs`).
+const CHUNK: usize = 64 * 1024;
+
+/// One candidate frame's bytes and where they start in the stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RawFrame<'a> {
-    /// Position of the frame in the stream (0 for the first).
+    /// Position among the judged candidates, by offset (0 for the first).
     pub index: usize,
     /// Byte offset of its first byte.
     pub offset: usize,
-    /// The whole frame, header to signature.
+    /// The whole candidate, header to signature.
     pub bytes: &'a [u8],
 }
 
-/// The header fields of a split frame, read as they are, without judging
+/// The header fields at some offset, read as they are, without judging
 /// them (that is the verifier's job).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Fields {
@@ -37,11 +45,10 @@ pub struct Fields {
     pub payload_len: u32,
 }
 
-impl RawFrame<'_> {
-    /// The frame's header fields. A split frame is at least 116 bytes long,
-    /// so every field is present.
-    pub fn fields(&self) -> Fields {
-        let b = self.bytes;
+impl Fields {
+    /// The fields of the header `bytes` start with (zeros past the end,
+    /// which a candidate or a full header never has).
+    pub fn of(b: &[u8]) -> Fields {
         Fields {
             version: at::<1>(b, 5)[0],
             flags: at::<1>(b, 6)[0],
@@ -55,8 +62,15 @@ impl RawFrame<'_> {
     }
 }
 
-/// `N` bytes of `bytes` from `from` (zeros past the end, which a split
-/// frame never has).
+impl RawFrame<'_> {
+    /// The frame's header fields. A candidate is at least 116 bytes long,
+    /// so every field is present.
+    pub fn fields(&self) -> Fields {
+        Fields::of(self.bytes)
+    }
+}
+
+/// `N` bytes of `bytes` from `from` (zeros past the end).
 fn at<const N: usize>(bytes: &[u8], from: usize) -> [u8; N] {
     bytes
         .get(from..from + N)
@@ -64,137 +78,238 @@ fn at<const N: usize>(bytes: &[u8], from: usize) -> [u8; N] {
         .unwrap_or([0; N])
 }
 
-/// Why the stream cannot be split any further.
+/// A run of bytes that no judged candidate covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Gap {
+    /// How many judged candidates start before it.
+    pub index: usize,
+    /// Byte offset of its first byte.
+    pub offset: usize,
+    /// Its length.
+    pub len: usize,
+    /// What its first bytes are.
+    pub start: GapStart,
+    /// Bytes from its first byte to the end of the stream.
+    pub left: usize,
+}
+
+/// What a gap starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GapStart {
+    /// Bytes that cannot start a frame (no `FSEAL`).
+    Garbage,
+    /// `FSEAL` with another version: its layout, and so its length, is unknown.
+    OtherVersion(u8),
+    /// A header that breaks a layout rule, or claims more than the maximum.
+    NotAFrame(frameseal::frame::FrameError),
+    /// The stream ends inside this frame (or inside its header), and no
+    /// frame was found after its start: it would need this many bytes.
+    Truncated { needed: u64 },
+    /// A plausible header claiming this many bytes, given up because no
+    /// signature vouched for its length (frames were found inside it).
+    Unvouched { claimed: u64 },
+}
+
+impl Gap {
+    fn new(stream: &[u8], index: usize, offset: usize, end: usize, max_payload: u32) -> Gap {
+        let rest = stream.get(offset..).unwrap_or_default();
+        let len = end - offset;
+        let start = match gap_start(rest, max_payload) {
+            // Frames were found inside it: not cut short, given up.
+            GapStart::Truncated { needed } if len < rest.len() && needed > HEADER_LEN as u64 => {
+                GapStart::Unvouched { claimed: needed }
+            }
+            start => start,
+        };
+        Gap {
+            index,
+            offset,
+            len,
+            start,
+            left: rest.len(),
+        }
+    }
+}
+
+/// What `rest` (a gap and the stream after it) starts with.
+fn gap_start(rest: &[u8], max_payload: u32) -> GapStart {
+    let n = rest.len().min(MAGIC.len());
+    if rest.get(..n) != MAGIC.get(..n) {
+        return GapStart::Garbage;
+    }
+    match rest.get(MAGIC.len()) {
+        Some(&v) if v != VERSION => return GapStart::OtherVersion(v),
+        _ => {}
+    }
+    let Some(head) = rest.get(..HEADER_LEN) else {
+        return GapStart::Truncated {
+            needed: HEADER_LEN as u64,
+        };
+    };
+    let claimed = OVERHEAD as u64 + u64::from(Fields::of(head).payload_len);
+    let frame_len = usize::try_from(claimed).unwrap_or(usize::MAX);
+    match Header::parse(head, frame_len, max_payload) {
+        Err(e) => GapStart::NotAFrame(e),
+        Ok(_) if claimed > rest.len() as u64 => GapStart::Truncated { needed: claimed },
+        Ok(_) => GapStart::Unvouched { claimed },
+    }
+}
+
+impl fmt::Display for GapStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            GapStart::Garbage => f.write_str("no frame starts there"),
+            GapStart::OtherVersion(v) => {
+                write!(f, "a frame of version {v}, whose length is unknown")
+            }
+            GapStart::NotAFrame(e) => write!(f, "a header that cannot start a frame: {e}"),
+            GapStart::Truncated { needed } => {
+                write!(f, "a frame cut short, which needs {needed} bytes")
+            }
+            GapStart::Unvouched { claimed } => write!(
+                f,
+                "a header claiming {claimed} bytes that no signature vouched for"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Gap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Gap {
+            index,
+            offset,
+            len,
+            left,
+            ..
+        } = *self;
+        match self.start {
+            GapStart::Truncated { needed } => write!(
+                f,
+                "truncated: frame {index} at byte {offset} needs {needed} bytes, only {left} left"
+            ),
+            GapStart::OtherVersion(v) => write!(
+                f,
+                "frame {index} at byte {offset} is version {v}; only version {VERSION} frames \
+                 can be read ({len} bytes skipped)"
+            ),
+            start => write!(
+                f,
+                "{len} bytes at byte {offset} are not part of any frame ({start})"
+            ),
+        }
+    }
+}
+
+/// Why a stream file is not frames and nothing else: its gaps.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum SplitError {
-    /// The bytes at `offset` do not start a frame (wrong magic).
-    NotAFrame { index: usize, offset: usize },
-    /// A frame of another wire-format version: its length is unknown.
-    UnsupportedVersion {
-        index: usize,
-        offset: usize,
-        version: u8,
-    },
-    /// The stream ends inside a frame.
-    Truncated {
-        index: usize,
-        offset: usize,
-        /// Bytes the frame needs (the header alone if it is cut short).
-        needed: u64,
-        /// Bytes left in the stream.
-        present: usize,
-    },
+pub struct SplitError {
+    /// The first gap.
+    pub first: Gap,
+    /// How many gaps there are.
+    pub gaps: usize,
+    /// Their bytes, in all.
+    pub bytes: u64,
 }
 
 impl fmt::Display for SplitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match *self {
-            SplitError::NotAFrame { index, offset } => write!(
+        write!(f, "{}", self.first)?;
+        if self.gaps > 1 {
+            write!(
                 f,
-                "frame {index} at byte {offset} does not start with FSEAL; the stream cannot be \
-                 split past it"
-            ),
-            SplitError::UnsupportedVersion {
+                "; {} bytes in {} places are not part of any frame",
+                self.bytes, self.gaps
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A stream cut by the reader.
+pub struct Cut<'a, T> {
+    /// Every judged candidate, by offset, with what the judge returned for it.
+    pub frames: Vec<(RawFrame<'a>, T)>,
+    /// The bytes no judged candidate covers, by offset.
+    pub gaps: Vec<Gap>,
+}
+
+impl<T> Cut<'_, T> {
+    /// The gaps as an error, if there are any.
+    pub fn error(&self) -> Option<SplitError> {
+        let first = *self.gaps.first()?;
+        Some(SplitError {
+            first,
+            gaps: self.gaps.len(),
+            bytes: self.gaps.iter().map(|g| g.len as u64).sum(),
+        })
+    }
+}
+
+/// Cuts `stream` with a [`FrameReader`] for payloads of at most
+/// `max_payload` bytes. `judge` gets each candidate's bytes as the reader
+/// completes it (in that order: the verifier's state moves as it would in
+/// a display) and returns what its verdict says about the boundaries, and
+/// anything to keep beside the frame.
+pub fn cut<T>(
+    stream: &[u8],
+    max_payload: u32,
+    mut judge: impl FnMut(&[u8]) -> (Boundaries, T),
+) -> Cut<'_, T> {
+    let mut reader = FrameReader::new(max_payload);
+    let mut judged: Vec<(usize, usize, T)> = Vec::new();
+    let mut on = |c: Candidate<'_>| {
+        let (boundaries, kept) = judge(c.bytes);
+        let offset = usize::try_from(c.offset).unwrap_or(usize::MAX);
+        judged.push((offset, c.bytes.len(), kept));
+        boundaries
+    };
+    for chunk in stream.chunks(CHUNK) {
+        reader.push(chunk, &mut on);
+    }
+    reader.finish(&mut on);
+    // Judged in the order they completed; shown by offset (stable: equal
+    // offsets cannot happen, every start is judged at most once).
+    judged.sort_by_key(|(offset, ..)| *offset);
+
+    let mut frames = Vec::with_capacity(judged.len());
+    let mut gaps = Vec::new();
+    let mut covered = 0usize;
+    for (index, (offset, len, kept)) in judged.into_iter().enumerate() {
+        if offset > covered {
+            gaps.push(Gap::new(stream, index, covered, offset, max_payload));
+        }
+        let bytes = stream.get(offset..offset + len).unwrap_or_default();
+        covered = covered.max(offset + len);
+        frames.push((
+            RawFrame {
                 index,
                 offset,
-                version,
-            } => write!(
-                f,
-                "frame {index} at byte {offset} is version {version}; only version {VERSION} \
-                 frames can be split"
-            ),
-            SplitError::Truncated {
-                index,
-                offset,
-                needed,
-                present,
-            } => write!(
-                f,
-                "truncated: frame {index} at byte {offset} needs {needed} bytes, only {present} \
-                 left"
-            ),
-        }
+                bytes,
+            },
+            kept,
+        ));
     }
+    if stream.len() > covered {
+        let index = frames.len();
+        gaps.push(Gap::new(stream, index, covered, stream.len(), max_payload));
+    }
+    Cut { frames, gaps }
 }
 
-/// The frames of `stream`, in order; after an error the iterator ends.
-pub fn frames(stream: &[u8]) -> Frames<'_> {
-    Frames {
-        rest: stream,
-        index: 0,
-        offset: 0,
-        failed: false,
-    }
-}
-
-/// Iterator returned by [`frames`].
-pub struct Frames<'a> {
-    rest: &'a [u8],
-    index: usize,
-    offset: usize,
-    failed: bool,
-}
-
-impl<'a> Frames<'a> {
-    fn next_frame(&self) -> Result<&'a [u8], SplitError> {
-        let (index, offset, rest) = (self.index, self.offset, self.rest);
-        let magic_len = rest.len().min(MAGIC.len());
-        if rest[..magic_len] != MAGIC[..magic_len] {
-            return Err(SplitError::NotAFrame { index, offset });
-        }
-        if let Some(&version) = rest.get(MAGIC.len())
-            && version != VERSION
-        {
-            return Err(SplitError::UnsupportedVersion {
-                index,
-                offset,
-                version,
-            });
-        }
-        let truncated = |needed: u64| SplitError::Truncated {
-            index,
-            offset,
-            needed,
-            present: rest.len(),
-        };
-        let len_field = rest
-            .get(HEADER_LEN - 4..HEADER_LEN)
-            .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .ok_or(truncated(HEADER_LEN as u64))?;
-        let len = OVERHEAD as u64 + u64::from(u32::from_be_bytes(len_field));
-        usize::try_from(len)
-            .ok()
-            .and_then(|len| rest.get(..len))
-            .ok_or(truncated(len))
-    }
-}
-
-impl<'a> Iterator for Frames<'a> {
-    type Item = Result<RawFrame<'a>, SplitError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.rest.is_empty() {
-            return None;
-        }
-        match self.next_frame() {
-            Err(e) => {
-                self.failed = true;
-                Some(Err(e))
-            }
-            Ok(bytes) => {
-                let frame = RawFrame {
-                    index: self.index,
-                    offset: self.offset,
-                    bytes,
-                };
-                self.rest = &self.rest[bytes.len()..];
-                self.offset += bytes.len();
-                self.index += 1;
-                Some(Ok(frame))
-            }
-        }
-    }
+/// The offsets in `gap` where a whole 52-byte `FSEAL` header of version 1
+/// starts (headers that could not start a frame there, or whose length
+/// nothing vouched for), for `inspect` to show.
+pub fn headers_in<'a>(stream: &'a [u8], gap: &Gap) -> Vec<(usize, &'a [u8])> {
+    let end = gap.offset + gap.len;
+    (gap.offset..end)
+        .filter_map(|at| {
+            let head = stream.get(at..at + HEADER_LEN)?;
+            (head.get(..MAGIC.len()) == Some(&MAGIC[..]) && head.get(MAGIC.len()) == Some(&VERSION))
+                .then_some((at, head))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -214,25 +329,32 @@ mod tests {
             .collect()
     }
 
+    /// Every candidate's length taken at its word (what `inspect` does).
+    fn trusted(bytes: &[u8]) -> Cut<'_, ()> {
+        cut(bytes, u32::MAX, |_| (Boundaries::Authenticated, ()))
+    }
+
     #[test]
-    fn splits_frames_back_to_back() {
+    fn cuts_frames_back_to_back() {
         let bytes = stream(&[b"one", b"", b"three!"]);
-        let got: Vec<RawFrame> = frames(&bytes).map(Result::unwrap).collect();
-        assert_eq!(got.len(), 3);
+        let got = trusted(&bytes);
+        assert!(got.gaps.is_empty());
+        let frames: Vec<RawFrame> = got.frames.iter().map(|(f, _)| *f).collect();
+        assert_eq!(frames.len(), 3);
         assert_eq!(
-            got.iter().map(|f| f.offset).collect::<Vec<_>>(),
+            frames.iter().map(|f| f.offset).collect::<Vec<_>>(),
             [0, 119, 235]
         );
-        assert_eq!(got[2].bytes.len(), 122);
-        assert_eq!(&got[2].bytes[52..58], b"three!");
-        assert_eq!(got[1].index, 1);
+        assert_eq!(frames[2].bytes.len(), 122);
+        assert_eq!(&frames[2].bytes[52..58], b"three!");
+        assert_eq!(frames[1].index, 1);
     }
 
     #[test]
     fn fields_are_read_from_the_header() {
         let bytes = stream(&[b"one", b"two"]);
-        let second = frames(&bytes).nth(1).unwrap().unwrap();
-        let f = second.fields();
+        let got = trusted(&bytes);
+        let f = got.frames[1].0.fields();
         assert_eq!((f.version, f.flags, f.codec), (1, 0, 1));
         assert_eq!(f.stream_id, [4; 16]);
         assert_eq!((f.seq, f.timestamp_us, f.payload_len), (1, 1, 3));
@@ -243,8 +365,10 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_stream_has_no_frames() {
-        assert_eq!(frames(&[]).count(), 0);
+    fn an_empty_stream_has_no_frames_and_no_gaps() {
+        let got = trusted(&[]);
+        assert!(got.frames.is_empty() && got.gaps.is_empty());
+        assert_eq!(got.error(), None);
     }
 
     #[test]
@@ -252,77 +376,85 @@ mod tests {
         let bytes = stream(&[b"ab", b"cd"]);
         let second = 118;
         for cut in second + 1..bytes.len() {
-            let results: Vec<_> = frames(&bytes[..cut]).collect();
-            assert_eq!(results.len(), 2, "cut {cut}");
-            let needed = if cut - second < HEADER_LEN {
-                HEADER_LEN as u64
-            } else {
-                118
-            };
+            let got = trusted(&bytes[..cut]);
+            assert_eq!(got.frames.len(), 1, "cut {cut}");
+            let needed = if cut - second < HEADER_LEN { 52 } else { 118 };
             assert_eq!(
-                results[1],
-                Err(SplitError::Truncated {
+                got.gaps,
+                [Gap {
                     index: 1,
                     offset: second,
-                    needed,
-                    present: cut - second
-                }),
+                    len: cut - second,
+                    start: GapStart::Truncated { needed },
+                    left: cut - second,
+                }],
                 "cut {cut}"
             );
         }
     }
 
     #[test]
-    fn garbage_and_other_versions_stop_the_split() {
-        let mut bytes = stream(&[b"ab"]);
+    fn garbage_and_other_versions_are_gaps_and_the_frames_after_them_are_found() {
+        let two = stream(&[b"ab", b"cd"]);
+        let mut bytes = two[..118].to_vec();
         bytes.extend_from_slice(b"JUNK");
-        let results: Vec<_> = frames(&bytes).collect();
-        assert_eq!(
-            results[1],
-            Err(SplitError::NotAFrame {
-                index: 1,
-                offset: 118
-            })
-        );
-        let mut v2 = stream(&[b"ab"]);
+        let mut v2 = two[118..].to_vec();
         v2[5] = 2;
+        bytes.extend_from_slice(&v2);
+        bytes.extend_from_slice(&two[118..]);
+        let got = trusted(&bytes);
         assert_eq!(
-            frames(&v2).next(),
-            Some(Err(SplitError::UnsupportedVersion {
-                index: 0,
-                offset: 0,
-                version: 2
-            }))
+            got.frames.iter().map(|(f, _)| f.offset).collect::<Vec<_>>(),
+            [0, 122 + 118]
         );
+        assert_eq!(got.gaps.len(), 1);
+        assert_eq!((got.gaps[0].offset, got.gaps[0].len), (118, 122));
+        assert_eq!(got.gaps[0].start, GapStart::Garbage);
+        assert_eq!(
+            got.error().unwrap().to_string(),
+            "122 bytes at byte 118 are not part of any frame (no frame starts there)"
+        );
+        // A stream starting with another version.
+        let got = trusted(&v2);
+        assert_eq!(got.gaps[0].start, GapStart::OtherVersion(2));
         // "FSE" alone is a cut-off frame, not garbage.
-        assert!(matches!(
-            frames(b"FSE").next(),
-            Some(Err(SplitError::Truncated { needed: 52, .. }))
-        ));
+        assert_eq!(
+            trusted(b"FSE").gaps[0].start,
+            GapStart::Truncated { needed: 52 }
+        );
     }
 
     #[test]
     fn a_huge_declared_length_is_truncated_not_a_panic() {
         let mut bytes = stream(&[b"ab"]);
         bytes[48..52].copy_from_slice(&u32::MAX.to_be_bytes());
+        let got = trusted(&bytes);
         assert_eq!(
-            frames(&bytes).next(),
-            Some(Err(SplitError::Truncated {
+            got.gaps,
+            [Gap {
                 index: 0,
                 offset: 0,
-                needed: 116 + u64::from(u32::MAX),
-                present: 118
-            }))
+                len: 118,
+                start: GapStart::Truncated {
+                    needed: 116 + u64::from(u32::MAX)
+                },
+                left: 118,
+            }]
         );
     }
 
     #[test]
     fn errors_say_where() {
-        let e = SplitError::Truncated {
-            index: 5,
-            offset: 900,
-            needed: 300,
-            present: 12,
+        let e = SplitError {
+            first: Gap {
+                index: 5,
+                offset: 900,
+                len: 12,
+                start: GapStart::Truncated { needed: 300 },
+                left: 12,
+            },
+            gaps: 1,
+            bytes: 12,
         };
         assert_eq!(
             e.to_string(),

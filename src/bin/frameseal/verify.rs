@@ -1,7 +1,10 @@
 //! `frameseal verify`: checks every frame of a stream file against a camera's
-//! public key with the same [`Verifier`] a display uses, prints one line per
-//! frame and a summary by drop reason, and fails if any frame was dropped or
-//! the stream is cut short.
+//! public key with the same [`Verifier`] a display uses, cutting the file
+//! with the same byte-stream reader (`crate::stream`, over the core's
+//! `FrameReader`), so it accepts exactly the frames a browser's
+//! `FrameReader` would. Prints one line per candidate frame (by offset),
+//! one per run of bytes that is not part of any frame, and a summary by
+//! drop reason; fails if any frame was dropped or any byte skipped.
 //!
 //! The clock is read once, when the command starts (or given with
 //! `--now-us`), so a recording is judged as of one instant: a stream signed
@@ -11,12 +14,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use frameseal::frame::FLAG_KEYFRAME;
+use frameseal::reader::Boundaries;
 use frameseal::{Codec, LinkedKey, Policy, Verifier, fingerprint};
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile::{self, KeyKind};
-use crate::stream::{self, RawFrame};
+use crate::stream::{self, Gap, RawFrame};
 use crate::{hex, time};
 
 pub const SPEC: Spec = Spec {
@@ -102,21 +106,35 @@ pub fn run(args: &Args) -> Result<(), CliError> {
 
     say!("linked key   {}", fingerprint(&public));
     let now = i64::try_from(now_us).unwrap_or(i64::MAX);
-    let mut split_error = None;
-    for frame in stream::frames(&bytes) {
-        match frame {
-            Ok(frame) => {
-                let verdict = match verifier.verify(frame.bytes, now) {
-                    Ok(accepted) => match accepted.new_public_key {
-                        Some(next) => format!("accepted: key rotated to {}", fingerprint(&next)),
-                        None => "accepted".to_string(),
-                    },
-                    Err(reason) => format!("dropped: {reason}"),
-                };
-                say!("{}  {verdict}", describe(&frame));
-            }
-            Err(e) => split_error = Some(e),
-        }
+    let max_payload = verifier.policy().max_payload_bytes;
+    let cut = stream::cut(&bytes, max_payload, |frame| {
+        let verdict = verifier.verify(frame, now);
+        let text = match &verdict {
+            Ok(accepted) => match accepted.new_public_key {
+                Some(next) => format!("accepted: key rotated to {}", fingerprint(&next)),
+                None => "accepted".to_string(),
+            },
+            Err(reason) => format!("dropped: {reason}"),
+        };
+        (Boundaries::of(&verdict), text)
+    });
+    // Frames and gaps by offset (at one offset, the gap comes first: it
+    // ends where the frame starts).
+    let mut lines: Vec<(usize, bool, String)> = cut
+        .frames
+        .iter()
+        .map(|(frame, verdict)| {
+            (
+                frame.offset,
+                true,
+                format!("{}  {verdict}", describe(frame)),
+            )
+        })
+        .chain(cut.gaps.iter().map(|gap| (gap.offset, false, skipped(gap))))
+        .collect();
+    lines.sort_by_key(|(offset, is_frame, _)| (*offset, *is_frame));
+    for (_, _, line) in &lines {
+        say!("{line}");
     }
 
     let stats = verifier.stats();
@@ -132,8 +150,13 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     } else {
         format!(" ({})", reasons.join(", "))
     };
+    let split_error = cut.error();
+    let gaps = match &split_error {
+        Some(e) => format!("; {} bytes skipped", e.bytes),
+        None => String::new(),
+    };
     say!(
-        "summary      {total} frame{}: {} accepted, {dropped} dropped{by_reason}",
+        "summary      {total} frame{}: {} accepted, {dropped} dropped{by_reason}{gaps}",
         if total == 1 { "" } else { "s" },
         stats.accepted
     );
@@ -147,6 +170,14 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         return Err(CliError::Dropped { dropped, total });
     }
     Ok(())
+}
+
+/// `skipped      52 bytes at byte 246: a header claiming ... bytes ...`
+fn skipped(gap: &Gap) -> String {
+    format!(
+        "skipped      {} bytes at byte {}: {}",
+        gap.len, gap.offset, gap.start
+    )
 }
 
 /// `frame 3  seq 3  jpeg keyframe  10245 bytes` (fields as the frame claims them).
