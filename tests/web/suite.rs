@@ -1230,7 +1230,10 @@ fn options_are_checked_key_by_key() {
         JsValue::NULL,
         obj(&[]),
         obj(&[("replayWindow", num(65536.0))]),
-        obj(&[("maxAgeMs", num(1.0)), ("maxFutureSkewMs", num(2147483647.0))]),
+        obj(&[
+            ("maxAgeMs", num(1.0)),
+            ("maxFutureSkewMs", num(2147483647.0)),
+        ]),
         obj(&[("maxPayloadBytes", num(0.0))]),
         obj(&[("maxPayloadBytes", num(4294967295.0))]),
         obj(&[
