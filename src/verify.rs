@@ -95,6 +95,23 @@ impl DropReason {
         }
     }
 
+    /// What the reason means, in words a person watching a display
+    /// understands (the demo's tables, a dashboard's tooltip).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            DropReason::Malformed => "not a frame",
+            DropReason::UnsupportedVersion => "unknown format version",
+            DropReason::TooLarge => "larger than the limit",
+            DropReason::ForeignKey => "signed by another camera",
+            DropReason::BadSignature => "bytes changed after signing",
+            DropReason::WrongStream => "this camera, another session",
+            DropReason::Stale => "captured too long ago",
+            DropReason::Future => "timestamp in the future",
+            DropReason::Replayed => "already shown once",
+            DropReason::BadRotation => "refused key rotation",
+        }
+    }
+
     /// Its position in [`DropReason::ALL`] (check order).
     pub(crate) fn index(self) -> usize {
         self as usize

@@ -831,6 +831,62 @@ fn set_count(object: &Object, key: &str, n: u64) -> Result<(), JsError> {
     Ok(())
 }
 
+/// Every drop reason in check order, each with what it means in plain
+/// words: `[{ reason: 'malformed', meaning: 'not a frame' }, ...]`. For
+/// tables and tooltips, so a page never keeps its own list.
+#[wasm_bindgen(js_name = dropReasons, unchecked_return_type = "{ reason: DropReason; meaning: string }[]")]
+pub fn drop_reasons() -> Array {
+    DropReason::ALL
+        .iter()
+        .map(|r| {
+            let o = Object::new();
+            let _ = Reflect::set(
+                &o,
+                &JsValue::from_str("reason"),
+                &JsValue::from_str(r.name()),
+            );
+            let _ = Reflect::set(
+                &o,
+                &JsValue::from_str("meaning"),
+                &JsValue::from_str(r.meaning()),
+            );
+            JsValue::from(o)
+        })
+        .collect()
+}
+
+/// The wire layout's constants (SPEC §2): `{ headerLength: 52,
+/// signatureLength: 64, codecs: { jpeg: 1, ... } }`, for tools that show
+/// frames (a demo's unprotected player, a packet inspector) without a copy
+/// of the format of their own.
+#[wasm_bindgen(
+    js_name = frameLayout,
+    unchecked_return_type = "{ headerLength: number; signatureLength: number; codecs: Record<CodecName, number> }"
+)]
+pub fn frame_layout() -> Object {
+    let codecs = Object::new();
+    for c in Codec::ALL {
+        let _ = Reflect::set(
+            &codecs,
+            &JsValue::from_str(c.name()),
+            &JsValue::from(c.to_byte()),
+        );
+    }
+    let out = Object::new();
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("headerLength"),
+        &JsValue::from(HEADER_LEN as u32),
+    );
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("signatureLength"),
+        &JsValue::from(crate::frame::SIGNATURE_LEN as u32),
+    );
+    let _ = Reflect::set(&out, &JsValue::from_str("codecs"), &codecs);
+    out
+}
+
 /// The pairing fingerprint of a 32-byte public key (SPEC §5.1), e.g.
 /// `mzxw-6ytb-oi2d-qnbv`: what a person compares on camera and display.
 #[wasm_bindgen]

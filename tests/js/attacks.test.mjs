@@ -85,3 +85,15 @@ test('an accepted payload of a plain ArrayBuffer is still a view of the caller\'
   assert.equal(r.payload.buffer, f.buffer);
   assert.ok(new Verifier(cam.publicKey) instanceof Verifier);
 });
+
+test('the package names its drop reasons and layout, so pages keep no copy of the format', async () => {
+  const { dropReasons, frameLayout } = await import('../../pkg/frameseal.js');
+  const { REASONS } = await import('./lib.mjs');
+  assert.deepStrictEqual(dropReasons().map((r) => r.reason), REASONS);
+  for (const r of dropReasons()) assert.ok(r.meaning.length > 3, r.reason);
+  const layout = frameLayout();
+  assert.equal(layout.headerLength, 52);
+  assert.equal(layout.signatureLength, 64);
+  assert.equal(layout.codecs.h264, 16);
+  assert.equal(layout.codecs['key-rotation'], 32);
+});
