@@ -1,5 +1,8 @@
-//! Wire format v1: the layout of one signed frame, a strict borrowing parser
-//! and the encoder the camera side uses.
+//! The wire formats of a signed frame: version 1 (header, payload,
+//! signature) and version 2 (a 148-byte seal, then the payload); a strict
+//! borrowing parser for both and the encoders the camera side uses.
+//!
+//! Version 1 (SPEC §2):
 //!
 //! ```text
 //! offset size field
@@ -16,16 +19,28 @@
 //!   52+N   64 signature     Ed25519 over bytes [0, 52+N)
 //! ```
 //!
+//! Version 2 (SPEC §6.1–6.2): the same first 52 bytes with version 2 and
+//! the length field counting the canonical content, then the content's
+//! hash and a signature over the seal alone, so a verifier checks the
+//! signature before it reads (or hashes) a byte of the content:
+//!
+//! ```text
+//!      0   52 as above       version 0x02, length = content_len
+//!     52   32 content_hash   BLAKE3-256 of the canonical content
+//!     84   64 signature      Ed25519 over bytes [0, 84)
+//!    148    N payload        (an envelope frame; in-band seals carry none)
+//! ```
+//!
 //! Rules enforced here, in this order (the first that fails names the error):
 //! 1. at least 5 bytes and the magic, else [`FrameError::BadMagic`] /
 //!    [`FrameError::TooShort`];
-//! 2. version 1, else [`FrameError::UnsupportedVersion`] (checked before the
-//!    length, because another version may have another layout);
-//! 3. at least [`OVERHEAD`] bytes;
+//! 2. version 1 or 2, else [`FrameError::UnsupportedVersion`] (checked
+//!    before the length, because another version may have another layout);
+//! 3. at least the version's overhead ([`OVERHEAD`] or [`SEAL_LEN`]) bytes;
 //! 4. reserved flag bits zero, codec known;
 //! 5. `payload_len` at most the caller's maximum, else [`FrameError::TooLarge`]
 //!    — decided from the header alone, before anything is copied or hashed;
-//! 6. `52 + payload_len + 64` equals the frame's length exactly;
+//! 6. the overhead plus `payload_len` equals the frame's length exactly;
 //! 7. a key-rotation frame carries exactly [`ROTATION_PAYLOAD_LEN`] bytes.
 //!
 //! A [`Frame`] can only be built by [`Frame::parse`], so code holding one
@@ -37,8 +52,17 @@ use core::fmt;
 /// The five bytes every frame starts with; with the version they are the
 /// domain separation of everything a device key signs.
 pub const MAGIC: [u8; 5] = *b"FSEAL";
-/// The only wire-format version this crate reads and writes.
+/// Wire-format version 1: header, payload, signature.
 pub const VERSION: u8 = 1;
+/// Wire-format version 2: a seal (signed statement about the content),
+/// then the payload.
+pub const SEAL_VERSION: u8 = 2;
+/// Length of a seal (SPEC §6.1).
+pub const SEAL_LEN: usize = 148;
+/// The bytes of a seal its signature covers: `[0, 84)`.
+pub const SEAL_SIGNED_LEN: usize = 84;
+/// Length of a seal's content hash (BLAKE3-256).
+pub const CONTENT_HASH_LEN: usize = 32;
 /// Length of the fixed header that precedes the payload.
 pub const HEADER_LEN: usize = 52;
 /// Length of the Ed25519 signature that follows the payload.
@@ -146,7 +170,44 @@ impl fmt::Display for Codec {
     }
 }
 
-/// Why bytes are not a v1 frame.
+/// A frame's wire-format version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// Version 1: header, payload, then the signature over both.
+    Envelope,
+    /// Version 2: a seal (header, content hash, signature over the seal),
+    /// then the payload.
+    Sealed,
+}
+
+impl Version {
+    /// The version byte.
+    pub fn byte(self) -> u8 {
+        match self {
+            Version::Envelope => VERSION,
+            Version::Sealed => SEAL_VERSION,
+        }
+    }
+
+    /// The version a byte names, if this crate reads it.
+    pub fn from_byte(byte: u8) -> Option<Version> {
+        match byte {
+            VERSION => Some(Version::Envelope),
+            SEAL_VERSION => Some(Version::Sealed),
+            _ => None,
+        }
+    }
+
+    /// Bytes a frame of this version carries besides its payload.
+    pub fn overhead(self) -> usize {
+        match self {
+            Version::Envelope => OVERHEAD,
+            Version::Sealed => SEAL_LEN,
+        }
+    }
+}
+
+/// Why bytes are not a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FrameError {
@@ -157,7 +218,7 @@ pub enum FrameError {
     },
     /// The first five bytes are not `FSEAL`.
     BadMagic,
-    /// Magic right, version not 1.
+    /// Magic right, version neither 1 nor 2.
     UnsupportedVersion(u8),
     /// One of flag bits 2–7 is set.
     ReservedFlags(u8),
@@ -170,7 +231,7 @@ pub enum FrameError {
         /// The configured maximum.
         max: u32,
     },
-    /// `52 + payload_len + 64` is not the frame's length.
+    /// The overhead plus `payload_len` is not the frame's length.
     LengthMismatch {
         /// Length the header declares for the whole frame.
         declared: u64,
@@ -187,7 +248,7 @@ impl fmt::Display for FrameError {
             FrameError::TooShort { len } => {
                 write!(
                     f,
-                    "frame is {len} bytes, shorter than the {OVERHEAD}-byte minimum"
+                    "frame is {len} bytes, shorter than its version's minimum"
                 )
             }
             FrameError::BadMagic => f.write_str("frame does not start with FSEAL"),
@@ -216,9 +277,12 @@ impl fmt::Display for FrameError {
     }
 }
 
-/// The fixed 52-byte header of a frame, decoded.
+/// The fixed 52-byte header of a frame (the first 52 bytes of a seal, in
+/// version 2), decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
+    /// The wire-format version.
+    pub version: Version,
     /// The KEYFRAME flag.
     pub keyframe: bool,
     /// The END_OF_STREAM flag.
@@ -233,7 +297,7 @@ pub struct Header {
     pub seq: u64,
     /// Capture time, microseconds since the Unix epoch.
     pub timestamp_us: u64,
-    /// Number of payload bytes.
+    /// Number of payload bytes (version 2: of canonical content).
     pub payload_len: u32,
 }
 
@@ -248,11 +312,16 @@ impl Header {
             })
     }
 
+    /// The length of the whole frame this header announces.
+    pub fn frame_len(&self) -> u64 {
+        self.version.overhead() as u64 + u64::from(self.payload_len)
+    }
+
     /// Writes the 52 header bytes.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         out[0..5].copy_from_slice(&MAGIC);
-        out[5] = VERSION;
+        out[5] = self.version.byte();
         out[6] = self.flags();
         out[7] = self.codec.to_byte();
         out[8..16].copy_from_slice(&self.key_id);
@@ -277,11 +346,10 @@ impl Header {
         if magic != MAGIC {
             return Err(FrameError::BadMagic);
         }
-        let version = r.u8().ok_or(FrameError::TooShort { len: frame_len })?;
-        if version != VERSION {
-            return Err(FrameError::UnsupportedVersion(version));
-        }
-        if frame_len < OVERHEAD {
+        let version_byte = r.u8().ok_or(FrameError::TooShort { len: frame_len })?;
+        let version =
+            Version::from_byte(version_byte).ok_or(FrameError::UnsupportedVersion(version_byte))?;
+        if frame_len < version.overhead() {
             return Err(FrameError::TooShort { len: frame_len });
         }
         let too_short = FrameError::TooShort { len: head.len() };
@@ -302,7 +370,7 @@ impl Header {
                 max: max_payload,
             });
         }
-        let declared = OVERHEAD as u64 + u64::from(payload_len);
+        let declared = version.overhead() as u64 + u64::from(payload_len);
         if declared != frame_len as u64 {
             return Err(FrameError::LengthMismatch {
                 declared,
@@ -313,6 +381,7 @@ impl Header {
             return Err(FrameError::BadRotationLength(payload_len));
         }
         Ok(Header {
+            version,
             keyframe: flags & FLAG_KEYFRAME != 0,
             end_of_stream: flags & FLAG_END_OF_STREAM != 0,
             codec,
@@ -326,30 +395,47 @@ impl Header {
 }
 
 /// A frame that satisfied every layout rule, borrowing the bytes it was
-/// parsed from. Its signature has not been checked: that is the verifier's
-/// job.
+/// parsed from. Its signature (and, in version 2, its content hash) has
+/// not been checked: that is the verifier's job.
 #[derive(Clone, Copy, Debug)]
 pub struct Frame<'a> {
     header: Header,
     signed: &'a [u8],
     signature: &'a [u8; SIGNATURE_LEN],
+    payload: &'a [u8],
+    content_hash: Option<&'a [u8; CONTENT_HASH_LEN]>,
 }
 
 impl<'a> Frame<'a> {
-    /// Parses one whole frame (exactly one: no trailing bytes) whose payload
-    /// may be at most `max_payload` bytes.
+    /// Parses one whole frame of either version (exactly one: no trailing
+    /// bytes) whose payload may be at most `max_payload` bytes.
     pub fn parse(bytes: &'a [u8], max_payload: u32) -> Result<Frame<'a>, FrameError> {
         let header = Header::parse(bytes, bytes.len(), max_payload)?;
-        // Header::parse proved bytes.len() == OVERHEAD + payload_len.
-        let (signed, signature) = bytes.split_at(bytes.len() - SIGNATURE_LEN);
-        let signature = signature
-            .try_into()
-            .map_err(|_| FrameError::TooShort { len: bytes.len() })?;
-        Ok(Frame {
-            header,
-            signed,
-            signature,
-        })
+        let too_short = FrameError::TooShort { len: bytes.len() };
+        // Header::parse proved bytes.len() == overhead + payload_len.
+        match header.version {
+            Version::Envelope => {
+                let (signed, signature) =
+                    bytes.split_last_chunk::<SIGNATURE_LEN>().ok_or(too_short)?;
+                Ok(Frame {
+                    header,
+                    signed,
+                    signature,
+                    payload: signed.get(HEADER_LEN..).ok_or(too_short)?,
+                    content_hash: None,
+                })
+            }
+            Version::Sealed => {
+                let seal = Seal::parse_parts(bytes).ok_or(too_short)?;
+                Ok(Frame {
+                    header,
+                    signed: seal.signed,
+                    signature: seal.signature,
+                    payload: bytes.get(SEAL_LEN..).ok_or(too_short)?,
+                    content_hash: Some(seal.content_hash),
+                })
+            }
+        }
     }
 
     /// The decoded header.
@@ -359,10 +445,11 @@ impl<'a> Frame<'a> {
 
     /// The payload bytes (a sub-slice of the input, never a copy).
     pub fn payload(&self) -> &'a [u8] {
-        &self.signed[HEADER_LEN..]
+        self.payload
     }
 
-    /// The bytes the signature covers: header and payload.
+    /// The bytes the signature covers: header and payload (version 1), or
+    /// the seal's first 84 bytes (version 2).
     pub fn signed_bytes(&self) -> &'a [u8] {
         self.signed
     }
@@ -372,19 +459,67 @@ impl<'a> Frame<'a> {
         self.signature
     }
 
-    /// Offset of the payload within the parsed bytes (always [`HEADER_LEN`]).
+    /// Version 2: the hash the seal vouches for; the payload must hash to it.
+    pub fn content_hash(&self) -> Option<&'a [u8; CONTENT_HASH_LEN]> {
+        self.content_hash
+    }
+
+    /// Offset of the payload within the parsed bytes.
     pub fn payload_offset(&self) -> usize {
-        HEADER_LEN
+        match self.header.version {
+            Version::Envelope => HEADER_LEN,
+            Version::Sealed => SEAL_LEN,
+        }
     }
 }
 
-/// Header followed by payload: the bytes a camera signs. The signature is
-/// appended by [`crate::sign`].
+/// The parts of a seal, borrowed (a seal's layout, without its rules: those
+/// are [`Header::parse`]'s).
+struct Seal<'a> {
+    signed: &'a [u8],
+    content_hash: &'a [u8; CONTENT_HASH_LEN],
+    signature: &'a [u8; SIGNATURE_LEN],
+}
+
+impl<'a> Seal<'a> {
+    fn parse_parts(bytes: &'a [u8]) -> Option<Seal<'a>> {
+        let signed = bytes.get(..SEAL_SIGNED_LEN)?;
+        let content_hash = bytes.get(HEADER_LEN..SEAL_SIGNED_LEN)?.try_into().ok()?;
+        let signature = bytes.get(SEAL_SIGNED_LEN..SEAL_LEN)?.try_into().ok()?;
+        Some(Seal {
+            signed,
+            content_hash,
+            signature,
+        })
+    }
+}
+
+/// Header followed by payload: the bytes a camera signs in version 1. The
+/// signature is appended by [`crate::sign`].
 pub fn encode_signed_part(header: &Header, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(OVERHEAD + payload.len());
     out.extend_from_slice(&header.encode());
     out.extend_from_slice(payload);
     out
+}
+
+/// The signed part of a seal: the header (version 2, its length the
+/// content's) and the content hash. The signature over these 84 bytes
+/// completes the seal ([`crate::sign`]).
+pub fn encode_seal_signed_part(
+    header: &Header,
+    content_hash: &[u8; CONTENT_HASH_LEN],
+) -> [u8; SEAL_SIGNED_LEN] {
+    let mut out = [0u8; SEAL_SIGNED_LEN];
+    let (head, hash) = out.split_at_mut(HEADER_LEN);
+    head.copy_from_slice(&header.encode());
+    hash.copy_from_slice(content_hash);
+    out
+}
+
+/// The content hash of a seal: BLAKE3 with a 256-bit output.
+pub fn content_hash(content: &[u8]) -> [u8; CONTENT_HASH_LEN] {
+    blake3::hash(content).into()
 }
 
 /// The 16 ASCII bytes that open the message a new key signs to prove it
@@ -439,6 +574,7 @@ mod tests {
 
     fn header(codec: Codec, payload_len: u32) -> Header {
         Header {
+            version: Version::Envelope,
             keyframe: true,
             end_of_stream: false,
             codec,
@@ -525,7 +661,7 @@ mod tests {
     #[test]
     fn other_versions_are_unsupported_even_when_short() {
         let mut bytes = frame(Codec::Opaque, b"x");
-        for v in [0u8, 2, 0xFF] {
+        for v in [0u8, 3, 0xFF] {
             bytes[5] = v;
             assert_eq!(
                 Frame::parse(&bytes, 100).unwrap_err(),
@@ -649,6 +785,55 @@ mod tests {
         assert_eq!(
             FrameError::BadMagic.to_string(),
             "frame does not start with FSEAL"
+        );
+    }
+
+    #[test]
+    fn a_seal_is_148_bytes_at_the_spec_offsets() {
+        let mut h = header(Codec::H264, 1000);
+        h.version = Version::Sealed;
+        let signed = encode_seal_signed_part(&h, &[0xCC; 32]);
+        assert_eq!(&signed[0..5], b"FSEAL");
+        assert_eq!(signed[5], 2);
+        assert_eq!(signed[7], 16);
+        assert_eq!(&signed[48..52], &1000u32.to_be_bytes());
+        assert_eq!(&signed[52..84], &[0xCC; 32]);
+        let mut bytes = signed.to_vec();
+        bytes.extend_from_slice(&[0xAB; 64]);
+        bytes.extend_from_slice(&[5; 1000]);
+        let f = Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).unwrap();
+        assert_eq!(*f.header(), h);
+        assert_eq!(f.signed_bytes(), &signed[..]);
+        assert_eq!(f.signature(), &[0xAB; 64]);
+        assert_eq!(f.content_hash(), Some(&[0xCC; 32]));
+        assert_eq!(f.payload(), &[5; 1000]);
+        assert_eq!(f.payload_offset(), SEAL_LEN);
+        assert_eq!(h.frame_len(), 1148);
+    }
+
+    #[test]
+    fn every_prefix_shorter_than_a_seal_is_too_short() {
+        let mut h = header(Codec::Opaque, 0);
+        h.version = Version::Sealed;
+        let mut bytes = encode_seal_signed_part(&h, &[0; 32]).to_vec();
+        bytes.extend_from_slice(&[0; 64]);
+        for n in 6..SEAL_LEN {
+            let err = Frame::parse(&bytes[..n], DEFAULT_MAX_PAYLOAD).unwrap_err();
+            assert_eq!(err, FrameError::TooShort { len: n }, "prefix {n}");
+        }
+        assert!(Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).is_ok());
+    }
+
+    #[test]
+    fn the_content_hash_is_blake3_256() {
+        // BLAKE3's published test vector for the empty input.
+        assert_eq!(
+            content_hash(b""),
+            [
+                0xaf, 0x13, 0x49, 0xb9, 0xf5, 0xf9, 0xa1, 0xa6, 0xa0, 0x40, 0x4d, 0xea, 0x36, 0xdc,
+                0xc9, 0x49, 0x9b, 0xcb, 0x25, 0xc9, 0xad, 0xc1, 0x12, 0xb7, 0xcc, 0x9a, 0x93, 0xca,
+                0xe4, 0x1f, 0x32, 0x62
+            ]
         );
     }
 }

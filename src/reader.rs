@@ -46,7 +46,7 @@
 //!   length.** A candidate whose signature was not checked or did not
 //!   verify (`foreign-key`, `bad-signature`, layout drops) may have a
 //!   garbage length, so the reader searches again inside it, from its
-//!   second byte: for `FSEAL`, version 1 and a plausible header. Bytes
+//!   second byte: for `FSEAL`, version 1 or 2 and a plausible header. Bytes
 //!   given up while searching are counted ([`ReaderStats::skipped_bytes`]).
 //!   A frame the verifier dropped after the signature (stale, replayed,
 //!   ...) was signed by the linked key, so its length is the camera's and
@@ -120,7 +120,7 @@
 use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
-use crate::frame::{HEADER_LEN, Header, MAGIC, OVERHEAD, VERSION};
+use crate::frame::{HEADER_LEN, Header, MAGIC, OVERHEAD, SEAL_LEN, Version};
 use crate::verify::{DropReason, Verifier};
 
 /// How many maximum-size frames of re-reading the budget holds at most.
@@ -223,11 +223,17 @@ enum Head {
 
 /// Judges the bytes at the cursor with the verifier's layout rules.
 fn judge_head(bytes: &[u8], max_payload: u32) -> Head {
-    const START: [u8; 6] = [MAGIC[0], MAGIC[1], MAGIC[2], MAGIC[3], MAGIC[4], VERSION];
-    let n = bytes.len().min(START.len());
-    if bytes.get(..n) != START.get(..n) {
+    let n = bytes.len().min(MAGIC.len());
+    if bytes.get(..n) != MAGIC.get(..n) {
         return Head::NotAFrame;
     }
+    let version = match bytes.get(MAGIC.len()) {
+        None => return Head::NeedMore,
+        Some(&byte) => match Version::from_byte(byte) {
+            Some(version) => version,
+            None => return Head::NotAFrame,
+        },
+    };
     let Some(head) = bytes.first_chunk::<HEADER_LEN>() else {
         return Head::NeedMore;
     };
@@ -236,7 +242,7 @@ fn judge_head(bytes: &[u8], max_payload: u32) -> Head {
     };
     let payload_len = u32::from_be_bytes(*len_field);
     // Above usize (a 32-bit target): no such frame can be held anyway.
-    let Ok(frame_len) = usize::try_from(OVERHEAD as u64 + u64::from(payload_len)) else {
+    let Ok(frame_len) = usize::try_from(version.overhead() as u64 + u64::from(payload_len)) else {
         return Head::NotAFrame;
     };
     match Header::parse(head, frame_len, max_payload) {
@@ -312,9 +318,11 @@ impl FrameReader {
         FrameReader::new(verifier.policy().max_payload_bytes)
     }
 
-    /// The longest candidate this reader hands over, and the most it buffers.
+    /// The longest candidate this reader hands over, and the most it
+    /// buffers: the maximum payload behind a version-2 seal, the larger of
+    /// the two overheads.
     pub fn max_frame_len(&self) -> u64 {
-        OVERHEAD as u64 + u64::from(self.max_payload)
+        OVERHEAD.max(SEAL_LEN) as u64 + u64::from(self.max_payload)
     }
 
     /// Counts since construction.
@@ -978,6 +986,7 @@ mod tests {
         let mut v = verifier(&cam, max);
         let mut r = FrameReader::for_verifier(&v);
         let forged = Header {
+            version: crate::frame::Version::Envelope,
             keyframe: true,
             end_of_stream: false,
             codec: Codec::Jpeg,
@@ -1065,6 +1074,7 @@ mod tests {
     /// longest payload the policy allows.
     fn forged_header(payload_len: u32, seq: u64) -> [u8; HEADER_LEN] {
         Header {
+            version: crate::frame::Version::Envelope,
             keyframe: true,
             end_of_stream: false,
             codec: Codec::Jpeg,
@@ -1209,5 +1219,39 @@ mod tests {
         assert_eq!(r.buffered(), 0);
         let seen = run(&mut r, &mut v, &f, &[1]);
         assert_eq!(seen, [(0, Ok(0))]);
+    }
+
+    #[test]
+    fn version_1_and_version_2_frames_back_to_back_are_all_read() {
+        let mut cam = Signer::from_secret(&[7; 32], [1; 16]);
+        let key = LinkedKey::from_bytes(cam.public_key()).unwrap();
+        let mut v = Verifier::new(key, Policy::default()).unwrap();
+        let now = 1_700_000_000_000_000u64;
+        let mut body = Vec::new();
+        for i in 0..6u64 {
+            let spec = FrameSpec { seq: Some(i), ..FrameSpec::at(now) };
+            let payload = alloc::vec![i as u8; 100 + i as usize * 300];
+            body.extend(if i % 2 == 0 {
+                cam.sign_frame(&payload, &spec).unwrap()
+            } else {
+                cam.seal_frame(&payload, &spec).unwrap()
+            });
+        }
+        body.extend_from_slice(b"garbage between frames");
+        let spec = FrameSpec { seq: Some(6), ..FrameSpec::at(now) };
+        body.extend(cam.seal_frame(b"last", &spec).unwrap());
+        let mut r = FrameReader::for_verifier(&v);
+        let mut seqs = Vec::new();
+        for chunk in body.chunks(7) {
+            r.push(chunk, |c| {
+                let verdict = v.verify(c.bytes, now as i64);
+                if let Ok(ok) = &verdict {
+                    seqs.push(ok.header.seq);
+                }
+                Boundaries::of(&verdict)
+            });
+        }
+        assert_eq!(seqs, [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(r.stats().skipped_bytes, 22);
     }
 }

@@ -22,7 +22,9 @@ use curve25519_dalek::traits::BasepointTable;
 use sha2::{Digest, Sha512};
 use zeroize::Zeroize;
 
-use crate::frame::{self, Codec, Header, ROTATION_PAYLOAD_LEN};
+use crate::frame::{
+    self, CONTENT_HASH_LEN, Codec, Header, ROTATION_PAYLOAD_LEN, SEAL_LEN, SEAL_SIGNED_LEN, Version,
+};
 use crate::keys::{KeyId, PUBLIC_KEY_LEN, basepoint_table};
 
 /// Length of an Ed25519 secret key (the seed).
@@ -211,12 +213,60 @@ impl Signer {
         self.session_stream
     }
 
-    /// Signs `payload` into a complete frame.
+    /// Signs `payload` into a complete version-1 frame.
     pub fn sign_frame(&mut self, payload: &[u8], spec: &FrameSpec) -> Result<Vec<u8>, SignError> {
-        let payload_len =
-            u32::try_from(payload.len()).map_err(|_| SignError::PayloadTooLarge(payload.len()))?;
-        if spec.codec == Codec::KeyRotation && payload.len() != ROTATION_PAYLOAD_LEN {
-            return Err(SignError::RotationPayloadLength(payload.len()));
+        let header = self.next_header(Version::Envelope, payload.len(), spec)?;
+        let mut out = frame::encode_signed_part(&header, payload);
+        let signature = self.key.sign(&self.public_key, &out);
+        out.extend_from_slice(&signature);
+        self.last_seq.insert(header.stream_id, header.seq);
+        Ok(out)
+    }
+
+    /// Seals `payload` into a complete version-2 frame: the seal (its
+    /// signature over the header and the payload's BLAKE3 hash), then the
+    /// payload (SPEC §6.2).
+    pub fn seal_frame(&mut self, payload: &[u8], spec: &FrameSpec) -> Result<Vec<u8>, SignError> {
+        let seal = self.seal(payload.len(), &frame::content_hash(payload), spec)?;
+        let mut out = Vec::with_capacity(SEAL_LEN + payload.len());
+        out.extend_from_slice(&seal);
+        out.extend_from_slice(payload);
+        Ok(out)
+    }
+
+    /// A 148-byte seal (SPEC §6.1) for content of `content_len` bytes whose
+    /// BLAKE3 hash is `content_hash`: what an in-band carrier puts inside
+    /// a media unit (`inband`), and the head of a version-2 frame. Takes a
+    /// seq like a frame does.
+    pub fn seal(
+        &mut self,
+        content_len: usize,
+        content_hash: &[u8; CONTENT_HASH_LEN],
+        spec: &FrameSpec,
+    ) -> Result<[u8; SEAL_LEN], SignError> {
+        let header = self.next_header(Version::Sealed, content_len, spec)?;
+        let signed = frame::encode_seal_signed_part(&header, content_hash);
+        let signature = self.key.sign(&self.public_key, &signed);
+        let mut seal = [0u8; SEAL_LEN];
+        let (head, tail) = seal.split_at_mut(SEAL_SIGNED_LEN);
+        head.copy_from_slice(&signed);
+        tail.copy_from_slice(&signature);
+        self.last_seq.insert(header.stream_id, header.seq);
+        Ok(seal)
+    }
+
+    /// The header of the next frame on `spec`'s stream (seq not yet
+    /// recorded: the caller records it once the frame is made).
+    fn next_header(
+        &self,
+        version: Version,
+        payload_len: usize,
+        spec: &FrameSpec,
+    ) -> Result<Header, SignError> {
+        let len =
+            u32::try_from(payload_len).map_err(|_| SignError::PayloadTooLarge(payload_len))?;
+        if spec.codec == Codec::KeyRotation && payload_len != ROTATION_PAYLOAD_LEN {
+            return Err(SignError::RotationPayloadLength(payload_len));
         }
         let stream_id = spec.stream_id.unwrap_or(self.session_stream);
         let seq = match spec.seq {
@@ -226,7 +276,8 @@ impl Signer {
                 Some(last) => last.checked_add(1).ok_or(SignError::SeqExhausted)?,
             },
         };
-        let header = Header {
+        Ok(Header {
+            version,
             keyframe: spec.keyframe,
             end_of_stream: spec.end_of_stream,
             codec: spec.codec,
@@ -234,13 +285,8 @@ impl Signer {
             stream_id,
             seq,
             timestamp_us: spec.timestamp_us,
-            payload_len,
-        };
-        let mut out = frame::encode_signed_part(&header, payload);
-        let signature = self.key.sign(&self.public_key, &out);
-        out.extend_from_slice(&signature);
-        self.last_seq.insert(stream_id, seq);
-        Ok(out)
+            payload_len: len,
+        })
     }
 
     /// A key-rotation frame (SPEC §5.2), signed by this key, that tells

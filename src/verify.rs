@@ -193,6 +193,24 @@ impl fmt::Display for PolicyError {
 
 impl core::error::Error for PolicyError {}
 
+/// A version-2 seal whose signature verified under the linked key: the
+/// camera's statement about a frame's content, not yet held against the
+/// content ([`Verifier::authenticate_seal`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthenticSeal {
+    header: Header,
+    content_hash: [u8; frame::CONTENT_HASH_LEN],
+    /// The key it was authenticated under.
+    key: [u8; 32],
+}
+
+impl AuthenticSeal {
+    /// The seal's header (its length field: the content's length).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+}
+
 /// A frame that passed every check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Accepted<'a> {
@@ -487,13 +505,41 @@ impl Verifier {
     fn check<'a>(&mut self, bytes: &'a [u8], now_us: i64) -> Result<Accepted<'a>, Refusal> {
         let frame = Frame::parse(bytes, self.policy.max_payload_bytes).map_err(DropReason::from)?;
         let header = *frame.header();
+        self.authenticate(&header, frame.signed_bytes(), frame.signature())?;
+        // Version 2: the signature vouched for the hash, checked only now
+        // (a forged or foreign frame never costs a hash of its payload).
+        if let Some(expected) = frame.content_hash()
+            && frame::content_hash(frame.payload()) != *expected
+        {
+            return Err(DropReason::BadSignature.into());
+        }
+        self.admit(header, frame.payload(), now_us)
+    }
+
+    /// Checks 2 and 3: the linked key's id, then its strict signature over
+    /// `signed` (v1: header and payload; v2: the seal's first 84 bytes).
+    fn authenticate(
+        &self,
+        header: &Header,
+        signed: &[u8],
+        signature: &[u8; 64],
+    ) -> Result<(), DropReason> {
         if header.key_id != self.linked_key().id().0 {
-            return Err(DropReason::ForeignKey.into());
+            return Err(DropReason::ForeignKey);
         }
         self.state
             .key
-            .verify_strict(frame.signed_bytes(), frame.signature())
-            .map_err(|_| DropReason::BadSignature)?;
+            .verify_strict(signed, signature)
+            .map_err(|_| DropReason::BadSignature)
+    }
+
+    /// Checks 4 to 7 for an authenticated frame, then the one state change.
+    fn admit<'a>(
+        &mut self,
+        header: Header,
+        payload: &'a [u8],
+        now_us: i64,
+    ) -> Result<Accepted<'a>, Refusal> {
         let stream = self.match_stream(&header)?;
         self.check_freshness(header.timestamp_us, now_us)?;
         if stream == StreamMatch::Same && !self.state.window.allows(header.seq) {
@@ -503,7 +549,8 @@ impl Verifier {
             // The new key's tables are built before anything changes: if
             // there is no memory for them, the verifier stays as it was.
             Codec::KeyRotation => Some(
-                PreparedKey::try_new(self.check_rotation(&frame)?).map_err(Refusal::OutOfMemory)?,
+                PreparedKey::try_new(self.check_rotation(&header, payload)?)
+                    .map_err(Refusal::OutOfMemory)?,
             ),
             _ => None,
         };
@@ -511,9 +558,86 @@ impl Verifier {
         self.commit(&header, stream, new_key);
         Ok(Accepted {
             header,
-            payload: frame.payload(),
+            payload,
             new_public_key,
         })
+    }
+
+    /// Judges a version-2 seal before any of the content is read: the
+    /// layout rules for a frame of `frame_len` bytes (seal plus content;
+    /// `seal` holds at least the seal's 148 bytes when the frame is that
+    /// long), the linked key's id and the strict signature over the seal.
+    /// A drop is counted here. What passes is an [`AuthenticSeal`]: the
+    /// camera's statement about the content, to be held against the content
+    /// by [`Verifier::try_accept_sealed`]. Nothing changes state.
+    pub fn authenticate_seal(
+        &mut self,
+        seal: &[u8],
+        frame_len: usize,
+    ) -> Result<AuthenticSeal, DropReason> {
+        let verdict = Header::parse(seal, frame_len, self.policy.max_payload_bytes)
+            .map_err(DropReason::from)
+            .and_then(|header| match header.version {
+                frame::Version::Sealed => Ok(header),
+                // A version-1 frame has no seal to authenticate alone.
+                frame::Version::Envelope => Err(DropReason::Malformed),
+            })
+            .and_then(|header| {
+                let parts = (
+                    seal.get(..frame::SEAL_SIGNED_LEN),
+                    seal.get(HEADER_LEN..frame::SEAL_SIGNED_LEN)
+                        .and_then(|h| <[u8; 32]>::try_from(h).ok()),
+                    seal.get(frame::SEAL_SIGNED_LEN..frame::SEAL_LEN)
+                        .and_then(|s| <&[u8; 64]>::try_from(s).ok()),
+                );
+                let (Some(signed), Some(content_hash), Some(signature)) = parts else {
+                    return Err(DropReason::Malformed);
+                };
+                self.authenticate(&header, signed, signature)?;
+                Ok(AuthenticSeal {
+                    header,
+                    content_hash,
+                    key: *self.linked_key().as_bytes(),
+                })
+            });
+        if let Err(reason) = verdict {
+            self.stats.dropped[reason.index()] += 1;
+        }
+        verdict
+    }
+
+    /// Holds an [`AuthenticSeal`] against its content: `content_hash` is
+    /// the BLAKE3 hash the caller computed over the canonical content (the
+    /// payload of a version-2 frame, or what `inband` derives from a media
+    /// unit); a mismatch is `bad-signature`. Then checks 4 to 7 and, if all
+    /// pass, the state change, like [`Verifier::try_verify`]. `payload` is
+    /// what the result carries (the frame's payload, or the whole unit).
+    pub fn try_accept_sealed<'a>(
+        &mut self,
+        seal: &AuthenticSeal,
+        content_hash: &[u8; frame::CONTENT_HASH_LEN],
+        payload: &'a [u8],
+        now_us: i64,
+    ) -> Result<Result<Accepted<'a>, DropReason>, OutOfMemory> {
+        let verdict = if seal.key != *self.linked_key().as_bytes() {
+            // Authenticated under a key that is no longer linked.
+            Err(Refusal::Drop(DropReason::ForeignKey))
+        } else if *content_hash != seal.content_hash {
+            Err(Refusal::Drop(DropReason::BadSignature))
+        } else {
+            self.admit(seal.header, payload, now_us)
+        };
+        match verdict {
+            Ok(accepted) => {
+                self.stats.accepted += 1;
+                Ok(Ok(accepted))
+            }
+            Err(Refusal::Drop(reason)) => {
+                self.stats.dropped[reason.index()] += 1;
+                Ok(Err(reason))
+            }
+            Err(Refusal::OutOfMemory(e)) => Err(e),
+        }
     }
 
     fn match_stream(&self, header: &Header) -> Result<StreamMatch, DropReason> {
@@ -556,13 +680,11 @@ impl Verifier {
     /// Check 7 (SPEC §5.2): rotation allowed, no flags, the new key links,
     /// differs from the linked key, and its proof over
     /// `frameseal-rotate ‖ old ‖ new` verifies strictly.
-    fn check_rotation(&self, frame: &Frame<'_>) -> Result<LinkedKey, DropReason> {
-        let header = frame.header();
+    fn check_rotation(&self, header: &Header, payload: &[u8]) -> Result<LinkedKey, DropReason> {
         if !self.policy.allow_rotation || header.keyframe || header.end_of_stream {
             return Err(DropReason::BadRotation);
         }
-        let (new_key, proof) = frame
-            .payload()
+        let (new_key, proof) = payload
             .split_first_chunk::<32>()
             .ok_or(DropReason::BadRotation)?;
         let proof: &[u8; 64] = proof.try_into().map_err(|_| DropReason::BadRotation)?;
@@ -686,7 +808,7 @@ mod tests {
         let good = frame(&mut cam, A, 1, 0, false);
         assert_dropped(&mut v, &good[..100], DropReason::Malformed);
         let mut version = good.clone();
-        version[5] = 2;
+        version[5] = 3;
         assert_dropped(&mut v, &version, DropReason::UnsupportedVersion);
         let big = cam.sign_frame(&[0; 8], &FrameSpec::at(NOW as u64)).unwrap();
         assert_dropped(&mut v, &big, DropReason::TooLarge);
@@ -1346,5 +1468,108 @@ mod tests {
         );
         accept(&mut v, &frame(&mut old, A, 5, 0, true));
         assert_dropped(&mut v, &rotation(&mut old, &next, 5), DropReason::Replayed);
+    }
+
+    fn sealed(cam: &mut Signer, payload: &[u8], seq: u64) -> Vec<u8> {
+        let spec = FrameSpec {
+            stream_id: Some(A),
+            seq: Some(seq),
+            ..FrameSpec::at(NOW as u64)
+        };
+        cam.seal_frame(payload, &spec).unwrap()
+    }
+
+    #[test]
+    fn version_1_and_version_2_frames_share_one_stream_and_window() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 1, 0, true));
+        let two = sealed(&mut cam, b"sealed picture", 2);
+        assert_eq!(accept(&mut v, &two).payload, b"sealed picture");
+        accept(&mut v, &frame(&mut cam, A, 3, 0, false));
+        assert_dropped(&mut v, &two, DropReason::Replayed);
+        assert_dropped(
+            &mut v,
+            &frame(&mut cam, A, 2, 0, false),
+            DropReason::Replayed,
+        );
+    }
+
+    #[test]
+    fn a_sealed_frame_with_any_bit_flipped_is_refused() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let genuine = sealed(&mut cam, b"0123456789", 1);
+        for byte in 0..genuine.len() {
+            let mut bad = genuine.clone();
+            bad[byte] ^= 0x40;
+            assert!(v.verify(&bad, NOW).is_err(), "byte {byte}");
+        }
+        assert_eq!(v.state.pinned, None);
+        // The content hash (52..84) and the payload fail as bad-signature.
+        let mut payload_bit = genuine.clone();
+        payload_bit[150] ^= 1;
+        assert_dropped(&mut v, &payload_bit, DropReason::BadSignature);
+        accept(&mut v, &genuine);
+    }
+
+    #[test]
+    fn a_forged_seal_is_refused_before_any_content_is_read() {
+        let mut cam = camera(1);
+        let mut v = verifier_for(&cam, Policy::default());
+        let genuine = sealed(&mut cam, &[7; 4096], 1);
+        let mut forged = genuine.clone();
+        forged[84] ^= 1; // the signature
+        // Only the seal is handed over: the content is not even present.
+        assert_eq!(
+            v.authenticate_seal(&forged[..148], forged.len()),
+            Err(DropReason::BadSignature)
+        );
+        let stranger = camera(2);
+        let mut foreign = genuine.clone();
+        foreign[8..16].copy_from_slice(&crate::keys::KeyId::of(stranger.public_key()).0);
+        assert_eq!(
+            v.authenticate_seal(&foreign[..148], foreign.len()),
+            Err(DropReason::ForeignKey)
+        );
+        // A version-1 frame has no seal to authenticate.
+        let v1 = frame(&mut cam, A, 2, 0, false);
+        assert_eq!(
+            v.authenticate_seal(&v1, v1.len()),
+            Err(DropReason::Malformed)
+        );
+        assert_eq!(v.stats().dropped_total(), 3);
+        // The genuine seal passes, and only then is the content held to it.
+        let seal = v.authenticate_seal(&genuine[..148], genuine.len()).unwrap();
+        let wrong = crate::frame::content_hash(&[8; 4096]);
+        assert_eq!(
+            v.try_accept_sealed(&seal, &wrong, &genuine[148..], NOW),
+            Ok(Err(DropReason::BadSignature))
+        );
+        assert_eq!(v.state.pinned, None);
+        let right = crate::frame::content_hash(&genuine[148..]);
+        let ok = v.try_accept_sealed(&seal, &right, &genuine[148..], NOW);
+        assert!(matches!(ok, Ok(Ok(_))));
+        assert_eq!(v.stats().accepted, 1);
+    }
+
+    #[test]
+    fn a_sealed_rotation_switches_the_key() {
+        let mut cam = camera(1);
+        let next = camera(2);
+        let mut v = verifier_for(&cam, Policy::default());
+        accept(&mut v, &frame(&mut cam, A, 1, 0, true));
+        let plain = rotation(&mut cam, &next, 2);
+        let payload = &plain[52..52 + 96];
+        let spec = FrameSpec {
+            stream_id: Some(A),
+            seq: Some(3),
+            codec: Codec::KeyRotation,
+            ..FrameSpec::at(NOW as u64)
+        };
+        let sealed_rotation = cam.seal_frame(payload, &spec).unwrap();
+        let ok = accept(&mut v, &sealed_rotation);
+        assert_eq!(ok.new_public_key.as_ref(), Some(next.public_key()));
+        assert_eq!(v.linked_key().as_bytes(), next.public_key());
     }
 }

@@ -591,6 +591,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
         .sign_message(&proof_message(k.camera.public_key(), k.next.public_key()));
     let short_rotation = [k.next.public_key().as_slice(), &proof[..63]].concat();
     let header = frameseal::Header {
+        version: frameseal::frame::Version::Envelope,
         keyframe: false,
         end_of_stream: false,
         codec: Codec::KeyRotation,
@@ -611,14 +612,14 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
     ));
     out.push(case(
         "unsupported-version",
-        "Version byte 2, otherwise a v1 frame signed by the linked key.",
-        edit_and_resign(&k.camera, &genuine, |b| b[5] = 2),
+        "Version byte 3, otherwise a v1 frame signed by the linked key.",
+        edit_and_resign(&k.camera, &genuine, |b| b[5] = 3),
         drop("unsupported-version"),
     ));
     out.push(case(
         "unsupported-version-short",
-        "Magic and version 2 only (6 bytes): the version is judged before the length.",
-        b"FSEAL\x02".to_vec(),
+        "Magic and version 3 only (6 bytes): the version is judged before the length.",
+        b"FSEAL\x03".to_vec(),
         drop("unsupported-version"),
     ));
     let big: Vec<u8> = (0..17).collect();
@@ -934,11 +935,96 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
     out
 }
 
+/// Version 2 (SPEC §6.2): a seal, then the payload.
+fn sealed_cases(k: &mut Keys) -> Vec<Case> {
+    let mut out = Vec::new();
+    let seal = |signer: &mut Signer, payload: &[u8], f: Fields| {
+        signer.seal_frame(payload, &f.spec()).expect("sealable")
+    };
+    let payload = unhex("ffd8ffe000104a46494600010100000100010000ffd9");
+    let f = at(21, 0).keyframe().codec(Codec::Jpeg);
+    let genuine = seal(&mut k.camera, &payload, f);
+    out.push(case(
+        "v2-valid-jpeg",
+        "A version-2 frame: the 148-byte seal (content_len 22, BLAKE3 of the JPEG, signature over the seal's first 84 bytes), then the JPEG.",
+        genuine.clone(),
+        ok(f, &payload),
+    ));
+    let e = at(22, 0);
+    out.push(case(
+        "v2-valid-empty",
+        "A version-2 frame with an empty payload (148 bytes: the seal alone).",
+        seal(&mut k.camera, b"", e),
+        ok(e, b""),
+    ));
+    let v1 = at(23, 0);
+    let after = at(24, 0);
+    out.push(
+        case(
+            "v2-after-v1",
+            "Version 1 and version 2 frames of one stream share one replay window: a v1 frame with seq 23, then a v2 frame with seq 24.",
+            seal(&mut k.camera, b"two", after),
+            ok(after, b"two"),
+        )
+        .before(vec![sign(&mut k.camera, b"one", v1)]),
+    );
+    out.push(
+        case(
+            "v2-replayed-as-v1",
+            "A v2 frame with seq 25, then a v1 frame with the same seq: replayed, whatever the version.",
+            sign(&mut k.camera, b"one", at(25, 0)),
+            drop("replayed"),
+        )
+        .before(vec![seal(&mut k.camera, b"two", at(25, 0))]),
+    );
+    out.push(case(
+        "v2-tampered-payload",
+        "A genuine v2 frame with one payload bit flipped: the seal verifies, the content hash does not match.",
+        flip_bit(&genuine, 148 + 5),
+        drop("bad-signature"),
+    ));
+    out.push(case(
+        "v2-tampered-hash",
+        "A genuine v2 frame with one bit of its content hash flipped: the seal's signature fails.",
+        flip_bit(&genuine, 60),
+        drop("bad-signature"),
+    ));
+    out.push(case(
+        "v2-foreign",
+        "A v2 frame sealed by another camera.",
+        seal(&mut k.foreign, &payload, at(26, 0)),
+        drop("foreign-key"),
+    ));
+    out.push(case(
+        "v2-truncated",
+        "A genuine v2 frame without its last byte: 148 + content_len differs from its length.",
+        genuine[..genuine.len() - 1].to_vec(),
+        drop("malformed"),
+    ));
+    out.push(case(
+        "v2-seal-only-short",
+        "The first 147 bytes of a v2 frame's seal: shorter than 148.",
+        genuine[..147].to_vec(),
+        drop("malformed"),
+    ));
+    out.push(
+        case(
+            "v2-too-large",
+            "A v2 frame with a 22-byte payload under maxPayloadBytes 16: too-large, judged from the seal before anything is hashed.",
+            seal(&mut k.camera, &payload, at(27, 0)),
+            drop("too-large"),
+        )
+        .options(vec![("maxPayloadBytes", J::Num(16))]),
+    );
+    out
+}
+
 fn all_cases() -> Vec<Case> {
     let mut keys = Keys::new();
     let mut cases = codec_cases(&mut keys);
     cases.extend(policy_cases(&mut keys));
     cases.extend(drop_cases(&mut keys));
+    cases.extend(sealed_cases(&mut keys));
     cases
 }
 
@@ -1320,7 +1406,7 @@ fn every_case_gets_its_verdict_from_a_fresh_verifier() {
     let all_codecs: std::collections::BTreeSet<&str> =
         Codec::ALL.iter().map(|c| c.name()).collect();
     assert_eq!(codecs_seen, all_codecs, "one accepted frame per codec");
-    assert_eq!(cases.len(), 65, "case count");
+    assert_eq!(cases.len(), 75, "case count");
 }
 
 #[test]

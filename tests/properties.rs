@@ -53,6 +53,7 @@ fn header_and_payload() -> impl Strategy<Value = (Header, Vec<u8>)> {
                     assert_eq!(payload.len(), ROTATION_PAYLOAD_LEN);
                 }
                 let header = Header {
+                    version: frameseal::frame::Version::Envelope,
                     keyframe,
                     end_of_stream,
                     codec,
@@ -113,6 +114,7 @@ proptest! {
         let mut bytes = bytes;
         if prefix && bytes.len() >= OVERHEAD {
             let header = Header {
+                version: frameseal::frame::Version::Envelope,
                 keyframe: bytes[0] & 1 != 0,
                 end_of_stream: bytes[0] & 2 != 0,
                 codec: Codec::ALL[bytes[1] as usize % Codec::ALL.len()],

@@ -37,7 +37,7 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use crate::frame::{Codec, HEADER_LEN};
+use crate::frame::{Codec, HEADER_LEN, SEAL_LEN};
 use crate::keys::{self, LinkedKey, PUBLIC_KEY_LEN};
 use crate::sign::{self, FrameSpec};
 use crate::verify::{self, DropReason, MAX_REPLAY_WINDOW, Policy, PolicyError};
@@ -721,31 +721,51 @@ impl JsVerifier {
     ) -> Result<(Object, Verdict), JsError> {
         let len = frame.length() as usize;
         // The head first: a malformed, oversized or foreign frame is
-        // dropped without copying (or holding) the rest of it.
-        let mut head = [0u8; HEADER_LEN];
-        let head = &mut head[..len.min(HEADER_LEN)];
+        // dropped without copying (or holding) the rest of it, and a
+        // version-2 seal is authenticated before its payload is copied or
+        // hashed (a forged frame costs one short signature check).
+        let mut head = [0u8; SEAL_LEN];
+        let head = &mut head[..len.min(SEAL_LEN)];
         copy_from(frame, 0, head)?;
-        if let Err(reason) = self.inner.check_head(head, len) {
-            return Ok((dropped_result(reason.name()), Err(reason)));
-        }
-        // Within the policy's maximum (check_head refused longer frames).
+        let sealed = head.get(..6) == Some(b"FSEAL\x02".as_slice());
+        let seal = if sealed {
+            match self.inner.authenticate_seal(head, len) {
+                Ok(seal) => Some(seal),
+                Err(reason) => return Ok((dropped_result(reason.name()), Err(reason))),
+            }
+        } else {
+            let head = head.get(..len.min(HEADER_LEN)).unwrap_or_default();
+            if let Err(reason) = self.inner.check_head(head, len) {
+                return Ok((dropped_result(reason.name()), Err(reason)));
+            }
+            None
+        };
+        // Within the policy's maximum (the head check refused longer
+        // frames). Only what is verified is copied: the whole frame
+        // (version 1), or the payload behind the seal (version 2).
+        let at = if seal.is_some() { SEAL_LEN } else { 0 };
+        let need = len - at;
         // Grown (and zeroed) only when a longer frame comes.
         let (len_before, capacity_before) = (self.scratch.len(), self.scratch.capacity());
-        if len > self.scratch.len() {
-            let more = len - self.scratch.len();
+        if need > self.scratch.len() {
+            let more = need - self.scratch.len();
             if self.scratch.try_reserve_exact(more).is_err() {
                 return Err(error(format!(
                     "verify: out of memory (cannot hold a frame of {len} bytes)"
                 )));
             }
-            self.scratch.resize(len, 0);
+            self.scratch.resize(need, 0);
         }
-        let bytes = &mut self.scratch[..len];
-        copy_from(frame, 0, bytes)?;
-        let verdict = self
-            .inner
-            .try_verify(bytes, now_us)
-            .map_err(|e| error(format!("verify: {e}: the new key's tables")))?;
+        let bytes = &mut self.scratch[..need];
+        copy_from(frame, at as u32, bytes)?;
+        let verdict = match &seal {
+            Some(seal) => {
+                let hash = crate::frame::content_hash(bytes);
+                self.inner.try_accept_sealed(seal, &hash, bytes, now_us)
+            }
+            None => self.inner.try_verify(bytes, now_us),
+        }
+        .map_err(|e| error(format!("verify: {e}: the new key's tables")))?;
         match verdict {
             Err(reason) => {
                 // Dropped input leaves no memory behind (SPEC §4).
@@ -757,7 +777,7 @@ impl JsVerifier {
             }
             Ok(ok) => {
                 let h = ok.header;
-                let start = HEADER_LEN as u32;
+                let start = if seal.is_some() { SEAL_LEN } else { HEADER_LEN } as u32;
                 // The bytes judged are the bytes used: shared memory can
                 // change after this call, so it gets the verified copy.
                 let payload = if is_shared(&frame.buffer()) {
@@ -997,31 +1017,31 @@ impl JsSigner {
         #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
         let payload = bytes_arg(&payload, "payload")?.to_vec();
-        let options = Options::read(
-            &options,
-            "options",
-            &[
-                "streamId",
-                "seq",
-                "timestampUs",
-                "keyframe",
-                "endOfStream",
-                "codec",
-            ],
-        )?;
-        let spec = FrameSpec {
-            stream_id: options.stream_id("streamId")?,
-            seq: options.u64("seq")?,
-            timestamp_us: timestamp_or_now(&options)?,
-            keyframe: options.boolean("keyframe", false)?,
-            end_of_stream: options.boolean("endOfStream", false)?,
-            codec: options.codec("codec")?,
-        };
+        let spec = frame_spec(&options)?;
         let frame = self
             .inner
             .borrow_mut()
             .sign_frame(&payload, &spec)
             .map_err(|e| error(format!("signFrame: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+
+    /// Seals `payload` into a version-2 frame (SPEC §6.2): the 148-byte seal
+    /// (BLAKE3 of the payload, signed), then the payload. Header fields as
+    /// for `signFrame`.
+    #[wasm_bindgen(js_name = sealFrame)]
+    pub fn seal_frame(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let payload = bytes_arg(&payload, "payload")?.to_vec();
+        let spec = frame_spec(&options)?;
+        let frame = self
+            .inner
+            .borrow_mut()
+            .seal_frame(&payload, &spec)
+            .map_err(|e| error(format!("sealFrame: {e}")))?;
         Ok(Uint8Array::from(&frame[..]))
     }
 
@@ -1049,6 +1069,30 @@ impl JsSigner {
             .map_err(|e| error(format!("signRotation: {e}")))?;
         Ok(Uint8Array::from(&frame[..]))
     }
+}
+
+/// The header fields of `signFrame` / `sealFrame` options.
+fn frame_spec(options: &JsValue) -> Result<FrameSpec, JsError> {
+    let options = Options::read(
+        options,
+        "options",
+        &[
+            "streamId",
+            "seq",
+            "timestampUs",
+            "keyframe",
+            "endOfStream",
+            "codec",
+        ],
+    )?;
+    Ok(FrameSpec {
+        stream_id: options.stream_id("streamId")?,
+        seq: options.u64("seq")?,
+        timestamp_us: timestamp_or_now(&options)?,
+        keyframe: options.boolean("keyframe", false)?,
+        end_of_stream: options.boolean("endOfStream", false)?,
+        codec: options.codec("codec")?,
+    })
 }
 
 fn timestamp_or_now(options: &Options) -> Result<u64, JsError> {
