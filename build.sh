@@ -258,16 +258,17 @@ mvp_wasm_test() {
 
 cmd_test() {
   cmd_setup
-  log "cargo fmt --check"
-  cargo fmt --check
-  log "cargo clippy --all-targets -- -D warnings"
-  cargo clippy --all-targets -- -D warnings
-  log "cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings"
-  cargo clippy --target wasm32-unknown-unknown --all-targets -- -D warnings
-  log "cargo clippy --target wasm32v1-none --lib --no-default-features -- -D warnings"
-  cargo clippy --target wasm32v1-none --lib --no-default-features -- -D warnings
-  log "cargo test (native)"
-  cargo test
+  log "cargo fmt --all --check"
+  cargo fmt --all --check
+  log "cargo clippy --workspace --all-targets -- -D warnings"
+  cargo clippy --workspace --all-targets -- -D warnings
+  # The wasm builds are the library's alone: cli/ and demo/ are native programs.
+  log "cargo clippy -p frameseal --target wasm32-unknown-unknown --all-targets -- -D warnings"
+  cargo clippy -p frameseal --target wasm32-unknown-unknown --all-targets -- -D warnings
+  log "cargo clippy -p frameseal --target wasm32v1-none --lib --no-default-features -- -D warnings"
+  cargo clippy -p frameseal --target wasm32v1-none --lib --no-default-features -- -D warnings
+  log "cargo test --workspace (native: the library, cli/ and demo/)"
+  cargo test --workspace
   local missing; missing="$(fuzz_missing)"
   if [ -z "$missing" ]; then
     log "fuzz: every target for ${FUZZ_TEST_SECONDS:-20}s"
@@ -289,18 +290,18 @@ cmd_test() {
   FRAMESEAL_PKG=pkg/mvp node --import ./tests/js/use-build.mjs --test tests/js/
   log "node --test tests/js/ on pkg/mvp-js/ (the JS build, WebAssembly deleted; two long runs shortened, ~30 s)"
   FRAMESEAL_PKG=pkg/mvp-js node --import ./tests/js/use-build.mjs --test tests/js/
-  # The CLI's own tests (tests/cli.rs, unit tests in src/bin/) ran in `cargo test`.
-  log "cargo build --release --bin frameseal (for the end-to-end test)"
-  cargo build --release --bin frameseal
+  # The programs' own tests (cli/tests/, demo/tests/, unit tests) ran in `cargo test --workspace`.
+  log "cargo build --release -p frameseal-demo (for the end-to-end test)"
+  cargo build --release -p frameseal-demo
   log "node --test tests/e2e/ (demo, relay faults, video, package, WebRTC in headless Chromium, ~4 min)"
-  FRAMESEAL_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal" node --test tests/e2e/
+  FRAMESEAL_DEMO_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal-demo" node --test tests/e2e/
 }
 
 cmd_demo() {
   cmd_build
   local port="${PORT:-8080}"
-  log "cargo run --release --bin frameseal -- demo --port $port (Ctrl-C to stop)"
-  exec cargo run --release --bin frameseal -- demo --port "$port"
+  log "cargo run --release -p frameseal-demo -- --port $port (Ctrl-C to stop)"
+  exec cargo run --release -p frameseal-demo -- --port "$port"
 }
 
 # Benchmarks, never timed tests: prints one markdown table (bench/RESULTS.md

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { integrityOf } from '../../tools/integrity.mjs';
-import { BIN, ROOT, startDemo } from './demo-server.mjs';
+import { DEMO_BIN, DEMO_BUILD, ROOT, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -54,7 +54,7 @@ try {
 }
 
 test('a page that pins the hashes loads the package; a changed wasm is refused', { timeout: 60_000 }, async () => {
-  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN}`);
+  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   const hashes = recorded();
   const demo = await startDemo();
   let browser;

@@ -1,5 +1,5 @@
-// Shared by the end-to-end tests: where the release binary is, the
-// Chromium flags this machine needs, starting `frameseal demo` or a plain
+// Shared by the end-to-end tests: where the demo's release binary is, the
+// Chromium flags this machine needs, starting `frameseal-demo` or a plain
 // server for pkg/, and a page that records what went wrong in it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,22 +9,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = process.env.FRAMESEAL_BIN
-  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal');
+/** The relay demo (demo/): `cargo build --release -p frameseal-demo`. */
+export const DEMO_BIN = process.env.FRAMESEAL_DEMO_BIN
+  ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal-demo');
+export const DEMO_BUILD = 'cargo build --release -p frameseal-demo';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Starts `frameseal demo --port 0`; resolves once it prints its URL. */
+/** Starts `frameseal-demo --port 0`; resolves once it prints its URL. */
 export function startDemo() {
   return new Promise((resolve, reject) => {
-    const proc = spawn(BIN, ['demo', '--port', '0', '--root', ROOT], {
+    const proc = spawn(DEMO_BIN, ['--port', '0', '--root', ROOT], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
       proc.kill();
-      reject(new Error(`frameseal demo printed no URL within 30 s:\n${out}${err}`));
+      reject(new Error(`frameseal-demo printed no URL within 30 s:\n${out}${err}`));
     }, 30_000);
     proc.stdout.on('data', (d) => {
       out += d;
@@ -38,7 +40,7 @@ export function startDemo() {
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
     proc.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`frameseal demo exited with ${code}:\n${out}${err}`));
+      reject(new Error(`frameseal-demo exited with ${code}:\n${out}${err}`));
     });
   });
 }

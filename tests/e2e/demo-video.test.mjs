@@ -24,14 +24,14 @@
 // Both fail on any Content-Security-Policy violation, page error or console
 // error.
 //
-// Needs the release binary (FRAMESEAL_BIN, default target/release/frameseal),
+// Needs the demo's release binary (FRAMESEAL_DEMO_BIN, default target/release/frameseal-demo),
 // pkg/ built, and Debian's chromium. Run: node --test tests/e2e/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BIN, CHROMIUM_ARGS, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
+import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -129,7 +129,7 @@ function tileData(page) {
 test('frameseal demo video tile: VideoGate shows only the linked VP8 camera under the mix-up', {
   timeout: WATCH_MS + EVIDENCE_TIMEOUT_MS + 180_000,
 }, async () => {
-  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN} (cargo build --release --bin frameseal)`);
+  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
   const demo = await startDemo();
   let browser;
@@ -220,7 +220,7 @@ test('frameseal demo video tile: VideoGate shows only the linked VP8 camera unde
 test('frameseal demo video tile: without VideoEncoder the tile says so and the stills run on', {
   timeout: 90_000,
 }, async () => {
-  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN}`);
+  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   const demo = await startDemo();
   let browser;
   try {

@@ -21,14 +21,14 @@
 // within stallAfterMs, live again with the next frame).
 // Both fail on any Content-Security-Policy violation or console error.
 //
-// Needs the release binary (FRAMESEAL_BIN, default target/release/frameseal),
+// Needs the demo's release binary (FRAMESEAL_DEMO_BIN, default target/release/frameseal-demo),
 // pkg/ built, and Debian's chromium. Run: node --test tests/e2e/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { BIN, CHROMIUM_ARGS, ROOT, noProblems, openPage, startDemo, useBuild } from './demo-server.mjs';
+import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, ROOT, noProblems, openPage, startDemo, useBuild } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -115,7 +115,7 @@ function installSampler({ cameras, points, every }) {
  * WebAssembly), each loaded where the page imports pkg/frameseal.js.
  */
 async function incident(build, watchMs) {
-  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN} (cargo build --release --bin frameseal)`);
+  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
   const demo = await startDemo();
   let browser;
@@ -264,7 +264,7 @@ function tileColours(points) {
 test('frameseal demo: pairing code, key rotation across a reload, stall and recovery', {
   timeout: 120_000,
 }, async () => {
-  assert.ok(existsSync(BIN), `no frameseal binary at ${BIN}`);
+  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   const demo = await startDemo();
   let browser;
   try {

@@ -15,14 +15,14 @@
 // checks that the reason is the policy's (`stale`/`replayed`), then prints
 // one table of every figure.
 //
-// Needs the release binary (FRAMESEAL_BIN), pkg/ built, and Debian's
+// Needs the demo's release binary (FRAMESEAL_DEMO_BIN), pkg/ built, and Debian's
 // chromium. Run: node --test tests/e2e/faults.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-import { BIN, CHROMIUM_ARGS, startDemo } from './demo-server.mjs';
+import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, startDemo } from './demo-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -43,7 +43,7 @@ const PHASES = [
 
 /** Runs in the page: one display of `camera` under the faults in force. */
 async function watch({ camera, publicKey, seconds }) {
-  const FRAME_US = 200_000; // src/bin/frameseal/demo/cameras.rs FRAME_INTERVAL
+  const FRAME_US = 200_000; // demo/src/cameras.rs FRAME_INTERVAL
   const { default: init, FrameGate, Verifier } = await import('/pkg/frameseal.js');
   await init();
   const hex = (b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -110,7 +110,7 @@ async function watch({ camera, publicKey, seconds }) {
 }
 
 test('network faults: nothing foreign drawn, and what each fault costs in genuine frames', {
-  skip: existsSync(BIN) ? false : `no ${BIN}: cargo build --release --bin frameseal`,
+  skip: existsSync(DEMO_BIN) ? false : `no ${DEMO_BIN}: ${DEMO_BUILD}`,
   timeout: 300_000,
 }, async () => {
   const demo = await startDemo();

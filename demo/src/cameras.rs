@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 
 use frameseal::{Codec, FrameSpec, Signer};
 
-use crate::demo::faults::FrameCache;
-use crate::demo::render;
-use crate::error::CliError;
-use crate::{random, time};
+use crate::error::DemoError;
+use crate::faults::FrameCache;
+use crate::os::{now_us, random_bytes};
+use crate::render;
 
 /// A camera's name and the background colour that tells it apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -292,18 +292,18 @@ impl Hub {
     }
 
     /// Every camera with a fresh key, each capturing on its own thread.
-    pub fn start() -> Result<Arc<Hub>, CliError> {
+    pub fn start() -> Result<Arc<Hub>, DemoError> {
         let keys = LOOKS
             .iter()
-            .map(|_| Ok((random::bytes::<32>()?, random::bytes::<16>()?)))
-            .collect::<Result<Vec<_>, CliError>>()?;
+            .map(|_| Ok((random_bytes::<32>()?, random_bytes::<16>()?)))
+            .collect::<Result<Vec<_>, DemoError>>()?;
         let hub = Arc::new(Hub::with_keys(&keys));
         for index in 0..hub.cameras.len() {
             let hub = Arc::clone(&hub);
             thread::Builder::new()
                 .name(format!("camera-{index}"))
                 .spawn(move || hub.run_camera(index))
-                .map_err(CliError::Spawn)?;
+                .map_err(DemoError::Spawn)?;
         }
         Ok(hub)
     }
@@ -346,7 +346,7 @@ impl Hub {
         };
         let mut next = Instant::now();
         for frame_no in 0u64.. {
-            if let Err(e) = camera.capture_all(frame_no, time::now_us()) {
+            if let Err(e) = camera.capture_all(frame_no, now_us()) {
                 eprintln!("camera {}: {e}; it stops", camera.look.name);
                 return;
             }

@@ -54,12 +54,6 @@ pub enum CliError {
     Dropped { dropped: u64, total: u64 },
     /// The system has no randomness to offer.
     Random(String),
-    /// The demo server could not start.
-    Listen { address: String, source: io::Error },
-    /// The demo's web root has no `www/index.html`.
-    NoWebRoot(PathBuf),
-    /// A thread could not be started.
-    Spawn(io::Error),
 }
 
 impl CliError {
@@ -151,15 +145,6 @@ impl fmt::Display for CliError {
                 write!(f, "{dropped} of {total} frames dropped")
             }
             CliError::Random(why) => write!(f, "no randomness from the system: {why}"),
-            CliError::Listen { address, source } => {
-                write!(f, "cannot listen on {address}: {}", io_reason(source))
-            }
-            CliError::NoWebRoot(path) => write!(
-                f,
-                "'{}' has no www/index.html; pass --root with the frameseal repository",
-                path.display()
-            ),
-            CliError::Spawn(e) => write!(f, "cannot start a thread: {}", io_reason(e)),
         }
     }
 }

@@ -34,9 +34,10 @@ use std::time::Duration;
 use frameseal::{Signer, fingerprint, pairing};
 use serde_json::{Value, json};
 
-use crate::demo::cameras::Camera;
-use crate::demo::{Server, relay, render, reports};
-use crate::{hex, random, time};
+use crate::cameras::Camera;
+use crate::os::{now_us, random_bytes};
+use crate::server::Server;
+use crate::{relay, render, reports};
 
 /// Longest request head (request line and headers) read.
 const MAX_HEAD: usize = 16 * 1024;
@@ -296,10 +297,10 @@ fn camera_json(c: &Camera) -> Value {
     json!({
         "id": c.look.slug,
         "name": c.look.name,
-        "publicKey": hex::encode(&key),
+        "publicKey": hex::encode(key),
         "fingerprint": fingerprint(&key),
         "pairingCode": pairing::encode(&key),
-        "colour": format!("#{}", hex::encode(&[r, g, b])),
+        "colour": format!("#{}", hex::encode([r, g, b])),
     })
 }
 
@@ -344,12 +345,12 @@ fn rotate(server: &Server, path: &str) -> Response {
     else {
         return Response::error(404, "no such camera");
     };
-    let secret = match random::bytes::<32>() {
+    let secret = match random_bytes::<32>() {
         Ok(s) => s,
         Err(e) => return Response::error(503, e.to_string()),
     };
     let next = Signer::from_secret(&secret, camera.default_stream);
-    match camera.rotate(next, time::now_us()) {
+    match camera.rotate(next, now_us()) {
         Ok(rotated) => {
             let mut answer = camera_json(camera);
             answer["previousFingerprint"] = Value::from(fingerprint(&rotated.old_key));
@@ -362,11 +363,8 @@ fn rotate(server: &Server, path: &str) -> Response {
 
 /// `POST /api/reports`: one display report, from `navigator.sendBeacon`.
 fn add_report(server: &Server, request: &Request) -> Response {
-    let stored = reports::parse(&request.body).and_then(|(camera, report)| {
-        server
-            .reports_lock()
-            .add(&camera, report, time::now_us() / 1000)
-    });
+    let stored = reports::parse(&request.body)
+        .and_then(|(camera, report)| server.reports_lock().add(&camera, report, now_us() / 1000));
     match stored {
         Ok(()) => Response::new(204, "text/plain; charset=utf-8", Vec::new()),
         Err(e @ reports::ReportError::TooLarge) => Response::error(413, e.to_string()),
@@ -406,7 +404,7 @@ pub fn handle(mut stream: TcpStream, server: &Server) {
             ("POST", path) if path.starts_with("/api/cameras/") => rotate(server, path),
             ("POST", "/api/reports") => add_report(server, &request),
             ("GET", "/api/reports") => {
-                Response::json(200, &server.reports_lock().to_json(time::now_us() / 1000))
+                Response::json(200, &server.reports_lock().to_json(now_us() / 1000))
             }
             ("POST", "/api/faults") => update_faults(server, &request),
             (_, "/api/faults") => {

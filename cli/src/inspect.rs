@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::PathBuf;
 
-use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header, OVERHEAD};
+use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header};
 use frameseal::reader::Boundaries;
 use frameseal::{Codec, Signer};
 
@@ -114,7 +114,8 @@ fn describe(frame: &RawFrame) -> String {
 /// The block of a 52-byte header that is not a frame here.
 fn describe_header(at: usize, head: &[u8]) -> String {
     let f = Fields::of(head);
-    let claimed = OVERHEAD as u64 + u64::from(f.payload_len);
+    // headers_in lists only headers of versions it can read.
+    let claimed = f.claimed_len().unwrap_or(u64::MAX);
     let layout = match Header::parse(
         head,
         usize::try_from(claimed).unwrap_or(usize::MAX),

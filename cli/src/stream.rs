@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use frameseal::frame::{HEADER_LEN, Header, MAGIC, OVERHEAD, VERSION};
+use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version};
 use frameseal::reader::{Boundaries, Candidate, FrameReader};
 
 /// Bytes pushed into the reader at a time: what the JS `FrameReader`
@@ -62,6 +62,15 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// The length of the whole frame this header claims, if its version is
+    /// one this crate reads (the versions' overheads differ).
+    pub fn claimed_len(&self) -> Option<u64> {
+        let version = Version::from_byte(self.version)?;
+        Some(version.overhead() as u64 + u64::from(self.payload_len))
+    }
+}
+
 impl RawFrame<'_> {
     /// The frame's header fields. A candidate is at least 116 bytes long,
     /// so every field is present.
@@ -98,7 +107,8 @@ pub struct Gap {
 pub enum GapStart {
     /// Bytes that cannot start a frame (no `FSEAL`).
     Garbage,
-    /// `FSEAL` with another version: its layout, and so its length, is unknown.
+    /// `FSEAL` with a version this crate does not read: its layout, and so
+    /// its length, is unknown.
     OtherVersion(u8),
     /// A header that breaks a layout rule, or claims more than the maximum.
     NotAFrame(frameseal::frame::FrameError),
@@ -137,16 +147,18 @@ fn gap_start(rest: &[u8], max_payload: u32) -> GapStart {
     if rest.get(..n) != MAGIC.get(..n) {
         return GapStart::Garbage;
     }
-    match rest.get(MAGIC.len()) {
-        Some(&v) if v != VERSION => return GapStart::OtherVersion(v),
-        _ => {}
+    let version = rest
+        .get(MAGIC.len())
+        .map(|&v| Version::from_byte(v).ok_or(v));
+    if let Some(Err(v)) = version {
+        return GapStart::OtherVersion(v);
     }
-    let Some(head) = rest.get(..HEADER_LEN) else {
+    let (Some(head), Some(Ok(version))) = (rest.get(..HEADER_LEN), version) else {
         return GapStart::Truncated {
             needed: HEADER_LEN as u64,
         };
     };
-    let claimed = OVERHEAD as u64 + u64::from(Fields::of(head).payload_len);
+    let claimed = version.overhead() as u64 + u64::from(Fields::of(head).payload_len);
     let frame_len = usize::try_from(claimed).unwrap_or(usize::MAX);
     match Header::parse(head, frame_len, max_payload) {
         Err(e) => GapStart::NotAFrame(e),
@@ -190,8 +202,8 @@ impl fmt::Display for Gap {
             ),
             GapStart::OtherVersion(v) => write!(
                 f,
-                "frame {index} at byte {offset} is version {v}; only version {VERSION} frames \
-                 can be read ({len} bytes skipped)"
+                "frame {index} at byte {offset} is version {v}; only versions {VERSION} and \
+                 {SEAL_VERSION} can be read ({len} bytes skipped)"
             ),
             start => write!(
                 f,
@@ -298,15 +310,16 @@ pub fn cut<T>(
     Cut { frames, gaps }
 }
 
-/// The offsets in `gap` where a whole 52-byte `FSEAL` header of version 1
-/// starts (headers that could not start a frame there, or whose length
+/// The offsets in `gap` where a whole 52-byte `FSEAL` header of a version
+/// this crate reads starts (headers that could not start a frame there, or whose length
 /// nothing vouched for), for `inspect` to show.
 pub fn headers_in<'a>(stream: &'a [u8], gap: &Gap) -> Vec<(usize, &'a [u8])> {
     let end = gap.offset + gap.len;
     (gap.offset..end)
         .filter_map(|at| {
             let head = stream.get(at..at + HEADER_LEN)?;
-            (head.get(..MAGIC.len()) == Some(&MAGIC[..]) && head.get(MAGIC.len()) == Some(&VERSION))
+            let readable = head.get(MAGIC.len()).copied().and_then(Version::from_byte);
+            (head.get(..MAGIC.len()) == Some(&MAGIC[..]) && readable.is_some())
                 .then_some((at, head))
         })
         .collect()
@@ -348,6 +361,36 @@ mod tests {
         assert_eq!(frames[2].bytes.len(), 122);
         assert_eq!(&frames[2].bytes[52..58], b"three!");
         assert_eq!(frames[1].index, 1);
+    }
+
+    #[test]
+    fn version_2_frames_are_cut_by_their_own_overhead() {
+        let mut camera = Signer::from_secret(&[3; 32], [4; 16]);
+        let spec = FrameSpec::at(1);
+        let mut bytes = camera.seal_frame(b"sealed", &spec).unwrap();
+        bytes.extend(camera.sign_frame(b"signed", &spec).unwrap());
+        let got = trusted(&bytes);
+        assert!(got.gaps.is_empty());
+        let frames: Vec<RawFrame> = got.frames.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            frames
+                .iter()
+                .map(|f| (f.offset, f.bytes.len()))
+                .collect::<Vec<_>>(),
+            [(0, 148 + 6), (154, 116 + 6)]
+        );
+        assert_eq!(frames[0].fields().version, 2);
+        assert_eq!(frames[0].fields().claimed_len(), Some(154));
+        // Cut short, a version 2 frame needs its own overhead too.
+        let mut cut_short = bytes[154..].to_vec();
+        cut_short.extend_from_slice(&bytes[..100]);
+        let got = trusted(&cut_short);
+        assert_eq!(got.frames.len(), 1);
+        assert_eq!(got.gaps[0].start, GapStart::Truncated { needed: 154 });
+        assert_eq!(
+            got.error().unwrap().to_string(),
+            "truncated: frame 1 at byte 122 needs 154 bytes, only 100 left"
+        );
     }
 
     #[test]
@@ -398,9 +441,9 @@ mod tests {
         let two = stream(&[b"ab", b"cd"]);
         let mut bytes = two[..118].to_vec();
         bytes.extend_from_slice(b"JUNK");
-        let mut v2 = two[118..].to_vec();
-        v2[5] = 2;
-        bytes.extend_from_slice(&v2);
+        let mut v3 = two[118..].to_vec();
+        v3[5] = 3;
+        bytes.extend_from_slice(&v3);
         bytes.extend_from_slice(&two[118..]);
         let got = trusted(&bytes);
         assert_eq!(
@@ -414,9 +457,9 @@ mod tests {
             got.error().unwrap().to_string(),
             "122 bytes at byte 118 are not part of any frame (no frame starts there)"
         );
-        // A stream starting with another version.
-        let got = trusted(&v2);
-        assert_eq!(got.gaps[0].start, GapStart::OtherVersion(2));
+        // A stream starting with a version no reader knows.
+        let got = trusted(&v3);
+        assert_eq!(got.gaps[0].start, GapStart::OtherVersion(3));
         // "FSE" alone is a cut-off frame, not garbage.
         assert_eq!(
             trusted(b"FSE").gaps[0].start,

@@ -9,8 +9,7 @@
 
 use jpeg_encoder::{ColorType, Encoder, EncodingError};
 
-use crate::demo::font::{self, GLYPH_H};
-use crate::time::Utc;
+use crate::font::{self, GLYPH_H};
 
 pub const WIDTH: usize = 480;
 pub const HEIGHT: usize = 270;
@@ -149,15 +148,17 @@ fn label_width(text: &str, scale: usize) -> usize {
     font::text_width(text, scale) + 8 * scale
 }
 
-/// `15:26:52.4 UTC`.
+/// `15:26:52.4 UTC`: the time of day of `now_us` (µs since the Unix epoch,
+/// whose days are all 86,400 s long).
 pub fn clock(now_us: u64) -> String {
-    let t = Utc::from_unix_us(now_us);
+    let tenths = now_us / 100_000;
+    let seconds = tenths / 10;
     format!(
         "{:02}:{:02}:{:02}.{} UTC",
-        t.hour,
-        t.minute,
-        t.second,
-        t.micros / 100_000
+        seconds / 3600 % 24,
+        seconds / 60 % 60,
+        seconds % 60,
+        tenths % 10
     )
 }
 
@@ -239,6 +240,8 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(clock(T), "22:13:20.0 UTC");
         assert_eq!(clock(T + 4_250_000), "22:13:24.2 UTC");
+        assert_eq!(clock(86_399_950_000), "23:59:59.9 UTC");
+        assert_eq!(clock(86_400_000_000), "00:00:00.0 UTC");
         // The clock's digits are drawn: its box differs between seconds.
         let c = picture("Porch", BLUE, 1, T + 1_000_000);
         let clock_row = 244; // the middle row of the clock's digits

@@ -136,14 +136,6 @@ impl Args {
             _ => Err(self.usage_error(format!("missing {what}"))),
         }
     }
-
-    /// No positional argument.
-    pub fn no_positionals(&self) -> Result<(), CliError> {
-        match self.positionals.first() {
-            None => Ok(()),
-            Some(extra) => Err(self.usage_error(format!("unexpected argument '{extra}'"))),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -211,7 +203,5 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        assert!(none.no_positionals().is_ok());
-        assert!(two.no_positionals().is_err());
     }
 }

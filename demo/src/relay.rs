@@ -9,16 +9,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use hex::FromHex;
 use serde_json::Value;
 
 use tungstenite::handshake::derive_accept_key;
 use tungstenite::protocol::Role;
 use tungstenite::{Error, Message, WebSocket};
 
-use crate::demo::Server;
-use crate::demo::faults::Link;
-use crate::demo::http::{Request, Response};
-use crate::{hex, random, time};
+use crate::faults::Link;
+use crate::os::{now_us, random_bytes};
+use crate::routes::{Request, Response};
+use crate::server::Server;
 
 /// Longest wait for a camera frame before the relay checks the socket and
 /// its schedule again.
@@ -86,11 +87,11 @@ pub fn parse_hello(text: &str) -> Option<Hello> {
     };
     let session = match field("session").ok()? {
         None => None,
-        Some(h) => Some(hex::decode::<16>(h)?),
+        Some(h) => Some(<[u8; 16]>::from_hex(h).ok()?),
     };
     let key = match field("key").ok()? {
         None => None,
-        Some(h) => Some(hex::decode::<32>(h)?),
+        Some(h) => Some(<[u8; 32]>::from_hex(h).ok()?),
     };
     Some(Hello { session, key })
 }
@@ -142,9 +143,9 @@ pub fn serve(mut stream: TcpStream, request: &Request, leftover: Vec<u8>, server
     if stream.set_read_timeout(Some(READ_POLL)).is_err() {
         return;
     }
-    let seed = random::bytes::<8>()
+    let seed = random_bytes::<8>()
         .map(u64::from_le_bytes)
-        .unwrap_or_else(|_| time::now_us());
+        .unwrap_or_else(|_| now_us());
     let mut link = Link::new(camera, seed);
     let mut ws = WebSocket::from_partially_read(stream, leftover, Role::Server, None);
     let Ok(hello) = await_hello(&mut ws) else {
@@ -155,7 +156,7 @@ pub fn serve(mut stream: TcpStream, request: &Request, leftover: Vec<u8>, server
         let Some(subscription) =
             server
                 .hub
-                .subscribe(camera, hello.session, hello.key.as_ref(), time::now_us())
+                .subscribe(camera, hello.session, hello.key.as_ref(), now_us())
         else {
             return;
         };
@@ -182,7 +183,7 @@ fn relay(
     server: &Server,
 ) -> Option<Hello> {
     loop {
-        let now = time::now_us();
+        let now = now_us();
         let wait = link
             .next_due_us()
             .map_or(IDLE_WAIT_US, |due| due.saturating_sub(now))
@@ -193,11 +194,11 @@ fn relay(
             Ok(frame) if is_rotation(&frame) => {
                 ws.send(Message::binary(frame.to_vec())).ok()?;
             }
-            Ok(frame) => link.push(frame, faults, time::now_us(), &*server.hub),
+            Ok(frame) => link.push(frame, faults, now_us(), &*server.hub),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return None,
         }
-        for frame in link.take_due(time::now_us()) {
+        for frame in link.take_due(now_us()) {
             if !faults.blackhole {
                 ws.send(Message::binary(frame.to_vec())).ok()?;
             }
@@ -237,7 +238,7 @@ fn write_upgrade(stream: &mut TcpStream, accept_key: &str) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::http::read_request;
+    use crate::routes::read_request;
 
     fn request(headers: &str) -> Request {
         let raw = format!("GET /ws/nursery HTTP/1.1\r\nHost: 127.0.0.1:1\r\n{headers}\r\n");
@@ -251,7 +252,7 @@ mod tests {
         assert_eq!(
             parse_hello(&format!(r#"{{"session":"{session}","key":"{key}"}}"#)),
             Some(Hello {
-                session: Some(hex::decode::<16>(session).unwrap()),
+                session: Some(<[u8; 16]>::from_hex(session).unwrap()),
                 key: Some([0xab; 32]),
             })
         );
