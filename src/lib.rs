@@ -40,10 +40,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(any(target_arch = "wasm32", test))]
-mod float;
 pub mod frame;
 pub mod gate;
+pub mod inband;
 pub mod keys;
 pub mod memory;
 pub mod pairing;
@@ -54,14 +53,13 @@ pub mod video;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-
-// The WebAssembly 1.0 build (wasm32v1-none) has no std: its allocator and
-// panic handler.
-#[cfg(all(target_arch = "wasm32", target_os = "none"))]
-mod bare;
+// The binding's float helpers are plain `core` code: tested natively too.
+#[cfg(all(test, not(target_arch = "wasm32")))]
+#[path = "wasm/float.rs"]
+mod float;
 
 pub use frame::{Codec, Frame, FrameError, Header};
 pub use keys::{KeyError, KeyId, LinkedKey, fingerprint};
 pub use memory::OutOfMemory;
 pub use sign::{FrameSpec, SignError, Signer};
-pub use verify::{Accepted, DropReason, Policy, PolicyError, Stats, Verifier};
+pub use verify::{Accepted, AuthenticSeal, DropReason, Head, Policy, PolicyError, Stats, Verifier};

@@ -1229,7 +1229,10 @@ mod tests {
         let now = 1_700_000_000_000_000u64;
         let mut body = Vec::new();
         for i in 0..6u64 {
-            let spec = FrameSpec { seq: Some(i), ..FrameSpec::at(now) };
+            let spec = FrameSpec {
+                seq: Some(i),
+                ..FrameSpec::at(now)
+            };
             let payload = alloc::vec![i as u8; 100 + i as usize * 300];
             body.extend(if i % 2 == 0 {
                 cam.sign_frame(&payload, &spec).unwrap()
@@ -1238,7 +1241,10 @@ mod tests {
             });
         }
         body.extend_from_slice(b"garbage between frames");
-        let spec = FrameSpec { seq: Some(6), ..FrameSpec::at(now) };
+        let spec = FrameSpec {
+            seq: Some(6),
+            ..FrameSpec::at(now)
+        };
         body.extend(cam.seal_frame(b"last", &spec).unwrap());
         let mut r = FrameReader::for_verifier(&v);
         let mut seqs = Vec::new();

@@ -211,6 +211,17 @@ impl AuthenticSeal {
     }
 }
 
+/// What is left to decide about a frame whose head passed
+/// ([`Verifier::judge_head`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Head {
+    /// Version 1: verify the whole frame ([`Verifier::try_verify`]).
+    Envelope,
+    /// Version 2: the seal verified; hash the payload and hold it to the
+    /// seal ([`Verifier::try_accept_sealed`]).
+    Sealed(AuthenticSeal),
+}
+
 /// A frame that passed every check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Accepted<'a> {
@@ -467,6 +478,20 @@ impl Verifier {
             }
             Err(Refusal::OutOfMemory(e)) => Err(e),
         }
+    }
+
+    /// Judges a frame of `frame_len` bytes by its first bytes, before a
+    /// caller copies or hashes the rest (`head`: the first [`frame::SEAL_LEN`]
+    /// bytes, or all of a shorter frame). Layout drops and `foreign-key`
+    /// are decided here, and a version-2 seal is authenticated; a drop is
+    /// counted. What is left to do is the [`Head`]'s: verify the whole
+    /// version-1 frame, or hash the version-2 payload for its seal.
+    pub fn judge_head(&mut self, head: &[u8], frame_len: usize) -> Result<Head, DropReason> {
+        if head.get(5) == Some(&frame::SEAL_VERSION) && head.starts_with(&frame::MAGIC) {
+            return self.authenticate_seal(head, frame_len).map(Head::Sealed);
+        }
+        let head = head.get(..HEADER_LEN).unwrap_or(head);
+        self.check_head(head, frame_len).map(|()| Head::Envelope)
     }
 
     /// Judges a frame of `frame_len` bytes by its first bytes alone

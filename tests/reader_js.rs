@@ -103,7 +103,7 @@ fn read_all(reader: &mut JsFrameReader, stream: &[u8], sizes: &[usize]) -> Vec<S
 }
 
 fn stat(reader: &JsFrameReader, key: &str) -> f64 {
-    get(&ok(reader.stats(), "stats"), key)
+    get(&JsValue::from(reader.stats()), key)
         .as_f64()
         .unwrap_or_else(|| panic!("stats.{key}"))
 }

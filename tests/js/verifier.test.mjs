@@ -77,7 +77,7 @@ test('every drop reason is reachable, with the exact string', () => {
     ['malformed', {}, [], edited(good, (b) => { b[6] |= 0x04; })],
     ['malformed', {}, [], edited(good, (b) => { b[7] = 99; })],
     ['malformed', {}, [], Uint8Array.from([...good, 0])],
-    ['unsupported-version', {}, [], edited(good, (b) => { b[5] = 2; })],
+    ['unsupported-version', {}, [], edited(good, (b) => { b[5] = 3; })],
     ['too-large', {}, [], edited(good, (b) => { b.set([0xff, 0xff, 0xff, 0xff], 48); })],
     ['too-large', { maxPayloadBytes: 2 }, [], good],
     ['foreign-key', {}, [], frame(stranger, new Uint8Array([1]), { seq: 0 })],

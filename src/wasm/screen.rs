@@ -1,10 +1,8 @@
-//! `FrameGate` (SPEC §4): verify each pushed frame, and decode and draw only
-//! accepted JPEG / PNG / WebP stills. A dropped frame is never decoded and
-//! never touches the canvas.
-//!
-//! Decisions (draw order, liveness, reports) are made by [`crate::gate`];
-//! this file only moves values between it, the verifier, the canvas and the
-//! timers (`js/canvas.js`).
+//! The canvas side of both gates: what is drawn, whether it is live, the
+//! reports, and the verification step every push starts with. Decisions
+//! (draw order, liveness, reports) are made by [`crate::gate`]; this file
+//! only moves values between it, the verifier, the canvas and the timers
+//! (`js/canvas.js`).
 //!
 //! Rules at this boundary:
 //! - no `RefCell` borrow is held across an `await` or a call into user code
@@ -14,24 +12,17 @@
 //!   its verified bytes to the decoder: callbacks due after a push
 //!   (`onStall`, `onReport`) run once the frame is handed over;
 //! - every JS call that can throw is caught, so an exception never unwinds
-//!   through Rust with a borrow held; a throwing user callback is ignored;
-//! - an accepted frame that is not drawn says why in `notDrawn`:
-//!   `not-an-image` (opaque or video codec), `key-rotation`, `superseded`
-//!   (a newer picture was drawn first) or `decode-failed`.
+//!   through Rust with a borrow held; a throwing user callback is ignored.
 
 use alloc::format;
 use alloc::rc::{Rc, Weak};
 use core::cell::{Cell, RefCell};
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::{
-    JsVerifier, Options, Switchable, VERIFIER_OPTIONS, Verdict, bytes_arg, error, stats_object,
-    type_name,
-};
-use crate::frame::Codec;
+use super::interop::{Options, Switchable, bytes_arg, count, error, set, type_name};
+use super::verifier::{JsVerifier, VERIFIER_OPTIONS, Verdict};
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
 use crate::verify::DropReason;
 
@@ -42,7 +33,7 @@ extern "C" {
     #[wasm_bindgen(js_name = context2d, catch)]
     fn context_2d(canvas: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = decodePicture, catch)]
-    fn decode_picture(payload: &Uint8Array, mime: &str) -> Result<Promise, JsValue>;
+    pub(crate) fn decode_picture(payload: &Uint8Array, mime: &str) -> Result<Promise, JsValue>;
     #[wasm_bindgen(catch)]
     fn paint(ctx: &JsValue, bitmap: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = paintNotLive, catch)]
@@ -81,19 +72,6 @@ pub(crate) struct Callbacks {
 pub(crate) fn notify(callback: &Option<Function>, arg: &JsValue) {
     if let Some(f) = callback {
         let _ = f.call1(&JsValue::UNDEFINED, arg);
-    }
-}
-
-pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
-}
-
-fn image_mime(codec: Codec) -> Option<&'static str> {
-    match codec {
-        Codec::Jpeg => Some("image/jpeg"),
-        Codec::Png => Some("image/png"),
-        Codec::Webp => Some("image/webp"),
-        _ => None,
     }
 }
 
@@ -324,163 +302,23 @@ impl Drop for Screen {
 fn report_object(report: &Report) -> JsValue {
     let dropped = Object::new();
     for reason in DropReason::ALL {
-        set(
-            &dropped,
-            reason.name(),
-            &JsValue::from_f64(report.dropped(reason) as f64),
-        );
+        set(&dropped, reason.name(), &count(report.dropped(reason)));
     }
     let out = Object::new();
     set(
         &out,
         "intervalMs",
-        &JsValue::from_f64(crate::float::round(report.interval_ms)),
+        &JsValue::from_f64(super::float::round(report.interval_ms)),
     );
-    set(&out, "accepted", &JsValue::from_f64(report.accepted as f64));
-    set(&out, "drawn", &JsValue::from_f64(report.drawn as f64));
+    set(&out, "accepted", &count(report.accepted));
+    set(&out, "drawn", &count(report.drawn));
     set(&out, "dropped", &dropped);
     set(
         &out,
         "stalledMs",
-        &JsValue::from_f64(crate::float::round(report.stalled_ms)),
+        &JsValue::from_f64(super::float::round(report.stalled_ms)),
     );
     out.into()
-}
-
-/// Shows a camera's frames on a canvas, and only those its linked key
-/// signed: every frame is verified first, and only accepted stills are
-/// decoded and drawn. Marks the canvas not live when frames stop coming.
-#[wasm_bindgen(js_name = FrameGate)]
-pub struct JsFrameGate {
-    verifier: RefCell<JsVerifier>,
-    screen: Rc<Screen>,
-}
-
-#[wasm_bindgen(js_class = FrameGate)]
-impl JsFrameGate {
-    /// A gate drawing to `canvas` (HTMLCanvasElement or OffscreenCanvas)
-    /// the frames `linkedPublicKey` signed. `options`: the Verifier's, plus
-    /// `stallAfterMs`, `onStall`, `onResume`, `reportIntervalMs`,
-    /// `onReport`, `onDrop`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]
-        canvas: JsValue,
-        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
-        linked_public_key: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
-    ) -> Result<JsFrameGate, JsError> {
-        let (verifier, screen) = open_gate(canvas, &linked_public_key, &options)?;
-        Ok(JsFrameGate {
-            verifier: RefCell::new(verifier),
-            screen,
-        })
-    }
-
-    /// Verifies `frame`; resolves to the Verifier's result plus `drawn`
-    /// once an accepted still is decoded and drawn (or found not drawable).
-    /// Throws for a non-Uint8Array argument or a closed gate.
-    #[wasm_bindgen(unchecked_return_type = "Promise<GateResult>")]
-    pub fn push(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
-    ) -> Result<Promise, JsError> {
-        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
-        let promise = self.hand_over(result, verdict);
-        self.screen.poll();
-        Ok(promise)
-    }
-
-    /// Starts the decode of an accepted still (no user code runs before
-    /// its verified bytes are handed to the decoder); the promise of the
-    /// push's result.
-    fn hand_over(&self, result: Object, verdict: Verdict) -> Promise {
-        let accepted = match verdict {
-            Err(_) => return Promise::resolve(&JsValue::from(result)),
-            Ok(accepted) => accepted,
-        };
-        let codec = accepted.header.codec;
-        let Some(mime) = image_mime(codec) else {
-            let why = if codec == Codec::KeyRotation {
-                "key-rotation"
-            } else {
-                "not-an-image"
-            };
-            set(&result, "notDrawn", &JsValue::from_str(why));
-            return Promise::resolve(&JsValue::from(result));
-        };
-        let Ok(ticket) = self
-            .screen
-            .gate
-            .try_borrow_mut()
-            .map(|mut g| g.begin_draw(accepted.header.timestamp_us))
-        else {
-            set(&result, "notDrawn", &JsValue::from_str("superseded"));
-            return Promise::resolve(&JsValue::from(result));
-        };
-        let captured_at = self.screen.captured_at(accepted.header.timestamp_us);
-        let decode = decode_picture(&accepted.payload, mime);
-        let screen = Rc::clone(&self.screen);
-        future_to_promise(async move {
-            let outcome = match decode {
-                Ok(promise) => JsFuture::from(promise).await.map_err(|_| "decode-failed"),
-                Err(_) => Err("decode-failed"),
-            };
-            let drawn = match outcome {
-                Ok(bitmap) => screen.draw(ticket, captured_at, bitmap),
-                Err(why) => {
-                    screen.decode_errors.set(screen.decode_errors.get() + 1);
-                    Err(why)
-                }
-            };
-            set(&result, "drawn", &JsValue::from_bool(drawn.is_ok()));
-            if let Err(why) = drawn {
-                set(&result, "notDrawn", &JsValue::from_str(why));
-            }
-            Ok(result.into())
-        })
-    }
-
-    /// The Verifier's counts plus `drawn` and `decodeErrors`.
-    #[wasm_bindgen(unchecked_return_type = "FrameGateStats")]
-    pub fn stats(&self) -> Result<JsValue, JsError> {
-        let verifier = self
-            .verifier
-            .try_borrow()
-            .map_err(|_| error("stats: called while this gate verifies a frame"))?;
-        let stats = stats_object(verifier.core().stats())?;
-        let object: &Object = stats.unchecked_ref();
-        set(
-            object,
-            "drawn",
-            &JsValue::from_f64(self.screen.drawn.get() as f64),
-        );
-        set(
-            object,
-            "decodeErrors",
-            &JsValue::from_f64(self.screen.decode_errors.get() as f64),
-        );
-        Ok(stats)
-    }
-
-    /// The key frames are checked against now (changes only with an
-    /// accepted key-rotation frame).
-    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
-    pub fn linked_public_key(&self) -> Result<Uint8Array, JsError> {
-        linked_key_of(&self.verifier)
-    }
-
-    /// Whether the canvas is currently marked not live.
-    #[wasm_bindgen(getter)]
-    pub fn live(&self) -> bool {
-        self.screen.is_live()
-    }
-
-    /// Stops the liveness timer and reports and releases the last picture;
-    /// later pushes throw.
-    pub fn close(&self) {
-        self.screen.close();
-    }
 }
 
 /// Reads a gate's options: the Verifier's plus FrameGate's (and `extra`).

@@ -16,12 +16,12 @@ use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use core::cell::{Cell, RefCell};
 use js_sys::{Object, Promise, Uint8Array};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::gate::{Screen, discard, linked_key_of, open_gate, set, verify_for_screen};
-use super::{JsVerifier, Verdict, error, stats_object};
+use super::interop::{count, error, set, stats_object};
+use super::screen::{Screen, discard, linked_key_of, open_gate, verify_for_screen};
+use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::video::{DecodeChain, webcodecs_codec};
 
@@ -298,21 +298,19 @@ impl JsVideoGate {
     /// The Verifier's counts plus `drawn`, `skippedUntilKeyframe` and
     /// `decoderErrors`.
     #[wasm_bindgen(unchecked_return_type = "VideoGateStats")]
-    pub fn stats(&self) -> Result<JsValue, JsError> {
+    pub fn stats(&self) -> Result<Object, JsError> {
         let verifier = self
             .verifier
             .try_borrow()
             .map_err(|_| error("stats: called while this gate verifies a frame"))?;
-        let stats = stats_object(verifier.core().stats())?;
-        let object: &Object = stats.unchecked_ref();
-        let number = |n: u64| JsValue::from_f64(n as f64);
-        set(object, "drawn", &number(self.screen.drawn.get()));
+        let stats = stats_object(verifier.core().stats());
+        set(&stats, "drawn", &count(self.screen.drawn.get()));
         set(
-            object,
+            &stats,
             "skippedUntilKeyframe",
-            &number(self.video.chain.borrow().skipped()),
+            &count(self.video.chain.borrow().skipped()),
         );
-        set(object, "decoderErrors", &number(self.video.errors.get()));
+        set(&stats, "decoderErrors", &count(self.video.errors.get()));
         Ok(stats)
     }
 

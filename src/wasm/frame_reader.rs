@@ -20,10 +20,11 @@
 //!   unwinds through Rust.
 
 use alloc::vec::Vec;
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::{JsVerifier, Options, VERIFIER_OPTIONS, bytes_arg, copy_from, error, stats_object};
+use super::interop::{Options, bytes_arg, copy_from, count, error, set, stats_object};
+use super::verifier::{JsVerifier, VERIFIER_OPTIONS};
 use crate::reader::{Boundaries, Candidate, FrameReader};
 
 /// Bytes of a pushed chunk copied into WebAssembly memory at a time.
@@ -146,22 +147,19 @@ impl JsFrameReader {
     /// The Verifier's counts plus the reader's: `{ accepted, dropped,
     /// inputBytes, frames, skippedBytes, resyncs, bufferedBytes }`.
     #[wasm_bindgen(unchecked_return_type = "FrameReaderStats")]
-    pub fn stats(&self) -> Result<JsValue, JsError> {
-        let out = stats_object(self.verifier.core().stats())?;
+    pub fn stats(&self) -> Object {
+        let out = stats_object(self.verifier.core().stats());
         let s = self.reader.stats();
-        let fields = [
-            ("inputBytes", s.input_bytes as f64),
-            ("frames", s.frames as f64),
-            ("skippedBytes", s.skipped_bytes as f64),
-            ("resyncs", s.resyncs as f64),
-            ("bufferedBytes", self.reader.buffered() as f64),
-        ];
-        let object: &Object = out.unchecked_ref();
-        for (key, value) in fields {
-            Reflect::set(object, &JsValue::from_str(key), &JsValue::from_f64(value))
-                .map_err(|_| error("stats: could not build the result"))?;
+        for (key, n) in [
+            ("inputBytes", s.input_bytes),
+            ("frames", s.frames),
+            ("skippedBytes", s.skipped_bytes),
+            ("resyncs", s.resyncs),
+            ("bufferedBytes", self.reader.buffered() as u64),
+        ] {
+            set(&out, key, &count(n));
         }
-        Ok(out)
+        out
     }
 
     /// The key frames are checked against now (changes only with an

@@ -1,0 +1,387 @@
+//! Conversions between JS values and the core's types, in one place:
+//! arguments (type-checked, copied out of caller buffers through functions
+//! whose exceptions are caught), option objects (own properties only),
+//! counts and result objects.
+//!
+//! Why not serde-wasm-bindgen for options, stats and reports: it needs
+//! `std` (the WebAssembly 1.0 build, wasm32v1-none, has none), and its
+//! struct deserializer reads each field with a plain property get, which
+//! walks the prototype chain: `Object.prototype.maxAgeMs = null` would
+//! reach the policy again (SPEC §4's own-property rule). [`Options`] is the
+//! small typed reader that keeps both rules.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use crate::frame::Codec;
+use crate::keys::LinkedKey;
+use crate::verify;
+
+#[wasm_bindgen(inline_js = "
+const TA = Object.getPrototypeOf(Uint8Array.prototype);
+const get = (name) => Object.getOwnPropertyDescriptor(TA, name).get;
+const BUFFER = get('buffer'), OFFSET = get('byteOffset'), LENGTH = get('length');
+const SUBARRAY = TA.subarray, SET = TA.set;
+const AB_LENGTH = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, 'byteLength').get;
+const HAS_OWN = Object.prototype.hasOwnProperty, KEYS = Object.keys;
+export function isArraySafe(v) { try { return Array.isArray(v); } catch (_) { return false; } }
+export function ownKeys(o) { return KEYS(o); }
+export function ownValue(o, key) { return HAS_OWN.call(o, key) ? o[key] : undefined; }
+export function isShared(buffer) { try { AB_LENGTH.call(buffer); return false; } catch (_) { return true; } }
+export function copyIn(src, at, dst) {
+  const part = SUBARRAY.call(src, at, at + LENGTH.call(dst));
+  if (LENGTH.call(part) !== LENGTH.call(dst)) throw new RangeError('the frame changed during the call');
+  SET.call(dst, part);
+}
+export function plainBytes(a) { return new Uint8Array(BUFFER.call(a), OFFSET.call(a), LENGTH.call(a)); }
+export function acceptedResult(payload, seq, timestampUs, keyframe, endOfStream, codec, streamId) {
+  return { ok: true, payload, seq, timestampUs, keyframe, endOfStream, codec, streamId };
+}
+export function droppedResult(reason) {
+  return { ok: false, reason };
+}
+")]
+extern "C" {
+    // One call builds the whole result object: fewer boundary crossings than
+    // a Reflect.set per field, and one object shape for the JIT.
+    #[wasm_bindgen(js_name = acceptedResult)]
+    pub(crate) fn accepted_result(
+        payload: &Uint8Array,
+        seq: f64,
+        timestamp_us: f64,
+        keyframe: bool,
+        end_of_stream: bool,
+        codec: &str,
+        stream_id: &Uint8Array,
+    ) -> Object;
+    #[wasm_bindgen(js_name = droppedResult)]
+    pub(crate) fn dropped_result(reason: &str) -> Object;
+    #[wasm_bindgen(js_name = isArraySafe)]
+    fn is_array_safe(v: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = ownKeys, catch)]
+    fn own_keys(o: &JsValue) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(js_name = plainBytes, catch)]
+    fn plain_bytes(a: &Uint8Array) -> Result<Uint8Array, JsValue>;
+    #[wasm_bindgen(js_name = ownValue, catch)]
+    fn own_value(o: &Object, key: &str) -> Result<JsValue, JsValue>;
+    /// Whether an ArrayBuffer-like is shared memory, whatever realm made it
+    /// (`instanceof SharedArrayBuffer` only sees this realm's).
+    #[wasm_bindgen(js_name = isShared)]
+    pub(crate) fn is_shared(buffer: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = copyIn, catch)]
+    fn copy_in(src: &Uint8Array, at: u32, dst: &mut [u8]) -> Result<(), JsValue>;
+}
+
+/// Copies `dst.len()` bytes of `src` from `at` into `dst`; an error (not
+/// an exception through Rust) when `src` was detached or shrunk.
+pub(crate) fn copy_from(src: &Uint8Array, at: u32, dst: &mut [u8]) -> Result<(), JsError> {
+    copy_in(src, at, dst)
+        .map_err(|_| error("the frame's buffer was detached or shrunk during the call"))
+}
+
+pub(crate) fn error(message: impl AsRef<str>) -> JsError {
+    JsError::new(message.as_ref())
+}
+
+/// A short name of a JS value's type, for error messages.
+pub(crate) fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".into();
+    }
+    if value.is_undefined() {
+        return "undefined".into();
+    }
+    if let Some(array) = value.dyn_ref::<Uint8Array>() {
+        // plainBytes: a proxy or subclass must not throw from here either.
+        return match plain_bytes(array) {
+            Ok(a) => format!("Uint8Array({})", a.length()),
+            Err(_) => "an unreadable Uint8Array".into(),
+        };
+    }
+    if is_array_safe(value) {
+        return "array".into();
+    }
+    value
+        .js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "value".into())
+}
+
+/// `value` as a Uint8Array, or an error naming `what`.
+pub(crate) fn bytes_arg(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
+    let array = bytes_arg_unchecked(value, what)?;
+    plain_bytes(&array).map_err(|_| error(format!("{what}: its bytes cannot be read")))
+}
+
+fn bytes_arg_unchecked(value: &JsValue, what: &str) -> Result<Uint8Array, JsError> {
+    value.dyn_ref::<Uint8Array>().cloned().ok_or_else(|| {
+        error(format!(
+            "{what} must be a Uint8Array, got {}",
+            type_name(value)
+        ))
+    })
+}
+
+/// `value` as exactly `N` bytes, or an error naming `what`.
+pub(crate) fn fixed_bytes<const N: usize>(value: &JsValue, what: &str) -> Result<[u8; N], JsError> {
+    let array = bytes_arg(value, what)?;
+    let mut out = [0u8; N];
+    if array.length() as usize != N {
+        return Err(error(format!(
+            "{what} must be {N} bytes, got {}",
+            array.length()
+        )));
+    }
+    array.copy_to(&mut out);
+    Ok(out)
+}
+
+pub(crate) fn public_key_arg(value: &JsValue, what: &str) -> Result<LinkedKey, JsError> {
+    let array = bytes_arg(value, what)?;
+    LinkedKey::from_bytes(&array.to_vec()).map_err(|e| error(format!("{what}: {e}")))
+}
+
+/// An options object: `undefined`/`null` (all defaults) or a plain object
+/// with only `known` keys.
+pub(crate) struct Options {
+    object: Option<Object>,
+    what: &'static str,
+}
+
+impl Options {
+    pub(crate) fn read(
+        value: &JsValue,
+        what: &'static str,
+        known: &[&str],
+    ) -> Result<Options, JsError> {
+        if value.is_undefined() || value.is_null() {
+            return Ok(Options { object: None, what });
+        }
+        if !value.is_object() || is_array_safe(value) || value.is_function() {
+            return Err(error(format!(
+                "{what} must be an object, got {}",
+                type_name(value)
+            )));
+        }
+        let object: Object = value.clone().unchecked_into();
+        let keys =
+            own_keys(&object).map_err(|_| error(format!("reading the keys of {what} threw")))?;
+        for key in keys.iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !known.contains(&key.as_str()) {
+                return Err(error(format!(
+                    "unknown option {what}.{key} (known: {})",
+                    known.join(", ")
+                )));
+            }
+        }
+        Ok(Options {
+            object: Some(object),
+            what,
+        })
+    }
+
+    /// The value of the own property `key`, `undefined` when the object has
+    /// none (an inherited one is never read: SPEC §4). A getter that throws
+    /// becomes an error naming the option.
+    fn get(&self, key: &str) -> Result<JsValue, JsError> {
+        match &self.object {
+            None => Ok(JsValue::UNDEFINED),
+            Some(o) => {
+                own_value(o, key).map_err(|_| error(format!("reading {}.{key} threw", self.what)))
+            }
+        }
+    }
+
+    fn bad(&self, key: &str, wanted: &str, got: &JsValue) -> JsError {
+        error(format!(
+            "{}.{key} must be {wanted}, got {}",
+            self.what,
+            describe(got)
+        ))
+    }
+
+    /// An integer from 0 to `max`; `undefined` gives `default`.
+    pub(crate) fn integer(&self, key: &str, default: u32, max: u32) -> Result<u32, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(default);
+        }
+        match value.as_f64() {
+            Some(n) if (0.0..=f64::from(max)).contains(&n) && super::float::is_whole(n) => {
+                Ok(n as u32)
+            }
+            _ => Err(self.bad(key, &format!("an integer from 0 to {max}"), &value)),
+        }
+    }
+
+    /// A duration in whole milliseconds, from 1 to [`MAX_DURATION_MS`];
+    /// `undefined` gives `default`; `null` gives `None` (the check is off)
+    /// when `switchable`, else an error.
+    pub(crate) fn duration(
+        &self,
+        key: &str,
+        default: Option<u32>,
+        switchable: Switchable,
+    ) -> Result<Option<u32>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(default);
+        }
+        if value.is_null() && switchable == Switchable::NullIsOff {
+            return Ok(None);
+        }
+        let wanted = match switchable {
+            Switchable::NullIsOff => format!(
+                "an integer number of ms from 1 to {MAX_DURATION_MS}, or null to switch it off"
+            ),
+            Switchable::Always => format!("an integer number of ms from 1 to {MAX_DURATION_MS}"),
+        };
+        match value.as_f64() {
+            Some(n)
+                if (1.0..=f64::from(MAX_DURATION_MS)).contains(&n) && super::float::is_whole(n) =>
+            {
+                Ok(Some(n as u32))
+            }
+            _ => Err(self.bad(key, &wanted, &value)),
+        }
+    }
+
+    pub(crate) fn boolean(&self, key: &str, default: bool) -> Result<bool, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(default);
+        }
+        value
+            .as_bool()
+            .ok_or_else(|| self.bad(key, "a boolean", &value))
+    }
+
+    /// A non-negative integer given as a number (up to 2^53 - 1) or a bigint.
+    pub(crate) fn u64(&self, key: &str) -> Result<Option<u64>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        let wanted = "a non-negative integer (number or bigint)";
+        if value.is_bigint() {
+            let bigint: js_sys::BigInt = value.clone().unchecked_into();
+            return u64::try_from(bigint)
+                .map(Some)
+                .map_err(|_| self.bad(key, wanted, &value));
+        }
+        match value.as_f64() {
+            Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && super::float::is_whole(n) => {
+                Ok(Some(n as u64))
+            }
+            _ => Err(self.bad(key, wanted, &value)),
+        }
+    }
+
+    pub(crate) fn stream_id(&self, key: &str) -> Result<Option<[u8; 16]>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        // Through plainBytes, like every argument: a subclass or proxy that
+        // lies about its length cannot throw from inside Rust.
+        let wanted = "a Uint8Array of 16 bytes";
+        let array = value
+            .dyn_ref::<Uint8Array>()
+            .and_then(|a| plain_bytes(a).ok())
+            .filter(|a| a.length() == 16)
+            .ok_or_else(|| self.bad(key, wanted, &value))?;
+        let mut id = [0u8; 16];
+        array.copy_to(&mut id);
+        Ok(Some(id))
+    }
+
+    pub(crate) fn codec(&self, key: &str) -> Result<Codec, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(Codec::Opaque);
+        }
+        value
+            .as_string()
+            .and_then(|s| Codec::from_name(&s))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Codec::ALL.iter().map(|c| c.name()).collect();
+                self.bad(key, &format!("one of {}", names.join(", ")), &value)
+            })
+    }
+
+    pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        value
+            .dyn_into::<Function>()
+            .map(Some)
+            .map_err(|v| self.bad(key, "a function", &v))
+    }
+}
+
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// The longest duration option, in ms: 2^31 − 1, the most `setTimeout`
+/// takes (a larger delay wraps to 0 and the timer fires at once, over and
+/// over). Enforced by [`Options::duration`] for every duration option.
+pub(crate) const MAX_DURATION_MS: u32 = i32::MAX as u32;
+
+/// Whether `null` switches a duration's check off.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Switchable {
+    /// `null` means off.
+    NullIsOff,
+    /// The duration always applies; `null` is an error.
+    Always,
+}
+
+/// A value for an error message: numbers and strings shown, others by type.
+fn describe(value: &JsValue) -> String {
+    if let Some(n) = value.as_f64() {
+        // JS formats its own numbers (Infinity, NaN, 1e+21): no float
+        // formatting code in the module.
+        return js_sys::Number::from(n)
+            .to_string_with_radix(10)
+            .map(String::from)
+            .unwrap_or_else(|_| "a number".into());
+    }
+    if let Some(s) = value.as_string() {
+        let short: String = s.chars().take(40).collect();
+        return format!("\"{short}\"");
+    }
+    type_name(value)
+}
+
+/// A count as a JS number: the one conversion every count takes (stats,
+/// reports, reader counts). Exact up to 2^53 − 1, which no display reaches;
+/// beyond, it stays at 2^53 − 1 rather than rounding.
+pub(crate) fn count(n: u64) -> JsValue {
+    const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+    JsValue::from_f64(n.min(MAX_SAFE_INTEGER) as f64)
+}
+
+/// Sets `object[key]` on an object this binding made (so nothing can make
+/// the set fail).
+pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// `{ accepted, dropped: { [reason]: n } }` with every reason present (0
+/// when none), in check order, as plain JSON-compatible JS values.
+pub(crate) fn stats_object(stats: &verify::Stats) -> Object {
+    let dropped = Object::new();
+    for (reason, n) in stats.by_reason() {
+        set(&dropped, reason.name(), &count(n));
+    }
+    let out = Object::new();
+    set(&out, "accepted", &count(stats.accepted));
+    set(&out, "dropped", &dropped);
+    out
+}

@@ -1,0 +1,194 @@
+//! `Signer`: the camera side in JS (simulators, tests, browser cameras).
+
+use alloc::format;
+use core::cell::RefCell;
+use js_sys::{Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::interop::{Options, bytes_arg, error, fixed_bytes};
+use crate::sign::{self, FrameSpec};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SIGNER: &str = r#"
+/** Header fields for Signer.signFrame. Every field is optional. */
+export interface FrameOptions {
+  /** Default: the signer's own random session stream id. */
+  streamId?: Uint8Array;
+  /** Default: one more than the last on this stream (0 for the first). */
+  seq?: number | bigint;
+  /** Default: now, from Date.now(). */
+  timestampUs?: number | bigint;
+  keyframe?: boolean;
+  endOfStream?: boolean;
+  /** Default: 'opaque'. */
+  codec?: CodecName;
+}
+
+/** Header fields for Signer.signRotation. Every field is optional. */
+export interface RotationOptions {
+  streamId?: Uint8Array;
+  seq?: number | bigint;
+  timestampUs?: number | bigint;
+}
+"#;
+
+/// Random bytes from the platform's CSPRNG (`crypto.getRandomValues`).
+fn random_bytes<const N: usize>() -> Result<[u8; N], JsError> {
+    let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto"))
+        .ok()
+        .filter(|c| c.is_object())
+        .ok_or_else(|| error("no crypto.getRandomValues in this environment"))?;
+    let crypto: web_sys::Crypto = crypto.unchecked_into();
+    let mut out = [0u8; N];
+    crypto
+        .get_random_values_with_u8_array(&mut out)
+        .map_err(|_| error("crypto.getRandomValues failed"))?;
+    Ok(out)
+}
+
+/// A camera's signing key: turns payloads into signed frames, numbered per
+/// stream. For cameras, simulators and tests; a display only needs
+/// `Verifier`.
+#[wasm_bindgen(js_name = Signer)]
+pub struct JsSigner {
+    // Every method takes `&self` (so that `s.signRotation(s)` reaches the
+    // core's same-key refusal instead of wasm-bindgen's aliasing error);
+    // the signer is borrowed mutably only after every argument was read,
+    // when no JS code can run until the borrow ends.
+    inner: RefCell<sign::Signer>,
+}
+
+#[wasm_bindgen(js_class = Signer)]
+impl JsSigner {
+    /// A signer for a 32-byte Ed25519 secret key (RFC 8032 seed), with a
+    /// fresh random session stream id.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = secretKey, unchecked_param_type = "Uint8Array")]
+        secret_key: JsValue,
+    ) -> Result<JsSigner, JsError> {
+        let secret = fixed_bytes::<32>(&secret_key, "secretKey")?;
+        Ok(JsSigner {
+            inner: RefCell::new(sign::Signer::from_secret(&secret, random_bytes()?)),
+        })
+    }
+
+    /// A signer with a new random key.
+    pub fn generate() -> Result<JsSigner, JsError> {
+        Ok(JsSigner {
+            inner: RefCell::new(sign::Signer::from_secret(&random_bytes()?, random_bytes()?)),
+        })
+    }
+
+    /// The 32-byte public key a display links to.
+    #[wasm_bindgen(getter, js_name = publicKey)]
+    pub fn public_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.borrow().public_key()[..])
+    }
+
+    /// The random 16-byte stream id of this signer's session, used when a
+    /// frame names no other.
+    #[wasm_bindgen(getter, js_name = streamId)]
+    pub fn stream_id(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.borrow().session_stream()[..])
+    }
+
+    /// The 32-byte secret key, to store the camera's identity. Keep it secret.
+    #[wasm_bindgen(js_name = exportSecretKey)]
+    pub fn export_secret_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.borrow().secret_key()[..])
+    }
+
+    /// Signs `payload` into a frame. Header fields come from `options`
+    /// (all optional; see FrameOptions).
+    #[wasm_bindgen(js_name = signFrame)]
+    pub fn sign_frame(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let payload = bytes_arg(&payload, "payload")?.to_vec();
+        let spec = frame_spec(&options)?;
+        let frame = self
+            .inner
+            .borrow_mut()
+            .sign_frame(&payload, &spec)
+            .map_err(|e| error(format!("signFrame: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+
+    /// Seals `payload` into a version-2 frame (SPEC §6.2): the 148-byte seal
+    /// (BLAKE3 of the payload, signed), then the payload. Header fields as
+    /// for `signFrame`.
+    #[wasm_bindgen(js_name = sealFrame)]
+    pub fn seal_frame(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let payload = bytes_arg(&payload, "payload")?.to_vec();
+        let spec = frame_spec(&options)?;
+        let frame = self
+            .inner
+            .borrow_mut()
+            .seal_frame(&payload, &spec)
+            .map_err(|e| error(format!("sealFrame: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+
+    /// A key-rotation frame (SPEC §5.2) signed by this key, telling linked
+    /// displays to trust `nextSigner`'s key from now on.
+    #[wasm_bindgen(js_name = signRotation)]
+    pub fn sign_rotation(
+        &self,
+        #[wasm_bindgen(js_name = nextSigner)] next_signer: &JsSigner,
+        #[wasm_bindgen(unchecked_optional_param_type = "RotationOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let options = Options::read(&options, "options", &["streamId", "seq", "timestampUs"])?;
+        let spec = FrameSpec {
+            stream_id: options.stream_id("streamId")?,
+            seq: options.u64("seq")?,
+            ..FrameSpec::at(timestamp_or_now(&options)?)
+        };
+        if core::ptr::eq(self, next_signer) {
+            return Err(error(format!("signRotation: {}", sign::SignError::SameKey)));
+        }
+        let frame = self
+            .inner
+            .borrow_mut()
+            .sign_rotation(&next_signer.inner.borrow(), &spec)
+            .map_err(|e| error(format!("signRotation: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+}
+
+/// The header fields of `signFrame` / `sealFrame` options.
+fn frame_spec(options: &JsValue) -> Result<FrameSpec, JsError> {
+    let options = Options::read(
+        options,
+        "options",
+        &[
+            "streamId",
+            "seq",
+            "timestampUs",
+            "keyframe",
+            "endOfStream",
+            "codec",
+        ],
+    )?;
+    Ok(FrameSpec {
+        stream_id: options.stream_id("streamId")?,
+        seq: options.u64("seq")?,
+        timestamp_us: timestamp_or_now(&options)?,
+        keyframe: options.boolean("keyframe", false)?,
+        end_of_stream: options.boolean("endOfStream", false)?,
+        codec: options.codec("codec")?,
+    })
+}
+
+fn timestamp_or_now(options: &Options) -> Result<u64, JsError> {
+    Ok(options
+        .u64("timestampUs")?
+        .unwrap_or_else(|| (js_sys::Date::now() * 1000.0) as u64))
+}

@@ -1,0 +1,421 @@
+//! `Verifier` (SPEC §4): one linked key, one policy, one frame at a time;
+//! and the package's exported description of the format (`dropReasons`,
+//! `frameLayout`).
+
+use alloc::format;
+use alloc::vec::Vec;
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::interop::{
+    Options, Switchable, accepted_result, bytes_arg, copy_from, dropped_result, error, is_shared,
+    public_key_arg, stats_object, type_name,
+};
+use crate::frame::{Codec, HEADER_LEN, SEAL_LEN};
+use crate::verify::{self, DropReason, Head, MAX_REPLAY_WINDOW, Policy, PolicyError};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_VERIFIER: &str = r#"
+/** Why a frame was dropped (SPEC §3), in check order. */
+export type DropReason =
+  | 'malformed' | 'unsupported-version' | 'too-large' | 'foreign-key'
+  | 'bad-signature' | 'wrong-stream' | 'stale' | 'future' | 'replayed'
+  | 'bad-rotation';
+
+/** What a frame's payload is. */
+export type CodecName =
+  | 'opaque' | 'jpeg' | 'png' | 'webp' | 'h264' | 'h265' | 'vp8' | 'vp9'
+  | 'av1' | 'key-rotation';
+
+/** A frame that passed every check. */
+export interface Accepted {
+  ok: true;
+  /** The payload: a view of the bytes passed to verify(). */
+  payload: Uint8Array;
+  seq: number;
+  timestampUs: number;
+  keyframe: boolean;
+  endOfStream: boolean;
+  codec: CodecName;
+  streamId: Uint8Array;
+  /** Only on an accepted key-rotation frame: the key now linked. */
+  newPublicKey?: Uint8Array;
+}
+
+/** A frame that was dropped, and why. */
+export interface Dropped {
+  ok: false;
+  reason: DropReason;
+}
+
+/** The verdict on one frame. */
+export type VerifyResult = Accepted | Dropped;
+
+/** How a Verifier judges frames. Every field is optional. */
+export interface VerifierOptions {
+  /** Oldest acceptable capture time, in ms before now (default 10000); null = off. */
+  maxAgeMs?: number | null;
+  /** Furthest acceptable capture time, in ms after now (default 5000); null = off. */
+  maxFutureSkewMs?: number | null;
+  /** Sequence numbers remembered below the highest (default 64); 0 = strictly increasing. */
+  replayWindow?: number;
+  /** The only stream to accept (16 bytes); default: pin the first accepted stream. */
+  streamId?: Uint8Array;
+  /** Largest payload accepted, in bytes (default 16 MiB). */
+  maxPayloadBytes?: number;
+  /** The clock, in ms since the Unix epoch (default Date.now). */
+  now?: () => number;
+  /** Whether key-rotation frames may replace the linked key (default true). */
+  allowRotation?: boolean;
+}
+
+/** Counts since the Verifier was built. */
+export interface VerifierStats {
+  accepted: number;
+  dropped: Record<DropReason, number>;
+}
+"#;
+
+/// The Verifier option keys (SPEC §4).
+pub(crate) const VERIFIER_OPTIONS: [&str; 7] = [
+    "maxAgeMs",
+    "maxFutureSkewMs",
+    "replayWindow",
+    "streamId",
+    "maxPayloadBytes",
+    "now",
+    "allowRotation",
+];
+
+/// Reads the Verifier options into a policy and an optional clock.
+pub(crate) fn read_policy(options: &Options) -> Result<(Policy, Option<Function>), JsError> {
+    let defaults = Policy::default();
+    let us = |ms: Option<u32>| ms.map(|ms| u64::from(ms) * 1000);
+    let ms = |us: Option<u64>| us.and_then(|us| u32::try_from(us / 1000).ok());
+    let policy = Policy {
+        max_age_us: us(options.duration(
+            "maxAgeMs",
+            ms(defaults.max_age_us),
+            Switchable::NullIsOff,
+        )?),
+        max_future_skew_us: us(options.duration(
+            "maxFutureSkewMs",
+            ms(defaults.max_future_skew_us),
+            Switchable::NullIsOff,
+        )?),
+        replay_window: options.integer(
+            "replayWindow",
+            defaults.replay_window,
+            MAX_REPLAY_WINDOW,
+        )?,
+        stream_id: options.stream_id("streamId")?,
+        max_payload_bytes: options.integer(
+            "maxPayloadBytes",
+            defaults.max_payload_bytes,
+            u32::MAX,
+        )?,
+        allow_rotation: options.boolean("allowRotation", defaults.allow_rotation)?,
+    };
+    Ok((policy, options.function("now")?))
+}
+
+/// Checks frames against the one camera key this display was linked to,
+/// and drops everything else before it is decoded.
+#[wasm_bindgen(js_name = Verifier)]
+pub struct JsVerifier {
+    inner: verify::Verifier,
+    clock: Clock,
+    /// Reused copy of the frame being checked; never above `max_frame_len`.
+    scratch: Vec<u8>,
+}
+
+#[wasm_bindgen(js_class = Verifier)]
+impl JsVerifier {
+    /// Links `linkedPublicKey` (32 bytes, a valid non-small-order Ed25519
+    /// point) and applies `options`. Throws on a bad key or option.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
+        linked_public_key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "VerifierOptions")] options: JsValue,
+    ) -> Result<JsVerifier, JsError> {
+        let options = Options::read(&options, "options", &VERIFIER_OPTIONS)?;
+        JsVerifier::build(&linked_public_key, &options)
+    }
+
+    /// Verifies one frame; returns `{ ok: true, payload, ... }` or
+    /// `{ ok: false, reason }`. Throws only for a non-Uint8Array argument
+    /// or a clock that fails.
+    #[wasm_bindgen(unchecked_return_type = "VerifyResult")]
+    pub fn verify(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
+    ) -> Result<Object, JsError> {
+        // The clock first: `now()` is user code and may touch the frame.
+        let now_us = self.clock().now_us()?;
+        let frame = bytes_arg(&frame, "frame")?;
+        Ok(self.check(&frame, now_us)?.0)
+    }
+
+    /// Verifies a burst of frames in one call (a dashboard's tiles, a
+    /// reconnect's backlog), in order: the results, counts and state are
+    /// exactly those of `verify` on each frame in turn at one reading of
+    /// the clock. Throws, before verifying any, if `frames` is not an array
+    /// of Uint8Array.
+    ///
+    /// Each signature is still checked on its own, with the linked key's
+    /// tables: Ed25519 batch verification would change verdicts (a random
+    /// linear combination cannot tell torsion differences apart as
+    /// `verify_strict` does) and, made exact, costs more than it saves
+    /// (bench/RESULTS.md, "Batches"). What a batch saves is the crossings.
+    #[wasm_bindgen(js_name = verifyBatch, unchecked_return_type = "VerifyResult[]")]
+    pub fn verify_batch(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] frames: JsValue,
+    ) -> Result<Array, JsError> {
+        let list = frames.dyn_ref::<Array>().ok_or_else(|| {
+            error(format!(
+                "frames must be an array of Uint8Array, got {}",
+                type_name(&frames)
+            ))
+        })?;
+        // Every argument is checked before any frame changes state; a
+        // sparse or lying array fails at its first hole.
+        let mut checked = Vec::new();
+        for (i, value) in list.iter().enumerate() {
+            checked.push(bytes_arg(&value, &format!("frames[{i}]"))?);
+        }
+        let now_us = self.clock().now_us()?;
+        let results = Array::new();
+        for frame in &checked {
+            results.push(&self.check(frame, now_us)?.0);
+        }
+        Ok(results)
+    }
+
+    /// Counts since construction: `{ accepted, dropped: { [reason]: n } }`.
+    #[wasm_bindgen(unchecked_return_type = "VerifierStats")]
+    pub fn stats(&self) -> Object {
+        stats_object(self.inner.stats())
+    }
+
+    /// The key frames are checked against now; changes only with an
+    /// accepted key-rotation frame.
+    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
+    pub fn linked_public_key(&self) -> Uint8Array {
+        Uint8Array::from(&self.inner.linked_key().as_bytes()[..])
+    }
+}
+
+impl JsVerifier {
+    /// A verifier from an already-read options object (the gates add keys of their own).
+    pub(crate) fn build(
+        linked_public_key: &JsValue,
+        options: &Options,
+    ) -> Result<JsVerifier, JsError> {
+        let key = public_key_arg(linked_public_key, "linkedPublicKey")?;
+        let (policy, now) = read_policy(options)?;
+        let inner = verify::Verifier::new(key, policy).map_err(|e| match e {
+            PolicyError::OutOfMemory(e) => error(format!("linking the key: {e}")),
+            e => error(format!("options: {e}")),
+        })?;
+        Ok(JsVerifier {
+            inner,
+            clock: Clock(now),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The core verifier.
+    pub(crate) fn core(&self) -> &verify::Verifier {
+        &self.inner
+    }
+
+    /// The verifier's clock, to read with no borrow of the verifier held
+    /// (`now()` is user code and may call back into the object).
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock.clone()
+    }
+}
+
+/// The `now` option, or `Date.now`.
+#[derive(Clone)]
+pub(crate) struct Clock(Option<Function>);
+
+impl Clock {
+    /// Now, in µs since the Unix epoch.
+    pub(crate) fn now_us(&self) -> Result<i64, JsError> {
+        let ms = match &self.0 {
+            None => js_sys::Date::now(),
+            Some(f) => f
+                .call0(&JsValue::UNDEFINED)
+                .map_err(|_| error("options.now() threw"))?
+                .as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| {
+                    error("options.now() must return a finite number of milliseconds")
+                })?,
+        };
+        Ok((ms * 1000.0) as i64)
+    }
+}
+
+/// A dropped frame that made the frame buffer grow beyond this keeps no
+/// more than the buffer had before it (see [`JsVerifier::check`]).
+const KEEP_AFTER_DROP: usize = 64 * 1024;
+
+impl JsVerifier {
+    /// Verifies `frame` and builds the JS result object; also returns, for
+    /// the gates, what was decided. Throws only when the frame's buffer
+    /// changes under the call or memory runs out; then nothing was counted
+    /// and nothing changed.
+    pub(crate) fn check(
+        &mut self,
+        frame: &Uint8Array,
+        now_us: i64,
+    ) -> Result<(Object, Verdict), JsError> {
+        let len = frame.length() as usize;
+        // The head first: a malformed, oversized or foreign frame is
+        // dropped without copying (or holding) the rest of it, and a
+        // version-2 seal is authenticated before its payload is copied or
+        // hashed (a forged frame costs one short signature check).
+        let mut head = [0u8; SEAL_LEN];
+        let head = &mut head[..len.min(SEAL_LEN)];
+        copy_from(frame, 0, head)?;
+        let seal = match self.inner.judge_head(head, len) {
+            Err(reason) => return Ok((dropped_result(reason.name()), Err(reason))),
+            Ok(Head::Sealed(seal)) => Some(seal),
+            Ok(Head::Envelope) => None,
+        };
+        // Within the policy's maximum (the head check refused longer
+        // frames). Only what is verified is copied: the whole frame
+        // (version 1), or the payload behind the seal (version 2).
+        let at = if seal.is_some() { SEAL_LEN } else { 0 };
+        let need = len - at;
+        // Grown (and zeroed) only when a longer frame comes.
+        let (len_before, capacity_before) = (self.scratch.len(), self.scratch.capacity());
+        if need > self.scratch.len() {
+            let more = need - self.scratch.len();
+            if self.scratch.try_reserve_exact(more).is_err() {
+                return Err(error(format!(
+                    "verify: out of memory (cannot hold a frame of {len} bytes)"
+                )));
+            }
+            self.scratch.resize(need, 0);
+        }
+        let bytes = &mut self.scratch[..need];
+        copy_from(frame, at as u32, bytes)?;
+        let verdict = match &seal {
+            Some(seal) => {
+                let hash = crate::frame::content_hash(bytes);
+                self.inner.try_accept_sealed(seal, &hash, bytes, now_us)
+            }
+            None => self.inner.try_verify(bytes, now_us),
+        }
+        .map_err(|e| error(format!("verify: {e}: the new key's tables")))?;
+        match verdict {
+            Err(reason) => {
+                // Dropped input leaves no memory behind (SPEC §4).
+                if self.scratch.capacity() > capacity_before.max(KEEP_AFTER_DROP) {
+                    self.scratch.truncate(len_before);
+                    self.scratch.shrink_to(capacity_before);
+                }
+                Ok((dropped_result(reason.name()), Err(reason)))
+            }
+            Ok(ok) => {
+                let h = ok.header;
+                let start = if seal.is_some() { SEAL_LEN } else { HEADER_LEN } as u32;
+                // The bytes judged are the bytes used: shared memory can
+                // change after this call, so it gets the verified copy.
+                let payload = if is_shared(&frame.buffer()) {
+                    Uint8Array::from(ok.payload)
+                } else {
+                    frame.subarray(start, start + h.payload_len)
+                };
+                let result = accepted_result(
+                    &payload,
+                    h.seq as f64,
+                    h.timestamp_us as f64,
+                    h.keyframe,
+                    h.end_of_stream,
+                    h.codec.name(),
+                    &Uint8Array::from(&h.stream_id[..]),
+                );
+                if let Some(key) = ok.new_public_key {
+                    let _ = Reflect::set(
+                        &result,
+                        &JsValue::from_str("newPublicKey"),
+                        &Uint8Array::from(&key[..]),
+                    );
+                }
+                Ok((result, Ok(AcceptedFrame { header: h, payload })))
+            }
+        }
+    }
+}
+
+/// What a gate needs to know about an accepted frame.
+pub(crate) struct AcceptedFrame {
+    pub(crate) header: crate::frame::Header,
+    /// The payload as JS sees it (a view of the pushed frame).
+    pub(crate) payload: Uint8Array,
+}
+
+/// The verifier's decision, beside the JS result object.
+pub(crate) type Verdict = Result<AcceptedFrame, DropReason>;
+
+/// Every drop reason in check order, each with what it means in plain
+/// words: `[{ reason: 'malformed', meaning: 'not a frame' }, ...]`. For
+/// tables and tooltips, so a page never keeps its own list.
+#[wasm_bindgen(js_name = dropReasons, unchecked_return_type = "{ reason: DropReason; meaning: string }[]")]
+pub fn drop_reasons() -> Array {
+    DropReason::ALL
+        .iter()
+        .map(|r| {
+            let o = Object::new();
+            let _ = Reflect::set(
+                &o,
+                &JsValue::from_str("reason"),
+                &JsValue::from_str(r.name()),
+            );
+            let _ = Reflect::set(
+                &o,
+                &JsValue::from_str("meaning"),
+                &JsValue::from_str(r.meaning()),
+            );
+            JsValue::from(o)
+        })
+        .collect()
+}
+
+/// The wire layout's constants (SPEC §2): `{ headerLength: 52,
+/// signatureLength: 64, codecs: { jpeg: 1, ... } }`, for tools that show
+/// frames (a demo's unprotected player, a packet inspector) without a copy
+/// of the format of their own.
+#[wasm_bindgen(
+    js_name = frameLayout,
+    unchecked_return_type = "{ headerLength: number; signatureLength: number; codecs: Record<CodecName, number> }"
+)]
+pub fn frame_layout() -> Object {
+    let codecs = Object::new();
+    for c in Codec::ALL {
+        let _ = Reflect::set(
+            &codecs,
+            &JsValue::from_str(c.name()),
+            &JsValue::from(c.to_byte()),
+        );
+    }
+    let out = Object::new();
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("headerLength"),
+        &JsValue::from(HEADER_LEN as u32),
+    );
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("signatureLength"),
+        &JsValue::from(crate::frame::SIGNATURE_LEN as u32),
+    );
+    let _ = Reflect::set(&out, &JsValue::from_str("codecs"), &codecs);
+    out
+}
