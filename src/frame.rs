@@ -277,6 +277,8 @@ impl fmt::Display for FrameError {
     }
 }
 
+impl core::error::Error for FrameError {}
+
 /// The fixed 52-byte header of a frame (the first 52 bytes of a seal, in
 /// version 2), decoded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,7 @@
 //! Device public keys: linking one (the pairing-time decision to trust it),
-//! its key id, its human fingerprint, and the strict signature check.
+//! its key id, and the strict signature check. (What a person compares at
+//! pairing, the fingerprint, is in `pairing.rs`; the verifier's fast tables
+//! in `vartime.rs`.)
 //!
 //! Linking rules (SPEC §3), each with its own error:
 //! - exactly 32 bytes ([`KeyError::WrongLength`]);
@@ -32,19 +34,19 @@
 //! same table once, at run time.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 use core::fmt;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{BasepointTable, Identity};
+
 use ed25519_dalek::VerifyingKey;
 use once_cell::race::OnceBox;
 use sha2::{Digest, Sha512};
 
 use crate::memory::{self, OutOfMemory};
+use crate::vartime::{self, VartimeTable, basepoint_vartime};
 
 /// The constant-time fixed-base table of the Ed25519 base point B, for
 /// signing and the one-off rotation-proof check, built on first use (a few
@@ -56,7 +58,6 @@ pub(crate) fn basepoint_table() -> &'static EdwardsBasepointTable {
 }
 
 static BASEPOINT_TABLE: OnceBox<EdwardsBasepointTable> = OnceBox::new();
-static BASEPOINT_VARTIME: OnceBox<VartimeTable> = OnceBox::new();
 
 /// Builds both shared base-point tables now if they are not built yet, or
 /// says that there is no memory for them. Linking calls it, so that no
@@ -67,13 +68,7 @@ pub(crate) fn prepare_basepoint_tables() -> Result<(), OutOfMemory> {
         memory::probe(core::mem::size_of::<EdwardsBasepointTable>())?;
         basepoint_table();
     }
-    if BASEPOINT_VARTIME.get().is_none() {
-        let table = VartimeTable::try_new(&ED25519_BASEPOINT_POINT)?;
-        memory::probe(core::mem::size_of::<VartimeTable>())?;
-        // Another caller may have won the race; the loser's table is dropped.
-        let _ = BASEPOINT_VARTIME.set(Box::new(table));
-    }
-    Ok(())
+    vartime::prepare_basepoint()
 }
 
 /// The strict equation for the key whose encoding is `a_bytes`;
@@ -104,12 +99,6 @@ fn check_strict(
     } else {
         Err(BadSignature)
     }
-}
-
-/// The shared variable-time table of B (see [`VartimeTable`]), built on
-/// first use.
-fn basepoint_vartime() -> &'static VartimeTable {
-    BASEPOINT_VARTIME.get_or_init(|| Box::new(VartimeTable::new(&ED25519_BASEPOINT_POINT)))
 }
 
 /// Length of an Ed25519 public key.
@@ -166,6 +155,8 @@ impl fmt::Display for KeyError {
     }
 }
 
+impl core::error::Error for KeyError {}
+
 /// The signature did not verify strictly under the key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BadSignature;
@@ -175,6 +166,8 @@ impl fmt::Display for BadSignature {
         f.write_str("signature does not verify under the linked key")
     }
 }
+
+impl core::error::Error for BadSignature {}
 
 /// A device public key that passed every linking rule; the only kind of key
 /// a verifier checks frames against.
@@ -210,6 +203,11 @@ impl LinkedKey {
         })
     }
 
+    /// The point the key encodes.
+    pub(crate) fn point(&self) -> EdwardsPoint {
+        self.key.to_edwards()
+    }
+
     /// The 32 public-key bytes, exactly as linked.
     pub fn as_bytes(&self) -> &[u8; PUBLIC_KEY_LEN] {
         self.key.as_bytes()
@@ -220,10 +218,6 @@ impl LinkedKey {
         self.id
     }
 
-    /// The fingerprint a person compares at pairing.
-    pub fn fingerprint(&self) -> String {
-        fingerprint(self.as_bytes())
-    }
 
     /// Strict Ed25519 verification of `signature` over `message` (module
     /// docs list the rules). For one-off checks (a rotation proof): no
@@ -291,7 +285,7 @@ impl PreparedKey {
     /// tables on first use), or says that there is no memory for it.
     pub fn try_new(key: LinkedKey) -> Result<PreparedKey, OutOfMemory> {
         prepare_basepoint_tables()?;
-        let minus_a = -key.key.to_edwards();
+        let minus_a = -key.point();
         let table = VartimeTable::try_new(&minus_a)?;
         // Arc's own block: the table's header and two counts.
         memory::probe(core::mem::size_of::<VartimeTable>() + 2 * core::mem::size_of::<usize>())?;
@@ -317,123 +311,6 @@ impl PreparedKey {
     }
 }
 
-/// Bits per digit of [`VartimeTable`]'s signed radix-2^w recoding.
-const WINDOW_BITS: usize = 7;
-/// Digits of a scalar below 2^253 (every canonical scalar): 256 / w,
-/// rounded up; the top digit takes the last carry.
-const DIGITS: usize = 256usize.div_ceil(WINDOW_BITS);
-/// Entries per digit position: the multiples 1 … 2^(w−1) (a negative digit
-/// uses the negated entry).
-const ENTRIES: usize = 1 << (WINDOW_BITS - 1);
-
-/// A variable-time fixed-base table of one point P: entry `[i][j]` is
-/// `(j + 1)·2^(w·i)·P`, so `[s]P` is one point addition per nonzero digit
-/// of `s` in signed radix 2^w (37 additions for w = 7, no doublings).
-///
-/// Constant rule: variable time is sound here because every input is public
-/// (the key, the frame's R and S, the hash k); nothing secret ever reaches
-/// this table (signing uses curve25519-dalek's constant-time tables).
-pub(crate) struct VartimeTable(Vec<EdwardsPoint>);
-
-impl VartimeTable {
-    /// The table of `point` (DIGITS × ENTRIES point additions).
-    pub(crate) fn new(point: &EdwardsPoint) -> VartimeTable {
-        match VartimeTable::try_new(point) {
-            Ok(table) => table,
-            Err(_) => alloc::alloc::handle_alloc_error(core::alloc::Layout::new::<
-                [EdwardsPoint; DIGITS * ENTRIES],
-            >()),
-        }
-    }
-
-    /// The table of `point`, or [`OutOfMemory`] when its 370 KiB cannot
-    /// be allocated.
-    pub(crate) fn try_new(point: &EdwardsPoint) -> Result<VartimeTable, OutOfMemory> {
-        let mut table = Vec::new();
-        table
-            .try_reserve_exact(DIGITS * ENTRIES)
-            .map_err(|_| OutOfMemory {
-                bytes: DIGITS * ENTRIES * core::mem::size_of::<EdwardsPoint>(),
-            })?;
-        let mut base = *point;
-        for _ in 0..DIGITS {
-            let mut multiple = base;
-            for _ in 0..ENTRIES {
-                table.push(multiple);
-                multiple += base;
-            }
-            // 2^w·base is twice the last entry, ENTRIES·base.
-            let last: EdwardsPoint = table[table.len() - 1];
-            base = last + last;
-        }
-        Ok(VartimeTable(table))
-    }
-
-    /// Adds `[s]P` to `acc`, in variable time (see the type's docs).
-    pub(crate) fn add_mul(&self, acc: &mut EdwardsPoint, s: &Scalar) {
-        for (i, digit) in signed_digits(s).iter().enumerate() {
-            let d = *digit;
-            if d > 0 {
-                *acc += &self.0[i * ENTRIES + (d as usize - 1)];
-            } else if d < 0 {
-                *acc -= &self.0[i * ENTRIES + ((-d) as usize - 1)];
-            }
-        }
-    }
-}
-
-/// `s` in signed radix 2^w: digits in [−2^(w−1), 2^(w−1)], least
-/// significant first, with `s = Σ d_i·2^(w·i)`. Needs `s < 2^253` (true of
-/// every canonical scalar) so that the last carry fits the top digit.
-fn signed_digits(s: &Scalar) -> [i16; DIGITS] {
-    let bytes = s.as_bytes();
-    let mut digits = [0i16; DIGITS];
-    let mut carry = 0i16;
-    for (i, digit) in digits.iter_mut().enumerate() {
-        let bit = i * WINDOW_BITS;
-        // The w bits at `bit` (they may straddle two bytes).
-        let lo = bytes.get(bit / 8).copied().unwrap_or(0) as u16;
-        let hi = bytes.get(bit / 8 + 1).copied().unwrap_or(0) as u16;
-        let raw = (((hi << 8) | lo) >> (bit % 8)) & ((1 << WINDOW_BITS) - 1);
-        let mut d = raw as i16 + carry;
-        carry = 0;
-        if d > (1 << (WINDOW_BITS - 1)) {
-            d -= 1 << WINDOW_BITS;
-            carry = 1;
-        }
-        *digit = d;
-    }
-    digits
-}
-
-/// The pairing fingerprint of a public key (SPEC §5.1): the first 10 bytes
-/// of SHA-512(key) in lower-case RFC 4648 base32, no padding, as four
-/// groups of four joined by `-`, e.g. `mzxw-6ytb-oi2d-qnbv`.
-pub fn fingerprint(public_key: &[u8; PUBLIC_KEY_LEN]) -> String {
-    let digest = Sha512::digest(public_key);
-    let mut prefix = [0u8; 10];
-    prefix.copy_from_slice(&digest[..10]);
-    base32_grouped(&prefix)
-}
-
-/// 10 bytes (80 bits, so exactly 16 digits and never padding) in lower-case
-/// RFC 4648 base32, as four groups of four joined by `-`.
-fn base32_grouped(bytes: &[u8; 10]) -> String {
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let bits = bytes
-        .iter()
-        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
-    let mut out = String::with_capacity(19);
-    for i in 0..16 {
-        if i > 0 && i % 4 == 0 {
-            out.push('-');
-        }
-        let digit = (bits >> (75 - 5 * i)) & 0x1F;
-        out.push(char::from(ALPHABET[digit as usize]));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,74 +334,6 @@ mod tests {
         let sig: [u8; 64] = hex(RFC_SIG).try_into().unwrap();
         assert_eq!(key.verify_strict(b"", &sig), Ok(()));
         assert_eq!(key.verify_strict(b"x", &sig), Err(BadSignature));
-    }
-
-    /// Scalars for the table tests: edge values and 200 hashes reduced mod ℓ.
-    fn test_scalars() -> Vec<Scalar> {
-        let mut out = vec![
-            Scalar::ZERO,
-            Scalar::ONE,
-            -Scalar::ONE, // ℓ − 1, the largest canonical scalar
-            Scalar::from(64u64),
-            Scalar::from(65u64),
-            Scalar::from(127u64),
-            Scalar::from(128u64),
-            Scalar::from(u64::MAX),
-        ];
-        // Every digit at the edge: 64 (the largest positive digit), 65
-        // (becomes −63 with a carry) in each 7-bit window.
-        for fill in [0x40u8, 0x41, 0x7f, 0xff] {
-            let mut b = [fill; 32];
-            b[31] = 0x0f;
-            out.push(Scalar::from_bytes_mod_order(b));
-        }
-        for i in 0u32..200 {
-            let d = Sha512::digest(i.to_le_bytes());
-            let mut wide = [0u8; 64];
-            wide.copy_from_slice(&d);
-            out.push(Scalar::from_bytes_mod_order_wide(&wide));
-        }
-        out
-    }
-
-    #[test]
-    fn signed_digits_add_back_up_to_the_scalar_and_stay_in_range() {
-        let radix = Scalar::from(1u64 << WINDOW_BITS);
-        let half = 1i16 << (WINDOW_BITS - 1);
-        for s in test_scalars() {
-            let digits = signed_digits(&s);
-            let mut sum = Scalar::ZERO;
-            for d in digits.iter().rev() {
-                assert!((-half..=half).contains(d), "digit {d} of {s:?}");
-                let magnitude = Scalar::from(d.unsigned_abs() as u64);
-                sum = sum * radix + if *d < 0 { -magnitude } else { magnitude };
-            }
-            assert_eq!(sum, s);
-        }
-    }
-
-    #[test]
-    fn vartime_table_multiplies_as_curve25519_dalek_does() {
-        let points = [
-            ED25519_BASEPOINT_POINT,
-            -LinkedKey::from_bytes(&hex(RFC_PK))
-                .unwrap()
-                .key
-                .to_edwards(),
-        ];
-        for p in points {
-            let table = VartimeTable::new(&p);
-            assert_eq!(table.0.len(), DIGITS * ENTRIES);
-            for s in test_scalars() {
-                let mut sum = EdwardsPoint::identity();
-                table.add_mul(&mut sum, &s);
-                assert_eq!(sum, s * p, "{s:?}");
-            }
-            // add_mul adds to what is there.
-            let mut sum = p;
-            table.add_mul(&mut sum, &Scalar::from(5u64));
-            assert_eq!(sum, Scalar::from(6u64) * p);
-        }
     }
 
     #[test]
@@ -652,38 +461,5 @@ mod tests {
         let digest = Sha512::digest(pk);
         assert_eq!(KeyId::of(&pk).0, digest[..8]);
         assert_eq!(LinkedKey::from_bytes(&pk).unwrap().id(), KeyId::of(&pk));
-    }
-
-    #[test]
-    fn fingerprint_is_base32_of_the_sha512_prefix_in_groups() {
-        let pk: [u8; 32] = hex(RFC_PK).try_into().unwrap();
-        let fp = fingerprint(&pk);
-        assert_eq!(fp.len(), 19);
-        let groups: Vec<&str> = fp.split('-').collect();
-        assert_eq!(groups.len(), 4);
-        assert!(groups.iter().all(|g| g.len() == 4));
-        // Independent base32: 5 bits at a time from a bit string.
-        let digest = Sha512::digest(pk);
-        let bitstr: alloc::string::String = digest[..10]
-            .iter()
-            .map(|b| alloc::format!("{b:08b}"))
-            .collect();
-        let expected: alloc::string::String = bitstr
-            .as_bytes()
-            .chunks(5)
-            .map(|c| {
-                let v = u8::from_str_radix(core::str::from_utf8(c).unwrap(), 2).unwrap();
-                b"abcdefghijklmnopqrstuvwxyz234567"[v as usize] as char
-            })
-            .collect();
-        assert_eq!(fp.replace('-', ""), expected);
-    }
-
-    #[test]
-    fn base32_matches_rfc4648_vectors() {
-        // RFC 4648 §10: BASE32("fooba") = "MZXW6YTB".
-        assert_eq!(base32_grouped(b"foobafooba"), "mzxw-6ytb-mzxw-6ytb");
-        assert_eq!(base32_grouped(&[0; 10]), "aaaa-aaaa-aaaa-aaaa");
-        assert_eq!(base32_grouped(&[0xFF; 10]), "7777-7777-7777-7777");
     }
 }

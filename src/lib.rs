@@ -48,6 +48,7 @@ pub mod memory;
 pub mod pairing;
 pub mod reader;
 pub mod sign;
+mod vartime;
 pub mod verify;
 pub mod video;
 
@@ -59,7 +60,8 @@ pub mod wasm;
 mod float;
 
 pub use frame::{Codec, Frame, FrameError, Header};
-pub use keys::{KeyError, KeyId, LinkedKey, fingerprint};
+pub use keys::{KeyError, KeyId, LinkedKey};
+pub use pairing::fingerprint;
 pub use memory::OutOfMemory;
 pub use sign::{FrameSpec, SignError, Signer};
 pub use verify::{Accepted, AuthenticSeal, DropReason, Head, Policy, PolicyError, Stats, Verifier};

@@ -1,6 +1,7 @@
-//! Pairing codes: a public key as text a person can copy, read out or type,
-//! where a typo is reported as a typo, and where — never silently linked
-//! as some other key.
+//! What a person sees of a camera's public key at pairing: the fingerprint
+//! (SPEC §5.1), compared between camera and display, and the pairing code,
+//! a public key as text a person can copy, read out or type, in which a typo
+//! is reported as a typo and never silently links some other key.
 //!
 //! ```text
 //! fs1-aaaac-aaaac-...-aaaac-xxxx
@@ -31,7 +32,37 @@ use crate::keys::{KeyError, LinkedKey, PUBLIC_KEY_LEN};
 
 /// What every pairing code starts with (format version 1).
 pub const PREFIX: &str = "fs1-";
+/// RFC 4648's base32 alphabet, lower-case: the fingerprint's and the
+/// pairing code's digits.
 const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+
+/// The pairing fingerprint of a public key (SPEC §5.1): the first 10 bytes
+/// of SHA-512(key) in lower-case RFC 4648 base32, no padding, as four
+/// groups of four joined by `-`, e.g. `mzxw-6ytb-oi2d-qnbv`.
+pub fn fingerprint(public_key: &[u8; PUBLIC_KEY_LEN]) -> String {
+    let digest = Sha512::digest(public_key);
+    let mut prefix = [0u8; 10];
+    prefix.copy_from_slice(&digest[..10]);
+    base32_grouped(&prefix)
+}
+
+/// 10 bytes (80 bits, so exactly 16 digits and never padding) in lower-case
+/// RFC 4648 base32, as four groups of four joined by `-`.
+fn base32_grouped(bytes: &[u8; 10]) -> String {
+    let bits = bytes
+        .iter()
+        .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));
+    let mut out = String::with_capacity(19);
+    for i in 0..16 {
+        if i > 0 && i % 4 == 0 {
+            out.push('-');
+        }
+        let digit = (bits >> (75 - 5 * i)) & 0x1F;
+        out.push(char::from(ALPHABET[digit as usize]));
+    }
+    out
+}
+
 const GROUPS: usize = 13;
 const GROUP_DATA: usize = 4;
 const CHECKSUM_LEN: usize = 4;
@@ -86,6 +117,8 @@ impl fmt::Display for PairingError {
         }
     }
 }
+
+impl core::error::Error for PairingError {}
 
 fn digit(ch: u8) -> Option<u8> {
     ALPHABET.iter().position(|&a| a == ch).map(|d| d as u8)
@@ -354,5 +387,43 @@ mod tests {
             decode(&code).unwrap_err(),
             PairingError::Key(KeyError::SmallOrder)
         );
+    }
+
+    #[test]
+    fn fingerprint_is_base32_of_the_sha512_prefix_in_groups() {
+        // RFC 8032 §7.1 TEST 1's public key.
+        let pk: [u8; 32] = [
+            0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64,
+            0x07, 0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68,
+            0xf7, 0x07, 0x51, 0x1a,
+        ];
+        let fp = fingerprint(&pk);
+        assert_eq!(fp.len(), 19);
+        let groups: Vec<&str> = fp.split('-').collect();
+        assert_eq!(groups.len(), 4);
+        assert!(groups.iter().all(|g| g.len() == 4));
+        // Independent base32: 5 bits at a time from a bit string.
+        let digest = Sha512::digest(pk);
+        let bitstr: alloc::string::String = digest[..10]
+            .iter()
+            .map(|b| alloc::format!("{b:08b}"))
+            .collect();
+        let expected: alloc::string::String = bitstr
+            .as_bytes()
+            .chunks(5)
+            .map(|c| {
+                let v = u8::from_str_radix(core::str::from_utf8(c).unwrap(), 2).unwrap();
+                b"abcdefghijklmnopqrstuvwxyz234567"[v as usize] as char
+            })
+            .collect();
+        assert_eq!(fp.replace('-', ""), expected);
+    }
+
+    #[test]
+    fn base32_matches_rfc4648_vectors() {
+        // RFC 4648 §10: BASE32("fooba") = "MZXW6YTB".
+        assert_eq!(base32_grouped(b"foobafooba"), "mzxw-6ytb-mzxw-6ytb");
+        assert_eq!(base32_grouped(&[0; 10]), "aaaa-aaaa-aaaa-aaaa");
+        assert_eq!(base32_grouped(&[0xFF; 10]), "7777-7777-7777-7777");
     }
 }

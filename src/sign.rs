@@ -62,6 +62,8 @@ impl fmt::Display for SignError {
     }
 }
 
+impl core::error::Error for SignError {}
+
 /// What to put in a frame's header besides the payload. `stream_id` and
 /// `seq` default to the signer's session stream and its next number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

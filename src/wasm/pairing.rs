@@ -7,7 +7,7 @@ use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use super::interop::{error, fixed_bytes, type_name};
-use crate::keys::{self, PUBLIC_KEY_LEN};
+use crate::keys::PUBLIC_KEY_LEN;
 
 /// The pairing fingerprint of a 32-byte public key (SPEC §5.1), e.g.
 /// `mzxw-6ytb-oi2d-qnbv`: what a person compares on camera and display.
@@ -16,7 +16,7 @@ pub fn fingerprint(
     #[wasm_bindgen(js_name = publicKey, unchecked_param_type = "Uint8Array")] public_key: JsValue,
 ) -> Result<String, JsError> {
     let key = fixed_bytes::<PUBLIC_KEY_LEN>(&public_key, "publicKey")?;
-    Ok(keys::fingerprint(&key))
+    Ok(crate::pairing::fingerprint(&key))
 }
 
 /// The pairing code of a 32-byte public key: a copyable text form
