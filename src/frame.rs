@@ -48,6 +48,7 @@
 
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::Range;
 
 /// The five bytes every frame starts with; with the version they are the
 /// domain separation of everything a device key signs.
@@ -73,6 +74,37 @@ pub const OVERHEAD: usize = HEADER_LEN + SIGNATURE_LEN;
 pub const ROTATION_PAYLOAD_LEN: usize = 32 + 64;
 /// Default largest payload a verifier accepts (16 MiB).
 pub const DEFAULT_MAX_PAYLOAD: u32 = 16 * 1024 * 1024;
+
+/// Where each field of a header (and of a seal) stands: the one
+/// description of the layout, read by [`Header::parse`] and written by
+/// [`Header::encode`] (SPEC §2 and §6.1). Offsets from the frame's first
+/// byte; every integer is big-endian.
+pub mod layout {
+    use core::ops::Range;
+
+    /// `FSEAL`.
+    pub const MAGIC: Range<usize> = 0..5;
+    /// The version byte: 1 or 2.
+    pub const VERSION: Range<usize> = 5..6;
+    /// KEYFRAME, END_OF_STREAM; the other bits zero.
+    pub const FLAGS: Range<usize> = 6..7;
+    /// The codec byte.
+    pub const CODEC: Range<usize> = 7..8;
+    /// The first 8 bytes of SHA-512 of the signing key.
+    pub const KEY_ID: Range<usize> = 8..16;
+    /// The streaming session.
+    pub const STREAM_ID: Range<usize> = 16..32;
+    /// The frame number.
+    pub const SEQ: Range<usize> = 32..40;
+    /// Capture time, µs since the Unix epoch.
+    pub const TIMESTAMP_US: Range<usize> = 40..48;
+    /// Payload length (version 1) or content length (version 2).
+    pub const LENGTH: Range<usize> = 48..52;
+    /// Version 2: BLAKE3 of the canonical content.
+    pub const CONTENT_HASH: Range<usize> = 52..84;
+    /// Version 2: the signature over the seal's first 84 bytes.
+    pub const SEAL_SIGNATURE: Range<usize> = 84..148;
+}
 
 /// Flag bit: the frame starts a new reference chain (a keyframe).
 pub const FLAG_KEYFRAME: u8 = 0b01;
@@ -322,15 +354,22 @@ impl Header {
     /// Writes the 52 header bytes.
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
-        out[0..5].copy_from_slice(&MAGIC);
-        out[5] = self.version.byte();
-        out[6] = self.flags();
-        out[7] = self.codec.to_byte();
-        out[8..16].copy_from_slice(&self.key_id);
-        out[16..32].copy_from_slice(&self.stream_id);
-        out[32..40].copy_from_slice(&self.seq.to_be_bytes());
-        out[40..48].copy_from_slice(&self.timestamp_us.to_be_bytes());
-        out[48..52].copy_from_slice(&self.payload_len.to_be_bytes());
+        let fields: [(Range<usize>, &[u8]); 9] = [
+            (layout::MAGIC, &MAGIC),
+            (layout::VERSION, &[self.version.byte()]),
+            (layout::FLAGS, &[self.flags()]),
+            (layout::CODEC, &[self.codec.to_byte()]),
+            (layout::KEY_ID, &self.key_id),
+            (layout::STREAM_ID, &self.stream_id),
+            (layout::SEQ, &self.seq.to_be_bytes()),
+            (layout::TIMESTAMP_US, &self.timestamp_us.to_be_bytes()),
+            (layout::LENGTH, &self.payload_len.to_be_bytes()),
+        ];
+        for (at, bytes) in fields {
+            if let Some(slot) = out.get_mut(at) {
+                slot.copy_from_slice(bytes);
+            }
+        }
         out
     }
 
@@ -341,31 +380,36 @@ impl Header {
     /// the frame is that long), so an oversized frame can be judged without
     /// copying it.
     pub fn parse(head: &[u8], frame_len: usize, max_payload: u32) -> Result<Header, FrameError> {
-        let mut r = Reader::new(head);
-        let magic = r
-            .take::<5>()
-            .ok_or(FrameError::TooShort { len: frame_len })?;
+        let magic: [u8; 5] =
+            field(head, layout::MAGIC).ok_or(FrameError::TooShort { len: frame_len })?;
         if magic != MAGIC {
             return Err(FrameError::BadMagic);
         }
-        let version_byte = r.u8().ok_or(FrameError::TooShort { len: frame_len })?;
+        let [version_byte] =
+            field(head, layout::VERSION).ok_or(FrameError::TooShort { len: frame_len })?;
         let version =
             Version::from_byte(version_byte).ok_or(FrameError::UnsupportedVersion(version_byte))?;
         if frame_len < version.overhead() {
             return Err(FrameError::TooShort { len: frame_len });
         }
         let too_short = FrameError::TooShort { len: head.len() };
-        let flags = r.u8().ok_or(too_short)?;
+        let [flags] = field(head, layout::FLAGS).ok_or(too_short)?;
         if flags & !FLAGS_KNOWN != 0 {
             return Err(FrameError::ReservedFlags(flags));
         }
-        let codec_byte = r.u8().ok_or(too_short)?;
+        let [codec_byte] = field(head, layout::CODEC).ok_or(too_short)?;
         let codec = Codec::from_byte(codec_byte).ok_or(FrameError::UnknownCodec(codec_byte))?;
-        let key_id = r.take::<8>().ok_or(too_short)?;
-        let stream_id = r.take::<16>().ok_or(too_short)?;
-        let seq = r.u64().ok_or(too_short)?;
-        let timestamp_us = r.u64().ok_or(too_short)?;
-        let payload_len = r.u32().ok_or(too_short)?;
+        let key_id = field(head, layout::KEY_ID).ok_or(too_short)?;
+        let stream_id = field(head, layout::STREAM_ID).ok_or(too_short)?;
+        let seq = field(head, layout::SEQ)
+            .map(u64::from_be_bytes)
+            .ok_or(too_short)?;
+        let timestamp_us = field(head, layout::TIMESTAMP_US)
+            .map(u64::from_be_bytes)
+            .ok_or(too_short)?;
+        let payload_len = field(head, layout::LENGTH)
+            .map(u32::from_be_bytes)
+            .ok_or(too_short)?;
         if payload_len > max_payload {
             return Err(FrameError::TooLarge {
                 payload_len,
@@ -486,8 +530,8 @@ struct Seal<'a> {
 impl<'a> Seal<'a> {
     fn parse_parts(bytes: &'a [u8]) -> Option<Seal<'a>> {
         let signed = bytes.get(..SEAL_SIGNED_LEN)?;
-        let content_hash = bytes.get(HEADER_LEN..SEAL_SIGNED_LEN)?.try_into().ok()?;
-        let signature = bytes.get(SEAL_SIGNED_LEN..SEAL_LEN)?.try_into().ok()?;
+        let content_hash = bytes.get(layout::CONTENT_HASH)?.try_into().ok()?;
+        let signature = bytes.get(layout::SEAL_SIGNATURE)?.try_into().ok()?;
         Some(Seal {
             signed,
             content_hash,
@@ -538,34 +582,10 @@ pub fn rotation_proof_message(old_key: &[u8; 32], new_key: &[u8; 32]) -> [u8; 80
     msg
 }
 
-/// A cursor over a byte slice that fails instead of panicking when the
-/// bytes run out.
-struct Reader<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Reader { rest: bytes }
-    }
-
-    fn take<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.rest.split_first_chunk::<N>()?;
-        self.rest = rest;
-        Some(*head)
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        self.take::<1>().map(|[b]| b)
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        self.take::<4>().map(u32::from_be_bytes)
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        self.take::<8>().map(u64::from_be_bytes)
-    }
+/// The `N` bytes of `bytes` at `at`, or `None` when they are not all there
+/// (or `at` is not `N` long).
+fn field<const N: usize>(bytes: &[u8], at: Range<usize>) -> Option<[u8; N]> {
+    bytes.get(at)?.try_into().ok()
 }
 
 #[cfg(test)]

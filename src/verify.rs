@@ -610,9 +610,9 @@ impl Verifier {
             .and_then(|header| {
                 let parts = (
                     seal.get(..frame::SEAL_SIGNED_LEN),
-                    seal.get(HEADER_LEN..frame::SEAL_SIGNED_LEN)
+                    seal.get(frame::layout::CONTENT_HASH)
                         .and_then(|h| <[u8; 32]>::try_from(h).ok()),
-                    seal.get(frame::SEAL_SIGNED_LEN..frame::SEAL_LEN)
+                    seal.get(frame::layout::SEAL_SIGNATURE)
                         .and_then(|s| <&[u8; 64]>::try_from(s).ok()),
                 );
                 let (Some(signed), Some(content_hash), Some(signature)) = parts else {

@@ -267,3 +267,27 @@ fn the_content_hash_is_blake3_256() {
         ]
     );
 }
+
+#[test]
+fn the_layout_table_tiles_the_header_and_the_seal_without_gaps() {
+    use super::layout::*;
+    let fields = [
+        MAGIC,
+        VERSION,
+        FLAGS,
+        CODEC,
+        KEY_ID,
+        STREAM_ID,
+        SEQ,
+        TIMESTAMP_US,
+        LENGTH,
+        CONTENT_HASH,
+        SEAL_SIGNATURE,
+    ];
+    for pair in fields.windows(2) {
+        assert_eq!(pair[0].end, pair[1].start, "{pair:?}");
+    }
+    assert_eq!(LENGTH.end, HEADER_LEN);
+    assert_eq!(CONTENT_HASH.end, SEAL_SIGNED_LEN);
+    assert_eq!(SEAL_SIGNATURE.end, SEAL_LEN);
+}
