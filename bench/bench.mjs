@@ -100,7 +100,7 @@ async function sizeRows(seed, quick) {
     await initHooks();
     hooks = new BenchKey(publicKey);
   }
-  // The package's other builds (issue 9), in the same page: present only
+  // The package's other builds, in the same page: present only
   // when /pkg/ is the whole package.
   const builds = [];
   try {

@@ -1,5 +1,5 @@
 // frameseal/loader: picks, at load time, the build of the package this
-// engine can run (issue 9), initialises it and resolves to its module.
+// engine can run, initialises it and resolves to its module.
 //
 //   modern  ./frameseal.js      wasm32-unknown-unknown: SIMD, reference types,
 //                               multi-value, bulk memory, sign extension,

@@ -234,8 +234,7 @@ impl LinkedKey {
 /// against the same key: a variable-time fixed-base table for −A (and a
 /// shared one for B, `VartimeTable`), so the strict equation
 /// `R == [S]B − [k]A` costs 2 × 37 point additions and no doublings
-/// (about 2.6× faster than ed25519-dalek's `verify_strict` in V8 at 1 KiB,
-/// 1.5× faster than the constant-time radix-16 tables used before).
+/// (about 2.6× faster than ed25519-dalek's `verify_strict` in V8 at 1 KiB).
 /// Building it takes ~1–2 ms and 370 KiB, once per linked key (and once
 /// more for B, shared).
 ///

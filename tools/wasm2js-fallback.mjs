@@ -1,5 +1,5 @@
 // Turns a wasm-bindgen `--target bundler` build of the WebAssembly 1.0 module
-// into pure JavaScript, for engines with no `WebAssembly` at all (issue 9):
+// into pure JavaScript, for engines with no `WebAssembly` at all:
 // binaryen's wasm2js compiles frameseal_bg.wasm to frameseal_bg.wasm.js, and
 // three generated spots of the glue are adapted to it. Each adaptation names
 // the exact text it replaces and fails the build when that text is missing,

@@ -1,5 +1,5 @@
 //! What the standard library would provide on `wasm32v1-none`, the
-//! WebAssembly 1.0 build (issue 9): a global allocator and a panic handler.
+//! WebAssembly 1.0 build: a global allocator and a panic handler.
 //! Only compiled for `target_os = "none"`; every other target links `std`.
 //!
 //! Nothing in the crate is meant to panic (the JS boundary turns bad input

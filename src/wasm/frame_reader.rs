@@ -1,4 +1,4 @@
-//! `FrameReader` and `frameReaderStream` (issue 5): frames back to back on a
+//! `FrameReader` and `frameReaderStream`: frames back to back on a
 //! byte stream (an HTTP body, a file), fed in chunks of any size and
 //! verified as each one completes. Where frames start, resync, the search
 //! inside a long frame nothing vouches for yet (a forged header holds no
