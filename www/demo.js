@@ -15,14 +15,16 @@
 //   viewer would.
 // The relay's faults are switched here or with POST /api/faults. Beside the
 // still cameras, a VP8 video camera encoded in this page (video-camera.js)
-// goes through an in-page copy of the same faults to a VideoGate.
+// goes through an in-page relay, worked by the same switches, to a VideoGate.
 import init, { FrameGate, fingerprint, parsePairingCode } from '../pkg/frameseal.js';
+import {
+  $, NaiveTally, ReasonTable, StillScreen, buildSwitches, dropChips, el, fatal, fmt, setLivePill, showFaultCount, start,
+  unchecked,
+} from './shared.js';
 import { VideoTile } from './video-camera.js';
 
-const HEADER_LEN = 52;
 const FAULT_POLL_MS = 2000;
 const RENDER_MS = 250;
-const FLAG_MS = 900;
 // FrameGate's liveness and reports, short so a person sees them move.
 const STALL_AFTER_MS = 2000;
 const REPORT_INTERVAL_MS = 2000;
@@ -38,31 +40,26 @@ const CHART_COLOURS = {
 };
 const CHART_OTHER = '#a0a0a0';
 const CHART_STALLED = '#5f6f89';
+// The unprotected screens' captions: what the bad frames they drew were.
+const RAW_KINDS = { foreign: 'from other cameras', old: 'old, repeated or of another session', damaged: 'damaged' };
 
-// Drop reasons in SPEC §3 check order, with a line a person understands. The
-// first five are what the relay's faults cause; the rest appear if they happen.
-const REASONS = [
-  ['foreign-key', 'signed by another camera'],
-  ['wrong-stream', 'this camera, another session'],
-  ['stale', 'captured more than 10 s ago'],
-  ['replayed', 'already shown once'],
-  ['bad-signature', 'bytes changed after signing'],
-  ['malformed', 'not a frame'],
-  ['unsupported-version', 'unknown format version'],
-  ['too-large', 'payload over the limit'],
-  ['future', 'timestamp in the future'],
-  ['bad-rotation', 'refused key rotation'],
+// The drop reasons the counters always show, in this order: what the relay's
+// faults cause. The others (names and meanings from the package) appear
+// when they happen.
+const ALWAYS_SHOWN = ['foreign-key', 'wrong-stream', 'stale', 'replayed', 'bad-signature'];
+
+// The relay's fault switches (src/bin/frameseal/demo/faults.rs applies them).
+const SWITCHES = [
+  { fault: 'mixup', title: 'Cache mix-up', desc: 'serves other cameras\' frames and old cached ones' },
+  { fault: 'loss', title: 'Loss', desc: 'drops one frame in five' },
+  { fault: 'duplication', title: 'Duplication', desc: 'sends one frame in four twice' },
+  { fault: 'reordering', title: 'Reordering', desc: 'holds some frames back behind the next' },
+  { fault: 'farreordering', title: 'Far reordering', desc: 'holds a frame in ten back behind 70 others (past the replay window)' },
+  { fault: 'delay', title: 'Delay', desc: 'delivers every frame 1\u20132.5\u00a0s late' },
+  { fault: 'longdelay', title: 'Long delay', desc: 'delivers a frame in five 11\u201314\u00a0s late (past the max age)' },
+  { fault: 'corruption', title: 'Corruption', desc: 'flips a bit in some frames' },
+  { fault: 'blackhole', title: 'Blackhole', desc: 'delivers nothing: every display should say it is not live' },
 ];
-const ALWAYS_SHOWN = 5;
-
-const $ = (id) => document.getElementById(id);
-const fmt = (n) => n.toLocaleString('en-US');
-
-function fatal(message) {
-  $('fatal-message').textContent = message;
-  $('fatal').hidden = false;
-  $('app').classList.add('failed');
-}
 
 function hexToBytes(hex) {
   if (!/^([0-9a-f]{2})*$/i.test(hex)) throw new Error(`not hex: ${hex}`);
@@ -113,47 +110,6 @@ async function namesByKeyId(cameras) {
 
 // ---------------------------------------------------------------- displays
 
-/** What a naive viewer does: draw the payload of every frame, in arrival order. */
-class NaiveScreen {
-  constructor(canvas) {
-    this.canvas = canvas;
-    this.ctx = canvas.getContext('2d');
-    this.chain = Promise.resolve();
-  }
-
-  /** Resolves to whether the frame's payload decoded and was drawn. */
-  show(frame) {
-    let payload = new Uint8Array(0);
-    if (frame.byteLength >= HEADER_LEN) {
-      const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-      payload = frame.subarray(HEADER_LEN, HEADER_LEN + view.getUint32(48));
-    }
-    const blob = new Blob([payload], { type: 'image/jpeg' });
-    const drawn = this.chain.then(async () => {
-      let bitmap;
-      try {
-        bitmap = await createImageBitmap(blob);
-      } catch {
-        return false;
-      }
-      this.ctx.drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height);
-      bitmap.close();
-      return true;
-    });
-    this.chain = drawn;
-    return drawn;
-  }
-}
-
-const FLAGS = {
-  'foreign-key': (name) => (name ? `${name} camera` : 'Another camera'),
-  stale: () => 'Frame from 10+ s ago',
-  'wrong-stream': () => 'Another session\u2019s frame',
-  replayed: () => 'Repeated frame',
-  'bad-signature': () => 'Damaged frame',
-  malformed: () => 'Damaged frame',
-};
-
 /** One camera: its linked key, its two displays and its WebSocket. */
 class Feed {
   constructor(cam, picture, names, run) {
@@ -168,7 +124,6 @@ class Feed {
     this.live = q('.feed-live');
     this.verified = q('.feed-verified');
     this.rawCaption = q('.feed-raw');
-    this.flag = q('.screen-flag');
     this.drops = q('.drops');
     this.fp = q('.feed-fp');
     this.cameraFp = q('.camera-fp');
@@ -197,10 +152,8 @@ class Feed {
 
     this.showCamera(cam);
     this.link(keyStore.get(run, cam.id) ?? hexToBytes(cam.publicKey));
-    this.raw = new NaiveScreen(rawCanvas);
-    this.rawDrawn = 0;
-    this.rawBad = { foreign: 0, old: 0, damaged: 0 };
-    this.flagUntil = 0;
+    this.raw = new StillScreen(rawCanvas);
+    this.rawTally = new NaiveTally(q('.screen-flag'), 'Another camera');
     this.lastShown = null;
     this.node = node;
 
@@ -270,8 +223,7 @@ class Feed {
   }
 
   setLive(state) {
-    this.live.textContent = state;
-    this.live.className = `pill feed-live ${state === 'live' ? 'pill-live' : state === 'not live' ? 'pill-bad' : 'pill-wait'}`;
+    setLivePill(this.live, 'feed-live', state);
   }
 
   /** The control message: this session's stream id and the key held. */
@@ -315,23 +267,12 @@ class Feed {
       this.lastShown = r;
       if (this.live.textContent !== 'live' && gate.live) this.setLive('live');
     }, () => {});
-    const ownKey = this.names.get(toHex(frame.subarray(8, 16))) === this.cam.name;
-    Promise.all([verdict, this.raw.show(frame)]).then(([r, rawDrawn]) => {
+    const name = this.names.get(toHex(unchecked.keyId(frame)));
+    const otherSession = name === this.cam.name && toHex(unchecked.streamId(frame)) !== toHex(this.session);
+    Promise.all([verdict, this.raw.show(unchecked.payload(frame))]).then(([r, rawDrawn]) => {
       if (!rawDrawn) return;
-      this.rawDrawn += 1;
-      if (ownKey && toHex(frame.subarray(16, 32)) !== toHex(this.session)) this.rawOtherSession += 1;
-      if (r.ok) {
-        this.flag.hidden = true; // the flag names what is on screen, nothing older
-        return;
-      }
-      if (r.reason === 'foreign-key') this.rawBad.foreign += 1;
-      else if (r.reason === 'stale' || r.reason === 'replayed' || r.reason === 'wrong-stream') this.rawBad.old += 1;
-      else this.rawBad.damaged += 1;
-      const name = this.names.get(toHex(frame.subarray(8, 16)));
-      this.flag.textContent = (FLAGS[r.reason] ?? (() => 'Unverified frame'))(name);
-      this.flag.className = `screen-flag flag-${r.reason}`;
-      this.flag.hidden = false;
-      this.flagUntil = performance.now() + FLAG_MS;
+      if (otherSession) this.rawOtherSession += 1;
+      this.rawTally.drew(r, name ? `${name} camera` : undefined);
     }, () => {});
   }
 
@@ -347,40 +288,12 @@ class Feed {
       const age = Math.max(0, Date.now() - shown.timestampUs / 1000) / 1000;
       this.verified.textContent = `seq ${shown.seq} · captured ${age.toFixed(1)} s ago · signature verified`;
     }
-    const bad = [];
-    if (this.rawBad.foreign) bad.push(`${fmt(this.rawBad.foreign)} from other cameras`);
-    if (this.rawBad.old) bad.push(`${fmt(this.rawBad.old)} old, repeated or of another session`);
-    if (this.rawBad.damaged) bad.push(`${fmt(this.rawBad.damaged)} damaged`);
-    const parts = [document.createTextNode(`Drew ${fmt(this.rawDrawn)} frames`)];
-    if (bad.length) {
-      parts.push(document.createTextNode(', including '));
-      const strong = document.createElement('strong');
-      strong.textContent = bad.join(', ');
-      parts.push(strong);
-    }
-    parts.push(document.createTextNode('.'));
-    this.rawCaption.replaceChildren(...parts);
-    if (now > this.flagUntil) this.flag.hidden = true;
+    this.rawTally.render(this.rawCaption, now, `Drew ${fmt(this.rawTally.drawn)} frames`, RAW_KINDS);
     this.node.dataset.drawnOtherStream = String(this.drawnOtherStream);
     this.node.dataset.rawOtherSession = String(this.rawOtherSession);
     this.node.dataset.rotations = String(this.rotations);
 
-    const chips = [];
-    const ok = document.createElement('li');
-    ok.className = 'drop drop-ok';
-    ok.textContent = `accepted ${fmt(stats.accepted)}`;
-    chips.push(ok);
-    for (const [reason] of REASONS) {
-      const n = stats.dropped[reason] ?? 0;
-      if (!n) continue;
-      const li = document.createElement('li');
-      li.className = 'drop';
-      li.dataset.reason = reason;
-      li.dataset.count = String(n);
-      li.textContent = `${reason} ${fmt(n)}`;
-      chips.push(li);
-    }
-    this.drops.replaceChildren(...chips);
+    this.drops.replaceChildren(...dropChips(stats));
     return stats;
   }
 }
@@ -458,16 +371,8 @@ class DropChart {
     const key = [...reasons].sort().join(',');
     if (key !== this.shownReasons) {
       this.shownReasons = key;
-      const items = [...reasons].sort().map((reason) => {
-        const li = document.createElement('li');
-        li.className = `lg-${reason}`;
-        li.textContent = reason;
-        return li;
-      });
-      const stalled = document.createElement('li');
-      stalled.className = 'lg-stalled';
-      stalled.textContent = 'not live';
-      this.legend.replaceChildren(...items, stalled);
+      const items = [...reasons].sort().map((reason) => el('li', `lg-${reason}`, reason));
+      this.legend.replaceChildren(...items, el('li', 'lg-stalled', 'not live'));
     }
   }
 }
@@ -481,61 +386,13 @@ async function pollReports(feeds) {
   }
 }
 
-// ---------------------------------------------------------------- totals
-
-function buildReasonRows() {
-  const list = $('reasons');
-  const rows = new Map();
-  REASONS.forEach(([reason, text], i) => {
-    const li = document.createElement('li');
-    li.className = 'reason';
-    li.hidden = i >= ALWAYS_SHOWN;
-    li.dataset.reason = reason;
-    li.dataset.count = '0';
-    const name = document.createElement('span');
-    name.className = 'reason-name mono';
-    name.textContent = reason;
-    const desc = document.createElement('span');
-    desc.className = 'reason-desc';
-    desc.textContent = text;
-    const num = document.createElement('span');
-    num.className = 'reason-num';
-    num.textContent = '0';
-    li.append(name, desc, num);
-    list.append(li);
-    rows.set(reason, { li, num, last: 0 });
-  });
-  return rows;
-}
-
-function renderTotals(all, rows) {
-  let accepted = 0;
-  let dropped = 0;
-  for (const s of all) accepted += s.accepted;
-  for (const [reason, row] of rows) {
-    const n = all.reduce((sum, s) => sum + (s.dropped[reason] ?? 0), 0);
-    dropped += n;
-    if (n === row.last) continue;
-    row.num.textContent = fmt(n);
-    row.li.dataset.count = String(n);
-    row.li.hidden = false;
-    row.li.classList.add('nonzero');
-    row.li.classList.remove('bump');
-    void row.li.offsetWidth; // restart the highlight animation
-    row.li.classList.add('bump');
-    row.last = n;
-  }
-  $('c-accepted').textContent = fmt(accepted);
-  $('c-dropped').textContent = fmt(dropped);
-}
-
 // ---------------------------------------------------------------- faults
 
 /** The fault switches, kept in step with the server's state. */
 class FaultPanel {
   constructor(onState) {
     this.onState = onState;
-    this.inputs = [...document.querySelectorAll('input[data-fault]')];
+    this.inputs = buildSwitches($('toggles'), SWITCHES);
     this.busy = 0;
     for (const input of this.inputs) {
       input.addEventListener('change', () => this.set({ [input.dataset.fault]: input.checked }));
@@ -571,23 +428,14 @@ class FaultPanel {
   show(state) {
     for (const input of this.inputs) input.checked = Boolean(state[input.dataset.fault]);
     this.onState?.(state);
-    const on = this.inputs.filter((i) => i.checked).length;
-    const pill = $('relay-state');
-    pill.textContent = on ? `${on} fault${on > 1 ? 's' : ''} on` : 'healthy';
-    pill.className = `pill ${on ? 'pill-warn' : 'pill-muted'}`;
+    showFaultCount(this.inputs.filter((i) => i.checked).length);
   }
 }
 
 // ---------------------------------------------------------------- main
 
 async function main() {
-  try {
-    await init();
-  } catch (e) {
-    fatal(`The frameseal WebAssembly module failed to load (${e?.message ?? e}). ` +
-      'Build it with ./build.sh build, then start frameseal demo again.');
-    return;
-  }
+  if (!await start(init, 'Build it with ./build.sh build, then start frameseal demo again.')) return;
   let info;
   try {
     info = await getJson('/api/cameras');
@@ -607,7 +455,7 @@ async function main() {
   $('wall').replaceChildren(...feeds.map((f) => f.node));
   const video = new VideoTile($('video-feed'), { stallAfterMs: STALL_AFTER_MS });
   video.start();
-  const rows = buildReasonRows();
+  const counters = new ReasonTable($('counters'), ALWAYS_SHOWN);
   const faults = new FaultPanel((state) => video.setFaults(state));
   await faults.refresh();
   setInterval(() => faults.refresh(), FAULT_POLL_MS);
@@ -616,7 +464,7 @@ async function main() {
     const all = feeds.map((f) => f.render(now));
     const videoStats = video.render(now);
     if (videoStats) all.push(videoStats);
-    renderTotals(all, rows);
+    counters.render(all);
   }, RENDER_MS);
   setInterval(() => pollReports(feeds), REPORT_POLL_MS);
   $('app').removeAttribute('aria-busy');

@@ -5,36 +5,37 @@
 // every frame against the Nursery camera's key and decodes only what passes;
 // the unprotected one decodes and draws whatever it gets.
 import init, { Verifier, Signer, fingerprint } from '../pkg/frameseal.js';
+import {
+  $, FrameCache, NaiveTally, ReasonTable, StillScreen, buildSwitches, corrupt, el, fatal, fmt, makeCanvas,
+  setLivePill, showFaultCount, start, unchecked,
+} from './shared.js';
 
 const FPS = 5;
 const WIDTH = 640;
 const HEIGHT = 360;
 const JPEG_QUALITY = 0.82;
-const HEADER_LEN = 52;
 const HISTORY_MS = 16_000; // how long the relay's cache keeps delivered frames
 const STALE_AFTER_MS = 10_500; // a "stale cache" frame is at least this old
 const NOT_LIVE_AFTER_MS = 2_500;
 const LOG_ROWS = 9;
 
-// Drop reasons in SPEC §3 check order, with a line a person understands.
-// The first four are what the relay toggles cause; the rest show up only
+// The drop reasons the counters always show, in this order: what the relay's
+// faults cause. The others (names and meanings from the package) appear
 // when they happen.
-const REASONS = [
-  ['foreign-key', 'signed by another camera'],
-  ['replayed', 'already shown once'],
-  ['stale', 'captured more than 10 s ago'],
-  ['bad-signature', 'bytes changed after signing'],
-  ['malformed', 'not a frame'],
-  ['unsupported-version', 'unknown format version'],
-  ['too-large', 'payload over the limit'],
-  ['wrong-stream', 'another stream of this camera'],
-  ['future', 'timestamp in the future'],
-  ['bad-rotation', 'refused key rotation'],
+const ALWAYS_SHOWN = ['foreign-key', 'replayed', 'stale', 'bad-signature'];
+
+// The relay's fault switches (Relay, below, applies them).
+const SWITCHES = [
+  { fault: 'mixup', title: 'Cache mix-up', desc: 'serves some Neighbour frames to this display' },
+  { fault: 'replay', title: 'Replay old frames', desc: 're-sends frames it already delivered' },
+  { fault: 'stale', title: 'Stale cache', desc: 'delivers frames held back for over 10\u00a0s' },
+  { fault: 'corrupt', title: 'Corrupt bytes', desc: 'flips a bit in some frames' },
 ];
-const ALWAYS_SHOWN = 4;
+// The unprotected display's caption: what the bad frames it drew were.
+const RAW_KINDS = { foreign: 'from the Neighbour\'s camera', old: 'old or repeated', damaged: 'damaged' };
 
 // How the relay got a frame to the display; the display never sees this,
-// it is only for the log and the unprotected display's caption.
+// it is only for the log.
 const ORIGIN = {
   camera: { label: 'Nursery', cls: 'o-camera' },
   mixup: { label: 'Neighbour · mix-up', cls: 'o-mixup' },
@@ -43,32 +44,26 @@ const ORIGIN = {
   corrupt: { label: 'corrupted', cls: 'o-corrupt' },
 };
 
-const $ = (id) => document.getElementById(id);
-
 // ---------------------------------------------------------------- cameras
 
 const SCENES = {
   nursery: {
     name: 'NURSERY',
+    title: 'Nursery',
+    role: ['linked', 'pill-ok'], // the display is linked to this camera
     sky: ['#0d1b3d', '#1f3a6e'],
     accent: '#9cc7ff',
     draw: drawNursery,
   },
   neighbour: {
     name: 'NEIGHBOUR',
+    title: 'Neighbour',
+    role: ['stranger', 'pill-muted'],
     sky: ['#4a1d0c', '#b5521b'],
     accent: '#ffb46b',
     draw: drawNeighbour,
   },
 };
-
-function makeCanvas(w, h) {
-  if (typeof OffscreenCanvas === 'function') return new OffscreenCanvas(w, h);
-  const c = document.createElement('canvas'); // never attached: still offscreen
-  c.width = w;
-  c.height = h;
-  return c;
-}
 
 function encodeJpeg(canvas) {
   if (typeof canvas.convertToBlob === 'function') {
@@ -79,16 +74,28 @@ function encodeJpeg(canvas) {
       'image/jpeg', JPEG_QUALITY));
 }
 
+/** A camera: its key, its picture, and its card on the page (from #camera-template). */
 class Camera {
-  constructor(kind, previewCanvas) {
+  constructor(kind) {
     this.kind = kind;
     this.scene = SCENES[kind];
     this.signer = Signer.generate();
     this.publicKey = this.signer.publicKey;
     this.canvas = makeCanvas(WIDTH, HEIGHT);
     this.ctx = this.canvas.getContext('2d');
-    this.preview = previewCanvas.getContext('2d');
     this.count = 0;
+    const card = $('camera-template').content.firstElementChild.cloneNode(true);
+    const q = (sel) => card.querySelector(sel);
+    card.classList.add(`cam-${kind}`);
+    q('h2').textContent = `${this.scene.title} camera`;
+    const [role, pill] = this.scene.role;
+    q('.pill').textContent = role;
+    q('.pill').classList.add(pill);
+    q('.preview').setAttribute('aria-label', `What the ${this.scene.title} camera sees`);
+    q('.camera-fp').textContent = fingerprint(this.publicKey);
+    this.preview = q('.preview').getContext('2d');
+    this.sent = q('.camera-sent');
+    this.card = card;
   }
 
   /** Renders, encodes and signs one frame. */
@@ -101,6 +108,7 @@ class Camera {
     const jpeg = new Uint8Array(await (await encodeJpeg(this.canvas)).arrayBuffer());
     const frame = this.signer.signFrame(jpeg, { keyframe: true, codec: 'jpeg' });
     this.count += 1;
+    this.sent.textContent = fmt(this.count);
     return frame;
   }
 }
@@ -267,8 +275,7 @@ function drawOverlay(ctx, scene, t, n) {
 class Relay {
   constructor() {
     this.faults = { mixup: false, replay: false, stale: false, corrupt: false };
-    this.history = []; // { frame, at } genuine Nursery frames delivered intact
-    this.startedAt = performance.now();
+    this.cache = new FrameCache({ maxAgeMs: HISTORY_MS }); // genuine Nursery frames delivered intact
   }
 
   /** The deliveries for one tick: [{ frame, origin }], in delivery order. */
@@ -276,88 +283,33 @@ class Relay {
     const out = [];
     const f = this.faults;
     if (f.corrupt && Math.random() < 0.3) {
-      out.push({ frame: flipByte(nurseryFrame), origin: 'corrupt' });
+      out.push({ frame: corrupt(nurseryFrame), origin: 'corrupt' });
     } else {
       out.push({ frame: nurseryFrame, origin: 'camera' });
-      this.history.push({ frame: nurseryFrame, at });
+      this.cache.add(nurseryFrame, at);
     }
     if (f.mixup && Math.random() < 0.5) out.push({ frame: neighbourFrame, origin: 'mixup' });
-    if (f.replay && Math.random() < 0.35) {
-      const old = this.pick(at, 400, 5_000);
-      if (old) out.push({ frame: old.frame, origin: 'replay' });
-    }
-    if (f.stale && Math.random() < 0.25) {
-      const old = this.pick(at, STALE_AFTER_MS, HISTORY_MS);
-      if (old) out.push({ frame: old.frame, origin: 'stale' });
-    }
-    while (this.history.length && at - this.history[0].at > HISTORY_MS) this.history.shift();
+    const old = (origin, minAge, maxAge) => {
+      const frame = this.cache.pick(at, minAge, maxAge);
+      if (frame) out.push({ frame, origin });
+    };
+    if (f.replay && Math.random() < 0.35) old('replay', 400, 5_000);
+    if (f.stale && Math.random() < 0.25) old('stale', STALE_AFTER_MS, HISTORY_MS);
     return out;
   }
 
-  /** A random cached frame between minAge and maxAge ms old, or null. */
-  pick(at, minAge, maxAge) {
-    const fit = this.history.filter((h) => at - h.at >= minAge && at - h.at <= maxAge);
-    return fit.length ? fit[Math.floor(Math.random() * fit.length)] : null;
-  }
-
-  /** Whether the cache holds a frame old enough for the stale fault yet. */
+  /** How long until the cache holds a frame old enough for the stale fault. */
   staleReadyIn(at) {
-    const oldest = this.history.length ? at - this.history[0].at : 0;
-    return Math.max(0, STALE_AFTER_MS - oldest);
+    return Math.max(0, STALE_AFTER_MS - this.cache.oldestAge(at));
   }
-}
-
-/** A copy of `frame` with one bit of its payload flipped. */
-function flipByte(frame) {
-  const copy = frame.slice();
-  const len = payloadLength(copy);
-  const at = HEADER_LEN + Math.floor(Math.random() * Math.max(1, len));
-  copy[at] ^= 1 << Math.floor(Math.random() * 8);
-  return copy;
-}
-
-// Header fields read without any checking — what a naive player would do.
-function payloadLength(frame) {
-  return new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getUint32(48);
-}
-function claimedSeq(frame) {
-  if (frame.byteLength < HEADER_LEN) return null;
-  return Number(new DataView(frame.buffer, frame.byteOffset, frame.byteLength).getBigUint64(32));
 }
 
 // ---------------------------------------------------------------- displays
 
-/** Draws JPEG payloads on a canvas, strictly in the order they are queued. */
-class Screen {
-  constructor(canvas) {
-    this.canvas = canvas;
-    this.ctx = canvas.getContext('2d');
-    this.chain = Promise.resolve();
-  }
-
-  /** Decodes and draws `jpeg`; resolves to whether it was drawn. */
-  show(jpeg) {
-    const blob = new Blob([jpeg], { type: 'image/jpeg' });
-    const drawn = this.chain.then(async () => {
-      let bitmap;
-      try {
-        bitmap = await createImageBitmap(blob);
-      } catch {
-        return false; // undecodable bytes: nothing drawn
-      }
-      this.ctx.drawImage(bitmap, 0, 0, this.canvas.width, this.canvas.height);
-      bitmap.close();
-      return true;
-    });
-    this.chain = drawn;
-    return drawn;
-  }
-}
-
 class ProtectedDisplay {
   constructor(linkedKey) {
     this.verifier = new Verifier(linkedKey, {});
-    this.screen = new Screen($('screen-protected'));
+    this.screen = new StillScreen($('screen-protected'));
     this.lastDrawnAt = null;
     this.lastAccepted = null;
   }
@@ -380,106 +332,29 @@ class ProtectedDisplay {
 
 class UnprotectedDisplay {
   constructor() {
-    this.screen = new Screen($('screen-unprotected'));
-    this.drawn = 0;
-    this.bad = { mixup: 0, replay: 0, stale: 0, corrupt: 0 };
-    this.flagUntil = 0;
+    this.screen = new StillScreen($('screen-unprotected'));
+    this.tally = new NaiveTally($('intruder'), 'Neighbour\'s camera');
   }
 
-  /** Draws the payload of whatever arrives; `origin` is for the caption only. */
-  receive(frame, origin) {
-    const len = frame.byteLength >= HEADER_LEN ? payloadLength(frame) : 0;
-    const jpeg = frame.subarray(HEADER_LEN, HEADER_LEN + len);
-    this.screen.show(jpeg).then((drawn) => {
-      if (!drawn) return;
-      this.drawn += 1;
-      if (origin in this.bad) {
-        this.bad[origin] += 1;
-        showFlag(origin);
-        this.flagUntil = performance.now() + 900;
-      }
+  /** Draws the payload of whatever arrives; `verdict` (the protected display's) is for the caption only. */
+  receive(frame, verdict) {
+    this.screen.show(unchecked.payload(frame)).then((drawn) => {
+      if (drawn) this.tally.drew(verdict);
     });
   }
 }
 
-const FLAG_TEXT = {
-  mixup: "Neighbour's camera",
-  replay: 'Replayed frame',
-  stale: 'Frame from 10+ s ago',
-  corrupt: 'Damaged frame',
-};
-
-function showFlag(origin) {
-  const flag = $('intruder');
-  flag.textContent = FLAG_TEXT[origin];
-  flag.className = `screen-flag flag-${origin}`;
-  flag.hidden = false;
-}
-
 // ---------------------------------------------------------------- UI
-
-function fmt(n) {
-  return n.toLocaleString('en-US');
-}
-
-function buildReasonRows() {
-  const list = $('reasons');
-  const rows = new Map();
-  REASONS.forEach(([reason, text], i) => {
-    const li = document.createElement('li');
-    li.className = 'reason';
-    li.hidden = i >= ALWAYS_SHOWN;
-    li.dataset.reason = reason;
-    const name = document.createElement('span');
-    name.className = 'reason-name mono';
-    name.textContent = reason;
-    const desc = document.createElement('span');
-    desc.className = 'reason-desc';
-    desc.textContent = text;
-    const num = document.createElement('span');
-    num.className = 'reason-num';
-    num.textContent = '0';
-    li.append(name, desc, num);
-    list.append(li);
-    rows.set(reason, { li, num, last: 0 });
-  });
-  return rows;
-}
-
-function renderStats(stats, rows) {
-  $('c-accepted').textContent = fmt(stats.accepted);
-  let dropped = 0;
-  for (const [reason, row] of rows) {
-    const n = stats.dropped[reason] ?? 0;
-    dropped += n;
-    if (n !== row.last) {
-      row.num.textContent = fmt(n);
-      row.li.hidden = false;
-      row.li.classList.add('nonzero');
-      row.li.classList.remove('bump');
-      void row.li.offsetWidth; // restart the highlight animation
-      row.li.classList.add('bump');
-      row.last = n;
-    }
-  }
-  $('c-dropped').textContent = fmt(dropped);
-}
 
 function addLog(seq, result, origin) {
   const list = $('log');
-  const li = document.createElement('li');
-  li.className = result.ok ? 'entry ok' : 'entry drop';
-  const time = document.createElement('span');
-  time.className = 'entry-time mono';
-  time.textContent = clock(Date.now()).slice(0, 8);
-  const text = document.createElement('span');
-  text.className = 'entry-text mono';
   const seqText = seq === null ? 'seq ?' : `seq ${seq}`;
-  text.textContent = result.ok ? `${seqText} · accepted · drawn` : `${seqText} · ${result.reason} · dropped`;
-  const chip = document.createElement('span');
-  chip.className = `chip ${ORIGIN[origin].cls}`;
-  chip.textContent = ORIGIN[origin].label;
-  li.append(time, text, chip);
+  const li = el('li', result.ok ? 'entry ok' : 'entry drop');
+  li.append(
+    el('span', 'entry-time mono', clock(Date.now()).slice(0, 8)),
+    el('span', 'entry-text mono', result.ok ? `${seqText} · accepted · drawn` : `${seqText} · ${result.reason} · dropped`),
+    el('span', `chip ${ORIGIN[origin].cls}`, ORIGIN[origin].label),
+  );
   list.prepend(li);
   while (list.children.length > LOG_ROWS) list.lastElementChild.remove();
 }
@@ -491,8 +366,7 @@ function renderLive(display, now) {
   if (display.lastDrawnAt === null) return;
   const idle = now - display.lastDrawnAt;
   const live = idle < NOT_LIVE_AFTER_MS;
-  pill.textContent = live ? 'live' : 'not live';
-  pill.className = `pill ${live ? 'pill-live' : 'pill-bad'}`;
+  setLivePill(pill, '', live ? 'live' : 'not live');
   overlay.hidden = live;
   screen.classList.toggle('stalled', !live);
   if (!live) $('stall-text').textContent = `no verified frame for ${(idle / 1000).toFixed(0)} s`;
@@ -504,33 +378,8 @@ function renderLive(display, now) {
   }
 }
 
-function renderUnprotected(u, now) {
-  const cap = $('unprotected-caption');
-  const impostor = u.bad.mixup;
-  const old = u.bad.replay + u.bad.stale;
-  const damaged = u.bad.corrupt;
-  cap.replaceChildren();
-  const parts = [document.createTextNode(`Drew ${fmt(u.drawn)} frames`)];
-  const bad = [];
-  if (impostor) bad.push(`${fmt(impostor)} from the Neighbour's camera`);
-  if (old) bad.push(`${fmt(old)} old or repeated`);
-  if (damaged) bad.push(`${fmt(damaged)} damaged`);
-  if (bad.length) {
-    parts.push(document.createTextNode(', including '));
-    const strong = document.createElement('strong');
-    strong.textContent = bad.join(', ');
-    parts.push(strong);
-  }
-  parts.push(document.createTextNode('.'));
-  cap.append(...parts);
-  if (now > u.flagUntil) $('intruder').hidden = true;
-}
-
 function renderRelay(relay, now) {
-  const on = Object.values(relay.faults).filter(Boolean).length;
-  const state = $('relay-state');
-  state.textContent = on ? `${on} fault${on > 1 ? 's' : ''} on` : 'healthy';
-  state.className = `pill ${on ? 'pill-warn' : 'pill-muted'}`;
+  showFaultCount(Object.values(relay.faults).filter(Boolean).length);
   const note = $('relay-note');
   const wait = relay.faults.stale ? relay.staleReadyIn(now) : 0;
   note.textContent = wait > 0
@@ -538,29 +387,17 @@ function renderRelay(relay, now) {
     : '';
 }
 
-function fatal(message) {
-  $('fatal-message').textContent = message;
-  $('fatal').hidden = false;
-  $('app').classList.add('failed');
-}
-
 // ---------------------------------------------------------------- main
 
 async function main() {
-  try {
-    await init();
-  } catch (e) {
-    fatal(`The frameseal WebAssembly module failed to load (${e?.message ?? e}). ` +
-      'Build it with ./build.sh build and serve the repository root, then open /www/.');
-    return;
-  }
+  if (!await start(init, 'Build it with ./build.sh build and serve the repository root, then open /www/.')) return;
 
   let nursery;
   let neighbour;
   let display;
   try {
-    nursery = new Camera('nursery', $('preview-nursery'));
-    neighbour = new Camera('neighbour', $('preview-neighbour'));
+    nursery = new Camera('nursery');
+    neighbour = new Camera('neighbour');
     display = new ProtectedDisplay(nursery.publicKey);
   } catch (e) {
     fatal(`Setting up the cameras failed: ${e?.message ?? e}`);
@@ -568,13 +405,12 @@ async function main() {
   }
   const unprotected = new UnprotectedDisplay();
   const relay = new Relay();
-  const rows = buildReasonRows();
+  const counters = new ReasonTable($('counters'), ALWAYS_SHOWN);
 
-  $('fp-nursery').textContent = fingerprint(nursery.publicKey);
-  $('fp-neighbour').textContent = fingerprint(neighbour.publicKey);
+  $('pipeline').prepend(nursery.card, neighbour.card);
   $('fp-linked').textContent = fingerprint(display.verifier.linkedPublicKey);
 
-  for (const input of document.querySelectorAll('input[data-fault]')) {
+  for (const input of buildSwitches($('toggles'), SWITCHES)) {
     relay.faults[input.dataset.fault] = input.checked;
     input.addEventListener('change', () => {
       relay.faults[input.dataset.fault] = input.checked;
@@ -592,14 +428,11 @@ async function main() {
       const wall = Date.now();
       const [a, b] = await Promise.all([nursery.capture(wall), neighbour.capture(wall)]);
       for (const { frame, origin } of relay.route(a, b, now)) {
-        const seq = claimedSeq(frame);
         const result = display.receive(frame);
-        unprotected.receive(frame, origin);
-        addLog(seq, result, origin);
+        unprotected.receive(frame, result);
+        addLog(unchecked.seq(frame), result, origin);
       }
-      $('sent-nursery').textContent = fmt(nursery.count);
-      $('sent-neighbour').textContent = fmt(neighbour.count);
-      renderStats(display.verifier.stats(), rows);
+      counters.render([display.verifier.stats()]);
       renderRelay(relay, now);
     } catch (e) {
       failed = true;
@@ -613,9 +446,9 @@ async function main() {
   setInterval(() => {
     const now = performance.now();
     renderLive(display, now);
-    renderUnprotected(unprotected, now);
+    unprotected.tally.render($('unprotected-caption'), now, `Drew ${fmt(unprotected.tally.drawn)} frames`, RAW_KINDS);
   }, 100);
-  document.getElementById('app').removeAttribute('aria-busy');
+  $('app').removeAttribute('aria-busy');
   tick();
 }
 

@@ -5,19 +5,18 @@
 // (VideoEncoder, VP8, a keyframe every KEYFRAME_EVERY frames) and signs every
 // encoded chunk with its own key (Signer: codec 'vp8', KEYFRAME from the
 // chunk's type, timestamp from the chunk). A second camera, a stranger's,
-// does the same with another key and another colour. An in-page copy of the
-// relay's faults (the same switches, the same rates as the server's relay)
-// delivers the linked camera's chunks to two displays and, with the cache
-// mix-up on, mixes the stranger's chunks in (and this camera's old ones):
+// does the same with another key and another colour. An in-page relay, worked
+// by the page's fault switches (VideoRelay, below), delivers the linked
+// camera's chunks to two displays and, with the cache mix-up on, mixes the
+// stranger's chunks in (and this camera's old ones):
 // - protected: a VideoGate linked to the camera's public key; only verified
 //   chunks with an intact reference chain reach its decoder;
 // - unprotected: a plain VideoDecoder fed every chunk, as a naive viewer
 //   would: it shows the stranger's pictures, and glitches.
 // Without WebCodecs VP8 the tile says so and the rest of the page runs on.
 import { Signer, VideoGate, fingerprint, pairingCode } from '../pkg/frameseal.js';
+import { FrameCache, NaiveTally, corrupt, dropChips, el, fmt, makeCanvas, setLivePill, unchecked } from './shared.js';
 
-const HEADER_LEN = 52;
-const SIGNATURE_LEN = 64;
 const WIDTH = 480;
 const HEIGHT = 270;
 const FPS = 20;
@@ -27,7 +26,6 @@ const ENCODER_CONFIG = {
   codec: 'vp8', width: WIDTH, height: HEIGHT, bitrate: BITRATE, framerate: FPS, latencyMode: 'realtime',
 };
 const MAX_ENCODE_QUEUE = 3; // a slow machine skips pictures rather than falling behind
-const FLAG_MS = 900;
 
 // The picture's plain background: nothing is ever drawn at these points, so
 // a test (and a person) can tell whose picture a screen shows by its colour.
@@ -39,8 +37,8 @@ const LOOKS = {
   stranger: { name: 'STRANGER', colour: '#c2409a', shape: 'square' },
 };
 
-// The relay's faults, as src/bin/frameseal/demo/faults.rs applies them per
-// genuine frame of the viewer's camera.
+// The in-page relay's faults, per genuine chunk of the linked camera (see
+// VideoRelay for why the page has a relay of its own).
 const MIXUP_STRANGER = 0.25; // the stranger's newest chunk
 const MIXUP_STRANGER_KEY = 0.06; // the stranger's newest keyframe, from the cache
 const MIXUP_STALE = 0.05; // a cached chunk of this camera 11–25 s old
@@ -52,16 +50,8 @@ const CORRUPTION = 0.15;
 const DELAY_MS = [1000, 2500];
 const CACHE_MS = 25_000;
 const CACHE_MAX = 600;
-
-const FLAGS = {
-  'foreign-key': 'Stranger\u2019s camera',
-  stale: 'Frame from 10+ s ago',
-  replayed: 'Repeated frame',
-  'bad-signature': 'Damaged frame',
-  malformed: 'Damaged frame',
-};
-
-const fmt = (n) => n.toLocaleString('en-US');
+// The unprotected screen's caption: what the bad chunks it decoded were.
+const RAW_KINDS = { foreign: 'from the stranger', old: 'old or repeated', damaged: 'damaged' };
 
 /** Why this browser cannot run the video camera, or null if it can. */
 async function missingVp8() {
@@ -82,14 +72,6 @@ async function missingVp8() {
     return `This browser could not check its VP8 support (${e?.message ?? e}), so the video camera is off.`;
   }
   return null;
-}
-
-function makeCanvas(w, h) {
-  if (typeof OffscreenCanvas === 'function') return new OffscreenCanvas(w, h);
-  const c = document.createElement('canvas'); // never attached: still offscreen
-  c.width = w;
-  c.height = h;
-  return c;
 }
 
 // ---------------------------------------------------------------- cameras
@@ -195,26 +177,22 @@ function randomInt(lo, hi) {
   return lo + Math.floor(Math.random() * (hi - lo));
 }
 
-/** A copy of `frame` with one bit of its payload (or signature) flipped. */
-function corrupt(frame) {
-  const copy = frame.slice();
-  const end = copy.byteLength;
-  const payloadEnd = Math.max(HEADER_LEN + 1, end - SIGNATURE_LEN);
-  const at = Math.random() < 0.75 ? randomInt(HEADER_LEN, payloadEnd) : randomInt(payloadEnd, end);
-  copy[Math.min(at, end - 1)] ^= 1 << randomInt(0, 8);
-  return copy;
-}
-
 /**
- * The relay between the cameras and the displays, in this page, with the
- * server relay's faults. Per genuine chunk of the linked camera it decides
- * what is delivered; the stranger's chunks only ever arrive by the mix-up.
+ * The relay between the cameras and the displays, in this page, worked by
+ * the page's fault switches. It is not the server's relay
+ * (demo/src/faults.rs) because these chunks are encoded in this page and
+ * never reach the server. Its mix-up rates are its own, for 20 chunks a
+ * second of video rather than the server's 5 stills (and a stranger's delta
+ * shows nothing on a naive decoder without the stranger's keyframe, so the
+ * cache serves that too); far reordering and long delay are left out. Per
+ * genuine chunk of the linked camera it decides what is delivered; the
+ * stranger's chunks only ever arrive by the mix-up.
  */
 class VideoRelay {
   constructor(deliver) {
     this.deliver = deliver;
     this.faults = {};
-    this.cache = []; // { at, frame }: this camera's delivered chunks
+    this.cache = new FrameCache({ maxAgeMs: CACHE_MS, maxCount: CACHE_MAX }); // this camera's chunks
     this.strangerNewest = null;
     this.strangerKey = null;
     this.held = null;
@@ -230,31 +208,26 @@ class VideoRelay {
     if (keyframe) this.strangerKey = frame;
   }
 
+  /** The mix-up's extra delivery for this chunk, as [origin, bytes], or null. */
+  mixup(frame, now) {
+    let roll = Math.random();
+    const chance = (p) => (roll -= p) < 0; // one outcome at most, each with its own rate
+    const some = (origin, bytes) => (bytes ? [origin, bytes] : null);
+    if (chance(MIXUP_STRANGER)) return some('stranger', this.strangerNewest);
+    if (chance(MIXUP_STRANGER_KEY)) return some('stranger', this.strangerKey);
+    if (chance(MIXUP_STALE)) return some('old', this.cache.pick(now, 11_000, CACHE_MS));
+    if (chance(MIXUP_REPLAY)) return some('old', this.cache.pick(now, 0, 8_000, frame));
+    return null;
+  }
+
   fromCamera(frame) {
     const f = this.faults;
     const now = performance.now();
-    this.cache.push({ at: now, frame });
-    while (this.cache.length > CACHE_MAX || (this.cache.length && now - this.cache[0].at > CACHE_MS)) {
-      this.cache.shift();
-    }
+    this.cache.add(frame, now);
     if (f.blackhole) return;
     const out = [];
-    if (f.mixup) {
-      const roll = Math.random();
-      let extra = null;
-      if (roll < MIXUP_STRANGER) {
-        extra = this.strangerNewest && ['stranger', this.strangerNewest];
-      } else if (roll < MIXUP_STRANGER + MIXUP_STRANGER_KEY) {
-        extra = this.strangerKey && ['stranger', this.strangerKey];
-      } else if (roll < MIXUP_STRANGER + MIXUP_STRANGER_KEY + MIXUP_STALE) {
-        const old = this.cache.filter((c) => now - c.at > 11_000);
-        extra = old.length && ['old', old[randomInt(0, old.length)].frame];
-      } else if (roll < MIXUP_STRANGER + MIXUP_STRANGER_KEY + MIXUP_STALE + MIXUP_REPLAY) {
-        const recent = this.cache.filter((c) => now - c.at < 8_000 && c.frame !== frame);
-        extra = recent.length && ['old', recent[randomInt(0, recent.length)].frame];
-      }
-      if (extra) out.push(extra);
-    }
+    const extra = f.mixup ? this.mixup(frame, now) : null;
+    if (extra) out.push(extra);
     let genuine = null;
     if (!(f.loss && Math.random() < LOSS)) {
       genuine = f.corruption && Math.random() < CORRUPTION ? ['damaged', corrupt(frame)] : ['camera', frame];
@@ -309,10 +282,9 @@ class NaiveVideoScreen {
 
   /** Whether the chunk's payload was handed to the decoder. */
   show(frame) {
-    if (frame.byteLength < HEADER_LEN) return false;
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-    const keyframe = (frame[6] & 1) === 1;
-    const payload = frame.subarray(HEADER_LEN, HEADER_LEN + view.getUint32(48));
+    const payload = unchecked.payload(frame);
+    if (payload.byteLength === 0) return false; // no header, or nothing in it to decode
+    const keyframe = unchecked.keyframe(frame);
     if (!this.decoder || this.decoder.state === 'closed') {
       if (!keyframe) return false; // a new decoder starts at a keyframe
       this.open();
@@ -320,7 +292,7 @@ class NaiveVideoScreen {
     try {
       this.decoder.decode(new EncodedVideoChunk({
         type: keyframe ? 'key' : 'delta',
-        timestamp: Number(view.getBigUint64(40)),
+        timestamp: unchecked.timestampUs(frame),
         data: payload,
       }));
     } catch {
@@ -351,7 +323,7 @@ export class VideoTile {
     this.live = q('.video-live');
     this.verified = q('.video-verified');
     this.rawCaption = q('.video-raw');
-    this.flag = q('.video-flag');
+    this.rawTally = new NaiveTally(q('.video-flag'), 'Stranger\u2019s camera');
     this.drops = q('.video-drops');
     this.note = q('.video-note');
     this.gateCanvas = q('.video-gate-canvas');
@@ -363,9 +335,7 @@ export class VideoTile {
     this.gate = null;
     this.cameras = [];
     this.faults = {};
-    this.flagUntil = 0;
     this.lastShown = null;
-    this.rawBad = { foreign: 0, old: 0, damaged: 0 };
     this.gateErrors = 0;
     node.dataset.state = 'starting';
     node.dataset.plainPoints = JSON.stringify(PLAIN_POINTS);
@@ -441,25 +411,12 @@ export class VideoTile {
     const handed = this.raw.show(frame);
     verdict.then((r) => {
       if (r.ok && r.notDrawn === 'decoding') this.lastShown = r;
-      if (!handed) return;
-      if (r.ok) {
-        this.flag.hidden = true;
-        return;
-      }
-      if (r.reason === 'foreign-key') this.rawBad.foreign += 1;
-      else if (r.reason === 'stale' || r.reason === 'replayed' || r.reason === 'wrong-stream') this.rawBad.old += 1;
-      else this.rawBad.damaged += 1;
-      this.flag.textContent = FLAGS[r.reason] ?? 'Unverified frame';
-      this.flag.className = `screen-flag video-flag flag-${r.reason}`;
-      this.flag.hidden = false;
-      this.flagUntil = performance.now() + FLAG_MS;
+      if (handed) this.rawTally.drew(r);
     }, () => {});
   }
 
   setLive(state) {
-    if (this.live.textContent === state) return;
-    this.live.textContent = state;
-    this.live.className = `pill video-live ${state === 'live' ? 'pill-live' : state === 'not live' ? 'pill-bad' : 'pill-wait'}`;
+    if (this.live.textContent !== state) setLivePill(this.live, 'video-live', state);
   }
 
   /** Updates the captions and counts; returns the gate's stats (null while off). */
@@ -473,37 +430,13 @@ export class VideoTile {
       this.verified.textContent = `seq ${shown.seq} · captured ${age.toFixed(1)} s ago · signature verified · ` +
         `${fmt(stats.drawn)} pictures decoded`;
     }
-    const bad = [];
-    if (this.rawBad.foreign) bad.push(`${fmt(this.rawBad.foreign)} from the stranger`);
-    if (this.rawBad.old) bad.push(`${fmt(this.rawBad.old)} old or repeated`);
-    if (this.rawBad.damaged) bad.push(`${fmt(this.rawBad.damaged)} damaged`);
-    const parts = [document.createTextNode(`Decoded ${fmt(this.raw.decoded)} chunks`)];
-    if (bad.length) {
-      parts.push(document.createTextNode(', including '));
-      const strong = document.createElement('strong');
-      strong.textContent = bad.join(', ');
-      parts.push(strong);
-    }
-    parts.push(document.createTextNode(
-      this.raw.errors ? `; the decoder failed ${fmt(this.raw.errors)} times.` : '.'));
-    this.rawCaption.replaceChildren(...parts);
-    if (now > this.flagUntil) this.flag.hidden = true;
+    this.rawTally.render(this.rawCaption, now, `Decoded ${fmt(this.raw.decoded)} chunks`, RAW_KINDS,
+      this.raw.errors ? `; the decoder failed ${fmt(this.raw.errors)} times.` : '.');
 
-    const chips = [];
-    const chip = (cls, text, data) => {
-      const li = document.createElement('li');
-      li.className = cls;
-      li.textContent = text;
-      Object.assign(li.dataset, data);
-      chips.push(li);
-    };
-    chip('drop drop-ok', `accepted ${fmt(stats.accepted)}`, {});
-    for (const [reason, n] of Object.entries(stats.dropped)) {
-      if (n) chip('drop', `${reason} ${fmt(n)}`, { reason, count: String(n) });
-    }
-    chip('drop drop-skip', `skipped until keyframe ${fmt(stats.skippedUntilKeyframe)}`,
-      { skipped: String(stats.skippedUntilKeyframe) });
-    if (stats.decoderErrors) chip('drop', `decoder errors ${fmt(stats.decoderErrors)}`, {});
+    const skipped = el('li', 'drop drop-skip', `skipped until keyframe ${fmt(stats.skippedUntilKeyframe)}`);
+    skipped.dataset.skipped = String(stats.skippedUntilKeyframe);
+    const chips = [...dropChips(stats), skipped];
+    if (stats.decoderErrors) chips.push(el('li', 'drop', `decoder errors ${fmt(stats.decoderErrors)}`));
     this.drops.replaceChildren(...chips);
     Object.assign(this.node.dataset, {
       accepted: String(stats.accepted),
