@@ -4,10 +4,16 @@ import type { CodecName, VerifierOptions, VerifierStats } from '../frameseal.js'
 /** How a worker is put between an RTCRtpSender/RTCRtpReceiver and the network or decoder. */
 export type EncodedTransformMode = 'script-transform' | 'encoded-streams';
 
+/** Which build of the package a worker loads (frameseal/loader): 'auto' lets the loader pick. */
+export interface WorkerBuildOptions {
+  /** 'auto' (default): the build the loader picks for this engine; or force 'modern', 'mvp' or 'js'. */
+  build?: 'auto' | 'modern' | 'mvp' | 'js';
+}
+
 /** A new module worker running frameseal/webrtc/sender.js. */
-export function createSenderWorker(): Worker;
+export function createSenderWorker(options?: WorkerBuildOptions): Worker;
 /** A new module worker running frameseal/webrtc/receiver.js. */
-export function createReceiverWorker(): Worker;
+export function createReceiverWorker(options?: WorkerBuildOptions): Worker;
 /** The mode `protect` picks in this browser, or null when it has neither API. */
 export function encodedTransformSupport(): EncodedTransformMode | null;
 

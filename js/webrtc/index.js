@@ -10,6 +10,8 @@
 // properties only (SPEC §4): a property a script put on Object.prototype
 // must not pick the attachment, name a transform or pass for a reply.
 
+import { BUILDS } from '../loader.js';
+
 // Captured when this module loads, so that replacing
 // Object.prototype.hasOwnProperty later steers nothing.
 const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
@@ -23,13 +25,49 @@ const own = (object, key) => (object !== null && object !== undefined && hasOwn(
  */
 const platform = (name) => (hasOwn(globalThis, name) ? globalThis[name] : undefined);
 
-/** A new sender worker (signs outgoing encoded frames). */
-export function createSenderWorker() {
+/**
+ * The `build` option of createSenderWorker / createReceiverWorker: which
+ * build of the package the worker loads ('auto', the loader's choice, by
+ * default; 'modern', 'mvp' or 'js' forces one, as load() does).
+ */
+function buildOf(options, caller) {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new Error(`${caller}: options must be an object`);
+  }
+  for (const key of options === undefined ? [] : Object.keys(options)) {
+    if (key !== 'build') throw new Error(`${caller}: unknown option ${key} (known: build)`);
+  }
+  const build = own(options, 'build') ?? 'auto';
+  if (build !== 'auto' && !BUILDS.includes(build)) {
+    throw new Error(`${caller}: build must be 'auto', 'modern', 'mvp' or 'js', got ${JSON.stringify(build)}`);
+  }
+  return build;
+}
+
+// A forced build rides on the worker's URL (`?build=`), as GatePool's does.
+// The default keeps the literal `new Worker(new URL('./x.js', import.meta.url),
+// { ... })` that bundlers recognise and bundle; a forced build is for tests
+// and kiosks served from the package folder.
+const HERE = import.meta.url;
+function forced(script, build) {
+  const url = new URL(script, HERE);
+  url.searchParams.set('build', build);
+  return url;
+}
+
+/** A new sender worker (signs outgoing encoded frames). `{ build }`: see buildOf. */
+export function createSenderWorker(options = undefined) {
+  const build = buildOf(options, 'createSenderWorker');
+  const how = { type: 'module', name: 'frameseal-sender' };
+  if (build !== 'auto') return new Worker(forced('./sender.js', build), how);
   return new Worker(new URL('./sender.js', import.meta.url), { type: 'module', name: 'frameseal-sender' });
 }
 
-/** A new receiver worker (verifies incoming encoded frames). */
-export function createReceiverWorker() {
+/** A new receiver worker (verifies incoming encoded frames). `{ build }`: see buildOf. */
+export function createReceiverWorker(options = undefined) {
+  const build = buildOf(options, 'createReceiverWorker');
+  const how = { type: 'module', name: 'frameseal-receiver' };
+  if (build !== 'auto') return new Worker(forced('./receiver.js', build), how);
   return new Worker(new URL('./receiver.js', import.meta.url), { type: 'module', name: 'frameseal-receiver' });
 }
 

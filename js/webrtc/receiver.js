@@ -18,14 +18,11 @@
 // worker posts { type: 'rotated', name, newPublicKey } so the page can store
 // the new key where it stored the linked one; later transforms link it too.
 
-import { Verifier, fingerprint } from '../frameseal.js';
-import { serve, CODEC_BYTE, codecOfMime, mimeTypeOf, own, ownBuffer } from './worker.js';
+import { serve, codecOfMime, mimeTypeOf, own, ownBuffer } from './worker.js';
 
 const KNOWN = new Set(['type', 'id', 'linkedPublicKey', 'options']);
-const MAGIC = [0x46, 0x53, 0x45, 0x41, 0x4c, 0x01]; // 'FSEAL', version 1
-const KNOWN_CODEC_BYTES = new Set(Object.values(CODEC_BYTE));
 
-serve('receiver', (message) => {
+serve('receiver', (message, { Verifier, fingerprint, frameLayout }) => {
   for (const key of Object.keys(message)) {
     if (!KNOWN.has(key)) throw new Error(`configure: unknown field ${key} (known: linkedPublicKey, options)`);
   }
@@ -34,6 +31,7 @@ serve('receiver', (message) => {
   // Validates the key and the options now, so the page hears about them.
   new Verifier(linkedPublicKey, options).free();
   const linked = { key: linkedPublicKey };
+  const codecMismatches = codecCheck(frameLayout().codecs);
   return {
     fingerprint: fingerprint(linked.key),
     open(name, post) {
@@ -70,14 +68,21 @@ serve('receiver', (message) => {
   };
 });
 
+const MAGIC = [0x46, 0x53, 0x45, 0x41, 0x4c, 0x01]; // 'FSEAL', version 1 (FORMAT §2)
+const CODEC_AT = 7;
+
 /**
- * Whether `bytes` is a v1 frameseal frame of a media codec other than the
- * track's (`expected`, null when the track's codec is not known). Anything
- * else is for the verifier to judge.
+ * `(bytes, expected)` => whether `bytes` is a v1 frameseal frame of a media
+ * codec other than the track's (`expected`, null when the track's codec is
+ * not known). Anything else is for the verifier to judge. `codecs`: the
+ * package's codec bytes by name (frameLayout().codecs).
  */
-function codecMismatches(bytes, expected) {
-  if (expected === null || bytes.length < 8) return false;
-  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return false;
-  const codec = bytes[7];
-  return KNOWN_CODEC_BYTES.has(codec) && codec !== CODEC_BYTE[expected] && codec !== CODEC_BYTE['key-rotation'];
+function codecCheck(codecs) {
+  const known = new Set(Object.values(codecs));
+  return (bytes, expected) => {
+    if (expected === null || bytes.length <= CODEC_AT) return false;
+    for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return false;
+    const codec = bytes[CODEC_AT];
+    return known.has(codec) && codec !== codecs[expected] && codec !== codecs['key-rotation'];
+  };
 }

@@ -14,7 +14,6 @@
 // id, so the receiver's replay window and stream pin work per track.
 // Stats per transform: { signed, keyframes, notConfigured, errors }.
 
-import { Signer, fingerprint } from '../frameseal.js';
 import { serve, codecOfMime, mimeTypeOf, own, ownBuffer } from './worker.js';
 
 const KNOWN = new Set(['type', 'id', 'secretKey', 'codec']);
@@ -24,7 +23,7 @@ const KNOWN = new Set(['type', 'id', 'secretKey', 'codec']);
 // verification (malformed) at the receiver.
 const ENVELOPE_SAFE = new Set(['vp8', 'vp9', 'opaque']);
 
-serve('sender', (message) => {
+serve('sender', (message, { Signer, fingerprint }) => {
   for (const key of Object.keys(message)) {
     if (!KNOWN.has(key)) throw new Error(`configure: unknown field ${key} (known: secretKey, codec)`);
   }

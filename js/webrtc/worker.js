@@ -8,8 +8,14 @@
 // own per-stream state (one Signer or one Verifier), built from the worker's
 // configuration on its first frame.
 //
+// The worker loads the package through the loader (pkg/loader.js), as the
+// GatePool's workers do, so an engine that refuses the modern build's
+// features gets the WebAssembly 1.0 build (or, without WebAssembly, the JS
+// build) here too. A forced build comes as `?build=` on the worker's URL
+// ('auto' without it); the configured reply says which build runs.
+//
 // Messages from the page, each with an optional `id` that the reply repeats:
-//   { type: 'configure', ... }  -> { type: 'configured', fingerprint } | { type: 'error', message }
+//   { type: 'configure', ... }  -> { type: 'configured', fingerprint, build } | { type: 'error', message }
 //   { type: 'stats' }           -> { type: 'stats', stats: { [transformName]: {...} } }
 //   { type: 'streams', readable, writable, options } -> { type: 'attached', name }
 //
@@ -17,7 +23,7 @@
 // handling throws, the frame is not enqueued (so it never reaches the network
 // or the decoder), and it is counted.
 
-import init from '../frameseal.js';
+import { load, loadedBuild } from '../loader.js';
 
 // Messages, transform options and configurations are read from their own
 // properties only (SPEC §4), as everywhere in the package.
@@ -26,13 +32,16 @@ const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
 export const own = (object, key) => (object !== null && object !== undefined && hasOwn(object, key) ? object[key] : undefined);
 
 /**
- * Starts serving. `role` is 'sender' or 'receiver'; `configure(message)`
- * validates a configure message (the wasm module is loaded by then) and
- * returns `{ fingerprint, open(name, post, options) }`, where `open` builds
- * one transform's state: `{ frame(encodedFrame, controller), stats(), close() }`.
+ * Starts serving. `role` is 'sender' or 'receiver'; `configure(message,
+ * frameseal)` validates a configure message with `frameseal`, the package
+ * module the loader picked (initialised), and returns `{ fingerprint,
+ * open(name, post, options) }`, where `open` builds one transform's state:
+ * `{ frame(encodedFrame, controller), stats(), close() }`.
  */
 export function serve(role, configure) {
-  const loaded = init();
+  const forced = new URL(self.location.href).searchParams.get('build') ?? 'auto';
+  // { frameseal: the package module, build: which one }
+  const loaded = load({ build: forced }).then((frameseal) => ({ frameseal, build: loadedBuild }));
   loaded.catch(() => {}); // reported by the next configure
   let config = null; // the accepted configuration
   let generation = 0; // bumped by every accepted configure: states are rebuilt
@@ -115,9 +124,13 @@ export function serve(role, configure) {
           let done;
           configuring = new Promise((resolve) => { done = resolve; });
           let accepted;
+          let build;
           try {
-            await loaded;
-            accepted = configure(message);
+            const pkg = await loaded.catch((e) => {
+              throw new Error(`the frameseal module did not load: ${messageOf(e)}`);
+            });
+            build = pkg.build;
+            accepted = configure(message, pkg.frameseal);
             if (mine === configures) config = accepted;
           } catch (e) {
             if (mine === configures) config = null;
@@ -129,7 +142,7 @@ export function serve(role, configure) {
             }
             done();
           }
-          reply({ type: 'configured', role, fingerprint: accepted.fingerprint });
+          reply({ type: 'configured', role, fingerprint: accepted.fingerprint, build });
           break;
         }
         case 'stats':
@@ -162,11 +175,6 @@ export function codecOfMime(mimeType) {
     default: return null;
   }
 }
-
-/** The codec byte (FORMAT §3.2) of a frameseal codec name. */
-export const CODEC_BYTE = Object.freeze(Object.assign(Object.create(null), {
-  opaque: 0, jpeg: 1, png: 2, webp: 3, h264: 16, h265: 17, vp8: 18, vp9: 19, av1: 20, 'key-rotation': 32,
-}));
 
 /** The MIME type in an encoded frame's metadata, or null. */
 export function mimeTypeOf(frame) {

@@ -60,7 +60,7 @@ const PAGE = `<!doctype html>
 <body>
 <script type="module">
 import init, { Signer, fingerprint } from '/pkg/frameseal.js';
-import { createSenderWorker, createReceiverWorker, configure, protect, workerStats, encodedTransformSupport }
+import { createSenderWorker, createReceiverWorker, configure, protect, request, workerStats, encodedTransformSupport }
   from '/pkg/webrtc/index.js';
 
 await init();
@@ -240,6 +240,72 @@ window.direct = async () => {
   return { errors, mode, linked, cameraFingerprint: fingerprint(camera.publicKey), passed, counts, messages,
     nextFingerprint: fingerprint(next.publicKey), nextKey: Array.from(next.publicKey) };
 };
+// Which build of the package each worker loads, and that it signs and
+// verifies with it: per build, a sender and a receiver worker, configured
+// (their reply names the build), and one frame through both by a stand-in
+// for createEncodedStreams(). 'auto' is the loader's choice on this engine;
+// 'refused' and 'none' start the same worker scripts from a wrapper that
+// first makes this worker's engine refuse the loader's probe, or have no
+// WebAssembly at all, as an older web view would.
+window.builds = async () => {
+  const camera = new Signer(keyOf(7));
+  const text = (s) => new TextEncoder().encode(s);
+  // A worker running /pkg/webrtc/<script> after \`patch\`; ready once it said so.
+  const patched = async (script, patch) => {
+    const source = patch + '\\nawait import(' + JSON.stringify(new URL('/pkg/webrtc/' + script, location.href).href) + ');'
+      + "\\nself.postMessage({ type: 'patched' });";
+    const worker = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })), { type: 'module' });
+    await new Promise((resolve, reject) => {
+      worker.addEventListener('message', (e) => { if (e.data?.type === 'patched') resolve(); });
+      worker.addEventListener('error', (e) => reject(new Error('patched worker: ' + e.message)));
+    });
+    return worker;
+  };
+  const through = async (worker, name, bytes) => {
+    const input = new TransformStream();
+    const output = new TransformStream();
+    const fake = { createEncodedStreams: () => ({ readable: input.readable, writable: output.writable }) };
+    await protect(fake, worker, { name, mode: 'encoded-streams' });
+    const writer = input.writable.getWriter();
+    const reader = output.readable.getReader();
+    await writer.write({ data: bytes.slice().buffer });
+    const { value } = await reader.read();
+    await writer.close();
+    return new Uint8Array(value.data);
+  };
+  const run = async (sender, receiver) => {
+    try {
+      const senderReply = await request(sender, { type: 'configure', secretKey: keyOf(7) });
+      const receiverReply = await request(receiver, { type: 'configure', linkedPublicKey: camera.publicKey });
+      const signed = await through(sender, 'out', text('picture'));
+      const passed = new TextDecoder().decode(await through(receiver, 'in', signed));
+      return {
+        builds: [senderReply.build, receiverReply.build],
+        fingerprints: [senderReply.fingerprint, receiverReply.fingerprint],
+        passed,
+        verifiedHere: new (await import('/pkg/frameseal.js')).Verifier(camera.publicKey).verify(signed).ok,
+        received: (await workerStats(receiver)).in,
+      };
+    } catch (e) {
+      return { error: e.message };
+    } finally {
+      sender.terminate();
+      receiver.terminate();
+    }
+  };
+  const out = {};
+  for (const build of ['auto', 'modern', 'mvp', 'js']) {
+    out[build] = await run(createSenderWorker({ build }), createReceiverWorker({ build }));
+  }
+  for (const [name, patch] of [['refused', 'WebAssembly.validate = () => false;'], ['none', 'delete self.WebAssembly;']]) {
+    out[name] = await run(await patched('sender.js', patch), await patched('receiver.js', patch));
+  }
+  const refused = (f) => { try { f(); return 'created'; } catch (e) { return e.message; } };
+  out.badBuild = refused(() => createReceiverWorker({ build: 'wasm2' }));
+  out.badOption = refused(() => createSenderWorker({ bulid: 'mvp' }));
+  out.cameraFingerprint = fingerprint(camera.publicKey);
+  return out;
+};
 window.ready = true;
 </script>
 `;
@@ -248,12 +314,15 @@ window.ready = true;
 let server;
 let browser;
 let origin;
+/** The paths under /pkg/ the server was asked for, by the pages and their workers. */
+const served = [];
 
 before(async () => {
   for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
     assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
   }
   server = await startPkgServer(PAGE, PKG);
+  server.on('request', (req) => served.push(new URL(req.url, 'http://127.0.0.1').pathname));
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
@@ -365,6 +434,41 @@ test('the workers refuse bad configurations with a reason, fail closed, and judg
   });
   assert.deepEqual(r.messages, [{ type: 'rotated', name: 'direct', newPublicKey: r.messages[0].newPublicKey, fingerprint: r.nextFingerprint }]);
   assert.deepEqual(Object.values(r.messages[0].newPublicKey), r.nextKey);
+});
+
+test('the workers load the package through frameseal/loader: the build it picks for the engine, or the one forced', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/`);
+  await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+  served.length = 0;
+  const r = await page.evaluate(() => window.builds());
+  await page.close();
+  console.log(`# builds: ${JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.builds ?? v.error ?? v])))}`);
+  const want = (build) => ({
+    builds: [build, build],
+    fingerprints: [r.cameraFingerprint, r.cameraFingerprint],
+    passed: 'picture',
+    verifiedHere: true,
+    received: {
+      accepted: 1,
+      dropped: {
+        malformed: 0, 'unsupported-version': 0, 'too-large': 0, 'foreign-key': 0, 'bad-signature': 0,
+        'wrong-stream': 0, stale: 0, future: 0, replayed: 0, 'bad-rotation': 0,
+      },
+      passed: 1, codecMismatch: 0, rotations: 0, notConfigured: 0, errors: 0,
+    },
+  });
+  assert.deepEqual(r.auto, want('modern'), 'this Chromium runs the modern build');
+  assert.deepEqual(r.modern, want('modern'));
+  assert.deepEqual(r.mvp, want('mvp'), 'forced: the WebAssembly 1.0 build');
+  assert.deepEqual(r.js, want('js'), 'forced: the JS build');
+  assert.deepEqual(r.refused, want('mvp'), 'an engine that refuses the probe gets the WebAssembly 1.0 build');
+  assert.deepEqual(r.none, want('js'), 'an engine without WebAssembly gets the JS build');
+  assert.match(r.badBuild, /^createReceiverWorker: build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"$/);
+  assert.match(r.badOption, /^createSenderWorker: unknown option bulid \(known: build\)$/);
+  for (const file of ['/pkg/loader.js', '/pkg/mvp/frameseal_bg.wasm', '/pkg/mvp-js/frameseal.js']) {
+    assert.ok(served.includes(file), `the workers fetched ${file}`);
+  }
 });
 
 for (const mode of ['script-transform', 'encoded-streams']) {
