@@ -30,8 +30,11 @@ export function createDecoder(output, error) {
   return new (platform('VideoDecoder'))(dictionary({ output: output, error: error }));
 }
 
-export function configureDecoder(decoder, codec) {
-  decoder.configure(dictionary({ codec: codec, optimizeForLatency: true }));
+export function configureDecoder(decoder, codec, description) {
+  var config = dictionary({ codec: codec, optimizeForLatency: true });
+  // avcc / hvcc units: the configuration record, as MP4 carries it.
+  if (description !== undefined) config.description = description;
+  decoder.configure(config);
 }
 
 export function decodeChunk(decoder, keyframe, timestampUs, data) {

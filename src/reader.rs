@@ -169,6 +169,7 @@ impl Boundaries {
             // Dropped before or at the signature check.
             DropReason::Malformed
             | DropReason::UnsupportedVersion
+            | DropReason::Unsigned
             | DropReason::TooLarge
             | DropReason::ForeignKey
             | DropReason::BadSignature => Boundaries::Unauthenticated,

@@ -25,6 +25,7 @@ use zeroize::Zeroize;
 use crate::frame::{
     self, CONTENT_HASH_LEN, Codec, Header, ROTATION_PAYLOAD_LEN, SEAL_LEN, SEAL_SIGNED_LEN, Version,
 };
+use crate::inband::{self, UnitError, UnitFormat};
 use crate::keys::{KeyId, PUBLIC_KEY_LEN, basepoint_table};
 
 /// Length of an Ed25519 secret key (the seed).
@@ -42,6 +43,9 @@ pub enum SignError {
     SameKey,
     /// The stream has used every sequence number.
     SeqExhausted,
+    /// An in-band unit that cannot be sealed: it does not split, already
+    /// holds a seal, or has no picture to put the seal before.
+    Unit(UnitError),
 }
 
 impl fmt::Display for SignError {
@@ -58,6 +62,7 @@ impl fmt::Display for SignError {
             }
             SignError::SameKey => f.write_str("the next key is the current key"),
             SignError::SeqExhausted => f.write_str("the stream has used every sequence number"),
+            SignError::Unit(e) => write!(f, "cannot seal this unit: {e}"),
         }
     }
 }
@@ -247,14 +252,57 @@ impl Signer {
         spec: &FrameSpec,
     ) -> Result<[u8; SEAL_LEN], SignError> {
         let header = self.next_header(Version::Sealed, content_len, spec)?;
-        let signed = frame::encode_seal_signed_part(&header, content_hash);
+        let seal = self.seal_with(&header, content_hash);
+        self.last_seq.insert(header.stream_id, header.seq);
+        Ok(seal)
+    }
+
+    /// The seal of `header` (version 2) over `content_hash`.
+    fn seal_with(&self, header: &Header, content_hash: &[u8; CONTENT_HASH_LEN]) -> [u8; SEAL_LEN] {
+        let signed = frame::encode_seal_signed_part(header, content_hash);
         let signature = self.key.sign(&self.public_key, &signed);
         let mut seal = [0u8; SEAL_LEN];
         let (head, tail) = seal.split_at_mut(SEAL_SIGNED_LEN);
         head.copy_from_slice(&signed);
         tail.copy_from_slice(&signature);
+        seal
+    }
+
+    /// Seals a media unit in-band (SPEC §6.3): derives its canonical content
+    /// (`config`: the decoder configuration record, for a keyframe that
+    /// carries no parameter sets), signs a seal over it with the unit's
+    /// codec and `spec`'s other fields, and returns the unit with the seal
+    /// inserted where a signer puts it, in the same layout. A unit that
+    /// already holds a frameseal seal is refused.
+    pub fn seal_unit(
+        &mut self,
+        unit: &[u8],
+        format: UnitFormat,
+        config: Option<&[u8]>,
+        spec: &FrameSpec,
+    ) -> Result<Vec<u8>, SignError> {
+        if inband::find_seal(unit, format)
+            .map_err(SignError::Unit)?
+            .is_some()
+        {
+            return Err(SignError::Unit(UnitError::AlreadySealed));
+        }
+        let mut hasher = blake3::Hasher::new();
+        let len = inband::content(unit, format, spec.keyframe, config, &mut |piece| {
+            hasher.update(piece);
+        })
+        .map_err(SignError::Unit)?;
+        let len = usize::try_from(len).map_err(|_| SignError::PayloadTooLarge(usize::MAX))?;
+        let spec = FrameSpec {
+            codec: Codec::from_byte(format.codec().codec_byte()).unwrap_or(Codec::Opaque),
+            ..*spec
+        };
+        // Numbered only once the unit is sealed: a refused unit uses no seq.
+        let header = self.next_header(Version::Sealed, len, &spec)?;
+        let seal = self.seal_with(&header, &hasher.finalize().into());
+        let sealed = inband::insert_seal(unit, format, &seal).map_err(SignError::Unit)?;
         self.last_seq.insert(header.stream_id, header.seq);
-        Ok(seal)
+        Ok(sealed)
     }
 
     /// The header of the next frame on `spec`'s stream (seq not yet

@@ -46,6 +46,8 @@ pub enum DropReason {
     Malformed,
     /// A frame of a wire-format version this verifier does not read.
     UnsupportedVersion,
+    /// An in-band unit that carries no frameseal seal (SPEC §6.4).
+    Unsigned,
     /// Declares a payload above the configured maximum.
     TooLarge,
     /// Claims to be signed by a key other than the linked one.
@@ -66,9 +68,10 @@ pub enum DropReason {
 
 impl DropReason {
     /// Every reason, in check order.
-    pub const ALL: [DropReason; 10] = [
+    pub const ALL: [DropReason; 11] = [
         DropReason::Malformed,
         DropReason::UnsupportedVersion,
+        DropReason::Unsigned,
         DropReason::TooLarge,
         DropReason::ForeignKey,
         DropReason::BadSignature,
@@ -84,6 +87,7 @@ impl DropReason {
         match self {
             DropReason::Malformed => "malformed",
             DropReason::UnsupportedVersion => "unsupported-version",
+            DropReason::Unsigned => "unsigned",
             DropReason::TooLarge => "too-large",
             DropReason::ForeignKey => "foreign-key",
             DropReason::BadSignature => "bad-signature",
@@ -101,6 +105,7 @@ impl DropReason {
         match self {
             DropReason::Malformed => "not a frame",
             DropReason::UnsupportedVersion => "unknown format version",
+            DropReason::Unsigned => "no seal in the video",
             DropReason::TooLarge => "larger than the limit",
             DropReason::ForeignKey => "signed by another camera",
             DropReason::BadSignature => "bytes changed after signing",
@@ -600,7 +605,16 @@ impl Verifier {
         seal: &[u8],
         frame_len: usize,
     ) -> Result<AuthenticSeal, DropReason> {
-        let verdict = Header::parse(seal, frame_len, self.policy.max_payload_bytes)
+        let verdict = self.seal_verdict(seal, frame_len);
+        if let Err(reason) = verdict {
+            self.stats.dropped[reason.index()] += 1;
+        }
+        verdict
+    }
+
+    /// [`Verifier::authenticate_seal`] without counting.
+    fn seal_verdict(&self, seal: &[u8], frame_len: usize) -> Result<AuthenticSeal, DropReason> {
+        Header::parse(seal, frame_len, self.policy.max_payload_bytes)
             .map_err(DropReason::from)
             .and_then(|header| match header.version {
                 frame::Version::Sealed => Ok(header),
@@ -624,11 +638,7 @@ impl Verifier {
                     content_hash,
                     key: *self.linked_key().as_bytes(),
                 })
-            });
-        if let Err(reason) = verdict {
-            self.stats.dropped[reason.index()] += 1;
-        }
-        verdict
+            })
     }
 
     /// Holds an [`AuthenticSeal`] against its content: `content_hash` is
@@ -761,6 +771,9 @@ impl Verifier {
         self.state.clone()
     }
 }
+
+mod unit;
+pub use unit::UNIT_SLACK;
 
 #[cfg(test)]
 mod tests;

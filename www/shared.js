@@ -78,15 +78,15 @@ export function showFaultCount(on) {
 
 // ---------------------------------------------------------------- frames, unchecked
 
-// Where the header keeps what a naive player reads (docs/FORMAT.md §2; the
-// package exports the header's length, not its fields' offsets).
-const AT = { flags: 6, keyId: 8, streamId: 16, seq: 32, timestampUs: 40, payloadLength: 48 };
 const KEYFRAME_FLAG = 0x01;
 
 const view = (frame) => new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
 let layout = null;
-/** frameLayout().headerLength, asked of the package once. */
-const headerLength = () => (layout ??= frameLayout()).headerLength;
+/** frameLayout(), asked of the package once. */
+const wire = () => (layout ??= frameLayout());
+const headerLength = () => wire().headerLength;
+/** Where the header keeps a field (its start offset), from the package. */
+const at = (field) => wire().fields[field][0];
 let reasons = null;
 /** dropReasons(), asked of the package once. */
 const reasonList = () => (reasons ??= dropReasons());
@@ -101,13 +101,13 @@ export const unchecked = {
   payload(frame) {
     const start = headerLength();
     if (frame.byteLength < start) return new Uint8Array(0);
-    return frame.subarray(start, start + view(frame).getUint32(AT.payloadLength));
+    return frame.subarray(start, start + view(frame).getUint32(at('length')));
   },
-  keyframe: (frame) => frame.byteLength > AT.flags && (frame[AT.flags] & KEYFRAME_FLAG) !== 0,
-  keyId: (frame) => frame.subarray(AT.keyId, AT.streamId),
-  streamId: (frame) => frame.subarray(AT.streamId, AT.seq),
-  seq: (frame) => (frame.byteLength < headerLength() ? null : Number(view(frame).getBigUint64(AT.seq))),
-  timestampUs: (frame) => Number(view(frame).getBigUint64(AT.timestampUs)),
+  keyframe: (frame) => frame.byteLength > at('flags') && (frame[at('flags')] & KEYFRAME_FLAG) !== 0,
+  keyId: (frame) => frame.subarray(...wire().fields.keyId),
+  streamId: (frame) => frame.subarray(...wire().fields.streamId),
+  seq: (frame) => (frame.byteLength < headerLength() ? null : Number(view(frame).getBigUint64(at('seq')))),
+  timestampUs: (frame) => Number(view(frame).getBigUint64(at('timestampUs'))),
 };
 
 /**

@@ -31,7 +31,7 @@ serve('receiver', (message, { Verifier, fingerprint, frameLayout }) => {
   // Validates the key and the options now, so the page hears about them.
   new Verifier(linkedPublicKey, options).free();
   const linked = { key: linkedPublicKey };
-  const codecMismatches = codecCheck(frameLayout().codecs);
+  const codecMismatches = codecCheck(frameLayout());
   return {
     fingerprint: fingerprint(linked.key),
     open(name, post) {
@@ -68,21 +68,24 @@ serve('receiver', (message, { Verifier, fingerprint, frameLayout }) => {
   };
 });
 
-const MAGIC = [0x46, 0x53, 0x45, 0x41, 0x4c, 0x01]; // 'FSEAL', version 1 (FORMAT §2)
-const CODEC_AT = 7;
+const MAGIC = [0x46, 0x53, 0x45, 0x41, 0x4c]; // 'FSEAL'
 
 /**
- * `(bytes, expected)` => whether `bytes` is a v1 frameseal frame of a media
- * codec other than the track's (`expected`, null when the track's codec is
- * not known). Anything else is for the verifier to judge. `codecs`: the
- * package's codec bytes by name (frameLayout().codecs).
+ * `(bytes, expected)` => whether `bytes` is a frameseal frame (version 1 or
+ * 2) of a media codec other than the track's (`expected`, null when the
+ * track's codec is not known). Anything else is for the verifier to judge.
+ * `layout`: the package's frameLayout() (codec bytes by name, field offsets).
  */
-function codecCheck(codecs) {
+function codecCheck(layout) {
+  const codecs = layout.codecs;
   const known = new Set(Object.values(codecs));
+  const codecAt = layout.fields.codec[0];
+  const versionAt = layout.fields.version[0];
   return (bytes, expected) => {
-    if (expected === null || bytes.length <= CODEC_AT) return false;
+    if (expected === null || bytes.length <= codecAt) return false;
     for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) return false;
-    const codec = bytes[CODEC_AT];
+    if (bytes[versionAt] !== 1 && bytes[versionAt] !== 2) return false;
+    const codec = bytes[codecAt];
     return known.has(codec) && codec !== codecs[expected] && codec !== codecs['key-rotation'];
   };
 }

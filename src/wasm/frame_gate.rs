@@ -7,6 +7,7 @@
 use alloc::rc::Rc;
 use core::cell::RefCell;
 use js_sys::{Object, Promise, Uint8Array};
+use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
@@ -14,6 +15,7 @@ use super::interop::{count, error, set, stats_object};
 use super::screen::{Screen, decode_picture, linked_key_of, open_gate, verify_for_screen};
 use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
+use crate::inband::{Layout, UnitCodec, UnitFormat};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_FRAME_GATE: &str = r#"
@@ -107,7 +109,19 @@ impl JsFrameGate {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Promise, JsError> {
-        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
+        // A JPEG file with its seal in-band starts FF D8; an envelope frame
+        // starts FSEAL (SPEC §6.4).
+        let jpeg = frame
+            .dyn_ref::<Uint8Array>()
+            .is_some_and(|f| f.length() >= 2 && f.get_index(0) == 0xFF && f.get_index(1) == 0xD8);
+        let unit = if jpeg {
+            UnitFormat::new(UnitCodec::Jpeg, Layout::Jpeg)
+                .ok()
+                .map(|f| (f, None))
+        } else {
+            None
+        };
+        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame, unit)?;
         let promise = self.hand_over(result, verdict);
         self.screen.poll();
         Ok(promise)

@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use crate::frame::Codec;
+use crate::inband::{Layout, UnitCodec, UnitFormat};
 use crate::keys::LinkedKey;
 use crate::verify;
 
@@ -312,6 +313,49 @@ impl Options {
                 let names: Vec<&str> = Codec::ALL.iter().map(|c| c.name()).collect();
                 self.bad(key, &format!("one of {}", names.join(", ")), &value)
             })
+    }
+
+    /// The in-band unit format of `codec`, `layout` and `nalLengthSize`
+    /// (SPEC §6.3): `codec` is required; `layout` defaults to the codec's
+    /// usual one (`annexb`, `obu`, `jpeg`), `nalLengthSize` to 4.
+    pub(crate) fn unit_format(&self) -> Result<UnitFormat, JsError> {
+        let codec_value = self.get("codec")?;
+        let codec = match codec_value.as_string().as_deref() {
+            Some("h264") => UnitCodec::H264,
+            Some("h265") => UnitCodec::H265,
+            Some("av1") => UnitCodec::Av1,
+            Some("jpeg") => UnitCodec::Jpeg,
+            _ => return Err(self.bad("codec", "one of h264, h265, av1, jpeg", &codec_value)),
+        };
+        let layout_value = self.get("layout")?;
+        let layout = match layout_value.as_string().as_deref() {
+            None if layout_value.is_undefined() => match codec {
+                UnitCodec::H264 | UnitCodec::H265 => Layout::AnnexB,
+                UnitCodec::Av1 => Layout::Obu,
+                UnitCodec::Jpeg => Layout::Jpeg,
+            },
+            Some("annexb") => Layout::AnnexB,
+            Some("avcc") => Layout::Avcc {
+                nal_length_size: self.integer("nalLengthSize", 4, 4)? as u8,
+            },
+            Some("obu") => Layout::Obu,
+            Some("jpeg") => Layout::Jpeg,
+            _ => return Err(self.bad("layout", "one of annexb, avcc, obu, jpeg", &layout_value)),
+        };
+        UnitFormat::new(codec, layout).map_err(|e| error(format!("{}: {e}", self.what)))
+    }
+
+    /// A Uint8Array option, copied; `undefined` or `null` give `None`.
+    pub(crate) fn bytes(&self, key: &str) -> Result<Option<Vec<u8>>, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
+        let array = value
+            .dyn_ref::<Uint8Array>()
+            .and_then(|a| plain_bytes(a).ok())
+            .ok_or_else(|| self.bad(key, "a Uint8Array", &value))?;
+        Ok(Some(array.to_vec()))
     }
 
     pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, JsError> {

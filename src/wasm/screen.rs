@@ -24,6 +24,7 @@ use wasm_bindgen::prelude::*;
 use super::interop::{Options, Switchable, bytes_arg, count, error, set, type_name};
 use super::verifier::{JsVerifier, VERIFIER_OPTIONS, Verdict};
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
+use crate::inband::UnitFormat;
 use crate::verify::DropReason;
 
 #[wasm_bindgen(module = "/js/canvas.js")]
@@ -343,6 +344,7 @@ pub(crate) fn verify_for_screen(
     verifier: &RefCell<JsVerifier>,
     screen: &Screen,
     frame: &JsValue,
+    unit: Option<(UnitFormat, Option<&[u8]>)>,
 ) -> Result<(Object, Verdict), JsError> {
     if screen.closed.get() {
         return Err(error("this gate is closed"));
@@ -352,7 +354,12 @@ pub(crate) fn verify_for_screen(
     let clock = busy(verifier.try_borrow())?.clock();
     let now_us = clock.now_us()?;
     let frame = bytes_arg(frame, "frame")?;
-    let (result, verdict) = busy(verifier.try_borrow_mut())?.check(&frame, now_us)?;
+    let mut verifier = busy(verifier.try_borrow_mut())?;
+    let (result, verdict) = match unit {
+        None => verifier.check(&frame, now_us)?,
+        Some((format, config)) => verifier.check_unit(&frame, format, config, now_us)?,
+    };
+    drop(verifier);
     screen.note_clock(now_us);
     set(&result, "drawn", &JsValue::FALSE);
     screen.record(verdict.as_ref().map(|_| ()).map_err(|r| *r), &result);

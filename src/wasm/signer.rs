@@ -25,6 +25,16 @@ export interface FrameOptions {
   codec?: CodecName;
 }
 
+/** What sealUnit is given besides the unit (SPEC §6.4). */
+export interface SealUnitOptions extends UnitOptions {
+  streamId?: Uint8Array;
+  seq?: number | bigint;
+  timestampUs?: number | bigint;
+  /** Whether the unit is a keyframe: its parameter sets are then covered. */
+  keyframe?: boolean;
+  endOfStream?: boolean;
+}
+
 /** Header fields for Signer.signRotation. Every field is optional. */
 export interface RotationOptions {
   streamId?: Uint8Array;
@@ -135,6 +145,54 @@ impl JsSigner {
             .seal_frame(&payload, &spec)
             .map_err(|e| error(format!("sealFrame: {e}")))?;
         Ok(Uint8Array::from(&frame[..]))
+    }
+
+    /// Seals a media unit in-band (SPEC §6.4): the same unit, in the same
+    /// layout, with a seal over its canonical content inserted where §6.3
+    /// says. `options`: `codec` (required: 'h264' | 'h265' | 'av1' |
+    /// 'jpeg'), `layout`, `nalLengthSize`, `config` (the decoder
+    /// configuration record, for a keyframe that carries no parameter
+    /// sets), and the header fields of `signFrame` (`keyframe` is the
+    /// caller's to set: it decides whether parameter sets are covered).
+    /// Throws for a unit that already holds a frameseal seal.
+    #[wasm_bindgen(js_name = sealUnit)]
+    pub fn seal_unit(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SealUnitOptions")] options: JsValue,
+    ) -> Result<Uint8Array, JsError> {
+        let unit = bytes_arg(&unit, "unit")?.to_vec();
+        let options = Options::read(
+            &options,
+            "options",
+            &[
+                "codec",
+                "layout",
+                "nalLengthSize",
+                "config",
+                "streamId",
+                "seq",
+                "timestampUs",
+                "keyframe",
+                "endOfStream",
+            ],
+        )?;
+        let format = options.unit_format()?;
+        let config = options.bytes("config")?;
+        let spec = FrameSpec {
+            stream_id: options.stream_id("streamId")?,
+            seq: options.u64("seq")?,
+            timestamp_us: timestamp_or_now(&options)?,
+            keyframe: options.boolean("keyframe", false)?,
+            end_of_stream: options.boolean("endOfStream", false)?,
+            codec: crate::frame::Codec::Opaque, // the unit's codec is used
+        };
+        let sealed = self
+            .inner
+            .borrow_mut()
+            .seal_unit(&unit, format, config.as_deref(), &spec)
+            .map_err(|e| error(format!("sealUnit: {e}")))?;
+        Ok(Uint8Array::from(&sealed[..]))
     }
 
     /// A key-rotation frame (SPEC §5.2) signed by this key, telling linked

@@ -9,18 +9,43 @@ use wasm_bindgen::prelude::*;
 
 use super::interop::{
     Options, Switchable, accepted_result, bytes_arg, copy_from, dropped_result, error, is_shared,
-    public_key_arg, stats_object, type_name,
+    public_key_arg, set, stats_object, type_name,
 };
 use crate::frame::{Codec, HEADER_LEN, SEAL_LEN};
-use crate::verify::{self, DropReason, Head, MAX_REPLAY_WINDOW, Policy, PolicyError};
+use crate::inband::UnitFormat;
+use crate::verify::{self, DropReason, Head, MAX_REPLAY_WINDOW, Policy, PolicyError, UNIT_SLACK};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_VERIFIER: &str = r#"
 /** Why a frame was dropped (SPEC §3), in check order. */
 export type DropReason =
-  | 'malformed' | 'unsupported-version' | 'too-large' | 'foreign-key'
-  | 'bad-signature' | 'wrong-stream' | 'stale' | 'future' | 'replayed'
-  | 'bad-rotation';
+  | 'malformed' | 'unsupported-version' | 'unsigned' | 'too-large'
+  | 'foreign-key' | 'bad-signature' | 'wrong-stream' | 'stale' | 'future'
+  | 'replayed' | 'bad-rotation';
+
+/** Where a field stands: [start, end) byte offsets. */
+export type FieldRange = [number, number];
+
+/** The wire layout, from frameLayout(). */
+export interface FrameLayout {
+  headerLength: number;
+  signatureLength: number;
+  sealLength: number;
+  fields: Record<'magic' | 'version' | 'flags' | 'codec' | 'keyId' | 'streamId' | 'seq'
+    | 'timestampUs' | 'length' | 'contentHash' | 'sealSignature', FieldRange>;
+  codecs: Record<CodecName, number>;
+}
+
+/** How an in-band unit is handed over (SPEC §6.3). */
+export interface UnitOptions {
+  codec: 'h264' | 'h265' | 'av1' | 'jpeg';
+  /** Default: annexb (H.264/H.265), obu (AV1), jpeg. */
+  layout?: 'annexb' | 'avcc' | 'obu' | 'jpeg';
+  /** avcc only: bytes of each NAL length, 1, 2 or 4 (default 4). */
+  nalLengthSize?: number;
+  /** The avcC / hvcC / av1C payload, for keyframes without parameter sets. */
+  config?: Uint8Array;
+}
 
 /** What a frame's payload is. */
 export type CodecName =
@@ -155,6 +180,28 @@ impl JsVerifier {
         let now_us = self.clock().now_us()?;
         let frame = bytes_arg(&frame, "frame")?;
         Ok(self.check(&frame, now_us)?.0)
+    }
+
+    /// Verifies one media unit that carries its seal in-band (SPEC §6.4):
+    /// an H.264 / H.265 access unit, an AV1 temporal unit or a JPEG file.
+    /// `options`: `codec` ('h264' | 'h265' | 'av1' | 'jpeg'), `layout`
+    /// ('annexb' | 'avcc' | 'obu' | 'jpeg'), `nalLengthSize` (avcc: 1, 2
+    /// or 4), `config` (the avcC / hvcC / av1C payload, for keyframes that
+    /// carry no parameter sets). Returns `verify()`'s result; an accepted
+    /// one's payload is the unit as given. One more drop reason:
+    /// 'unsigned'. Throws for bad arguments or options.
+    #[wasm_bindgen(js_name = verifyUnit, unchecked_return_type = "VerifyResult")]
+    pub fn verify_unit(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UnitOptions")] options: JsValue,
+    ) -> Result<Object, JsError> {
+        let options = Options::read(&options, "options", &UNIT_OPTIONS)?;
+        let format = options.unit_format()?;
+        let config = options.bytes("config")?;
+        let now_us = self.clock().now_us()?;
+        let unit = bytes_arg(&unit, "unit")?;
+        Ok(self.check_unit(&unit, format, config.as_deref(), now_us)?.0)
     }
 
     /// Verifies a burst of frames in one call (a dashboard's tiles, a
@@ -354,6 +401,74 @@ impl JsVerifier {
     }
 }
 
+/// The options of `verifyUnit` (and of `VideoGate.pushUnit`).
+pub(crate) const UNIT_OPTIONS: [&str; 4] = ["codec", "layout", "nalLengthSize", "config"];
+
+impl JsVerifier {
+    /// Verifies an in-band unit and builds the JS result, like
+    /// [`JsVerifier::check`] for frames. A unit longer than the maximum
+    /// content plus 64 KiB is `too-large` without being copied (the one
+    /// place this binding puts a bound before §6.3's order: it will not
+    /// copy an arbitrarily long unit to find out more).
+    pub(crate) fn check_unit(
+        &mut self,
+        unit: &Uint8Array,
+        format: UnitFormat,
+        config: Option<&[u8]>,
+        now_us: i64,
+    ) -> Result<(Object, Verdict), JsError> {
+        let len = unit.length() as usize;
+        let limit = (self.inner.policy().max_payload_bytes as usize).saturating_add(UNIT_SLACK);
+        if len > limit {
+            let reason = self.inner.drop_unit_too_large();
+            return Ok((dropped_result(reason.name()), Err(reason)));
+        }
+        let (len_before, capacity_before) = (self.scratch.len(), self.scratch.capacity());
+        if len > self.scratch.len() {
+            let more = len - self.scratch.len();
+            if self.scratch.try_reserve_exact(more).is_err() {
+                return Err(error(format!(
+                    "verifyUnit: out of memory (cannot hold a unit of {len} bytes)"
+                )));
+            }
+            self.scratch.resize(len, 0);
+        }
+        let bytes = &mut self.scratch[..len];
+        copy_from(unit, 0, bytes)?;
+        let verdict = self
+            .inner
+            .try_verify_unit(bytes, format, config, now_us)
+            .map_err(|e| error(format!("verifyUnit: {e}")))?;
+        match verdict {
+            Err(reason) => {
+                if self.scratch.capacity() > capacity_before.max(KEEP_AFTER_DROP) {
+                    self.scratch.truncate(len_before);
+                    self.scratch.shrink_to(capacity_before);
+                }
+                Ok((dropped_result(reason.name()), Err(reason)))
+            }
+            Ok(ok) => {
+                let h = ok.header;
+                let payload = if is_shared(&unit.buffer()) {
+                    Uint8Array::from(ok.payload)
+                } else {
+                    unit.clone()
+                };
+                let result = accepted_result(
+                    &payload,
+                    h.seq as f64,
+                    h.timestamp_us as f64,
+                    h.keyframe,
+                    h.end_of_stream,
+                    h.codec.name(),
+                    &Uint8Array::from(&h.stream_id[..]),
+                );
+                Ok((result, Ok(AcceptedFrame { header: h, payload })))
+            }
+        }
+    }
+}
+
 /// What a gate needs to know about an accepted frame.
 pub(crate) struct AcceptedFrame {
     pub(crate) header: crate::frame::Header,
@@ -388,34 +503,48 @@ pub fn drop_reasons() -> Array {
         .collect()
 }
 
-/// The wire layout's constants (SPEC §2): `{ headerLength: 52,
-/// signatureLength: 64, codecs: { jpeg: 1, ... } }`, for tools that show
-/// frames (a demo's unprotected player, a packet inspector) without a copy
-/// of the format of their own.
-#[wasm_bindgen(
-    js_name = frameLayout,
-    unchecked_return_type = "{ headerLength: number; signatureLength: number; codecs: Record<CodecName, number> }"
-)]
+/// The wire layout (SPEC §2, §6.1), from the core's one layout table:
+/// `{ headerLength: 52, signatureLength: 64, sealLength: 148,
+/// fields: { magic: [0, 5], version: [5, 6], ... }, codecs: { jpeg: 1, ... } }`
+/// (each field as `[start, end)`), for tools that show frames (a demo's
+/// unprotected player, a packet inspector) without a copy of the format of
+/// their own.
+#[wasm_bindgen(js_name = frameLayout, unchecked_return_type = "FrameLayout")]
 pub fn frame_layout() -> Object {
+    use crate::frame::layout;
     let codecs = Object::new();
     for c in Codec::ALL {
-        let _ = Reflect::set(
-            &codecs,
-            &JsValue::from_str(c.name()),
-            &JsValue::from(c.to_byte()),
+        set(&codecs, c.name(), &JsValue::from(c.to_byte()));
+    }
+    let fields = Object::new();
+    for (name, at) in [
+        ("magic", layout::MAGIC),
+        ("version", layout::VERSION),
+        ("flags", layout::FLAGS),
+        ("codec", layout::CODEC),
+        ("keyId", layout::KEY_ID),
+        ("streamId", layout::STREAM_ID),
+        ("seq", layout::SEQ),
+        ("timestampUs", layout::TIMESTAMP_US),
+        ("length", layout::LENGTH),
+        ("contentHash", layout::CONTENT_HASH),
+        ("sealSignature", layout::SEAL_SIGNATURE),
+    ] {
+        let range = Array::of2(
+            &JsValue::from(at.start as u32),
+            &JsValue::from(at.end as u32),
         );
+        set(&fields, name, &range);
     }
     let out = Object::new();
-    let _ = Reflect::set(
+    set(&out, "headerLength", &JsValue::from(HEADER_LEN as u32));
+    set(
         &out,
-        &JsValue::from_str("headerLength"),
-        &JsValue::from(HEADER_LEN as u32),
-    );
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("signatureLength"),
+        "signatureLength",
         &JsValue::from(crate::frame::SIGNATURE_LEN as u32),
     );
-    let _ = Reflect::set(&out, &JsValue::from_str("codecs"), &codecs);
+    set(&out, "sealLength", &JsValue::from(SEAL_LEN as u32));
+    set(&out, "fields", &fields);
+    set(&out, "codecs", &codecs);
     out
 }

@@ -199,7 +199,7 @@ impl JsVideoGate {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Promise, JsError> {
-        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame)?;
+        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame, None)?;
         let handed = self.hand_over(result, verdict);
         self.screen.poll();
         handed

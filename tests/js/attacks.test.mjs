@@ -97,3 +97,14 @@ test('the package names its drop reasons and layout, so pages keep no copy of th
   assert.equal(layout.codecs.h264, 16);
   assert.equal(layout.codecs['key-rotation'], 32);
 });
+
+test('frameLayout names every field where the core puts it', async () => {
+  const { frameLayout } = await import('../../pkg/frameseal.js');
+  const { fields, sealLength } = frameLayout();
+  assert.equal(sealLength, 148);
+  assert.deepStrictEqual(fields.magic, [0, 5]);
+  assert.deepStrictEqual(fields.codec, [7, 8]);
+  assert.deepStrictEqual(fields.length, [48, 52]);
+  assert.deepStrictEqual(fields.contentHash, [52, 84]);
+  assert.deepStrictEqual(fields.sealSignature, [84, 148]);
+});

@@ -33,9 +33,9 @@ export const clock = () => NOW_MS;
 export const STREAM = new Uint8Array(16).fill(0x5a);
 export const OTHER_STREAM = new Uint8Array(16).fill(0xb0);
 
-/** Every drop reason, in SPEC §3 check order. */
+/** Every drop reason, in check order (SPEC §3, with §6.4's 'unsigned'). */
 export const REASONS = [
-  'malformed', 'unsupported-version', 'too-large', 'foreign-key', 'bad-signature',
+  'malformed', 'unsupported-version', 'unsigned', 'too-large', 'foreign-key', 'bad-signature',
   'wrong-stream', 'stale', 'future', 'replayed', 'bad-rotation',
 ];
 
