@@ -61,6 +61,7 @@ use core::fmt;
 use crate::memory::OutOfMemory;
 
 mod av1;
+pub mod elementary;
 mod h26x;
 mod jpeg;
 

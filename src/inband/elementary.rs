@@ -1,0 +1,163 @@
+//! Elementary streams cut into units, for tools that seal or verify files
+//! (the CLI, tests): Annex B `.h264` / `.h265` streams into access units,
+//! IVF files into AV1 temporal units. A display never needs this: it is
+//! handed units one at a time (MP4 samples, WebRTC frames).
+//!
+//! Access-unit boundaries (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4): once an
+//! access unit holds a picture (a VCL NAL unit), the next access unit
+//! starts at an access unit delimiter, a parameter set, a prefix SEI or
+//! another NAL type that may only precede a picture, or at a VCL NAL unit
+//! that starts a new picture (`first_mb_in_slice` 0 in H.264,
+//! `first_slice_segment_in_pic_flag` in H.265). Units come out in the order
+//! they stand in the file: decode order.
+
+use alloc::vec::Vec;
+
+use super::{UnitCodec, UnitError};
+
+/// The access units of an Annex B stream of `codec` (H.264 or H.265), in
+/// decode order, each with its start codes. Bytes before the first start
+/// code are an error, like a unit that does not begin with one.
+pub fn annexb_access_units(stream: &[u8], codec: UnitCodec) -> Result<Vec<&[u8]>, UnitError> {
+    let starts = start_codes(stream);
+    if starts.first().map(|&(at, _)| at) != Some(0) {
+        return Err(UnitError::NoStartCode);
+    }
+    let mut units = Vec::new();
+    let mut unit_start = 0;
+    let mut has_picture = false;
+    for (i, &(at, header)) in starts.iter().enumerate() {
+        let nal = stream.get(header..).unwrap_or_default();
+        let next = starts.get(i + 1).map_or(stream.len(), |&(n, _)| n);
+        let nal = nal.get(..next.saturating_sub(header)).unwrap_or(nal);
+        let (vcl, first_of_picture, opens_unit) = classify(nal, codec)?;
+        if has_picture && (opens_unit || (vcl && first_of_picture)) {
+            units.push(
+                stream
+                    .get(unit_start..at)
+                    .ok_or(UnitError::Truncated { at })?,
+            );
+            unit_start = at;
+            has_picture = false;
+        }
+        has_picture |= vcl;
+    }
+    if unit_start < stream.len() {
+        units.push(stream.get(unit_start..).unwrap_or_default());
+    }
+    Ok(units)
+}
+
+/// `(is VCL, starts a picture, may only precede a picture)` for one NAL
+/// unit (header included).
+fn classify(nal: &[u8], codec: UnitCodec) -> Result<(bool, bool, bool), UnitError> {
+    let first_bit_after = |header_len: usize| nal.get(header_len).is_some_and(|b| b & 0x80 != 0);
+    match codec {
+        UnitCodec::H265 => {
+            let ty = nal
+                .first()
+                .map(|b| (b >> 1) & 0x3F)
+                .ok_or(UnitError::EmptyNalUnit { at: 0 })?;
+            let vcl = ty <= 31;
+            let opens = matches!(ty, 32..=35 | 39 | 41..=44 | 48..=55);
+            Ok((vcl, vcl && first_bit_after(2), opens))
+        }
+        _ => {
+            let ty = nal
+                .first()
+                .map(|b| b & 0x1F)
+                .ok_or(UnitError::EmptyNalUnit { at: 0 })?;
+            let vcl = matches!(ty, 1..=5);
+            let opens = matches!(ty, 6..=9 | 14..=18);
+            Ok((vcl, vcl && first_bit_after(1), opens))
+        }
+    }
+}
+
+/// `(start code offset, NAL unit offset)` for every `00 00 01` (a zero byte
+/// before it, a 4-byte start code, belongs to it).
+fn start_codes(stream: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(window) = stream.get(i..i + 3) {
+        if window == [0, 0, 1] {
+            let at = if i > 0 && stream.get(i - 1) == Some(&0) {
+                i - 1
+            } else {
+                i
+            };
+            out.push((at, i + 3));
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// An IVF file (the container of AV1 elementary streams): its 32-byte
+/// header and its frames, each one temporal unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ivf<'a> {
+    /// The file header, as found (signature `DKIF`, codec, size, rate).
+    pub header: &'a [u8],
+    /// Each frame's presentation timestamp and data.
+    pub frames: Vec<(u64, &'a [u8])>,
+}
+
+/// Why bytes are not an IVF file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotIvf {
+    /// Offset of the first byte that does not fit.
+    pub at: usize,
+}
+
+impl core::fmt::Display for NotIvf {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "not an IVF file (at byte {})", self.at)
+    }
+}
+
+impl core::error::Error for NotIvf {}
+
+impl<'a> Ivf<'a> {
+    /// Splits an IVF file; every frame size is checked against what is left.
+    pub fn parse(file: &'a [u8]) -> Result<Ivf<'a>, NotIvf> {
+        let header_len = file
+            .get(6..8)
+            .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+            .ok_or(NotIvf { at: 0 })?;
+        if file.get(..4) != Some(b"DKIF".as_slice()) || header_len < 32 {
+            return Err(NotIvf { at: 0 });
+        }
+        let header = file.get(..header_len).ok_or(NotIvf { at: 0 })?;
+        let mut frames = Vec::new();
+        let mut at = header_len;
+        while at < file.len() {
+            let head = file.get(at..at + 12).ok_or(NotIvf { at })?;
+            let mut size = [0u8; 4];
+            size.copy_from_slice(&head[..4]);
+            let mut pts = [0u8; 8];
+            pts.copy_from_slice(&head[4..]);
+            let size = u32::from_le_bytes(size) as usize;
+            let data = file
+                .get(at + 12..(at + 12).saturating_add(size))
+                .ok_or(NotIvf { at })?;
+            frames.push((u64::from_le_bytes(pts), data));
+            at += 12 + size;
+        }
+        Ok(Ivf { header, frames })
+    }
+
+    /// The file with each frame replaced by `frames` (same count and order,
+    /// their timestamps kept).
+    pub fn with_frames(&self, frames: &[Vec<u8>]) -> Vec<u8> {
+        let mut out = self.header.to_vec();
+        for ((pts, _), data) in self.frames.iter().zip(frames) {
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&pts.to_le_bytes());
+            out.extend_from_slice(data);
+        }
+        out
+    }
+}

@@ -1,0 +1,238 @@
+//! In-band seals end to end on real encoder output (tests/fixtures/inband,
+//! made by ffmpeg: see its README): every unit of each stream sealed by
+//! `Signer::seal_unit` and verified by `Verifier::try_verify_unit`, and the
+//! attacks a relay can make on units, each named after what it does.
+
+use frameseal::inband::elementary::{Ivf, annexb_access_units};
+use frameseal::inband::{self, Layout, UnitCodec, UnitFormat};
+use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+
+const NOW_US: u64 = 1_700_000_000_000_000;
+const STREAM: [u8; 16] = [0x5a; 16];
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/inband/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn camera(seed: u8) -> Signer {
+    Signer::from_secret(&[seed; 32], STREAM)
+}
+
+fn display(cam: &Signer) -> Verifier {
+    Verifier::new(
+        LinkedKey::from_bytes(cam.public_key()).unwrap(),
+        Policy::default(),
+    )
+    .unwrap()
+}
+
+fn format(codec: UnitCodec, layout: Layout) -> UnitFormat {
+    UnitFormat::new(codec, layout).unwrap()
+}
+
+/// Each unit of the fixture, with whether it is a keyframe.
+fn units(codec: UnitCodec) -> (Vec<Vec<u8>>, UnitFormat) {
+    match codec {
+        UnitCodec::H264 | UnitCodec::H265 => {
+            let name = if codec == UnitCodec::H264 {
+                "h264-bframes.h264"
+            } else {
+                "h265.h265"
+            };
+            let stream = fixture(name);
+            let f = format(codec, Layout::AnnexB);
+            let units = annexb_access_units(&stream, codec).unwrap();
+            (units.into_iter().map(<[u8]>::to_vec).collect(), f)
+        }
+        UnitCodec::Av1 => {
+            let file = fixture("av1.ivf");
+            let ivf = Ivf::parse(&file).unwrap();
+            (
+                ivf.frames.iter().map(|(_, d)| d.to_vec()).collect(),
+                format(codec, Layout::Obu),
+            )
+        }
+        UnitCodec::Jpeg => (
+            [
+                "jfif.jpg",
+                "exif.jpg",
+                "no-app.jpg",
+                "progressive-restart.jpg",
+            ]
+            .iter()
+            .map(|n| fixture(n))
+            .collect(),
+            format(codec, Layout::Jpeg),
+        ),
+    }
+}
+
+/// Seals every unit in order (seq = position, KEYFRAME from the unit).
+fn sealed(cam: &mut Signer, codec: UnitCodec) -> (Vec<(Vec<u8>, bool)>, UnitFormat) {
+    let (units, f) = units(codec);
+    let out = units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| {
+            let keyframe = inband::is_keyframe(unit, f).unwrap();
+            let spec = FrameSpec {
+                seq: Some(i as u64),
+                keyframe,
+                ..FrameSpec::at(NOW_US)
+            };
+            (cam.seal_unit(unit, f, None, &spec).unwrap(), keyframe)
+        })
+        .collect();
+    (out, f)
+}
+
+fn verdict(v: &mut Verifier, unit: &[u8], f: UnitFormat) -> Result<u64, DropReason> {
+    v.try_verify_unit(unit, f, None, NOW_US as i64)
+        .expect("memory")
+        .map(|ok| ok.header.seq)
+}
+
+const CODECS: [UnitCodec; 4] = [
+    UnitCodec::H264,
+    UnitCodec::H265,
+    UnitCodec::Av1,
+    UnitCodec::Jpeg,
+];
+
+#[test]
+fn every_sealed_unit_of_real_streams_is_accepted_in_order() {
+    for codec in CODECS {
+        let mut cam = camera(1);
+        let (units, f) = sealed(&mut cam, codec);
+        assert!(units.len() >= 4, "{codec}: {} units", units.len());
+        assert!(units[0].1, "{codec}: the stream starts with a keyframe");
+        let mut v = display(&cam);
+        for (i, (unit, _)) in units.iter().enumerate() {
+            assert_eq!(verdict(&mut v, unit, f), Ok(i as u64), "{codec} unit {i}");
+        }
+        assert_eq!(v.stats().accepted, units.len() as u64);
+    }
+}
+
+#[test]
+fn a_relay_that_strips_the_seal_leaves_the_unit_unsigned() {
+    for codec in CODECS {
+        let cam = camera(1);
+        let (units, f) = units(codec);
+        let mut v = display(&cam);
+        assert_eq!(
+            verdict(&mut v, &units[0], f),
+            Err(DropReason::Unsigned),
+            "{codec}"
+        );
+    }
+}
+
+#[test]
+fn a_slice_from_another_camera_swapped_in_is_bad_signature() {
+    // The same unit position of the same stream, sealed by the linked
+    // camera, then one picture byte changed (another camera's slice, a
+    // corrupted packet): the seal verifies, its content hash does not.
+    for codec in CODECS {
+        let mut cam = camera(1);
+        let (units, f) = sealed(&mut cam, codec);
+        let mut v = display(&cam);
+        let (unit, _) = &units[1];
+        let mut swapped = unit.clone();
+        let at = swapped.len() - 10;
+        swapped[at] ^= 0x55;
+        assert_eq!(
+            verdict(&mut v, &swapped, f),
+            Err(DropReason::BadSignature),
+            "{codec}"
+        );
+        assert_eq!(
+            verdict(&mut v, unit, f),
+            Ok(1),
+            "{codec}: the genuine one still passes"
+        );
+    }
+}
+
+#[test]
+fn another_cameras_sealed_units_are_foreign_key() {
+    for codec in CODECS {
+        let mut stranger = camera(2);
+        let (units, f) = sealed(&mut stranger, codec);
+        let mut v = display(&camera(1));
+        assert_eq!(
+            verdict(&mut v, &units[0].0, f),
+            Err(DropReason::ForeignKey),
+            "{codec}"
+        );
+    }
+}
+
+#[test]
+fn a_replayed_unit_is_replayed_and_units_share_the_window_with_frames() {
+    let mut cam = camera(1);
+    let (units, f) = sealed(&mut cam, UnitCodec::H264);
+    let mut v = display(&cam);
+    assert_eq!(verdict(&mut v, &units[0].0, f), Ok(0));
+    assert_eq!(verdict(&mut v, &units[0].0, f), Err(DropReason::Replayed));
+    // A version-2 envelope frame with the seq of unit 1 takes its place.
+    let spec = FrameSpec {
+        seq: Some(1),
+        ..FrameSpec::at(NOW_US)
+    };
+    let frame = cam.seal_frame(b"envelope", &spec).unwrap();
+    assert!(v.verify(&frame, NOW_US as i64).is_ok());
+    assert_eq!(verdict(&mut v, &units[1].0, f), Err(DropReason::Replayed));
+    assert_eq!(verdict(&mut v, &units[2].0, f), Ok(2));
+}
+
+#[test]
+fn a_unit_sealed_twice_is_refused_by_the_signer_and_malformed_to_the_verifier() {
+    let mut cam = camera(1);
+    let (units, f) = sealed(&mut cam, UnitCodec::H264);
+    let spec = FrameSpec {
+        seq: Some(99),
+        ..FrameSpec::at(NOW_US)
+    };
+    assert!(cam.seal_unit(&units[0].0, f, None, &spec).is_err());
+    // A relay that copies the seal's SEI NAL unit in a second time.
+    let once = &units[0].0;
+    let uuid = once
+        .windows(16)
+        .position(|w| w == frameseal::inband::FRAMESEAL_UUID)
+        .unwrap();
+    let start = once[..uuid]
+        .windows(3)
+        .rposition(|w| w == [0, 0, 1])
+        .unwrap();
+    let end = uuid
+        + once[uuid..]
+            .windows(3)
+            .position(|w| w == [0, 0, 1])
+            .unwrap();
+    let end = if once[end - 1] == 0 { end - 1 } else { end };
+    let mut twice = once.clone();
+    twice.splice(start..start, once[start..end].to_vec());
+    let mut v = display(&cam);
+    assert_eq!(verdict(&mut v, &twice, f), Err(DropReason::Malformed));
+}
+
+#[test]
+fn a_forged_seal_costs_no_hash_and_changes_nothing() {
+    let mut cam = camera(1);
+    let (units, f) = sealed(&mut cam, UnitCodec::H265);
+    let mut v = display(&cam);
+    let mut forged = units[0].0.clone();
+    // Flip a bit of the seal's signature inside the SEI payload (the seal
+    // sits right after the UUID).
+    let uuid = frameseal::inband::FRAMESEAL_UUID;
+    let at = forged.windows(16).position(|w| w == uuid).unwrap() + 16 + 100;
+    forged[at] ^= 0x01;
+    assert_eq!(verdict(&mut v, &forged, f), Err(DropReason::BadSignature));
+    assert_eq!(v.stats().accepted, 0);
+    assert_eq!(verdict(&mut v, &units[0].0, f), Ok(0));
+}
