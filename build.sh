@@ -94,6 +94,7 @@ cmd_setup() {
   have chromium || pkgs+=(chromium)
   have chromedriver || pkgs+=(chromium-driver)
   have firefox || pkgs+=(firefox-esr)
+  have ffmpeg || pkgs+=(ffmpeg)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "apt-get install ${pkgs[*]}"
     as_root apt-get update -q
@@ -116,7 +117,7 @@ cmd_setup() {
 }
 
 # ---- fuzzing (fuzz/, cargo-fuzz; libFuzzer needs the nightly toolchain)
-FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader signature_check)
+FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader signature_check h26x_units av1_units jpeg_units seal_insertion)
 
 have_nightly() { rustup toolchain list 2>/dev/null | grep '^nightly' >/dev/null; }
 
