@@ -2,18 +2,20 @@
 //!
 //! Each camera has its own device key and a random stream id for this run,
 //! and five times a second renders a picture, encodes it as JPEG and signs
-//! it (a keyframe, codec jpeg). The [`Hub`] keeps the last 30 s of every
-//! camera's frames — the cache the mix-up fault reaches into — and fans each
-//! new frame out to the camera's viewers.
+//! it (a keyframe, codec jpeg), on a thread of its own. The [`Hub`] keeps
+//! the last 30 s of every camera's frames — the cache the mix-up fault
+//! reaches into — and fans each new frame out to the camera's viewers,
+//! each through a bounded queue that the viewer's relay task reads.
 
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use frameseal::{Codec, FrameSpec, Signer};
+use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::mpsc::{self, Receiver, Sender};
 
 use crate::error::DemoError;
 use crate::faults::FrameCache;
@@ -64,7 +66,7 @@ pub const MAX_KEYS: usize = 64;
 /// A viewer's queue and the stream it watches.
 struct Viewer {
     stream: [u8; 16],
-    tx: SyncSender<Arc<[u8]>>,
+    tx: Sender<Arc<[u8]>>,
 }
 
 #[derive(Default)]
@@ -184,7 +186,7 @@ impl Camera {
                 if *stream != viewer.stream {
                     continue;
                 }
-                if let Err(TrySendError::Disconnected(_)) = viewer.tx.try_send(Arc::clone(frame)) {
+                if let Err(TrySendError::Closed(_)) = viewer.tx.try_send(Arc::clone(frame)) {
                     return false;
                 }
             }
@@ -274,7 +276,7 @@ pub struct Subscription {
 impl Hub {
     /// A hub for cameras with these secret keys and stream ids (one per
     /// [`LOOKS`] entry).
-    fn with_keys(keys: &[([u8; 32], [u8; 16])]) -> Hub {
+    pub fn with_keys(keys: &[([u8; 32], [u8; 16])]) -> Hub {
         let cameras = LOOKS
             .iter()
             .zip(keys)
@@ -329,7 +331,7 @@ impl Hub {
     ) -> Option<Subscription> {
         let camera = self.cameras.get(camera)?;
         let stream = stream.unwrap_or(camera.default_stream);
-        let (tx, frames) = mpsc::sync_channel(VIEWER_QUEUE);
+        let (tx, frames) = mpsc::channel(VIEWER_QUEUE);
         // The keys lock first, as everywhere: no frame is signed between
         // the chain and the subscription.
         let mut keys = camera.keys();
@@ -402,6 +404,11 @@ mod tests {
         Hub::with_keys(&[([1; 32], [1; 16]), ([2; 32], [2; 16]), ([3; 32], [3; 16])])
     }
 
+    /// Every frame waiting in a viewer's queue.
+    fn queued(frames: &mut Receiver<Arc<[u8]>>) -> Vec<Arc<[u8]>> {
+        std::iter::from_fn(|| frames.try_recv().ok()).collect()
+    }
+
     fn frame(tag: u8) -> Arc<[u8]> {
         Arc::from(vec![tag; 4])
     }
@@ -417,7 +424,7 @@ mod tests {
     #[test]
     fn a_captured_frame_is_a_signed_jpeg_keyframe_of_that_camera() {
         let hub = hub();
-        let porch = hub.subscribe(1, None, None, T0).unwrap();
+        let mut porch = hub.subscribe(1, None, None, T0).unwrap();
         hub.cameras()[1].capture_all(0, T0).unwrap();
         let bytes = porch.frames.try_recv().unwrap();
         let mut display = verifier(&hub.cameras()[1].public_key(), None);
@@ -443,8 +450,8 @@ mod tests {
     fn a_session_viewer_gets_only_its_stream_and_the_cache_keeps_every_stream() {
         let hub = hub();
         let session = [9; 16];
-        let bound = hub.subscribe(0, Some(session), None, T0).unwrap();
-        let plain = hub.subscribe(0, None, None, T0).unwrap();
+        let mut bound = hub.subscribe(0, Some(session), None, T0).unwrap();
+        let mut plain = hub.subscribe(0, None, None, T0).unwrap();
         hub.cameras()[0].capture_all(0, T0).unwrap();
         let mut display = verifier(&hub.cameras()[0].public_key(), Some(session));
         let mine = bound.frames.try_recv().unwrap();
@@ -466,7 +473,7 @@ mod tests {
         let camera = &hub.cameras()[2];
         let first = camera.public_key();
         let session = [7; 16];
-        let watching = hub.subscribe(2, Some(session), None, T0).unwrap();
+        let mut watching = hub.subscribe(2, Some(session), None, T0).unwrap();
         let mut display = verifier(&first, Some(session));
         camera.capture_all(0, T0).unwrap();
         let rotated = camera
@@ -474,7 +481,7 @@ mod tests {
             .unwrap();
         assert_eq!((rotated.old_key, rotated.streams), (first, 2));
         camera.capture_all(1, T0 + 1).unwrap();
-        let got: Vec<_> = watching.frames.try_iter().collect();
+        let got = queued(&mut watching.frames);
         assert_eq!(got.len(), 3);
         assert!(display.verify(&got[0], T0 as i64).is_ok());
         let rotation = display.verify(&got[1], T0 as i64).unwrap();
@@ -512,9 +519,9 @@ mod tests {
     fn viewers_get_new_frames_and_gone_viewers_are_forgotten() {
         let hub = hub();
         let camera = &hub.cameras()[0];
-        let first = hub.subscribe(0, None, None, T0).unwrap().frames;
-        let second = hub.subscribe(0, None, None, T0).unwrap().frames;
-        let porch = hub.subscribe(1, None, None, T0).unwrap().frames;
+        let mut first = hub.subscribe(0, None, None, T0).unwrap().frames;
+        let mut second = hub.subscribe(0, None, None, T0).unwrap().frames;
+        let mut porch = hub.subscribe(1, None, None, T0).unwrap().frames;
         camera.publish(T0, &[([1; 16], frame(1))], true);
         assert_eq!(*first.try_recv().unwrap(), [1; 4]);
         assert_eq!(*second.try_recv().unwrap(), [1; 4]);
@@ -529,11 +536,11 @@ mod tests {
     #[test]
     fn a_slow_viewer_skips_frames_instead_of_growing_a_queue() {
         let hub = hub();
-        let slow = hub.subscribe(2, None, None, T0).unwrap().frames;
+        let mut slow = hub.subscribe(2, None, None, T0).unwrap().frames;
         for i in 0..100 {
             hub.cameras()[2].publish(T0 + i, &[([3; 16], frame(i as u8))], true);
         }
-        assert_eq!(slow.try_iter().count(), VIEWER_QUEUE);
+        assert_eq!(queued(&mut slow).len(), VIEWER_QUEUE);
     }
 
     #[test]

@@ -14,11 +14,11 @@ pub enum DemoError {
     Usage(String),
     /// The system has no randomness to offer.
     Random(String),
-    /// The port could not be bound.
+    /// The port could not be bound (or the server stopped listening).
     Listen { address: String, source: io::Error },
     /// The web root has no `www/index.html`.
     NoWebRoot(PathBuf),
-    /// A thread could not be started.
+    /// A thread (a camera's, or the runtime's) could not be started.
     Spawn(io::Error),
 }
 

@@ -2,9 +2,10 @@
 //!
 //! Simulated cameras ([`cameras`]) sign JPEG frames they render themselves
 //! ([`render`]); a relay with switchable faults ([`faults`]) delivers them
-//! to viewers over WebSocket ([`relay`]); the HTTP side ([`routes`])
-//! serves the page (`www/`), the JS package (`pkg/`) and a JSON API for
-//! the cameras' public keys, the fault switches and the displays' reports.
+//! to viewers over WebSocket ([`relay`]); the HTTP side ([`routes`], on
+//! axum, behind [`guard`]) serves the page and the JS package ([`files`])
+//! and a JSON API for the cameras' public keys, the fault switches and the
+//! displays' reports ([`reports`]).
 //!
 //! ```text
 //! frameseal-demo --port 8080              (./build.sh demo runs this)
@@ -25,10 +26,13 @@ macro_rules! say {
     }};
 }
 
+mod answer;
 mod cameras;
 mod error;
 mod faults;
+mod files;
 mod font;
+mod guard;
 mod os;
 mod relay;
 mod render;
@@ -37,13 +41,11 @@ mod routes;
 mod server;
 
 use std::ffi::OsString;
-use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
 use frameseal::{fingerprint, pairing};
+use tokio::net::TcpListener;
 
 use cameras::Hub;
 use error::DemoError;
@@ -51,10 +53,6 @@ use server::Server;
 
 const USAGE: &str = "frameseal-demo [--port N] [--root DIR]    (port 0 picks a free port; DIR \
                      holds www/ and pkg/)";
-
-/// Connections served at once; more are closed at once (a viewer holds
-/// one per camera, so this is dozens of viewers).
-const MAX_CONNECTIONS: usize = 256;
 
 /// The command line.
 #[derive(Debug, PartialEq, Eq)]
@@ -109,27 +107,26 @@ fn parse(argv: impl IntoIterator<Item = OsString>) -> Result<Options, DemoError>
     Ok(Options { port, root })
 }
 
-/// Counts a connection for as long as it lives.
-struct Slot<'a>(&'a AtomicUsize);
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+/// Starts the runtime (one worker per core) and serves until killed.
+fn run(options: Options) -> Result<(), DemoError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(DemoError::Spawn)?
+        .block_on(serve(options))
 }
 
-fn run(options: Options) -> Result<(), DemoError> {
+async fn serve(options: Options) -> Result<(), DemoError> {
     let root = server::web_root(options.root.as_deref())?;
     let address = format!("127.0.0.1:{}", options.port);
-    let listener =
-        TcpListener::bind(("127.0.0.1", options.port)).map_err(|source| DemoError::Listen {
-            address: address.clone(),
-            source,
-        })?;
-    let port = listener
-        .local_addr()
-        .map_err(|source| DemoError::Listen { address, source })?
-        .port();
+    let listen_error = |source| DemoError::Listen {
+        address: address.clone(),
+        source,
+    };
+    let listener = TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(listen_error)?;
+    let port = listener.local_addr().map_err(listen_error)?.port();
     let hub = Hub::start()?;
     let run_id = hex::encode(os::random_bytes::<8>()?);
     let server = Arc::new(Server::new(root, port, hub, run_id));
@@ -152,25 +149,9 @@ fn run(options: Options) -> Result<(), DemoError> {
         );
     }
     say!("Ctrl-C to stop");
-
-    for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        if server.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            server.connections.fetch_sub(1, Ordering::SeqCst);
-            continue; // dropping the stream closes it
-        }
-        let server = Arc::clone(&server);
-        let spawned = thread::Builder::new()
-            .name("connection".to_string())
-            .spawn(move || {
-                let _slot = Slot(&server.connections);
-                routes::handle(stream, &server);
-            });
-        if let Err(e) = spawned {
-            eprintln!("warning: {}", DemoError::Spawn(e));
-        }
-    }
-    Ok(())
+    axum::serve(listener, routes::router(server))
+        .await
+        .map_err(listen_error)
 }
 
 fn main() -> ExitCode {

@@ -1,60 +1,63 @@
 //! The relay's WebSocket side: a viewer of one camera gets that camera's
 //! frames, one frame per binary message, through its own faulty
 //! [`Link`] (the faults in force are read for every frame, so switching
-//! one takes effect at once).
+//! one takes effect at once). The viewer's text messages are its control
+//! channel ([`Hello`]).
 
-use std::io::{self, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use axum::body::Bytes;
+use axum::extract::ws::{Message, WebSocket};
+use axum::http::{HeaderMap, header};
+use frameseal::Codec;
+use frameseal::frame::{DEFAULT_MAX_PAYLOAD, Frame};
 use hex::FromHex;
 use serde_json::Value;
-
-use tungstenite::handshake::derive_accept_key;
-use tungstenite::protocol::Role;
-use tungstenite::{Error, Message, WebSocket};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::faults::Link;
 use crate::os::{now_us, random_bytes};
-use crate::routes::{Request, Response};
 use crate::server::Server;
 
-/// Longest wait for a camera frame before the relay checks the socket and
-/// its schedule again.
+/// Longest wait for a camera frame before the relay checks its schedule
+/// again.
 const IDLE_WAIT_US: u64 = 100_000;
-/// How long a read waits for a close or ping from the viewer.
-const READ_POLL: Duration = Duration::from_millis(1);
+/// How long the relay waits for a viewer's hello before it serves the
+/// camera's default stream.
+const HELLO_WAIT: Duration = Duration::from_millis(500);
+/// Longest hello read; a viewer sends nothing else, so this is also the
+/// largest message the relay takes from one.
+pub const MAX_HELLO: usize = 1024;
 
-/// Whether the comma-separated header `value` contains `token` (any case).
-fn has_token(value: Option<&str>, token: &str) -> bool {
-    value.is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+/// Whether the comma-separated header `name` contains `token` (any case).
+fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
 }
 
 /// What is wrong with a request to open a WebSocket, if anything.
-pub fn upgrade_problem(request: &Request) -> Option<&'static str> {
-    if !has_token(request.header("upgrade"), "websocket")
-        || !has_token(request.header("connection"), "upgrade")
+pub fn upgrade_problem(headers: &HeaderMap) -> Option<&'static str> {
+    if !has_token(headers, header::UPGRADE, "websocket")
+        || !has_token(headers, header::CONNECTION, "upgrade")
     {
         return Some("this is a WebSocket endpoint: send Upgrade: websocket");
     }
-    if request.header("sec-websocket-version") != Some("13") {
+    if headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_none_or(|v| v != "13")
+    {
         return Some("only WebSocket version 13 is spoken here");
     }
-    if request.header("sec-websocket-key").is_none() {
+    if !headers.contains_key(header::SEC_WEBSOCKET_KEY) {
         return Some("missing Sec-WebSocket-Key");
     }
     None
 }
-
-/// How long the relay waits for a viewer's hello before it serves the
-/// camera's default stream.
-const HELLO_WAIT: Duration = Duration::from_millis(500);
-/// Longest hello read.
-const MAX_HELLO: usize = 1024;
-/// The codec byte of a key-rotation frame (SPEC §2).
-const CODEC_KEY_ROTATION: u8 = 32;
 
 /// What a viewer tells the relay in a text message (its control channel):
 /// `{"session": "<32 hex digits>", "key": "<64 hex digits>"}`, both optional.
@@ -99,61 +102,42 @@ pub fn parse_hello(text: &str) -> Option<Hello> {
 /// Whether `frame` is a key-rotation frame (the relay delivers those
 /// reliably, past the fault simulator, like a control message).
 fn is_rotation(frame: &[u8]) -> bool {
-    frame.get(7) == Some(&CODEC_KEY_ROTATION)
+    Frame::parse(frame, DEFAULT_MAX_PAYLOAD).is_ok_and(|f| f.header().codec == Codec::KeyRotation)
 }
 
-/// The next text message within `HELLO_WAIT`, if one comes; `Err` if the
+/// Sends one frame as a binary message (no copy).
+async fn send(socket: &mut WebSocket, frame: Arc<[u8]>) -> Result<(), axum::Error> {
+    socket.send(Message::Binary(Bytes::from_owner(frame))).await
+}
+
+/// The next text message within [`HELLO_WAIT`], if one comes; `Err` if the
 /// viewer went away.
-fn await_hello(ws: &mut WebSocket<TcpStream>) -> Result<Option<Hello>, ()> {
+async fn await_hello(socket: &mut WebSocket) -> Result<Option<Hello>, ()> {
     let deadline = Instant::now() + HELLO_WAIT;
-    while Instant::now() < deadline {
-        match ws.read() {
-            Ok(Message::Text(text)) => return Ok(parse_hello(text.as_str())),
-            Ok(Message::Close(_)) => return Err(()),
-            Ok(_) => {}
-            Err(Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return Err(()),
+    loop {
+        match timeout_at(deadline, socket.recv()).await {
+            Err(_) => return Ok(None),
+            Ok(Some(Ok(Message::Text(text)))) => return Ok(parse_hello(text.as_str())),
+            Ok(Some(Ok(Message::Close(_))) | Some(Err(_)) | None) => return Err(()),
+            Ok(Some(Ok(_))) => {}
         }
     }
-    Ok(None)
 }
 
-/// Opens the WebSocket for `/ws/{camera}` and relays until the viewer goes.
-pub fn serve(mut stream: TcpStream, request: &Request, leftover: Vec<u8>, server: &Server) {
-    let port = server.port;
-    let slug = request.path.trim_start_matches("/ws/");
-    let Some(camera) = server.hub.find(slug) else {
-        let known: Vec<&str> = server.hub.cameras().iter().map(|c| c.look.slug).collect();
-        let message = format!("no camera '{slug}' (cameras: {})", known.join(", "));
-        let _ = Response::error(404, message).write_to(&mut stream, port);
-        return;
-    };
-    if let Some(problem) = upgrade_problem(request) {
-        let _ = Response::error(400, problem).write_to(&mut stream, port);
-        return;
-    }
-    let key = request.header("sec-websocket-key").unwrap_or("");
-    if write_upgrade(&mut stream, &derive_accept_key(key.as_bytes())).is_err() {
-        return;
-    }
-    if stream.set_read_timeout(Some(READ_POLL)).is_err() {
-        return;
-    }
+/// Relays `camera`'s frames to the viewer on `socket` until it goes; a new
+/// hello starts a new subscription (another session, or the chain from
+/// another key).
+pub async fn serve(mut socket: WebSocket, camera: usize, server: Arc<Server>) {
     let seed = random_bytes::<8>()
         .map(u64::from_le_bytes)
         .unwrap_or_else(|_| now_us());
     let mut link = Link::new(camera, seed);
-    let mut ws = WebSocket::from_partially_read(stream, leftover, Role::Server, None);
-    let Ok(hello) = await_hello(&mut ws) else {
+    let Ok(hello) = await_hello(&mut socket).await else {
         return;
     };
     let mut hello = hello.unwrap_or_default();
     loop {
-        let Some(subscription) =
+        let Some(mut subscription) =
             server
                 .hub
                 .subscribe(camera, hello.session, hello.key.as_ref(), now_us())
@@ -162,12 +146,12 @@ pub fn serve(mut stream: TcpStream, request: &Request, leftover: Vec<u8>, server
         };
         if !server.faults().blackhole {
             for frame in subscription.chain {
-                if ws.send(Message::binary(frame.to_vec())).is_err() {
+                if send(&mut socket, frame).await.is_err() {
                     return;
                 }
             }
         }
-        match relay(&mut ws, &subscription.frames, &mut link, server) {
+        match relay(&mut socket, &mut subscription.frames, &mut link, &server).await {
             Some(next) => hello = next,
             None => return,
         }
@@ -176,73 +160,58 @@ pub fn serve(mut stream: TcpStream, request: &Request, leftover: Vec<u8>, server
 
 /// Relays one subscription's frames until the viewer goes (`None`) or
 /// sends a new hello.
-fn relay(
-    ws: &mut WebSocket<TcpStream>,
-    frames: &Receiver<Arc<[u8]>>,
+async fn relay(
+    socket: &mut WebSocket,
+    frames: &mut Receiver<Arc<[u8]>>,
     link: &mut Link,
     server: &Server,
 ) -> Option<Hello> {
     loop {
-        let now = now_us();
         let wait = link
             .next_due_us()
-            .map_or(IDLE_WAIT_US, |due| due.saturating_sub(now))
+            .map_or(IDLE_WAIT_US, |due| due.saturating_sub(now_us()))
             .min(IDLE_WAIT_US);
         let faults = server.faults();
-        match frames.recv_timeout(Duration::from_micros(wait)) {
-            Ok(_) if faults.blackhole => {}
-            Ok(frame) if is_rotation(&frame) => {
-                ws.send(Message::binary(frame.to_vec())).ok()?;
-            }
-            Ok(frame) => link.push(frame, faults, now_us(), &*server.hub),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return None,
+        tokio::select! {
+            frame = frames.recv() => match frame {
+                None => return None,
+                Some(_) if faults.blackhole => {}
+                Some(frame) if is_rotation(&frame) => send(socket, frame).await.ok()?,
+                Some(frame) => link.push(frame, faults, now_us(), &*server.hub),
+            },
+            // Pings are answered by the WebSocket layer; a close, an error
+            // or a new hello ends this subscription.
+            message = socket.recv() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    if let Some(hello) = parse_hello(text.as_str()) {
+                        return Some(hello);
+                    }
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+                Some(Ok(_)) => {}
+            },
+            () = sleep(Duration::from_micros(wait)) => {}
         }
         for frame in link.take_due(now_us()) {
             if !faults.blackhole {
-                ws.send(Message::binary(frame.to_vec())).ok()?;
+                send(socket, frame).await.ok()?;
             }
-        }
-        // Answers pings, notices the viewer leaving, takes a new hello.
-        match ws.read() {
-            Ok(Message::Close(_)) => {
-                let _ = ws.flush();
-                return None;
-            }
-            Ok(Message::Text(text)) => {
-                if let Some(hello) = parse_hello(text.as_str()) {
-                    return Some(hello);
-                }
-            }
-            Ok(_) => {}
-            Err(Error::Io(e))
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) => {}
-            Err(_) => return None,
         }
     }
-}
-
-/// The 101 answer: only the handshake headers.
-fn write_upgrade(stream: &mut TcpStream, accept_key: &str) -> io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Accept: {accept_key}\r\n\r\n"
-    );
-    stream.write_all(head.as_bytes())?;
-    stream.flush()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::read_request;
+    use axum::http::HeaderValue;
+    use frameseal::{FrameSpec, Signer};
 
-    fn request(headers: &str) -> Request {
-        let raw = format!("GET /ws/nursery HTTP/1.1\r\nHost: 127.0.0.1:1\r\n{headers}\r\n");
-        read_request(&mut raw.as_bytes()).unwrap().0
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(name.clone(), HeaderValue::from_static(value));
+        }
+        map
     }
 
     #[test]
@@ -272,35 +241,46 @@ mod tests {
 
     #[test]
     fn a_browser_upgrade_is_accepted() {
-        let r = request(
-            "Upgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Version: 13\r\n\
-             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n",
-        );
-        assert_eq!(upgrade_problem(&r), None);
-        // RFC 6455's worked example.
-        assert_eq!(
-            derive_accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
-            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
-        );
+        let upgrade = headers(&[
+            (header::UPGRADE, "websocket"),
+            (header::CONNECTION, "keep-alive, Upgrade"),
+            (header::SEC_WEBSOCKET_VERSION, "13"),
+            (header::SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ=="),
+        ]);
+        assert_eq!(upgrade_problem(&upgrade), None);
     }
 
     #[test]
     fn other_requests_are_told_what_is_missing() {
         assert_eq!(
-            upgrade_problem(&request("")),
+            upgrade_problem(&headers(&[])),
             Some("this is a WebSocket endpoint: send Upgrade: websocket")
         );
         assert_eq!(
-            upgrade_problem(&request(
-                "Upgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Version: 8\r\n"
-            )),
+            upgrade_problem(&headers(&[
+                (header::UPGRADE, "websocket"),
+                (header::CONNECTION, "upgrade"),
+                (header::SEC_WEBSOCKET_VERSION, "8"),
+            ])),
             Some("only WebSocket version 13 is spoken here")
         );
         assert_eq!(
-            upgrade_problem(&request(
-                "Upgrade: websocket\r\nConnection: upgrade\r\nSec-WebSocket-Version: 13\r\n"
-            )),
+            upgrade_problem(&headers(&[
+                (header::UPGRADE, "websocket"),
+                (header::CONNECTION, "upgrade"),
+                (header::SEC_WEBSOCKET_VERSION, "13"),
+            ])),
             Some("missing Sec-WebSocket-Key")
         );
+    }
+
+    #[test]
+    fn rotation_frames_are_told_apart_by_the_core_parser() {
+        let mut old = Signer::from_secret(&[1; 32], [1; 16]);
+        let next = Signer::from_secret(&[2; 32], [1; 16]);
+        let spec = FrameSpec::at(1);
+        assert!(is_rotation(&old.sign_rotation(&next, &spec).unwrap()));
+        assert!(!is_rotation(&old.sign_frame(b"jpeg", &spec).unwrap()));
+        assert!(!is_rotation(b"FSEAL"));
     }
 }

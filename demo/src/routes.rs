@@ -1,10 +1,8 @@
-//! The demo's HTTP side: one request per connection, read with `httparse`,
-//! answered from `www/` and `pkg/` or the small JSON API, or handed to the
-//! WebSocket relay.
+//! The demo's HTTP side: which request goes where.
 //!
 //! ```text
-//! GET  /                 302 to /www/
-//! GET  /www/…, /pkg/…    static files (application/wasm for .wasm)
+//! GET  /, /www           302 to /www/
+//! GET  /www/…, /pkg/…    static files (files.rs; application/wasm for .wasm)
 //! GET  /api/cameras      {"run", "cameras": [{id, name, publicKey, fingerprint,
 //!                         pairingCode, colour}], "picture": {width, height, plainPoints}}
 //! POST /api/cameras/{id}/rotate   the camera replaces its key (rotation frame on
@@ -13,282 +11,90 @@
 //! GET  /api/reports      {"nowMs", "cameras": {id: [report + atMs, ...]}} (bounded rings)
 //! GET  /api/faults       {"mixup": false, "loss": false, …}
 //! POST /api/faults       a JSON object of fault switches to change; answers the new state
-//! GET  /ws/{camera}      WebSocket: the camera's frames through the faulty relay;
-//!                         the viewer's text messages are its control channel
-//!                         ({"session", "key"}, see relay::Hello)
+//! GET  /ws/{camera}      WebSocket: the camera's frames through the faulty relay
+//!                         (relay.rs); the viewer's text messages are its control channel
 //! ```
 //!
-//! Every answer carries a strict Content-Security-Policy (no inline script
-//! or style, no eval; `'wasm-unsafe-eval'` only to compile the package's
-//! WebAssembly). The server answers only to `Host: 127.0.0.1:PORT` or
-//! `localhost:PORT` (a DNS-rebinding guard), and the fault switches take
-//! only `application/json` from the page's own origin, so another site
-//! cannot flip them.
+//! Every request passes [`guard::guard`] first (Host, Origin, the security
+//! headers on every answer); bodies above [`MAX_BODY`] are refused.
 
-use std::fs;
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::Arc;
 
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use frameseal::{Signer, fingerprint, pairing};
 use serde_json::{Value, json};
 
 use crate::cameras::Camera;
 use crate::os::{now_us, random_bytes};
 use crate::server::Server;
-use crate::{relay, render, reports};
+use crate::{answer, files, guard, relay, render, reports};
 
-/// Longest request head (request line and headers) read.
-const MAX_HEAD: usize = 16 * 1024;
 /// Longest request body read.
-const MAX_BODY: usize = 64 * 1024;
-/// How long a connection may take to send its request.
-const READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const MAX_BODY: usize = 64 * 1024;
 
-/// A request, as far as this server cares.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Request {
-    pub method: String,
-    /// The path without the query string.
-    pub path: String,
-    headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+/// Every route, behind the guard.
+pub fn router(server: Arc<Server>) -> Router {
+    Router::new()
+        .route("/", get(to_page))
+        .route("/www", get(to_page))
+        .route("/api/cameras", get(cameras))
+        .route("/api/cameras/{camera}/rotate", post(rotate))
+        .route("/api/faults", get(faults).post(update_faults))
+        .route("/api/reports", get(reports).post(add_report))
+        .route("/ws/{camera}", get(viewer))
+        // After the routes: a known path asked with another method.
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(page_files)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&server),
+            guard::guard,
+        ))
+        .with_state(server)
 }
 
-impl Request {
-    /// The first header called `name` (any case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Why no request could be read.
-#[derive(Debug)]
-pub enum ReadError {
-    /// The peer closed the connection before sending anything.
-    Closed,
-    /// The head or body is above this server's limits.
-    TooLarge,
-    /// Not an HTTP/1.x request.
-    Malformed,
-    /// The connection failed or timed out.
-    Io,
-}
-
-/// Reads one request; also returns any bytes that came after it (the first
-/// bytes of a WebSocket conversation).
-pub fn read_request(stream: &mut impl Read) -> Result<(Request, Vec<u8>), ReadError> {
-    let mut buf = Vec::with_capacity(2048);
-    let mut chunk = [0u8; 4096];
-    let (mut request, head_len, body_len) = loop {
-        let n = stream.read(&mut chunk).map_err(|_| ReadError::Io)?;
-        if n == 0 {
-            return Err(if buf.is_empty() {
-                ReadError::Closed
-            } else {
-                ReadError::Malformed
-            });
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        let mut headers = [httparse::EMPTY_HEADER; 48];
-        let mut parsed = httparse::Request::new(&mut headers);
-        match parsed.parse(&buf) {
-            Ok(httparse::Status::Complete(head_len)) => {
-                let target = parsed.path.unwrap_or("/");
-                let path = target.split_once('?').map_or(target, |(p, _)| p);
-                let headers: Vec<(String, String)> = parsed
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_string(),
-                            String::from_utf8_lossy(h.value).trim().to_string(),
-                        )
-                    })
-                    .collect();
-                let request = Request {
-                    method: parsed.method.unwrap_or("").to_string(),
-                    path: path.to_string(),
-                    headers,
-                    body: Vec::new(),
-                };
-                let body_len = match request.header("content-length") {
-                    None => 0,
-                    Some(v) => v.parse::<usize>().map_err(|_| ReadError::Malformed)?,
-                };
-                if body_len > MAX_BODY {
-                    return Err(ReadError::TooLarge);
-                }
-                break (request, head_len, body_len);
-            }
-            Ok(httparse::Status::Partial) if buf.len() <= MAX_HEAD => {}
-            Ok(httparse::Status::Partial) => return Err(ReadError::TooLarge),
-            Err(_) => return Err(ReadError::Malformed),
-        }
+/// The answer to a body that could not be read (413 above [`MAX_BODY`]).
+fn unreadable(rejection: BytesRejection) -> Response {
+    let status = rejection.status();
+    let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        "request too large".to_string()
+    } else {
+        rejection.body_text()
     };
-    while buf.len() < head_len + body_len {
-        let n = stream.read(&mut chunk).map_err(|_| ReadError::Io)?;
-        if n == 0 {
-            return Err(ReadError::Malformed);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-    let leftover = buf.split_off(head_len + body_len);
-    request.body = buf.split_off(head_len);
-    Ok((request, leftover))
+    answer::error(status, message)
 }
 
-/// An answer to write back.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    content_type: &'static str,
-    extra: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
+async fn to_page() -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, "/www/")]).into_response()
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        302 => "Found",
-        400 => "Bad Request",
-        204 => "No Content",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Content Too Large",
-        415 => "Unsupported Media Type",
-        503 => "Service Unavailable",
-        _ => "Error",
-    }
+/// 405; the router adds `Allow` with the methods the path takes.
+async fn method_not_allowed() -> Response {
+    answer::error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this method is not served here (Allow lists those that are)",
+    )
 }
 
-impl Response {
-    pub fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Response {
-        Response {
-            status,
-            content_type,
-            extra: Vec::new(),
-            body,
-        }
+/// Any other path: a file of the page or the package, for GET only.
+async fn page_files(State(server): State<Arc<Server>>, method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        let mut refused = answer::error(StatusCode::METHOD_NOT_ALLOWED, "only GET is served here");
+        refused
+            .headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+        return refused;
     }
-
-    pub fn json(status: u16, value: &Value) -> Response {
-        Response::new(status, "application/json", value.to_string().into_bytes())
-    }
-
-    /// `{"error": message}`.
-    pub fn error(status: u16, message: impl Into<String>) -> Response {
-        Response::json(status, &json!({ "error": message.into() }))
-    }
-
-    pub fn redirect(location: &str) -> Response {
-        Response::new(302, "text/plain; charset=utf-8", Vec::new()).with("Location", location)
-    }
-
-    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Response {
-        self.extra.push((name, value.into()));
-        self
-    }
-
-    /// Status line, headers (with the security headers every answer
-    /// carries) and body.
-    pub fn write_to(&self, out: &mut impl Write, _port: u16) -> io::Result<()> {
-        let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
-             Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\
-             Referrer-Policy: no-referrer\r\nContent-Security-Policy: {}\r\n",
-            self.status,
-            reason(self.status),
-            self.content_type,
-            self.body.len(),
-            CONTENT_SECURITY_POLICY
-        );
-        for (name, value) in &self.extra {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        out.write_all(head.as_bytes())?;
-        out.write_all(&self.body)?;
-        out.flush()
-    }
-}
-
-/// No inline script or style, no eval, nothing from elsewhere (the
-/// WebSockets to this server are `'self'`); WebAssembly may be compiled.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
-     'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
-
-/// Whether the `Host` header names this server (127.0.0.1 or localhost).
-pub fn host_allowed(host: Option<&str>, port: u16) -> bool {
-    host.is_some_and(|h| h == format!("127.0.0.1:{port}") || h == format!("localhost:{port}"))
-}
-
-/// Whether a request's `Origin` (if it sent one) is this server's page.
-pub fn origin_allowed(origin: Option<&str>, port: u16) -> bool {
-    origin.is_none_or(|o| {
-        o == format!("http://127.0.0.1:{port}") || o == format!("http://localhost:{port}")
-    })
-}
-
-/// The file under `root` that `path` names, if it names one this server
-/// serves: under `/www/` or `/pkg/`, each segment plain (letters, digits,
-/// `.`, `_`, `-`, not starting with `.`), so nothing can climb out.
-pub fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
-    let rest = path.strip_prefix('/')?;
-    let mut segments: Vec<&str> = rest.split('/').collect();
-    if !matches!(segments.first(), Some(&"www") | Some(&"pkg")) {
-        return None;
-    }
-    if let Some(last) = segments.last_mut()
-        && last.is_empty()
-    {
-        *last = "index.html";
-    }
-    let plain = |s: &&str| {
-        !s.is_empty()
-            && !s.starts_with('.')
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    };
-    if segments.len() < 2 || !segments.iter().all(plain) {
-        return None;
-    }
-    Some(segments.iter().fold(root.to_path_buf(), |p, s| p.join(s)))
-}
-
-/// The Content-Type for a file name.
-pub fn mime(path: &Path) -> &'static str {
-    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "wasm" => "application/wasm",
-        "svg" => "image/svg+xml",
-        "json" => "application/json",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "ts" | "md" | "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    }
-}
-
-fn static_file(root: &Path, path: &str) -> Response {
-    let Some(file) = resolve(root, path) else {
-        return Response::error(404, format!("no such file: {path}"));
-    };
-    match fs::read(&file) {
-        Ok(body) => Response::new(200, mime(&file), body),
-        Err(_) if path.starts_with("/pkg/") => Response::error(
-            404,
-            format!("no such file: {path} (build the package first: ./build.sh build)"),
-        ),
-        Err(_) => Response::error(404, format!("no such file: {path}")),
-    }
+    files::serve(&server.root, uri.path()).await
 }
 
 fn camera_json(c: &Camera) -> Value {
@@ -304,11 +110,11 @@ fn camera_json(c: &Camera) -> Value {
     })
 }
 
-fn cameras(server: &Server) -> Response {
+async fn cameras(State(server): State<Arc<Server>>) -> Response {
     let cameras: Vec<Value> = server.hub.cameras().iter().map(camera_json).collect();
     let plain: Vec<[usize; 2]> = render::PLAIN_POINTS.iter().map(|(x, y)| [*x, *y]).collect();
-    Response::json(
-        200,
+    answer::json(
+        StatusCode::OK,
         &json!({
             "run": server.run_id,
             "cameras": cameras,
@@ -317,219 +123,275 @@ fn cameras(server: &Server) -> Response {
     )
 }
 
-fn update_faults(server: &Server, request: &Request) -> Response {
-    let is_json = request
-        .header("content-type")
-        .and_then(|t| t.split(';').next())
-        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Response::error(415, "send the fault switches as application/json");
+async fn faults(State(server): State<Arc<Server>>) -> Response {
+    answer::json(StatusCode::OK, &server.faults_lock().to_json())
+}
+
+/// `POST /api/faults`: only `application/json` (see [`guard`]).
+async fn update_faults(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    read: Result<Bytes, BytesRejection>,
+) -> Response {
+    if !guard::is_json(&headers) {
+        return answer::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the fault switches as application/json",
+        );
     }
+    let body = match read {
+        Ok(body) => body,
+        Err(rejection) => return unreadable(rejection),
+    };
     let mut faults = server.faults_lock();
-    match faults.apply_json(&request.body) {
-        Ok(()) => Response::json(200, &faults.to_json()),
-        Err(e) => Response::error(400, e.to_string()),
+    match faults.apply_json(&body) {
+        Ok(()) => answer::json(StatusCode::OK, &faults.to_json()),
+        Err(e) => answer::error(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
 /// `POST /api/cameras/{id}/rotate`: the camera switches to a fresh key.
-fn rotate(server: &Server, path: &str) -> Response {
-    let slug = path
-        .strip_prefix("/api/cameras/")
-        .and_then(|rest| rest.strip_suffix("/rotate"))
-        .unwrap_or("");
+async fn rotate(State(server): State<Arc<Server>>, Path(slug): Path<String>) -> Response {
     let Some(camera) = server
         .hub
-        .find(slug)
+        .find(&slug)
         .and_then(|i| server.hub.cameras().get(i))
     else {
-        return Response::error(404, "no such camera");
+        return answer::error(StatusCode::NOT_FOUND, "no such camera");
     };
     let secret = match random_bytes::<32>() {
         Ok(s) => s,
-        Err(e) => return Response::error(503, e.to_string()),
+        Err(e) => return answer::error(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
     };
     let next = Signer::from_secret(&secret, camera.default_stream);
     match camera.rotate(next, now_us()) {
         Ok(rotated) => {
-            let mut answer = camera_json(camera);
-            answer["previousFingerprint"] = Value::from(fingerprint(&rotated.old_key));
-            answer["streams"] = Value::from(rotated.streams);
-            Response::json(200, &answer)
+            let mut entry = camera_json(camera);
+            entry["previousFingerprint"] = Value::from(fingerprint(&rotated.old_key));
+            entry["streams"] = Value::from(rotated.streams);
+            answer::json(StatusCode::OK, &entry)
         }
-        Err(e) => Response::error(503, e),
+        Err(e) => answer::error(StatusCode::SERVICE_UNAVAILABLE, e),
     }
 }
 
-/// `POST /api/reports`: one display report, from `navigator.sendBeacon`.
-fn add_report(server: &Server, request: &Request) -> Response {
-    let stored = reports::parse(&request.body)
+async fn reports(State(server): State<Arc<Server>>) -> Response {
+    answer::json(
+        StatusCode::OK,
+        &server.reports_lock().to_json(now_us() / 1000),
+    )
+}
+
+/// `POST /api/reports`: one display report, from `navigator.sendBeacon`
+/// (which sends `text/plain`).
+async fn add_report(
+    State(server): State<Arc<Server>>,
+    read: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match read {
+        Ok(body) => body,
+        Err(rejection) => return unreadable(rejection),
+    };
+    let stored = reports::parse(&body)
         .and_then(|(camera, report)| server.reports_lock().add(&camera, report, now_us() / 1000));
     match stored {
-        Ok(()) => Response::new(204, "text/plain; charset=utf-8", Vec::new()),
-        Err(e @ reports::ReportError::TooLarge) => Response::error(413, e.to_string()),
-        Err(e) => Response::error(400, e.to_string()),
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e @ reports::ReportError::TooLarge) => {
+            answer::error(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())
+        }
+        Err(e) => answer::error(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
-/// Answers one connection.
-pub fn handle(mut stream: TcpStream, server: &Server) {
-    let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(READ_TIMEOUT));
-    let (request, leftover) = match read_request(&mut stream) {
-        Ok(r) => r,
-        Err(ReadError::Closed) | Err(ReadError::Io) => return,
-        Err(ReadError::TooLarge) => {
-            let _ = Response::error(413, "request too large").write_to(&mut stream, server.port);
-            return;
-        }
-        Err(ReadError::Malformed) => {
-            let _ = Response::error(400, "not an HTTP request").write_to(&mut stream, server.port);
-            return;
-        }
+/// `GET /ws/{camera}`: opens the viewer's WebSocket and hands it to the
+/// relay; says what is wrong with any other request there.
+async fn viewer(
+    State(server): State<Arc<Server>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let Some(camera) = server.hub.find(&slug) else {
+        let known: Vec<&str> = server.hub.cameras().iter().map(|c| c.look.slug).collect();
+        let message = format!("no camera '{slug}' (cameras: {})", known.join(", "));
+        return answer::error(StatusCode::NOT_FOUND, message);
     };
-    let port = server.port;
-    let response = if !host_allowed(request.header("host"), port) {
-        Response::error(
-            403,
-            format!("this server answers only to 127.0.0.1:{port} and localhost:{port}"),
-        )
-    } else if !origin_allowed(request.header("origin"), port) {
-        Response::error(403, "requests from other sites are refused")
-    } else {
-        match (request.method.as_str(), request.path.as_str()) {
-            ("GET", "/" | "/www") => Response::redirect("/www/"),
-            ("GET", "/api/cameras") => cameras(server),
-            ("GET", "/api/faults") => Response::json(200, &server.faults_lock().to_json()),
-            ("POST", path) if path.starts_with("/api/cameras/") => rotate(server, path),
-            ("POST", "/api/reports") => add_report(server, &request),
-            ("GET", "/api/reports") => {
-                Response::json(200, &server.reports_lock().to_json(now_us() / 1000))
-            }
-            ("POST", "/api/faults") => update_faults(server, &request),
-            (_, "/api/faults") => {
-                Response::error(405, "use GET or POST").with("Allow", "GET, POST")
-            }
-            ("GET", path) if path.starts_with("/ws/") => {
-                relay::serve(stream, &request, leftover, server);
-                return;
-            }
-            ("GET", path) => static_file(&server.root, path),
-            _ => Response::error(405, "only GET is served here").with("Allow", "GET"),
-        }
-    };
-    let _ = response.write_to(&mut stream, port);
+    if let Some(problem) = relay::upgrade_problem(&headers) {
+        return answer::error(StatusCode::BAD_REQUEST, problem);
+    }
+    match upgrade {
+        Ok(upgrade) => upgrade
+            .max_message_size(relay::MAX_HELLO)
+            .max_frame_size(relay::MAX_HELLO)
+            .on_upgrade(move |socket| relay::serve(socket, camera, server)),
+        Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cameras::Hub;
+    use axum::body::{Body, to_bytes};
+    use axum::http::Request;
+    use std::path::Path as FsPath;
+    use tower::ServiceExt;
 
-    fn read(bytes: &[u8]) -> Result<(Request, Vec<u8>), ReadError> {
-        read_request(&mut &bytes[..])
+    const PORT: u16 = 8080;
+
+    /// A router over cameras that capture nothing (no threads) and the
+    /// repository's www/.
+    fn app() -> Router {
+        let hub = Arc::new(Hub::with_keys(&[
+            ([1; 32], [1; 16]),
+            ([2; 32], [2; 16]),
+            ([3; 32], [3; 16]),
+        ]));
+        let root = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        router(Arc::new(Server::new(root, PORT, hub, "0011".to_string())))
     }
 
-    #[test]
-    fn reads_a_request_with_its_body_and_what_follows() {
-        let raw = b"POST /api/faults?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Type: \
-                    application/json\r\ncontent-length: 13\r\n\r\n{\"loss\":true}EXTRA";
-        let (req, leftover) = read(raw).unwrap();
-        assert_eq!(req.method, "POST");
-        assert_eq!(req.path, "/api/faults");
-        assert_eq!(req.header("CONTENT-TYPE"), Some("application/json"));
-        assert_eq!(req.body, b"{\"loss\":true}");
-        assert_eq!(leftover, b"EXTRA");
-    }
-
-    #[test]
-    fn refuses_what_is_not_a_request_or_too_large() {
-        assert!(matches!(read(b""), Err(ReadError::Closed)));
-        assert!(matches!(
-            read(b"GET / HTTP/1.1\r\n"),
-            Err(ReadError::Malformed)
-        ));
-        assert!(matches!(
-            read(b"\x16\x03\x01 hello\r\n\r\n"),
-            Err(ReadError::Malformed)
-        ));
-        let big_body = b"POST / HTTP/1.1\r\nContent-Length: 999999\r\n\r\n";
-        assert!(matches!(read(big_body), Err(ReadError::TooLarge)));
-        let mut big_head = b"GET / HTTP/1.1\r\nX: ".to_vec();
-        big_head.extend(vec![b'a'; MAX_HEAD + 10]);
-        assert!(matches!(read(&big_head), Err(ReadError::TooLarge)));
-        let short_body = b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc";
-        assert!(matches!(read(short_body), Err(ReadError::Malformed)));
-    }
-
-    #[test]
-    fn serves_only_plain_paths_under_www_and_pkg() {
-        let root = Path::new("/r");
-        assert_eq!(
-            resolve(root, "/www/"),
-            Some(PathBuf::from("/r/www/index.html"))
-        );
-        assert_eq!(
-            resolve(root, "/www/demo.js"),
-            Some(PathBuf::from("/r/www/demo.js"))
-        );
-        assert_eq!(
-            resolve(root, "/pkg/frameseal_bg.wasm"),
-            Some(PathBuf::from("/r/pkg/frameseal_bg.wasm"))
-        );
-        assert_eq!(
-            resolve(root, "/pkg/snippets/a-1/js/canvas.js"),
-            Some(PathBuf::from("/r/pkg/snippets/a-1/js/canvas.js"))
-        );
-        for bad in [
-            "/",
-            "/www",
-            "/src/lib.rs",
-            "/www/../Cargo.toml",
-            "/www/..",
-            "/www/.git",
-            "/www//x",
-            "/www/a%2e%2e",
-            "/www/a\\b",
-            "www/x",
-            "/pkg/../../etc/passwd",
-        ] {
-            assert_eq!(resolve(root, bad), None, "{bad}");
+    /// Sends one request (Host 127.0.0.1:8080 unless `headers` names
+    /// one); returns the answer's status, headers and body.
+    async fn send(
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::builder().method(method).uri(path);
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            request = request.header("host", format!("127.0.0.1:{PORT}"));
         }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Body::from(body.to_string())).unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let body = to_bytes(body, usize::MAX).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8(body.to_vec()).unwrap(),
+        )
     }
 
-    #[test]
-    fn wasm_and_scripts_get_their_types() {
-        assert_eq!(mime(Path::new("a/frameseal_bg.wasm")), "application/wasm");
+    fn assert_guarded(headers: &HeaderMap) {
         assert_eq!(
-            mime(Path::new("a/demo.js")),
-            "text/javascript; charset=utf-8"
+            headers[header::CONTENT_SECURITY_POLICY],
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+             object-src 'none'; base-uri 'none'"
         );
-        assert_eq!(mime(Path::new("index.html")), "text/html; charset=utf-8");
-        assert_eq!(mime(Path::new("x.bin")), "application/octet-stream");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
     }
 
-    #[test]
-    fn only_this_server_and_its_page_are_trusted() {
-        assert!(host_allowed(Some("127.0.0.1:8080"), 8080));
-        assert!(host_allowed(Some("localhost:8080"), 8080));
-        assert!(!host_allowed(Some("evil.example:8080"), 8080));
-        assert!(!host_allowed(Some("127.0.0.1:8081"), 8080));
-        assert!(!host_allowed(None, 8080));
-        assert!(origin_allowed(None, 8080));
-        assert!(origin_allowed(Some("http://127.0.0.1:8080"), 8080));
-        assert!(!origin_allowed(Some("https://evil.example"), 8080));
+    #[tokio::test]
+    async fn every_answer_carries_the_security_headers() {
+        for (method, path, status) in [
+            ("GET", "/api/cameras", StatusCode::OK),
+            ("GET", "/www/", StatusCode::OK),
+            ("GET", "/", StatusCode::FOUND),
+            ("GET", "/nope", StatusCode::NOT_FOUND),
+            ("PUT", "/api/faults", StatusCode::METHOD_NOT_ALLOWED),
+            ("GET", "/ws/porch", StatusCode::BAD_REQUEST),
+        ] {
+            let (got, headers, _) = send(method, path, &[], "").await;
+            assert_eq!(got, status, "{method} {path}");
+            assert_guarded(&headers);
+        }
+        let (_, headers, body) = send("GET", "/nope", &[], "").await;
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+        assert_eq!(body, r#"{"error":"no such file: /nope"}"#);
+        assert!(!format!("{headers:?}").contains("unsafe-inline"));
     }
 
-    #[test]
-    fn every_answer_carries_the_security_headers() {
-        let mut out = Vec::new();
-        Response::error(404, "nope").write_to(&mut out, 9).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("HTTP/1.1 404 Not Found\r\n"));
-        assert!(text.contains("\r\nContent-Length: 16\r\n"));
-        assert!(text.contains("X-Content-Type-Options: nosniff"));
-        assert!(text.contains("script-src 'self' 'wasm-unsafe-eval';"));
-        assert!(!text.contains("unsafe-inline"));
-        assert!(text.ends_with("\r\n\r\n{\"error\":\"nope\"}"));
+    #[tokio::test]
+    async fn other_hosts_and_other_origins_are_refused_before_any_route() {
+        let (status, headers, body) =
+            send("GET", "/api/cameras", &[("host", "evil.example:8080")], "").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("answers only to 127.0.0.1:8080 and localhost:8080"));
+        assert_guarded(&headers);
+        let (status, ..) = send("GET", "/api/cameras", &[("host", "localhost:8080")], "").await;
+        assert_eq!(status, StatusCode::OK);
+        let evil = [
+            ("origin", "https://evil.example"),
+            ("content-type", "application/json"),
+        ];
+        for (method, path) in [
+            ("POST", "/api/faults"),
+            ("POST", "/api/cameras/porch/rotate"),
+            ("POST", "/api/reports"),
+            ("GET", "/ws/porch"),
+        ] {
+            let (status, _, body) = send(method, path, &evil, r#"{"loss": true}"#).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}");
+            assert!(body.contains("requests from other sites are refused"));
+        }
+        let page = [
+            ("origin", "http://127.0.0.1:8080"),
+            ("content-type", "application/json"),
+        ];
+        let (status, ..) = send("POST", "/api/faults", &page, r#"{"loss": true}"#).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn the_fault_switches_take_only_json_within_the_size_limit() {
+        let json = [("content-type", "application/json; charset=utf-8")];
+        let (status, _, body) = send("POST", "/api/faults", &json, r#"{"mixup": true}"#).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains(r#""mixup":true"#));
+        for content_type in [&[][..], &[("content-type", "text/plain")]] {
+            let (status, _, body) =
+                send("POST", "/api/faults", content_type, r#"{"mixup": true}"#).await;
+            assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+            assert!(body.contains("as application/json"));
+        }
+        let (status, _, body) = send("POST", "/api/faults", &json, "[1]").await;
+        assert_eq!(
+            (status, body.contains("JSON object")),
+            (StatusCode::BAD_REQUEST, true)
+        );
+        let big = format!(r#"{{"mixup": true, "pad": "{}"}}"#, "x".repeat(MAX_BODY));
+        let (status, _, body) = send("POST", "/api/faults", &json, &big).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(body, r#"{"error":"request too large"}"#);
+    }
+
+    #[tokio::test]
+    async fn wrong_methods_are_told_what_is_allowed() {
+        let (status, headers, _) = send("DELETE", "/api/faults", &[], "").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        let allow = headers[header::ALLOW].to_str().unwrap().to_string();
+        assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
+        let (status, headers, body) = send("POST", "/www/index.html", &[], "").await;
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(headers[header::ALLOW], "GET");
+        assert!(body.contains("only GET is served here"));
+    }
+
+    #[tokio::test]
+    async fn cameras_and_websocket_paths_name_what_is_missing() {
+        let (status, _, body) = send("GET", "/ws/attic", &[], "").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body.contains("no camera 'attic' (cameras: nursery, porch, garage)"));
+        let (status, _, body) = send("GET", "/ws/porch", &[], "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("this is a WebSocket endpoint: send Upgrade: websocket"));
+        let (status, _, body) = send("POST", "/api/cameras/attic/rotate", &[], "").await;
+        assert_eq!(
+            (status, body.contains("no such camera")),
+            (StatusCode::NOT_FOUND, true)
+        );
+        let (status, _, body) = send("GET", "/api/cameras", &[], "").await;
+        assert_eq!(status, StatusCode::OK);
+        let info: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(info["run"], "0011");
+        assert_eq!(info["cameras"][1]["id"], "porch");
+        assert_eq!(info["picture"]["width"], 480);
     }
 }

@@ -1,9 +1,8 @@
-//! What every connection shares: the cameras, the fault switches, the
+//! What every request shares: the cameras, the fault switches, the
 //! displays' reports, and where the page and the package are.
 
 use std::env;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::cameras::Hub;
@@ -11,7 +10,7 @@ use crate::error::DemoError;
 use crate::faults::Faults;
 use crate::reports::Reports;
 
-/// What every connection shares.
+/// What every request shares.
 pub struct Server {
     /// The directory holding `www/` and `pkg/`.
     pub root: PathBuf,
@@ -23,8 +22,6 @@ pub struct Server {
     /// Random per run: a page keeps keys it stored under another run's id
     /// out of this one (the cameras get fresh keys every run).
     pub run_id: String,
-    /// Connections being served now.
-    pub connections: AtomicUsize,
 }
 
 impl Server {
@@ -37,7 +34,6 @@ impl Server {
             faults: Mutex::new(Faults::default()),
             reports: Mutex::new(Reports::new(slugs)),
             run_id,
-            connections: AtomicUsize::new(0),
         }
     }
 

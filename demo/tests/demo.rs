@@ -43,7 +43,8 @@ impl Demo {
         Demo { child, port }
     }
 
-    /// One HTTP request; returns the status code, the head and the body.
+    /// One HTTP request; returns the status code, the head (header names
+    /// in lower case: they are case-insensitive) and the body.
     fn request(
         &self,
         method: &str,
@@ -63,7 +64,16 @@ impl Demo {
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+        let head: Vec<String> = String::from_utf8(raw[..split].to_vec())
+            .unwrap()
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match line.split_once(": ") {
+                Some((name, value)) if i > 0 => format!("{}: {value}", name.to_ascii_lowercase()),
+                _ => line.to_string(),
+            })
+            .collect();
+        let head = head.join("\n");
         let status = head[9..12].parse().unwrap();
         (status, head, raw[split + 4..].to_vec())
     }
@@ -94,19 +104,19 @@ fn demo_serves_cameras_faults_the_page_and_signed_frames() {
 
     let (status, head, body) = demo.request("GET", "/www/", "", "");
     assert_eq!(status, 200);
-    assert!(head.contains("Content-Type: text/html; charset=utf-8"));
+    assert!(head.contains("content-type: text/html; charset=utf-8"));
     assert!(head.lines().any(|line| line
-        == "Content-Security-Policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+        == "content-security-policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
             style-src 'self'; object-src 'none'; base-uri 'none'"));
     assert!(String::from_utf8(body).unwrap().contains("demo.js"));
     let (status, head, _) = demo.request("GET", "/", "", "");
-    assert_eq!((status, head.contains("Location: /www/")), (302, true));
+    assert_eq!((status, head.contains("location: /www/")), (302, true));
     let (status, _, _) = demo.request("GET", "/www/../Cargo.toml", "", "");
     assert_eq!(status, 404);
     let (status, head, _) = demo.request("GET", "/pkg/frameseal_bg.wasm", "", "");
     if Path::new(ROOT).join("pkg/frameseal_bg.wasm").exists() {
         assert_eq!(status, 200);
-        assert!(head.contains("Content-Type: application/wasm"));
+        assert!(head.contains("content-type: application/wasm"));
     } else {
         assert_eq!(status, 404);
     }
@@ -183,6 +193,39 @@ fn demo_serves_cameras_faults_the_page_and_signed_frames() {
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 403 Forbidden"));
+
+    // The WebSocket handshake answers RFC 6455's worked example.
+    let mut stream = TcpStream::connect(("127.0.0.1", demo.port)).unwrap();
+    write!(
+        stream,
+        "GET /ws/nursery HTTP/1.1\r\nHost: localhost:{}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        demo.port
+    )
+    .unwrap();
+    let mut head = String::new();
+    let mut reader = BufReader::new(stream);
+    while reader.read_line(&mut head).unwrap() > 2 && !head.ends_with("\r\n\r\n") {}
+    assert!(
+        head.starts_with("HTTP/1.1 101 Switching Protocols"),
+        "{head}"
+    );
+    let accept = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(": ")?;
+        name.eq_ignore_ascii_case("sec-websocket-accept")
+            .then_some(value)
+    });
+    assert_eq!(accept, Some("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+
+    // Bytes that are not HTTP end in a 400 (or a closed connection); the
+    // server goes on serving.
+    let mut stream = TcpStream::connect(("127.0.0.1", demo.port)).unwrap();
+    stream.write_all(b"\x16\x03\x01 hello\r\n\r\n").unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(answer.is_empty() || answer.starts_with(b"HTTP/1.1 400"));
+    assert_eq!(demo.request("GET", "/api/faults", "", "").0, 200);
 }
 
 #[test]
