@@ -472,17 +472,8 @@ impl Verifier {
         bytes: &'a [u8],
         now_us: i64,
     ) -> Result<Result<Accepted<'a>, DropReason>, OutOfMemory> {
-        match self.check(bytes, now_us) {
-            Ok(accepted) => {
-                self.stats.accepted += 1;
-                Ok(Ok(accepted))
-            }
-            Err(Refusal::Drop(reason)) => {
-                self.stats.dropped[reason.index()] += 1;
-                Ok(Err(reason))
-            }
-            Err(Refusal::OutOfMemory(e)) => Err(e),
-        }
+        let verdict = self.check(bytes, now_us);
+        self.counted(verdict)
     }
 
     /// Judges a frame of `frame_len` bytes by its first bytes, before a
@@ -662,6 +653,15 @@ impl Verifier {
         } else {
             self.admit(seal.header, payload, now_us)
         };
+        self.counted(verdict)
+    }
+
+    /// Counts a verdict (an out-of-memory refusal is no verdict: nothing
+    /// is counted) and gives it the public shape.
+    fn counted<'a>(
+        &mut self,
+        verdict: Result<Accepted<'a>, Refusal>,
+    ) -> Result<Result<Accepted<'a>, DropReason>, OutOfMemory> {
         match verdict {
             Ok(accepted) => {
                 self.stats.accepted += 1;

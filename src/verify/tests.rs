@@ -534,6 +534,7 @@ fn stats_count_every_verdict() {
         [
             "malformed",
             "unsupported-version",
+            "unsigned",
             "too-large",
             "foreign-key",
             "bad-signature",

@@ -59,11 +59,7 @@ impl Verifier {
     ) -> Result<Result<Accepted<'a>, DropReason>, OutOfMemory> {
         match self.authenticate_unit(unit, format, config) {
             Ok((seal, hash)) => self.try_accept_sealed(&seal, &hash, unit, now_us),
-            Err(Refusal::Drop(reason)) => {
-                self.stats.dropped[reason.index()] += 1;
-                Ok(Err(reason))
-            }
-            Err(Refusal::OutOfMemory(e)) => Err(e),
+            Err(refusal) => self.counted(Err(refusal)),
         }
     }
 

@@ -11,8 +11,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::interop::{count, error, set, stats_object};
-use super::screen::{Screen, decode_picture, linked_key_of, open_gate, verify_for_screen};
+use super::interop::set;
+use super::screen::{
+    Screen, decode_picture, gate_stats, linked_key_of, open_gate, verify_for_screen,
+};
 use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::inband::{Layout, UnitCodec, UnitFormat};
@@ -180,18 +182,12 @@ impl JsFrameGate {
     /// The Verifier's counts plus `drawn` and `decodeErrors`.
     #[wasm_bindgen(unchecked_return_type = "FrameGateStats")]
     pub fn stats(&self) -> Result<Object, JsError> {
-        let verifier = self
-            .verifier
-            .try_borrow()
-            .map_err(|_| error("stats: called while this gate verifies a frame"))?;
-        let stats = stats_object(verifier.core().stats());
-        set(&stats, "drawn", &count(self.screen.drawn.get()));
-        set(
-            &stats,
-            "decodeErrors",
-            &count(self.screen.decode_errors.get()),
-        );
-        Ok(stats)
+        let decode_errors = self.screen.decode_errors.get();
+        gate_stats(
+            &self.verifier,
+            &self.screen,
+            &[("decodeErrors", decode_errors)],
+        )
     }
 
     /// The key frames are checked against now (changes only with an
@@ -201,14 +197,14 @@ impl JsFrameGate {
         linked_key_of(&self.verifier)
     }
 
-    /// Whether the canvas is currently marked not live.
+    /// Whether the canvas is currently marked live; stops the timers and
+    /// releases the last picture on `close()` (later pushes throw).
     #[wasm_bindgen(getter)]
     pub fn live(&self) -> bool {
         self.screen.is_live()
     }
 
-    /// Stops the liveness timer and reports and releases the last picture;
-    /// later pushes throw.
+    /// Stops the liveness timer and reports, releases the last picture.
     pub fn close(&self) {
         self.screen.close();
     }

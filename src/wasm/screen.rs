@@ -21,7 +21,7 @@ use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::interop::{Options, Switchable, bytes_arg, count, error, set, type_name};
+use super::interop::{Options, Switchable, bytes_arg, count, error, set, stats_object, type_name};
 use super::verifier::{JsVerifier, VERIFIER_OPTIONS, Verdict};
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
 use crate::inband::UnitFormat;
@@ -376,6 +376,24 @@ fn busy<T>(borrow: Result<T, impl core::fmt::Debug>) -> Result<T, JsError> {
 /// Releases a decoded picture that will not be drawn.
 pub(crate) fn discard(picture: &JsValue) {
     let _ = close_bitmap(picture);
+}
+
+/// A gate's stats: the verifier's counts, `drawn`, and the gate's own
+/// `extra` counts.
+pub(crate) fn gate_stats(
+    verifier: &RefCell<JsVerifier>,
+    screen: &Screen,
+    extra: &[(&str, u64)],
+) -> Result<Object, JsError> {
+    let verifier = verifier
+        .try_borrow()
+        .map_err(|_| error("stats: called while this gate verifies a frame"))?;
+    let stats = stats_object(verifier.core().stats());
+    set(&stats, "drawn", &count(screen.drawn.get()));
+    for &(key, n) in extra {
+        set(&stats, key, &count(n));
+    }
+    Ok(stats)
 }
 
 /// `linkedPublicKey` of a gate.

@@ -7,7 +7,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use super::interop::{Options, bytes_arg, error, fixed_bytes};
+use super::verifier::UNIT_OPTIONS;
 use crate::sign::{self, FrameSpec};
+use alloc::vec::Vec;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_SIGNER: &str = r#"
@@ -118,14 +120,7 @@ impl JsSigner {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
-        let payload = bytes_arg(&payload, "payload")?.to_vec();
-        let spec = frame_spec(&options)?;
-        let frame = self
-            .inner
-            .borrow_mut()
-            .sign_frame(&payload, &spec)
-            .map_err(|e| error(format!("signFrame: {e}")))?;
-        Ok(Uint8Array::from(&frame[..]))
+        self.make("signFrame", &payload, &options, sign::Signer::sign_frame)
     }
 
     /// Seals `payload` into a version-2 frame (SPEC §6.2): the 148-byte seal
@@ -137,14 +132,7 @@ impl JsSigner {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] payload: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "FrameOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
-        let payload = bytes_arg(&payload, "payload")?.to_vec();
-        let spec = frame_spec(&options)?;
-        let frame = self
-            .inner
-            .borrow_mut()
-            .seal_frame(&payload, &spec)
-            .map_err(|e| error(format!("sealFrame: {e}")))?;
-        Ok(Uint8Array::from(&frame[..]))
+        self.make("sealFrame", &payload, &options, sign::Signer::seal_frame)
     }
 
     /// Seals a media unit in-band (SPEC §6.4): the same unit, in the same
@@ -162,31 +150,13 @@ impl JsSigner {
         #[wasm_bindgen(unchecked_param_type = "SealUnitOptions")] options: JsValue,
     ) -> Result<Uint8Array, JsError> {
         let unit = bytes_arg(&unit, "unit")?.to_vec();
-        let options = Options::read(
-            &options,
-            "options",
-            &[
-                "codec",
-                "layout",
-                "nalLengthSize",
-                "config",
-                "streamId",
-                "seq",
-                "timestampUs",
-                "keyframe",
-                "endOfStream",
-            ],
-        )?;
+        let mut known = UNIT_OPTIONS.to_vec();
+        known.extend_from_slice(&HEADER_OPTIONS);
+        let options = Options::read(&options, "options", &known)?;
         let format = options.unit_format()?;
         let config = options.bytes("config")?;
-        let spec = FrameSpec {
-            stream_id: options.stream_id("streamId")?,
-            seq: options.u64("seq")?,
-            timestamp_us: timestamp_or_now(&options)?,
-            keyframe: options.boolean("keyframe", false)?,
-            end_of_stream: options.boolean("endOfStream", false)?,
-            codec: crate::frame::Codec::Opaque, // the unit's codec is used
-        };
+        // The unit's own codec goes in the seal.
+        let spec = header_fields(&options, crate::frame::Codec::Opaque)?;
         let sealed = self
             .inner
             .borrow_mut()
@@ -221,27 +191,39 @@ impl JsSigner {
     }
 }
 
-/// The header fields of `signFrame` / `sealFrame` options.
-fn frame_spec(options: &JsValue) -> Result<FrameSpec, JsError> {
-    let options = Options::read(
-        options,
-        "options",
-        &[
-            "streamId",
-            "seq",
-            "timestampUs",
-            "keyframe",
-            "endOfStream",
-            "codec",
-        ],
-    )?;
+impl JsSigner {
+    /// `signFrame` / `sealFrame`: the payload and the header options read
+    /// (every argument before the signer is borrowed), then `make`.
+    fn make(
+        &self,
+        what: &str,
+        payload: &JsValue,
+        options: &JsValue,
+        make: fn(&mut sign::Signer, &[u8], &FrameSpec) -> Result<Vec<u8>, sign::SignError>,
+    ) -> Result<Uint8Array, JsError> {
+        let payload = bytes_arg(payload, "payload")?.to_vec();
+        let mut known = HEADER_OPTIONS.to_vec();
+        known.push("codec");
+        let options = Options::read(options, "options", &known)?;
+        let spec = header_fields(&options, options.codec("codec")?)?;
+        let frame = make(&mut self.inner.borrow_mut(), &payload, &spec)
+            .map_err(|e| error(format!("{what}: {e}")))?;
+        Ok(Uint8Array::from(&frame[..]))
+    }
+}
+
+/// The header options every signing call takes (besides `codec`).
+const HEADER_OPTIONS: [&str; 5] = ["streamId", "seq", "timestampUs", "keyframe", "endOfStream"];
+
+/// The header fields of a frame or seal, from `HEADER_OPTIONS`.
+fn header_fields(options: &Options, codec: crate::frame::Codec) -> Result<FrameSpec, JsError> {
     Ok(FrameSpec {
         stream_id: options.stream_id("streamId")?,
         seq: options.u64("seq")?,
-        timestamp_us: timestamp_or_now(&options)?,
+        timestamp_us: timestamp_or_now(options)?,
         keyframe: options.boolean("keyframe", false)?,
         end_of_stream: options.boolean("endOfStream", false)?,
-        codec: options.codec("codec")?,
+        codec,
     })
 }
 

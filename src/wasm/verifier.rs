@@ -150,8 +150,8 @@ pub(crate) fn read_policy(options: &Options) -> Result<(Policy, Option<Function>
 pub struct JsVerifier {
     inner: verify::Verifier,
     clock: Clock,
-    /// Reused copy of the frame being checked; never above `max_frame_len`.
-    scratch: Vec<u8>,
+    /// The copy of the frame being checked.
+    buffer: FrameBuffer,
 }
 
 #[wasm_bindgen(js_class = Verifier)]
@@ -269,7 +269,7 @@ impl JsVerifier {
         Ok(JsVerifier {
             inner,
             clock: Clock(now),
-            scratch: Vec::new(),
+            buffer: FrameBuffer(Vec::new()),
         })
     }
 
@@ -338,20 +338,8 @@ impl JsVerifier {
         // frames). Only what is verified is copied: the whole frame
         // (version 1), or the payload behind the seal (version 2).
         let at = if seal.is_some() { SEAL_LEN } else { 0 };
-        let need = len - at;
-        // Grown (and zeroed) only when a longer frame comes.
-        let (len_before, capacity_before) = (self.scratch.len(), self.scratch.capacity());
-        if need > self.scratch.len() {
-            let more = need - self.scratch.len();
-            if self.scratch.try_reserve_exact(more).is_err() {
-                return Err(error(format!(
-                    "verify: out of memory (cannot hold a frame of {len} bytes)"
-                )));
-            }
-            self.scratch.resize(need, 0);
-        }
-        let bytes = &mut self.scratch[..need];
-        copy_from(frame, at as u32, bytes)?;
+        let before = self.buffer.mark();
+        let bytes = self.buffer.hold(frame, at as u32, len - at, "verify")?;
         let verdict = match &seal {
             Some(seal) => {
                 let hash = crate::frame::content_hash(bytes);
@@ -360,43 +348,98 @@ impl JsVerifier {
             None => self.inner.try_verify(bytes, now_us),
         }
         .map_err(|e| error(format!("verify: {e}: the new key's tables")))?;
-        match verdict {
-            Err(reason) => {
-                // Dropped input leaves no memory behind (SPEC §4).
-                if self.scratch.capacity() > capacity_before.max(KEEP_AFTER_DROP) {
-                    self.scratch.truncate(len_before);
-                    self.scratch.shrink_to(capacity_before);
-                }
-                Ok((dropped_result(reason.name()), Err(reason)))
+        let start = if seal.is_some() { SEAL_LEN } else { HEADER_LEN } as u32;
+        let settled = settle(verdict, frame, |h| {
+            frame.subarray(start, start + h.payload_len)
+        });
+        Ok(self.dropped_unless(settled, before))
+    }
+
+    /// `settled`, or, for a drop, its JS result once the frame buffer has
+    /// given back its growth (dropped input leaves no memory behind, SPEC §4).
+    fn dropped_unless(
+        &mut self,
+        settled: Result<(Object, Verdict), DropReason>,
+        before: (usize, usize),
+    ) -> (Object, Verdict) {
+        settled.unwrap_or_else(|reason| {
+            self.buffer.release(before);
+            (dropped_result(reason.name()), Err(reason))
+        })
+    }
+}
+
+/// The JS result of an accepted verdict: its payload is `view` of the
+/// caller's bytes, or the verified copy when they are shared memory
+/// (another thread could change them after this call). A drop stays `Err`.
+fn settle(
+    verdict: Result<verify::Accepted<'_>, DropReason>,
+    source: &Uint8Array,
+    view: impl FnOnce(&crate::frame::Header) -> Uint8Array,
+) -> Result<(Object, Verdict), DropReason> {
+    verdict.map(|ok| {
+        let h = ok.header;
+        let payload = if is_shared(&source.buffer()) {
+            Uint8Array::from(ok.payload)
+        } else {
+            view(&h)
+        };
+        let result = accepted_result(
+            &payload,
+            h.seq as f64,
+            h.timestamp_us as f64,
+            h.keyframe,
+            h.end_of_stream,
+            h.codec.name(),
+            &Uint8Array::from(&h.stream_id[..]),
+        );
+        if let Some(key) = ok.new_public_key {
+            set(&result, "newPublicKey", &Uint8Array::from(&key[..]));
+        }
+        (result, Ok(AcceptedFrame { header: h, payload }))
+    })
+}
+
+/// The one copy of a frame (or unit) being checked, reused across calls.
+/// Constant rule: it grows (zeroed) only when a longer input comes, never
+/// beyond the policy's largest frame; an input that is then dropped gives
+/// back the growth it caused, above [`KEEP_AFTER_DROP`].
+struct FrameBuffer(Vec<u8>);
+
+impl FrameBuffer {
+    /// Its length and capacity now, to give growth back to.
+    fn mark(&self) -> (usize, usize) {
+        (self.0.len(), self.0.capacity())
+    }
+
+    /// `len` bytes of `src` from `at`, copied in; out of memory, or a
+    /// source changed under the call, is an error.
+    fn hold(
+        &mut self,
+        src: &Uint8Array,
+        at: u32,
+        len: usize,
+        what: &str,
+    ) -> Result<&[u8], JsError> {
+        if len > self.0.len() {
+            let more = len - self.0.len();
+            if self.0.try_reserve_exact(more).is_err() {
+                return Err(error(format!(
+                    "{what}: out of memory (cannot hold {len} bytes)"
+                )));
             }
-            Ok(ok) => {
-                let h = ok.header;
-                let start = if seal.is_some() { SEAL_LEN } else { HEADER_LEN } as u32;
-                // The bytes judged are the bytes used: shared memory can
-                // change after this call, so it gets the verified copy.
-                let payload = if is_shared(&frame.buffer()) {
-                    Uint8Array::from(ok.payload)
-                } else {
-                    frame.subarray(start, start + h.payload_len)
-                };
-                let result = accepted_result(
-                    &payload,
-                    h.seq as f64,
-                    h.timestamp_us as f64,
-                    h.keyframe,
-                    h.end_of_stream,
-                    h.codec.name(),
-                    &Uint8Array::from(&h.stream_id[..]),
-                );
-                if let Some(key) = ok.new_public_key {
-                    let _ = Reflect::set(
-                        &result,
-                        &JsValue::from_str("newPublicKey"),
-                        &Uint8Array::from(&key[..]),
-                    );
-                }
-                Ok((result, Ok(AcceptedFrame { header: h, payload })))
-            }
+            self.0.resize(len, 0);
+        }
+        let bytes = &mut self.0[..len];
+        copy_from(src, at, bytes)?;
+        Ok(bytes)
+    }
+
+    /// Gives back what the buffer grew by since `mark`.
+    fn release(&mut self, (len, capacity): (usize, usize)) {
+        if self.0.capacity() > capacity.max(KEEP_AFTER_DROP) {
+            self.0.truncate(len);
+            self.0.shrink_to(capacity);
         }
     }
 }
@@ -423,49 +466,14 @@ impl JsVerifier {
             let reason = self.inner.drop_unit_too_large();
             return Ok((dropped_result(reason.name()), Err(reason)));
         }
-        let (len_before, capacity_before) = (self.scratch.len(), self.scratch.capacity());
-        if len > self.scratch.len() {
-            let more = len - self.scratch.len();
-            if self.scratch.try_reserve_exact(more).is_err() {
-                return Err(error(format!(
-                    "verifyUnit: out of memory (cannot hold a unit of {len} bytes)"
-                )));
-            }
-            self.scratch.resize(len, 0);
-        }
-        let bytes = &mut self.scratch[..len];
-        copy_from(unit, 0, bytes)?;
+        let before = self.buffer.mark();
+        let bytes = self.buffer.hold(unit, 0, len, "verifyUnit")?;
         let verdict = self
             .inner
             .try_verify_unit(bytes, format, config, now_us)
             .map_err(|e| error(format!("verifyUnit: {e}")))?;
-        match verdict {
-            Err(reason) => {
-                if self.scratch.capacity() > capacity_before.max(KEEP_AFTER_DROP) {
-                    self.scratch.truncate(len_before);
-                    self.scratch.shrink_to(capacity_before);
-                }
-                Ok((dropped_result(reason.name()), Err(reason)))
-            }
-            Ok(ok) => {
-                let h = ok.header;
-                let payload = if is_shared(&unit.buffer()) {
-                    Uint8Array::from(ok.payload)
-                } else {
-                    unit.clone()
-                };
-                let result = accepted_result(
-                    &payload,
-                    h.seq as f64,
-                    h.timestamp_us as f64,
-                    h.keyframe,
-                    h.end_of_stream,
-                    h.codec.name(),
-                    &Uint8Array::from(&h.stream_id[..]),
-                );
-                Ok((result, Ok(AcceptedFrame { header: h, payload })))
-            }
-        }
+        let settled = settle(verdict, unit, |_| unit.clone());
+        Ok(self.dropped_unless(settled, before))
     }
 }
 

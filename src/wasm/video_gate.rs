@@ -19,8 +19,8 @@ use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::interop::{count, error, set, stats_object};
-use super::screen::{Screen, discard, linked_key_of, open_gate, verify_for_screen};
+use super::interop::{error, set};
+use super::screen::{Screen, discard, gate_stats, linked_key_of, open_gate, verify_for_screen};
 use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::video::{DecodeChain, webcodecs_codec};
@@ -299,19 +299,12 @@ impl JsVideoGate {
     /// `decoderErrors`.
     #[wasm_bindgen(unchecked_return_type = "VideoGateStats")]
     pub fn stats(&self) -> Result<Object, JsError> {
-        let verifier = self
-            .verifier
-            .try_borrow()
-            .map_err(|_| error("stats: called while this gate verifies a frame"))?;
-        let stats = stats_object(verifier.core().stats());
-        set(&stats, "drawn", &count(self.screen.drawn.get()));
-        set(
-            &stats,
-            "skippedUntilKeyframe",
-            &count(self.video.chain.borrow().skipped()),
-        );
-        set(&stats, "decoderErrors", &count(self.video.errors.get()));
-        Ok(stats)
+        let skipped = self.video.chain.borrow().skipped();
+        let extra = [
+            ("skippedUntilKeyframe", skipped),
+            ("decoderErrors", self.video.errors.get()),
+        ];
+        gate_stats(&self.verifier, &self.screen, &extra)
     }
 
     /// The key frames are checked against now.
@@ -320,7 +313,7 @@ impl JsVideoGate {
         linked_key_of(&self.verifier)
     }
 
-    /// Whether the canvas is currently marked not live.
+    /// Whether the canvas is currently marked live.
     #[wasm_bindgen(getter)]
     pub fn live(&self) -> bool {
         self.screen.is_live()
