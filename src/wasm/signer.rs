@@ -199,7 +199,7 @@ impl JsSigner {
         what: &str,
         payload: &JsValue,
         options: &JsValue,
-        make: fn(&mut sign::Signer, &[u8], &FrameSpec) -> Result<Vec<u8>, sign::SignError>,
+        make: MakeFrame,
     ) -> Result<Uint8Array, JsError> {
         let payload = bytes_arg(payload, "payload")?.to_vec();
         let mut known = HEADER_OPTIONS.to_vec();
@@ -211,6 +211,9 @@ impl JsSigner {
         Ok(Uint8Array::from(&frame[..]))
     }
 }
+
+/// A core signing call: `Signer::sign_frame` or `Signer::seal_frame`.
+type MakeFrame = fn(&mut sign::Signer, &[u8], &FrameSpec) -> Result<Vec<u8>, sign::SignError>;
 
 /// The header options every signing call takes (besides `codec`).
 const HEADER_OPTIONS: [&str; 5] = ["streamId", "seq", "timestampUs", "keyframe", "endOfStream"];
