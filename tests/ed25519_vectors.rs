@@ -12,8 +12,12 @@
 //! total is asserted, so a truncated or half-parsed file fails the test
 //! instead of passing with fewer cases.
 
+mod support;
+
 use frameseal::{LinkedKey, Signer};
 use serde_json::Value;
+use support::json::{named, str_of, u64_of};
+use support::unhex;
 
 const RFC8032: &str = include_str!("vectors/external/rfc8032_ed25519.json");
 const WYCHEPROOF: &str = include_str!("vectors/external/wycheproof_ed25519_test.json");
@@ -28,26 +32,6 @@ const WYCHEPROOF: &str = include_str!("vectors/external/wycheproof_ed25519_test.
 /// never flips a verdict here. A case added to this list must say why, and
 /// the test checks that each listed case really does differ.
 const STRICT_DIFFERS_FROM_WYCHEPROOF: &[(u64, &str)] = &[];
-
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd-length hex {s:?}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
-
-fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("field {key:?} is not a string in {v}"))
-}
-
-fn u64_field(v: &Value, key: &str) -> u64 {
-    v[key]
-        .as_u64()
-        .unwrap_or_else(|| panic!("field {key:?} is not an integer in {v}"))
-}
 
 /// The core's verdict: does `sig` verify strictly over `msg` under `pk`?
 ///
@@ -70,13 +54,13 @@ fn rfc8032_vectors_verify_strictly() {
     let doc: Value = serde_json::from_str(RFC8032).expect("RFC 8032 JSON");
     let tests = doc["tests"].as_array().expect("tests[]");
     assert_eq!(tests.len(), 5, "RFC 8032 §7.1 has 5 Ed25519 vectors");
-    assert_eq!(u64_field(&doc, "numberOfTests"), 5);
+    assert_eq!(u64_of(&doc, "numberOfTests"), 5);
     for t in tests {
-        let name = str_field(t, "name");
-        let pk = unhex(str_field(t, "public_key"));
-        let msg = unhex(str_field(t, "message"));
-        let sig = unhex(str_field(t, "signature"));
-        assert_eq!(msg.len() as u64, u64_field(t, "message_length"), "{name}");
+        let name = str_of(t, "name");
+        let pk = unhex(str_of(t, "public_key"));
+        let msg = unhex(str_of(t, "message"));
+        let sig = unhex(str_of(t, "signature"));
+        assert_eq!(msg.len() as u64, u64_of(t, "message_length"), "{name}");
         assert!(core_accepts(&pk, &msg, &sig), "{name}: valid, refused");
 
         // The same signature over a changed message, or changed in one bit,
@@ -98,21 +82,21 @@ fn rfc8032_vectors_are_reproduced_by_the_signer() {
     let tests = doc["tests"].as_array().expect("tests[]");
     assert_eq!(tests.len(), 5);
     for t in tests {
-        let name = str_field(t, "name");
-        let secret: [u8; 32] = unhex(str_field(t, "secret_key"))
+        let name = str_of(t, "name");
+        let secret: [u8; 32] = unhex(str_of(t, "secret_key"))
             .try_into()
             .expect("32-byte secret");
         let signer = Signer::from_secret(&secret, [0; 16]);
         assert_eq!(
             signer.public_key().as_slice(),
-            unhex(str_field(t, "public_key")),
+            unhex(str_of(t, "public_key")),
             "{name}: public key"
         );
         // Ed25519 is deterministic: the signature must be the RFC's exactly.
-        let sig = signer.sign_message(&unhex(str_field(t, "message")));
+        let sig = signer.sign_message(&unhex(str_of(t, "message")));
         assert_eq!(
             sig.as_slice(),
-            unhex(str_field(t, "signature")),
+            unhex(str_of(t, "signature")),
             "{name}: signature"
         );
     }
@@ -121,8 +105,8 @@ fn rfc8032_vectors_are_reproduced_by_the_signer() {
 #[test]
 fn wycheproof_vectors_get_the_files_verdict() {
     let doc: Value = serde_json::from_str(WYCHEPROOF).expect("Wycheproof JSON");
-    assert_eq!(str_field(&doc, "algorithm"), "EDDSA");
-    assert_eq!(str_field(&doc, "schema"), "eddsa_verify_schema_v1.json");
+    assert_eq!(str_of(&doc, "algorithm"), "EDDSA");
+    assert_eq!(str_of(&doc, "schema"), "eddsa_verify_schema_v1.json");
     let groups = doc["testGroups"].as_array().expect("testGroups[]");
 
     let (mut total, mut valid, mut invalid, mut not_64) = (0u64, 0u64, 0u64, 0u64);
@@ -130,22 +114,22 @@ fn wycheproof_vectors_get_the_files_verdict() {
     let mut differing = Vec::new();
     let mut unexpected = Vec::new();
     for group in groups {
-        assert_eq!(str_field(group, "type"), "EddsaVerify");
+        assert_eq!(str_of(group, "type"), "EddsaVerify");
         let pk_info = &group["publicKey"];
-        assert_eq!(str_field(pk_info, "curve"), "edwards25519");
-        let pk = unhex(str_field(pk_info, "pk"));
+        assert_eq!(str_of(pk_info, "curve"), "edwards25519");
+        let pk = unhex(str_of(pk_info, "pk"));
         // The README says every key in the file links; if one did not, all
         // its cases would be refused at linking, not at the signature.
         assert!(
             LinkedKey::from_bytes(&pk).is_ok(),
             "group key {} does not link",
-            str_field(pk_info, "pk")
+            str_of(pk_info, "pk")
         );
         for t in group["tests"].as_array().expect("tests[]") {
-            let id = u64_field(t, "tcId");
-            let msg = unhex(str_field(t, "msg"));
-            let sig = unhex(str_field(t, "sig"));
-            let expected_valid = match str_field(t, "result") {
+            let id = u64_of(t, "tcId");
+            let msg = unhex(str_of(t, "msg"));
+            let sig = unhex(str_of(t, "sig"));
+            let expected_valid = match str_of(t, "result") {
                 "valid" => true,
                 "invalid" => false,
                 other => panic!("tcId {id}: unexpected result {other:?}"),
@@ -170,9 +154,9 @@ fn wycheproof_vectors_get_the_files_verdict() {
                 if !listed {
                     unexpected.push(format!(
                         "tcId {id} ({}; flags {}): file says {}, core says {}",
-                        str_field(t, "comment"),
+                        str_of(t, "comment"),
                         t["flags"],
-                        str_field(t, "result"),
+                        str_of(t, "result"),
                         if got { "valid" } else { "invalid" },
                     ));
                 }
@@ -193,7 +177,7 @@ fn wycheproof_vectors_get_the_files_verdict() {
 
     assert_eq!(groups.len(), 78, "key groups");
     assert_eq!(total, 151, "cases");
-    assert_eq!(u64_field(&doc, "numberOfTests"), total);
+    assert_eq!(u64_of(&doc, "numberOfTests"), total);
     assert_eq!((valid, invalid), (88, 63), "(valid, invalid)");
     assert_eq!(not_64, 12, "signatures that are not 64 bytes");
     ids.sort_unstable();
@@ -215,27 +199,22 @@ fn wycheproof_includes_the_rfc8032_vectors() {
         .expect("testGroups[]")
         .iter()
         .flat_map(|g| {
-            let pk = str_field(&g["publicKey"], "pk");
+            let pk = str_of(&g["publicKey"], "pk");
             g["tests"]
                 .as_array()
                 .expect("tests[]")
                 .iter()
-                .filter(|t| (80..=83).contains(&u64_field(t, "tcId")))
-                .map(move |t| (pk, str_field(t, "msg"), str_field(t, "sig")))
+                .filter(|t| (80..=83).contains(&u64_of(t, "tcId")))
+                .map(move |t| (pk, str_of(t, "msg"), str_of(t, "sig")))
         })
         .collect();
     assert_eq!(cases.len(), 4);
     for name in ["TEST 1", "TEST 2", "TEST 3", "TEST 1024"] {
-        let t = rfc["tests"]
-            .as_array()
-            .expect("tests[]")
-            .iter()
-            .find(|t| t["name"] == name)
-            .unwrap_or_else(|| panic!("{name} missing"));
+        let t = named(&rfc, "tests", name);
         let want = (
-            str_field(t, "public_key"),
-            str_field(t, "message"),
-            str_field(t, "signature"),
+            str_of(t, "public_key"),
+            str_of(t, "message"),
+            str_of(t, "signature"),
         );
         assert!(cases.contains(&want), "{name} not among tcId 80-83");
     }

@@ -16,6 +16,8 @@
 //! (sources, blob ids and licences in `tests/vectors/external/README.md`),
 //! compiled in with `include_str!` so a missing file is a build error.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT as B;
@@ -24,18 +26,11 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
 use frameseal::keys::{KeyError, LinkedKey, PreparedKey};
 use serde_json::Value;
-use sha2::{Digest, Sha512};
+use support::ed25519::challenge;
+use support::unhex;
 
 const CCTV: &str = include_str!("vectors/external/cctv_ed25519vectors.json");
 const SPECCHECK: &str = include_str!("vectors/external/speccheck_cases.json");
-
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd-length hex {s:?}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
-        .collect()
-}
 
 /// What the core does with one (key, message, signature).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -101,14 +96,6 @@ fn first_broken_rule(a: &[u8; 32], msg: &[u8], sig: &[u8; 64]) -> Option<Rule> {
     let k = challenge(&r_bytes, a, msg);
     let expected = EdwardsPoint::vartime_double_scalar_mul_basepoint(&k, &-big_a, &s);
     (expected.compress().to_bytes() != r_bytes).then_some(Rule::Equation)
-}
-
-fn challenge(r: &[u8; 32], a: &[u8; 32], msg: &[u8]) -> Scalar {
-    let mut h = Sha512::new();
-    h.update(r);
-    h.update(a);
-    h.update(msg);
-    Scalar::from_bytes_mod_order_wide(&h.finalize().into())
 }
 
 /// Whether the cofactored equation `[8]([S]B − [k]A − R) = 0` holds: what a

@@ -7,11 +7,15 @@
 #![cfg(target_arch = "wasm32")]
 
 extern crate alloc;
+
+mod support;
+
 // What the prelude has under std; tests/mvp/ compiles this file no_std.
 #[allow(unused_imports)]
 use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsFrameGate, JsSigner};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use support::js::{call_method, clock_that_pushes, close_to, get, num, obj, settled};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -75,8 +79,12 @@ const RED: [u8; 3] = [255, 0, 0];
 const GREEN: [u8; 3] = [0, 255, 0];
 const BLUE: [u8; 3] = [0, 0, 255];
 
-fn close_to(pixel: &[u8], rgb: [u8; 3]) -> bool {
-    pixel.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 12)
+/// How far a pixel may be from its camera's colour (JPEG moves it a little).
+const TOLERANCE: u8 = 12;
+
+/// Whether the middle of `canvas` shows `rgb`.
+fn shows(canvas: &JsValue, rgb: [u8; 3]) -> bool {
+    close_to(&centre_pixel(canvas), rgb, TOLERANCE)
 }
 
 fn now_us() -> f64 {
@@ -100,20 +108,36 @@ async fn still(cam: &mut JsSigner, rgb: [u8; 3], timestamp_us: Option<f64>) -> J
         .into()
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap()
-}
-
 async fn push(gate: &JsFrameGate, frame: JsValue) -> JsValue {
     JsFuture::from(gate.push(frame).unwrap()).await.unwrap()
 }
 
-fn options(entries: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (k, v) in entries {
-        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
-    }
-    o.into()
+/// A DOM canvas, a camera, and a gate with default options drawing that
+/// camera's pictures on the canvas.
+fn gate_on_a_dom_canvas() -> (JsValue, JsSigner, JsFrameGate) {
+    let canvas = dom_canvas();
+    let cam = JsSigner::generate().unwrap();
+    let gate =
+        JsFrameGate::new(canvas.clone(), cam.public_key().into(), JsValue::UNDEFINED).unwrap();
+    (canvas, cam, gate)
+}
+
+/// A gate on `canvas` whose picture counts as not live `stall_after_ms`
+/// after its capture, with recorders of its onStall and onResume calls.
+fn stalling_gate(
+    canvas: &JsValue,
+    cam: &JsSigner,
+    stall_after_ms: f64,
+) -> (JsFrameGate, Function, Function) {
+    let on_stall = recorder();
+    let on_resume = recorder();
+    let options = obj(&[
+        ("stallAfterMs", num(stall_after_ms)),
+        ("onStall", on_stall.clone().into()),
+        ("onResume", on_resume.clone().into()),
+    ]);
+    let gate = JsFrameGate::new(canvas.clone(), cam.public_key().into(), options).unwrap();
+    (gate, on_stall, on_resume)
 }
 
 async fn foreign_and_forged_frames_never_reach(canvas: JsValue) {
@@ -123,22 +147,19 @@ async fn foreign_and_forged_frames_never_reach(canvas: JsValue) {
     let gate = JsFrameGate::new(
         canvas.clone(),
         cam.public_key().into(),
-        options(&[("onDrop", on_drop.clone().into())]),
+        obj(&[("onDrop", on_drop.clone().into())]),
     )
     .unwrap();
 
     let r = push(&gate, still(&mut cam, RED, None).await).await;
     assert_eq!(get(&r, "drawn"), JsValue::TRUE);
-    assert!(close_to(&centre_pixel(&canvas), RED));
+    assert!(shows(&canvas, RED));
 
     // The incident: a stranger's camera frame served to this display.
     let r = push(&gate, still(&mut stranger, BLUE, None).await).await;
     assert_eq!(get(&r, "reason").as_string().unwrap(), "foreign-key");
     assert_eq!(get(&r, "drawn"), JsValue::FALSE);
-    assert!(
-        close_to(&centre_pixel(&canvas), RED),
-        "foreign picture drawn"
-    );
+    assert!(shows(&canvas, RED), "foreign picture drawn");
 
     // A stranger claiming the linked key's id: the signature fails.
     let forged: Uint8Array = still(&mut stranger, GREEN, None).await.unchecked_into();
@@ -146,20 +167,14 @@ async fn foreign_and_forged_frames_never_reach(canvas: JsValue) {
     forged.set(&own.subarray(8, 16), 8);
     let r = push(&gate, forged.into()).await;
     assert_eq!(get(&r, "reason").as_string().unwrap(), "bad-signature");
-    assert!(
-        close_to(&centre_pixel(&canvas), RED),
-        "forged picture drawn"
-    );
+    assert!(shows(&canvas, RED), "forged picture drawn");
 
     // A genuine frame with one payload byte changed.
     let tampered: Uint8Array = still(&mut cam, BLUE, None).await.unchecked_into();
     tampered.set_index(60, tampered.get_index(60) ^ 0x40);
     let r = push(&gate, tampered.into()).await;
     assert_eq!(get(&r, "reason").as_string().unwrap(), "bad-signature");
-    assert!(
-        close_to(&centre_pixel(&canvas), RED),
-        "tampered picture drawn"
-    );
+    assert!(shows(&canvas, RED), "tampered picture drawn");
 
     let dropped = calls(&on_drop);
     assert_eq!(dropped.length(), 3, "onDrop once per dropped frame");
@@ -169,7 +184,7 @@ async fn foreign_and_forged_frames_never_reach(canvas: JsValue) {
 
     let r = push(&gate, still(&mut cam, GREEN, None).await).await;
     assert_eq!(get(&r, "drawn"), JsValue::TRUE);
-    assert!(close_to(&centre_pixel(&canvas), GREEN));
+    assert!(shows(&canvas, GREEN));
     let stats = gate.stats().unwrap();
     assert_eq!(get(&stats, "accepted").as_f64(), Some(2.0));
     assert_eq!(get(&stats, "drawn").as_f64(), Some(2.0));
@@ -191,10 +206,7 @@ async fn foreign_and_forged_frames_never_reach_an_offscreen_canvas() {
 
 #[wasm_bindgen_test]
 async fn a_late_decode_of_an_older_frame_is_not_drawn_over_a_newer_one() {
-    let canvas = dom_canvas();
-    let mut cam = JsSigner::generate().unwrap();
-    let gate =
-        JsFrameGate::new(canvas.clone(), cam.public_key().into(), JsValue::UNDEFINED).unwrap();
+    let (canvas, mut cam, gate) = gate_on_a_dom_canvas();
     let now = now_us();
     let older = still(&mut cam, RED, Some(now - 2_000_000.0)).await;
     let newer = still(&mut cam, BLUE, Some(now - 1_000_000.0)).await;
@@ -205,7 +217,7 @@ async fn a_late_decode_of_an_older_frame_is_not_drawn_over_a_newer_one() {
     assert_eq!(get(&r, "ok"), JsValue::TRUE);
     assert_eq!(get(&r, "drawn"), JsValue::FALSE);
     assert_eq!(get(&r, "notDrawn").as_string().unwrap(), "superseded");
-    assert!(close_to(&centre_pixel(&canvas), BLUE));
+    assert!(shows(&canvas, BLUE));
 
     // Racing decodes: whichever finishes first, the newest picture stays.
     let a = still(&mut cam, RED, Some(now + 1_000.0)).await;
@@ -214,15 +226,12 @@ async fn a_late_decode_of_an_older_frame_is_not_drawn_over_a_newer_one() {
     let pb = gate.push(b).unwrap();
     JsFuture::from(pb).await.unwrap();
     JsFuture::from(pa).await.unwrap();
-    assert!(close_to(&centre_pixel(&canvas), GREEN));
+    assert!(shows(&canvas, GREEN));
 }
 
 #[wasm_bindgen_test]
 async fn frames_it_cannot_draw_leave_the_canvas_alone() {
-    let canvas = dom_canvas();
-    let mut cam = JsSigner::generate().unwrap();
-    let gate =
-        JsFrameGate::new(canvas.clone(), cam.public_key().into(), JsValue::UNDEFINED).unwrap();
+    let (canvas, mut cam, gate) = gate_on_a_dom_canvas();
     push(&gate, still(&mut cam, RED, None).await).await;
 
     let opaque = cam.sign_frame(
@@ -242,7 +251,7 @@ async fn frames_it_cannot_draw_leave_the_canvas_alone() {
     );
     let r = push(&gate, garbage.unwrap().into()).await;
     assert_eq!(get(&r, "notDrawn").as_string().unwrap(), "decode-failed");
-    assert!(close_to(&centre_pixel(&canvas), RED));
+    assert!(shows(&canvas, RED));
     assert_eq!(
         get(&gate.stats().unwrap(), "decodeErrors").as_f64(),
         Some(1.0)
@@ -253,18 +262,7 @@ async fn frames_it_cannot_draw_leave_the_canvas_alone() {
 async fn a_silent_camera_is_marked_not_live_until_the_next_drawn_frame() {
     let canvas = dom_canvas();
     let mut cam = JsSigner::generate().unwrap();
-    let on_stall = recorder();
-    let on_resume = recorder();
-    let gate = JsFrameGate::new(
-        canvas.clone(),
-        cam.public_key().into(),
-        options(&[
-            ("stallAfterMs", JsValue::from_f64(150.0)),
-            ("onStall", on_stall.clone().into()),
-            ("onResume", on_resume.clone().into()),
-        ]),
-    )
-    .unwrap();
+    let (gate, on_stall, on_resume) = stalling_gate(&canvas, &cam, 150.0);
     let before_capture = monotonic();
     push(&gate, still(&mut cam, GREEN, None).await).await;
     assert!(gate.live());
@@ -280,14 +278,14 @@ async fn a_silent_camera_is_marked_not_live_until_the_next_drawn_frame() {
     assert!((0.0..10_000.0).contains(&ms), "onStall got {ms}");
     // The last picture stays, visibly dimmed.
     let pixel = centre_pixel(&canvas);
-    assert!(!close_to(&pixel, GREEN), "not dimmed: {pixel:?}");
+    assert!(!close_to(&pixel, GREEN, TOLERANCE), "not dimmed: {pixel:?}");
     let el: web_canvas::Element = canvas.clone().unchecked_into();
     assert_eq!(el.get_attribute("data-live").as_deref(), Some("false"));
 
     push(&gate, still(&mut cam, RED, None).await).await;
     assert!(gate.live());
     assert_eq!(calls(&on_resume).length(), 1);
-    assert!(close_to(&centre_pixel(&canvas), RED));
+    assert!(shows(&canvas, RED));
     assert_eq!(el.get_attribute("data-live").as_deref(), Some("true"));
 }
 
@@ -300,8 +298,8 @@ async fn a_flood_of_foreign_frames_costs_one_report_per_interval() {
     let gate = JsFrameGate::new(
         canvas,
         cam.public_key().into(),
-        options(&[
-            ("reportIntervalMs", JsValue::from_f64(300.0)),
+        obj(&[
+            ("reportIntervalMs", num(300.0)),
             ("stallAfterMs", JsValue::NULL),
             ("onReport", on_report.clone().into()),
         ]),
@@ -338,30 +336,29 @@ async fn bad_arguments_throw_and_the_gate_keeps_working() {
     let canvas = dom_canvas();
     let mut cam = JsSigner::generate().unwrap();
     let message = |e: JsError| get(&JsValue::from(e), "message").as_string().unwrap();
-    let err = JsFrameGate::new(
-        Object::new().into(),
-        cam.public_key().into(),
-        JsValue::UNDEFINED,
-    )
-    .err()
-    .unwrap();
-    assert!(message(err).contains("HTMLCanvasElement or OffscreenCanvas"));
-    let err = JsFrameGate::new(
-        canvas.clone(),
-        Uint8Array::new_with_length(31).into(),
-        JsValue::UNDEFINED,
-    )
-    .err()
-    .unwrap();
-    assert!(message(err).contains("32 bytes"));
-    let err = JsFrameGate::new(
-        canvas.clone(),
-        cam.public_key().into(),
-        options(&[("onStall", JsValue::from(5))]),
-    )
-    .err()
-    .unwrap();
-    assert!(message(err).contains("onStall"));
+    for (target, key, options, needle) in [
+        (
+            Object::new().into(),
+            cam.public_key().into(),
+            JsValue::UNDEFINED,
+            "HTMLCanvasElement or OffscreenCanvas",
+        ),
+        (
+            canvas.clone(),
+            Uint8Array::new_with_length(31).into(),
+            JsValue::UNDEFINED,
+            "32 bytes",
+        ),
+        (
+            canvas.clone(),
+            cam.public_key().into(),
+            obj(&[("onStall", JsValue::from(5))]),
+            "onStall",
+        ),
+    ] {
+        let err = JsFrameGate::new(target, key, options).err().unwrap();
+        assert!(message(err).contains(needle), "{needle}");
+    }
     let gate =
         JsFrameGate::new(canvas.clone(), cam.public_key().into(), JsValue::UNDEFINED).unwrap();
     assert!(message(gate.push(JsValue::from_str("frame")).err().unwrap()).contains("Uint8Array"));
@@ -387,18 +384,7 @@ mod web_canvas {
 async fn a_relay_delaying_every_frame_by_9_5_s_cannot_pass_old_pictures_off_as_live() {
     let canvas = dom_canvas();
     let mut cam = JsSigner::generate().unwrap();
-    let on_stall = recorder();
-    let on_resume = recorder();
-    let gate = JsFrameGate::new(
-        canvas.clone(),
-        cam.public_key().into(),
-        options(&[
-            ("stallAfterMs", JsValue::from_f64(3000.0)),
-            ("onStall", on_stall.clone().into()),
-            ("onResume", on_resume.clone().into()),
-        ]),
-    )
-    .unwrap();
+    let (gate, on_stall, on_resume) = stalling_gate(&canvas, &cam, 3000.0);
     let el: web_canvas::Element = canvas.clone().unchecked_into();
     // Within maxAge (10 s), so every frame is accepted and drawn; but each
     // picture is 9.5 s old when it arrives.
@@ -428,45 +414,25 @@ async fn push_from_inside_its_own_clock_gets_a_result_and_the_gate_can_be_freed(
     let first = still(&mut cam, RED, None).await;
     let second = still(&mut cam, GREEN, None).await;
     let holder = Object::new();
-    let now = Function::new_with_args(
-        "h",
-        "return () => { if (h.gate && !h.started) { h.started = true; h.inner = h.gate.push(h.frame); } return Date.now(); };",
-    )
-    .call1(&JsValue::UNDEFINED, &holder)
-    .unwrap();
-    let gate: JsValue = JsFrameGate::new(
-        offscreen_canvas(),
-        cam.public_key().into(),
-        options(&[("now", now)]),
-    )
-    .unwrap()
-    .into();
+    let options = obj(&[("now", clock_that_pushes(&holder))]);
+    let gate: JsValue = JsFrameGate::new(offscreen_canvas(), cam.public_key().into(), options)
+        .unwrap()
+        .into();
     Reflect::set(&holder, &"frame".into(), &second).unwrap();
     Reflect::set(&holder, &"gate".into(), &gate).unwrap();
-    let call = Function::new_with_args("g, m, a", "return g[m](a);");
-    let outer = call
-        .call3(&JsValue::UNDEFINED, &gate, &"push".into(), &first)
-        .expect("the outer push");
-    let outer = JsFuture::from(js_sys::Promise::from(outer)).await.unwrap();
+    let outer = call_method(&gate, "push", &first).expect("the outer push");
+    let outer = settled(outer).await.unwrap();
     assert_eq!(get(&outer, "ok"), JsValue::TRUE, "the outer push");
-    let inner = JsFuture::from(js_sys::Promise::from(get(&holder, "inner")))
+    let inner = settled(get(&holder, "inner"))
         .await
         .expect("the inner push settles with a result");
     assert_eq!(get(&inner, "ok"), JsValue::TRUE, "the inner push");
     // The object is not left borrowed: it still verifies, and frees.
     let third = still(&mut cam, RED, None).await;
-    let r = call
-        .call3(&JsValue::UNDEFINED, &gate, &"push".into(), &third)
-        .expect("a push after the re-entrant one");
-    let r = JsFuture::from(js_sys::Promise::from(r)).await.unwrap();
+    let r = call_method(&gate, "push", &third).expect("a push after the re-entrant one");
+    let r = settled(r).await.unwrap();
     assert_eq!(get(&r, "ok"), JsValue::TRUE);
-    call.call3(
-        &JsValue::UNDEFINED,
-        &gate,
-        &"free".into(),
-        &JsValue::UNDEFINED,
-    )
-    .expect("the gate can be freed");
+    call_method(&gate, "free", &JsValue::UNDEFINED).expect("the gate can be freed");
 }
 
 #[wasm_bindgen_test]
@@ -482,7 +448,7 @@ fn gate_timers_above_what_set_timeout_takes_are_refused() {
         let err = JsFrameGate::new(
             offscreen_canvas(),
             cam.public_key().into(),
-            options(&[(key, JsValue::from_f64(value))]),
+            obj(&[(key, num(value))]),
         )
         .err()
         .unwrap_or_else(|| panic!("{key} = {value} was accepted"));
@@ -497,7 +463,7 @@ fn gate_timers_above_what_set_timeout_takes_are_refused() {
             JsFrameGate::new(
                 offscreen_canvas(),
                 cam.public_key().into(),
-                options(&[(key, JsValue::from_f64(value))]),
+                obj(&[(key, num(value))]),
             )
             .is_ok()
         );

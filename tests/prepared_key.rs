@@ -2,18 +2,14 @@
 //! exactly what `ed25519_dalek::VerifyingKey::verify_strict` accepts. Each
 //! group below compares the two verdicts on inputs built to hit one rule.
 
+mod support;
+
 use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, VerifyingKey};
 use frameseal::keys::{LinkedKey, PreparedKey};
-use sha2::{Digest, Sha512};
-
-/// The group order ℓ, little-endian.
-const L: [u8; 32] = [
-    0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
-];
+use support::ed25519::{GROUP_ORDER, add_group_order, challenge};
 
 /// xorshift64*: deterministic, so a failure names a reproducible case.
 struct Rng(u64);
@@ -40,14 +36,6 @@ impl Rng {
     }
 }
 
-fn challenge(r: &[u8; 32], a: &[u8; 32], msg: &[u8]) -> Scalar {
-    let mut h = Sha512::new();
-    h.update(r);
-    h.update(a);
-    h.update(msg);
-    Scalar::from_bytes_mod_order_wide(&h.finalize().into())
-}
-
 /// A signature with a chosen nonce point `R = [r]B + extra_r` under the
 /// secret scalar `a` of `A = [a]B + extra_a` (the extras are torsion).
 fn sign_with(
@@ -66,27 +54,19 @@ fn sign_with(
     sig
 }
 
-struct Case {
-    key: [u8; 32],
-    msg: Vec<u8>,
-    sig: [u8; 64],
-}
-
-/// Compares both verifiers on a case; returns dalek's verdict.
-fn same_verdict(case: &Case, what: &str) -> bool {
-    let dalek = VerifyingKey::from_bytes(&case.key).map(|k| {
-        k.verify_strict(&case.msg, &Signature::from_bytes(&case.sig))
-            .is_ok()
-    });
-    let linked = LinkedKey::from_bytes(&case.key);
+/// Compares both verifiers on `(key, msg, sig)`; returns dalek's verdict.
+fn same_verdict(key: &[u8; 32], msg: &[u8], sig: &[u8; 64], what: &str) -> bool {
+    let dalek = VerifyingKey::from_bytes(key)
+        .map(|k| k.verify_strict(msg, &Signature::from_bytes(sig)).is_ok());
+    let linked = LinkedKey::from_bytes(key);
     let (Ok(dalek), Ok(linked)) = (dalek, linked) else {
         panic!("{what}: test keys must link");
     };
     let prepared = PreparedKey::new(linked.clone());
-    let ours = prepared.verify_strict(&case.msg, &case.sig).is_ok();
+    let ours = prepared.verify_strict(msg, sig).is_ok();
     assert_eq!(ours, dalek, "{what}: prepared {ours}, dalek {dalek}");
     assert_eq!(
-        linked.verify_strict(&case.msg, &case.sig).is_ok(),
+        linked.verify_strict(msg, sig).is_ok(),
         dalek,
         "{what}: LinkedKey"
     );
@@ -99,17 +79,24 @@ fn key(rng: &mut Rng, torsion: usize) -> (Scalar, [u8; 32]) {
     (a, (a * B + EIGHT_TORSION[torsion]).compress().to_bytes())
 }
 
+/// A fresh key (no torsion), a message drawn by `msg`, and a valid
+/// signature over it, drawn from `rng` in that order.
+fn signed(rng: &mut Rng, msg: impl FnOnce(&mut Rng) -> Vec<u8>) -> ([u8; 32], Vec<u8>, [u8; 64]) {
+    let (a, key) = key(rng, 0);
+    let msg = msg(rng);
+    let sig = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+    (key, msg, sig)
+}
+
 #[test]
 fn valid_signatures_agree() {
     let mut rng = Rng(1);
     for i in 0..300 {
-        let (a, key) = key(&mut rng, 0);
-        let msg: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
-        let sig = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
-        assert!(same_verdict(
-            &Case { key, msg, sig },
-            &format!("valid #{i}")
-        ));
+        let (key, msg, sig) = signed(&mut rng, |rng| {
+            let len = rng.below(300);
+            (0..len).map(|_| rng.next() as u8).collect()
+        });
+        assert!(same_verdict(&key, &msg, &sig, &format!("valid #{i}")));
     }
 }
 
@@ -117,40 +104,18 @@ fn valid_signatures_agree() {
 fn random_and_mangled_signatures_agree() {
     let mut rng = Rng(2);
     for i in 0..300 {
-        let (a, key) = key(&mut rng, 0);
-        let msg = rng.bytes::<40>().to_vec();
-        let good = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+        let (key, msg, good) = signed(&mut rng, |rng| rng.bytes::<40>().to_vec());
         // Random bytes; one flipped bit anywhere; wrong message.
         let random = rng.bytes::<64>();
-        assert!(!same_verdict(
-            &Case {
-                key,
-                msg: msg.clone(),
-                sig: random
-            },
-            &format!("random #{i}")
-        ));
+        assert!(!same_verdict(&key, &msg, &random, &format!("random #{i}")));
         let mut flipped = good;
         let bit = rng.below(512);
         flipped[bit / 8] ^= 1 << (bit % 8);
-        assert!(!same_verdict(
-            &Case {
-                key,
-                msg: msg.clone(),
-                sig: flipped
-            },
-            &format!("flip {bit} #{i}")
-        ));
+        let what = format!("flip {bit} #{i}");
+        assert!(!same_verdict(&key, &msg, &flipped, &what));
         let mut other = msg.clone();
         other[0] ^= 1;
-        assert!(!same_verdict(
-            &Case {
-                key,
-                msg: other,
-                sig: good
-            },
-            &format!("message #{i}")
-        ));
+        assert!(!same_verdict(&key, &other, &good, &format!("message #{i}")));
     }
 }
 
@@ -158,41 +123,24 @@ fn random_and_mangled_signatures_agree() {
 fn s_at_or_above_the_group_order_is_refused_by_both() {
     let mut rng = Rng(3);
     for i in 0..100 {
-        let (a, key) = key(&mut rng, 0);
-        let msg = rng.bytes::<16>().to_vec();
-        let good = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
+        let (key, msg, good) = signed(&mut rng, |rng| rng.bytes::<16>().to_vec());
         // S + ℓ (fits in 256 bits): satisfies the equation, but malleable.
         let mut sig = good;
-        let mut carry = 0u16;
-        for j in 0..32 {
-            let sum = u16::from(sig[32 + j]) + u16::from(L[j]) + carry;
-            sig[32 + j] = sum as u8;
-            carry = sum >> 8;
-        }
-        assert_eq!(carry, 0);
-        assert!(!same_verdict(
-            &Case {
-                key,
-                msg: msg.clone(),
-                sig
-            },
-            &format!("S+l #{i}")
-        ));
+        add_group_order(&mut sig[32..]);
+        assert!(!same_verdict(&key, &msg, &sig, &format!("S+l #{i}")));
         // High bits set.
         let mut sig = good;
         sig[63] |= 0xE0;
         assert!(!same_verdict(
-            &Case {
-                key,
-                msg: msg.clone(),
-                sig
-            },
+            &key,
+            &msg,
+            &sig,
             &format!("S high bits #{i}")
         ));
         // S = ℓ exactly.
         let mut sig = good;
-        sig[32..].copy_from_slice(&L);
-        assert!(!same_verdict(&Case { key, msg, sig }, &format!("S=l #{i}")));
+        sig[32..].copy_from_slice(&GROUP_ORDER);
+        assert!(!same_verdict(&key, &msg, &sig, &format!("S=l #{i}")));
     }
 }
 
@@ -224,14 +172,7 @@ fn small_order_and_non_canonical_r_are_refused_by_both() {
             let mut sig = [0u8; 64];
             sig[..32].copy_from_slice(r);
             sig[32..].copy_from_slice(s.as_bytes());
-            same_verdict(
-                &Case {
-                    key,
-                    msg: msg.clone(),
-                    sig,
-                },
-                &format!("R encoding #{i}"),
-            );
+            same_verdict(&key, &msg, &sig, &format!("R encoding #{i}"));
         }
     }
     // A valid signature whose R is re-encoded non-canonically (when possible).
@@ -240,14 +181,7 @@ fn small_order_and_non_canonical_r_are_refused_by_both() {
         let sig = sign_with(a, &key, rng.scalar(), EdwardsPoint::default(), &msg);
         let mut high = sig;
         high[31] ^= 0x80; // the other x sign: a different point, or invalid
-        assert!(!same_verdict(
-            &Case {
-                key,
-                msg: msg.clone(),
-                sig: high
-            },
-            &format!("R sign #{i}")
-        ));
+        assert!(!same_verdict(&key, &msg, &high, &format!("R sign #{i}")));
     }
 }
 
@@ -263,14 +197,7 @@ fn torsion_in_r_or_in_the_key_agrees() {
             let (a, key) = key(&mut rng, t_key);
             let r = rng.scalar();
             let sig = sign_with(a, &key, r, EIGHT_TORSION[t_r], &msg);
-            let verdict = same_verdict(
-                &Case {
-                    key,
-                    msg: msg.clone(),
-                    sig,
-                },
-                &format!("T_A {t_key} T_R {t_r}"),
-            );
+            let verdict = same_verdict(&key, &msg, &sig, &format!("T_A {t_key} T_R {t_r}"));
             // Cofactorless equation: [S]B - [k]A = [r]B - [k]T_A, so it holds
             // iff T_R = -[k]T_A (torsion can cancel; only small-order R and A
             // are refused outright).

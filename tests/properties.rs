@@ -21,25 +21,19 @@ fn codec() -> impl Strategy<Value = Codec> {
 /// A header and a payload that fits it (96 bytes for a key rotation).
 fn header_and_payload() -> impl Strategy<Value = (Header, Vec<u8>)> {
     (
-        any::<bool>(),
-        any::<bool>(),
+        any::<[bool; 2]>(),
         codec(),
-        any::<[u8; 8]>(),
-        any::<[u8; 16]>(),
-        any::<u64>(),
-        any::<u64>(),
+        any::<([u8; 8], [u8; 16])>(),
+        any::<[u64; 2]>(),
         prop::collection::vec(any::<u8>(), 0..600),
         any::<[u8; 32]>(),
     )
         .prop_map(
             |(
-                keyframe,
-                end_of_stream,
+                [keyframe, end_of_stream],
                 codec,
-                key_id,
-                stream_id,
-                seq,
-                timestamp_us,
+                (key_id, stream_id),
+                [seq, timestamp_us],
                 mut payload,
                 fill,
             )| {

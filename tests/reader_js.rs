@@ -9,64 +9,33 @@
 #![cfg(target_arch = "wasm32")]
 
 extern crate alloc;
+
+mod support;
+
 // What the prelude has under std; tests/mvp/ compiles this file no_std.
 #[allow(unused_imports)]
 use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsFrameReader, JsSigner, JsVerifier, frame_reader_stream};
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsError, JsValue};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use support::js::{NOW_MS, NOW_US, OrFail, STREAM, camera, clock, get, jv, num, obj, s};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-const NOW_MS: f64 = 1_700_000_000_000.0;
-const STREAM: [u8; 16] = [0x5A; 16];
-
-fn s(text: &str) -> JsValue {
-    JsValue::from_str(text)
-}
-
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &s(key)).unwrap_or_else(|_| panic!("get {key}"))
-}
-
-fn obj(props: &[(&str, JsValue)]) -> JsValue {
-    let o = Object::new();
-    for (key, value) in props {
-        Reflect::set(&o, &s(key), value).expect("set");
-    }
-    o.into()
-}
-
-fn ok<T>(result: Result<T, JsError>, what: &str) -> T {
-    result.unwrap_or_else(|e| {
-        let e: JsValue = e.into();
-        panic!("{what} threw {:?}", get(&e, "message"))
-    })
-}
-
 fn options() -> JsValue {
-    obj(&[("now", Function::new_no_args("return 1700000000000").into())])
-}
-
-fn camera(seed: u8) -> JsSigner {
-    ok(
-        JsSigner::new(Uint8Array::from(&[seed; 32][..]).into()),
-        "Signer",
-    )
+    obj(&[("now", clock())])
 }
 
 fn sign(cam: &mut JsSigner, seq: u64, payload: &[u8]) -> Vec<u8> {
     let spec = obj(&[
-        ("streamId", Uint8Array::from(&STREAM[..]).into()),
-        ("seq", JsValue::from_f64(seq as f64)),
-        ("timestampUs", JsValue::from_f64(NOW_MS * 1000.0)),
+        ("streamId", jv(&STREAM)),
+        ("seq", num(seq as f64)),
+        ("timestampUs", num(NOW_US)),
         ("codec", s("jpeg")),
     ]);
-    ok(
-        cam.sign_frame(Uint8Array::from(payload).into(), spec),
-        "signFrame",
-    )
-    .to_vec()
+    cam.sign_frame(jv(payload), spec)
+        .or_fail("signFrame")
+        .to_vec()
 }
 
 /// A result as the tests compare it: `ok:<seq>:<payload>` or the reason.
@@ -94,11 +63,11 @@ fn read_all(reader: &mut JsFrameReader, stream: &[u8], sizes: &[usize]) -> Vec<S
     let mut sizes = sizes.iter().cycle();
     while !rest.is_empty() {
         let n = (*sizes.next().expect("cycle")).min(rest.len());
-        let results = ok(reader.push(Uint8Array::from(&rest[..n]).into()), "push");
+        let results = reader.push(jv(&rest[..n])).or_fail("push");
         out.extend(summaries(&results));
         rest = &rest[n..];
     }
-    out.extend(summaries(&ok(reader.finish(), "finish")));
+    out.extend(summaries(&reader.finish().or_fail("finish")));
     out
 }
 
@@ -120,10 +89,10 @@ fn frames_in_any_chunks_get_the_verdicts_of_verify() {
         sign(&mut ours, 3, b"three"),
     ];
     let key = ours.public_key();
-    let mut whole = ok(JsVerifier::new(key.clone().into(), options()), "Verifier");
+    let mut whole = JsVerifier::new(key.clone().into(), options()).or_fail("Verifier");
     let want: Vec<String> = frames
         .iter()
-        .map(|f| summary(&ok(whole.verify(Uint8Array::from(&f[..]).into()), "verify").into()))
+        .map(|f| summary(&whole.verify(jv(&f[..])).or_fail("verify").into()))
         .collect();
     assert_eq!(
         want,
@@ -137,7 +106,7 @@ fn frames_in_any_chunks_get_the_verdicts_of_verify() {
     );
     let stream = frames.concat();
     for sizes in [vec![1], vec![3, 50], vec![116], vec![stream.len()]] {
-        let mut reader = ok(JsFrameReader::new(key.clone().into(), options()), "reader");
+        let mut reader = JsFrameReader::new(key.clone().into(), options()).or_fail("reader");
         assert_eq!(read_all(&mut reader, &stream, &sizes), want, "{sizes:?}");
         assert_eq!(stat(&reader, "accepted"), 3.0);
         assert_eq!(stat(&reader, "frames"), 5.0);
@@ -146,7 +115,8 @@ fn frames_in_any_chunks_get_the_verdicts_of_verify() {
         assert_eq!(stat(&reader, "skippedBytes"), frames[1].len() as f64);
         assert_eq!(stat(&reader, "bufferedBytes"), 0.0);
         assert_eq!(
-            ok(JsFrameReader::new(key.clone().into(), options()), "reader")
+            JsFrameReader::new(key.clone().into(), options())
+                .or_fail("reader")
                 .linked_public_key()
                 .to_vec(),
             key.to_vec()
@@ -161,10 +131,7 @@ fn garbage_and_a_corrupted_length_are_skipped_and_counted() {
     hit[48..52].copy_from_slice(&5000u32.to_be_bytes());
     let after = sign(&mut cam, 2, b"after");
     let stream = [&b"garbage"[..], &hit, &after, b"tail"].concat();
-    let mut reader = ok(
-        JsFrameReader::new(cam.public_key().into(), options()),
-        "reader",
-    );
+    let mut reader = JsFrameReader::new(cam.public_key().into(), options()).or_fail("reader");
     // `after` is found inside the corrupted frame's claim as soon as it is
     // complete; the corrupted frame is given up unjudged.
     assert_eq!(read_all(&mut reader, &stream, &[7]), ["ok:2:after"]);
@@ -183,38 +150,35 @@ fn one_forged_header_claiming_16_mib_costs_at_most_one_second_of_frames() {
     const FPS: u64 = 30;
     const SECONDS: u64 = 15;
     let cam = camera(1);
-    let clock = obj(&[("ms", JsValue::from_f64(NOW_MS))]);
+    let clock = obj(&[("ms", num(NOW_MS))]);
     let now = Function::new_with_args("clock", "return () => clock.ms")
         .call1(&JsValue::UNDEFINED, &clock)
         .expect("a clock");
-    let mut reader = ok(
-        JsFrameReader::new(cam.public_key().into(), obj(&[("now", now)])),
-        "reader",
-    );
+    let mut reader =
+        JsFrameReader::new(cam.public_key().into(), obj(&[("now", now)])).or_fail("reader");
     let picture = vec![0x42u8; 20 * 1024];
     let mut shown = 0u64;
     for i in 0..SECONDS * FPS {
         let at_ms = NOW_MS + (i * 1000 / FPS) as f64;
-        Reflect::set(&clock, &s("ms"), &JsValue::from_f64(at_ms)).expect("set");
+        Reflect::set(&clock, &s("ms"), &num(at_ms)).expect("set");
         let spec = obj(&[
-            ("streamId", Uint8Array::from(&STREAM[..]).into()),
-            ("seq", JsValue::from_f64(i as f64)),
-            ("timestampUs", JsValue::from_f64(at_ms * 1000.0)),
+            ("streamId", jv(&STREAM)),
+            ("seq", num(i as f64)),
+            ("timestampUs", num(at_ms * 1000.0)),
             ("keyframe", JsValue::from_bool(i % FPS == 0)),
             ("codec", s("jpeg")),
         ]);
-        let mut bytes = ok(
-            cam.sign_frame(Uint8Array::from(&picture[..]).into(), spec),
-            "signFrame",
-        )
-        .to_vec();
+        let mut bytes = cam
+            .sign_frame(jv(&picture[..]), spec)
+            .or_fail("signFrame")
+            .to_vec();
         if i == 2 * FPS {
             let mut forged = bytes[..52].to_vec();
             forged[48..52].copy_from_slice(&(16u32 << 20).to_be_bytes());
             bytes.extend(forged);
         }
         for piece in bytes.chunks(1400) {
-            let results = ok(reader.push(Uint8Array::from(piece).into()), "push");
+            let results = reader.push(jv(piece)).or_fail("push");
             shown += summaries(&results)
                 .iter()
                 .filter(|r| r.starts_with("ok:"))
@@ -238,13 +202,10 @@ fn payloads_are_the_callers_to_keep() {
     let mut cam = camera(1);
     let first = sign(&mut cam, 1, b"first picture");
     let second = sign(&mut cam, 2, b"other picture");
-    let mut reader = ok(
-        JsFrameReader::new(cam.public_key().into(), options()),
-        "reader",
-    );
-    let results = ok(reader.push(Uint8Array::from(&first[..]).into()), "push");
+    let mut reader = JsFrameReader::new(cam.public_key().into(), options()).or_fail("reader");
+    let results = reader.push(jv(&first[..])).or_fail("push");
     let payload: Uint8Array = get(&results.get(0), "payload").unchecked_into();
-    ok(reader.push(Uint8Array::from(&second[..]).into()), "push");
+    reader.push(jv(&second[..])).or_fail("push");
     assert_eq!(payload.to_vec(), b"first picture");
 }
 
@@ -289,10 +250,8 @@ async fn a_response_body_piped_through_the_stream_yields_results() {
     )
     .call1(&JsValue::UNDEFINED, &chunks)
     .expect("ReadableStream");
-    let transform = ok(
-        frame_reader_stream(cam.public_key().into(), options()),
-        "frameReaderStream",
-    );
+    let transform =
+        frame_reader_stream(cam.public_key().into(), options()).or_fail("frameReaderStream");
     let piped = Reflect::get(&body, &s("pipeThrough"))
         .expect("pipeThrough")
         .unchecked_into::<Function>()
@@ -304,10 +263,8 @@ async fn a_response_body_piped_through_the_stream_yields_results() {
     );
 
     // The same through fetch's own Response.
-    let transform = ok(
-        frame_reader_stream(cam.public_key().into(), options()),
-        "frameReaderStream",
-    );
+    let transform =
+        frame_reader_stream(cam.public_key().into(), options()).or_fail("frameReaderStream");
     let piped = Function::new_with_args(
         "bytes, t",
         "return new Response(bytes).body.pipeThrough(t);",
@@ -327,10 +284,8 @@ async fn a_response_body_piped_through_the_stream_yields_results() {
 #[wasm_bindgen_test]
 async fn a_chunk_that_is_not_bytes_errors_the_stream() {
     let cam = camera(1);
-    let transform = ok(
-        frame_reader_stream(cam.public_key().into(), options()),
-        "frameReaderStream",
-    );
+    let transform =
+        frame_reader_stream(cam.public_key().into(), options()).or_fail("frameReaderStream");
     let outcome = Function::new_with_args(
         "t",
         // The transform runs only when the readable side pulls.

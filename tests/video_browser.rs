@@ -9,11 +9,15 @@
 #![cfg(target_arch = "wasm32")]
 
 extern crate alloc;
+
+mod support;
+
 // What the prelude has under std; tests/mvp/ compiles this file no_std.
 #[allow(unused_imports)]
 use alloc::{borrow::ToOwned, boxed::Box, format, string::String, string::ToString, vec, vec::Vec};
 use frameseal::wasm::{JsSigner, JsVideoGate};
 use js_sys::{Array, Object, Reflect, Uint8Array};
+use support::js::{call_method, clock_that_pushes, close_to, get, obj, settled};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
@@ -93,13 +97,9 @@ extern "C" {
 const RED: [u8; 3] = [255, 0, 0];
 const BLUE: [u8; 3] = [0, 0, 255];
 
-fn close_to(pixel: &[u8], rgb: [u8; 3]) -> bool {
-    pixel.iter().zip(rgb).all(|(&a, b)| a.abs_diff(b) <= 40)
-}
-
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &JsValue::from_str(key)).unwrap()
-}
+/// How far a pixel may be from its camera's colour (video codecs at this
+/// bitrate move it more than a still's JPEG).
+const TOLERANCE: u8 = 40;
 
 fn number(object: &JsValue, key: &str) -> f64 {
     get(object, key)
@@ -150,9 +150,8 @@ async fn only_the_linked_cameras_video_is_shown(codec: &str) {
     );
 
     let canvas = dom_canvas();
-    let options = Object::new();
-    Reflect::set(&options, &"stallAfterMs".into(), &JsValue::NULL).unwrap();
-    let gate = JsVideoGate::new(canvas.clone(), cam.public_key().into(), options.into()).unwrap();
+    let options = obj(&[("stallAfterMs", JsValue::NULL)]);
+    let gate = JsVideoGate::new(canvas.clone(), cam.public_key().into(), options).unwrap();
     let push = |frame: &JsValue| {
         let promise = gate.push(frame.clone()).unwrap();
         async move { JsFuture::from(promise).await.unwrap() }
@@ -200,14 +199,14 @@ async fn only_the_linked_cameras_video_is_shown(codec: &str) {
         sleep(5.0).await;
         let pixel = corner_pixel(&canvas);
         assert!(
-            !close_to(&pixel, BLUE),
+            !close_to(&pixel, BLUE, TOLERANCE),
             "{codec} #{i}: the stranger's picture is on screen: {pixel:?}"
         );
     }
     JsFuture::from(gate.flush()).await.unwrap();
     let pixel = corner_pixel(&canvas);
     assert!(
-        close_to(&pixel, RED),
+        close_to(&pixel, RED, TOLERANCE),
         "{codec}: expected the linked camera's red, got {pixel:?}"
     );
     let stats = gate.stats().unwrap();
@@ -388,36 +387,20 @@ async fn push_from_inside_its_own_clock_gets_a_result_and_the_video_gate_can_be_
         return;
     };
     let holder = Object::new();
-    let now = js_sys::Function::new_with_args(
-        "h",
-        "return () => { if (h.gate && !h.started) { h.started = true; h.inner = h.gate.push(h.frame); } return Date.now(); };",
-    )
-    .call1(&JsValue::UNDEFINED, &holder)
-    .unwrap();
-    let options = Object::new();
-    Reflect::set(&options, &"now".into(), &now).unwrap();
-    let gate: JsValue = JsVideoGate::new(dom_canvas(), cam.public_key().into(), options.into())
+    let options = obj(&[("now", clock_that_pushes(&holder))]);
+    let gate: JsValue = JsVideoGate::new(dom_canvas(), cam.public_key().into(), options)
         .unwrap()
         .into();
     Reflect::set(&holder, &"frame".into(), &clip[1].0).unwrap();
     Reflect::set(&holder, &"gate".into(), &gate).unwrap();
-    let call = js_sys::Function::new_with_args("g, m, a", "return g[m](a);");
-    let outer = call
-        .call3(&JsValue::UNDEFINED, &gate, &"push".into(), &clip[0].0)
-        .expect("the outer push");
-    let outer = JsFuture::from(js_sys::Promise::from(outer)).await.unwrap();
+    let outer = call_method(&gate, "push", &clip[0].0).expect("the outer push");
+    let outer = settled(outer).await.unwrap();
     assert_eq!(get(&outer, "ok"), JsValue::TRUE, "the outer push");
-    let inner = JsFuture::from(js_sys::Promise::from(get(&holder, "inner"))).await;
+    let inner = settled(get(&holder, "inner")).await;
     let inner = inner.expect("the inner push settles with a result");
     assert!(
         get(&inner, "ok").as_bool().is_some(),
         "the inner push has a verdict"
     );
-    call.call3(
-        &JsValue::UNDEFINED,
-        &gate,
-        &"free".into(),
-        &JsValue::UNDEFINED,
-    )
-    .expect("the gate can be freed");
+    call_method(&gate, "free", &JsValue::UNDEFINED).expect("the gate can be freed");
 }

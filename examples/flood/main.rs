@@ -2,14 +2,17 @@
 //! memory that takes. `cargo run --release --example flood [frames]`
 //! (default 100 000 per kind) prints a markdown table.
 //!
-//! The frames are those of `tests/flood.rs` (see `forge.rs`), which asserts
-//! that none is accepted and that memory stays flat; this program only
-//! measures. Each kind goes once through `Verifier::verify` (one frame per
-//! call, like WebSocket messages) and once through `FrameReader` (frames
-//! back to back, pushed in 64 KiB chunks, like an HTTP body).
+//! The frames and the counting allocator are the flood test's
+//! (`tests/flood/`, which asserts that no frame is accepted and that memory
+//! stays flat), included from there; this program only measures. Each kind
+//! goes once through `Verifier::verify` (one frame per call, like WebSocket
+//! messages) and once through `FrameReader` (frames back to back, pushed in
+//! 64 KiB chunks, like an HTTP body).
 
 #[allow(dead_code)] // calls() is for the test
+#[path = "../../tests/flood/counting.rs"]
 mod counting;
+#[path = "../../tests/flood/forge.rs"]
 mod forge;
 
 use std::time::Instant;

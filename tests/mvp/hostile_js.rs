@@ -1,4 +1,4 @@
-//! `tests/hostile_js.rs` against the WebAssembly 1.0 build (see suite.rs).
+//! `tests/hostile_js.rs` against the WebAssembly 1.0 build (see verifier_js.rs).
 #![no_std]
 #![no_main]
 

@@ -1,4 +1,4 @@
-//! `tests/reader_js.rs` against the WebAssembly 1.0 build (see suite.rs).
+//! `tests/reader_js.rs` against the WebAssembly 1.0 build (see verifier_js.rs).
 #![no_std]
 #![no_main]
 

@@ -1,6 +1,7 @@
 //! A global allocator that counts, per thread, the bytes currently
 //! allocated and the peak since the last [`reset_peak`]: memory is measured
-//! by what the code asks for, not by timing or by the process's RSS.
+//! by what the code asks for, not by timing or by the process's RSS. Used
+//! by the flood test and, included from here, the flood benchmark.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

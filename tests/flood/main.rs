@@ -3,13 +3,11 @@
 //! `FrameReader`. Nothing is accepted, every drop is counted under its
 //! reason, and memory stays flat — asserted on allocator counts (a counting
 //! global allocator in this test binary) and buffer capacities, never on
-//! time. The rates are measured by `cargo run --release --example flood`,
-//! which builds the same frames (`examples/flood/forge.rs`).
+//! time. The frames come from `forge.rs`; `cargo run --release --example
+//! flood` measures the rates on the same frames.
 #![cfg(not(target_arch = "wasm32"))]
 
-#[path = "../examples/flood/counting.rs"]
 mod counting;
-#[path = "../examples/flood/forge.rs"]
 #[allow(dead_code)] // Kind::name is for the benchmark's table
 mod forge;
 

@@ -1,6 +1,7 @@
-//! Hostile frames for the flood test (`tests/flood.rs`) and the flood
-//! benchmark (`cargo run --release --example flood`): one source, so the
-//! benchmark measures exactly what the test asserts on.
+//! Hostile frames for the flood test (`main.rs`) and the flood benchmark
+//! (`examples/flood/`, `cargo run --release --example flood`, which
+//! includes this file): one source, so the benchmark measures exactly what
+//! the test asserts on.
 //!
 //! Every frame is written into one reused buffer, so producing a million of
 //! them allocates nothing and the allocation counts measure the verifier
