@@ -412,13 +412,10 @@ impl FrameReader {
                 }
                 if !self.pending.is_empty() {
                     // Incomplete at the end: its length cannot be checked.
-                    self.pending.remove(0);
-                    self.stats.abandoned += 1;
-                    self.settle();
+                    self.abandon_first();
                 } else if self.buffered() > 0 {
                     // A header cut short: not a frame start after all.
-                    self.skip(1);
-                    self.scan = self.scan.max(self.cursor);
+                    self.give_up_byte();
                 } else {
                     return;
                 }
@@ -452,18 +449,29 @@ impl FrameReader {
             } else if !self.pending.is_empty() {
                 // No memory for the candidate at the cursor: its length
                 // cannot be checked.
-                self.pending.remove(0);
-                self.stats.abandoned += 1;
-                self.settle();
+                self.abandon_first();
             } else if self.buffered() > 0 {
                 // Not even a header to spare: give a byte up instead of
                 // spinning.
-                self.skip(1);
-                self.scan = self.scan.max(self.cursor);
+                self.give_up_byte();
             } else {
                 self.skip_input(&mut input, 1);
             }
         }
+    }
+
+    /// Gives up the candidate at the cursor unjudged (its length cannot be
+    /// checked), and goes on with what is nested in it.
+    fn abandon_first(&mut self) {
+        self.pending.remove(0);
+        self.stats.abandoned += 1;
+        self.settle();
+    }
+
+    /// Gives up the byte at the cursor while searching.
+    fn give_up_byte(&mut self) {
+        self.skip(1);
+        self.scan = self.scan.max(self.cursor);
     }
 
     /// Examines the held bytes from the search position on as frame

@@ -186,10 +186,8 @@ impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PolicyError::ReplayWindowTooLarge(n) => {
-                write!(
-                    f,
-                    "replay window of {n} is above the maximum of {MAX_REPLAY_WINDOW}"
-                )
+                let max = MAX_REPLAY_WINDOW;
+                write!(f, "replay window of {n} is above the maximum of {max}")
             }
             PolicyError::OutOfMemory(e) => write!(f, "{e}"),
         }

@@ -313,15 +313,15 @@ impl JsVideoGate {
         linked_key_of(&self.verifier)
     }
 
-    /// Whether the canvas is currently marked live.
-    #[wasm_bindgen(getter)]
-    pub fn live(&self) -> bool {
-        self.screen.is_live()
-    }
-
     /// Releases the decoder and stops the liveness timer; later pushes throw.
     pub fn close(&self) {
         self.video.close();
         self.screen.close();
+    }
+
+    /// Whether the canvas is currently marked live.
+    #[wasm_bindgen(getter)]
+    pub fn live(&self) -> bool {
+        self.screen.is_live()
     }
 }
