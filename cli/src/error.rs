@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use frameseal::{KeyError, SignError};
 
-use crate::keyfile::KeyFileError;
+use crate::keyline::KeyFileError;
 use crate::stream::SplitError;
 
 /// Why a command failed.

@@ -17,9 +17,9 @@ use frameseal::{Codec, Signer};
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
-use crate::keyfile::{self, KeyKind};
+use crate::keyline::{self, KeyKind};
 use crate::stream::{self, Fields, RawFrame};
-use crate::{hex, time};
+use crate::time;
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal inspect STREAM|KEYFILE",
@@ -30,7 +30,7 @@ pub const SPEC: Spec = Spec {
 pub fn run(args: &Args) -> Result<(), CliError> {
     let path = PathBuf::from(args.one_positional("STREAM (the stream file to inspect)")?);
     let bytes = fs::read(&path).map_err(|e| CliError::read("stream", &path, e))?;
-    if let Some((kind, key)) = std::str::from_utf8(&bytes).ok().and_then(keyfile::sniff) {
+    if let Some((kind, key)) = std::str::from_utf8(&bytes).ok().and_then(keyline::sniff) {
         let public = match kind {
             KeyKind::Public => key,
             KeyKind::Secret => *Signer::from_secret(&key, [0; 16]).public_key(),
@@ -40,7 +40,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             KeyKind::Secret => "secret key file (only its public half is shown)",
         };
         say!("{}: {what}", path.display());
-        say!("{}", keyfile::describe_public(&public));
+        say!("{}", keyline::describe_public(&public));
         return Ok(());
     }
     let cut = stream::cut(&bytes, u32::MAX, |_| (Boundaries::Authenticated, ()));
@@ -141,8 +141,8 @@ fn block(title: &str, f: &Fields, layout: &str) -> String {
         f.version,
         f.flags,
         flag_names(f.flags),
-        hex::encode(&f.key_id),
-        hex::encode(&f.stream_id),
+        hex::encode(f.key_id),
+        hex::encode(f.stream_id),
         f.seq,
         f.timestamp_us,
         time::rfc3339(f.timestamp_us),

@@ -9,7 +9,8 @@ use frameseal::Signer;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
-use crate::keyfile::{self, KeyKind};
+use crate::keyfile;
+use crate::keyline::{self, KeyKind};
 use crate::random;
 
 pub const SPEC: Spec = Spec {
@@ -41,6 +42,6 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         secret_path.display(),
         public_path.display()
     );
-    say!("{}", keyfile::describe_public(&public));
+    say!("{}", keyline::describe_public(&public));
     Ok(())
 }

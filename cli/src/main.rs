@@ -28,10 +28,10 @@ macro_rules! say {
 
 mod args;
 mod error;
-mod hex;
 mod inspect;
 mod keyfile;
 mod keygen;
+mod keyline;
 mod random;
 mod rotate;
 mod sign;

@@ -8,11 +8,13 @@ use std::fs;
 use std::path::PathBuf;
 
 use frameseal::{FrameSpec, Signer};
+use hex::FromHex;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
-use crate::keyfile::{self, KeyKind};
-use crate::{hex, random, time};
+use crate::keyfile;
+use crate::keyline::{self, KeyKind};
+use crate::{random, time};
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal rotate [--force] [--out FILE] [--stream-id HEX32] [--seq N] \
@@ -34,7 +36,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             .map_or_else(|| format!("{name}.rotation.fseal"), str::to_string),
     );
     let stream_id = match args.value("stream-id") {
-        Some(text) => hex::decode::<16>(text).ok_or_else(|| {
+        Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
             args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
         })?,
         None => random::bytes::<16>()?,
@@ -86,7 +88,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         "old fingerprint  {}",
         frameseal::fingerprint(old.public_key())
     );
-    say!("{}", keyfile::describe_public(&next_public));
+    say!("{}", keyline::describe_public(&next_public));
     say!(
         "send the rotation frame on the camera's streams before any frame signed by {}; \
          a display stores the new key when it accepts it",

@@ -7,11 +7,13 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use frameseal::{Codec, FrameSpec, Signer, fingerprint};
+use hex::FromHex;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
-use crate::keyfile::{self, KeyKind};
-use crate::{hex, random, time};
+use crate::keyfile;
+use crate::keyline::KeyKind;
+use crate::{random, time};
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal sign --key NAME.key --out STREAM [--timestamp-us N] [--stream-id HEX32] \
@@ -36,7 +38,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         .parsed::<u64>("timestamp-us", "microseconds since the Unix epoch")?
         .unwrap_or_else(time::now_us);
     let stream_id = match args.value("stream-id") {
-        Some(text) => hex::decode::<16>(text).ok_or_else(|| {
+        Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
             args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
         })?,
         None => random::bytes::<16>()?,
@@ -83,7 +85,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         if inputs.len() == 1 { "" } else { "s" },
         out_path.display()
     );
-    say!("stream id    {}", hex::encode(&stream_id));
+    say!("stream id    {}", hex::encode(stream_id));
     say!(
         "timestamp    {timestamp_us} ({})",
         time::rfc3339(timestamp_us)

@@ -13,7 +13,9 @@
 
 use std::fmt;
 
-use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version};
+use std::ops::Range;
+
+use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version, layout};
 use frameseal::reader::{Boundaries, Candidate, FrameReader};
 
 /// Bytes pushed into the reader at a time: what the JS `FrameReader`
@@ -46,18 +48,22 @@ pub struct Fields {
 }
 
 impl Fields {
-    /// The fields of the header `bytes` start with (zeros past the end,
-    /// which a candidate or a full header never has).
+    /// The fields of the header `bytes` start with, at the core's offsets
+    /// ([`layout`]; zeros past the end, which a candidate or a full header
+    /// never has).
     pub fn of(b: &[u8]) -> Fields {
+        let [version] = at(b, layout::VERSION);
+        let [flags] = at(b, layout::FLAGS);
+        let [codec] = at(b, layout::CODEC);
         Fields {
-            version: at::<1>(b, 5)[0],
-            flags: at::<1>(b, 6)[0],
-            codec: at::<1>(b, 7)[0],
-            key_id: at(b, 8),
-            stream_id: at(b, 16),
-            seq: u64::from_be_bytes(at(b, 32)),
-            timestamp_us: u64::from_be_bytes(at(b, 40)),
-            payload_len: u32::from_be_bytes(at(b, 48)),
+            version,
+            flags,
+            codec,
+            key_id: at(b, layout::KEY_ID),
+            stream_id: at(b, layout::STREAM_ID),
+            seq: u64::from_be_bytes(at(b, layout::SEQ)),
+            timestamp_us: u64::from_be_bytes(at(b, layout::TIMESTAMP_US)),
+            payload_len: u32::from_be_bytes(at(b, layout::LENGTH)),
         }
     }
 }
@@ -79,10 +85,11 @@ impl RawFrame<'_> {
     }
 }
 
-/// `N` bytes of `bytes` from `from` (zeros past the end).
-fn at<const N: usize>(bytes: &[u8], from: usize) -> [u8; N] {
+/// The `N` bytes of `bytes` in `field` (zeros if they are not all there,
+/// or if `field` is not `N` long).
+fn at<const N: usize>(bytes: &[u8], field: Range<usize>) -> [u8; N] {
     bytes
-        .get(from..from + N)
+        .get(field)
         .and_then(|s| s.try_into().ok())
         .unwrap_or([0; N])
 }
@@ -442,7 +449,7 @@ mod tests {
         let mut bytes = two[..118].to_vec();
         bytes.extend_from_slice(b"JUNK");
         let mut v3 = two[118..].to_vec();
-        v3[5] = 3;
+        v3[layout::VERSION.start] = 3;
         bytes.extend_from_slice(&v3);
         bytes.extend_from_slice(&two[118..]);
         let got = trusted(&bytes);
@@ -470,7 +477,7 @@ mod tests {
     #[test]
     fn a_huge_declared_length_is_truncated_not_a_panic() {
         let mut bytes = stream(&[b"ab"]);
-        bytes[48..52].copy_from_slice(&u32::MAX.to_be_bytes());
+        bytes[layout::LENGTH].copy_from_slice(&u32::MAX.to_be_bytes());
         let got = trusted(&bytes);
         assert_eq!(
             got.gaps,

@@ -16,12 +16,14 @@ use std::path::{Path, PathBuf};
 use frameseal::frame::FLAG_KEYFRAME;
 use frameseal::reader::Boundaries;
 use frameseal::{Codec, LinkedKey, Policy, Verifier, fingerprint};
+use hex::FromHex;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
-use crate::keyfile::{self, KeyKind};
+use crate::keyfile;
+use crate::keyline::KeyKind;
 use crate::stream::{self, Gap, RawFrame};
-use crate::{hex, time};
+use crate::time;
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal verify --key NAME.pub [--max-age-ms N] [--max-future-skew-ms N] \
@@ -66,7 +68,7 @@ fn policy(args: &Args) -> Result<Policy, CliError> {
     let stream_id = args
         .value("stream-id")
         .map(|text| {
-            hex::decode::<16>(text).ok_or_else(|| {
+            <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
                 args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
             })
         })

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use frameseal::frame::Frame;
+use frameseal::frame::{Frame, OVERHEAD, layout};
 use frameseal::{Codec, DropReason, KeyId, LinkedKey, Policy, Signer, Verifier, fingerprint};
+use hex::FromHex;
 
 const BIN: &str = env!("CARGO_BIN_EXE_frameseal");
 const T: u64 = 1_700_000_000_000_000;
@@ -111,30 +112,19 @@ fn jpeg(tag: &str) -> Vec<u8> {
     bytes
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
-}
-
 /// The key in a key file (`frameseal-… <hex>`).
 fn key_in(path: &Path) -> [u8; 32] {
     let text = fs::read_to_string(path).unwrap();
-    let hex = text.split_whitespace().last().unwrap();
-    unhex(hex).try_into().unwrap()
+    <[u8; 32]>::from_hex(text.split_whitespace().last().unwrap()).unwrap()
 }
 
-/// Splits a stream by each header's length.
+/// Splits a stream of version 1 frames by each header's length.
 fn split(stream: &[u8]) -> Vec<&[u8]> {
     let mut frames = Vec::new();
     let mut rest = stream;
     while !rest.is_empty() {
-        let len = 116 + u32::from_be_bytes(rest[48..52].try_into().unwrap()) as usize;
+        let length: [u8; 4] = rest[layout::LENGTH].try_into().unwrap();
+        let len = OVERHEAD + u32::from_be_bytes(length) as usize;
         let (frame, tail) = rest.split_at(len);
         frames.push(frame);
         rest = tail;
@@ -176,7 +166,7 @@ fn keygen_writes_a_private_secret_and_prints_the_public_key_and_fingerprint() {
     assert_eq!(Signer::from_secret(&secret, [0; 16]).public_key(), &public);
     assert!(
         run.stdout
-            .contains(&format!("public key    {}\n", hex(&public)))
+            .contains(&format!("public key    {}\n", hex::encode(public)))
     );
     let fp = fingerprint(&public);
     assert!(run.stdout.contains(&format!("fingerprint   {fp}\n")));
@@ -189,7 +179,7 @@ fn keygen_writes_a_private_secret_and_prints_the_public_key_and_fingerprint() {
     assert_eq!(fp.len(), 19);
     assert_eq!(
         fs::read_to_string(dir.path("cam.pub")).unwrap(),
-        format!("frameseal-public-key {}\n", hex(&public))
+        format!("frameseal-public-key {}\n", hex::encode(public))
     );
     #[cfg(unix)]
     {
@@ -258,7 +248,7 @@ fn sign_wraps_a_directory_of_jpegs_sorted_by_name() {
             (Codec::Jpeg, true, false)
         );
         assert_eq!(h.timestamp_us, T);
-        assert_eq!(hex(&h.stream_id), STREAM_ID);
+        assert_eq!(hex::encode(h.stream_id), STREAM_ID);
         assert_eq!(h.key_id, KeyId::of(&public).0);
         display.verify(bytes, T as i64).unwrap();
     }
@@ -285,7 +275,7 @@ fn sign_takes_one_file_and_stamps_it_now() {
     dir.run(&["sign", "--key", "cam.key", "--out", "two.fseal", "one.jpg"])
         .ok();
     let other = fs::read(dir.path("two.fseal")).unwrap();
-    assert_ne!(stream[16..32], other[16..32]);
+    assert_ne!(stream[layout::STREAM_ID], other[layout::STREAM_ID]);
 }
 
 #[test]
@@ -551,15 +541,15 @@ fn as_the_browser_reads_it(public: &[u8; 32], stream: &[u8], now: u64) -> (Vec<u
 
 #[test]
 fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_header() {
-    // The CLI used to split files by itself, trusting every length and
-    // stopping at the first byte that was not a frame, while a display's
-    // FrameReader resynchronises: on this file `frameseal verify` saw one
-    // frame where the browser shows five. Now both cut with the core reader.
+    // A splitter that trusts every length and stops at the first byte that
+    // is not a frame sees one frame in this file, where a display's
+    // FrameReader, which resynchronises, shows five: `frameseal verify` must
+    // cut it as the browser does (both use the core's reader).
     let dir = Scratch::new("verify-like-the-browser");
     dir.run(&["keygen", "cam"]).ok();
     let secret = key_in(&dir.path("cam.key"));
     let public = key_in(&dir.path("cam.pub"));
-    let stream_id: [u8; 16] = unhex(STREAM_ID).try_into().unwrap();
+    let stream_id = <[u8; 16]>::from_hex(STREAM_ID).unwrap();
     let mut cam = Signer::from_secret(&secret, stream_id);
     let mut frame = |seq: u64| {
         let spec = frameseal::FrameSpec {
@@ -660,7 +650,7 @@ fn inspect_prints_every_header_without_a_key() {
          codec        jpeg (1)\n  key id       {}\n  stream id    {STREAM_ID}\n  seq          0\n  \
          timestamp    1700000000000000 (2023-11-14T22:13:20.000000Z)\n  payload      7 bytes\n  \
          layout       ok\n",
-        hex(&KeyId::of(&public).0)
+        hex::encode(KeyId::of(&public).0)
     );
     assert!(run.stdout.starts_with(&expected_first), "{}", run.stdout);
     assert!(run.stdout.contains("frame 2 at byte 246 (123 bytes)"));
@@ -788,7 +778,7 @@ fn inspect_of_a_key_file_prints_its_fingerprint_and_pairing_code() {
     let public = key_in(&dir.path("cam.pub"));
     let expected = format!(
         "public key    {}\nfingerprint   {}\npairing code  {}\n",
-        hex(&public),
+        hex::encode(public),
         fingerprint(&public),
         frameseal::pairing::encode(&public)
     );
@@ -848,7 +838,7 @@ fn rotate_writes_the_next_key_and_a_rotation_frame_the_old_key_signed() {
     // The frame: signed by the old key; a display linked to it accepts it
     // and from then on trusts the new key only.
     let frame = fs::read(dir.path("cam2.rotation.fseal")).unwrap();
-    let stream: [u8; 16] = unhex(STREAM_ID).try_into().unwrap();
+    let stream = <[u8; 16]>::from_hex(STREAM_ID).unwrap();
     let policy = Policy {
         stream_id: Some(stream),
         ..Policy::default()

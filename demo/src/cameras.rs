@@ -458,7 +458,7 @@ mod tests {
         assert!(bound.frames.try_recv().is_err());
         assert!(display.verify(&mine, T0 as i64).is_ok());
         let theirs = plain.frames.try_recv().unwrap();
-        assert_eq!(theirs[16..32], [1; 16]);
+        assert_eq!(theirs[frameseal::frame::layout::STREAM_ID], [1; 16]);
         // The other session's frame, fresh and genuine, is not this one's.
         assert_eq!(
             display.verify(&theirs, T0 as i64).unwrap_err(),

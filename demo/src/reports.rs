@@ -10,26 +10,13 @@
 use std::collections::VecDeque;
 use std::fmt;
 
+use frameseal::DropReason;
 use serde_json::{Map, Value, json};
 
 /// Largest report body accepted, bytes (a report is about 200).
 pub const MAX_REPORT_BODY: usize = 4096;
 /// Reports kept per camera (about 17 minutes at one per 2 s).
 pub const RING: usize = 512;
-
-/// FrameGate's drop reasons (SPEC §3); any other name in a report is refused.
-pub const REASONS: [&str; 10] = [
-    "malformed",
-    "unsupported-version",
-    "too-large",
-    "foreign-key",
-    "bad-signature",
-    "wrong-stream",
-    "stale",
-    "future",
-    "replayed",
-    "bad-rotation",
-];
 
 /// Why a report was refused.
 #[derive(Debug, PartialEq, Eq)]
@@ -82,7 +69,9 @@ pub fn parse(body: &[u8]) -> Result<(String, Value), ReportError> {
         .and_then(Value::as_object)
         .ok_or(ReportError::Shape("no dropped object"))?;
     for (reason, n) in given {
-        if !REASONS.contains(&reason.as_str()) {
+        // The core's drop reasons (SPEC §3), by the names FrameGate
+        // reports them under; any other name is refused.
+        if !DropReason::ALL.iter().any(|r| r.name() == reason) {
             return Err(ReportError::Shape("unknown drop reason"));
         }
         let n = count(Some(n), "a drop count is not a number")?;
@@ -166,6 +155,19 @@ mod tests {
     }
 
     #[test]
+    fn every_drop_reason_of_the_core_may_be_reported() {
+        for reason in DropReason::ALL {
+            let body = format!(
+                r#"{{"camera":"porch","report":{{"intervalMs":1,"accepted":0,"drawn":0,
+                "stalledMs":0,"dropped":{{"{}":2}}}}}}"#,
+                reason.name()
+            );
+            let (_, report) = parse(body.as_bytes()).unwrap();
+            assert_eq!(report["dropped"][reason.name()], 2, "{reason:?}");
+        }
+    }
+
+    #[test]
     fn bad_reports_are_refused() {
         assert_eq!(
             parse(&[b' '; MAX_REPORT_BODY + 1]),
@@ -178,6 +180,7 @@ mod tests {
             r#"{"camera":"porch","report":{"intervalMs":1,"accepted":1,"drawn":1,"stalledMs":0}}"#,
             r#"{"camera":"porch","report":{"intervalMs":1,"accepted":-1,"drawn":1,"stalledMs":0,"dropped":{}}}"#,
             r#"{"camera":"porch","report":{"intervalMs":1,"accepted":1,"drawn":1,"stalledMs":0,"dropped":{"evil":1}}}"#,
+            r#"{"camera":"porch","report":{"intervalMs":1,"accepted":1,"drawn":1,"stalledMs":0,"dropped":{"Stale":1}}}"#,
         ] {
             assert!(
                 matches!(parse(bad.as_bytes()), Err(ReportError::Shape(_))),

@@ -8,6 +8,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use frameseal::frame::layout;
 use frameseal::{Codec, DropReason, LinkedKey, Policy, Verifier, fingerprint};
 use hex::FromHex;
 
@@ -270,7 +271,7 @@ fn demo_binds_sessions_rotates_keys_and_keeps_reports() {
     let mut display = Verifier::new(LinkedKey::from_bytes(&first).unwrap(), policy).unwrap();
     for _ in 0..2 {
         let frame = next_frame(&mut ws);
-        assert_eq!(frame[16..32], session);
+        assert_eq!(frame[layout::STREAM_ID], session);
         display.verify(&frame, now()).unwrap();
     }
 
