@@ -218,7 +218,6 @@ impl LinkedKey {
         self.id
     }
 
-
     /// Strict Ed25519 verification of `signature` over `message` (module
     /// docs list the rules). For one-off checks (a rotation proof): no
     /// per-key table, a variable-base multiplication instead.

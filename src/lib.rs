@@ -61,7 +61,7 @@ mod float;
 
 pub use frame::{Codec, Frame, FrameError, Header};
 pub use keys::{KeyError, KeyId, LinkedKey};
-pub use pairing::fingerprint;
 pub use memory::OutOfMemory;
+pub use pairing::fingerprint;
 pub use sign::{FrameSpec, SignError, Signer};
 pub use verify::{Accepted, AuthenticSeal, DropReason, Head, Policy, PolicyError, Stats, Verifier};

@@ -25,6 +25,17 @@ use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::video::{DecodeChain, webcodecs_codec};
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_VIDEO_GATE: &str = r#"
+/** VideoGate stats: the Verifier's plus what reached the screen. */
+export interface VideoGateStats extends VerifierStats {
+  drawn: number;
+  /** Accepted frames not decoded because their reference chain was broken. */
+  skippedUntilKeyframe: number;
+  decoderErrors: number;
+}
+"#;
+
 #[wasm_bindgen(module = "/js/video.js")]
 extern "C" {
     #[wasm_bindgen(js_name = hasVideoDecoder)]

@@ -85,6 +85,7 @@ const mjpeg: CodecName = 'mjpeg';
 function describe(reason: DropReason): string {
   switch (reason) {
     case 'malformed': case 'unsupported-version': case 'too-large': return 'bad bytes';
+    case 'unsigned': return 'no seal in the video';
     case 'foreign-key': case 'bad-signature': return 'not our camera';
     case 'wrong-stream': case 'stale': case 'future': case 'replayed': return 'not now';
     case 'bad-rotation': return 'refused rotation';
