@@ -11,7 +11,7 @@
 //! camera's public key. A bare line of 64 hex digits is read as whichever
 //! kind the command needs, so a key copied from elsewhere (the demo's
 //! `/api/cameras`, a camera's settings page) works as it is. Reading and
-//! writing the files themselves is [`crate::keyfile`]'s.
+//! writing the files themselves is `keyfile.rs`'s.
 
 use std::fmt;
 

@@ -18,7 +18,7 @@
 //!   max age (1 in 5);
 //! - **corruption**: flips one bit of its payload or signature (3 in 20);
 //! - **blackhole**: delivers nothing at all (the relay cuts every camera
-//!   off; applied in [`crate::relay`], so a display's liveness mark
+//!   off; applied in `relay.rs`, so a display's liveness mark
 //!   can be watched).
 
 use std::fmt;

@@ -1,4 +1,4 @@
-// End to end: `frameseal demo` + the page in headless Chromium.
+// End to end: `frameseal-demo` + the page in headless Chromium.
 //
 // Starts the demo server on a free port, opens the page, switches on the
 // incident's faults (cache mix-up, loss, reordering, duplication) with the
