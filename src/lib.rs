@@ -46,7 +46,7 @@ pub mod inband;
 pub mod keys;
 pub mod memory;
 pub mod pairing;
-pub mod reader;
+pub mod deframer;
 pub mod sign;
 mod vartime;
 pub mod verify;

@@ -12,7 +12,7 @@ use std::fs;
 use std::path::PathBuf;
 
 use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header};
-use frameseal::reader::Boundaries;
+use frameseal::deframer::Boundaries;
 use frameseal::{Codec, Signer};
 
 use crate::args::{Args, Spec};

@@ -16,7 +16,7 @@ use std::fmt;
 use std::ops::Range;
 
 use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version, layout};
-use frameseal::reader::{Boundaries, Candidate, FrameReader};
+use frameseal::deframer::{Boundaries, Candidate, FrameReader};
 
 /// Bytes pushed into the reader at a time: what the JS `FrameReader`
 /// copies into WebAssembly memory per step (`src/wasm/reader.rs`).

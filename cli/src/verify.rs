@@ -14,7 +14,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use frameseal::frame::FLAG_KEYFRAME;
-use frameseal::reader::Boundaries;
+use frameseal::deframer::Boundaries;
 use frameseal::{Codec, LinkedKey, Policy, Verifier, fingerprint};
 use hex::FromHex;
 

@@ -515,12 +515,12 @@ fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
 /// `FrameReader` and a `Verifier` with the default policy, judging at `now`.
 /// Returns the accepted seqs and the drop reasons, each in offset order.
 fn as_the_browser_reads_it(public: &[u8; 32], stream: &[u8], now: u64) -> (Vec<u64>, Vec<String>) {
-    use frameseal::reader::{Boundaries, FrameReader};
+    use frameseal::deframer::{Boundaries, FrameReader};
     let key = LinkedKey::from_bytes(public).unwrap();
     let mut v = Verifier::new(key, Policy::default()).unwrap();
     let mut reader = FrameReader::for_verifier(&v);
     let mut seen = Vec::new();
-    let mut judge = |c: frameseal::reader::Candidate<'_>| {
+    let mut judge = |c: frameseal::deframer::Candidate<'_>| {
         let verdict = v.verify(c.bytes, now as i64);
         seen.push((
             c.offset,

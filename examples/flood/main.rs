@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use counting::Counting;
 use forge::{Forge, Kind, NOW_US};
-use frameseal::reader::{Boundaries, FrameReader};
+use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::{Policy, Verifier};
 
 #[global_allocator]
@@ -81,7 +81,7 @@ fn through_reader(kinds: &[Kind], name: &'static str, n: u64) -> Row {
     let base = counting::live();
     let start = Instant::now();
     let mut judge =
-        |c: frameseal::reader::Candidate<'_>| Boundaries::of(&v.verify(c.bytes, NOW_US));
+        |c: frameseal::deframer::Candidate<'_>| Boundaries::of(&v.verify(c.bytes, NOW_US));
     for i in 0..n {
         chunk.extend_from_slice(forge.frame(kinds[i as usize % kinds.len()], i));
         if chunk.len() >= CHUNK || i + 1 == n {

@@ -15,7 +15,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use frameseal::frame::{self, Codec, Frame, HEADER_LEN, Header, OVERHEAD, ROTATION_PAYLOAD_LEN};
-use frameseal::reader::{Boundaries, FrameReader};
+use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::{DropReason, LinkedKey, Policy, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
 

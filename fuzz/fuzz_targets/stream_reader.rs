@@ -32,7 +32,7 @@ use std::collections::HashMap;
 use arbitrary::Arbitrary;
 use frameseal::frame::{Codec, Header, OVERHEAD};
 use frameseal::keys::KeyId;
-use frameseal::reader::{Boundaries, FrameReader};
+use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
 
@@ -222,7 +222,7 @@ fuzz_target!(|input: Input| {
     let mut reader = FrameReader::for_verifier(&v);
     let max_frame = reader.max_frame_len();
     let mut got: Vec<(u64, Seen, Vec<u8>)> = Vec::new();
-    let mut judge = |c: frameseal::reader::Candidate<'_>| {
+    let mut judge = |c: frameseal::deframer::Candidate<'_>| {
         assert!(c.bytes.len() as u64 <= max_frame);
         let s = seen(&mut v, c.bytes);
         let b = Boundaries::of(&s);

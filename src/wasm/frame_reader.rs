@@ -3,7 +3,7 @@
 //! verified as each one completes. Where frames start, resync, the search
 //! inside a long frame nothing vouches for yet (a forged header holds no
 //! frame back) and the memory and work bounds are the core's
-//! (`crate::reader`); this file converts JS values, and `js/reader.js` wraps
+//! (`crate::deframer`); this file converts JS values, and `js/reader.js` wraps
 //! a reader in a WHATWG `TransformStream`.
 //!
 //! Rules at this boundary (as in `mod.rs`):
@@ -25,7 +25,7 @@ use wasm_bindgen::prelude::*;
 
 use super::interop::{Options, bytes_arg, copy_from, count, error, set, stats_object};
 use super::verifier::{JsVerifier, VERIFIER_OPTIONS};
-use crate::reader::{Boundaries, Candidate, FrameReader};
+use crate::deframer::{Boundaries, Candidate, FrameReader};
 
 /// Bytes of a pushed chunk copied into WebAssembly memory at a time.
 const WINDOW: usize = 64 * 1024;

@@ -14,7 +14,7 @@ mod forge;
 use counting::Counting;
 use forge::{Forge, GIGABYTE, Kind, NOW_US};
 use frameseal::frame::{HEADER_LEN, OVERHEAD};
-use frameseal::reader::{Boundaries, FrameReader};
+use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::{DropReason, Policy, Verifier};
 
 #[global_allocator]

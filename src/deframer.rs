@@ -1,9 +1,9 @@
-//! Frames back to back on a byte stream (an HTTP body, a file: SPEC §2),
+//! The deframer: frames back to back on a byte stream (an HTTP body, a file: SPEC §2),
 //! fed in chunks of any size, cut into candidate frames for the
 //! [`Verifier`].
 //!
 //! ```
-//! use frameseal::reader::{Boundaries, FrameReader};
+//! use frameseal::deframer::{Boundaries, FrameReader};
 //! use frameseal::{FrameSpec, LinkedKey, Policy, Signer, Verifier};
 //!
 //! let mut camera = Signer::from_secret(&[7; 32], [1; 16]);
