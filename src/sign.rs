@@ -43,6 +43,9 @@ pub enum SignError {
     SameKey,
     /// The stream has used every sequence number.
     SeqExhausted,
+    /// [`Signer::sign_message`] was asked to sign data in the frames'
+    /// domain (it starts with `FSEAL`).
+    FrameDomain,
     /// An in-band unit that cannot be sealed: it does not split, already
     /// holds a seal, or has no picture to put the seal before.
     Unit(UnitError),
@@ -63,6 +66,7 @@ impl fmt::Display for SignError {
             SignError::SameKey => f.write_str("the next key is the current key"),
             SignError::SeqExhausted => f.write_str("the stream has used every sequence number"),
             SignError::Unit(e) => write!(f, "cannot seal this unit: {e}"),
+            SignError::FrameDomain => f.write_str("a device key never signs data starting FSEAL"),
         }
     }
 }
@@ -346,10 +350,11 @@ impl Signer {
         if next.public_key == self.public_key {
             return Err(SignError::SameKey);
         }
-        let proof = next.sign_message(&frame::rotation_proof_message(
-            &self.public_key,
+        // The proof message starts `frameseal-rotate`, never `FSEAL`.
+        let proof = next.key.sign(
             &next.public_key,
-        ));
+            &frame::rotation_proof_message(&self.public_key, &next.public_key),
+        );
         let mut payload = [0u8; ROTATION_PAYLOAD_LEN];
         payload[..32].copy_from_slice(&next.public_key);
         payload[32..].copy_from_slice(&proof);
@@ -362,10 +367,18 @@ impl Signer {
         self.sign_frame(&payload, &spec)
     }
 
-    /// A plain Ed25519 signature over `message` (for tools and tests; a
-    /// device key must never sign data that starts with `FSEAL`).
-    pub fn sign_message(&self, message: &[u8]) -> [u8; 64] {
-        self.key.sign(&self.public_key, message)
+    /// A plain Ed25519 signature over `message` (for tools, tests and
+    /// rotation proofs). Refuses a message that starts with `FSEAL`.
+    ///
+    /// Constant rule (domain separation, SPEC §2): every frame and seal a
+    /// device key signs starts with `FSEAL` and its version, so a device
+    /// key must never sign anything else that does; otherwise a signature
+    /// made "for a tool" would verify as a frame.
+    pub fn sign_message(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
+        if message.starts_with(&frame::MAGIC) {
+            return Err(SignError::FrameDomain);
+        }
+        Ok(self.key.sign(&self.public_key, message))
     }
 }
 
@@ -479,5 +492,15 @@ mod tests {
         let s = signer();
         let shown = alloc::format!("{s:?}");
         assert!(!shown.contains(&alloc::format!("{:?}", s.secret_key())));
+    }
+
+    #[test]
+    fn sign_message_refuses_the_frames_domain() {
+        let s = signer();
+        assert_eq!(s.sign_message(b"FSEAL\x01 anything"), Err(SignError::FrameDomain));
+        assert_eq!(s.sign_message(b"FSEAL"), Err(SignError::FrameDomain));
+        let ok = s.sign_message(b"fseal is fine, lower case").unwrap();
+        let key = LinkedKey::from_bytes(s.public_key()).unwrap();
+        assert!(key.verify_strict(b"fseal is fine, lower case", &ok).is_ok());
     }
 }

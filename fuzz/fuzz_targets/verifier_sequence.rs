@@ -166,7 +166,7 @@ fn rotation_payload(old: &Signer, new_key: [u8; 32], proof_by: &Signer, bad: boo
     msg[..16].copy_from_slice(b"frameseal-rotate");
     msg[16..48].copy_from_slice(old.public_key());
     msg[48..].copy_from_slice(&new_key);
-    let mut proof = proof_by.sign_message(&msg);
+    let mut proof = proof_by.sign_message(&msg).expect("a rotation proof message");
     if bad {
         proof[10] ^= 1;
     }

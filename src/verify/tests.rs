@@ -635,10 +635,12 @@ fn a_rotation_with_a_bad_proof_is_refused() {
     // A proof by the old key instead of the new one.
     let mut payload = [0u8; 96];
     payload[..32].copy_from_slice(next.public_key());
-    let wrong_signer = old.sign_message(&frame::rotation_proof_message(
-        old.public_key(),
-        next.public_key(),
-    ));
+    let wrong_signer = old
+        .sign_message(&frame::rotation_proof_message(
+            old.public_key(),
+            next.public_key(),
+        ))
+        .unwrap();
     payload[32..].copy_from_slice(&wrong_signer);
     assert_dropped(
         &mut v,
@@ -649,7 +651,9 @@ fn a_rotation_with_a_bad_proof_is_refused() {
     let mut payload = [0u8; 96];
     payload[..32].copy_from_slice(next.public_key());
     payload[32..].copy_from_slice(
-        &next.sign_message(&frame::rotation_proof_message(&[9; 32], next.public_key())),
+        &next
+            .sign_message(&frame::rotation_proof_message(&[9; 32], next.public_key()))
+            .unwrap(),
     );
     assert_dropped(
         &mut v,
@@ -665,10 +669,13 @@ fn a_rotation_to_an_unlinkable_or_same_key_is_refused() {
     let mut v = verifier_for(&old, Policy::default());
     let mut same = [0u8; 96];
     same[..32].copy_from_slice(old.public_key());
-    same[32..].copy_from_slice(&old.sign_message(&frame::rotation_proof_message(
-        old.public_key(),
-        old.public_key(),
-    )));
+    same[32..].copy_from_slice(
+        &old.sign_message(&frame::rotation_proof_message(
+            old.public_key(),
+            old.public_key(),
+        ))
+        .unwrap(),
+    );
     assert_dropped(
         &mut v,
         &rotation_with_payload(&mut old, &same, 1),
