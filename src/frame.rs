@@ -541,7 +541,7 @@ impl<'a> Seal<'a> {
 }
 
 /// Header followed by payload: the bytes a camera signs in version 1. The
-/// signature is appended by [`crate::sign`].
+/// signature is appended by the signer (`sign.rs`).
 pub fn encode_signed_part(header: &Header, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(OVERHEAD + payload.len());
     out.extend_from_slice(&header.encode());
@@ -551,7 +551,7 @@ pub fn encode_signed_part(header: &Header, payload: &[u8]) -> Vec<u8> {
 
 /// The signed part of a seal: the header (version 2, its length the
 /// content's) and the content hash. The signature over these 84 bytes
-/// completes the seal ([`crate::sign`]).
+/// completes the seal (`sign.rs`).
 pub fn encode_seal_signed_part(
     header: &Header,
     content_hash: &[u8; CONTENT_HASH_LEN],

@@ -5,7 +5,7 @@
 //! `[s]P` is computed as one point addition per nonzero digit of `s` in
 //! signed radix 2^7 from a table of the multiples of P (37 additions, no
 //! doublings); a verification is two of them, `[S]B` and `[k](−A)`
-//! ([`crate::keys::PreparedKey`]).
+//! (`keys::PreparedKey`).
 //!
 //! Constant rule (timing): variable time is sound here because every input
 //! is public: the key, the frame's R and S, the hash k. Nothing secret ever
