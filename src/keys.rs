@@ -25,12 +25,12 @@
 //! Timing rule: verification runs in variable time (`VartimeTable`): the
 //! key, the frame and the signature are public, so nothing can leak.
 //! Anything that touches a secret key (`sign.rs`) uses curve25519-dalek's
-//! constant-time [`basepoint_table`] instead, never a `VartimeTable`.
+//! constant-time `basepoint_table` instead, never a `VartimeTable`.
 //!
 //! Size rule: nothing here (or in `sign.rs`) may reach curve25519-dalek's
 //! static base-point tables (`ED25519_BASEPOINT_TABLE`, `EdwardsPoint::mul_base`,
 //! ed25519-dalek's `verify_strict`/`SigningKey`): they are 38 KiB of
-//! incompressible constants in the `.wasm`. [`basepoint_table`] builds the
+//! incompressible constants in the `.wasm`. `basepoint_table` builds the
 //! same table once, at run time.
 
 use alloc::boxed::Box;

@@ -16,7 +16,7 @@
 //!    more below the highest accepted seq;
 //! 7. `bad-rotation`: a key-rotation frame that [`Verifier`] refuses.
 //!
-//! State changes in one step, [`Verifier::commit`], reached only by a frame
+//! State changes in one step, `Verifier::commit`, reached only by a frame
 //! that passed all seven checks: an unauthenticated or refused frame can
 //! never move the window, pin a stream or change the key.
 //!
