@@ -340,6 +340,31 @@ fn all_cases() -> Vec<Case> {
     cases
 }
 
+/// Every unit of every case ([`all_cases`]), in order, for the tests that
+/// take each in turn: what to call it in a message (its case and index),
+/// its format, its index, its bytes and whether it is a keyframe.
+fn all_samples() -> Vec<(String, UnitFormat, usize, Vec<u8>, bool)> {
+    all_cases()
+        .into_iter()
+        .flat_map(|case| {
+            let (name, format) = (case.name, case.format);
+            case.units
+                .into_iter()
+                .enumerate()
+                .map(move |(index, unit)| {
+                    let keyframe = inband::is_keyframe(&unit, format).unwrap();
+                    (
+                        format!("{name} unit {index}"),
+                        format,
+                        index,
+                        unit,
+                        keyframe,
+                    )
+                })
+        })
+        .collect()
+}
+
 /// The sealed unit with its seal taken out as a relay that drops SEI /
 /// metadata / APP15 would: the seal's NAL unit, OBU or segment removed.
 fn strip_seal(unit: &[u8], format: UnitFormat) -> Vec<u8> {
@@ -446,60 +471,43 @@ fn fixtures_split_into_the_units_their_encoders_made() {
 
 #[test]
 fn sealing_leaves_the_content_unchanged_and_the_seal_is_found_exactly() {
-    for case in all_cases() {
-        for (i, unit) in case.units.iter().enumerate() {
-            let what = format!("{} unit {i}", case.name);
-            let keyframe = inband::is_keyframe(unit, case.format).unwrap();
-            let seal = seal_for(case.format.codec(), i as u64);
-            let sealed = inband::insert_seal(unit, case.format, &seal).unwrap();
-            assert_eq!(
-                inband::find_seal(&sealed, case.format)
-                    .unwrap()
-                    .and_then(|s| s.seal().copied()),
-                Some(seal),
-                "{what}"
-            );
-            assert_eq!(
-                content(&sealed, case.format, keyframe, None).unwrap(),
-                content(unit, case.format, keyframe, None).unwrap(),
-                "{what}"
-            );
-            assert_eq!(
-                inband::is_keyframe(&sealed, case.format),
-                Ok(keyframe),
-                "{what}"
-            );
-            assert_eq!(
-                inband::insert_seal(&sealed, case.format, &seal),
-                Err(UnitError::AlreadySealed),
-                "{what}"
-            );
-        }
+    for (what, format, index, unit, keyframe) in all_samples() {
+        let seal = seal_for(format.codec(), index as u64);
+        let sealed = inband::insert_seal(&unit, format, &seal).unwrap();
+        assert_eq!(
+            inband::find_seal(&sealed, format)
+                .unwrap()
+                .and_then(|s| s.seal().copied()),
+            Some(seal),
+            "{what}"
+        );
+        assert_eq!(
+            content(&sealed, format, keyframe, None).unwrap(),
+            content(&unit, format, keyframe, None).unwrap(),
+            "{what}"
+        );
+        assert_eq!(inband::is_keyframe(&sealed, format), Ok(keyframe), "{what}");
+        assert_eq!(
+            inband::insert_seal(&sealed, format, &seal),
+            Err(UnitError::AlreadySealed),
+            "{what}"
+        );
     }
 }
 
 #[test]
 fn a_unit_with_its_seal_stripped_is_unsigned_with_the_same_content() {
-    for case in all_cases() {
-        for (i, unit) in case.units.iter().enumerate() {
-            let what = format!("{} unit {i}", case.name);
-            let keyframe = inband::is_keyframe(unit, case.format).unwrap();
-            let sealed =
-                inband::insert_seal(unit, case.format, &seal_for(case.format.codec(), 7)).unwrap();
-            let stripped = strip_seal(&sealed, case.format);
-            assert_eq!(
-                inband::find_seal(&stripped, case.format),
-                Ok(None),
-                "{what}"
-            );
-            assert_eq!(
-                content(&stripped, case.format, keyframe, None),
-                content(unit, case.format, keyframe, None),
-                "{what}"
-            );
-            if !matches!(case.format.layout(), Layout::AnnexB) {
-                assert_eq!(&stripped, unit, "{what}");
-            }
+    for (what, format, _, unit, keyframe) in all_samples() {
+        let sealed = inband::insert_seal(&unit, format, &seal_for(format.codec(), 7)).unwrap();
+        let stripped = strip_seal(&sealed, format);
+        assert_eq!(inband::find_seal(&stripped, format), Ok(None), "{what}");
+        assert_eq!(
+            content(&stripped, format, keyframe, None),
+            content(&unit, format, keyframe, None),
+            "{what}"
+        );
+        if !matches!(format.layout(), Layout::AnnexB) {
+            assert_eq!(stripped, unit, "{what}");
         }
     }
 }
@@ -549,49 +557,45 @@ fn changeable_byte(bytes: &[u8]) -> usize {
 
 #[test]
 fn an_altered_picture_byte_changes_the_content() {
-    for case in all_cases() {
-        for (i, unit) in case.units.iter().enumerate() {
-            let what = format!("{} unit {i}", case.name);
-            let keyframe = inband::is_keyframe(unit, case.format).unwrap();
-            // The picture's bytes: the largest VCL NAL unit, the last frame
-            // OBU's payload, the JPEG's scan data.
-            let (from, to) = match case.format.codec() {
-                UnitCodec::H264 | UnitCodec::H265 => {
-                    let nal = Nal::of(case.format.codec());
-                    let vcl = nals_of(unit, case.format.layout())
-                        .into_iter()
-                        .filter(|n| nal.is_vcl(nal.nal_type(n)))
-                        .max_by_key(|n| n.len())
-                        .unwrap();
-                    let from = vcl.as_ptr() as usize - unit.as_ptr() as usize;
-                    (from + 3, from + vcl.len())
-                }
-                UnitCodec::Av1 => {
-                    let (_, frame) = obus(unit)
-                        .into_iter()
-                        .rev()
-                        .find(|(t, _)| [3, 4, 6].contains(t))
-                        .unwrap();
-                    let from = frame.as_ptr() as usize - unit.as_ptr() as usize;
-                    (from + 3, from + frame.len())
-                }
-                UnitCodec::Jpeg => (unit.len() / 2, unit.len() - 2),
-            };
-            if to - from < 8 {
-                continue; // an AV1 frame header that only shows an earlier frame
+    for (what, format, _, unit, keyframe) in all_samples() {
+        // The picture's bytes: the largest VCL NAL unit, the last frame
+        // OBU's payload, the JPEG's scan data.
+        let (from, to) = match format.codec() {
+            UnitCodec::H264 | UnitCodec::H265 => {
+                let nal = Nal::of(format.codec());
+                let vcl = nals_of(&unit, format.layout())
+                    .into_iter()
+                    .filter(|n| nal.is_vcl(nal.nal_type(n)))
+                    .max_by_key(|n| n.len())
+                    .unwrap();
+                let from = vcl.as_ptr() as usize - unit.as_ptr() as usize;
+                (from + 3, from + vcl.len())
             }
-            let at = from + changeable_byte(&unit[from..to]);
-            let mut altered = unit.clone();
-            altered[at] = if altered[at] == 0xfd {
-                0xfc
-            } else {
-                altered[at] + 1
-            };
-            let before = content(unit, case.format, keyframe, None).unwrap();
-            let after = content(&altered, case.format, keyframe, None).unwrap();
-            assert_eq!(before.len(), after.len(), "{what}");
-            assert_ne!(before, after, "{what}");
+            UnitCodec::Av1 => {
+                let (_, frame) = obus(&unit)
+                    .into_iter()
+                    .rev()
+                    .find(|(t, _)| [3, 4, 6].contains(t))
+                    .unwrap();
+                let from = frame.as_ptr() as usize - unit.as_ptr() as usize;
+                (from + 3, from + frame.len())
+            }
+            UnitCodec::Jpeg => (unit.len() / 2, unit.len() - 2),
+        };
+        if to - from < 8 {
+            continue; // an AV1 frame header that only shows an earlier frame
         }
+        let at = from + changeable_byte(&unit[from..to]);
+        let mut altered = unit.clone();
+        altered[at] = if altered[at] == 0xfd {
+            0xfc
+        } else {
+            altered[at] + 1
+        };
+        let before = content(&unit, format, keyframe, None).unwrap();
+        let after = content(&altered, format, keyframe, None).unwrap();
+        assert_eq!(before.len(), after.len(), "{what}");
+        assert_ne!(before, after, "{what}");
     }
 }
 

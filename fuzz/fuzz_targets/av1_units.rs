@@ -22,15 +22,8 @@ fuzz_target!(|input: &[u8]| {
         return;
     };
     let keyframe = options & 1 != 0;
-    let (config, unit) = if options & 2 != 0 {
-        let Some((len, rest)) = rest.split_first_chunk::<2>() else {
-            return;
-        };
-        let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
-        let (config, unit) = rest.split_at(len);
-        (Some(config), unit)
-    } else {
-        (None, rest)
+    let Some((config, unit)) = inband_common::split_config(rest, options & 2 != 0) else {
+        return;
     };
     let format = UnitFormat::new(UnitCodec::Av1, Layout::Obu).expect("a valid pair");
     let ours = inband_common::check_unit(unit, format, keyframe, config);

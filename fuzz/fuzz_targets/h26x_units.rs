@@ -8,13 +8,15 @@
 //! seal insertion round-trips (`inband_common::check_unit`); and the
 //! content without KEYFRAME is what a plain, byte-at-a-time reading of
 //! H.264 §7.4.1 / Annex B gives (every NAL unit split at start codes or
-//! lengths, checked for forbidden sequences, emulation prevention removed,
-//! trailing zeros stripped, VCL units length-prefixed), and when that
-//! reading refuses the unit, so does the module.
+//! lengths, then read by `inband::testing::plain_nal_reading`: checked for
+//! forbidden sequences, emulation prevention removed, trailing zeros
+//! stripped; VCL units length-prefixed), and when that reading refuses the
+//! unit, so does the module.
 #![no_main]
 
 mod inband_common;
 
+use frameseal::inband::testing::plain_nal_reading;
 use frameseal::inband::{Layout, UnitCodec, UnitFormat};
 use libfuzzer_sys::fuzz_target;
 
@@ -34,15 +36,8 @@ fuzz_target!(|input: &[u8]| {
         _ => Layout::Avcc { nal_length_size: 4 },
     };
     let keyframe = options & 8 != 0;
-    let (config, unit) = if options & 16 != 0 {
-        let Some((len, rest)) = rest.split_first_chunk::<2>() else {
-            return;
-        };
-        let len = usize::from(u16::from_be_bytes(*len)).min(rest.len());
-        let (config, unit) = rest.split_at(len);
-        (Some(config), unit)
-    } else {
-        (None, rest)
+    let Some((config, unit)) = inband_common::split_config(rest, options & 16 != 0) else {
+        return;
     };
     let format = UnitFormat::new(codec, layout).expect("a valid pair");
     let ours = inband_common::check_unit(unit, format, keyframe, config);
@@ -97,29 +92,7 @@ fn plain_v(unit: &[u8], codec: UnitCodec, layout: Layout) -> Option<Vec<u8>> {
     }
     let mut v = Vec::new();
     for nal in nals {
-        let mut end = nal.len();
-        while end > 0 && nal[end - 1] == 0 {
-            end -= 1;
-        }
-        let body = &nal[..end];
-        if body.windows(3).any(|w| w[0] == 0 && w[1] == 0 && w[2] <= 2)
-            || body.windows(4).any(|w| w[..3] == [0, 0, 3] && w[3] > 3)
-        {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        let mut zeros = 0;
-        for &b in body {
-            if zeros >= 2 && b == 3 {
-                zeros = 0;
-                continue;
-            }
-            zeros = if b == 0 { zeros + 1 } else { 0 };
-            bytes.push(b);
-        }
-        while bytes.last() == Some(&0) {
-            bytes.pop();
-        }
+        let bytes = plain_nal_reading(nal)?;
         let vcl = match codec {
             UnitCodec::H264 => {
                 let &h = bytes.first()?;

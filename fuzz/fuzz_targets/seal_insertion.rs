@@ -15,6 +15,9 @@
 mod inband_common;
 
 use arbitrary::Arbitrary;
+use frameseal::inband::testing::{
+    add_emulation_prevention, content_of, obu, sei_rbsp, segment, to_avcc,
+};
 use frameseal::inband::{self, FRAMESEAL_UUID, Layout, SEAL_LEN, UnitCodec, UnitFormat};
 use libfuzzer_sys::fuzz_target;
 
@@ -54,18 +57,6 @@ struct NalDescription {
     trailing_zeros: u8,
 }
 
-fn escape(rbsp: &[u8], out: &mut Vec<u8>) {
-    let mut zeros = 0;
-    for &b in rbsp {
-        if zeros >= 2 && b <= 3 {
-            out.push(3);
-            zeros = 0;
-        }
-        out.push(b);
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-    }
-}
-
 /// The NAL unit, emulation prevention added over all of it (an H.264
 /// header of type 0 is a zero byte).
 fn nal_bytes(d: &NalDescription, h265: bool) -> Vec<u8> {
@@ -84,24 +75,12 @@ fn nal_bytes(d: &NalDescription, h265: bool) -> Vec<u8> {
         out.push((d.nal_type & 0x60) | header_type);
     }
     let rbsp = match &d.seal_body {
-        Some(body) => {
-            let mut rbsp = vec![5];
-            let mut size = FRAMESEAL_UUID.len() + body.len();
-            while size >= 255 {
-                rbsp.push(0xff);
-                size -= 255;
-            }
-            rbsp.push(size as u8);
-            rbsp.extend_from_slice(&FRAMESEAL_UUID);
-            rbsp.extend_from_slice(body);
-            rbsp.push(0x80);
-            rbsp
-        }
+        Some(body) => sei_rbsp(&[(5, &[&FRAMESEAL_UUID[..], body].concat())]),
         None => d.payload.clone(),
     };
     out.extend_from_slice(&rbsp);
     let mut escaped = Vec::new();
-    escape(&out, &mut escaped);
+    add_emulation_prevention(&out, &mut escaped);
     escaped
 }
 
@@ -137,7 +116,7 @@ fuzz_target!(|input: (Description, Vec<u8>)| {
             let reference = inband_common::check_unit(&annexb, annexb_format, keyframe, None);
             let reference_seal = inband::find_seal(&annexb, annexb_format).ok();
             let reference_with_p =
-                inband_common::content(&annexb, annexb_format, keyframe, None).ok();
+                content_of(&annexb, annexb_format, keyframe, None).ok();
             let sealed_annexb = inband::insert_seal(&annexb, annexb_format, &seal).ok();
             for size in [1usize, 2, 4] {
                 let Some(avcc) = to_avcc(bytes.iter().map(|b| &b[..]), size) else {
@@ -157,7 +136,7 @@ fuzz_target!(|input: (Description, Vec<u8>)| {
                 assert_eq!(ours, reference);
                 assert_eq!(inband::find_seal(&avcc, format).ok(), reference_seal);
                 assert_eq!(
-                    inband_common::content(&avcc, format, keyframe, None).ok(),
+                    content_of(&avcc, format, keyframe, None).ok(),
                     reference_with_p
                 );
                 // Sealing in avcc is sealing in Annex B, laid out again.
@@ -188,23 +167,7 @@ fuzz_target!(|input: (Description, Vec<u8>)| {
             let count = obus.len();
             for (i, (obu_type, ext, payload)) in obus.iter().enumerate() {
                 let sized = !(last_unsized && i + 1 == count);
-                let header = ((obu_type & 0x0f) << 3)
-                    | if ext.is_some() { 4 } else { 0 }
-                    | if sized { 2 } else { 0 };
-                unit.push(header);
-                unit.extend(ext);
-                if sized {
-                    let mut size = payload.len();
-                    loop {
-                        let b = (size & 0x7f) as u8;
-                        size >>= 7;
-                        unit.push(if size > 0 { b | 0x80 } else { b });
-                        if size == 0 {
-                            break;
-                        }
-                    }
-                }
-                unit.extend_from_slice(payload);
+                unit.extend(obu(*obu_type, *ext, sized, payload));
             }
             let format = UnitFormat::new(UnitCodec::Av1, Layout::Obu).expect("a valid pair");
             inband_common::check_unit(&unit, format, keyframe, None);
@@ -224,10 +187,7 @@ fuzz_target!(|input: (Description, Vec<u8>)| {
                 } else {
                     code
                 };
-                let payload = &payload[..payload.len().min(0xfff0)];
-                unit.extend_from_slice(&[0xff, code]);
-                unit.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-                unit.extend_from_slice(payload);
+                unit.extend(segment(code, &payload[..payload.len().min(0xfff0)]));
             }
             unit.extend_from_slice(&[0xff, 0xda, 0x00, 0x02]);
             for &b in &scan {
@@ -246,15 +206,3 @@ fuzz_target!(|input: (Description, Vec<u8>)| {
         }
     }
 });
-
-fn to_avcc<'a>(nals: impl Iterator<Item = &'a [u8]>, size: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    for nal in nals {
-        if size < 4 && nal.len() >> (8 * size) != 0 {
-            return None;
-        }
-        out.extend_from_slice(&(nal.len() as u32).to_be_bytes()[4 - size..]);
-        out.extend_from_slice(nal);
-    }
-    Some(out)
-}

@@ -5,7 +5,10 @@
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-use super::{FRAMESEAL_UUID, SEAL_LEN, SealBody, Sink, UnitError, reserve_one, vec_with_capacity};
+use super::{
+    FRAMESEAL_UUID, Parts, SEAL_LEN, SealBody, Sink, Splitter, UnitError, parameter_sets,
+    reserve_one, spliced, vec_with_capacity,
+};
 
 const OBU_SEQUENCE_HEADER: u8 = 1;
 const OBU_FRAME_HEADER: u8 = 3;
@@ -65,27 +68,36 @@ fn leb128(bytes: &[u8]) -> Option<(u64, usize)> {
     None
 }
 
-/// The OBUs of a unit (or of `av1C`'s configOBUs), in order, each checked;
-/// stops at the first error.
-struct Obus<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    done: bool,
+/// Appends `value` as an unsigned leb128 of as few bytes as it takes.
+pub fn push_leb128(out: &mut Vec<u8>, mut value: usize) {
+    loop {
+        let low = (value & 0x7f) as u8;
+        value >>= 7;
+        if value == 0 {
+            out.push(low);
+            return;
+        }
+        out.push(low | 0x80);
+    }
 }
 
-impl<'a> Obus<'a> {
-    fn new(bytes: &'a [u8]) -> Obus<'a> {
-        Obus {
-            bytes,
-            pos: 0,
-            done: false,
-        }
-    }
+/// The OBUs of a unit (or of `av1C`'s configOBUs), in order, each checked;
+/// stops at the first error.
+fn obus(bytes: &[u8]) -> Parts<ObuSplitter<'_>> {
+    Parts::new(ObuSplitter { bytes, pos: 0 })
+}
+
+struct ObuSplitter<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Splitter for ObuSplitter<'a> {
+    type Part = Obu<'a>;
 
     fn step(&mut self) -> Result<Option<Obu<'a>>, UnitError> {
         let rest = self.bytes.get(self.pos..).unwrap_or_default();
         let Some(&first) = rest.first() else {
-            self.done = true;
             return Ok(None);
         };
         let at = self.pos;
@@ -115,21 +127,6 @@ impl<'a> Obus<'a> {
             header,
             payload,
         }))
-    }
-}
-
-impl<'a> Iterator for Obus<'a> {
-    type Item = Result<Obu<'a>, UnitError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let step = self.step();
-        if step.is_err() {
-            self.done = true;
-        }
-        step.transpose()
     }
 }
 
@@ -170,7 +167,7 @@ fn survey(unit: &[u8]) -> Result<Survey<'_>, UnitError> {
         first_picture: None,
     };
     let mut reduced_still_picture = false;
-    for obu in Obus::new(unit) {
+    for obu in obus(unit) {
         let obu = obu?;
         match obu.obu_type {
             OBU_METADATA => read_metadata(&obu, &mut s.seal)?,
@@ -230,7 +227,7 @@ pub(super) fn content(
 ) -> Result<(), UnitError> {
     let mut seal = None;
     if !keyframe {
-        for obu in Obus::new(unit) {
+        for obu in obus(unit) {
             let obu = obu?;
             if obu.obu_type == OBU_METADATA {
                 read_metadata(&obu, &mut seal)?;
@@ -241,7 +238,7 @@ pub(super) fn content(
         return Ok(());
     }
     let mut headers = Vec::new();
-    for obu in Obus::new(unit) {
+    for obu in obus(unit) {
         let obu = obu?;
         if obu.obu_type == OBU_METADATA {
             read_metadata(&obu, &mut seal)?;
@@ -250,18 +247,15 @@ pub(super) fn content(
             headers.push(obu);
         }
     }
-    if headers.is_empty() {
-        headers = config_sequence_headers(config.ok_or(UnitError::NoParameterSets)?)?;
-        if headers.is_empty() {
-            return Err(UnitError::NoParameterSets);
-        }
-    }
-    headers.sort_unstable_by(|a, b| a.cmp_for_p(b));
-    headers.dedup_by(|a, b| a.cmp_for_p(b) == Ordering::Equal);
+    let headers = parameter_sets(
+        headers,
+        || config_sequence_headers(config.ok_or(UnitError::NoParameterSets)?),
+        Obu::cmp_for_p,
+    )?;
     for header in &headers {
         put_obu(out, header)?;
     }
-    for obu in Obus::new(unit) {
+    for obu in obus(unit) {
         let obu = obu?;
         if is_picture_data(obu.obu_type) {
             put_obu(out, &obu)?;
@@ -280,11 +274,11 @@ fn config_sequence_headers(config: &[u8]) -> Result<Vec<Obu<'_>>, UnitError> {
     if config.first() != Some(&0x81) {
         return Err(UnitError::BadConfig { at: 0 });
     }
-    let obus = config
+    let config_obus = config
         .get(AV1C_FIXED_LEN..)
         .ok_or(UnitError::BadConfig { at: config.len() })?;
     let mut headers = Vec::new();
-    for obu in Obus::new(obus) {
+    for obu in obus(config_obus) {
         let obu = obu.map_err(|e| match e {
             UnitError::BadObu { at } => UnitError::BadConfig {
                 at: at + AV1C_FIXED_LEN,
@@ -305,8 +299,8 @@ fn seal_obu(seal: &[u8; SEAL_LEN]) -> Result<Vec<u8>, UnitError> {
     const PAYLOAD_LEN: usize = 1 + 16 + SEAL_LEN + 1;
     let mut out = vec_with_capacity(3 + PAYLOAD_LEN)?;
     out.push((OBU_METADATA << 3) | 0x02);
-    // 166 as leb128: low 7 bits with the continuation bit, then the rest.
-    out.extend_from_slice(&[(PAYLOAD_LEN as u8 & 0x7f) | 0x80, (PAYLOAD_LEN >> 7) as u8]);
+    // 166: two bytes.
+    push_leb128(&mut out, PAYLOAD_LEN);
     out.push(METADATA_TYPE_SEAL as u8);
     out.extend_from_slice(&FRAMESEAL_UUID);
     out.extend_from_slice(seal);
@@ -320,22 +314,13 @@ pub(super) fn insert_seal(unit: &[u8], seal: &[u8; SEAL_LEN]) -> Result<Vec<u8>,
         return Err(UnitError::AlreadySealed);
     }
     let (frame, _) = s.first_picture.ok_or(UnitError::NoPicture)?;
-    let obu = seal_obu(seal)?;
-    let mut out = vec_with_capacity(
-        unit.len()
-            .checked_add(obu.len())
-            .ok_or(UnitError::TooLong)?,
-    )?;
-    let (before, after) = unit.split_at(frame.at.min(unit.len()));
-    out.extend_from_slice(before);
-    out.extend_from_slice(&obu);
-    out.extend_from_slice(after);
-    Ok(out)
+    spliced(unit, frame.at, &[&seal_obu(seal)?])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inband::testing::{self, seal};
     use crate::inband::{self, Layout, UnitCodec, UnitFormat};
     use alloc::vec;
 
@@ -345,19 +330,7 @@ mod tests {
 
     /// An OBU with a size field (and an extension byte if `ext`).
     fn obu(obu_type: u8, ext: Option<u8>, payload: &[u8]) -> Vec<u8> {
-        let mut out = vec![(obu_type << 3) | 0x02 | if ext.is_some() { 0x04 } else { 0 }];
-        out.extend(ext);
-        let mut size = payload.len();
-        loop {
-            let b = (size & 0x7f) as u8;
-            size >>= 7;
-            out.push(if size > 0 { b | 0x80 } else { b });
-            if size == 0 {
-                break;
-            }
-        }
-        out.extend_from_slice(payload);
-        out
+        testing::obu(obu_type, ext, true, payload)
     }
 
     const TD: &[u8] = &[0x12, 0x00];
@@ -373,18 +346,7 @@ mod tests {
         keyframe: bool,
         config: Option<&[u8]>,
     ) -> Result<Vec<u8>, UnitError> {
-        let mut out = Vec::new();
-        let len = inband::content(unit, av1(), keyframe, config, &mut |p| {
-            out.extend_from_slice(p)
-        })?;
-        assert_eq!(len, out.len() as u64);
-        Ok(out)
-    }
-
-    fn seal(fill: u8) -> [u8; SEAL_LEN] {
-        let mut seal = [fill; SEAL_LEN];
-        seal[..5].copy_from_slice(b"FSEAL");
-        seal
+        testing::content_of(unit, av1(), keyframe, config)
     }
 
     fn seal_metadata(body: &[u8], trailing: &[u8]) -> Vec<u8> {
@@ -439,8 +401,7 @@ mod tests {
             expected[4 + 1 + SEQ.len()..]
         );
         // The last OBU may go without a size field.
-        let mut last = vec![(OBU_FRAME << 3) | 0x04, 0x28];
-        last.extend_from_slice(KEY);
+        let last = testing::obu(OBU_FRAME, Some(0x28), false, KEY);
         let unit2 = [TD, &obu(OBU_SEQUENCE_HEADER, None, SEQ), &last].concat();
         assert_eq!(content_of(&unit2, true, None).unwrap(), expected);
     }

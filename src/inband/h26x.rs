@@ -15,7 +15,8 @@ use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use super::{
-    Cursor, FRAMESEAL_UUID, SEAL_LEN, SealBody, Sink, UnitError, reserve_one, vec_with_capacity,
+    Cursor, FRAMESEAL_UUID, Parts, SEAL_LEN, SealBody, Sink, Splitter, UnitError, parameter_sets,
+    reserve_one, run_len, skip_words_without, spliced, vec_with_capacity,
 };
 
 /// H.264 or H.265: what differs between them here is the NAL unit header
@@ -197,21 +198,25 @@ impl Iterator for Unescaped<'_> {
     }
 }
 
-/// The first offset from `i` where a zero byte may stand, moving 8 bytes
-/// at a time while none holds one (the bit trick finds whether a word has
-/// a zero byte, exactly). Coded slices rarely hold a zero byte, so the
-/// scans below touch most bytes only here.
-fn skip_nonzero_words(bytes: &[u8], mut i: usize) -> usize {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    while let Some(word) = bytes.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
-        let w = u64::from_le_bytes(*word);
-        if w.wrapping_sub(LOW) & !w & HIGH != 0 {
-            break;
+/// The first `00 00 x` with x <= 3 at or after `i`: its offset and x.
+/// Every start code, forbidden sequence and emulation-prevention byte is
+/// one; none starts in 8 bytes without a zero byte, nor at i, i + 1 or
+/// i + 2 when the byte at i + 2 is above 3.
+fn next_zero_pair(bytes: &[u8], mut i: usize) -> Option<(usize, u8)> {
+    loop {
+        i = skip_words_without(bytes, i, 0);
+        let (Some(&b0), Some(&b1), Some(&b2)) = (bytes.get(i), bytes.get(i + 1), bytes.get(i + 2))
+        else {
+            return None;
+        };
+        if b2 > 3 {
+            i += 3;
+        } else if b0 != 0 || b1 != 0 {
+            i += 1;
+        } else {
+            return Some((i, b2));
         }
-        i += 8;
     }
-    i
 }
 
 /// What [`scan`] found in a NAL unit's stored bytes.
@@ -242,22 +247,9 @@ fn scan(buf: &[u8], annexb: bool, base: usize) -> Result<Scanned, UnitError> {
     let mut end = n;
     let mut next = None;
     let mut i = 0usize;
-    // Every event is `00 00 x` with x <= 3: none starts in 8 bytes without
-    // a zero byte, nor at i, i + 1 or i + 2 when buf[i + 2] > 3.
-    loop {
-        i = skip_nonzero_words(buf, i);
-        let (Some(&b0), Some(&b1), Some(&b2)) = (buf.get(i), buf.get(i + 1), buf.get(i + 2)) else {
-            break;
-        };
-        if b2 > 3 {
-            i += 3;
-            continue;
-        }
-        if b0 != 0 || b1 != 0 {
-            i += 1;
-            continue;
-        }
-        match b2 {
+    while let Some((at, x)) = next_zero_pair(buf, i) {
+        i = at;
+        match x {
             3 => {
                 if buf.get(i + 3).is_some_and(|&after| after > 3) {
                     return Err(forbidden(i));
@@ -273,13 +265,7 @@ fn scan(buf: &[u8], annexb: bool, base: usize) -> Result<Scanned, UnitError> {
             0 => {
                 // Zeros up to the next start code or the end are not part
                 // of the NAL unit; `00 00 00` before anything else is.
-                let run = buf
-                    .get(i..)
-                    .unwrap_or_default()
-                    .iter()
-                    .take_while(|&&b| b == 0)
-                    .count();
-                let after = i + run;
+                let after = i + run_len(buf, i, 0);
                 match buf.get(after) {
                     None => {
                         end = i;
@@ -323,61 +309,65 @@ fn scan(buf: &[u8], annexb: bool, base: usize) -> Result<Scanned, UnitError> {
 
 /// The NAL units of a unit, in order, each checked; stops at the first
 /// error.
-struct NalUnits<'a> {
+fn nal_units(
+    unit: &[u8],
+    codec: NalCodec,
+    framing: Framing,
+) -> Result<Parts<NalSplitter<'_>>, UnitError> {
+    let pos = match framing {
+        Framing::AnnexB => {
+            let zeros = run_len(unit, 0, 0);
+            if zeros < 2 || unit.get(zeros) != Some(&1) {
+                return Err(UnitError::NoStartCode);
+            }
+            zeros + 1
+        }
+        Framing::Length(_) => 0,
+    };
+    Ok(Parts::new(NalSplitter {
+        unit,
+        codec,
+        framing,
+        pos: Some(pos),
+        prefix_at: 0,
+    }))
+}
+
+struct NalSplitter<'a> {
     unit: &'a [u8],
     codec: NalCodec,
     framing: Framing,
     /// Annex B: the next NAL unit's first byte; avcc: its length prefix.
-    pos: usize,
+    /// `None` once an Annex B unit has no start code left.
+    pos: Option<usize>,
     /// Annex B: where the next NAL unit's start code begins.
     prefix_at: usize,
-    done: bool,
 }
 
-impl<'a> NalUnits<'a> {
-    fn new(unit: &'a [u8], codec: NalCodec, framing: Framing) -> Result<NalUnits<'a>, UnitError> {
-        let pos = match framing {
-            Framing::AnnexB => {
-                let zeros = unit.iter().take_while(|&&b| b == 0).count();
-                if zeros < 2 || unit.get(zeros) != Some(&1) {
-                    return Err(UnitError::NoStartCode);
-                }
-                zeros + 1
-            }
-            Framing::Length(_) => 0,
-        };
-        Ok(NalUnits {
-            unit,
-            codec,
-            framing,
-            pos,
-            prefix_at: 0,
-            done: false,
-        })
-    }
+impl<'a> Splitter for NalSplitter<'a> {
+    type Part = Nal<'a>;
 
     fn step(&mut self) -> Result<Option<Nal<'a>>, UnitError> {
-        let rest = self.unit.get(self.pos..).unwrap_or_default();
+        let Some(pos) = self.pos else {
+            return Ok(None);
+        };
+        let rest = self.unit.get(pos..).unwrap_or_default();
         match self.framing {
             Framing::AnnexB => {
-                let s = scan(rest, true, self.pos)?;
+                let s = scan(rest, true, pos)?;
                 let raw = rest.get(..s.sig_end).unwrap_or_default();
-                let nal = Nal::new(self.codec, self.pos, self.prefix_at, raw, s.eps)?;
-                match s.next {
-                    Some(next) => {
-                        self.prefix_at = self.pos + s.end;
-                        self.pos += next;
-                    }
-                    None => self.done = true,
+                let nal = Nal::new(self.codec, pos, self.prefix_at, raw, s.eps)?;
+                if s.next.is_some() {
+                    self.prefix_at = pos + s.end;
                 }
+                self.pos = s.next.map(|next| pos + next);
                 Ok(Some(nal))
             }
             Framing::Length(size) => {
                 if rest.is_empty() {
-                    self.done = true;
                     return Ok(None);
                 }
-                let at = self.pos;
+                let at = pos;
                 let truncated = UnitError::Truncated { at };
                 let prefix = rest.get(..size).ok_or(truncated)?;
                 let len = prefix
@@ -393,25 +383,10 @@ impl<'a> NalUnits<'a> {
                 let s = scan(buf, false, at + size)?;
                 let raw = buf.get(..s.sig_end).unwrap_or_default();
                 let nal = Nal::new(self.codec, at + size, at, raw, s.eps)?;
-                self.pos += size + len;
+                self.pos = Some(at + size + len);
                 Ok(Some(nal))
             }
         }
-    }
-}
-
-impl<'a> Iterator for NalUnits<'a> {
-    type Item = Result<Nal<'a>, UnitError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let step = self.step();
-        if step.is_err() {
-            self.done = true;
-        }
-        step.transpose()
     }
 }
 
@@ -500,7 +475,7 @@ fn survey(unit: &[u8], codec: NalCodec, framing: Framing) -> Result<Survey<'_>, 
         first_vcl: None,
         random_access: false,
     };
-    for nal in NalUnits::new(unit, codec, framing)? {
+    for nal in nal_units(unit, codec, framing)? {
         let nal = nal?;
         if codec.is_sei(nal.nal_type) {
             read_sei(&nal, codec, &mut s.seal)?;
@@ -540,20 +515,14 @@ fn put_nal(out: &mut Sink<'_>, nal: &Nal<'_>) -> Result<(), UnitError> {
     let mut start = 0;
     let mut i = 0;
     // `scan` checked the bytes: every `00 00 x` with x <= 3 in them is
-    // emulation prevention.
-    loop {
-        i = skip_nonzero_words(raw, i);
-        let (Some(&b0), Some(&b1), Some(&b2)) = (raw.get(i), raw.get(i + 1), raw.get(i + 2)) else {
-            break;
-        };
-        if b2 > 3 {
-            i += 3;
-        } else if b0 == 0 && b1 == 0 && b2 == 3 {
-            out.put(raw.get(start..i + 2).unwrap_or_default())?;
-            start = i + 3;
-            i += 3;
+    // emulation prevention (x = 3).
+    while let Some((at, x)) = next_zero_pair(raw, i) {
+        if x == 3 {
+            out.put(raw.get(start..at + 2).unwrap_or_default())?;
+            start = at + 3;
+            i = at + 3;
         } else {
-            i += 1;
+            i = at + 1;
         }
     }
     out.put(raw.get(start..).unwrap_or_default())
@@ -571,7 +540,7 @@ pub(super) fn content(
         // One pass: V only. A unit that fails later fails the call, and
         // what the sink got does not matter then.
         let mut seal = None;
-        for nal in NalUnits::new(unit, codec, framing)? {
+        for nal in nal_units(unit, codec, framing)? {
             let nal = nal?;
             if codec.is_sei(nal.nal_type) {
                 read_sei(&nal, codec, &mut seal)?;
@@ -583,7 +552,7 @@ pub(super) fn content(
     }
     let mut seal = None;
     let mut sets = Vec::new();
-    for nal in NalUnits::new(unit, codec, framing)? {
+    for nal in nal_units(unit, codec, framing)? {
         let nal = nal?;
         if codec.is_sei(nal.nal_type) {
             read_sei(&nal, codec, &mut seal)?;
@@ -592,18 +561,15 @@ pub(super) fn content(
             sets.push(nal);
         }
     }
-    if sets.is_empty() {
-        sets = config_sets(config.ok_or(UnitError::NoParameterSets)?, codec)?;
-        if sets.is_empty() {
-            return Err(UnitError::NoParameterSets);
-        }
-    }
-    sets.sort_unstable_by(|a, b| a.cmp_for_p(b));
-    sets.dedup_by(|a, b| a.cmp_for_p(b) == Ordering::Equal);
+    let sets = parameter_sets(
+        sets,
+        || config_sets(config.ok_or(UnitError::NoParameterSets)?, codec),
+        Nal::cmp_for_p,
+    )?;
     for set in &sets {
         put_nal(out, set)?;
     }
-    for nal in NalUnits::new(unit, codec, framing)? {
+    for nal in nal_units(unit, codec, framing)? {
         let nal = nal?;
         if codec.is_vcl(nal.nal_type) {
             put_nal(out, &nal)?;
@@ -711,9 +677,17 @@ fn seal_sei(
         .chain(&FRAMESEAL_UUID)
         .chain(seal)
         .chain(&[0x80]);
-    // The header never ends in 00, so counting zeros starts afresh.
+    add_emulation_prevention(rbsp, &mut out);
+    Ok(out)
+}
+
+/// Appends `bytes` to `out` with emulation prevention (H.264 §7.4.1): a
+/// `03` before every byte up to 3 that follows two zero bytes. Zeros are
+/// counted from the first of `bytes`: what `out` already holds must not
+/// end in `00` (a NAL unit header never does), or be empty.
+pub fn add_emulation_prevention<'b>(bytes: impl IntoIterator<Item = &'b u8>, out: &mut Vec<u8>) {
     let mut zeros = 0;
-    for &b in rbsp {
+    for &b in bytes {
         if zeros >= 2 && b <= 3 {
             out.push(3);
             zeros = 0;
@@ -721,7 +695,6 @@ fn seal_sei(
         out.push(b);
         zeros = if b == 0 { zeros + 1 } else { 0 };
     }
-    Ok(out)
 }
 
 pub(super) fn insert_seal(
@@ -748,22 +721,13 @@ pub(super) fn insert_seal(
         }
     };
     let prefix = prefix.get(4 - prefix_len..).unwrap_or_default();
-    let total = unit
-        .len()
-        .checked_add(prefix.len() + sei.len())
-        .ok_or(UnitError::TooLong)?;
-    let mut out = vec_with_capacity(total)?;
-    let (before, after) = unit.split_at(vcl.prefix_at.min(unit.len()));
-    out.extend_from_slice(before);
-    out.extend_from_slice(prefix);
-    out.extend_from_slice(&sei);
-    out.extend_from_slice(after);
-    Ok(out)
+    spliced(unit, vcl.prefix_at, &[prefix, &sei])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inband::testing::{content_of, plain_nal_reading, seal, sei_rbsp, to_avcc};
     use crate::inband::{self, Layout, UnitCodec, UnitFormat};
     use alloc::vec;
 
@@ -792,13 +756,7 @@ mod tests {
     }
 
     fn avcc(nals: &[&[u8]], size: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        for nal in nals {
-            let len = (nal.len() as u32).to_be_bytes();
-            out.extend_from_slice(&len[4 - size..]);
-            out.extend_from_slice(nal);
-        }
-        out
+        to_avcc(nals.iter().copied(), size).unwrap()
     }
 
     fn h264() -> UnitFormat {
@@ -819,20 +777,6 @@ mod tests {
         UnitFormat::new(UnitCodec::H265, Layout::AnnexB).unwrap()
     }
 
-    fn content_of(
-        unit: &[u8],
-        format: UnitFormat,
-        keyframe: bool,
-        config: Option<&[u8]>,
-    ) -> Result<Vec<u8>, UnitError> {
-        let mut out = Vec::new();
-        let len = inband::content(unit, format, keyframe, config, &mut |p| {
-            out.extend_from_slice(p)
-        })?;
-        assert_eq!(len, out.len() as u64);
-        Ok(out)
-    }
-
     /// `u32 BE length ‖ bytes` of each item, as SPEC §6.3 spells P and V.
     fn items(items: &[&[u8]]) -> Vec<u8> {
         let mut out = Vec::new();
@@ -843,37 +787,11 @@ mod tests {
         out
     }
 
-    fn seal(fill: u8) -> [u8; SEAL_LEN] {
-        let mut seal = [fill; SEAL_LEN];
-        seal[..5].copy_from_slice(b"FSEAL");
-        seal
-    }
-
     /// A SEI NAL unit (H.264) with these messages, emulation prevention
     /// added.
     fn sei(messages: &[(usize, &[u8])]) -> Vec<u8> {
-        let mut rbsp = Vec::new();
-        for (payload_type, payload) in messages {
-            for mut v in [*payload_type, payload.len()] {
-                while v >= 255 {
-                    rbsp.push(0xff);
-                    v -= 255;
-                }
-                rbsp.push(v as u8);
-            }
-            rbsp.extend_from_slice(payload);
-        }
-        rbsp.push(0x80);
         let mut out = vec![6];
-        let mut zeros = 0;
-        for b in rbsp {
-            if zeros >= 2 && b <= 3 {
-                out.push(3);
-                zeros = 0;
-            }
-            out.push(b);
-            zeros = if b == 0 { zeros + 1 } else { 0 };
-        }
+        add_emulation_prevention(&sei_rbsp(messages), &mut out);
         out
     }
 
@@ -1422,6 +1340,17 @@ mod tests {
         ));
     }
 
+    /// What `scan` and `Unescaped` make of one avcc NAL unit's bytes.
+    fn scan_reading(nal: &[u8]) -> Option<Vec<u8>> {
+        let s = scan(nal, false, 0).ok()?;
+        let unescaped = Unescaped {
+            raw: &nal[..s.sig_end],
+            pos: 0,
+            zeros: 0,
+        };
+        Some(unescaped.collect())
+    }
+
     #[test]
     fn scan_matches_a_byte_by_byte_reading() {
         // Every NAL unit of up to 7 bytes over {00, 01, 02, 03, 04, 80}:
@@ -1435,16 +1364,7 @@ mod tests {
                     nal.push(alphabet[code % alphabet.len()]);
                     code /= alphabet.len();
                 }
-                let plain = plain_reading(&nal);
-                let ours = scan(&nal, false, 0).map(|s| {
-                    Unescaped {
-                        raw: &nal[..s.sig_end],
-                        pos: 0,
-                        zeros: 0,
-                    }
-                    .collect::<Vec<u8>>()
-                });
-                assert_eq!(ours.ok(), plain, "{nal:02x?}");
+                assert_eq!(scan_reading(&nal), plain_nal_reading(&nal), "{nal:02x?}");
             }
         }
     }
@@ -1472,25 +1392,12 @@ mod tests {
                             *slot = b;
                         }
                     }
-                    let ours = scan(&nal, false, 0).map(|s| {
-                        Unescaped {
-                            raw: &nal[..s.sig_end],
-                            pos: 0,
-                            zeros: 0,
-                        }
-                        .collect::<Vec<u8>>()
-                    });
-                    assert_eq!(ours.ok(), plain_reading(&nal), "{nal:02x?}");
-                    if let Some(content) = plain_reading(&nal).filter(|c| !c.is_empty()) {
+                    assert_eq!(scan_reading(&nal), plain_nal_reading(&nal), "{nal:02x?}");
+                    if let Some(content) = plain_nal_reading(&nal).filter(|c| !c.is_empty()) {
                         let unit = avcc(&[&nal], 4);
-                        let mut got = Vec::new();
-                        let f = h264_avcc(4);
                         if content[0] & 0x80 == 0 {
                             let header = content[0] & 0x1f;
-                            inband::content(&unit, f, false, None, &mut |p| {
-                                got.extend_from_slice(p)
-                            })
-                            .unwrap();
+                            let got = content_of(&unit, h264_avcc(4), false, None).unwrap();
                             let expected = if (1..=5).contains(&header) {
                                 items(&[&content])
                             } else {
@@ -1502,36 +1409,5 @@ mod tests {
                 }
             }
         }
-    }
-
-    /// H.264 §7.4.1 read one byte at a time: `None` when a forbidden
-    /// sequence occurs before the trailing zeros.
-    fn plain_reading(nal: &[u8]) -> Option<Vec<u8>> {
-        let end = nal.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-        let body = &nal[..end];
-        for w in body.windows(3) {
-            if w[0] == 0 && w[1] == 0 && w[2] <= 2 {
-                return None;
-            }
-        }
-        for w in body.windows(4) {
-            if w[..3] == [0, 0, 3] && w[3] > 3 {
-                return None;
-            }
-        }
-        let mut out = Vec::new();
-        let mut zeros = 0;
-        for &b in body {
-            if zeros >= 2 && b == 3 {
-                zeros = 0;
-                continue;
-            }
-            zeros = if b == 0 { zeros + 1 } else { 0 };
-            out.push(b);
-        }
-        while out.last() == Some(&0) {
-            out.pop();
-        }
-        Some(out)
     }
 }

@@ -4,7 +4,9 @@
 
 use alloc::vec::Vec;
 
-use super::{FRAMESEAL_UUID, SEAL_LEN, SealBody, Sink, UnitError, vec_with_capacity};
+use super::{
+    FRAMESEAL_UUID, SEAL_LEN, SealBody, Sink, UnitError, run_len, skip_words_without, spliced,
+};
 
 const SOI: u8 = 0xd8;
 const EOI: u8 = 0xd9;
@@ -44,13 +46,7 @@ fn survey(unit: &[u8]) -> Result<Survey, UnitError> {
             Some(0xff) => {}
             Some(_) => return Err(UnitError::BadJpeg { at: pos }),
         }
-        let fill = unit
-            .get(pos..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|&&b| b == 0xff)
-            .count();
-        let code_at = pos + fill;
+        let code_at = pos + run_len(unit, pos, 0xff);
         let marker_at = code_at - 1;
         let code = *unit.get(code_at).ok_or(UnitError::NoEndOfImage)?;
         pos = code_at + 1;
@@ -120,20 +116,10 @@ fn skip_entropy_coded(unit: &[u8], mut pos: usize) -> Result<usize, UnitError> {
     }
 }
 
-/// The offset of the first `FF` byte, moving 8 bytes at a time while none
-/// holds one (a word has an `FF` byte exactly when its complement has a
-/// zero byte): scan data is most of a JPEG file.
+/// The offset of the first `FF` byte (scan data, most of a JPEG file, is
+/// skipped 8 bytes at a time).
 fn find_ff(bytes: &[u8]) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut i = 0;
-    while let Some(word) = bytes.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
-        let w = !u64::from_le_bytes(*word);
-        if w.wrapping_sub(LOW) & !w & HIGH != 0 {
-            break;
-        }
-        i += 8;
-    }
+    let i = skip_words_without(bytes, 0, 0xff);
     let rest = bytes.get(i..)?;
     rest.iter().position(|&b| b == 0xff).map(|at| i + at)
 }
@@ -160,25 +146,19 @@ pub(super) fn insert_seal(unit: &[u8], seal: &[u8; SEAL_LEN]) -> Result<Vec<u8>,
         return Err(UnitError::AlreadySealed);
     }
     const LENGTH: usize = 2 + 16 + SEAL_LEN;
-    let segment_len = 2 + LENGTH;
-    let mut out = vec_with_capacity(
-        unit.len()
-            .checked_add(segment_len)
-            .ok_or(UnitError::TooLong)?,
-    )?;
-    let (before, after) = unit.split_at(s.insert_at.min(unit.len()));
-    out.extend_from_slice(before);
-    out.extend_from_slice(&[0xff, APP15]);
-    out.extend_from_slice(&(LENGTH as u16).to_be_bytes());
-    out.extend_from_slice(&FRAMESEAL_UUID);
-    out.extend_from_slice(seal);
-    out.extend_from_slice(after);
-    Ok(out)
+    let marker = [0xff, APP15];
+    let length = (LENGTH as u16).to_be_bytes();
+    spliced(
+        unit,
+        s.insert_at,
+        &[&marker, &length, &FRAMESEAL_UUID, seal],
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::inband::testing::{self, seal, segment};
     use crate::inband::{self, Layout, UnitCodec, UnitFormat};
     use alloc::vec;
 
@@ -186,21 +166,8 @@ mod tests {
         UnitFormat::new(UnitCodec::Jpeg, Layout::Jpeg).unwrap()
     }
 
-    fn segment(code: u8, payload: &[u8]) -> Vec<u8> {
-        let mut out = vec![0xff, code];
-        out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
-        out.extend_from_slice(payload);
-        out
-    }
-
     fn seal_segment(body: &[u8]) -> Vec<u8> {
         segment(APP15, &[&FRAMESEAL_UUID[..], body].concat())
-    }
-
-    fn seal(fill: u8) -> [u8; SEAL_LEN] {
-        let mut seal = [fill; SEAL_LEN];
-        seal[..5].copy_from_slice(b"FSEAL");
-        seal
     }
 
     const SOI_: &[u8] = &[0xff, SOI];
@@ -221,10 +188,7 @@ mod tests {
     }
 
     fn content_of(unit: &[u8]) -> Result<Vec<u8>, UnitError> {
-        let mut out = Vec::new();
-        let len = inband::content(unit, jpeg(), true, None, &mut |p| out.extend_from_slice(p))?;
-        assert_eq!(len, out.len() as u64);
-        Ok(out)
+        testing::content_of(unit, jpeg(), true, None)
     }
 
     #[test]

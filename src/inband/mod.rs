@@ -64,6 +64,8 @@ mod av1;
 pub mod elementary;
 mod h26x;
 mod jpeg;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod testing;
 
 /// The frameseal UUID `1e9e82f4-0543-4020-b0e9-a5693c67c235`: the first 16
 /// bytes of every in-band seal message (SEI `user_data_unregistered`,
@@ -613,6 +615,109 @@ impl<'a> Cursor<'a> {
         let b = self.take(2)?;
         Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
     }
+}
+
+/// Reads a unit's parts (NAL units, OBUs) one at a time: the next part,
+/// `None` after the last, or why the bytes do not split there.
+trait Splitter {
+    type Part;
+
+    fn step(&mut self) -> Result<Option<Self::Part>, UnitError>;
+}
+
+/// A [`Splitter`]'s parts in order: each part, then nothing, or the first
+/// error and nothing after it.
+struct Parts<S> {
+    splitter: S,
+    done: bool,
+}
+
+impl<S> Parts<S> {
+    fn new(splitter: S) -> Parts<S> {
+        Parts {
+            splitter,
+            done: false,
+        }
+    }
+}
+
+impl<S: Splitter> Iterator for Parts<S> {
+    type Item = Result<S::Part, UnitError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let step = self.splitter.step();
+        self.done = !matches!(step, Ok(Some(_)));
+        step.transpose()
+    }
+}
+
+/// P (SPEC §6.3): the parameter sets (sequence headers) a keyframe unit
+/// holds, else those of its decoder configuration record, sorted by `cmp`
+/// and each once; [`UnitError::NoParameterSets`] if neither has any.
+fn parameter_sets<T>(
+    mut sets: Vec<T>,
+    from_config: impl FnOnce() -> Result<Vec<T>, UnitError>,
+    cmp: impl Fn(&T, &T) -> core::cmp::Ordering,
+) -> Result<Vec<T>, UnitError> {
+    if sets.is_empty() {
+        sets = from_config()?;
+        if sets.is_empty() {
+            return Err(UnitError::NoParameterSets);
+        }
+    }
+    sets.sort_unstable_by(&cmp);
+    sets.dedup_by(|a, b| cmp(a, b).is_eq());
+    Ok(sets)
+}
+
+/// How many bytes equal to `byte` stand in a row from `from` (none past the
+/// end).
+fn run_len(bytes: &[u8], from: usize, byte: u8) -> usize {
+    bytes
+        .get(from..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|&&b| b == byte)
+        .count()
+}
+
+/// The first offset from `i` where `byte` may stand, moving 8 bytes at a
+/// time while none holds it: a word holds `byte` exactly when the word
+/// XOR `byte` repeated has a zero byte, which the bit trick finds exactly.
+/// Coded slices rarely hold a zero byte and JPEG scan data rarely an `FF`,
+/// so the scans touch most bytes only here.
+fn skip_words_without(bytes: &[u8], mut i: usize, byte: u8) -> usize {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let repeated = LOW * u64::from(byte);
+    while let Some(word) = bytes.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let w = u64::from_le_bytes(*word) ^ repeated;
+        if w.wrapping_sub(LOW) & !w & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    i
+}
+
+/// `unit` with `parts` inserted, in order, at offset `at`: how every layout
+/// takes its seal.
+fn spliced(unit: &[u8], at: usize, parts: &[&[u8]]) -> Result<Vec<u8>, UnitError> {
+    let total = parts
+        .iter()
+        .try_fold(unit.len(), |total, part| total.checked_add(part.len()))
+        .ok_or(UnitError::TooLong)?;
+    let mut out = vec_with_capacity(total)?;
+    let (before, after) = unit.split_at(at.min(unit.len()));
+    out.extend_from_slice(before);
+    for part in parts {
+        out.extend_from_slice(part);
+    }
+    out.extend_from_slice(after);
+    Ok(out)
 }
 
 /// Allocates an empty vector for `len` bytes, or says it could not.
