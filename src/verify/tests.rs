@@ -37,6 +37,17 @@ fn assert_dropped(v: &mut Verifier, bytes: &[u8], reason: DropReason) {
     assert_eq!(v.stats.dropped(reason), count + 1);
 }
 
+/// [`assert_dropped`] for the frame `(stream, seq, age_us, keyframe)` of `cam`.
+fn drops(
+    v: &mut Verifier,
+    cam: &mut Signer,
+    (stream, seq, age_us, keyframe): ([u8; 16], u64, i64, bool),
+    reason: DropReason,
+) {
+    let bytes = frame(cam, stream, seq, age_us, keyframe);
+    assert_dropped(v, &bytes, reason);
+}
+
 fn accept<'a>(v: &mut Verifier, bytes: &'a [u8]) -> Accepted<'a> {
     v.verify(bytes, NOW)
         .unwrap_or_else(|r| panic!("dropped as {r}"))
@@ -81,9 +92,10 @@ fn a_foreign_camera_is_dropped_before_any_signature_check() {
     let mut mine = camera(1);
     let mut stranger = camera(2);
     let mut v = verifier_for(&mine, Policy::default());
-    assert_dropped(
+    drops(
         &mut v,
-        &frame(&mut stranger, A, 1, 0, true),
+        &mut stranger,
+        (A, 1, 0, true),
         DropReason::ForeignKey,
     );
     accept(&mut v, &frame(&mut mine, A, 1, 0, true));
@@ -141,21 +153,9 @@ fn first_frame_pins_its_stream() {
     let mut v = verifier_for(&cam, Policy::default());
     accept(&mut v, &frame(&mut cam, A, 1, 0, false));
     // Another stream's delta, or a keyframe that is not newer: wrong-stream.
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, B, 2, -1, false),
-        DropReason::WrongStream,
-    );
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, B, 2, 0, true),
-        DropReason::WrongStream,
-    );
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, B, 2, 5, true),
-        DropReason::WrongStream,
-    );
+    drops(&mut v, &mut cam, (B, 2, -1, false), DropReason::WrongStream);
+    drops(&mut v, &mut cam, (B, 2, 0, true), DropReason::WrongStream);
+    drops(&mut v, &mut cam, (B, 2, 5, true), DropReason::WrongStream);
     accept(&mut v, &frame(&mut cam, A, 2, 0, false));
 }
 
@@ -169,17 +169,14 @@ fn a_newer_keyframe_of_another_stream_is_a_camera_restart() {
     // The window was reset: low seqs of the new stream pass ...
     accept(&mut v, &frame(&mut cam, B, 1, 4, false));
     // ... and the old stream is now the wrong one, even newer deltas.
-    assert_dropped(
+    drops(
         &mut v,
-        &frame(&mut cam, A, 101, 3, false),
+        &mut cam,
+        (A, 101, 3, false),
         DropReason::WrongStream,
     );
     // A restart back must again be a keyframe newer than everything.
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 101, 6, true),
-        DropReason::WrongStream,
-    );
+    drops(&mut v, &mut cam, (A, 101, 6, true), DropReason::WrongStream);
     accept(&mut v, &frame(&mut cam, A, 101, 3, true));
     assert_eq!(v.state.pinned, Some(A));
 }
@@ -209,31 +206,25 @@ fn a_viewer_chosen_stream_accepts_nothing_else() {
     };
     let mut v = verifier_for(&cam, policy);
     // Fresh, genuine, keyframe: still not the stream this viewer asked for.
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 1, -1, true),
-        DropReason::WrongStream,
-    );
+    drops(&mut v, &mut cam, (A, 1, -1, true), DropReason::WrongStream);
     accept(&mut v, &frame(&mut cam, B, 1, 0, false));
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 9, -2, true),
-        DropReason::WrongStream,
-    );
+    drops(&mut v, &mut cam, (A, 9, -2, true), DropReason::WrongStream);
 }
 
 #[test]
 fn freshness_bounds_are_inclusive_and_switchable() {
     let mut cam = camera(1);
     let mut v = verifier_for(&cam, Policy::default());
-    assert_dropped(
+    drops(
         &mut v,
-        &frame(&mut cam, A, 1, 10_000_001, true),
+        &mut cam,
+        (A, 1, 10_000_001, true),
         DropReason::Stale,
     );
-    assert_dropped(
+    drops(
         &mut v,
-        &frame(&mut cam, A, 1, -5_000_001, true),
+        &mut cam,
+        (A, 1, -5_000_001, true),
         DropReason::Future,
     );
     accept(&mut v, &frame(&mut cam, A, 1, 10_000_000, true));
@@ -284,28 +275,12 @@ fn duplicates_and_frames_below_the_window_are_replays() {
     let mut cam = camera(1);
     let mut v = verifier_for(&cam, Policy::default());
     accept(&mut v, &frame(&mut cam, A, 100, 0, true));
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 100, 0, true),
-        DropReason::Replayed,
-    );
+    drops(&mut v, &mut cam, (A, 100, 0, true), DropReason::Replayed);
     // 64 values kept: 37..=100. 36 is outside.
     accept(&mut v, &frame(&mut cam, A, 37, 0, false));
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 37, 0, false),
-        DropReason::Replayed,
-    );
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 36, 0, false),
-        DropReason::Replayed,
-    );
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 0, 0, false),
-        DropReason::Replayed,
-    );
+    drops(&mut v, &mut cam, (A, 37, 0, false), DropReason::Replayed);
+    drops(&mut v, &mut cam, (A, 36, 0, false), DropReason::Replayed);
+    drops(&mut v, &mut cam, (A, 0, 0, false), DropReason::Replayed);
     // Reordering inside the window costs nothing.
     for seq in [99, 98, 50, 97] {
         accept(&mut v, &frame(&mut cam, A, seq, 0, false));
@@ -319,11 +294,7 @@ fn a_big_jump_forgets_everything_below_the_new_window() {
     let mut v = verifier_for(&cam, Policy::default());
     accept(&mut v, &frame(&mut cam, A, 10, 0, true));
     accept(&mut v, &frame(&mut cam, A, 10 + 64 + 64 + 5, 0, false));
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 10, 0, false),
-        DropReason::Replayed,
-    );
+    drops(&mut v, &mut cam, (A, 10, 0, false), DropReason::Replayed);
     // Slots reused after the jump are clean: seq 139 was never accepted.
     accept(&mut v, &frame(&mut cam, A, 139 - 63 + 60, 0, false));
     accept(&mut v, &frame(&mut cam, A, 90, 0, false));
@@ -341,22 +312,10 @@ fn window_zero_means_strictly_increasing() {
             },
         );
         accept(&mut v, &frame(&mut cam, A, 5, 0, true));
-        assert_dropped(
-            &mut v,
-            &frame(&mut cam, A, 5, 0, false),
-            DropReason::Replayed,
-        );
-        assert_dropped(
-            &mut v,
-            &frame(&mut cam, A, 4, 0, false),
-            DropReason::Replayed,
-        );
+        drops(&mut v, &mut cam, (A, 5, 0, false), DropReason::Replayed);
+        drops(&mut v, &mut cam, (A, 4, 0, false), DropReason::Replayed);
         accept(&mut v, &frame(&mut cam, A, 7, 0, false));
-        assert_dropped(
-            &mut v,
-            &frame(&mut cam, A, 6, 0, false),
-            DropReason::Replayed,
-        );
+        drops(&mut v, &mut cam, (A, 6, 0, false), DropReason::Replayed);
     }
 }
 
@@ -372,11 +331,7 @@ fn window_sizes_that_are_not_multiples_of_64_are_exact() {
     );
     accept(&mut v, &frame(&mut cam, A, 10, 0, true));
     accept(&mut v, &frame(&mut cam, A, 8, 0, false));
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 7, 0, false),
-        DropReason::Replayed,
-    );
+    drops(&mut v, &mut cam, (A, 7, 0, false), DropReason::Replayed);
 }
 
 #[test]
@@ -503,11 +458,7 @@ fn after_a_restart_nothing_at_or_below_the_restart_keyframe_is_usable() {
     accept(&mut v, &frame(&mut cam, A, 1, 100, true));
     accept(&mut v, &frame(&mut cam, B, 40, 50, true));
     for seq in [0, 1, 39, 40] {
-        assert_dropped(
-            &mut v,
-            &frame(&mut cam, B, seq, 40, false),
-            DropReason::Replayed,
-        );
+        drops(&mut v, &mut cam, (B, seq, 40, false), DropReason::Replayed);
     }
     accept(&mut v, &frame(&mut cam, B, 42, 40, false));
     // Reordering above the keyframe still works inside the window.
@@ -582,21 +533,9 @@ fn an_accepted_rotation_switches_the_key_and_keeps_the_stream() {
     assert_eq!(v.linked_key().as_bytes(), next.public_key());
     // The old key is now foreign; the new key's frames pass on the same
     // stream and window (seq 2 is taken by the rotation frame).
-    assert_dropped(
-        &mut v,
-        &frame(&mut old, A, 3, 0, false),
-        DropReason::ForeignKey,
-    );
-    assert_dropped(
-        &mut v,
-        &frame(&mut next, A, 2, 0, false),
-        DropReason::Replayed,
-    );
-    assert_dropped(
-        &mut v,
-        &frame(&mut next, B, 3, 0, false),
-        DropReason::WrongStream,
-    );
+    drops(&mut v, &mut old, (A, 3, 0, false), DropReason::ForeignKey);
+    drops(&mut v, &mut next, (A, 2, 0, false), DropReason::Replayed);
+    drops(&mut v, &mut next, (B, 3, 0, false), DropReason::WrongStream);
     accept(&mut v, &frame(&mut next, A, 3, 0, false));
 }
 
@@ -757,11 +696,7 @@ fn version_1_and_version_2_frames_share_one_stream_and_window() {
     assert_eq!(accept(&mut v, &two).payload, b"sealed picture");
     accept(&mut v, &frame(&mut cam, A, 3, 0, false));
     assert_dropped(&mut v, &two, DropReason::Replayed);
-    assert_dropped(
-        &mut v,
-        &frame(&mut cam, A, 2, 0, false),
-        DropReason::Replayed,
-    );
+    drops(&mut v, &mut cam, (A, 2, 0, false), DropReason::Replayed);
 }
 
 #[test]
