@@ -11,13 +11,14 @@
 //!   buffers more than one maximum frame, and accounts for every byte.
 #![no_main]
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod verifier_cache;
 
+use std::sync::LazyLock;
+
+use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::frame::{
     self, Codec, Frame, HEADER_LEN, Header, OVERHEAD, ROTATION_PAYLOAD_LEN, SEAL_LEN,
 };
-use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::{DropReason, LinkedKey, Policy, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
 
@@ -25,28 +26,18 @@ use libfuzzer_sys::fuzz_target;
 /// and the extremes. The fuzzer controls the lengths in the frames.
 const MAX_PAYLOADS: [u32; 12] = [0, 1, 8, 52, 95, 96, 97, 116, 200, 4096, 16 << 20, u32::MAX];
 
-thread_local! {
-    /// Building a verifier builds its key's tables (milliseconds): one per
-    /// maximum, cloned for each input.
-    static VERIFIERS: RefCell<HashMap<u32, Verifier>> = RefCell::new(HashMap::new());
-}
+/// The camera every verifier links.
+static KEY: LazyLock<LinkedKey> = LazyLock::new(|| {
+    let camera = Signer::from_secret(&[1; 32], [0; 16]);
+    LinkedKey::from_bytes(camera.public_key()).expect("a valid key")
+});
 
 fn verifier(max: u32) -> Verifier {
-    VERIFIERS.with(|cache| {
-        cache
-            .borrow_mut()
-            .entry(max)
-            .or_insert_with(|| {
-                let camera = Signer::from_secret(&[1; 32], [0; 16]);
-                let key = LinkedKey::from_bytes(camera.public_key()).expect("a valid key");
-                let policy = Policy {
-                    max_payload_bytes: max,
-                    ..Policy::default()
-                };
-                Verifier::new(key, policy).expect("a valid policy")
-            })
-            .clone()
-    })
+    let policy = Policy {
+        max_payload_bytes: max,
+        ..Policy::default()
+    };
+    verifier_cache::verifier(&KEY, policy)
 }
 
 fuzz_target!(|input: &[u8]| {

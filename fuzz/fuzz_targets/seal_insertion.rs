@@ -16,7 +16,7 @@ mod inband_common;
 
 use arbitrary::Arbitrary;
 use frameseal::inband::testing::{
-    add_emulation_prevention, content_of, obu, sei_rbsp, segment, to_avcc,
+    add_emulation_prevention, content_of, obu, segment, sei_rbsp, to_avcc,
 };
 use frameseal::inband::{self, FRAMESEAL_UUID, Layout, SEAL_LEN, UnitCodec, UnitFormat};
 use libfuzzer_sys::fuzz_target;
@@ -115,8 +115,7 @@ fuzz_target!(|input: (Description, Vec<u8>)| {
             let annexb_format = UnitFormat::new(codec, Layout::AnnexB).expect("a valid pair");
             let reference = inband_common::check_unit(&annexb, annexb_format, keyframe, None);
             let reference_seal = inband::find_seal(&annexb, annexb_format).ok();
-            let reference_with_p =
-                content_of(&annexb, annexb_format, keyframe, None).ok();
+            let reference_with_p = content_of(&annexb, annexb_format, keyframe, None).ok();
             let sealed_annexb = inband::insert_seal(&annexb, annexb_format, &seal).ok();
             for size in [1usize, 2, 4] {
                 let Some(avcc) = to_avcc(bytes.iter().map(|b| &b[..]), size) else {

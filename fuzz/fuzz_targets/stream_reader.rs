@@ -26,13 +26,12 @@
 //!   for, and nothing is left after `finish`.
 #![no_main]
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+mod verifier_cache;
 
 use arbitrary::Arbitrary;
+use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::frame::{Codec, Header, OVERHEAD, SEAL_LEN, Version};
 use frameseal::keys::KeyId;
-use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
 
@@ -42,26 +41,12 @@ const STREAM: [u8; 16] = [0x5A; 16];
 /// The maximum payloads tried (the fuzzer controls the frames' lengths).
 const MAX_PAYLOADS: [u32; 8] = [0, 1, 16, 64, 96, 255, 1000, 16 << 20];
 
-thread_local! {
-    /// Building a verifier builds its key's tables (milliseconds): one per
-    /// maximum, cloned for each input.
-    static VERIFIERS: RefCell<HashMap<u32, Verifier>> = RefCell::new(HashMap::new());
-}
-
 fn verifier(key: &LinkedKey, max: u32) -> Verifier {
-    VERIFIERS.with(|cache| {
-        cache
-            .borrow_mut()
-            .entry(max)
-            .or_insert_with(|| {
-                let policy = Policy {
-                    max_payload_bytes: max,
-                    ..Policy::default()
-                };
-                Verifier::new(key.clone(), policy).expect("a valid policy")
-            })
-            .clone()
-    })
+    let policy = Policy {
+        max_payload_bytes: max,
+        ..Policy::default()
+    };
+    verifier_cache::verifier(key, policy)
 }
 
 #[derive(Arbitrary, Debug)]

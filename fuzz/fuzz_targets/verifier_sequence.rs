@@ -16,7 +16,8 @@
 //!   the independent check refuses the signature, else a later reason.
 #![no_main]
 
-use std::cell::RefCell;
+mod verifier_cache;
+
 use std::collections::HashMap;
 
 use arbitrary::Arbitrary;
@@ -25,31 +26,17 @@ use frameseal::frame::{Codec, Frame};
 use frameseal::keys::KeyId;
 use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
+use verifier_cache::verifier;
 
 const NOW_US: i64 = 1_700_000_000_000_000;
 const STREAMS: [[u8; 16]; 3] = [[0xA0; 16], [0xB0; 16], [0xC0; 16]];
 
-/// The options tried, each picked by an index from the input. Building a
-/// verifier builds its key's tables (milliseconds), so there is one per
-/// policy, cloned for each input.
+/// The options tried, each picked by an index from the input (a verifier
+/// per policy, `verifier_cache`).
 const MAX_AGES_MS: [Option<u64>; 5] = [None, Some(0), Some(1), Some(100), Some(10_000)];
 const SKEWS_MS: [Option<u64>; 3] = [None, Some(0), Some(5_000)];
 const WINDOWS: [u32; 8] = [0, 1, 2, 3, 63, 64, 65, 65_536];
 const MAX_PAYLOADS: [u32; 5] = [0, 95, 96, 255, 16 << 20];
-
-thread_local! {
-    static VERIFIERS: RefCell<HashMap<String, Verifier>> = RefCell::new(HashMap::new());
-}
-
-fn verifier(key: &LinkedKey, policy: Policy) -> Verifier {
-    VERIFIERS.with(|cache| {
-        cache
-            .borrow_mut()
-            .entry(format!("{policy:?}"))
-            .or_insert_with(|| Verifier::new(key.clone(), policy).expect("a valid policy"))
-            .clone()
-    })
-}
 
 #[derive(Arbitrary, Debug)]
 struct Input {
@@ -166,7 +153,9 @@ fn rotation_payload(old: &Signer, new_key: [u8; 32], proof_by: &Signer, bad: boo
     msg[..16].copy_from_slice(b"frameseal-rotate");
     msg[16..48].copy_from_slice(old.public_key());
     msg[48..].copy_from_slice(&new_key);
-    let mut proof = proof_by.sign_message(&msg).expect("a rotation proof message");
+    let mut proof = proof_by
+        .sign_message(&msg)
+        .expect("a rotation proof message");
     if bad {
         proof[10] ^= 1;
     }
