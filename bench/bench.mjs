@@ -29,6 +29,11 @@ const POLICY = { maxAgeMs: 3_600_000 };
 
 const log = (...a) => console.log('[bench]', ...a);
 
+/** `done` verifications since `t0` (performance.now()), per second. */
+function perSecond(done, t0) {
+  return done / ((performance.now() - t0) / 1000);
+}
+
 /** Runs `fn(n)` (n verifications) until MIN_RUN_MS passed; verifications/s. */
 function rateSync(fn) {
   const t0 = performance.now();
@@ -39,7 +44,7 @@ function rateSync(fn) {
     done += chunk;
     chunk = Math.min(chunk * 2, 256);
   }
-  return done / ((performance.now() - t0) / 1000);
+  return perSecond(done, t0);
 }
 
 /** As rateSync, for a verifier that returns a promise: one at a time. */
@@ -50,7 +55,7 @@ async function rateAsync(fn) {
     await fn();
     done += 1;
   }
-  return done / ((performance.now() - t0) / 1000);
+  return perSecond(done, t0);
 }
 
 function check(name, genuine, tampered) {
@@ -84,6 +89,42 @@ function signFrames(signer, payload, count) {
 }
 
 /**
+ * A row of whole frames through `VerifierClass` (the package's `Verifier`,
+ * or another build's), linked to `publicKey` with POLICY, a new one for
+ * each call. `verdicts` are `check(v, [first frame, a copy with byte 60
+ * changed])`, an `ok` for each; `run` times `verifyAll(v, frames, t0)`,
+ * which verifies genuine frames (throwing if one is dropped) and returns
+ * how many it did.
+ */
+function frameRow(name, VerifierClass, publicKey, { check, verifyAll }) {
+  const withVerifier = (fn) => {
+    const v = new VerifierClass(publicKey, POLICY);
+    const result = fn(v);
+    v.free();
+    return result;
+  };
+  return {
+    name,
+    prepare(msg, sig, frames) { this.frames = frames; },
+    verdicts() {
+      const [genuine] = this.frames;
+      const tampered = genuine.slice();
+      tampered[60] ^= 1;
+      return withVerifier((v) => check(v, [genuine, tampered]));
+    },
+    run() {
+      return withVerifier((v) => {
+        const t0 = performance.now();
+        return perSecond(verifyAll(v, this.frames, t0), t0);
+      });
+    },
+  };
+}
+
+/** `Verifier.verify` on each frame: their `ok`s. */
+const verifyEach = (v, frames) => frames.map((f) => v.verify(f).ok);
+
+/**
  * Every row at every size. The raw rows check the same key, message and
  * signature; the `Verifier.verify` row checks distinct genuine frames of
  * that payload size by the same key (a repeated frame would be a replay),
@@ -111,82 +152,42 @@ async function sizeRows(seed, quick) {
   } catch (e) {
     log('other builds not measured:', e.message);
   }
-  const otherBuildRows = builds.map(([label, build]) => ({
-    name: `frameseal \`Verifier.verify\`, ${label}`,
-    prepare(msg, sig, frames) { this.frames = frames; },
-    verdicts() {
-      const [genuine] = this.frames;
-      const tampered = genuine.slice();
-      tampered[60] ^= 1;
-      const v = new build.Verifier(signer.publicKey, POLICY);
-      const r = [v.verify(genuine).ok, v.verify(tampered).ok];
-      v.free();
-      return r;
-    },
-    // As many distinct frames as fit in MIN_RUN_MS (the JS build is slow).
-    run() {
-      const v = new build.Verifier(signer.publicKey, POLICY);
-      const t0 = performance.now();
-      let done = 0;
-      while (done < this.frames.length && performance.now() - t0 < MIN_RUN_MS) {
-        if (!v.verify(this.frames[done]).ok) throw new Error(`${label}: a genuine frame was dropped`);
-        done += 1;
-      }
-      const rate = done / ((performance.now() - t0) / 1000);
-      v.free();
-      return rate;
-    },
-  }));
+  const otherBuildRows = builds.map(([label, build]) => frameRow(
+    `frameseal \`Verifier.verify\`, ${label}`, build.Verifier, signer.publicKey, {
+      check: verifyEach,
+      // As many distinct frames as fit in MIN_RUN_MS (the JS build is slow).
+      verifyAll(v, frames, t0) {
+        let done = 0;
+        while (done < frames.length && performance.now() - t0 < MIN_RUN_MS) {
+          if (!v.verify(frames[done]).ok) throw new Error(`${label}: a genuine frame was dropped`);
+          done += 1;
+        }
+        return done;
+      },
+    }));
   const all = [
-    {
-      name: 'frameseal `Verifier.verify` (wasm, whole frame: copy in + parse + policy + result object)',
-      prepare(msg, sig, frames) { this.frames = frames; },
-      /** [genuine accepted, tampered accepted] on the first frame. */
-      verdicts() {
-        const [genuine] = this.frames;
-        const tampered = genuine.slice();
-        tampered[60] ^= 1;
-        const v = new Verifier(signer.publicKey, POLICY);
-        const r = [v.verify(genuine).ok, v.verify(tampered).ok];
-        v.free();
-        return r;
-      },
-      run() {
-        const v = new Verifier(signer.publicKey, POLICY);
-        const t0 = performance.now();
-        for (const f of this.frames) {
-          if (!v.verify(f).ok) throw new Error('Verifier.verify dropped a genuine frame');
-        }
-        const rate = this.frames.length / ((performance.now() - t0) / 1000);
-        v.free();
-        return rate;
-      },
-    },
-    {
-      name: 'frameseal `Verifier.verifyBatch` (the same frames, bursts of 32 per call)',
-      prepare(msg, sig, frames) { this.frames = frames; },
-      verdicts() {
-        const [genuine] = this.frames;
-        const tampered = genuine.slice();
-        tampered[60] ^= 1;
-        const v = new Verifier(signer.publicKey, POLICY);
-        const r = v.verifyBatch([genuine, tampered]).map((x) => x.ok);
-        v.free();
-        return r;
-      },
-      run() {
-        const v = new Verifier(signer.publicKey, POLICY);
-        const t0 = performance.now();
-        for (let i = 0; i < this.frames.length; i += 32) {
-          for (const r of v.verifyBatch(this.frames.slice(i, i + 32))) {
-            if (!r.ok) throw new Error('Verifier.verifyBatch dropped a genuine frame');
+    frameRow('frameseal `Verifier.verify` (wasm, whole frame: copy in + parse + policy + result object)',
+      Verifier, signer.publicKey, {
+        check: verifyEach,
+        verifyAll(v, frames) {
+          for (const f of frames) {
+            if (!v.verify(f).ok) throw new Error('Verifier.verify dropped a genuine frame');
           }
-        }
-        const rate = this.frames.length / ((performance.now() - t0) / 1000);
-        v.free();
-        return rate;
-      },
-    },
+          return frames.length;
+        },
+      }),
+    frameRow('frameseal `Verifier.verifyBatch` (the same frames, bursts of 32 per call)',
+      Verifier, signer.publicKey, {
+        check: (v, frames) => v.verifyBatch(frames).map((r) => r.ok),
+        verifyAll(v, frames) {
+          for (let i = 0; i < frames.length; i += 32) {
+            for (const r of v.verifyBatch(frames.slice(i, i + 32))) {
+              if (!r.ok) throw new Error('Verifier.verifyBatch dropped a genuine frame');
+            }
+          }
+          return frames.length;
+        },
+      }),
     {
       name: 'frameseal raw check: PreparedKey (wasm, per-key tables)',
       hooked: true,

@@ -64,6 +64,15 @@ for (const dir of [PKG, path.join(PKG, 'mvp')]) {
   }
 }
 
+/**
+ * The `exports` entries of a module with types, `<stem>.js` beside
+ * `<stem>.d.ts`: under its short name (`name`) and under its file name.
+ */
+function typedModule(name, stem) {
+  const target = { types: `./${stem}.d.ts`, default: `./${stem}.js` };
+  return { [name]: target, [`./${stem}.js`]: { ...target } };
+}
+
 const manifest = {
   name: generated.name,
   version: generated.version,
@@ -76,23 +85,17 @@ const manifest = {
   module: './frameseal.js',
   types: './frameseal.d.ts',
   exports: {
-    '.': { types: './frameseal.d.ts', default: './frameseal.js' },
-    './frameseal.js': { types: './frameseal.d.ts', default: './frameseal.js' },
+    ...typedModule('.', 'frameseal'),
     './frameseal_bg.wasm': './frameseal_bg.wasm',
     './frameseal.d.ts': './frameseal.d.ts',
-    './loader': { types: './loader.d.ts', default: './loader.js' },
-    './loader.js': { types: './loader.d.ts', default: './loader.js' },
-    './mvp': { types: './mvp/frameseal.d.ts', default: './mvp/frameseal.js' },
-    './mvp/frameseal.js': { types: './mvp/frameseal.d.ts', default: './mvp/frameseal.js' },
+    ...typedModule('./loader', 'loader'),
+    ...typedModule('./mvp', 'mvp/frameseal'),
     './mvp/frameseal_bg.wasm': './mvp/frameseal_bg.wasm',
-    './mvp-js': { types: './mvp-js/frameseal.d.ts', default: './mvp-js/frameseal.js' },
-    './mvp-js/frameseal.js': { types: './mvp-js/frameseal.d.ts', default: './mvp-js/frameseal.js' },
-    './webrtc': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
-    './webrtc/index.js': { types: './webrtc/index.d.ts', default: './webrtc/index.js' },
+    ...typedModule('./mvp-js', 'mvp-js/frameseal'),
+    ...typedModule('./webrtc', 'webrtc/index'),
     './webrtc/sender.js': './webrtc/sender.js',
     './webrtc/receiver.js': './webrtc/receiver.js',
-    './pool': { types: './pool/index.d.ts', default: './pool/index.js' },
-    './pool/index.js': { types: './pool/index.d.ts', default: './pool/index.js' },
+    ...typedModule('./pool', 'pool/index'),
     './pool/worker.js': './pool/worker.js',
     './package.json': './package.json',
   },
