@@ -44,7 +44,7 @@ for (const file of ['frameseal.js', 'frameseal_bg.js', 'frameseal_bg.wasm.js', '
   if (!existsSync(path.join(PKG, 'mvp-js', file))) fail(`${PKG}/mvp-js/${file} is missing: run ./build.sh build`);
 }
 
-// The WebRTC workers import '../frameseal.js': they work only from pkg/webrtc/.
+// The WebRTC workers load '../loader.js' (and the builds beside it): they work only from pkg/webrtc/.
 mkdirSync(path.join(PKG, 'webrtc'), { recursive: true });
 for (const file of WEBRTC) copyFileSync(path.join(ROOT, 'js', 'webrtc', file), path.join(PKG, 'webrtc', file));
 // So does the gate pool's worker; the pool finds it next to itself.
