@@ -11,8 +11,8 @@
 use std::fs;
 use std::path::PathBuf;
 
-use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header};
 use frameseal::deframer::Boundaries;
+use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header};
 use frameseal::{Codec, Signer};
 
 use crate::args::{Args, Spec};

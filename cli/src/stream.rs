@@ -15,11 +15,11 @@ use std::fmt;
 
 use std::ops::Range;
 
-use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version, layout};
 use frameseal::deframer::{Boundaries, Candidate, FrameReader};
+use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version, layout};
 
 /// Bytes pushed into the reader at a time: what the JS `FrameReader`
-/// copies into WebAssembly memory per step (`src/wasm/reader.rs`).
+/// copies into WebAssembly memory per step (`src/wasm/frame_reader.rs`).
 const CHUNK: usize = 64 * 1024;
 
 /// One candidate frame's bytes and where they start in the stream.

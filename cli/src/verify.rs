@@ -13,8 +13,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use frameseal::frame::FLAG_KEYFRAME;
 use frameseal::deframer::Boundaries;
+use frameseal::frame::FLAG_KEYFRAME;
 use frameseal::{Codec, LinkedKey, Policy, Verifier, fingerprint};
 use hex::FromHex;
 
