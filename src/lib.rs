@@ -40,13 +40,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod deframer;
 pub mod frame;
 pub mod gate;
 pub mod inband;
 pub mod keys;
 pub mod memory;
 pub mod pairing;
-pub mod deframer;
 pub mod sign;
 mod vartime;
 pub mod verify;

@@ -497,7 +497,10 @@ mod tests {
     #[test]
     fn sign_message_refuses_the_frames_domain() {
         let s = signer();
-        assert_eq!(s.sign_message(b"FSEAL\x01 anything"), Err(SignError::FrameDomain));
+        assert_eq!(
+            s.sign_message(b"FSEAL\x01 anything"),
+            Err(SignError::FrameDomain)
+        );
         assert_eq!(s.sign_message(b"FSEAL"), Err(SignError::FrameDomain));
         let ok = s.sign_message(b"fseal is fine, lower case").unwrap();
         let key = LinkedKey::from_bytes(s.public_key()).unwrap();

@@ -7,8 +7,8 @@
 
 use std::collections::BTreeSet;
 
-use frameseal::frame::{self, Codec, Frame, FrameError, Header, OVERHEAD, ROTATION_PAYLOAD_LEN};
 use frameseal::deframer::{Boundaries, FrameReader};
+use frameseal::frame::{self, Codec, Frame, FrameError, Header, OVERHEAD, ROTATION_PAYLOAD_LEN};
 use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
 use proptest::prelude::*;
 

@@ -13,8 +13,8 @@ mod forge;
 
 use counting::Counting;
 use forge::{Forge, GIGABYTE, Kind, NOW_US};
-use frameseal::frame::{HEADER_LEN, OVERHEAD};
 use frameseal::deframer::{Boundaries, FrameReader};
+use frameseal::frame::{HEADER_LEN, OVERHEAD};
 use frameseal::{DropReason, Policy, Verifier};
 
 #[global_allocator]
