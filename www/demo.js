@@ -1,4 +1,4 @@
-// frameseal relay demo: the page `frameseal demo` serves.
+// frameseal relay demo: the page `frameseal-demo` (demo/) serves.
 //
 // For each camera the server simulates, the page links the camera's public key
 // (from /api/cameras on first load, standing in for pairing, or typed in as a
@@ -48,7 +48,7 @@ const RAW_KINDS = { foreign: 'from other cameras', old: 'old, repeated or of ano
 // when they happen.
 const ALWAYS_SHOWN = ['foreign-key', 'wrong-stream', 'stale', 'replayed', 'bad-signature'];
 
-// The relay's fault switches (src/bin/frameseal/demo/faults.rs applies them).
+// The relay's fault switches (demo/src/faults.rs applies them).
 const SWITCHES = [
   { fault: 'mixup', title: 'Cache mix-up', desc: 'serves other cameras\' frames and old cached ones' },
   { fault: 'loss', title: 'Loss', desc: 'drops one frame in five' },
@@ -435,13 +435,13 @@ class FaultPanel {
 // ---------------------------------------------------------------- main
 
 async function main() {
-  if (!await start(init, 'Build it with ./build.sh build, then start frameseal demo again.')) return;
+  if (!await start(init, 'Build it with ./build.sh build, then start frameseal-demo again (./build.sh demo).')) return;
   let info;
   try {
     info = await getJson('/api/cameras');
   } catch (e) {
     fatal(`The relay did not list its cameras (${e.message}). This page is served by ` +
-      '`frameseal demo`; the standalone demo works without a server.');
+      '`frameseal-demo` (./build.sh demo); the standalone demo works without a server.');
     return;
   }
   const names = await namesByKeyId(info.cameras);
