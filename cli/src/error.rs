@@ -50,6 +50,9 @@ pub enum CliError {
     Sign { path: PathBuf, error: SignError },
     /// A stream file cannot be split into frames.
     Stream { path: PathBuf, error: SplitError },
+    /// A media file (`seal`, `verify --codec`) cannot be cut into units or
+    /// a unit cannot be sealed.
+    Media { path: PathBuf, why: String },
     /// `verify` dropped frames (the per-frame lines say which and why).
     Dropped { dropped: u64, total: u64 },
     /// The system has no randomness to offer.
@@ -141,6 +144,7 @@ impl fmt::Display for CliError {
             CliError::Stream { path, error } => {
                 write!(f, "stream '{}': {error}", path.display())
             }
+            CliError::Media { path, why } => write!(f, "media file '{}': {why}", path.display()),
             CliError::Dropped { dropped, total } => {
                 write!(f, "{dropped} of {total} frames dropped")
             }

@@ -6,6 +6,8 @@
 //! frameseal verify --key camera.pub clip.fseal
 //! frameseal inspect clip.fseal                         (or camera.pub: fingerprint, pairing code)
 //! frameseal rotate camera.key camera2                   camera2.key/.pub + camera2.rotation.fseal
+//! frameseal seal --codec h264 --key camera.key in.h264 sealed.h264   (seals inside the video)
+//! frameseal verify --codec h264 --key camera.pub sealed.h264
 //! ```
 //!
 //! The relay demo is a program of its own (`demo/`, `frameseal-demo`).
@@ -34,9 +36,11 @@ mod keygen;
 mod keyline;
 mod random;
 mod rotate;
+mod seal;
 mod sign;
 mod stream;
 mod time;
+mod units;
 mod verify;
 
 use std::process::ExitCode;
@@ -53,6 +57,7 @@ commands:
   inspect  print the headers of a frame stream (no key needed), or a key
            file's fingerprint and pairing code
   rotate   replace a camera's key: new key files and a rotation frame signed by the old key
+  seal     put a seal inside every unit of a media file (H.264, H.265, AV1 in IVF, JPEG)
 
 `frameseal COMMAND --help` shows a command's options.";
 
@@ -62,12 +67,13 @@ type Command = (
     fn(&args::Args) -> Result<(), error::CliError>,
 );
 
-const COMMANDS: [Command; 5] = [
+const COMMANDS: [Command; 6] = [
     ("keygen", &keygen::SPEC, keygen::run),
     ("sign", &sign::SPEC, sign::run),
     ("verify", &verify::SPEC, verify::run),
     ("inspect", &inspect::SPEC, inspect::run),
     ("rotate", &rotate::SPEC, rotate::run),
+    ("seal", &seal::SPEC, seal::run),
 ];
 
 fn main() -> ExitCode {

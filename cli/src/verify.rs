@@ -6,6 +6,10 @@
 //! one per run of bytes that is not part of any frame, and a summary by
 //! drop reason; fails if any frame was dropped or any byte skipped.
 //!
+//! With `--codec`, the file is a media file whose units carry their seals
+//! in-band (`frameseal seal`; SPEC §6.3): one line per unit, in file
+//! (decode) order, and the same summary; an unsealed unit is `unsigned`.
+//!
 //! The clock is read once, when the command starts (or given with
 //! `--now-us`), so a recording is judged as of one instant: a stream signed
 //! an hour ago needs `--max-age-ms`, `--now-us` or `--no-freshness`.
@@ -24,12 +28,14 @@ use crate::keyfile;
 use crate::keyline::KeyKind;
 use crate::stream::{self, Gap, RawFrame};
 use crate::time;
+use crate::units::{self, MediaFile};
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal verify --key NAME.pub [--max-age-ms N] [--max-future-skew-ms N] \
             [--no-freshness] [--replay-window N] [--stream-id HEX32] [--max-payload-bytes N] \
-            [--no-rotation] [--now-us N] STREAM",
+            [--no-rotation] [--now-us N] [--codec h264|h265|av1|jpeg] STREAM",
     valued: &[
+        "codec",
         "key",
         "max-age-ms",
         "max-future-skew-ms",
@@ -108,6 +114,27 @@ pub fn run(args: &Args) -> Result<(), CliError> {
 
     say!("linked key   {}", fingerprint(&public));
     let now = i64::try_from(now_us).unwrap_or(i64::MAX);
+    if args.value("codec").is_some() {
+        let format = units::format(args)?;
+        let media = MediaFile::cut(&bytes, format, &stream_path)?;
+        for (i, unit) in media.units().into_iter().enumerate() {
+            let verdict = verifier
+                .try_verify_unit(unit, format, None, now)
+                .map_err(|e| CliError::Media {
+                    path: stream_path.clone(),
+                    why: format!("unit {i}: {e}"),
+                })?;
+            let text = match &verdict {
+                Ok(ok) => {
+                    let key = if ok.header.keyframe { " keyframe" } else { "" };
+                    format!("seq {:<6}{key}  accepted", ok.header.seq)
+                }
+                Err(reason) => format!("dropped: {reason}"),
+            };
+            say!("unit {i:<5} {} bytes  {text}", unit.len());
+        }
+        return summarize(&verifier, None, stream_path);
+    }
     let max_payload = verifier.policy().max_payload_bytes;
     let cut = stream::cut(&bytes, max_payload, |frame| {
         let verdict = verifier.verify(frame, now);
@@ -139,6 +166,16 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         say!("{line}");
     }
 
+    summarize(&verifier, cut.error(), stream_path)
+}
+
+/// The summary line by drop reason, and the exit: an error if bytes were
+/// skipped or anything was dropped.
+fn summarize(
+    verifier: &Verifier,
+    split_error: Option<stream::SplitError>,
+    stream_path: PathBuf,
+) -> Result<(), CliError> {
     let stats = verifier.stats();
     let dropped = stats.dropped_total();
     let total = stats.accepted + dropped;
@@ -152,7 +189,6 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     } else {
         format!(" ({})", reasons.join(", "))
     };
-    let split_error = cut.error();
     let gaps = match &split_error {
         Some(e) => format!("; {} bytes skipped", e.bytes),
         None => String::new(),

@@ -889,3 +889,187 @@ fn rotate_writes_the_next_key_and_a_rotation_frame_the_old_key_signed() {
     assert!(!dir.path("cam3.key").exists());
     dir.run(&["rotate", "cam.key"]).fails(2, "missing OLD.key");
 }
+
+/// A fixture of the library's in-band tests (real encoder output).
+fn inband_fixture(name: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/inband")
+        .join(name);
+    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Whether ffmpeg decodes `file` without an error (None: no ffmpeg here).
+fn ffmpeg_decodes(file: &Path) -> Option<bool> {
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(file)
+        .args(["-f", "null", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    // dav1d names the seal's metadata OBU type (31, unregistered) at error
+    // level while decoding every picture (a known tool limit): not an error.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors = stderr
+        .lines()
+        .filter(|l| {
+            !l.contains("Unknown Metadata OBU type 31") && !l.contains("Last message repeated")
+        })
+        .count();
+    Some(out.status.success() && errors == 0)
+}
+
+#[test]
+fn seal_then_verify_every_unit_of_real_h264_h265_av1_and_jpeg_files() {
+    for (codec, name, ext) in [
+        ("h264", "h264-bframes.h264", "h264"),
+        ("h265", "h265.h265", "h265"),
+        ("av1", "av1.ivf", "ivf"),
+        ("jpeg", "jfif.jpg", "jpg"),
+    ] {
+        let dir = Scratch::new(&format!("seal-{codec}"));
+        dir.run(&["keygen", "cam"]).ok();
+        fs::write(dir.path(&format!("in.{ext}")), inband_fixture(name)).unwrap();
+        let input = format!("in.{ext}");
+        let output = format!("sealed.{ext}");
+        let sealed = dir
+            .run(&[
+                "seal",
+                "--codec",
+                codec,
+                "--key",
+                "cam.key",
+                "--timestamp-us",
+                &T.to_string(),
+                &input,
+                &output,
+            ])
+            .ok();
+        assert!(
+            sealed.stdout.starts_with("sealed "),
+            "{codec}: {}",
+            sealed.stdout
+        );
+        let verified = dir
+            .run(&[
+                "verify",
+                "--codec",
+                codec,
+                "--key",
+                "cam.pub",
+                "--now-us",
+                &T.to_string(),
+                &output,
+            ])
+            .ok();
+        let units = verified
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with("unit "))
+            .count();
+        assert!(units >= 1, "{codec}: {}", verified.stdout);
+        assert_eq!(
+            verified
+                .stdout
+                .lines()
+                .filter(|l| l.ends_with("accepted"))
+                .count(),
+            units,
+            "{codec}: {}",
+            verified.stdout
+        );
+        assert!(
+            verified
+                .stdout
+                .contains(&format!("{units} accepted, 0 dropped")),
+            "{codec}: {}",
+            verified.stdout
+        );
+        // The sealed file still decodes (the seal is an SEI / metadata OBU /
+        // APP15 a decoder skips).
+        if let Some(decodes) = ffmpeg_decodes(&dir.path(&output)) {
+            assert!(decodes, "{codec}: ffmpeg cannot decode the sealed file");
+        }
+        // The original, unsealed: every unit is unsigned.
+        let unsealed = dir
+            .run(&[
+                "verify",
+                "--codec",
+                codec,
+                "--key",
+                "cam.pub",
+                "--now-us",
+                &T.to_string(),
+                &input,
+            ])
+            .fails(1, "dropped");
+        assert!(
+            unsealed.stdout.contains("dropped: unsigned"),
+            "{codec}: {}",
+            unsealed.stdout
+        );
+    }
+}
+
+#[test]
+fn verify_codec_catches_a_tampered_unit_and_another_cameras_seal() {
+    let dir = Scratch::new("seal-tamper");
+    dir.run(&["keygen", "cam"]).ok();
+    dir.run(&["keygen", "stranger"]).ok();
+    fs::write(dir.path("in.h264"), inband_fixture("h264-bframes.h264")).unwrap();
+    let t = T.to_string();
+    dir.run(&[
+        "seal",
+        "--codec",
+        "h264",
+        "--key",
+        "cam.key",
+        "--timestamp-us",
+        &t,
+        "in.h264",
+        "ok.h264",
+    ])
+    .ok();
+    dir.run(&[
+        "seal",
+        "--codec",
+        "h264",
+        "--key",
+        "stranger.key",
+        "--timestamp-us",
+        &t,
+        "in.h264",
+        "other.h264",
+    ])
+    .ok();
+    // One byte near the end of the last picture changed.
+    let mut bytes = fs::read(dir.path("ok.h264")).unwrap();
+    let at = bytes.len() - 5;
+    bytes[at] ^= 0x20;
+    fs::write(dir.path("bad.h264"), bytes).unwrap();
+    let bad = dir
+        .run(&[
+            "verify", "--codec", "h264", "--key", "cam.pub", "--now-us", &t, "bad.h264",
+        ])
+        .fails(1, "1 of");
+    assert!(bad.stdout.contains("bad-signature 1"), "{}", bad.stdout);
+    let other = dir
+        .run(&[
+            "verify",
+            "--codec",
+            "h264",
+            "--key",
+            "cam.pub",
+            "--now-us",
+            &t,
+            "other.h264",
+        ])
+        .fails(1, "dropped");
+    assert!(
+        other.stdout.contains("dropped: foreign-key"),
+        "{}",
+        other.stdout
+    );
+    dir.run(&["seal", "--codec", "vp8", "--key", "cam.key", "in.h264", "x"])
+        .fails(2, "--codec");
+}

@@ -1,0 +1,81 @@
+//! Media files as in-band units (SPEC §6.3), for `seal` and
+//! `verify --codec`: an Annex B `.h264` / `.h265` elementary stream cut into
+//! access units, an IVF file's AV1 temporal units, or one JPEG file. Units
+//! come in file order, which is decode order.
+
+use std::path::Path;
+
+use frameseal::inband::elementary::{Ivf, annexb_access_units};
+use frameseal::inband::{Layout, UnitCodec, UnitFormat};
+
+use crate::args::Args;
+use crate::error::CliError;
+
+/// The `--codec` names and what they read.
+pub const CODECS: &str = "h264, h265 (Annex B), av1 (IVF) or jpeg";
+
+/// The unit format `--codec` names.
+pub fn format(args: &Args) -> Result<UnitFormat, CliError> {
+    let name = args
+        .value("codec")
+        .ok_or_else(|| args.usage_error(format!("missing --codec ({CODECS})")))?;
+    let (codec, layout) = match name {
+        "h264" => (UnitCodec::H264, Layout::AnnexB),
+        "h265" => (UnitCodec::H265, Layout::AnnexB),
+        "av1" => (UnitCodec::Av1, Layout::Obu),
+        "jpeg" => (UnitCodec::Jpeg, Layout::Jpeg),
+        other => return Err(args.usage_error(format!("--codec is {CODECS}, not '{other}'"))),
+    };
+    UnitFormat::new(codec, layout).map_err(|e| args.usage_error(format!("--codec: {e}")))
+}
+
+/// A media file cut into units, and how to put changed units back.
+pub enum MediaFile<'a> {
+    /// Access units back to back (Annex B).
+    AnnexB(Vec<&'a [u8]>),
+    /// An IVF file: one temporal unit per frame.
+    Ivf(Ivf<'a>),
+    /// One JPEG image.
+    Jpeg(&'a [u8]),
+}
+
+impl<'a> MediaFile<'a> {
+    /// `bytes` (read from `path`) cut into units of `format`.
+    pub fn cut(
+        bytes: &'a [u8],
+        format: UnitFormat,
+        path: &Path,
+    ) -> Result<MediaFile<'a>, CliError> {
+        let bad = |why: String| CliError::Media {
+            path: path.to_path_buf(),
+            why,
+        };
+        match format.codec() {
+            UnitCodec::H264 | UnitCodec::H265 => annexb_access_units(bytes, format.codec())
+                .map(MediaFile::AnnexB)
+                .map_err(|e| bad(e.to_string())),
+            UnitCodec::Av1 => Ivf::parse(bytes)
+                .map(MediaFile::Ivf)
+                .map_err(|e| bad(e.to_string())),
+            UnitCodec::Jpeg => Ok(MediaFile::Jpeg(bytes)),
+        }
+    }
+
+    /// The units, in file order.
+    pub fn units(&self) -> Vec<&'a [u8]> {
+        match self {
+            MediaFile::AnnexB(units) => units.clone(),
+            MediaFile::Ivf(ivf) => ivf.frames.iter().map(|(_, data)| *data).collect(),
+            MediaFile::Jpeg(image) => vec![*image],
+        }
+    }
+
+    /// The file again, with `units` (one per unit, same order) in place of
+    /// the units it held.
+    pub fn with_units(&self, units: &[Vec<u8>]) -> Vec<u8> {
+        match self {
+            MediaFile::Ivf(ivf) => ivf.with_frames(units),
+            MediaFile::AnnexB(_) | MediaFile::Jpeg(_) => units.concat(),
+        }
+    }
+}
