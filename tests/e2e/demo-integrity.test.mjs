@@ -7,13 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { integrityOf } from '../../tools/integrity.mjs';
-import { DEMO_BIN, DEMO_BUILD, ROOT, startDemo } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { ROOT } from './demo-server.mjs';
+import { withDemo } from './with-demo.mjs';
 
 const PKG = path.join(ROOT, 'pkg');
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
@@ -54,12 +51,8 @@ try {
 }
 
 test('a page that pins the hashes loads the package; a changed wasm is refused', { timeout: 60_000 }, async () => {
-  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   const hashes = recorded();
-  const demo = await startDemo();
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
+  await withDemo(async ({ demo, browser }) => {
     const { createHash } = await import('node:crypto');
     const { html, boot } = pinnedPage(hashes);
     const bootSri = `sha384-${createHash('sha384').update(boot).digest('base64')}`;
@@ -94,8 +87,5 @@ test('a page that pins the hashes loads the package; a changed wasm is refused',
     assert.deepEqual(good.violations, [], 'no CSP violation');
     const bad = await run(true);
     assert.equal(bad.title, 'refused TypeError', 'fetch with integrity refuses a changed wasm');
-  } finally {
-    await browser?.close();
-    demo.proc.kill();
-  }
+  });
 });

@@ -29,12 +29,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { ROOT, noProblems, openPage } from './demo-server.mjs';
+import { installHueOf, withDemo } from './with-demo.mjs';
 
 const WATCH_MS = Number(process.env.FRAMESEAL_E2E_VIDEO_WATCH_MS ?? 10_000);
 const SAMPLE_MS = 40;
@@ -56,28 +53,18 @@ async function settledState(page) {
 }
 
 /**
- * Runs in the page: every `every` ms, reads the plain points of both video
- * screens and counts which camera's colour each showed: 'linked',
- * 'stranger', 'none' (blank, grey, black) or 'other' (any other hue).
+ * Runs in the page, after installHueOf: every `every` ms, reads the plain
+ * points of both video screens and counts which camera's colour each
+ * showed: 'linked', 'stranger', 'none' (blank, grey, black) or 'other' (any
+ * other hue).
  */
 function installVideoSampler({ every }) {
+  const { __hueOf: hueOf, __hueOfColour: hueOfColour } = window;
   const tile = document.getElementById('video-feed');
   const points = JSON.parse(tile.dataset.plainPoints);
-  const rgbOf = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  const hueOf = ([r, g, b]) => {
-    const max = Math.max(r, g, b);
-    const min = Math.min(r, g, b);
-    if (max < 24 || (max - min) / max < 0.3) return null; // blank, grey or black
-    const d = max - min;
-    let h;
-    if (max === r) h = 60 * (((g - b) / d) % 6);
-    else if (max === g) h = 60 * ((b - r) / d + 2);
-    else h = 60 * ((r - g) / d + 4);
-    return (h + 360) % 360;
-  };
   const hues = [
-    ['linked', hueOf(rgbOf(tile.dataset.linkedColour))],
-    ['stranger', hueOf(rgbOf(tile.dataset.strangerColour))],
+    ['linked', hueOfColour(tile.dataset.linkedColour)],
+    ['stranger', hueOfColour(tile.dataset.strangerColour)],
   ];
   const classify = (pixel) => {
     const h = hueOf(pixel);
@@ -129,12 +116,8 @@ function tileData(page) {
 test('frameseal demo video tile: VideoGate shows only the linked VP8 camera under the mix-up', {
   timeout: WATCH_MS + EVIDENCE_TIMEOUT_MS + 180_000,
 }, async () => {
-  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
-  const demo = await startDemo();
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  await withDemo(async ({ demo, browser }) => {
     const { page, problems } = await openPage(browser);
     await page.goto(demo.url);
     const state = await settledState(page);
@@ -143,6 +126,7 @@ test('frameseal demo video tile: VideoGate shows only the linked VP8 camera unde
     await page.waitForFunction(() => document.querySelector('#video-feed .video-live').textContent === 'live',
       null, { timeout: 60_000 });
 
+    await page.evaluate(installHueOf);
     await page.evaluate(installVideoSampler, { every: SAMPLE_MS });
     for (const fault of FAULTS) {
       await page.locator('label.switch', { has: page.locator(`input[data-fault="${fault}"]`) }).click();
@@ -211,21 +195,14 @@ test('frameseal demo video tile: VideoGate shows only the linked VP8 camera unde
     // The page's totals include the video camera's drops.
     const total = await page.$eval('#reasons li[data-reason="bad-signature"]', (li) => Number(li.dataset.count));
     assert.ok(total >= after.dropped['bad-signature'], 'the totals include the video camera');
-  } finally {
-    await browser?.close();
-    demo.proc.kill();
-  }
+  });
 });
 
 test('frameseal demo video tile: without VideoEncoder the tile says so and the stills run on', {
   timeout: 90_000,
 }, async () => {
-  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
-  const demo = await startDemo();
-  let browser;
-  try {
+  await withDemo(async ({ demo, browser }) => {
     const info = await (await fetch(`${demo.origin}/api/cameras`)).json();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const { page, problems } = await openPage(browser);
     await page.addInitScript(() => { delete window.VideoEncoder; });
     await page.goto(demo.url);
@@ -236,8 +213,5 @@ test('frameseal demo video tile: without VideoEncoder the tile says so and the s
     await page.waitForFunction((count) => document.querySelectorAll('.feed-live.pill-live').length === count,
       info.cameras.length, { timeout: 30_000 });
     await noProblems(page, problems);
-  } finally {
-    await browser?.close();
-    demo.proc.kill();
-  }
+  });
 });

@@ -26,12 +26,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, ROOT, noProblems, openPage, startDemo, useBuild } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { ROOT, noProblems, openPage, useBuild } from './demo-server.mjs';
+import { installHueOf, withDemo } from './with-demo.mjs';
 
 const WATCH_MS = Number(process.env.FRAMESEAL_E2E_WATCH_MS ?? 22_000);
 const SAMPLE_MS = 40;
@@ -48,28 +45,14 @@ async function allLive(page, n) {
     n, { timeout: 30_000 });
 }
 
-
-
 /**
- * Runs in the page: every SAMPLE_MS, reads the plain points of every tile
- * and counts, per camera and tile, which camera's colour each showed.
+ * Runs in the page, after installHueOf: every SAMPLE_MS, reads the plain
+ * points of every tile and counts, per camera and tile, which camera's
+ * colour each showed.
  */
 function installSampler({ cameras, points, every }) {
-  const hueOf = ([r, g, b]) => {
-    const max = Math.max(r, g, b);
-    const min = Math.min(r, g, b);
-    if (max < 24 || (max - min) / max < 0.3) return null; // blank, grey or black
-    const d = max - min;
-    let h;
-    if (max === r) h = 60 * (((g - b) / d) % 6);
-    else if (max === g) h = 60 * ((b - r) / d + 2);
-    else h = 60 * ((r - g) / d + 4);
-    return (h + 360) % 360;
-  };
-  const hues = cameras.map((c) => ({
-    id: c.id,
-    hue: hueOf([1, 3, 5].map((i) => parseInt(c.colour.slice(i, i + 2), 16))),
-  }));
+  const { __hueOf: hueOf, __hueOfColour: hueOfColour } = window;
+  const hues = cameras.map((c) => ({ id: c.id, hue: hueOfColour(c.colour) }));
   const classify = (pixel) => {
     const h = hueOf(pixel);
     if (h === null) return 'none';
@@ -115,23 +98,20 @@ function installSampler({ cameras, points, every }) {
  * WebAssembly), each loaded where the page imports pkg/frameseal.js.
  */
 async function incident(build, watchMs) {
-  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
-  const demo = await startDemo();
-  let browser;
-  try {
+  await withDemo(async ({ demo, browser }) => {
     const info = await (await fetch(`${demo.origin}/api/cameras`)).json();
     assert.ok(info.cameras.length >= 3, 'at least three cameras');
 
     const response = await fetch(demo.url);
     assert.equal(response.headers.get('content-security-policy'),
       "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'");
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const { page, problems } = await openPage(browser);
     const requests = await useBuild(page, build);
     await page.goto(demo.url);
     await allLive(page, info.cameras.length);
 
+    await page.evaluate(installHueOf);
     await page.evaluate(installSampler, {
       cameras: info.cameras, points: info.picture.plainPoints, every: SAMPLE_MS,
     });
@@ -234,10 +214,7 @@ async function incident(build, watchMs) {
     const expected = { modern: ['/pkg/frameseal_bg.wasm'], mvp: ['/pkg/mvp/frameseal_bg.wasm'], js: [] }[build];
     assert.deepEqual([...new Set(wasmFetched)], expected, `${build} build: the .wasm files the page fetched`);
     if (build === 'js') assert.ok(requests.includes('/pkg/mvp-js/frameseal_bg.wasm.js'), 'the JS build ran');
-  } finally {
-    await browser?.close();
-    demo.proc.kill();
-  }
+  });
 }
 
 test('frameseal demo: protected tiles show only their own camera under the incident faults', {
@@ -264,14 +241,10 @@ function tileColours(points) {
 test('frameseal demo: pairing code, key rotation across a reload, stall and recovery', {
   timeout: 120_000,
 }, async () => {
-  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
-  const demo = await startDemo();
-  let browser;
-  try {
+  await withDemo(async ({ demo, browser }) => {
     const info = await (await fetch(`${demo.origin}/api/cameras`)).json();
     const n = info.cameras.length;
     const nursery = info.cameras.find((c) => c.id === 'nursery');
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const { page, problems } = await openPage(browser);
     await page.goto(demo.url);
     await allLive(page, n);
@@ -357,8 +330,5 @@ test('frameseal demo: pairing code, key rotation across a reload, stall and reco
     assert.ok(back.every((c) => c.live === 'true'));
 
     await noProblems(page, problems);
-  } finally {
-    await browser?.close();
-    demo.proc.kill();
-  }
+  });
 });

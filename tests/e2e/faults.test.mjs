@@ -20,12 +20,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, startDemo } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { DEMO_BIN, DEMO_BUILD } from './demo-server.mjs';
+import { withDemo } from './with-demo.mjs';
 
 // Seconds each fault is watched; the far ones need time for a held frame to
 // come back (70 frames at 5 fps = 14 s; a long delay is 11–14 s).
@@ -113,10 +109,8 @@ test('network faults: nothing foreign drawn, and what each fault costs in genuin
   skip: existsSync(DEMO_BIN) ? false : `no ${DEMO_BIN}: ${DEMO_BUILD}`,
   timeout: 300_000,
 }, async () => {
-  const demo = await startDemo();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const rows = [];
-  try {
+  await withDemo(async ({ demo, browser }) => {
     const page = await browser.newPage();
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -157,10 +151,7 @@ test('network faults: nothing foreign drawn, and what each fault costs in genuin
     assert.ok((by.corruption.notGenuine['bad-signature'] ?? 0) > 0, 'corruption damaged frames');
     assert.ok((by.mixup.notGenuine['foreign-key'] ?? 0) > 0, 'mix-up served strangers\' frames');
     assert.deepEqual(problems, []);
-  } finally {
-    await browser.close();
-    demo.proc.kill();
-  }
+  });
   const table = [
     '| fault | s | camera frames | delivered intact (unique) | lost by the network | repeats | foreign / damaged / other session delivered | accepted | drawn foreign | genuine lost to frameseal (why) |',
     '|---|---:|---:|---:|---:|---:|---|---:|---:|---|',

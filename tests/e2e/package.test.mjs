@@ -209,16 +209,22 @@ const bad: ReceiverConfig = { linkedPublicKey: camera.publicKey, options: { now:
   run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', dir], dir);
 });
 
-test('plain <script type="module">: the installed package loads and FrameGate draws a verified picture', async () => {
-  const dir = scratchProject('plain-app', {
-    'index.html': `<!doctype html>
+/**
+ * A page (index.html) with `importMap`, an 8×8 canvas #screen and one
+ * module script: `imports`, then `gateProbe({ FrameGate, Signer }, colours)`,
+ * which pushes a stranger's PNG frame (colours.foreign), then the camera's
+ * (colours.genuine), into a FrameGate on #screen and returns the camera,
+ * both verdicts and the pixel drawn; then `body`, which sets window.result
+ * (or window.result.error says what it threw).
+ */
+function gatePage(importMap, imports, body) {
+  return `<!doctype html>
 <meta charset="utf-8">
-<script type="importmap">{ "imports": { "frameseal": "/node_modules/frameseal/frameseal.js" } }</script>
+<script type="importmap">${JSON.stringify({ imports: importMap })}</script>
 <canvas id="screen" width="8" height="8"></canvas>
 <script type="module">
-import init, { FrameGate, Signer, fingerprint } from 'frameseal';
-try {
-  await init();
+${imports}
+async function gateProbe({ FrameGate, Signer }, colours) {
   const camera = Signer.generate();
   const stranger = Signer.generate();
   const png = async (colour) => {
@@ -230,16 +236,27 @@ try {
   };
   const canvas = document.getElementById('screen');
   const gate = new FrameGate(canvas, camera.publicKey, { stallAfterMs: null });
-  const foreign = await gate.push(stranger.signFrame(await png('#0000ff'), { codec: 'png', keyframe: true }));
-  const genuine = await gate.push(camera.signFrame(await png('#ff0000'), { codec: 'png', keyframe: true }));
-  const pixel = Array.from(canvas.getContext('2d').getImageData(4, 4, 1, 1).data);
-  window.result = { foreign: [foreign.ok, foreign.reason, foreign.drawn], genuine: [genuine.ok, genuine.drawn], pixel,
-    fingerprint: fingerprint(camera.publicKey) };
+  const foreign = await gate.push(stranger.signFrame(await png(colours.foreign), { codec: 'png', keyframe: true }));
+  const genuine = await gate.push(camera.signFrame(await png(colours.genuine), { codec: 'png', keyframe: true }));
+  return { camera, foreign: [foreign.ok, foreign.reason, foreign.drawn], genuine: [genuine.ok, genuine.drawn],
+    pixel: Array.from(canvas.getContext('2d').getImageData(4, 4, 1, 1).data) };
+}
+try {
+${body}
 } catch (e) {
   window.result = { error: String(e && e.stack || e) };
 }
 </script>
-`,
+`;
+}
+
+test('plain <script type="module">: the installed package loads and FrameGate draws a verified picture', async () => {
+  const dir = scratchProject('plain-app', {
+    'index.html': gatePage({ frameseal: '/node_modules/frameseal/frameseal.js' },
+      "import init, { FrameGate, Signer, fingerprint } from 'frameseal';", `
+  await init();
+  const { camera, ...probe } = await gateProbe({ FrameGate, Signer }, { foreign: '#0000ff', genuine: '#ff0000' });
+  window.result = { ...probe, fingerprint: fingerprint(camera.publicKey) };`),
   });
   const { server, origin } = await serve(dir);
   try {
@@ -256,36 +273,14 @@ try {
 
 test('plain page: frameseal/loader picks the modern build in Chromium, the JS build without WebAssembly, and forced mvp and JS builds draw a verified picture', async () => {
   const dir = scratchProject('loader-app', {
-    'index.html': `<!doctype html>
-<meta charset="utf-8">
-<script type="importmap">{ "imports": { "frameseal/loader": "/node_modules/frameseal/loader.js" } }</script>
-<canvas id="screen" width="8" height="8"></canvas>
-<script type="module">
-import { load, detectBuild, loadedBuild } from 'frameseal/loader';
-try {
+    'index.html': gatePage({ 'frameseal/loader': '/node_modules/frameseal/loader.js' },
+      "import { load, detectBuild, loadedBuild } from 'frameseal/loader';", `
   const query = new URLSearchParams(location.search);
   if (query.has('nowasm')) delete window.WebAssembly; // an engine without WebAssembly
   const forced = query.get('build');
-  const { FrameGate, Signer } = await load(forced ? { build: forced } : {});
-  const camera = Signer.generate();
-  const stranger = Signer.generate();
-  const c = new OffscreenCanvas(8, 8);
-  const ctx = c.getContext('2d');
-  ctx.fillStyle = '#00ff00';
-  ctx.fillRect(0, 0, 8, 8);
-  const png = new Uint8Array(await (await c.convertToBlob({ type: 'image/png' })).arrayBuffer());
-  const canvas = document.getElementById('screen');
-  const gate = new FrameGate(canvas, camera.publicKey, { stallAfterMs: null });
-  const foreign = await gate.push(stranger.signFrame(png, { codec: 'png', keyframe: true }));
-  const genuine = await gate.push(camera.signFrame(png, { codec: 'png', keyframe: true }));
-  window.result = { detected: detectBuild(), loaded: loadedBuild,
-    foreign: [foreign.ok, foreign.reason, foreign.drawn], genuine: [genuine.ok, genuine.drawn],
-    pixel: Array.from(canvas.getContext('2d').getImageData(4, 4, 1, 1).data) };
-} catch (e) {
-  window.result = { error: String(e && e.stack || e) };
-}
-</script>
-`,
+  const lib = await load(forced ? { build: forced } : {});
+  const { camera: _, ...probe } = await gateProbe(lib, { foreign: '#00ff00', genuine: '#00ff00' });
+  window.result = { detected: detectBuild(), loaded: loadedBuild, ...probe };`),
   });
   const CASES = [['', 'modern', 'modern'], ['?build=mvp', 'modern', 'mvp'], ['?build=js', 'modern', 'js'], ['?nowasm=1', 'js', 'js']];
   for (const [query, detected, loaded] of CASES) {

@@ -19,12 +19,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, ROOT, noProblems, openPage, startDemo } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { ROOT, noProblems, openPage } from './demo-server.mjs';
+import { withDemo } from './with-demo.mjs';
 
 const SAMPLE_MS = 40;
 const FAULTS = ['mixup', 'replay', 'stale', 'corrupt'];
@@ -61,12 +58,8 @@ function installSampler({ points, every }) {
 test('standalone demo: the protected display shows only the linked camera under every relay fault', {
   timeout: 180_000,
 }, async () => {
-  assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
-  const demo = await startDemo();
-  let browser;
-  try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  await withDemo(async ({ demo, browser }) => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${demo.origin}/www/standalone.html`);
     await page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: 30_000 });
@@ -113,8 +106,5 @@ test('standalone demo: the protected display shows only the linked camera under 
       assert.equal(rows.find((r) => r.reason === reason).meaning, meaning, `${reason}: the package's meaning`);
     }
     assert.ok(log.length > 0 && log.some((entry) => /accepted · drawn/.test(entry)), 'the log lists verdicts');
-  } finally {
-    await browser?.close();
-    demo.proc.kill();
-  }
+  });
 });
