@@ -18,7 +18,7 @@
 //!
 //! It knows nothing about keys, hashes or policy: a seal is an opaque
 //! [`SEAL_LEN`]-byte body here, found and placed but never checked. The
-//! verifier ([`crate::verify`]) checks it.
+//! verifier (`verify.rs`) checks it.
 //!
 //! ```
 //! use frameseal::inband::{self, Layout, UnitCodec, UnitFormat, SEAL_LEN};
