@@ -9,15 +9,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use frameseal::inband;
-use frameseal::{FrameSpec, Signer, fingerprint};
-use hex::FromHex;
+use frameseal::{FrameSpec, Signer};
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
 use crate::keyline::KeyKind;
+use crate::sign;
 use crate::units::{self, MediaFile};
-use crate::{random, time};
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal seal --codec h264|h265|av1|jpeg --key NAME.key [--stream-id HEX32] \
@@ -34,15 +33,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let key_path = args
         .value("key")
         .ok_or_else(|| args.usage_error("missing --key (the camera's secret key file)"))?;
-    let timestamp_us = args
-        .parsed::<u64>("timestamp-us", "microseconds since the Unix epoch")?
-        .unwrap_or_else(time::now_us);
-    let stream_id = match args.value("stream-id") {
-        Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
-            args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
-        })?,
-        None => random::bytes::<16>()?,
-    };
+    let (timestamp_us, stream_id) = sign::session(args)?;
     let secret = keyfile::read(Path::new(key_path), KeyKind::Secret)?;
     let bytes = fs::read(&input).map_err(|e| CliError::read("media file", &input, e))?;
     let media = MediaFile::cut(&bytes, format, &input)?;
@@ -76,11 +67,6 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         if keyframes == 1 { "" } else { "s" },
         output.display()
     );
-    say!("stream id    {}", hex::encode(stream_id));
-    say!(
-        "timestamp    {timestamp_us} ({})",
-        time::rfc3339(timestamp_us)
-    );
-    say!("fingerprint  {}", fingerprint(camera.public_key()));
+    sign::print_session(timestamp_us, stream_id, &camera);
     Ok(())
 }

@@ -34,15 +34,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         args.value("out")
             .ok_or_else(|| args.usage_error("missing --out (the stream file to write)"))?,
     );
-    let timestamp_us = args
-        .parsed::<u64>("timestamp-us", "microseconds since the Unix epoch")?
-        .unwrap_or_else(time::now_us);
-    let stream_id = match args.value("stream-id") {
-        Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
-            args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
-        })?,
-        None => random::bytes::<16>()?,
-    };
+    let (timestamp_us, stream_id) = session(args)?;
     let secret = keyfile::read(Path::new(key_path), KeyKind::Secret)?;
     let inputs = jpeg_inputs(&input)?;
 
@@ -85,13 +77,33 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         if inputs.len() == 1 { "" } else { "s" },
         out_path.display()
     );
+    print_session(timestamp_us, stream_id, &camera);
+    Ok(())
+}
+
+/// `--timestamp-us` (default now) and `--stream-id` (default random): the
+/// session every frame or unit of one `sign` / `seal` run belongs to.
+pub fn session(args: &Args) -> Result<(u64, [u8; 16]), CliError> {
+    let timestamp_us = args
+        .parsed::<u64>("timestamp-us", "microseconds since the Unix epoch")?
+        .unwrap_or_else(time::now_us);
+    let stream_id = match args.value("stream-id") {
+        Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
+            args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
+        })?,
+        None => random::bytes::<16>()?,
+    };
+    Ok((timestamp_us, stream_id))
+}
+
+/// The session's lines after a `sign` / `seal` run.
+pub fn print_session(timestamp_us: u64, stream_id: [u8; 16], camera: &Signer) {
     say!("stream id    {}", hex::encode(stream_id));
     say!(
         "timestamp    {timestamp_us} ({})",
         time::rfc3339(timestamp_us)
     );
     say!("fingerprint  {}", fingerprint(camera.public_key()));
-    Ok(())
 }
 
 /// `input` itself if it is a file; the `.jpg` / `.jpeg` files in it, sorted
