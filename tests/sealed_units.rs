@@ -236,3 +236,87 @@ fn a_forged_seal_costs_no_hash_and_changes_nothing() {
     assert_eq!(v.stats().accepted, 0);
     assert_eq!(verdict(&mut v, &units[0].0, f), Ok(0));
 }
+
+#[test]
+fn parameter_sets_a_relay_puts_in_a_delta_unit_never_reach_the_decoder() {
+    // The relay copies the keyframe's SPS and PPS into a delta unit and
+    // alters the SPS (a cropping or colour change): the delta unit still
+    // verifies (parameter sets in delta units are not covered), so what the
+    // decoder gets must not hold them.
+    for codec in [UnitCodec::H264, UnitCodec::H265] {
+        let mut cam = camera(1);
+        let (units, f) = sealed(&mut cam, codec);
+        let (key, _) = &units[0];
+        let (delta_index, (delta, _)) = units
+            .iter()
+            .enumerate()
+            .find(|(_, (_, k))| !k)
+            .expect("a delta unit");
+        // The keyframe's NAL units before its first picture: its parameter
+        // sets (and AUD / SEI, also harmless to repeat).
+        let uuid = key
+            .windows(16)
+            .position(|w| w == inband::FRAMESEAL_UUID)
+            .unwrap();
+        let params = &key[..key[..uuid]
+            .windows(3)
+            .rposition(|w| w == [0, 0, 1])
+            .unwrap()
+            - 1];
+        let mut injected = params.to_vec();
+        // An altered SPS: one bit of its second payload byte flipped.
+        let sps_type = if codec == UnitCodec::H264 { 7 } else { 33 };
+        let sps = injected
+            .windows(4)
+            .position(|w| {
+                w[..3] == [0, 0, 1]
+                    && if codec == UnitCodec::H264 {
+                        w[3] & 0x1f
+                    } else {
+                        (w[3] >> 1) & 0x3f
+                    } == sps_type
+            })
+            .expect("an SPS in the keyframe");
+        injected[sps + 6] ^= 0x01;
+        injected.extend_from_slice(delta);
+        let mut v = display(&cam);
+        assert_eq!(verdict(&mut v, &key.clone(), f), Ok(0), "{codec}");
+        for (i, (unit, _)) in units.iter().enumerate().take(delta_index).skip(1) {
+            assert_eq!(verdict(&mut v, unit, f), Ok(i as u64), "{codec}");
+        }
+        let check = inband::content(&injected, f, false, None, &mut |_| {});
+        assert!(check.is_ok(), "{codec}: {check:?}");
+        assert_eq!(
+            verdict(&mut v, &injected, f),
+            Ok(delta_index as u64),
+            "{codec}"
+        );
+        let decodable = inband::for_decoder(&injected, f, false).unwrap();
+        let nal_types: Vec<u8> = decodable
+            .windows(4)
+            .filter(|w| w[..3] == [0, 0, 1])
+            .map(|w| {
+                if codec == UnitCodec::H264 {
+                    w[3] & 0x1f
+                } else {
+                    (w[3] >> 1) & 0x3f
+                }
+            })
+            .collect();
+        let parameter_sets: &[u8] = if codec == UnitCodec::H264 {
+            &[7, 8]
+        } else {
+            &[32, 33, 34]
+        };
+        assert!(
+            nal_types.iter().all(|t| !parameter_sets.contains(t)),
+            "{codec}: parameter sets reach the decoder: {nal_types:?}"
+        );
+        assert!(
+            decodable.ends_with(delta),
+            "{codec}: the delta unit itself is kept"
+        );
+        // A keyframe keeps its own (covered) parameter sets.
+        assert_eq!(&inband::for_decoder(key, f, true).unwrap(), key);
+    }
+}

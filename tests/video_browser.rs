@@ -404,3 +404,86 @@ async fn push_from_inside_its_own_clock_gets_a_result_and_the_video_gate_can_be_
     );
     call_method(&gate, "free", &JsValue::UNDEFINED).expect("the gate can be freed");
 }
+
+/// The chunks of an encoded clip, each sealed in-band by `cam` (seq from 0,
+/// 33 ms apart, ending now), or None where the browser cannot encode it.
+async fn sealed_units(
+    cam: &JsSigner,
+    codec: &str,
+    rgb: [u8; 3],
+    count: u32,
+) -> Option<Vec<JsValue>> {
+    let clip = encode_clip(codec, rgb.to_vec(), count, 10).await;
+    if let Some(reason) = get(&clip, "skip").as_string() {
+        log(&format!("{codec} units: skipped: {reason}"));
+        return None;
+    }
+    let chunks = Array::from(&get(&clip, "chunks"));
+    let start = js_sys::Date::now() * 1000.0 - f64::from(count) * 33_333.0;
+    Some(
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(i, chunk)| {
+                let keyframe = get(&chunk, "keyframe").as_bool().unwrap();
+                let opts = frame_options(codec, keyframe, i as f64, start + i as f64 * 33_333.0);
+                cam.seal_unit(get(&chunk, "data"), opts).unwrap().into()
+            })
+            .collect(),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn h264_units_sealed_in_band_are_shown_and_a_strangers_never() {
+    let cam = JsSigner::generate().unwrap();
+    let stranger = JsSigner::generate().unwrap();
+    let Some(units) = sealed_units(&cam, "h264", RED, 20).await else {
+        return;
+    };
+    let foreign = sealed_units(&stranger, "h264", BLUE, 20).await.unwrap();
+    let canvas = dom_canvas();
+    let options = Object::new();
+    Reflect::set(&options, &"stallAfterMs".into(), &JsValue::NULL).unwrap();
+    let gate = JsVideoGate::new(canvas.clone(), cam.public_key().into(), options.into()).unwrap();
+    let unit_options = || {
+        let o = Object::new();
+        Reflect::set(&o, &"codec".into(), &"h264".into()).unwrap();
+        JsValue::from(o)
+    };
+    let push = |unit: &JsValue| {
+        let promise = gate.push_unit(unit.clone(), unit_options()).unwrap();
+        async move { JsFuture::from(promise).await.unwrap() }
+    };
+    for (i, unit) in units.iter().enumerate() {
+        if i % 4 == 2 {
+            let r = push(&foreign[i]).await;
+            assert_eq!(
+                get(&r, "reason").as_string().as_deref(),
+                Some("foreign-key"),
+                "#{i}"
+            );
+        }
+        let r = push(unit).await;
+        assert_eq!(get(&r, "ok"), JsValue::TRUE, "#{i}");
+        let pixel = corner_pixel(&canvas);
+        assert!(
+            !close_to(&pixel, BLUE, TOLERANCE),
+            "#{i}: the stranger's picture is on screen: {pixel:?}"
+        );
+    }
+    JsFuture::from(gate.flush()).await.unwrap();
+    assert!(
+        close_to(&corner_pixel(&canvas), RED, TOLERANCE),
+        "the linked camera's picture"
+    );
+    let stats = gate.stats().unwrap();
+    assert_eq!(number(&stats, "decoderErrors"), 0.0);
+    assert_eq!(number(&stats, "drawn"), 20.0);
+    assert_eq!(number(&stats, "skippedUntilKeyframe"), 0.0);
+    // An unsealed unit (the relay stripped the seal): unsigned, not decoded.
+    let plain = encode_clip("h264", RED.to_vec(), 1, 10).await;
+    let plain = get(&Array::from(&get(&plain, "chunks")).get(0), "data");
+    let r = push(&plain).await;
+    assert_eq!(get(&r, "reason").as_string().as_deref(), Some("unsigned"));
+    gate.close();
+}

@@ -7,7 +7,7 @@ use core::cmp::Ordering;
 
 use super::{
     FRAMESEAL_UUID, Parts, SEAL_LEN, SealBody, Sink, Splitter, UnitError, parameter_sets,
-    reserve_one, spliced, vec_with_capacity,
+    reserve_one, spliced, vec_with_capacity, without_parts,
 };
 
 const OBU_SEQUENCE_HEADER: u8 = 1;
@@ -208,6 +208,17 @@ pub(super) fn is_keyframe(unit: &[u8]) -> Result<bool, UnitError> {
 }
 
 /// Whether the content covers this OBU type in V (SPEC §6.3).
+/// `unit` without its sequence header OBUs, for a delta unit's decoder.
+pub(super) fn without_sequence_headers(unit: &[u8]) -> Result<Vec<u8>, UnitError> {
+    let mut starts = Vec::new();
+    for obu in obus(unit) {
+        let obu = obu?;
+        reserve_one(&mut starts)?;
+        starts.push((obu.at, obu.obu_type == OBU_SEQUENCE_HEADER));
+    }
+    without_parts(unit, &starts)
+}
+
 fn is_picture_data(obu_type: u8) -> bool {
     matches!(obu_type, OBU_FRAME_HEADER | OBU_TILE_GROUP | OBU_FRAME)
 }

@@ -16,7 +16,7 @@ use core::cmp::Ordering;
 
 use super::{
     Cursor, FRAMESEAL_UUID, Parts, SEAL_LEN, SealBody, Sink, Splitter, UnitError, parameter_sets,
-    reserve_one, run_len, skip_words_without, spliced, vec_with_capacity,
+    reserve_one, run_len, skip_words_without, spliced, vec_with_capacity, without_parts,
 };
 
 /// H.264 or H.265: what differs between them here is the NAL unit header
@@ -501,6 +501,22 @@ pub(super) fn is_keyframe(
     framing: Framing,
 ) -> Result<bool, UnitError> {
     Ok(survey(unit, codec, framing)?.random_access)
+}
+
+/// `unit` without its parameter-set NAL units (start code or length prefix
+/// and trailing zeros with them), for a delta unit's decoder.
+pub(super) fn without_parameter_sets(
+    unit: &[u8],
+    codec: NalCodec,
+    framing: Framing,
+) -> Result<Vec<u8>, UnitError> {
+    let mut starts = Vec::new();
+    for nal in nal_units(unit, codec, framing)? {
+        let nal = nal?;
+        reserve_one(&mut starts)?;
+        starts.push((nal.prefix_at, codec.is_parameter_set(nal.nal_type)));
+    }
+    without_parts(unit, &starts)
 }
 
 /// Gives one NAL unit to the content as SPEC §6.3 V says: its length as a

@@ -552,6 +552,47 @@ pub fn is_keyframe(unit: &[u8], format: UnitFormat) -> Result<bool, UnitError> {
     }
 }
 
+/// What of `unit` may reach a decoder (SPEC §6.3, "parameter sets inside
+/// a delta unit are not covered"): a keyframe unit as it is, since the seal
+/// covers its parameter sets; any other unit without its parameter sets
+/// (H.264 SPS / PPS, H.265 VPS / SPS / PPS, AV1 sequence headers), which no
+/// seal covers, so that a decoder only ever uses parameter sets a verified
+/// keyframe vouched for. A JPEG as it is. The unit is split as for
+/// [`find_seal`], with the same errors.
+pub fn for_decoder(unit: &[u8], format: UnitFormat, keyframe: bool) -> Result<Vec<u8>, UnitError> {
+    if unit.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    match format.kind() {
+        Kind::H26x(..) | Kind::Av1 if keyframe => {
+            let mut out = vec_with_capacity(unit.len())?;
+            out.extend_from_slice(unit);
+            Ok(out)
+        }
+        Kind::H26x(codec, framing) => h26x::without_parameter_sets(unit, codec, framing),
+        Kind::Av1 => av1::without_sequence_headers(unit),
+        Kind::Jpeg => {
+            let mut out = vec_with_capacity(unit.len())?;
+            out.extend_from_slice(unit);
+            Ok(out)
+        }
+    }
+}
+
+/// `unit` without the parts in `[start, end)` ranges that `drop` marks:
+/// `starts` are the parts' first offsets in order (each part runs to the
+/// next one's start, the last to the end of the unit).
+fn without_parts(unit: &[u8], starts: &[(usize, bool)]) -> Result<Vec<u8>, UnitError> {
+    let mut out = vec_with_capacity(unit.len())?;
+    for (i, &(at, drop)) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).map_or(unit.len(), |next| next.0);
+        if !drop {
+            out.extend_from_slice(unit.get(at..end).ok_or(UnitError::Truncated { at })?);
+        }
+    }
+    Ok(out)
+}
+
 /// The caller's sink with the running content length.
 struct Sink<'s> {
     sink: &'s mut dyn FnMut(&[u8]),

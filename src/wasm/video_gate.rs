@@ -19,10 +19,12 @@ use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use super::interop::Options;
 use super::interop::{error, set};
 use super::screen::{Screen, discard, gate_stats, linked_key_of, open_gate, verify_for_screen};
-use super::verifier::{JsVerifier, Verdict};
+use super::verifier::{JsVerifier, UNIT_OPTIONS, Verdict};
 use crate::frame::Codec;
+use crate::inband::{self, Layout, UnitFormat};
 use crate::video::{DecodeChain, webcodecs_codec};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -43,7 +45,11 @@ extern "C" {
     #[wasm_bindgen(js_name = createDecoder, catch)]
     fn create_decoder(output: &JsValue, error: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(js_name = configureDecoder, catch)]
-    fn configure_decoder(decoder: &JsValue, codec: &str) -> Result<(), JsValue>;
+    fn configure_decoder(
+        decoder: &JsValue,
+        codec: &str,
+        description: Option<&Uint8Array>,
+    ) -> Result<(), JsValue>;
     #[wasm_bindgen(js_name = decodeChunk, catch)]
     fn decode_chunk(
         decoder: &JsValue,
@@ -118,11 +124,16 @@ impl Decoding {
         self.close();
     }
 
-    /// An open decoder configured for `codec`, opening one if needed.
-    fn decoder_for(&self, codec: String) -> Result<JsValue, JsError> {
+    /// An open decoder configured for `codec` (and `description`, the
+    /// configuration record of avcc units), opening one if needed.
+    fn decoder_for(&self, codec: String, description: Option<&[u8]>) -> Result<JsValue, JsError> {
         let current = self.decoder.borrow().clone();
+        let key = match description {
+            Some(d) => format!("{codec} {d:?}"),
+            None => codec.clone(),
+        };
         if let Some(decoder) = current
-            && self.codec.borrow().as_deref() == Some(codec.as_str())
+            && self.codec.borrow().as_deref() == Some(key.as_str())
         {
             return Ok(decoder);
         }
@@ -134,7 +145,8 @@ impl Decoding {
                     error_message(&e)
                 ))
             })?;
-        if let Err(e) = configure_decoder(&decoder, &codec) {
+        let description = description.map(Uint8Array::from);
+        if let Err(e) = configure_decoder(&decoder, &codec, description.as_ref()) {
             let _ = close_decoder(&decoder);
             return Err(error(format!(
                 "VideoDecoder cannot be configured for {codec}: {}",
@@ -142,7 +154,7 @@ impl Decoding {
             )));
         }
         *self.decoder.borrow_mut() = Some(decoder.clone());
-        *self.codec.borrow_mut() = Some(codec);
+        *self.codec.borrow_mut() = Some(key);
         Ok(decoder)
     }
 
@@ -151,6 +163,17 @@ impl Decoding {
             let _ = close_decoder(&decoder);
         }
         *self.codec.borrow_mut() = None;
+    }
+}
+
+/// The WebCodecs codec string of an avcC record: profile, constraints
+/// and level from its bytes 1 to 3 (`avc1.PPCCLL`).
+fn avcc_codec(avcc: &[u8]) -> Option<String> {
+    match avcc {
+        [_, profile, constraints, level, ..] => {
+            Some(format!("avc1.{profile:02x}{constraints:02x}{level:02x}"))
+        }
+        _ => None,
     }
 }
 
@@ -211,7 +234,29 @@ impl JsVideoGate {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] frame: JsValue,
     ) -> Result<Promise, JsError> {
         let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &frame, None)?;
-        let handed = self.hand_over(result, verdict);
+        let handed = self.hand_over(result, verdict, None);
+        self.screen.poll();
+        handed
+    }
+
+    /// Verifies a media unit that carries its seal in-band (SPEC §6.4;
+    /// `options` as `Verifier.verifyUnit`'s) and, if it is accepted with an
+    /// intact reference chain, hands it to the decoder: a keyframe as it
+    /// is, a delta unit without parameter sets (no seal covers those, so a
+    /// decoder only ever uses what a verified keyframe vouched for). avcc
+    /// units are decoded with `config` as the decoder's description.
+    #[wasm_bindgen(js_name = pushUnit, unchecked_return_type = "Promise<GateResult>")]
+    pub fn push_unit(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UnitOptions")] options: JsValue,
+    ) -> Result<Promise, JsError> {
+        let options = Options::read(&options, "options", &UNIT_OPTIONS)?;
+        let format = options.unit_format()?;
+        let config = options.bytes("config")?;
+        let checked = Some((format, config.as_deref()));
+        let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &unit, checked)?;
+        let handed = self.hand_over(result, verdict, Some((format, config.as_deref())));
         self.screen.poll();
         handed
     }
@@ -220,16 +265,32 @@ impl JsVideoGate {
 impl JsVideoGate {
     /// Hands an accepted frame's verified bytes to the decoder if its
     /// reference chain is intact; no user code runs before that.
-    fn hand_over(&self, result: Object, verdict: Verdict) -> Result<Promise, JsError> {
+    /// `unit`: the format and configuration record of an in-band unit.
+    fn hand_over(
+        &self,
+        result: Object,
+        verdict: Verdict,
+        unit: Option<(UnitFormat, Option<&[u8]>)>,
+    ) -> Result<Promise, JsError> {
         let Ok(accepted) = verdict else {
             return Ok(Promise::resolve(&JsValue::from(result)));
         };
         let h = accepted.header;
+        // avcc units: the decoder reads the configuration record, whose
+        // profile bytes also name the codec.
+        let description = match unit {
+            Some((format, config)) if matches!(format.layout(), Layout::Avcc { .. }) => config,
+            _ => None,
+        };
         // The codec string needs at most the stream's first NAL units.
         let head = accepted
             .payload
             .subarray(0, accepted.payload.length().min(SNIFF_LEN));
-        let Some(codec) = webcodecs_codec(h.codec, &head.to_vec()) else {
+        let codec = match description {
+            Some(avcc) if h.codec == Codec::H264 => avcc_codec(avcc),
+            _ => webcodecs_codec(h.codec, &head.to_vec()),
+        };
+        let Some(codec) = codec else {
             let why = if h.codec == Codec::KeyRotation {
                 // A link of the chain: the next delta may follow it.
                 self.video.chain.borrow_mut().link(h.stream_id, h.seq);
@@ -248,7 +309,7 @@ impl JsVideoGate {
             return Ok(not_drawn(result, "skipped-until-keyframe"));
         }
         let decoder = if h.keyframe {
-            match self.video.decoder_for(codec) {
+            match self.video.decoder_for(codec, description) {
                 Ok(decoder) => decoder,
                 Err(e) => {
                     self.video.chain.borrow_mut().break_chain();
@@ -262,12 +323,17 @@ impl JsVideoGate {
                 None => return Ok(not_drawn(result, "skipped-until-keyframe")),
             }
         };
-        if let Err(e) = decode_chunk(
-            &decoder,
-            h.keyframe,
-            h.timestamp_us as f64,
-            &accepted.payload,
-        ) {
+        let data = match unit {
+            None => accepted.payload,
+            Some((format, _)) => {
+                let bytes = accepted.payload.to_vec();
+                match inband::for_decoder(&bytes, format, h.keyframe) {
+                    Ok(data) => Uint8Array::from(&data[..]),
+                    Err(e) => return Err(error(format!("pushUnit: {e}"))),
+                }
+            }
+        };
+        if let Err(e) = decode_chunk(&decoder, h.keyframe, h.timestamp_us as f64, &data) {
             self.video.failed(error_message(&e));
             return Ok(not_drawn(result, "decode-failed"));
         }
