@@ -427,7 +427,7 @@ test('the workers refuse bad configurations with a reason, fail closed, and judg
   assert.deepEqual(r.counts, {
     accepted: 3, // one, the rotation, two
     dropped: {
-      malformed: 1, 'unsupported-version': 0, 'too-large': 0, 'foreign-key': 2, 'bad-signature': 1,
+      malformed: 1, 'unsupported-version': 0, unsigned: 0, 'too-large': 0, 'foreign-key': 2, 'bad-signature': 1,
       'wrong-stream': 0, stale: 0, future: 0, replayed: 1, 'bad-rotation': 0,
     },
     passed: 2, codecMismatch: 0, rotations: 1, notConfigured: 1, errors: 0,
@@ -452,7 +452,7 @@ test('the workers load the package through frameseal/loader: the build it picks 
     received: {
       accepted: 1,
       dropped: {
-        malformed: 0, 'unsupported-version': 0, 'too-large': 0, 'foreign-key': 0, 'bad-signature': 0,
+        malformed: 0, 'unsupported-version': 0, unsigned: 0, 'too-large': 0, 'foreign-key': 0, 'bad-signature': 0,
         'wrong-stream': 0, stale: 0, future: 0, replayed: 0, 'bad-rotation': 0,
       },
       passed: 1, codecMismatch: 0, rotations: 0, notConfigured: 0, errors: 0,
