@@ -441,10 +441,14 @@ impl Verifier {
         &self.stats
     }
 
-    /// The longest byte string that could be an acceptable frame. Callers
-    /// holding a longer one should not copy it: see [`Verifier::drop_oversized`].
+    /// The longest byte string that could be an acceptable frame of either
+    /// version (the larger overhead, a version-2 seal's, plus the maximum
+    /// payload). Callers holding a longer one should not copy it: see
+    /// [`Verifier::drop_oversized`].
     pub fn max_frame_len(&self) -> usize {
-        OVERHEAD.saturating_add(self.policy.max_payload_bytes as usize)
+        OVERHEAD
+            .max(frame::SEAL_LEN)
+            .saturating_add(self.policy.max_payload_bytes as usize)
     }
 
     /// Verifies one whole frame at time `now_us` (microseconds since the

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 
 use frameseal::deframer::{Boundaries, FrameReader};
 use frameseal::frame::{
-    self, Codec, Frame, HEADER_LEN, Header, OVERHEAD, ROTATION_PAYLOAD_LEN, SEAL_LEN,
+    self, Codec, Frame, HEADER_LEN, Header, OVERHEAD, ROTATION_PAYLOAD_LEN, SEAL_LEN, Version,
 };
 use frameseal::{DropReason, LinkedKey, Policy, Signer, Verifier};
 use libfuzzer_sys::fuzz_target;
@@ -53,12 +53,24 @@ fuzz_target!(|input: &[u8]| {
         Ok(f) => {
             let h = f.header();
             assert!(h.payload_len <= max);
-            assert_eq!(bytes.len(), OVERHEAD + h.payload_len as usize);
+            assert_eq!(bytes.len() as u64, h.frame_len());
             if h.codec == Codec::KeyRotation {
                 assert_eq!(h.payload_len as usize, ROTATION_PAYLOAD_LEN);
             }
-            let mut again = frame::encode_signed_part(h, f.payload());
-            again.extend_from_slice(f.signature());
+            // What parsed re-encodes to the same bytes, in its version's layout.
+            let again = match (h.version, f.content_hash()) {
+                (Version::Sealed, Some(hash)) => {
+                    let mut a = frame::encode_seal_signed_part(h, hash).to_vec();
+                    a.extend_from_slice(f.signature());
+                    a.extend_from_slice(f.payload());
+                    a
+                }
+                _ => {
+                    let mut a = frame::encode_signed_part(h, f.payload());
+                    a.extend_from_slice(f.signature());
+                    a
+                }
+            };
             assert_eq!(again, bytes);
             assert_eq!(from_head, Ok(*h));
         }

@@ -389,7 +389,7 @@ fn oversized_frames_are_judged_by_their_head() {
             ..Policy::default()
         },
     );
-    assert_eq!(v.max_frame_len(), 126);
+    assert_eq!(v.max_frame_len(), 158);
     let big = cam
         .sign_frame(&[0; 11], &FrameSpec::at(NOW as u64))
         .unwrap();
