@@ -7,11 +7,10 @@
 use alloc::rc::Rc;
 use core::cell::RefCell;
 use js_sys::{Object, Promise, Uint8Array};
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::interop::set;
+use super::interop::{bytes_arg, set};
 use super::screen::{
     Screen, decode_picture, gate_stats, linked_key_of, open_gate, verify_for_screen,
 };
@@ -113,9 +112,11 @@ impl JsFrameGate {
     ) -> Result<Promise, JsError> {
         // A JPEG file with its seal in-band starts FF D8; an envelope frame
         // starts FSEAL (SPEC §6.4).
-        let jpeg = frame
-            .dyn_ref::<Uint8Array>()
-            .is_some_and(|f| f.length() >= 2 && f.get_index(0) == 0xFF && f.get_index(1) == 0xD8);
+        // Sniffed through the intrinsic view (bytes_arg): the caller's own
+        // `length` may be a getter that throws, which must not unwind
+        // through Rust. A bad argument is reported by the check below.
+        let jpeg = bytes_arg(&frame, "frame")
+            .is_ok_and(|f| f.length() >= 2 && f.get_index(0) == 0xFF && f.get_index(1) == 0xD8);
         let unit = if jpeg {
             UnitFormat::new(UnitCodec::Jpeg, Layout::Jpeg)
                 .ok()
