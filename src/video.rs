@@ -132,102 +132,72 @@ impl DecodeChain {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
 
-    const A: [u8; 16] = [1; 16];
-    const B: [u8; 16] = [2; 16];
-
-    /// Runs a tiny stream description: (stream, seq, keyframe) per accepted
-    /// frame; returns which were handed to the decoder.
-    fn run(frames: &[([u8; 16], u64, bool)]) -> (Vec<bool>, u64) {
+    /// Plays `events` on a new chain and returns, for each frame offered,
+    /// `+` if it was handed to the decoder or `-` if skipped, and the
+    /// chain's skipped count. Events, space-separated: `A3` a delta frame of
+    /// stream A (or B) with seq 3, `A3k` a keyframe, `=A3` an accepted
+    /// key-rotation frame (a link), `!` a decoder failure.
+    fn play(events: &str) -> (String, u64) {
         let mut chain = DecodeChain::new();
-        let out = frames
-            .iter()
-            .map(|&(s, q, k)| chain.admit(s, q, k))
-            .collect();
+        let mut out = String::new();
+        for event in events.split_whitespace() {
+            if event == "!" {
+                chain.break_chain();
+                continue;
+            }
+            let (link, event) = match event.strip_prefix('=') {
+                Some(rest) => (true, rest),
+                None => (false, event),
+            };
+            let (keyframe, event) = match event.strip_suffix('k') {
+                Some(rest) => (true, rest),
+                None => (false, event),
+            };
+            let stream = match &event[..1] {
+                "A" => [1; 16],
+                "B" => [2; 16],
+                other => panic!("unknown stream {other}"),
+            };
+            let seq = event[1..].parse().expect("a sequence number");
+            if link {
+                chain.link(stream, seq);
+            } else {
+                let decoded = chain.admit(stream, seq, keyframe);
+                out.push(if decoded { '+' } else { '-' });
+            }
+        }
         (out, chain.skipped())
     }
 
-    #[test]
-    fn an_unbroken_stream_is_all_decoded() {
-        let (out, skipped) = run(&[
-            (A, 0, true),
-            (A, 1, false),
-            (A, 2, false),
-            (A, 3, true),
-            (A, 4, false),
-        ]);
-        assert_eq!(out, [true; 5]);
-        assert_eq!(skipped, 0);
+    /// One test per case: `name: events => decoded, skipped;` (see [`play`]).
+    macro_rules! chain_cases {
+        ($($name:ident: $events:literal => $decoded:literal, $skipped:literal;)*) => {
+            $(
+                #[test]
+                fn $name() {
+                    assert_eq!(play($events), ($decoded.into(), $skipped));
+                }
+            )*
+        };
     }
 
-    #[test]
-    fn a_stream_joined_mid_gop_waits_for_a_keyframe() {
-        let (out, skipped) = run(&[(A, 5, false), (A, 6, false), (A, 7, true), (A, 8, false)]);
-        assert_eq!(out, [false, false, true, true]);
-        assert_eq!(skipped, 2);
-    }
-
-    #[test]
-    fn a_lost_delta_costs_pictures_until_the_next_keyframe() {
+    chain_cases! {
+        an_unbroken_stream_is_all_decoded: "A0k A1 A2 A3k A4" => "+++++", 0;
+        a_stream_joined_mid_gop_waits_for_a_keyframe: "A5 A6 A7k A8" => "--++", 2;
         // 2 never arrives: 3 and 4 would decode to garbage.
-        let (out, _) = run(&[
-            (A, 0, true),
-            (A, 1, false),
-            (A, 3, false),
-            (A, 4, false),
-            (A, 5, true),
-            (A, 6, false),
-        ]);
-        assert_eq!(out, [true, true, false, false, true, true]);
-    }
-
-    #[test]
-    fn a_late_delta_after_a_break_is_still_skipped() {
+        a_lost_delta_costs_pictures_until_the_next_keyframe: "A0k A1 A3 A4 A5k A6" => "++--++", 2;
         // 2 is late: once 3 was skipped the chain stays broken.
-        let (out, _) = run(&[
-            (A, 0, true),
-            (A, 1, false),
-            (A, 3, false),
-            (A, 2, false),
-            (A, 4, false),
-        ]);
-        assert_eq!(out, [true, true, false, false, false]);
-    }
-
-    #[test]
-    fn an_old_keyframe_delivered_late_is_skipped_without_breaking_the_chain() {
-        let (out, skipped) = run(&[(A, 10, true), (A, 11, false), (A, 4, true), (A, 12, false)]);
-        assert_eq!(out, [true, true, false, true]);
-        assert_eq!(skipped, 1);
-    }
-
-    #[test]
-    fn a_camera_restart_starts_a_new_chain_at_its_keyframe() {
-        let (out, _) = run(&[
-            (A, 100, true),
-            (A, 101, false),
-            (B, 0, true),
-            (B, 1, false),
-            (A, 102, false),
-        ]);
-        assert_eq!(out, [true, true, true, true, false]);
-    }
-
-    #[test]
-    fn a_delta_of_another_stream_breaks_the_chain() {
-        let (out, _) = run(&[(A, 0, true), (B, 1, false), (A, 1, false), (A, 2, true)]);
-        assert_eq!(out, [true, false, false, true]);
-    }
-
-    #[test]
-    fn a_decoder_failure_waits_for_a_keyframe() {
-        let mut chain = DecodeChain::new();
-        assert!(chain.admit(A, 0, true));
-        chain.break_chain();
-        assert!(!chain.admit(A, 1, false));
-        assert!(chain.admit(A, 2, true));
-        assert!(chain.admit(A, 3, false));
+        a_late_delta_after_a_break_is_still_skipped: "A0k A1 A3 A2 A4" => "++---", 3;
+        an_old_keyframe_delivered_late_is_skipped_without_breaking_the_chain: "A10k A11 A4k A12" => "++-+", 1;
+        a_camera_restart_starts_a_new_chain_at_its_keyframe: "A100k A101 B0k B1 A102" => "++++-", 1;
+        a_delta_of_another_stream_breaks_the_chain: "A0k B1 A1 A2k" => "+--+", 2;
+        a_decoder_failure_waits_for_a_keyframe: "A0k ! A1 A2k A3" => "+-++", 1;
+        the_last_sequence_number_does_not_overflow: "A18446744073709551615k A0" => "+-", 1;
+        // =A2: the key-rotation frame between two deltas.
+        a_rotation_in_the_middle_of_a_gop_costs_no_picture: "A0k A1 =A2 A3 A4" => "++++", 0;
+        // =A2 follows a lost seq 1, so it is not a link; =B1 is another stream.
+        a_link_does_not_mend_a_broken_chain_or_jump_a_gap: "A0k =A2 A3 =A4 A5 =B1 A6k A7" => "+--++", 2;
     }
 
     #[test]
@@ -257,35 +227,5 @@ mod tests {
         );
         assert_eq!(webcodecs_codec(Codec::Jpeg, &[]), None);
         assert_eq!(webcodecs_codec(Codec::KeyRotation, &[]), None);
-    }
-
-    #[test]
-    fn the_last_sequence_number_does_not_overflow() {
-        let (out, _) = run(&[(A, u64::MAX, true), (A, 0, false)]);
-        assert_eq!(out, [true, false]);
-    }
-
-    #[test]
-    fn a_rotation_in_the_middle_of_a_gop_costs_no_picture() {
-        let mut chain = DecodeChain::new();
-        assert!(chain.admit(A, 0, true));
-        assert!(chain.admit(A, 1, false));
-        chain.link(A, 2); // the key-rotation frame
-        assert!(chain.admit(A, 3, false));
-        assert!(chain.admit(A, 4, false));
-        assert_eq!(chain.skipped(), 0);
-    }
-
-    #[test]
-    fn a_link_does_not_mend_a_broken_chain_or_jump_a_gap() {
-        let mut chain = DecodeChain::new();
-        assert!(chain.admit(A, 0, true));
-        chain.link(A, 2); // seq 1 was lost: not a link
-        assert!(!chain.admit(A, 3, false));
-        chain.link(A, 4);
-        assert!(!chain.admit(A, 5, false), "still broken");
-        chain.link(B, 1); // another stream
-        assert!(chain.admit(A, 6, true));
-        assert!(chain.admit(A, 7, false));
     }
 }

@@ -46,62 +46,82 @@ fn verifier(forge: &mut Forge) -> Verifier {
     v
 }
 
-fn through_verifier(kinds: &[Kind], name: &'static str, n: u64) -> Row {
+/// Measures one path over `n` frames of `kinds`, against a verifier that
+/// took the forge's first genuine frame: `prepare` makes the path's state
+/// (allocated before the heap baseline, so not counted), `run` feeds it
+/// every frame and returns the bytes it fed and, for a reader, its buffer's
+/// capacity at the end.
+fn measure<S>(
+    path: &'static str,
+    kind: &'static str,
+    n: u64,
+    prepare: impl FnOnce(&Verifier) -> S,
+    run: impl FnOnce(&mut S, &mut Forge, &mut Verifier) -> (u64, Option<usize>),
+) -> Row {
     let mut forge = Forge::new(PAYLOAD);
     let mut v = verifier(&mut forge);
-    let mut bytes = 0u64;
+    let mut state = prepare(&v);
     counting::reset_peak();
     let base = counting::live();
     let start = Instant::now();
-    for i in 0..n {
-        let frame = forge.frame(kinds[i as usize % kinds.len()], i);
-        bytes += frame.len() as u64;
-        let _ = v.verify(frame, NOW_US);
-    }
+    let (bytes, buffer) = run(&mut state, &mut forge, &mut v);
     let seconds = start.elapsed().as_secs_f64();
     Row {
-        path: "Verifier",
-        kind: name,
+        path,
+        kind,
         frames: n,
         accepted: v.stats().accepted - 1,
         seconds,
         bytes,
         peak_heap: counting::peak() - base,
-        buffer: None,
+        buffer,
     }
 }
 
+fn through_verifier(kinds: &[Kind], name: &'static str, n: u64) -> Row {
+    measure(
+        "Verifier",
+        name,
+        n,
+        |_| (),
+        |(), forge, v| {
+            let mut bytes = 0u64;
+            for i in 0..n {
+                let frame = forge.frame(kinds[i as usize % kinds.len()], i);
+                bytes += frame.len() as u64;
+                let _ = v.verify(frame, NOW_US);
+            }
+            (bytes, None)
+        },
+    )
+}
+
 fn through_reader(kinds: &[Kind], name: &'static str, n: u64) -> Row {
-    let mut forge = Forge::new(PAYLOAD);
-    let mut v = verifier(&mut forge);
-    let mut reader = FrameReader::for_verifier(&v);
-    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK + 2 * PAYLOAD);
-    let mut bytes = 0u64;
-    counting::reset_peak();
-    let base = counting::live();
-    let start = Instant::now();
-    let mut judge =
-        |c: frameseal::deframer::Candidate<'_>| Boundaries::of(&v.verify(c.bytes, NOW_US));
-    for i in 0..n {
-        chunk.extend_from_slice(forge.frame(kinds[i as usize % kinds.len()], i));
-        if chunk.len() >= CHUNK || i + 1 == n {
-            bytes += chunk.len() as u64;
-            reader.push(&chunk, &mut judge);
-            chunk.clear();
-        }
-    }
-    reader.finish(&mut judge);
-    let seconds = start.elapsed().as_secs_f64();
-    Row {
-        path: "FrameReader",
-        kind: name,
-        frames: n,
-        accepted: v.stats().accepted - 1,
-        seconds,
-        bytes,
-        peak_heap: counting::peak() - base,
-        buffer: Some(reader.buffer_capacity()),
-    }
+    let prepare = |v: &Verifier| {
+        let chunk: Vec<u8> = Vec::with_capacity(CHUNK + 2 * PAYLOAD);
+        (FrameReader::for_verifier(v), chunk)
+    };
+    measure(
+        "FrameReader",
+        name,
+        n,
+        prepare,
+        |(reader, chunk), forge, v| {
+            let mut bytes = 0u64;
+            let mut judge =
+                |c: frameseal::deframer::Candidate<'_>| Boundaries::of(&v.verify(c.bytes, NOW_US));
+            for i in 0..n {
+                chunk.extend_from_slice(forge.frame(kinds[i as usize % kinds.len()], i));
+                if chunk.len() >= CHUNK || i + 1 == n {
+                    bytes += chunk.len() as u64;
+                    reader.push(chunk, &mut judge);
+                    chunk.clear();
+                }
+            }
+            reader.finish(&mut judge);
+            (bytes, Some(reader.buffer_capacity()))
+        },
+    )
 }
 
 /// The process's peak resident set (Linux), in KiB.
