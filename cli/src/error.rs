@@ -2,21 +2,22 @@
 //! terminal. `main` prints `error: {message}` and exits with
 //! [`CliError::exit_code`]; nothing in the program panics on bad input.
 
-use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use frameseal::{KeyError, SignError};
+use frameseal::SignError;
+use frameseal_native::{NoRandomness, io_reason};
 
 use crate::keyline::KeyFileError;
 use crate::stream::SplitError;
 
 /// Why a command failed.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {
     /// The command line itself is wrong; the message says how, `usage`
     /// shows the right form.
+    #[error("{message}\nusage: {usage}")]
     Usage {
         /// What is wrong.
         message: String,
@@ -24,6 +25,7 @@ pub enum CliError {
         usage: &'static str,
     },
     /// A file or directory could not be read.
+    #[error("cannot read {what} '{}': {}", path.display(), io_reason(source))]
     Read {
         /// What the file was for ("key file", "stream", ...).
         what: &'static str,
@@ -31,32 +33,40 @@ pub enum CliError {
         source: io::Error,
     },
     /// A file could not be written.
+    #[error("cannot write {what} '{}': {}", path.display(), io_reason(source))]
     Write {
         what: &'static str,
         path: PathBuf,
         source: io::Error,
     },
     /// `keygen` would overwrite a key file.
+    #[error("'{}' already exists (pass --force to overwrite it)", .0.display())]
     Exists(PathBuf),
     /// A key file does not hold what the command needs.
+    #[error("key file '{}' {error}", path.display())]
     KeyFile { path: PathBuf, error: KeyFileError },
-    /// A public key file holds 32 bytes that cannot be linked.
-    Link { path: PathBuf, error: KeyError },
     /// An input of `sign` is not a JPEG.
+    #[error("'{}' is not a JPEG (it does not start with FF D8 FF)", .0.display())]
     NotJpeg(PathBuf),
     /// `sign` was given a directory without JPEG files.
+    #[error("directory '{}' holds no .jpg or .jpeg files", .0.display())]
     NoJpegs(PathBuf),
     /// The core refused to sign a frame.
+    #[error("cannot sign '{}': {error}", path.display())]
     Sign { path: PathBuf, error: SignError },
     /// A stream file cannot be split into frames.
+    #[error("stream '{}': {error}", path.display())]
     Stream { path: PathBuf, error: SplitError },
     /// A media file (`seal`, `verify --codec`) cannot be cut into units or
     /// a unit cannot be sealed.
+    #[error("media file '{}': {why}", path.display())]
     Media { path: PathBuf, why: String },
     /// `verify` dropped frames (the per-frame lines say which and why).
+    #[error("{dropped} of {total} frames dropped")]
     Dropped { dropped: u64, total: u64 },
     /// The system has no randomness to offer.
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] NoRandomness),
 }
 
 impl CliError {
@@ -77,6 +87,12 @@ impl CliError {
         }
     }
 
+    /// What a refusal to sign a frame for `path` becomes (for `map_err`).
+    pub fn sign(path: &Path) -> impl FnOnce(SignError) -> CliError {
+        let path = path.to_path_buf();
+        move |error| CliError::Sign { path, error }
+    }
+
     /// A write error for `path`.
     pub fn write(what: &'static str, path: &Path, source: io::Error) -> CliError {
         CliError::Write {
@@ -87,84 +103,9 @@ impl CliError {
     }
 }
 
-/// An I/O error as a person wants to read it: "No such file or directory",
-/// without the "(os error 2)" suffix.
-pub fn io_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(i) if text.ends_with(')') => text[..i].to_string(),
-        _ => text,
-    }
-}
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CliError::Usage { message, usage } => write!(f, "{message}\nusage: {usage}"),
-            CliError::Read { what, path, source } => {
-                write!(
-                    f,
-                    "cannot read {what} '{}': {}",
-                    path.display(),
-                    io_reason(source)
-                )
-            }
-            CliError::Write { what, path, source } => {
-                write!(
-                    f,
-                    "cannot write {what} '{}': {}",
-                    path.display(),
-                    io_reason(source)
-                )
-            }
-            CliError::Exists(path) => write!(
-                f,
-                "'{}' already exists (pass --force to overwrite it)",
-                path.display()
-            ),
-            CliError::KeyFile { path, error } => {
-                write!(f, "key file '{}' {error}", path.display())
-            }
-            CliError::Link { path, error } => {
-                write!(f, "key file '{}' cannot be linked: {error}", path.display())
-            }
-            CliError::NotJpeg(path) => write!(
-                f,
-                "'{}' is not a JPEG (it does not start with FF D8 FF)",
-                path.display()
-            ),
-            CliError::NoJpegs(path) => write!(
-                f,
-                "directory '{}' holds no .jpg or .jpeg files",
-                path.display()
-            ),
-            CliError::Sign { path, error } => {
-                write!(f, "cannot sign '{}': {error}", path.display())
-            }
-            CliError::Stream { path, error } => {
-                write!(f, "stream '{}': {error}", path.display())
-            }
-            CliError::Media { path, why } => write!(f, "media file '{}': {why}", path.display()),
-            CliError::Dropped { dropped, total } => {
-                write!(f, "{dropped} of {total} frames dropped")
-            }
-            CliError::Random(why) => write!(f, "no randomness from the system: {why}"),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn io_errors_lose_the_os_error_suffix() {
-        let e = io::Error::from_raw_os_error(2);
-        assert!(e.to_string().contains("(os error 2)"));
-        assert_eq!(io_reason(&e), "No such file or directory");
-        let custom = io::Error::other("plain words");
-        assert_eq!(io_reason(&custom), "plain words");
-    }
 
     #[test]
     fn a_missing_key_file_reads_as_one_sentence() {

@@ -6,6 +6,8 @@ use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::Path;
 
+use frameseal::LinkedKey;
+
 use crate::error::CliError;
 use crate::keyline::{self, KeyFileError, KeyKind};
 
@@ -51,6 +53,16 @@ fn warn_if_shared(path: &Path) {
 
 #[cfg(not(unix))]
 fn warn_if_shared(_path: &Path) {}
+
+/// Reads the public key file `path` and links its key, as a display would.
+pub fn linked(path: &Path) -> Result<([u8; 32], LinkedKey), CliError> {
+    let public = read(path, KeyKind::Public)?;
+    let key = LinkedKey::from_bytes(&public).map_err(|e| CliError::KeyFile {
+        path: path.to_path_buf(),
+        error: KeyFileError::Unlinkable(e),
+    })?;
+    Ok((public, key))
+}
 
 /// Writes a key file; a secret key file gets mode 0600 from the moment it
 /// exists. Refuses to replace an existing file unless `force`.

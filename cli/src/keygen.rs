@@ -6,12 +6,12 @@ use std::fs;
 use std::path::PathBuf;
 
 use frameseal::Signer;
+use frameseal_native::random_bytes;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
 use crate::keyline::{self, KeyKind};
-use crate::random;
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal keygen [--force] NAME    (writes NAME.key and NAME.pub)",
@@ -30,7 +30,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             return Err(CliError::Exists(path.clone()));
         }
     }
-    let secret = random::bytes::<32>()?;
+    let secret = random_bytes::<32>()?;
     let public = *Signer::from_secret(&secret, [0; 16]).public_key();
     keyfile::write(&secret_path, KeyKind::Secret, &secret, force)?;
     if let Err(e) = keyfile::write(&public_path, KeyKind::Public, &public, force) {

@@ -13,8 +13,7 @@
 //! `/api/cameras`, a camera's settings page) works as it is. Reading and
 //! writing the files themselves is `keyfile.rs`'s.
 
-use std::fmt;
-
+use frameseal::KeyError;
 use hex::FromHex;
 
 /// Which half of a key pair a file holds.
@@ -43,36 +42,27 @@ impl KeyKind {
 }
 
 /// Why a key file's contents are not the key a command needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum KeyFileError {
     /// Not a key line at all.
+    #[error(
+        "does not hold a {} (expected one line: {} followed by 64 hex digits)",
+        .0.noun(),
+        .0.tag()
+    )]
     NotAKey(KeyKind),
     /// A key of the other kind.
+    #[error("holds a {}, but a {} is needed here", found.noun(), wanted.noun())]
     WrongKind {
         /// What the file holds.
         found: KeyKind,
         /// What the command needs.
         wanted: KeyKind,
     },
-}
-
-impl fmt::Display for KeyFileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeyFileError::NotAKey(wanted) => write!(
-                f,
-                "does not hold a {} (expected one line: {} followed by 64 hex digits)",
-                wanted.noun(),
-                wanted.tag()
-            ),
-            KeyFileError::WrongKind { found, wanted } => write!(
-                f,
-                "holds a {}, but a {} is needed here",
-                found.noun(),
-                wanted.noun()
-            ),
-        }
-    }
+    /// A public key whose 32 bytes a display cannot link (not a point of
+    /// the curve, or a weak key).
+    #[error("cannot be linked: {0}")]
+    Unlinkable(KeyError),
 }
 
 /// The key in a key file's text.

@@ -18,15 +18,10 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-/// `println!` that shrugs off a closed stdout (`frameseal inspect x | head`,
-/// a terminal that went away): what is printed is a courtesy, the exit
-/// code is the verdict.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
+// `say!`: `println!` that shrugs off a closed stdout (`frameseal inspect x
+// | head`): what is printed is a courtesy, the exit code is the verdict.
+#[macro_use]
+extern crate frameseal_native;
 
 mod args;
 mod error;
@@ -34,7 +29,6 @@ mod inspect;
 mod keyfile;
 mod keygen;
 mod keyline;
-mod random;
 mod rotate;
 mod seal;
 mod sign;

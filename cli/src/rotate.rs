@@ -8,13 +8,13 @@ use std::fs;
 use std::path::PathBuf;
 
 use frameseal::{FrameSpec, Signer};
-use hex::FromHex;
+use frameseal_native::random_bytes;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
 use crate::keyline::{self, KeyKind};
-use crate::{random, time};
+use crate::sign;
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal rotate [--force] [--out FILE] [--stream-id HEX32] [--seq N] \
@@ -35,16 +35,8 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         args.value("out")
             .map_or_else(|| format!("{name}.rotation.fseal"), str::to_string),
     );
-    let stream_id = match args.value("stream-id") {
-        Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
-            args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
-        })?,
-        None => random::bytes::<16>()?,
-    };
+    let (timestamp_us, stream_id) = sign::session(args)?;
     let seq = args.parsed::<u64>("seq", "a frame number")?;
-    let timestamp_us = args
-        .parsed::<u64>("timestamp-us", "microseconds since the Unix epoch")?
-        .unwrap_or_else(time::now_us);
     let old_secret = keyfile::read(&old_path, KeyKind::Secret)?;
     // Check every output before writing any, so a refusal leaves nothing.
     for path in [&secret_path, &public_path, &out_path] {
@@ -53,17 +45,14 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         }
     }
     let mut old = Signer::from_secret(&old_secret, stream_id);
-    let next = Signer::from_secret(&random::bytes::<32>()?, stream_id);
+    let next = Signer::from_secret(&random_bytes::<32>()?, stream_id);
     let spec = FrameSpec {
         seq,
         ..FrameSpec::at(timestamp_us)
     };
     let frame = old
         .sign_rotation(&next, &spec)
-        .map_err(|error| CliError::Sign {
-            path: old_path.clone(),
-            error,
-        })?;
+        .map_err(CliError::sign(&old_path))?;
     let next_public = *next.public_key();
     keyfile::write(&secret_path, KeyKind::Secret, &next.secret_key(), force)?;
     let written =

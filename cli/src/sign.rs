@@ -7,13 +7,14 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use frameseal::{Codec, FrameSpec, Signer, fingerprint};
+use frameseal_native::{now_us, random_bytes};
 use hex::FromHex;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
 use crate::keyline::KeyKind;
-use crate::{random, time};
+use crate::time;
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal sign --key NAME.key --out STREAM [--timestamp-us N] [--stream-id HEX32] \
@@ -53,10 +54,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         }
         let frame = camera
             .sign_frame(&jpeg, &spec)
-            .map_err(|error| CliError::Sign {
-                path: path.clone(),
-                error,
-            })?;
+            .map_err(CliError::sign(path))?;
         out.write_all(&frame)
             .map_err(|e| CliError::write("stream", &out_path, e))?;
         Ok(total + frame.len() as u64)
@@ -86,12 +84,12 @@ pub fn run(args: &Args) -> Result<(), CliError> {
 pub fn session(args: &Args) -> Result<(u64, [u8; 16]), CliError> {
     let timestamp_us = args
         .parsed::<u64>("timestamp-us", "microseconds since the Unix epoch")?
-        .unwrap_or_else(time::now_us);
+        .unwrap_or_else(now_us);
     let stream_id = match args.value("stream-id") {
         Some(text) => <[u8; 16]>::from_hex(text).ok().ok_or_else(|| {
             args.usage_error(format!("--stream-id expects 32 hex digits, got '{text}'"))
         })?,
-        None => random::bytes::<16>()?,
+        None => random_bytes::<16>()?,
     };
     Ok((timestamp_us, stream_id))
 }

@@ -19,15 +19,13 @@ use std::path::{Path, PathBuf};
 
 use frameseal::deframer::Boundaries;
 use frameseal::frame::FLAG_KEYFRAME;
-use frameseal::{Codec, LinkedKey, Policy, Verifier, fingerprint};
+use frameseal::{Codec, Policy, Verifier, fingerprint};
 use hex::FromHex;
 
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
-use crate::keyline::KeyKind;
 use crate::stream::{self, Gap, RawFrame};
-use crate::time;
 use crate::units::{self, MediaFile};
 
 pub const SPEC: Spec = Spec {
@@ -101,13 +99,9 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let policy = policy(args)?;
     let now_us = args
         .parsed::<u64>("now-us", "microseconds since the Unix epoch")?
-        .unwrap_or_else(time::now_us);
+        .unwrap_or_else(frameseal_native::now_us);
     let key_path = Path::new(key_path);
-    let public = keyfile::read(key_path, KeyKind::Public)?;
-    let key = LinkedKey::from_bytes(&public).map_err(|error| CliError::Link {
-        path: key_path.to_path_buf(),
-        error,
-    })?;
+    let (public, key) = keyfile::linked(key_path)?;
     let mut verifier = Verifier::new(key, policy)
         .map_err(|e| args.usage_error(format!("--replay-window: {e}")))?;
     let bytes = fs::read(&stream_path).map_err(|e| CliError::read("stream", &stream_path, e))?;

@@ -19,8 +19,8 @@ use tokio::sync::mpsc::{self, Receiver, Sender};
 
 use crate::error::DemoError;
 use crate::faults::FrameCache;
-use crate::os::{now_us, random_bytes};
 use crate::render;
+use frameseal_native::{now_us, random_bytes};
 
 /// A camera's name and the background colour that tells it apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,23 +2,32 @@
 //! terminal. `main` prints `error: {message}` (and the usage line after a
 //! usage error) and exits with [`DemoError::exit_code`].
 
-use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use frameseal_native::{NoRandomness, io_reason};
+
 /// Why the demo could not start.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DemoError {
     /// The command line is wrong; the message says how.
+    #[error("{0}")]
     Usage(String),
     /// The system has no randomness to offer.
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] NoRandomness),
     /// The port could not be bound (or the server stopped listening).
+    #[error("cannot listen on {address}: {}", io_reason(source))]
     Listen { address: String, source: io::Error },
     /// The web root has no `www/index.html`.
+    #[error(
+        "'{}' has no www/index.html; pass --root with the frameseal repository",
+        .0.display()
+    )]
     NoWebRoot(PathBuf),
     /// A thread (a camera's, or the runtime's) could not be started.
+    #[error("cannot start a thread: {}", io_reason(.0))]
     Spawn(io::Error),
 }
 
@@ -28,34 +37,6 @@ impl DemoError {
         match self {
             DemoError::Usage(_) => 2,
             _ => 1,
-        }
-    }
-}
-
-/// An I/O error as a person wants to read it: "Address already in use",
-/// without the "(os error 98)" suffix.
-fn io_reason(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" (os error ") {
-        Some(i) if text.ends_with(')') => text[..i].to_string(),
-        _ => text,
-    }
-}
-
-impl fmt::Display for DemoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DemoError::Usage(message) => f.write_str(message),
-            DemoError::Random(why) => write!(f, "no randomness from the system: {why}"),
-            DemoError::Listen { address, source } => {
-                write!(f, "cannot listen on {address}: {}", io_reason(source))
-            }
-            DemoError::NoWebRoot(path) => write!(
-                f,
-                "'{}' has no www/index.html; pass --root with the frameseal repository",
-                path.display()
-            ),
-            DemoError::Spawn(e) => write!(f, "cannot start a thread: {}", io_reason(e)),
         }
     }
 }

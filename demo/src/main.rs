@@ -17,15 +17,6 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-/// `println!` that shrugs off a closed stdout (a terminal that went away
-/// must not end the server).
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
-}
-
 mod answer;
 mod cameras;
 mod error;
@@ -33,7 +24,6 @@ mod faults;
 mod files;
 mod font;
 mod guard;
-mod os;
 mod relay;
 mod render;
 mod reports;
@@ -45,6 +35,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use frameseal::{fingerprint, pairing};
+// `println!` that shrugs off a closed stdout (a terminal that went away
+// must not end the server).
+use frameseal_native::say;
 use tokio::net::TcpListener;
 
 use cameras::Hub;
@@ -128,7 +121,7 @@ async fn serve(options: Options) -> Result<(), DemoError> {
         .map_err(listen_error)?;
     let port = listener.local_addr().map_err(listen_error)?.port();
     let hub = Hub::start()?;
-    let run_id = hex::encode(os::random_bytes::<8>()?);
+    let run_id = hex::encode(frameseal_native::random_bytes::<8>()?);
     let server = Arc::new(Server::new(root, port, hub, run_id));
 
     say!("frameseal demo: http://127.0.0.1:{port}/www/");

@@ -18,8 +18,8 @@ use tokio::sync::mpsc::Receiver;
 use tokio::time::{Instant, sleep, timeout_at};
 
 use crate::faults::Link;
-use crate::os::{now_us, random_bytes};
 use crate::server::Server;
+use frameseal_native::{now_us, random_bytes};
 
 /// Longest wait for a camera frame before the relay checks its schedule
 /// again.

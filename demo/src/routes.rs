@@ -34,9 +34,9 @@ use frameseal::{Signer, fingerprint, pairing};
 use serde_json::{Value, json};
 
 use crate::cameras::Camera;
-use crate::os::{now_us, random_bytes};
 use crate::server::Server;
 use crate::{answer, files, guard, relay, render, reports};
+use frameseal_native::{now_us, random_bytes};
 
 /// Longest request body read.
 pub const MAX_BODY: usize = 64 * 1024;
