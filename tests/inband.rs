@@ -61,6 +61,15 @@ fn content(
 
 // ---- H.264 / H.265 elementary streams, read independently -------------
 
+/// The class of a NAL unit: see [`Nal::class`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Class {
+    Vcl,
+    Sei,
+    ParameterSet,
+    Other,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Nal {
     H264,
@@ -83,24 +92,14 @@ impl Nal {
         }
     }
 
-    fn is_vcl(self, t: u8) -> bool {
-        match self {
-            Nal::H264 => (1..=5).contains(&t),
-            Nal::H265 => t <= 31,
-        }
-    }
-
-    fn is_sei(self, t: u8) -> bool {
-        match self {
-            Nal::H264 => t == 6,
-            Nal::H265 => t == 39 || t == 40,
-        }
-    }
-
-    fn is_parameter_set(self, t: u8) -> bool {
-        match self {
-            Nal::H264 => t == 7 || t == 8,
-            Nal::H265 => (32..=34).contains(&t),
+    /// What the NAL unit is, from its type: H.264 Table 7-1, H.265
+    /// Table 7-1, as far as these tests need.
+    fn class(self, nal: &[u8]) -> Class {
+        match (self, self.nal_type(nal)) {
+            (Nal::H264, 1..=5) | (Nal::H265, 0..=31) => Class::Vcl,
+            (Nal::H264, 6) | (Nal::H265, 39 | 40) => Class::Sei,
+            (Nal::H264, 7 | 8) | (Nal::H265, 32..=34) => Class::ParameterSet,
+            _ => Class::Other,
         }
     }
 
@@ -109,13 +108,13 @@ impl Nal {
     /// AUD, prefix SEI, or the first slice of a picture.
     fn starts_access_unit(self, nal: &[u8]) -> bool {
         let t = self.nal_type(nal);
+        let vcl = self.class(nal) == Class::Vcl;
         match self {
             // first_mb_in_slice = 0 is a ue(v) whose first bit is 1.
-            Nal::H264 => matches!(t, 6..=9 | 14..=18) || (self.is_vcl(t) && nal[1] & 0x80 != 0),
+            Nal::H264 => matches!(t, 6..=9 | 14..=18) || (vcl && nal[1] & 0x80 != 0),
             // first_slice_segment_in_pic_flag.
             Nal::H265 => {
-                matches!(t, 32..=35 | 39 | 41..=44 | 48..=55)
-                    || (self.is_vcl(t) && nal[2] & 0x80 != 0)
+                matches!(t, 32..=35 | 39 | 41..=44 | 48..=55) || (vcl && nal[2] & 0x80 != 0)
             }
         }
     }
@@ -162,7 +161,7 @@ fn access_units(stream: &[u8], nal: Nal) -> Vec<Vec<u8>> {
             starts.push(at);
             has_picture = false;
         }
-        has_picture |= nal.is_vcl(nal.nal_type(unit));
+        has_picture |= nal.class(unit) == Class::Vcl;
     }
     starts.push(stream.len());
     starts
@@ -171,24 +170,31 @@ fn access_units(stream: &[u8], nal: Nal) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn to_annexb(nals: &[&[u8]]) -> Vec<u8> {
-    nals.iter()
-        .flat_map(|n| [&[0, 0, 0, 1][..], n].concat())
-        .collect()
-}
-
-/// The unit's NAL units with lengths of `size` bytes, or `None` if one
-/// does not fit.
-fn to_avcc(nals: &[&[u8]], size: usize) -> Option<Vec<u8>> {
+/// The NAL units laid out in `layout`: each after a 4-byte start code
+/// (Annex B) or its big-endian length (avcc); `None` when a length does not
+/// fit the layout's length field.
+fn relaid(nals: &[&[u8]], layout: Layout) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     for nal in nals {
-        if size < 4 && nal.len() >> (8 * size) != 0 {
-            return None;
+        match layout {
+            Layout::AnnexB => out.extend_from_slice(&[0, 0, 0, 1]),
+            Layout::Avcc { nal_length_size } => {
+                let len = u32::try_from(nal.len()).ok()?.to_be_bytes();
+                let (over, field) = len.split_at(4 - usize::from(nal_length_size));
+                if over.iter().any(|&b| b != 0) {
+                    return None;
+                }
+                out.extend_from_slice(field);
+            }
+            _ => unreachable!(),
         }
-        out.extend_from_slice(&(nal.len() as u32).to_be_bytes()[4 - size..]);
         out.extend_from_slice(nal);
     }
     Some(out)
+}
+
+fn avcc_layout(nal_length_size: u8) -> Layout {
+    Layout::Avcc { nal_length_size }
 }
 
 fn avcc_nals(unit: &[u8], size: usize) -> Vec<&[u8]> {
@@ -206,14 +212,6 @@ fn nals_of(unit: &[u8], layout: Layout) -> Vec<&[u8]> {
     match layout {
         Layout::AnnexB => annexb_nals(unit).into_iter().map(|(_, n)| n).collect(),
         Layout::Avcc { nal_length_size } => avcc_nals(unit, nal_length_size as usize),
-        _ => unreachable!(),
-    }
-}
-
-fn relaid(nals: &[&[u8]], layout: Layout) -> Vec<u8> {
-    match layout {
-        Layout::AnnexB => to_annexb(nals),
-        Layout::Avcc { nal_length_size } => to_avcc(nals, nal_length_size as usize).unwrap(),
         _ => unreachable!(),
     }
 }
@@ -292,18 +290,16 @@ fn video_cases() -> Vec<Case> {
     ] {
         let units = access_units(&fixture(file), Nal::of(codec));
         for size in [1u8, 2, 4] {
-            let relaid: Option<Vec<Vec<u8>>> = units
+            let layout = avcc_layout(size);
+            let laid: Option<Vec<Vec<u8>>> = units
                 .iter()
-                .map(|u| to_avcc(&nals_of(u, Layout::AnnexB), size as usize))
+                .map(|u| relaid(&nals_of(u, Layout::AnnexB), layout))
                 .collect();
-            if let Some(relaid) = relaid {
-                let layout = Layout::Avcc {
-                    nal_length_size: size,
-                };
+            if let Some(laid) = laid {
                 cases.push(Case {
                     name: format!("{file} avcc{size}"),
                     format: format(codec, layout),
-                    units: relaid,
+                    units: laid,
                 });
             }
         }
@@ -373,9 +369,9 @@ fn strip_seal(unit: &[u8], format: UnitFormat) -> Vec<u8> {
             let nal = Nal::of(format.codec());
             let kept: Vec<&[u8]> = nals_of(unit, format.layout())
                 .into_iter()
-                .filter(|n| !(nal.is_sei(nal.nal_type(n)) && contains(n, &FRAMESEAL_UUID)))
+                .filter(|n| !(nal.class(n) == Class::Sei && contains(n, &FRAMESEAL_UUID)))
                 .collect();
-            relaid(&kept, format.layout())
+            relaid(&kept, format.layout()).unwrap()
         }
         UnitCodec::Av1 => obus(unit)
             .into_iter()
@@ -416,8 +412,8 @@ fn fixtures_split_into_the_units_their_encoders_made() {
         let picture_type = |u: &[u8]| {
             annexb_nals(u)
                 .into_iter()
+                .find(|&(_, n)| nal.class(n) == Class::Vcl)
                 .map(|(_, n)| nal.nal_type(n))
-                .find(|&t| nal.is_vcl(t))
         };
         let types: Vec<u8> = keyframes
             .iter()
@@ -565,7 +561,7 @@ fn an_altered_picture_byte_changes_the_content() {
                 let nal = Nal::of(format.codec());
                 let vcl = nals_of(&unit, format.layout())
                     .into_iter()
-                    .filter(|n| nal.is_vcl(nal.nal_type(n)))
+                    .filter(|n| nal.class(n) == Class::Vcl)
                     .max_by_key(|n| n.len())
                     .unwrap();
                 let from = vcl.as_ptr() as usize - unit.as_ptr() as usize;
@@ -637,13 +633,13 @@ fn a_relay_adding_an_aud_or_repeating_parameter_sets_changes_nothing_altering_on
                 let sets: Vec<&[u8]> = nals
                     .iter()
                     .copied()
-                    .filter(|n| nal.is_parameter_set(nal.nal_type(n)))
+                    .filter(|n| nal.class(n) == Class::ParameterSet)
                     .collect();
                 assert!(sets.len() >= 2, "{}", case.name);
                 let with_aud: Vec<&[u8]> = [&[&aud[..]][..], &nals].concat();
                 let first_vcl = nals
                     .iter()
-                    .position(|n| nal.is_vcl(nal.nal_type(n)))
+                    .position(|n| nal.class(n) == Class::Vcl)
                     .unwrap();
                 // The parameter sets repeated in another order just before the picture.
                 let mut repeated = nals.clone();
@@ -655,12 +651,12 @@ fn a_relay_adding_an_aud_or_repeating_parameter_sets_changes_nothing_altering_on
                 reordered.extend(
                     nals.iter()
                         .copied()
-                        .filter(|n| !nal.is_parameter_set(nal.nal_type(n))),
+                        .filter(|n| nal.class(n) != Class::ParameterSet),
                 );
                 same = vec![
-                    relaid(&with_aud, layout),
-                    relaid(&repeated, layout),
-                    relaid(&reordered, layout),
+                    relaid(&with_aud, layout).unwrap(),
+                    relaid(&repeated, layout).unwrap(),
+                    relaid(&reordered, layout).unwrap(),
                 ];
                 // The SPS's level changed (H.264: level_idc, byte 3; H.265:
                 // a byte of profile_tier_level).
@@ -672,7 +668,7 @@ fn a_relay_adding_an_aud_or_repeating_parameter_sets_changes_nothing_altering_on
                     .iter()
                     .map(|n| if *n == sps { &sps_altered[..] } else { n })
                     .collect();
-                altered = relaid(&changed, layout);
+                altered = relaid(&changed, layout).unwrap();
             }
             for relayed in same {
                 assert_eq!(
@@ -706,26 +702,22 @@ fn avcc_and_annexb_give_the_same_content_and_the_same_seal() {
             let seal = seal_for(codec, i as u64);
             let sealed = inband::insert_seal(unit, annexb, &seal).unwrap();
             for size in [1u8, 2, 4] {
-                let Some(avcc) = to_avcc(&nals_of(unit, Layout::AnnexB), size as usize) else {
+                let Some(avcc_unit) = relaid(&nals_of(unit, Layout::AnnexB), avcc_layout(size))
+                else {
                     continue;
                 };
                 sizes_tried[size as usize] += 1;
-                let f = format(
-                    codec,
-                    Layout::Avcc {
-                        nal_length_size: size,
-                    },
-                );
+                let f = format(codec, avcc_layout(size));
                 assert_eq!(
-                    content(&avcc, f, keyframe, None).unwrap(),
+                    content(&avcc_unit, f, keyframe, None).unwrap(),
                     expected,
                     "{file} unit {i} avcc{size}"
                 );
                 // Sealing in avcc is sealing in Annex B, laid out again.
-                let sealed_avcc = inband::insert_seal(&avcc, f, &seal).unwrap();
+                let sealed_avcc = inband::insert_seal(&avcc_unit, f, &seal).unwrap();
                 assert_eq!(
                     Some(sealed_avcc),
-                    to_avcc(&nals_of(&sealed, Layout::AnnexB), size as usize)
+                    relaid(&nals_of(&sealed, Layout::AnnexB), avcc_layout(size))
                 );
             }
         }
@@ -746,7 +738,7 @@ fn keyframes_of_mp4_samples_take_their_parameter_sets_from_the_configuration_rec
     ] {
         let config = fixture(record);
         let nal = Nal::of(codec);
-        let avcc = format(codec, Layout::Avcc { nal_length_size: 4 });
+        let avcc = format(codec, avcc_layout(4));
         for unit in access_units(&fixture(file), nal) {
             if !inband::is_keyframe(&unit, format(codec, Layout::AnnexB)).unwrap() {
                 continue;
@@ -754,9 +746,9 @@ fn keyframes_of_mp4_samples_take_their_parameter_sets_from_the_configuration_rec
             let expected = content(&unit, format(codec, Layout::AnnexB), true, None).unwrap();
             let sample: Vec<&[u8]> = nals_of(&unit, Layout::AnnexB)
                 .into_iter()
-                .filter(|n| !nal.is_parameter_set(nal.nal_type(n)))
+                .filter(|n| nal.class(n) != Class::ParameterSet)
                 .collect();
-            let sample = to_avcc(&sample, 4).unwrap();
+            let sample = relaid(&sample, avcc_layout(4)).unwrap();
             assert_eq!(
                 content(&sample, avcc, true, None),
                 Err(UnitError::NoParameterSets)
