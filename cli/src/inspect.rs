@@ -7,12 +7,19 @@
 //! every `FSEAL` header found in them and the layout rule it breaks. Given a
 //! key file instead, prints the public key, its fingerprint and its pairing
 //! code.
+//!
+//! `frameseal inspect --codec h264|h265|av1|jpeg MEDIA`: a media file whose
+//! units carry their seals in-band (SPEC §6.3, `frameseal seal`), cut into
+//! units as `seal` and `verify --codec` cut it ([`crate::units`]); prints one
+//! line per unit with its seal's fields as they are, `no seal`, or why the
+//! unit does not parse. No key, so no signature or content hash is checked.
 
 use std::fs;
 use std::path::PathBuf;
 
 use frameseal::deframer::Boundaries;
-use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header};
+use frameseal::frame::{FLAG_END_OF_STREAM, FLAG_KEYFRAME, Frame, Header, SEAL_LEN, layout};
+use frameseal::inband::{self, UnitFormat};
 use frameseal::{Codec, Signer};
 
 use crate::args::{Args, Spec};
@@ -20,15 +27,20 @@ use crate::error::CliError;
 use crate::keyline::{self, KeyKind};
 use crate::stream::{self, Fields, RawFrame};
 use crate::time;
+use crate::units::{self, MediaFile};
 
 pub const SPEC: Spec = Spec {
-    usage: "frameseal inspect STREAM|KEYFILE",
-    valued: &[],
+    usage: "frameseal inspect STREAM|KEYFILE    or: frameseal inspect --codec \
+            h264|h265|av1|jpeg MEDIA    (the seal in every unit)",
+    valued: &["codec"],
     switches: &[],
 };
 
 pub fn run(args: &Args) -> Result<(), CliError> {
     let path = PathBuf::from(args.one_positional("STREAM (the stream file to inspect)")?);
+    if args.value("codec").is_some() {
+        return inspect_units(args, path);
+    }
     let bytes = fs::read(&path).map_err(|e| CliError::read("stream", &path, e))?;
     if let Some((kind, key)) = std::str::from_utf8(&bytes).ok().and_then(keyline::sniff) {
         let public = match kind {
@@ -74,6 +86,83 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     match cut.error() {
         Some(error) => Err(CliError::Stream { path, error }),
         None => Ok(()),
+    }
+}
+
+/// `inspect --codec`: one line per unit of the media file at `path`, then
+/// a count; fails (after printing every line) if a unit does not parse.
+fn inspect_units(args: &Args, path: PathBuf) -> Result<(), CliError> {
+    let format = units::format(args)?;
+    let bytes = fs::read(&path).map_err(|e| CliError::read("media file", &path, e))?;
+    let media = MediaFile::cut(&bytes, format, &path)?;
+    let units = media.units();
+    let (mut sealed, mut unsealed, mut first_error) = (0, 0, None);
+    for (i, unit) in units.iter().enumerate() {
+        let text = match inband::find_seal(unit, format) {
+            Ok(Some(body)) => {
+                sealed += 1;
+                match body.seal() {
+                    Some(seal) => describe_seal(seal, format),
+                    None => format!(
+                        "seal body of {} bytes, not {SEAL_LEN} (malformed)",
+                        body.len()
+                    ),
+                }
+            }
+            Ok(None) => {
+                unsealed += 1;
+                "no seal".to_string()
+            }
+            Err(e) => {
+                first_error.get_or_insert_with(|| units::unit_error(&path, i, e));
+                format!("malformed: {e}")
+            }
+        };
+        say!("unit {i:<5} {} bytes  {text}", unit.len());
+    }
+    let count = units.len();
+    say!(
+        "{count} unit{}: {sealed} sealed, {unsealed} without a seal, {} malformed",
+        if count == 1 { "" } else { "s" },
+        count - sealed - unsealed
+    );
+    first_error.map_or(Ok(()), Err)
+}
+
+/// A unit's seal on one line: every field as it is, and what the layout
+/// rules and the unit's codec say of them.
+fn describe_seal(seal: &[u8; SEAL_LEN], format: UnitFormat) -> String {
+    let f = Fields::of(seal);
+    let (flags, codec_byte) = (f.byte(layout::FLAGS), f.byte(layout::CODEC));
+    let content_len = f.payload_len();
+    let timestamp_us = f.u64(layout::TIMESTAMP_US);
+    let frame_len = SEAL_LEN.saturating_add(content_len as usize);
+    let layout = match Header::parse(seal, frame_len, u32::MAX) {
+        Err(e) => format!("malformed: {e}"),
+        Ok(_) if codec_byte != format.codec().codec_byte() => {
+            format!("malformed: not a {} seal", format.codec())
+        }
+        Ok(_) => "ok".to_string(),
+    };
+    format!(
+        "version {}  flags {flags:#04x} ({})  codec {}  key id {}  stream id {}  seq {}  \
+         timestamp {timestamp_us} ({})  content {content_len} bytes  hash {}  layout {layout}",
+        f.byte(layout::VERSION),
+        flag_names(flags),
+        codec_name(codec_byte),
+        hex::encode(f.bytes::<8>(layout::KEY_ID)),
+        hex::encode(f.bytes::<16>(layout::STREAM_ID)),
+        f.u64(layout::SEQ),
+        time::rfc3339(timestamp_us),
+        hex::encode(&seal[layout::CONTENT_HASH]),
+    )
+}
+
+/// `jpeg (1)`, `h264 (16)`, `unknown (9)`.
+fn codec_name(byte: u8) -> String {
+    match Codec::from_byte(byte) {
+        Some(c) => format!("{c} ({byte})"),
+        None => format!("unknown ({byte})"),
     }
 }
 
@@ -130,23 +219,22 @@ fn describe_header(at: usize, head: &[u8]) -> String {
 
 /// `title`, then the fields as `name value` lines and the layout verdict.
 fn block(title: &str, f: &Fields, layout: &str) -> String {
-    let codec = match Codec::from_byte(f.codec) {
-        Some(c) => format!("{c} ({})", f.codec),
-        None => format!("unknown ({})", f.codec),
-    };
+    let flags = f.byte(layout::FLAGS);
+    let codec = codec_name(f.byte(layout::CODEC));
+    let timestamp_us = f.u64(layout::TIMESTAMP_US);
     format!(
         "{title}\n  version      {}\n  flags        {:#04x} ({})\n  \
          codec        {codec}\n  key id       {}\n  stream id    {}\n  seq          {}\n  \
          timestamp    {} ({})\n  payload      {} bytes\n  layout       {layout}",
-        f.version,
-        f.flags,
-        flag_names(f.flags),
-        hex::encode(f.key_id),
-        hex::encode(f.stream_id),
-        f.seq,
-        f.timestamp_us,
-        time::rfc3339(f.timestamp_us),
-        f.payload_len,
+        f.byte(layout::VERSION),
+        flags,
+        flag_names(flags),
+        hex::encode(f.bytes::<8>(layout::KEY_ID)),
+        hex::encode(f.bytes::<16>(layout::STREAM_ID)),
+        f.u64(layout::SEQ),
+        timestamp_us,
+        time::rfc3339(timestamp_us),
+        f.payload_len(),
     )
 }
 

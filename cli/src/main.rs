@@ -8,6 +8,7 @@
 //! frameseal rotate camera.key camera2                   camera2.key/.pub + camera2.rotation.fseal
 //! frameseal seal --codec h264 --key camera.key in.h264 sealed.h264   (seals inside the video)
 //! frameseal verify --codec h264 --key camera.pub sealed.h264
+//! frameseal inspect --codec h264 sealed.h264          (every unit's seal, no key needed)
 //! ```
 //!
 //! The relay demo is a program of its own (`demo/`, `frameseal-demo`).
@@ -49,7 +50,8 @@ commands:
   sign     wrap a JPEG, or a directory of JPEGs, into a signed frame stream
   verify   check a frame stream against a public key; non-zero exit on any drop
   inspect  print the headers of a frame stream (no key needed), or a key
-           file's fingerprint and pairing code
+           file's fingerprint and pairing code; with --codec, the seal in
+           every unit of a media file
   rotate   replace a camera's key: new key files and a rotation frame signed by the old key
   seal     put a seal inside every unit of a media file (H.264, H.265, AV1 in IVF, JPEG)
 

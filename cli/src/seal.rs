@@ -42,11 +42,8 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let mut sealed = Vec::new();
     let mut keyframes = 0;
     for (seq, unit) in media.units().into_iter().enumerate() {
-        let fail = |why: String| CliError::Media {
-            path: input.clone(),
-            why: format!("unit {seq}: {why}"),
-        };
-        let keyframe = inband::is_keyframe(unit, format).map_err(|e| fail(e.to_string()))?;
+        let keyframe =
+            inband::is_keyframe(unit, format).map_err(|e| units::unit_error(&input, seq, e))?;
         keyframes += usize::from(keyframe);
         let spec = FrameSpec {
             seq: Some(seq as u64),
@@ -55,7 +52,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         };
         let unit = camera
             .seal_unit(unit, format, None, &spec)
-            .map_err(|e| fail(e.to_string()))?;
+            .map_err(|e| units::unit_error(&input, seq, e))?;
         sealed.push(unit);
     }
     fs::write(&output, media.with_units(&sealed))

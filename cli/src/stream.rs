@@ -33,47 +33,49 @@ pub struct RawFrame<'a> {
     pub bytes: &'a [u8],
 }
 
-/// The header fields at some offset, read as they are, without judging
-/// them (that is the verifier's job).
+/// A header's 52 bytes, read field by field at the core's offsets
+/// ([`layout`]) as they are, without judging them (that is the verifier's
+/// job; [`Header::parse`] refuses a header that breaks a layout rule, and
+/// `inspect` shows such a header too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Fields {
-    pub version: u8,
-    pub flags: u8,
-    pub codec: u8,
-    pub key_id: [u8; 8],
-    pub stream_id: [u8; 16],
-    pub seq: u64,
-    pub timestamp_us: u64,
-    pub payload_len: u32,
-}
+pub struct Fields([u8; HEADER_LEN]);
 
 impl Fields {
-    /// The fields of the header `bytes` start with, at the core's offsets
-    /// ([`layout`]; zeros past the end, which a candidate or a full header
-    /// never has).
-    pub fn of(b: &[u8]) -> Fields {
-        let [version] = at(b, layout::VERSION);
-        let [flags] = at(b, layout::FLAGS);
-        let [codec] = at(b, layout::CODEC);
-        Fields {
-            version,
-            flags,
-            codec,
-            key_id: at(b, layout::KEY_ID),
-            stream_id: at(b, layout::STREAM_ID),
-            seq: u64::from_be_bytes(at(b, layout::SEQ)),
-            timestamp_us: u64::from_be_bytes(at(b, layout::TIMESTAMP_US)),
-            payload_len: u32::from_be_bytes(at(b, layout::LENGTH)),
-        }
+    /// The header `bytes` start with (zeros past the end, which a
+    /// candidate or a full header never has).
+    pub fn of(bytes: &[u8]) -> Fields {
+        let mut head = [0; HEADER_LEN];
+        let n = bytes.len().min(HEADER_LEN);
+        head[..n].copy_from_slice(&bytes[..n]);
+        Fields(head)
     }
-}
 
-impl Fields {
+    /// The bytes of `field` (a [`layout`] range `N` bytes long).
+    pub fn bytes<const N: usize>(&self, field: Range<usize>) -> [u8; N] {
+        at(&self.0, field)
+    }
+
+    /// A one-byte field: the version, the flags or the codec byte.
+    pub fn byte(&self, field: Range<usize>) -> u8 {
+        let [byte] = self.bytes(field);
+        byte
+    }
+
+    /// An 8-byte big-endian field: the seq or the timestamp.
+    pub fn u64(&self, field: Range<usize>) -> u64 {
+        u64::from_be_bytes(self.bytes(field))
+    }
+
+    /// The payload length (version 1) or content length (version 2).
+    pub fn payload_len(&self) -> u32 {
+        u32::from_be_bytes(self.bytes(layout::LENGTH))
+    }
+
     /// The length of the whole frame this header claims, if its version is
     /// one this crate reads (the versions' overheads differ).
     pub fn claimed_len(&self) -> Option<u64> {
-        let version = Version::from_byte(self.version)?;
-        Some(version.overhead() as u64 + u64::from(self.payload_len))
+        let version = Version::from_byte(self.byte(layout::VERSION))?;
+        Some(version.overhead() as u64 + u64::from(self.payload_len()))
     }
 }
 
@@ -165,7 +167,7 @@ fn gap_start(rest: &[u8], max_payload: u32) -> GapStart {
             needed: HEADER_LEN as u64,
         };
     };
-    let claimed = version.overhead() as u64 + u64::from(Fields::of(head).payload_len);
+    let claimed = version.overhead() as u64 + u64::from(Fields::of(head).payload_len());
     let frame_len = usize::try_from(claimed).unwrap_or(usize::MAX);
     match Header::parse(head, frame_len, max_payload) {
         Err(e) => GapStart::NotAFrame(e),
@@ -386,7 +388,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [(0, 148 + 6), (154, 116 + 6)]
         );
-        assert_eq!(frames[0].fields().version, 2);
+        assert_eq!(frames[0].fields().byte(layout::VERSION), 2);
         assert_eq!(frames[0].fields().claimed_len(), Some(154));
         // Cut short, a version 2 frame needs its own overhead too.
         let mut cut_short = bytes[154..].to_vec();
@@ -405,11 +407,19 @@ mod tests {
         let bytes = stream(&[b"one", b"two"]);
         let got = trusted(&bytes);
         let f = got.frames[1].0.fields();
-        assert_eq!((f.version, f.flags, f.codec), (1, 0, 1));
-        assert_eq!(f.stream_id, [4; 16]);
-        assert_eq!((f.seq, f.timestamp_us, f.payload_len), (1, 1, 3));
+        let bytes = [layout::VERSION, layout::FLAGS, layout::CODEC].map(|at| f.byte(at));
+        assert_eq!(bytes, [1, 0, 1]);
+        assert_eq!(f.bytes(layout::STREAM_ID), [4; 16]);
         assert_eq!(
-            f.key_id,
+            (
+                f.u64(layout::SEQ),
+                f.u64(layout::TIMESTAMP_US),
+                f.payload_len()
+            ),
+            (1, 1, 3)
+        );
+        assert_eq!(
+            f.bytes::<8>(layout::KEY_ID),
             frameseal::KeyId::of(Signer::from_secret(&[3; 32], [0; 16]).public_key()).0
         );
     }

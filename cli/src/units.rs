@@ -3,6 +3,7 @@
 //! access units, an IVF file's AV1 temporal units, or one JPEG file. Units
 //! come in file order, which is decode order.
 
+use std::fmt;
 use std::path::Path;
 
 use frameseal::inband::elementary::{Ivf, annexb_access_units};
@@ -27,6 +28,15 @@ pub fn format(args: &Args) -> Result<UnitFormat, CliError> {
         other => return Err(args.usage_error(format!("--codec is {CODECS}, not '{other}'"))),
     };
     UnitFormat::new(codec, layout).map_err(|e| args.usage_error(format!("--codec: {e}")))
+}
+
+/// What unit `index` of the media file at `path` failing with `error`
+/// becomes: the file's error, naming the unit.
+pub fn unit_error(path: &Path, index: usize, error: impl fmt::Display) -> CliError {
+    CliError::Media {
+        path: path.to_path_buf(),
+        why: format!("unit {index}: {error}"),
+    }
 }
 
 /// A media file cut into units, and how to put changed units back.

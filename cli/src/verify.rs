@@ -18,7 +18,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use frameseal::deframer::Boundaries;
-use frameseal::frame::FLAG_KEYFRAME;
+use frameseal::frame::{FLAG_KEYFRAME, layout};
 use frameseal::{Codec, Policy, Verifier, fingerprint};
 use hex::FromHex;
 
@@ -114,10 +114,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         for (i, unit) in media.units().into_iter().enumerate() {
             let verdict = verifier
                 .try_verify_unit(unit, format, None, now)
-                .map_err(|e| CliError::Media {
-                    path: stream_path.clone(),
-                    why: format!("unit {i}: {e}"),
-                })?;
+                .map_err(|e| units::unit_error(&stream_path, i, e))?;
             let text = match &verdict {
                 Ok(ok) => {
                     let key = if ok.header.keyframe { " keyframe" } else { "" };
@@ -215,16 +212,19 @@ fn skipped(gap: &Gap) -> String {
 /// `frame 3  seq 3  jpeg keyframe  10245 bytes` (fields as the frame claims them).
 fn describe(frame: &RawFrame) -> String {
     let f = frame.fields();
-    let codec = Codec::from_byte(f.codec)
+    let codec_byte = f.byte(layout::CODEC);
+    let codec = Codec::from_byte(codec_byte)
         .map(|c| c.name().to_string())
-        .unwrap_or_else(|| format!("codec {}", f.codec));
-    let key = if f.flags & FLAG_KEYFRAME != 0 {
+        .unwrap_or_else(|| format!("codec {codec_byte}"));
+    let key = if f.byte(layout::FLAGS) & FLAG_KEYFRAME != 0 {
         " keyframe"
     } else {
         ""
     };
     format!(
         "frame {:<4} seq {:<6} {codec}{key}  {} bytes",
-        frame.index, f.seq, f.payload_len
+        frame.index,
+        f.u64(layout::SEQ),
+        f.payload_len()
     )
 }

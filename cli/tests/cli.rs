@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use frameseal::frame::{Frame, OVERHEAD, layout};
+use frameseal::frame::{self, Frame, OVERHEAD, layout};
+use frameseal::inband::elementary::{Ivf, annexb_access_units};
+use frameseal::inband::{self, Layout, UnitCodec, UnitFormat};
 use frameseal::{Codec, DropReason, KeyId, LinkedKey, Policy, Signer, Verifier, fingerprint};
 use hex::FromHex;
 
@@ -42,6 +44,32 @@ impl Scratch {
             .output()
             .unwrap();
         Run::new(output)
+    }
+
+    /// `frameseal verify --key KEY --now-us NOW [EXTRA ...] FILE`.
+    fn verify(&self, key: &str, now: u64, extra: &[&str], file: &str) -> Run {
+        let now = now.to_string();
+        let mut args = vec!["verify", "--key", key, "--now-us", &now];
+        args.extend_from_slice(extra);
+        args.push(file);
+        self.run(&args)
+    }
+
+    /// `frameseal seal --codec CODEC --key KEY --timestamp-us T [EXTRA ...]
+    /// IN OUT`.
+    fn seal(&self, codec: &str, key: &str, extra: &[&str], input: &str, output: &str) -> Run {
+        let t = T.to_string();
+        let mut args = vec!["seal", "--codec", codec, "--key", key, "--timestamp-us", &t];
+        args.extend_from_slice(extra);
+        args.extend([input, output]);
+        self.run(&args)
+    }
+
+    /// The permission bits of a file here.
+    #[cfg(unix)]
+    fn mode(&self, name: &str) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(self.path(name)).unwrap().permissions().mode() & 0o777
     }
 }
 
@@ -182,14 +210,7 @@ fn keygen_writes_a_private_secret_and_prints_the_public_key_and_fingerprint() {
         format!("frameseal-public-key {}\n", hex::encode(public))
     );
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.path("cam.key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_eq!(dir.mode("cam.key"), 0o600);
     // Two runs, two different keys.
     dir.run(&["keygen", "other"]).ok();
     assert_ne!(key_in(&dir.path("other.pub")), public);
@@ -218,14 +239,7 @@ fn keygen_never_overwrites_a_key_without_force() {
     dir.run(&["keygen", "--force", "cam"]).ok();
     assert_ne!(fs::read(dir.path("cam.key")).unwrap(), before);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.path("cam.key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600, "--force tightens the mode too");
-    }
+    assert_eq!(dir.mode("cam.key"), 0o600, "--force tightens the mode too");
 }
 
 #[test]
@@ -318,10 +332,7 @@ fn sign_refuses_what_is_not_a_jpeg_and_leaves_no_half_stream() {
 fn verify_accepts_a_genuine_stream() {
     let dir = Scratch::new("verify-ok");
     signed_clip(&dir);
-    let now = (T + 1_000_000).to_string();
-    let run = dir
-        .run(&["verify", "--key", "cam.pub", "--now-us", &now, "clip.fseal"])
-        .ok();
+    let run = dir.verify("cam.pub", T + 1_000_000, &[], "clip.fseal").ok();
     let fp = fingerprint(&key_in(&dir.path("cam.pub")));
     assert!(run.stdout.starts_with(&format!("linked key   {fp}\n")));
     assert_eq!(
@@ -345,16 +356,8 @@ fn verify_with_another_cameras_key_drops_every_frame_as_foreign() {
     let dir = Scratch::new("verify-wrong-key");
     signed_clip(&dir);
     dir.run(&["keygen", "stranger"]).ok();
-    let now = T.to_string();
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "stranger.pub",
-            "--now-us",
-            &now,
-            "clip.fseal",
-        ])
+        .verify("stranger.pub", T, &[], "clip.fseal")
         .fails(1, "error: 3 of 3 frames dropped");
     assert_eq!(run.stdout.matches("dropped: foreign-key").count(), 3);
     assert!(run.stdout.contains("0 accepted, 3 dropped (foreign-key 3)"));
@@ -377,16 +380,8 @@ fn verify_drops_replays_tampering_and_old_frames() {
         [clip.clone(), clip.clone()].concat(),
     )
     .unwrap();
-    let now = T.to_string();
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &now,
-            "twice.fseal",
-        ])
+        .verify("cam.pub", T, &[], "twice.fseal")
         .fails(1, "3 of 6 frames dropped");
     assert!(run.stdout.contains("3 accepted, 3 dropped (replayed 3)"));
 
@@ -395,14 +390,7 @@ fn verify_drops_replays_tampering_and_old_frames() {
     tampered[52 + 4] ^= 1;
     fs::write(dir.path("tampered.fseal"), tampered).unwrap();
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &now,
-            "tampered.fseal",
-        ])
+        .verify("cam.pub", T, &[], "tampered.fseal")
         .fails(1, "1 of 3 frames dropped");
     assert!(
         run.stdout
@@ -410,71 +398,38 @@ fn verify_drops_replays_tampering_and_old_frames() {
     );
 
     // An hour later the clip is stale, unless freshness is relaxed or off.
-    let later = (T + 3_600_000_000).to_string();
+    let later = T + 3_600_000_000;
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &later,
-            "clip.fseal",
-        ])
+        .verify("cam.pub", later, &[], "clip.fseal")
         .fails(1, "3 of 3 frames dropped");
     assert!(run.stdout.contains("(stale 3)"));
     for relax in [&["--no-freshness"][..], &["--max-age-ms", "3600000"][..]] {
-        let mut args = vec!["verify", "--key", "cam.pub", "--now-us", &later];
-        args.extend_from_slice(relax);
-        args.push("clip.fseal");
-        dir.run(&args).ok();
+        dir.verify("cam.pub", later, relax, "clip.fseal").ok();
     }
     // A clock an hour early makes them future frames.
-    let earlier = (T - 3_600_000_000).to_string();
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &earlier,
-            "clip.fseal",
-        ])
+        .verify("cam.pub", T - 3_600_000_000, &[], "clip.fseal")
         .fails(1, "3 of 3 frames dropped");
     assert!(run.stdout.contains("(future 3)"));
     // Only the stream asked for.
     let other_stream = "00".repeat(16);
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &now,
-            "--stream-id",
-            &other_stream,
-            "clip.fseal",
-        ])
+        .verify("cam.pub", T, &["--stream-id", &other_stream], "clip.fseal")
         .fails(1, "3 of 3 frames dropped");
     assert!(run.stdout.contains("(wrong-stream 3)"));
-    dir.run(&[
-        "verify",
-        "--key",
-        "cam.pub",
-        "--no-freshness",
-        "--max-age-ms",
-        "5",
-        "clip.fseal",
-    ])
-    .fails(2, "--no-freshness switches both clock checks off");
-    dir.run(&[
-        "verify",
-        "--key",
-        "cam.pub",
-        "--replay-window",
-        "70000",
-        "clip.fseal",
-    ])
-    .fails(2, "replay window of 70000 is above the maximum of 65536");
+    for (options, message) in [
+        (
+            &["--no-freshness", "--max-age-ms", "5"][..],
+            "--no-freshness switches both clock checks off",
+        ),
+        (
+            &["--replay-window", "70000"],
+            "replay window of 70000 is above the maximum of 65536",
+        ),
+    ] {
+        dir.verify("cam.pub", T, options, "clip.fseal")
+            .fails(2, message);
+    }
 }
 
 #[test]
@@ -484,13 +439,10 @@ fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
     let clip = fs::read(dir.path("clip.fseal")).unwrap();
     assert_eq!(clip.len(), 3 * 123);
     fs::write(dir.path("cut.fseal"), &clip[..2 * 123 + 60]).unwrap();
-    let now = T.to_string();
-    let run = dir
-        .run(&["verify", "--key", "cam.pub", "--now-us", &now, "cut.fseal"])
-        .fails(
-            1,
-            "error: stream 'cut.fseal': truncated: frame 2 at byte 246 needs 123 bytes, only 60 left",
-        );
+    let run = dir.verify("cam.pub", T, &[], "cut.fseal").fails(
+        1,
+        "error: stream 'cut.fseal': truncated: frame 2 at byte 246 needs 123 bytes, only 60 left",
+    );
     assert_eq!(run.stdout.matches("  accepted\n").count(), 2);
     // Garbage after the frames is not part of any frame.
     fs::write(
@@ -499,7 +451,7 @@ fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
     )
     .unwrap();
     let run = dir
-        .run(&["verify", "--key", "cam.pub", "--now-us", &now, "junk.fseal"])
+        .verify("cam.pub", T, &[], "junk.fseal")
         .fails(1, "4 bytes at byte 369 are not part of any frame");
     assert!(
         run.stdout
@@ -597,16 +549,8 @@ fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_hea
     assert_eq!(accepted, [0, 1, 2, 4, 5]);
     assert_eq!(dropped, ["replayed"]);
 
-    let now = T.to_string();
     let run = dir
-        .run(&[
-            "verify",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &now,
-            "relayed.fseal",
-        ])
+        .verify("cam.pub", T, &[], "relayed.fseal")
         .fails(1, "19 bytes at byte 131 are not part of any frame");
     let mut cli_accepted = Vec::new();
     let mut cli_dropped = Vec::new();
@@ -826,14 +770,7 @@ fn rotate_writes_the_next_key_and_a_rotation_frame_the_old_key_signed() {
         frameseal::pairing::encode(&new)
     )));
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(dir.path("cam2.key"))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-    }
+    assert_eq!(dir.mode("cam2.key"), 0o600);
 
     // The frame: signed by the old key; a display linked to it accepts it
     // and from then on trusts the new key only.
@@ -868,14 +805,7 @@ fn rotate_writes_the_next_key_and_a_rotation_frame_the_old_key_signed() {
         DropReason::ForeignKey
     );
     // `verify` says so too, and a display that refuses rotations drops it.
-    let run = dir.run(&[
-        "verify",
-        "--key",
-        "cam.pub",
-        "--now-us",
-        &now.to_string(),
-        "cam2.rotation.fseal",
-    ]);
+    let run = dir.verify("cam.pub", now, &[], "cam2.rotation.fseal");
     assert!(
         run.ok()
             .stdout
@@ -919,49 +849,36 @@ fn ffmpeg_decodes(file: &Path) -> Option<bool> {
     Some(out.status.success() && errors == 0)
 }
 
+/// The fixtures `seal`, `verify --codec` and `inspect --codec` are run on:
+/// `--codec`, fixture, extension.
+const MEDIA: [(&str, &str, &str); 4] = [
+    ("h264", "h264-bframes.h264", "h264"),
+    ("h265", "h265.h265", "h265"),
+    ("av1", "av1.ivf", "ivf"),
+    ("jpeg", "jfif.jpg", "jpg"),
+];
+
+/// `cam.key` / `cam.pub` and the fixture `name` as `in.EXT`; returns
+/// `in.EXT` and `sealed.EXT`, the names for it and its sealed copy.
+fn media_scratch(dir: &Scratch, name: &str, ext: &str) -> (String, String) {
+    dir.run(&["keygen", "cam"]).ok();
+    let input = format!("in.{ext}");
+    fs::write(dir.path(&input), inband_fixture(name)).unwrap();
+    (input, format!("sealed.{ext}"))
+}
+
 #[test]
 fn seal_then_verify_every_unit_of_real_h264_h265_av1_and_jpeg_files() {
-    for (codec, name, ext) in [
-        ("h264", "h264-bframes.h264", "h264"),
-        ("h265", "h265.h265", "h265"),
-        ("av1", "av1.ivf", "ivf"),
-        ("jpeg", "jfif.jpg", "jpg"),
-    ] {
+    for (codec, name, ext) in MEDIA {
         let dir = Scratch::new(&format!("seal-{codec}"));
-        dir.run(&["keygen", "cam"]).ok();
-        fs::write(dir.path(&format!("in.{ext}")), inband_fixture(name)).unwrap();
-        let input = format!("in.{ext}");
-        let output = format!("sealed.{ext}");
-        let sealed = dir
-            .run(&[
-                "seal",
-                "--codec",
-                codec,
-                "--key",
-                "cam.key",
-                "--timestamp-us",
-                &T.to_string(),
-                &input,
-                &output,
-            ])
-            .ok();
+        let (input, output) = media_scratch(&dir, name, ext);
+        let sealed = dir.seal(codec, "cam.key", &[], &input, &output).ok();
         assert!(
             sealed.stdout.starts_with("sealed "),
             "{codec}: {}",
             sealed.stdout
         );
-        let verified = dir
-            .run(&[
-                "verify",
-                "--codec",
-                codec,
-                "--key",
-                "cam.pub",
-                "--now-us",
-                &T.to_string(),
-                &output,
-            ])
-            .ok();
+        let verified = dir.verify("cam.pub", T, &["--codec", codec], &output).ok();
         let units = verified
             .stdout
             .lines()
@@ -992,16 +909,7 @@ fn seal_then_verify_every_unit_of_real_h264_h265_av1_and_jpeg_files() {
         }
         // The original, unsealed: every unit is unsigned.
         let unsealed = dir
-            .run(&[
-                "verify",
-                "--codec",
-                codec,
-                "--key",
-                "cam.pub",
-                "--now-us",
-                &T.to_string(),
-                &input,
-            ])
+            .verify("cam.pub", T, &["--codec", codec], &input)
             .fails(1, "dropped");
         assert!(
             unsealed.stdout.contains("dropped: unsigned"),
@@ -1014,56 +922,21 @@ fn seal_then_verify_every_unit_of_real_h264_h265_av1_and_jpeg_files() {
 #[test]
 fn verify_codec_catches_a_tampered_unit_and_another_cameras_seal() {
     let dir = Scratch::new("seal-tamper");
-    dir.run(&["keygen", "cam"]).ok();
+    let (input, _) = media_scratch(&dir, "h264-bframes.h264", "h264");
     dir.run(&["keygen", "stranger"]).ok();
-    fs::write(dir.path("in.h264"), inband_fixture("h264-bframes.h264")).unwrap();
-    let t = T.to_string();
-    dir.run(&[
-        "seal",
-        "--codec",
-        "h264",
-        "--key",
-        "cam.key",
-        "--timestamp-us",
-        &t,
-        "in.h264",
-        "ok.h264",
-    ])
-    .ok();
-    dir.run(&[
-        "seal",
-        "--codec",
-        "h264",
-        "--key",
-        "stranger.key",
-        "--timestamp-us",
-        &t,
-        "in.h264",
-        "other.h264",
-    ])
-    .ok();
+    dir.seal("h264", "cam.key", &[], &input, "ok.h264").ok();
+    dir.seal("h264", "stranger.key", &[], &input, "other.h264")
+        .ok();
     // One byte near the end of the last picture changed.
     let mut bytes = fs::read(dir.path("ok.h264")).unwrap();
     let at = bytes.len() - 5;
     bytes[at] ^= 0x20;
     fs::write(dir.path("bad.h264"), bytes).unwrap();
-    let bad = dir
-        .run(&[
-            "verify", "--codec", "h264", "--key", "cam.pub", "--now-us", &t, "bad.h264",
-        ])
-        .fails(1, "1 of");
+    let h264 = ["--codec", "h264"];
+    let bad = dir.verify("cam.pub", T, &h264, "bad.h264").fails(1, "1 of");
     assert!(bad.stdout.contains("bad-signature 1"), "{}", bad.stdout);
     let other = dir
-        .run(&[
-            "verify",
-            "--codec",
-            "h264",
-            "--key",
-            "cam.pub",
-            "--now-us",
-            &t,
-            "other.h264",
-        ])
+        .verify("cam.pub", T, &h264, "other.h264")
         .fails(1, "dropped");
     assert!(
         other.stdout.contains("dropped: foreign-key"),
@@ -1072,4 +945,161 @@ fn verify_codec_catches_a_tampered_unit_and_another_cameras_seal() {
     );
     dir.run(&["seal", "--codec", "vp8", "--key", "cam.key", "in.h264", "x"])
         .fails(2, "--codec");
+}
+
+/// The units of a media file, cut as the library's elementary-stream
+/// readers cut it (independently of the command's own cutting).
+fn units_of(bytes: &[u8], codec: UnitCodec) -> Vec<&[u8]> {
+    match codec {
+        UnitCodec::H264 | UnitCodec::H265 => annexb_access_units(bytes, codec).unwrap(),
+        UnitCodec::Av1 => Ivf::parse(bytes)
+            .unwrap()
+            .frames
+            .iter()
+            .map(|(_, data)| *data)
+            .collect(),
+        UnitCodec::Jpeg => vec![bytes],
+    }
+}
+
+#[test]
+fn inspect_codec_shows_every_units_seal_as_it_was_sealed() {
+    for (codec, name, ext) in MEDIA {
+        let dir = Scratch::new(&format!("inspect-{codec}"));
+        let (input, output) = media_scratch(&dir, name, ext);
+        dir.seal(
+            codec,
+            "cam.key",
+            &["--stream-id", STREAM_ID],
+            &input,
+            &output,
+        )
+        .ok();
+        let run = dir.run(&["inspect", "--codec", codec, &output]).ok();
+        let format = match codec {
+            "h264" => UnitFormat::new(UnitCodec::H264, Layout::AnnexB),
+            "h265" => UnitFormat::new(UnitCodec::H265, Layout::AnnexB),
+            "av1" => UnitFormat::new(UnitCodec::Av1, Layout::Obu),
+            _ => UnitFormat::new(UnitCodec::Jpeg, Layout::Jpeg),
+        }
+        .unwrap();
+        let sealed = fs::read(dir.path(&output)).unwrap();
+        let units = units_of(&sealed, format.codec());
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), units.len() + 1, "{codec}: {}", run.stdout);
+        let key_id = hex::encode(KeyId::of(&key_in(&dir.path("cam.pub"))).0);
+        for (seq, (unit, line)) in units.iter().zip(&lines).enumerate() {
+            // What was sealed, derived by the library from the unit itself.
+            let keyframe = inband::is_keyframe(unit, format).unwrap();
+            let mut content = Vec::new();
+            inband::content(unit, format, keyframe, None, &mut |piece| {
+                content.extend_from_slice(piece)
+            })
+            .unwrap();
+            let flags = if keyframe {
+                "flags 0x01 (keyframe)"
+            } else {
+                "flags 0x00 (none)"
+            };
+            let expected = format!(
+                "unit {seq:<5} {} bytes  version 2  {flags}  codec {codec} ({})  key id {key_id}  \
+                 stream id {STREAM_ID}  seq {seq}  timestamp {T} (2023-11-14T22:13:20.000000Z)  \
+                 content {} bytes  hash {}  layout ok",
+                unit.len(),
+                format.codec().codec_byte(),
+                content.len(),
+                hex::encode(frame::content_hash(&content)),
+            );
+            assert_eq!(*line, expected, "{codec}");
+        }
+        assert_eq!(
+            lines[units.len()],
+            format!(
+                "{n} unit{}: {n} sealed, 0 without a seal, 0 malformed",
+                if units.len() == 1 { "" } else { "s" },
+                n = units.len()
+            )
+        );
+
+        // The fixture itself carries no seal.
+        let run = dir.run(&["inspect", "--codec", codec, &input]).ok();
+        let unsealed: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(unsealed.len(), units.len() + 1, "{codec}: {}", run.stdout);
+        assert!(
+            unsealed[..units.len()]
+                .iter()
+                .all(|l| l.starts_with("unit ") && l.ends_with(" bytes  no seal")),
+            "{codec}: {}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.ends_with(&format!(
+                ": 0 sealed, {} without a seal, 0 malformed\n",
+                units.len()
+            )),
+            "{codec}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn inspect_codec_reports_a_malformed_unit_and_a_file_it_cannot_cut() {
+    let dir = Scratch::new("inspect-malformed");
+    let (input, output) = media_scratch(&dir, "jfif.jpg", "jpg");
+    dir.seal("jpeg", "cam.key", &[], &input, &output).ok();
+    // The sealed JPEG without its end-of-image marker.
+    let sealed = fs::read(dir.path(&output)).unwrap();
+    fs::write(dir.path("cut.jpg"), &sealed[..sealed.len() - 2]).unwrap();
+    let run = dir.run(&["inspect", "--codec", "jpeg", "cut.jpg"]).fails(
+        1,
+        "media file 'cut.jpg': unit 0: JPEG has no end-of-image marker",
+    );
+    assert_eq!(
+        run.stdout,
+        format!(
+            "unit 0     {} bytes  malformed: JPEG has no end-of-image marker\n\
+             1 unit: 0 sealed, 0 without a seal, 1 malformed\n",
+            sealed.len() - 2
+        )
+    );
+    // An H.264 unit whose first NAL unit header has forbidden_zero_bit set:
+    // the unit is shown as malformed, the others still with their seals.
+    fs::write(dir.path("in.h264"), inband_fixture("h264-bframes.h264")).unwrap();
+    dir.seal("h264", "cam.key", &[], "in.h264", "sealed.h264")
+        .ok();
+    let mut bytes = fs::read(dir.path("sealed.h264")).unwrap();
+    let units = units_of(&bytes, UnitCodec::H264).len();
+    let first_nal = bytes.windows(3).position(|w| w == [0, 0, 1]).unwrap() + 3;
+    bytes[first_nal] |= 0x80;
+    fs::write(dir.path("forbidden.h264"), &bytes).unwrap();
+    let run = dir
+        .run(&["inspect", "--codec", "h264", "forbidden.h264"])
+        .fails(1, "unit 0: invalid NAL unit header at byte");
+    assert!(
+        run.stdout.starts_with("unit 0 ")
+            && run
+                .stdout
+                .lines()
+                .next()
+                .unwrap()
+                .contains("  malformed: invalid NAL unit header"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with(&format!(
+            "{units} units: {} sealed, 0 without a seal, 1 malformed\n",
+            units - 1
+        )),
+        "{}",
+        run.stdout
+    );
+    // A file that is not the named codec cannot be cut into units at all.
+    dir.run(&["inspect", "--codec", "av1", &output])
+        .fails(1, "media file 'sealed.jpg'");
+    dir.run(&["inspect", "--codec", "vp8", &output])
+        .fails(2, "--codec");
+    let usage = dir.run(&["inspect", "--help"]).ok();
+    assert!(usage.stdout.contains("--codec h264|h265|av1|jpeg MEDIA"));
 }
