@@ -19,6 +19,9 @@ install_test_runner() {
   rm -rf "$work"
 }
 
+# Whether GStreamer has element $1 (false while GStreamer is not installed).
+gst_has() { have gst-inspect-1.0 && gst-inspect-1.0 --exists "$1"; }
+
 cmd_setup() {
   local target
   for target in wasm32-unknown-unknown wasm32v1-none; do
@@ -43,6 +46,12 @@ cmd_setup() {
   have chromedriver || pkgs+=(chromium-driver)
   have firefox || pkgs+=(firefox-esr)
   have ffmpeg || pkgs+=(ffmpeg)
+  # GStreamer for the RTP hop of tests/relay_hops.rs: gst-launch-1.0 (tools),
+  # udpsrc/udpsink, rtpjitterbuffer, rtph264pay/depay, rtph265pay/depay,
+  # multifilesink (good), h264parse/h265parse (bad).
+  have gst-launch-1.0 || pkgs+=(gstreamer1.0-tools)
+  gst_has rtph264pay || pkgs+=(gstreamer1.0-plugins-good)
+  gst_has h264parse || pkgs+=(gstreamer1.0-plugins-bad)
   if [ ${#pkgs[@]} -gt 0 ]; then
     log "apt-get install ${pkgs[*]}"
     as_root apt-get update -q

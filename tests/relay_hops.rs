@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::net::UdpSocket;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -332,13 +332,10 @@ impl<'a> Bmff<'a> {
     }
 
     fn u32_at(&self, at: usize) -> u32 {
-        let b = self.body.get(at..at + 4).unwrap_or_else(|| {
-            panic!(
-                "{} ends before byte {}",
-                kind_name(&self.kind),
-                at + 4
-            )
-        });
+        let b = self
+            .body
+            .get(at..at + 4)
+            .unwrap_or_else(|| panic!("{} ends before byte {}", kind_name(&self.kind), at + 4));
         u32::from_be_bytes(b.try_into().unwrap())
     }
 }
@@ -370,10 +367,7 @@ impl Track {
 /// Reads `moov` of an init segment (or of a fragmented MP4 file).
 fn init_segment(file: &[u8]) -> Track {
     let top = boxes(file, 0);
-    let moov = top
-        .iter()
-        .find(|b| &b.kind == b"moov")
-        .expect("a moov box");
+    let moov = top.iter().find(|b| &b.kind == b"moov").expect("a moov box");
     let traks: Vec<Bmff> = moov
         .children(0)
         .into_iter()
@@ -524,13 +518,7 @@ fn fragment_samples<'a>(file: &'a [u8], track: &Track) -> (usize, Vec<&'a [u8]>)
 
 /// Verifies every sample as `avcc` with the track's length size and its
 /// configuration record.
-fn verify_samples(
-    hop: &str,
-    cam: &Signer,
-    sealed: &Sealed,
-    track: &Track,
-    samples: &[&[u8]],
-) {
+fn verify_samples(hop: &str, cam: &Signer, sealed: &Sealed, track: &Track, samples: &[&[u8]]) {
     let config_kind: &[u8; 4] = if sealed.codec == UnitCodec::H265 {
         b"hvc1"
     } else {
@@ -635,7 +623,11 @@ fn every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies() {
         // Segments are cut at the first keyframe at least hls_time into
         // one: FFmpeg times the raw stream at 25 frames/s, so the H.265
         // fixture's second keyframe (unit 10) is at 0.39999 s.
-        let hls_time = if codec == UnitCodec::H265 { "0.3" } else { "0.4" };
+        let hls_time = if codec == UnitCodec::H265 {
+            "0.3"
+        } else {
+            "0.4"
+        };
         let mut args = vec!["-i", &fmp4, "-c", "copy"];
         args.extend(tag(codec));
         args.extend([
@@ -711,15 +703,7 @@ fn every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted() {
         // muxer turns them into Annex B (its *_mp4toannexb filter, which
         // puts the configuration record's parameter sets before keyframes).
         let back = dir.path(&format!("back.{}", raw_format(codec)));
-        ffmpeg(&[
-            "-i",
-            &fmp4,
-            "-c",
-            "copy",
-            "-f",
-            raw_format(codec),
-            &back,
-        ]);
+        ffmpeg(&["-i", &fmp4, "-c", "copy", "-f", raw_format(codec), &back]);
         let stream = read(&back);
         let units = annexb_access_units(&stream, codec).unwrap();
         let v = verdicts(&cam, &units, annexb(codec), None);
@@ -734,7 +718,9 @@ fn every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted() {
 fn through_filter(dir: &TempDir, filter: &str) -> (Signer, Sealed, Vec<Vec<u8>>) {
     let (cam, sealed, input) = sealed_file(dir, UnitCodec::H264);
     let out = dir.path(&format!("{}.h264", filter.replace(['=', ':', '|'], "-")));
-    ffmpeg(&["-i", &input, "-c", "copy", "-bsf:v", filter, "-f", "h264", &out]);
+    ffmpeg(&[
+        "-i", &input, "-c", "copy", "-bsf:v", filter, "-f", "h264", &out,
+    ]);
     let stream = read(&out);
     let units = annexb_access_units(&stream, UnitCodec::H264)
         .unwrap()
@@ -755,7 +741,11 @@ fn access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing() {
     // FFmpeg's coded-bitstream layer reads and rewrites every NAL unit,
     // the seal's SEI included, and puts an AUD (type 9) first in each unit.
     for (i, unit) in units.iter().enumerate() {
-        assert_eq!(nal_types(unit, UnitCodec::H264).first(), Some(&9), "unit {i}");
+        assert_eq!(
+            nal_types(unit, UnitCodec::H264).first(),
+            Some(&9),
+            "unit {i}"
+        );
         assert!(!sealed.units[i].windows(4).any(|w| w == [0, 0, 1, 9]));
     }
     let v = verdicts(&cam, &units, annexb(UnitCodec::H264), None);
@@ -779,7 +769,11 @@ fn parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing() {
         assert_eq!(sps, if sealed.keyframes[i] { 2 } else { 1 }, "unit {i}");
     }
     let v = verdicts(&cam, &units, annexb(UnitCodec::H264), None);
-    assert_all_accepted("H.264 + SPS/PPS in every unit (dump_extra=freq=all)", &sealed, &v);
+    assert_all_accepted(
+        "H.264 + SPS/PPS in every unit (dump_extra=freq=all)",
+        &sealed,
+        &v,
+    );
 }
 
 #[test]
@@ -801,10 +795,7 @@ fn sei_stripped_by_ffmpeg_filter_units_leaves_every_unit_unsigned() {
         sealed.units.len(),
         &v,
     );
-    assert!(
-        v.iter().all(|r| *r == Err(DropReason::Unsigned)),
-        "{v:?}"
-    );
+    assert!(v.iter().all(|r| *r == Err(DropReason::Unsigned)), "{v:?}");
 }
 
 // ---- Another camera's slice swapped in --------------------------------------
@@ -888,7 +879,10 @@ fn a_slice_swapped_in_from_another_camera_is_bad_signature_or_malformed_when_its
         assert_eq!(ours.len(), their_slices.len(), "unit {i}: slices a picture");
         for (k, (&(s, e), &(ts, te))) in ours.iter().zip(&their_slices).enumerate() {
             let (mine, foreign) = (&unit[s..e], &theirs[ts..te]);
-            assert_eq!(mine[0], foreign[0], "unit {i} slice {k}: the same NAL header");
+            assert_eq!(
+                mine[0], foreign[0],
+                "unit {i} slice {k}: the same NAL header"
+            );
             let swapped = [&unit[..s], foreign, &unit[e..]].concat();
             let (plain_mine, plain_foreign) = (canonical(mine), canonical(foreign));
             let expected = if plain_mine.len() != plain_foreign.len() {
@@ -915,5 +909,529 @@ fn a_slice_swapped_in_from_another_camera_is_bad_signature_or_malformed_when_its
          {bad_signature} bad-signature (same length, other bytes), {same} accepted (identical bytes)",
         malformed + bad_signature + same
     );
-    assert!(bad_signature > 0 && malformed > 0, "both kinds of swap occur");
+    assert!(
+        bad_signature > 0 && malformed > 0,
+        "both kinds of swap occur"
+    );
+}
+
+// ---- GStreamer: RTP packetize / depacketize over loopback UDP ----------------
+
+/// A UDP port free on 127.0.0.1 a moment ago (the receiver binds it next).
+fn free_udp_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Whether a UDP socket is bound to `port`, from /proc/net/udp; `None`
+/// where there is no such file.
+fn udp_port_bound(port: u16) -> Option<bool> {
+    let table = std::fs::read_to_string("/proc/net/udp").ok()?;
+    let suffix = format!(":{port:04X}");
+    Some(table.lines().skip(1).any(|line| {
+        line.split_whitespace()
+            .nth(1)
+            .is_some_and(|local| local.ends_with(&suffix))
+    }))
+}
+
+/// A `gst-launch-1.0` process, its stdout lines on a channel; killed if it
+/// is still running when dropped (after a failed assertion).
+struct Gst {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Gst {
+    fn launch(args: &[String]) -> Gst {
+        show("gst-launch-1.0", args);
+        let mut child = Command::new("gst-launch-1.0")
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, lines) = mpsc::channel();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Gst { child, lines }
+    }
+
+    /// Waits for a stdout line containing `text`; fails if the process
+    /// ends first or `timeout` passes.
+    fn wait_for_line(&mut self, text: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return,
+                Ok(_) => {}
+                Err(e) => panic!(
+                    "gst-launch-1.0 never printed {text:?} ({e:?}); {:?}",
+                    self.child.try_wait()
+                ),
+            }
+        }
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Waits, at most `timeout`, for the process to exit: it must exit 0
+    /// and print no GStreamer error or warning.
+    fn finish(mut self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "gst-launch-1.0 still running after {timeout:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut stderr = String::new();
+        if let Some(mut err) = self.child.stderr.take() {
+            std::io::Read::read_to_string(&mut err, &mut stderr).unwrap();
+        }
+        let stdout: Vec<String> = self.lines.try_iter().collect();
+        assert!(
+            status.success() && !stderr.contains("ERROR") && !stderr.contains("WARNING"),
+            "gst-launch-1.0: {status}\n{stderr}\n{}",
+            stdout.join("\n")
+        );
+    }
+
+    /// Asks gst-launch (started with `-e`) to end with EOS, as Ctrl-C does.
+    fn interrupt(&self) {
+        let status = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -INT {}", self.child.id());
+    }
+}
+
+impl Drop for Gst {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Whether GStreamer can run the hops: `false` (skip) only when
+/// gst-launch-1.0 is not installed at all; an element missing from an
+/// installed GStreamer fails the test, as setup installs them all.
+fn gstreamer(test: &str) -> bool {
+    if !installed("gst-launch-1.0", "--version") {
+        skipped(test, "gst-launch-1.0");
+        return false;
+    }
+    for element in [
+        "filesrc",
+        "udpsrc",
+        "udpsink",
+        "rtpjitterbuffer",
+        "multifilesink",
+        "h264parse",
+        "rtph264pay",
+        "rtph264depay",
+        "h265parse",
+        "rtph265pay",
+        "rtph265depay",
+    ] {
+        let found = Command::new("gst-inspect-1.0")
+            .args(["--exists", element])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            found,
+            "GStreamer has no {element}: ./build.sh setup installs \
+             gstreamer1.0-plugins-good and gstreamer1.0-plugins-bad"
+        );
+    }
+    true
+}
+
+/// How many frameseal seals `bytes` hold.
+fn seal_count(bytes: &[u8]) -> usize {
+    bytes.windows(16).filter(|w| *w == FRAMESEAL_UUID).count()
+}
+
+/// GStreamer's names for `codec`: element prefix and RTP encoding name.
+fn gst_names(codec: UnitCodec) -> (&'static str, &'static str) {
+    if codec == UnitCodec::H265 {
+        ("h265", "H265")
+    } else {
+        ("h264", "H264")
+    }
+}
+
+/// The sender: the sealed Annex B file parsed into access units and
+/// packetized (`config-interval` as given: -1 sends the parameter sets
+/// with every IDR, 0 only where the camera put them) to 127.0.0.1:`port`.
+fn gst_sender(codec: UnitCodec, input: &str, config_interval: i32, port: u16) -> Gst {
+    let (name, _) = gst_names(codec);
+    Gst::launch(&[
+        "filesrc".to_string(),
+        format!("location={input}"),
+        "!".into(),
+        format!("{name}parse"),
+        "!".into(),
+        format!("rtp{name}pay"),
+        format!("config-interval={config_interval}"),
+        "!".into(),
+        "udpsink".into(),
+        "host=127.0.0.1".into(),
+        format!("port={port}"),
+    ])
+}
+
+/// One RTP hop through GStreamer: the receiver (jitter buffer,
+/// depayloader, parser, Annex B access units, each buffer written to a
+/// file of its own by multifilesink) listens on a free loopback port, the
+/// sender sends the sealed file to it. Returns the access units as
+/// GStreamer delivered them, in order.
+fn gst_rtp_hop(dir: &TempDir, sealed: &Sealed, input: &str, config_interval: i32) -> Vec<Vec<u8>> {
+    let codec = sealed.codec;
+    let (name, encoding) = gst_names(codec);
+    let port = free_udp_port();
+    let out = dir.0.join(format!("rtp-{name}-{config_interval}"));
+    std::fs::create_dir_all(&out).unwrap();
+    let mut rx = Gst::launch(&[
+        "-e".to_string(),
+        "udpsrc".into(),
+        "address=127.0.0.1".into(),
+        format!("port={port}"),
+        format!(
+            "caps=application/x-rtp,media=video,clock-rate=90000,encoding-name={encoding},payload=96"
+        ),
+        "!".into(),
+        "rtpjitterbuffer".into(),
+        "!".into(),
+        format!("rtp{name}depay"),
+        "!".into(),
+        format!("{name}parse"),
+        "!".into(),
+        format!("video/x-{name},stream-format=byte-stream,alignment=au"),
+        "!".into(),
+        "multifilesink".into(),
+        format!("location={}/au-%05d", out.display()),
+    ]);
+    // udpsrc binds its socket on the way to READY; gst-launch prints this
+    // once the live pipeline is past PAUSED, so the port is bound by then.
+    rx.wait_for_line("Setting pipeline to PLAYING", Duration::from_secs(20));
+    if let Some(bound) = udp_port_bound(port) {
+        assert!(bound, "the receiver holds 127.0.0.1:{port}");
+    }
+    gst_sender(codec, input, config_interval, port).finish(Duration::from_secs(30));
+    let units = || -> Vec<Vec<u8>> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files.iter().map(|f| std::fs::read(f).unwrap()).collect()
+    };
+    // Every seal sent has come out once the units hold as many; a packet
+    // lost on the way leaves the count short until the deadline.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while units().iter().map(|u| seal_count(u)).sum::<usize>() < sealed.units.len()
+        && Instant::now() < deadline
+        && rx.running()
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    rx.interrupt();
+    rx.finish(Duration::from_secs(20));
+    units()
+}
+
+/// The slices (VCL NAL units, canonical) of an Annex B unit.
+fn vcl_of(unit: &[u8], codec: UnitCodec) -> Vec<Vec<u8>> {
+    nal_ranges(unit)
+        .into_iter()
+        .filter(|&(s, _)| {
+            if codec == UnitCodec::H265 {
+                (unit[s] >> 1) & 0x3f <= 31
+            } else {
+                matches!(unit[s] & 0x1f, 1..=5)
+            }
+        })
+        .map(|(s, e)| canonical(&unit[s..e]))
+        .collect()
+}
+
+/// Checks what came out of a hop against what went in: every sealed unit
+/// is accepted, in order, except where the relay cut a picture in two
+/// (`cuts` allowed): then the part with the seal is `malformed` (half the
+/// content the seal counts) and the rest `unsigned`, and the parts'
+/// slices are exactly the picture's. Returns how many pictures were cut.
+fn assert_accepted_or_cut(
+    hop: &str,
+    cam: &Signer,
+    sealed: &Sealed,
+    units: &[Vec<u8>],
+    allow_cuts: bool,
+) -> usize {
+    let codec = sealed.codec;
+    let v = verdicts(cam, units, annexb(codec), None);
+    tally(hop, sealed.units.len(), &v);
+    let mut out = 0;
+    let mut cuts = 0;
+    for (i, unit) in sealed.units.iter().enumerate() {
+        let verdict = v.get(out).copied();
+        if verdict == Some(Ok(i as u64)) {
+            out += 1;
+            continue;
+        }
+        assert!(
+            allow_cuts && verdict == Some(Err(DropReason::Malformed)),
+            "{hop}: unit {i} -> {verdict:?}"
+        );
+        // A cut picture: the sealed part, then unsigned parts, until the
+        // slices add up to the picture's.
+        let want = vcl_of(unit, codec);
+        let mut got = vcl_of(&units[out], codec);
+        out += 1;
+        while got.len() < want.len() && v.get(out) == Some(&Err(DropReason::Unsigned)) {
+            got.extend(vcl_of(&units[out], codec));
+            out += 1;
+        }
+        assert_eq!(got, want, "{hop}: unit {i} cut into parts");
+        cuts += 1;
+    }
+    assert_eq!(out, units.len(), "{hop}: units left over");
+    cuts
+}
+
+#[test]
+fn every_unit_through_a_gstreamer_rtp_hop_over_loopback_udp_is_accepted_none_lost() {
+    const TEST: &str = "gstreamer_rtp";
+    if !gstreamer(TEST) {
+        return;
+    }
+    let dir = TempDir::new(TEST);
+    // H.264 with the parameter sets where the camera put them (x264 writes
+    // them in every IDR unit); H.265 with them re-sent by the payloader
+    // before every IRAP picture (its fixture has one slice a picture).
+    for (codec, config_interval) in [(UnitCodec::H264, 0), (UnitCodec::H265, -1)] {
+        let (cam, sealed, input) = sealed_file(&dir, codec);
+        let units = gst_rtp_hop(&dir, &sealed, &input, config_interval);
+        let (name, _) = gst_names(codec);
+        let lost = sealed.units.len() as i64 - units.len() as i64;
+        eprintln!(
+            "  {codec} RTP: {} units out, lost {lost}; unit 0 NAL types in {:?}, out {:?}",
+            units.len(),
+            nal_types(&sealed.units[0], codec),
+            nal_types(&units[0], codec),
+        );
+        assert_eq!(lost, 0, "{codec}: units lost on loopback");
+        let hop = format!(
+            "{codec} RTP hop (rtp{name}pay config-interval={config_interval} -> UDP -> rtp{name}depay ! {name}parse)"
+        );
+        assert_eq!(
+            assert_accepted_or_cut(&hop, &cam, &sealed, &units, false),
+            0
+        );
+    }
+}
+
+#[test]
+fn gstreamer_cuts_a_two_slice_idr_picture_where_rtph264pay_config_interval_minus_one_repeats_sps_pps()
+ {
+    // rtph264pay config-interval=-1 sends SPS and PPS before every IDR
+    // slice, so in a picture of two slices they stand between the slices:
+    // legal H.264 (parameter sets may come anywhere before the picture's
+    // last slice), but GStreamer's depayloader and parser (like frameseal's
+    // own Annex B splitter) start a new access unit there. The seal is
+    // checked against what arrives: the half with the seal is `malformed`
+    // (it holds less content than the seal counts), the other half
+    // `unsigned`; no half picture is ever accepted. The RTP packets
+    // themselves still carry each picture under one timestamp: see
+    // rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_slice.
+    const TEST: &str = "gstreamer_rtp_config_interval";
+    if !gstreamer(TEST) {
+        return;
+    }
+    let dir = TempDir::new(TEST);
+    let codec = UnitCodec::H264;
+    let (cam, sealed, input) = sealed_file(&dir, codec);
+    let units = gst_rtp_hop(&dir, &sealed, &input, -1);
+    let seals_out: usize = units.iter().map(|u| seal_count(u)).sum();
+    assert_eq!(seals_out, sealed.units.len(), "every seal arrives once");
+    let hop = "h264 RTP hop (rtph264pay config-interval=-1 -> UDP -> rtph264depay ! h264parse)";
+    let cuts = assert_accepted_or_cut(hop, &cam, &sealed, &units, true);
+    eprintln!(
+        "  {hop}: {} units in, {} out, {cuts} two-slice IDR pictures cut in two",
+        sealed.units.len(),
+        units.len()
+    );
+}
+
+// ---- RTP packets grouped by timestamp, as a WebRTC receiver does --------------
+
+/// The NAL units of one RTP payload (RFC 6184 for H.264, RFC 7798 for
+/// H.265): a single NAL unit, an aggregation packet (STAP-A / AP) or a
+/// fragment (FU-A / FU), which `fragment` collects until its end.
+fn depacketize(codec: UnitCodec, payload: &[u8], fragment: &mut Vec<u8>, nals: &mut Vec<Vec<u8>>) {
+    let h265 = codec == UnitCodec::H265;
+    let header_len = if h265 { 2 } else { 1 };
+    assert!(payload.len() > header_len, "RTP payload too short");
+    let kind = if h265 {
+        (payload[0] >> 1) & 0x3f
+    } else {
+        payload[0] & 0x1f
+    };
+    let (aggregate, fu) = if h265 { (48, 49) } else { (24, 28) };
+    if kind == aggregate {
+        let mut rest = &payload[header_len..];
+        while !rest.is_empty() {
+            assert!(rest.len() >= 2, "aggregation packet: truncated size");
+            let size = usize::from(u16::from_be_bytes([rest[0], rest[1]]));
+            assert!(
+                size > 0 && size <= rest.len() - 2,
+                "aggregation packet: size {size}"
+            );
+            nals.push(rest[2..2 + size].to_vec());
+            rest = &rest[2 + size..];
+        }
+    } else if kind == fu {
+        let fu_header = payload[header_len];
+        let (start, end, nal_type) = (
+            fu_header & 0x80 != 0,
+            fu_header & 0x40 != 0,
+            fu_header & 0x3f,
+        );
+        if start {
+            assert!(
+                fragment.is_empty(),
+                "a fragment starts before the last one ended"
+            );
+            if h265 {
+                fragment.extend([(payload[0] & 0x81) | (nal_type << 1), payload[1]]);
+            } else {
+                fragment.push((payload[0] & 0xe0) | (fu_header & 0x1f));
+            }
+        } else {
+            assert!(!fragment.is_empty(), "a fragment continues nothing");
+        }
+        fragment.extend_from_slice(&payload[header_len + 1..]);
+        if end {
+            nals.push(std::mem::take(fragment));
+        }
+    } else {
+        nals.push(payload.to_vec());
+    }
+}
+
+#[test]
+fn rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_slice() {
+    // GStreamer's rtph264pay / rtph265pay with config-interval=-1 sends to
+    // a socket of the test's own, which takes each picture as WebRTC
+    // receivers do (Chromium hands such a frame to an encoded transform as
+    // Annex B): every packet with one RTP timestamp, the NAL units
+    // depacketized in order, ending at the marker bit.
+    const TEST: &str = "rtp_by_timestamp";
+    if !gstreamer(TEST) {
+        return;
+    }
+    let dir = TempDir::new(TEST);
+    for codec in [UnitCodec::H264, UnitCodec::H265] {
+        let (cam, sealed, input) = sealed_file(&dir, codec);
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let port = socket.local_addr().unwrap().port();
+        let mut sender = gst_sender(codec, &input, -1, port);
+        let mut packets: Vec<Vec<u8>> = Vec::new();
+        let mut buf = vec![0u8; 65536];
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // Loopback delivers a datagram into the socket's buffer before
+        // sendto returns: once the sender has exited, what is not in the
+        // buffer was never sent.
+        loop {
+            match socket.recv(&mut buf) {
+                Ok(n) => packets.push(buf[..n].to_vec()),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if !sender.running() {
+                        break;
+                    }
+                    assert!(Instant::now() < deadline, "the sender did not finish");
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(e) => panic!("recv: {e}"),
+            }
+        }
+        sender.finish(Duration::from_secs(5));
+        let mut frames: Vec<Vec<u8>> = Vec::new();
+        let mut nals: Vec<Vec<u8>> = Vec::new();
+        let mut fragment = Vec::new();
+        let mut last: Option<(u16, u32)> = None;
+        let mut lost = 0usize;
+        for packet in &packets {
+            assert!(
+                packet.len() >= 12 && packet[0] >> 6 == 2,
+                "an RTP version 2 packet"
+            );
+            let csrc = usize::from(packet[0] & 0x0f);
+            let mut at = 12 + 4 * csrc;
+            if packet[0] & 0x10 != 0 {
+                let words = usize::from(u16::from_be_bytes([packet[at + 2], packet[at + 3]]));
+                at += 4 + 4 * words;
+            }
+            let marker = packet[1] & 0x80 != 0;
+            let sequence = u16::from_be_bytes([packet[2], packet[3]]);
+            let timestamp = u32::from_be_bytes(packet[4..8].try_into().unwrap());
+            if let Some((previous, ts)) = last {
+                lost += usize::from(sequence.wrapping_sub(previous).wrapping_sub(1));
+                assert!(
+                    ts == timestamp || nals.is_empty(),
+                    "a new timestamp before the marker bit ended the last picture"
+                );
+            }
+            last = Some((sequence, timestamp));
+            depacketize(codec, &packet[at..], &mut fragment, &mut nals);
+            if marker {
+                assert!(fragment.is_empty(), "a picture ends inside a fragment");
+                frames.push(
+                    nals.drain(..)
+                        .flat_map(|nal| [&[0, 0, 0, 1][..], &nal].concat())
+                        .collect(),
+                );
+            }
+        }
+        assert!(nals.is_empty(), "NAL units after the last marker bit");
+        let (name, _) = gst_names(codec);
+        eprintln!(
+            "  {codec}: {} RTP packets, sequence gaps {lost}, {} pictures by timestamp; \
+             unit 0 NAL types in {:?}, out {:?}",
+            packets.len(),
+            frames.len(),
+            nal_types(&sealed.units[0], codec),
+            nal_types(&frames[0], codec)
+        );
+        assert_eq!(lost, 0, "{codec}: packets lost on loopback");
+        let v = verdicts(&cam, &frames, annexb(codec), None);
+        assert_all_accepted(
+            &format!(
+                "{codec} RTP (rtp{name}pay config-interval=-1 -> UDP -> frames by RTP timestamp)"
+            ),
+            &sealed,
+            &v,
+        );
+    }
 }
