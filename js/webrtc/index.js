@@ -97,6 +97,20 @@ export function envelopeCodecs() {
   return codecs.filter((c) => ENVELOPE_CODECS.has(c.mimeType.toLowerCase()));
 }
 
+/** Video codecs with in-band carriage (SPEC §6.3), and the ones that protect them. */
+const IN_BAND_CODECS = new Set(['video/h264', 'video/h265', 'video/av1', 'video/rtx', 'video/red', 'video/ulpfec', 'video/flexfec-03']);
+
+/**
+ * The browser's video codecs that carry a seal in-band (`carriage:
+ * 'in-band'`): H.264, H.265 and AV1 (and rtx/red/ulpfec, which protect
+ * them), in the browser's order. Use with
+ * `transceiver.setCodecPreferences(inBandCodecs())` on either side.
+ */
+export function inBandCodecs() {
+  const codecs = RTCRtpReceiver.getCapabilities('video')?.codecs ?? [];
+  return codecs.filter((c) => IN_BAND_CODECS.has(c.mimeType.toLowerCase()));
+}
+
 let nextId = 0;
 
 /** Posts `message` and resolves with the worker's reply (rejects on { type: 'error' }). */
@@ -123,8 +137,10 @@ export function request(worker, message, transfer = []) {
 }
 
 /**
- * Configures a worker: { secretKey, codec? } for a sender worker,
- * { linkedPublicKey, options? } for a receiver worker. Resolves with the
+ * Configures a worker: { secretKey, carriage?, codec? } for a sender worker,
+ * { linkedPublicKey, options?, carriage?, codec? } for a receiver worker
+ * (carriage: 'envelope', the default, or 'in-band'; both ends must agree).
+ * Resolves with the
  * key's fingerprint (show it at pairing); rejects with the reason the worker
  * refused the key or an option (the worker then passes nothing).
  */

@@ -35,8 +35,13 @@ export const own = (object, key) => (object !== null && object !== undefined && 
  * Starts serving. `role` is 'sender' or 'receiver'; `configure(message,
  * frameseal)` validates a configure message with `frameseal`, the package
  * module the loader picked (initialised), and returns `{ fingerprint,
- * open(name, post, options) }`, where `open` builds one transform's state:
- * `{ frame(encodedFrame, controller), stats(), close() }`.
+ * open(name, post, options, link) }`, where `open` builds one transform's
+ * state: `{ frame(encodedFrame, controller), stats(), close() }`. `link`:
+ * what the transform's attachment offers besides its frames,
+ * `{ sendKeyFrameRequest }`: a function that asks the remote sender for a
+ * keyframe (RTCRtpScriptTransformer.sendKeyFrameRequest, a receiver's
+ * transform in a browser that has it) and returns its promise, or null
+ * (createEncodedStreams() has no such call).
  */
 export function serve(role, configure) {
   const forced = new URL(self.location.href).searchParams.get('build') ?? 'auto';
@@ -60,11 +65,16 @@ export function serve(role, configure) {
     entry.state = null;
   };
 
-  function attach(readable, writable, options) {
+  function attach(readable, writable, options, transformer = null) {
     const given = own(options, 'name');
     let name = typeof given === 'string' ? given : `${role}-${++unnamed}`;
     while (transforms.has(name)) name = `${name}+`;
-    const entry = { name, options: options ?? {}, state: null, last: {}, generation: -1, notConfigured: 0, errors: 0 };
+    // A receiver's RTCRtpScriptTransformer can ask the remote sender for a keyframe.
+    const keyFrameRequest = transformer !== null && typeof transformer.sendKeyFrameRequest === 'function'
+      ? () => transformer.sendKeyFrameRequest()
+      : null;
+    const link = { sendKeyFrameRequest: keyFrameRequest };
+    const entry = { name, options: options ?? {}, link, state: null, last: {}, generation: -1, notConfigured: 0, errors: 0 };
     transforms.set(name, entry);
     const stream = new TransformStream({
       async transform(frame, controller) {
@@ -77,7 +87,7 @@ export function serve(role, configure) {
           if (entry.generation !== generation) {
             // A new configuration: a new Signer or Verifier, counting from zero.
             retire(entry);
-            entry.state = config.open(entry.name, post, entry.options);
+            entry.state = config.open(entry.name, post, entry.options, entry.link);
             entry.generation = generation;
           }
           entry.state.frame(frame, controller);
@@ -108,7 +118,7 @@ export function serve(role, configure) {
 
   self.addEventListener('rtctransform', (event) => {
     const t = event.transformer;
-    attach(t.readable, t.writable, t.options);
+    attach(t.readable, t.writable, t.options, t);
   });
 
   self.addEventListener('message', async (event) => {
@@ -174,6 +184,23 @@ export function codecOfMime(mimeType) {
     case 'video/av1': return 'av1';
     default: return null;
   }
+}
+
+/**
+ * The codecs with in-band carriage (SPEC §6.3) and the layout WebRTC hands
+ * their encoded frames over in: H.264 and H.265 access units with start
+ * codes (Annex B), AV1 temporal units as low-overhead OBUs.
+ */
+export const IN_BAND_LAYOUTS = Object.freeze({ __proto__: null, h264: 'annexb', h265: 'annexb', av1: 'obu' });
+
+/** The `carriage` field of a configure message: 'envelope' (default) or 'in-band'. */
+export function carriageOf(message) {
+  const carriage = own(message, 'carriage') ?? 'envelope';
+  if (carriage !== 'envelope' && carriage !== 'in-band') {
+    const got = typeof carriage === 'string' ? JSON.stringify(carriage) : `a ${typeof carriage}`;
+    throw new Error(`configure: carriage must be 'envelope' or 'in-band', got ${got}`);
+  }
+  return carriage;
 }
 
 /** The MIME type in an encoded frame's metadata, or null. */

@@ -1,0 +1,555 @@
+// End to end: in-band carriage through the WebRTC workers (pkg/webrtc/,
+// `carriage: 'in-band'`) between two RTCPeerConnections in one headless
+// Chromium page, over loopback, negotiating H.264.
+//
+// The camera side sends a canvas captureStream() of a solid green picture
+// (a small square moves in a corner) through the sender worker, which puts a
+// seal into every encoded access unit (an SEI NAL unit, SPEC §6.3); the
+// stream stays H.264, so WebRTC's H.264 packetizer carries it. The display
+// side puts the receiver worker in front of its decoder. Asserted:
+// - linked to the camera's key, the <video> presents the camera's picture,
+//   and every unit is accepted;
+// - a sender with another key (a foreign camera): foreign-key drops only,
+//   nothing accepted, nothing decoded;
+// - a sender without the worker (plain H.264): unsigned drops only, nothing
+//   decoded;
+// - a relay that alters a slice byte after sealing: bad-signature drops only,
+//   nothing decoded;
+// - a relay that loses one delta unit after sealing: the receiver skips the
+//   deltas after the gap (the reference-chain rule), asks the camera for a
+//   keyframe (RTCRtpScriptTransformer.sendKeyFrameRequest), and the picture
+//   goes on from that keyframe;
+// - AV1 (the seal in a metadata OBU): the right key shows the picture, a
+//   foreign camera nothing;
+// - VP8 has no in-band carriage: an in-band sender sends nothing (and warns),
+//   an in-band receiver passes none of an envelope sender's frames;
+// - through a stand-in for createEncodedStreams(), with units that Chromium's
+//   encoder made and the sender worker sealed: the configure checks, the
+//   chain rule unit by unit, and a delta unit with a parameter set inserted
+//   goes to the decoder without it.
+// The relays are a main-thread TransformStream between the sender worker and
+// the network (createEncodedStreams() on the camera's RTCPeerConnection).
+//
+// Chromium only: its RTCRtpScriptTransform hands H.264 encoded frames over
+// as Annex B access units (AV1 as OBUs) and lets a receiver's transformer
+// ask for a keyframe (sendKeyFrameRequest). Firefox's encoded transform is
+// not the same (no createEncodedStreams() for the relays here, and its
+// frames are not checked to be Annex B), so it is not run. The envelope
+// carriage is tested in webrtc.test.mjs.
+//
+// Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides) and Debian's
+// chromium. Run: node --test tests/e2e/webrtc-inband.test.mjs
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import { ROOT, startPkgServer } from './demo-server.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** How long a display that must show nothing is watched, at least. */
+const WATCH_MS = 5000;
+/** Drops the receiver must have counted before a "shows nothing" call ends, and how much longer it may wait for them. */
+const MIN_DROPPED = 25;
+const EVIDENCE_TIMEOUT_MS = 30000;
+/** How long a display linked to the right key may take to present the frames wanted. */
+const PICTURE_TIMEOUT_MS = 30000;
+const GREEN = [40, 200, 60];
+/** The sealed unit a lossy relay loses (a delta, well after the first keyframe). */
+const LOST_UNIT = 40;
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>frameseal WebRTC in-band test</title>
+<body>
+<script type="module">
+import init, { Signer } from '/pkg/frameseal.js';
+import { createSenderWorker, createReceiverWorker, configure, protect, workerStats, inBandCodecs }
+  from '/pkg/webrtc/index.js';
+
+await init();
+const GREEN = ${JSON.stringify(GREEN)};
+const keyOf = (seed) => new Uint8Array(32).fill(seed);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** NAL units of an Annex B unit: [{ at, end, type }] (at: first byte after the start code). */
+const nalUnits = (bytes) => {
+  const starts = [];
+  for (let i = 0; i + 2 < bytes.length; i++) {
+    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) { starts.push(i + 3); i += 2; }
+  }
+  return starts.map((at, k) => {
+    let end = k + 1 < starts.length ? starts[k + 1] - 3 : bytes.length;
+    while (end > at && bytes[end - 1] === 0) end--;
+    return { at, end, type: bytes[at] & 0x1f };
+  });
+};
+window.nalTypes = (bytes) => nalUnits(bytes).map((n) => n.type);
+
+// Relays between the sender worker and the network: (bytes, index) -> bytes
+// to send on, or null to lose the unit.
+const RELAYS = {
+  // Alters one byte of the unit's last slice, after its header and before
+  // its last byte, from the middle on: a byte of 4 or more stays one (no
+  // start code, no emulation prevention, the same content length).
+  tamper: (bytes) => {
+    const slices = nalUnits(bytes).filter((n) => n.type >= 1 && n.type <= 5);
+    const last = slices[slices.length - 1];
+    const middle = last.at + 1 + Math.floor((last.end - last.at - 2) / 2);
+    for (let k = 0; k < last.end - last.at - 2; k++) {
+      const i = last.at + 1 + ((middle - last.at - 1 + k) % (last.end - last.at - 2));
+      if (bytes[i] >= 4) { bytes[i] = bytes[i] >= 0x80 ? bytes[i] ^ 1 : bytes[i] | 0x80; return bytes; }
+    }
+    throw new Error('no byte to alter in the last slice');
+  },
+  lose: (bytes, index) => (index === ${LOST_UNIT} ? null : bytes),
+};
+
+// One call: camera (seed cameraSeed; sender: 'sealed' | 'plain', relay: a
+// RELAYS name or none) -> display linked to linkedSeed's key, in-band.
+window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed', senderCarriage = 'in-band', relay = null,
+  watchMs, untilPresented, presentedAfterRelay, minDropped, capture = 0 }) => {
+  const wanted = RTCRtpSender.getCapabilities('video').codecs.filter((c) => c.mimeType.toLowerCase() === 'video/' + codec);
+  if (wanted.length === 0) return { skip: 'this browser has no ' + codec + ' for WebRTC' };
+  const inBand = inBandCodecs().map((c) => c.mimeType.toLowerCase());
+
+  const source = document.createElement('canvas');
+  source.width = 320;
+  source.height = 240;
+  const sctx = source.getContext('2d');
+  let tick = 0;
+  const paint = () => {
+    sctx.fillStyle = 'rgb(' + GREEN.join(',') + ')';
+    sctx.fillRect(0, 0, 320, 240);
+    sctx.fillStyle = '#fff';
+    sctx.fillRect(8 + (tick++ % 40), 8, 12, 12);
+  };
+  paint();
+  const painter = setInterval(paint, 33);
+  const stream = source.captureStream(30);
+  const [track] = stream.getVideoTracks();
+
+  const pc1 = new RTCPeerConnection(relay ? { encodedInsertableStreams: true } : {});
+  const pc2 = new RTCPeerConnection();
+  pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate);
+  pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate);
+
+  const senderWorker = createSenderWorker();
+  const receiverWorker = createReceiverWorker();
+  const warnings = [];
+  for (const w of [senderWorker, receiverWorker]) {
+    w.addEventListener('message', (e) => { if (e.data.type === 'warning') warnings.push(e.data.message); });
+  }
+  await configure(senderWorker, { secretKey: keyOf(cameraSeed), carriage: senderCarriage });
+  await configure(receiverWorker, { linkedPublicKey: new Signer(keyOf(linkedSeed)).publicKey, carriage: 'in-band' });
+
+  const transceiver = pc1.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  transceiver.setCodecPreferences(wanted);
+
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  document.body.append(video);
+  let presented = 0;
+  const counted = () => { presented++; video.requestVideoFrameCallback(counted); };
+  video.requestVideoFrameCallback(counted);
+
+  // The relay: sender worker -> main thread -> network.
+  const relayed = { units: 0, presentedAt: null, captured: [] };
+  if (sender === 'sealed' && relay) {
+    const { readable, writable } = transceiver.sender.createEncodedStreams();
+    const middle = new TransformStream();
+    await protect({ createEncodedStreams: () => ({ readable, writable: middle.writable }) }, senderWorker,
+      { name: 'video', mode: 'encoded-streams' });
+    const alter = RELAYS[relay];
+    middle.readable.pipeThrough(new TransformStream({
+      transform(frame, controller) {
+        const index = relayed.units++;
+        const bytes = new Uint8Array(frame.data);
+        if (relayed.captured.length < capture) relayed.captured.push({ type: frame.type, bytes: Array.from(bytes) });
+        const out = alter(bytes.slice(), index);
+        if (out === null) {
+          relayed.presentedAt = presented;
+          return;
+        }
+        frame.data = out.buffer;
+        controller.enqueue(frame);
+      },
+    })).pipeTo(writable).catch(() => {});
+  } else if (sender === 'sealed') {
+    await protect(transceiver.sender, senderWorker, { name: 'video', mode: 'script-transform' });
+  }
+
+  const receiving = new Promise((resolve) => {
+    pc2.ontrack = (e) => {
+      resolve(protect(e.receiver, receiverWorker, { name: 'video', mode: 'script-transform' }));
+      video.srcObject = new MediaStream([e.track]);
+      video.play().catch(() => {});
+    };
+  });
+  await pc1.setLocalDescription();
+  await pc2.setRemoteDescription(pc1.localDescription);
+  await pc2.setLocalDescription();
+  await pc1.setRemoteDescription(pc2.localDescription);
+  await receiving;
+
+  const received = async () => (await workerStats(receiverWorker)).video ?? {};
+  const droppedSoFar = async () => Object.values((await received()).dropped ?? {}).reduce((a, b) => a + b, 0);
+  const start = performance.now();
+  for (;;) {
+    const elapsed = performance.now() - start;
+    if (untilPresented && presented >= untilPresented && (capture === 0 || relayed.captured.length >= capture)) {
+      if (!presentedAfterRelay) break;
+      if (relayed.presentedAt !== null && presented >= relayed.presentedAt + presentedAfterRelay) break;
+    }
+    if (elapsed >= watchMs && (!minDropped || elapsed >= watchMs + ${EVIDENCE_TIMEOUT_MS}
+      || await droppedSoFar() >= minDropped)) break;
+    await sleep(100);
+  }
+  const waitedMs = Math.round(performance.now() - start);
+
+  const probe = document.createElement('canvas');
+  probe.width = 32;
+  probe.height = 24;
+  const pctx = probe.getContext('2d', { willReadFrequently: true });
+  pctx.drawImage(video, 0, 0, 32, 24);
+  const pixel = Array.from(pctx.getImageData(16, 12, 1, 1).data);
+
+  const rtc = async (pc, type) => [...(await pc.getStats()).values()].find((s) => s.type === type && s.kind === 'video');
+  const inbound = await rtc(pc2, 'inbound-rtp');
+  const outbound = await rtc(pc1, 'outbound-rtp');
+  // The codec the camera sends (the display has none when it decoded nothing).
+  const codecStats = outbound && outbound.codecId ? (await pc1.getStats()).get(outbound.codecId) : null;
+  const result = {
+    inBand, waitedMs, presented, videoWidth: video.videoWidth, videoHeight: video.videoHeight, pixel,
+    negotiated: codecStats ? codecStats.mimeType : null,
+    framesSent: outbound ? outbound.framesSent ?? outbound.framesEncoded : null,
+    keyFramesEncoded: outbound ? outbound.keyFramesEncoded ?? null : null,
+    pliReceived: outbound ? outbound.pliCount ?? null : null,
+    framesDecoded: inbound ? inbound.framesDecoded ?? 0 : 0,
+    keyFramesDecoded: inbound ? inbound.keyFramesDecoded ?? 0 : 0,
+    relayed: { units: relayed.units, presentedAt: relayed.presentedAt },
+    captured: relayed.captured,
+    warnings,
+    sender: await workerStats(senderWorker),
+    receiver: await workerStats(receiverWorker),
+  };
+  clearInterval(painter);
+  pc1.close();
+  pc2.close();
+  track.stop();
+  senderWorker.terminate();
+  receiverWorker.terminate();
+  video.remove();
+  return result;
+};
+
+// The receiver worker without WebRTC: units pushed through a stand-in for
+// createEncodedStreams() (its chunks carry no MIME type: the configured
+// codec applies), each answered by what came out, if anything.
+window.direct = async ({ units, cameraSeed }) => {
+  const receiver = createReceiverWorker();
+  const refused = async (config) => {
+    try { await configure(receiver, config); return null; } catch (e) { return e.message; }
+  };
+  const key = new Signer(keyOf(cameraSeed)).publicKey;
+  const sender = createSenderWorker();
+  const errors = {
+    senderCarriage: await (async () => {
+      try { await configure(sender, { secretKey: keyOf(cameraSeed), carriage: 'in band' }); return null; } catch (e) { return e.message; }
+    })(),
+    carriage: await refused({ linkedPublicKey: key, carriage: 'inband' }),
+    carriageType: await refused({ linkedPublicKey: key, carriage: 1 }),
+    codec: await refused({ linkedPublicKey: key, carriage: 'in-band', codec: 'vp8' }),
+    codecEnvelope: await refused({ linkedPublicKey: key, codec: 'h264' }),
+    unknownField: await refused({ linkedPublicKey: key, carriage: 'in-band', layout: 'annexb' }),
+  };
+  sender.terminate();
+  const inherited = await (async () => {
+    // A carriage on Object.prototype is not the configuration's.
+    Object.prototype.carriage = 'in-band';
+    try { return await refused({ linkedPublicKey: key, codec: 'h264' }); } finally { delete Object.prototype.carriage; }
+  })();
+  await configure(receiver, { linkedPublicKey: key, carriage: 'in-band', codec: 'h264' });
+  const input = new TransformStream();
+  const output = new TransformStream();
+  const fake = { createEncodedStreams: () => ({ readable: input.readable, writable: output.writable }) };
+  await protect(fake, receiver, { name: 'direct', mode: 'encoded-streams' });
+  const writer = input.writable.getWriter();
+  const reader = output.readable.getReader();
+  const stats = async () => (await workerStats(receiver)).direct;
+  // Units the worker has judged so far (no counts at all before the first).
+  const seen = async () => {
+    const s = await stats();
+    return (s.passed ?? 0) + (s.skippedUntilKeyframe ?? 0) + (s.codecMismatch ?? 0) + s.errors
+      + Object.values(s.dropped ?? {}).reduce((a, b) => a + b, 0);
+  };
+  // Each unit: what came out of the worker (its bytes), or null.
+  const outcomes = [];
+  for (const bytes of units) {
+    const before = await seen();
+    await writer.write({ data: new Uint8Array(bytes).buffer });
+    while ((await seen()) === before) await sleep(5);
+    const s = await stats();
+    outcomes.push(s.passed > outcomes.filter((o) => o !== null).length
+      ? Array.from(new Uint8Array((await reader.read()).value.data)) : null);
+  }
+  const counts = await stats();
+  await writer.close();
+  receiver.terminate();
+  return { errors, inherited, outcomes, counts };
+};
+window.ready = true;
+</script>
+`;
+
+let server;
+let browser;
+let origin;
+
+before(async () => {
+  for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
+    assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
+  }
+  server = await startPkgServer(PAGE, PKG);
+  origin = `http://127.0.0.1:${server.address().port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Runs `fn(options)` of the page in a fresh page; returns its result and the page's errors. */
+async function inPage(fn, options) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  try {
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+    const result = await page.evaluate(([name, o]) => window[name](o), [fn, options]);
+    result.pageErrors = errors;
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+const summary = (r) => JSON.stringify({
+  codec: r.negotiated, presented: r.presented, size: `${r.videoWidth}x${r.videoHeight}`, pixel: r.pixel,
+  framesSent: r.framesSent, keyFramesEncoded: r.keyFramesEncoded, pliReceived: r.pliReceived,
+  framesDecoded: r.framesDecoded, keyFramesDecoded: r.keyFramesDecoded, relayed: r.relayed,
+  sender: r.sender?.video, receiver: r.receiver?.video, waitedMs: r.waitedMs, warnings: r.warnings,
+  pageErrors: r.pageErrors,
+});
+
+function assertGreen(r) {
+  const [red, green, blue, alpha] = r.pixel;
+  assert.equal(alpha, 255, `the <video> drew nothing: ${summary(r)}`);
+  assert.ok(green > 150 && red < 100 && blue < 110 && green - Math.max(red, blue) > 100,
+    `the pixel ${r.pixel} is not the camera's green ${GREEN}: ${summary(r)}`);
+}
+
+function assertShowsNothing(r, reason, codec = 'video/H264') {
+  assert.equal(r.negotiated, codec, summary(r));
+  assert.equal(r.presented, 0, `the <video> presented a frame: ${summary(r)}`);
+  assert.equal(r.framesDecoded, 0, `a frame reached the decoder: ${summary(r)}`);
+  assert.equal(r.videoWidth, 0, `the <video> knows a picture size: ${summary(r)}`);
+  const rx = r.receiver.video;
+  assert.equal(rx.accepted, 0, summary(r));
+  assert.equal(rx.passed, 0, summary(r));
+  assert.ok(rx.dropped[reason] >= MIN_DROPPED, `expected many ${reason} drops: ${summary(r)}`);
+  for (const [other, n] of Object.entries(rx.dropped)) if (other !== reason) assert.equal(n, 0, `${other} drops: ${summary(r)}`);
+  assert.equal(rx.codecMismatch, 0, summary(r));
+  assert.equal(rx.errors, 0, summary(r));
+  // Every drop asks for a keyframe, at most once a second.
+  assert.ok(rx.keyFrameRequests >= 2, `the receiver asked for no keyframe: ${summary(r)}`);
+  assert.deepEqual(r.pageErrors, []);
+}
+
+const CAMERA = 7;
+const STRANGER = 9;
+
+test('in-band H.264: a display linked to the camera\'s key shows the camera\'s picture, every unit accepted', async (t) => {
+  const r = await inPage('call', { cameraSeed: CAMERA, linkedSeed: CAMERA, watchMs: PICTURE_TIMEOUT_MS, untilPresented: 30 });
+  if (r.skip) return t.skip(r.skip);
+  console.log(`# right key: ${summary(r)}`);
+  assert.equal(r.negotiated, 'video/H264');
+  assert.ok(r.presented >= 30, `the <video> presented too little: ${summary(r)}`);
+  assert.ok(r.framesDecoded >= 30, summary(r));
+  assert.equal(r.videoWidth, 320, summary(r));
+  assertGreen(r);
+  const tx = r.sender.video;
+  assert.ok(tx.signed >= 30 && tx.keyframes >= 1, summary(r));
+  assert.deepEqual([tx.unsupportedCodec, tx.errors, tx.notConfigured], [0, 0, 0], summary(r));
+  const rx = r.receiver.video;
+  assert.ok(rx.accepted >= 30 && rx.passed === rx.accepted, `receiver worker: ${summary(r)}`);
+  for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(r)}`);
+  assert.ok('unsigned' in rx.dropped, 'the stats count unsigned units');
+  assert.deepEqual([rx.skippedUntilKeyframe, rx.codecMismatch, rx.errors, rx.rotations], [0, 0, 0, 0], summary(r));
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.pageErrors, []);
+});
+
+test('in-band H.264: a camera with another key (a foreign camera) is dropped as foreign-key, nothing decoded', async (t) => {
+  const r = await inPage('call', { cameraSeed: STRANGER, linkedSeed: CAMERA, watchMs: WATCH_MS, minDropped: MIN_DROPPED });
+  if (r.skip) return t.skip(r.skip);
+  console.log(`# foreign camera: ${summary(r)}`);
+  assert.ok(r.sender.video.signed >= MIN_DROPPED, summary(r));
+  assertShowsNothing(r, 'foreign-key');
+});
+
+test('in-band H.264: a sender without the worker (plain H.264) is dropped as unsigned, nothing decoded', async (t) => {
+  const r = await inPage('call', { cameraSeed: CAMERA, linkedSeed: CAMERA, sender: 'plain', watchMs: WATCH_MS, minDropped: MIN_DROPPED });
+  if (r.skip) return t.skip(r.skip);
+  console.log(`# plain sender: ${summary(r)}`);
+  assert.deepEqual(r.sender, {}, 'the sender worker saw no frame');
+  assertShowsNothing(r, 'unsigned');
+});
+
+test('in-band H.264: a relay that alters a slice after sealing is dropped as bad-signature, nothing decoded', async (t) => {
+  const r = await inPage('call', { cameraSeed: CAMERA, linkedSeed: CAMERA, relay: 'tamper', watchMs: WATCH_MS, minDropped: MIN_DROPPED });
+  if (r.skip) return t.skip(r.skip);
+  console.log(`# tampering relay: ${summary(r)}`);
+  assert.ok(r.relayed.units >= MIN_DROPPED, summary(r));
+  assertShowsNothing(r, 'bad-signature');
+});
+
+let lossyUnits = null;
+
+test('in-band H.264: after a lost unit the receiver skips to a keyframe it asks for, and the picture goes on', async (t) => {
+  const r = await inPage('call', { cameraSeed: CAMERA, linkedSeed: CAMERA, relay: 'lose', watchMs: PICTURE_TIMEOUT_MS,
+    untilPresented: 10, presentedAfterRelay: 30, capture: LOST_UNIT + 30 });
+  if (r.skip) return t.skip(r.skip);
+  console.log(`# lossy relay: ${summary(r)}`);
+  assert.equal(r.negotiated, 'video/H264');
+  assert.notEqual(r.relayed.presentedAt, null, `the relay never lost unit ${LOST_UNIT}: ${summary(r)}`);
+  assert.ok(r.presented >= r.relayed.presentedAt + 30, `the picture did not go on after the loss: ${summary(r)}`);
+  assertGreen(r);
+  const rx = r.receiver.video;
+  for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(r)}`);
+  // The deltas after the gap wait for a keyframe (at least the one right after it).
+  assert.ok(rx.skippedUntilKeyframe >= 1, `nothing was skipped after the gap: ${summary(r)}`);
+  assert.ok(rx.keyFrameRequests >= 1, `the receiver asked for no keyframe: ${summary(r)}`);
+  assert.ok(r.sender.video.keyframes >= 2, `the camera sent no keyframe after the gap: ${summary(r)}`);
+  assert.equal(rx.accepted, rx.passed + rx.skippedUntilKeyframe, summary(r));
+  assert.deepEqual([rx.codecMismatch, rx.errors], [0, 0], summary(r));
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(r.pageErrors, []);
+  lossyUnits = r.captured;
+});
+
+test('in-band receiver worker, unit by unit: configure checks, the chain rule, parameter sets out of delta units', async (t) => {
+  if (lossyUnits === null) return t.skip('needs the sealed units of the lossy-relay test');
+  const keys = lossyUnits.map((u, i) => (u.type === 'key' ? i : -1)).filter((i) => i >= 0);
+  assert.ok(keys.length >= 2 && keys[0] === 0, `the sealed units hold two keyframes: ${keys}`);
+  const second = keys[1];
+  assert.ok(second > LOST_UNIT && second + 3 < lossyUnits.length, `the second keyframe followed the loss: ${keys}`);
+  const u = (i) => lossyUnits[i].bytes;
+  // The first keyframe's SPS (start code and NAL unit), put in front of a delta unit by a relay.
+  const sps = (() => {
+    const bytes = u(0);
+    for (let i = 0; i + 3 < bytes.length; i++) {
+      if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1 && (bytes[i + 3] & 0x1f) === 7) {
+        let end = i + 3;
+        while (end + 2 < bytes.length && !(bytes[end] === 0 && bytes[end + 1] === 0 && (bytes[end + 2] === 1 || bytes[end + 2] === 0))) end++;
+        return bytes.slice(i, end);
+      }
+    }
+    throw new Error('the keyframe has no SPS');
+  })();
+  const withSps = [0, 0, 0, ...sps, ...u(2)];
+  const feed = [
+    u(0), // keyframe: passes
+    u(1), // delta 1: passes
+    withSps, // delta 2 with an SPS inserted: passes without it
+    u(1), // replayed: dropped
+    u(4), // delta 4 after a gap (3 is missing): skipped
+    u(3), // delta 3, late: skipped (the chain stays broken)
+    u(5), // delta 5: skipped
+    u(second), // the next keyframe: passes
+    u(second + 1), // and the delta after it
+  ];
+  const r = await inPage('direct', { units: feed, cameraSeed: CAMERA });
+  console.log(`# direct: ${JSON.stringify({ errors: r.errors, inherited: r.inherited, counts: r.counts })}`);
+  assert.match(r.errors.senderCarriage, /carriage must be 'envelope' or 'in-band', got "in band"/);
+  assert.match(r.errors.carriage, /carriage must be 'envelope' or 'in-band', got "inband"/);
+  assert.match(r.errors.carriageType, /carriage must be 'envelope' or 'in-band', got a number/);
+  assert.match(r.errors.codec, /codec must be 'h264', 'h265' or 'av1', got "vp8"/);
+  assert.match(r.errors.codecEnvelope, /codec is for carriage: 'in-band' only/);
+  assert.match(r.errors.unknownField, /unknown field layout/);
+  assert.match(r.inherited, /codec is for carriage: 'in-band' only/, 'an inherited carriage is not read');
+  const passed = r.outcomes.map((o) => o !== null);
+  assert.deepEqual(passed, [true, true, true, false, false, false, false, true, true]);
+  assert.deepEqual(r.outcomes[0], u(0), 'a keyframe goes on as it came, parameter sets and all');
+  assert.deepEqual(r.outcomes[1], u(1));
+  const types = await (async () => {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/`);
+    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
+    const out = await page.evaluate((units) => units.map((b) => window.nalTypes(new Uint8Array(b))), [r.outcomes[2], u(2)]);
+    await page.close();
+    return out;
+  })();
+  assert.ok(!types[0].includes(7), `the SPS reached the decoder: NAL types ${types[0]}`);
+  assert.deepEqual(types[0], types[1], 'the delta unit is otherwise the one sealed');
+  assert.deepEqual(r.outcomes[7], u(second));
+  assert.deepEqual(r.counts, {
+    accepted: 8,
+    dropped: {
+      malformed: 0, 'unsupported-version': 0, unsigned: 0, 'too-large': 0, 'foreign-key': 0, 'bad-signature': 0,
+      'wrong-stream': 0, stale: 0, future: 0, replayed: 1, 'bad-rotation': 0,
+    },
+    passed: 5, codecMismatch: 0, rotations: 0, skippedUntilKeyframe: 3,
+    // createEncodedStreams() has no way to ask for a keyframe.
+    keyFrameRequests: 0, notConfigured: 0, errors: 0,
+  });
+  assert.deepEqual(r.pageErrors, []);
+});
+
+test('in-band AV1: the right key shows the picture (a metadata OBU carries the seal), a foreign camera nothing', async (t) => {
+  const right = await inPage('call', { codec: 'av1', cameraSeed: CAMERA, linkedSeed: CAMERA, watchMs: PICTURE_TIMEOUT_MS, untilPresented: 30 });
+  if (right.skip) return t.skip(right.skip);
+  console.log(`# av1, right key: ${summary(right)}`);
+  assert.equal(right.negotiated, 'video/AV1');
+  assert.ok(right.inBand.includes('video/av1'), 'inBandCodecs() names AV1');
+  assert.ok(right.presented >= 30 && right.framesDecoded >= 30, summary(right));
+  assertGreen(right);
+  const rx = right.receiver.video;
+  assert.ok(rx.accepted >= 30 && rx.passed === rx.accepted, summary(right));
+  for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(right)}`);
+  assert.deepEqual([rx.skippedUntilKeyframe, rx.codecMismatch, rx.errors], [0, 0, 0], summary(right));
+  assert.deepEqual(right.pageErrors, []);
+  const foreign = await inPage('call', { codec: 'av1', cameraSeed: STRANGER, linkedSeed: CAMERA, watchMs: WATCH_MS, minDropped: MIN_DROPPED });
+  console.log(`# av1, foreign camera: ${summary(foreign)}`);
+  assertShowsNothing(foreign, 'foreign-key', 'video/AV1');
+});
+
+test('in-band carriage and VP8 (no in-band carriage): the sender sends nothing, the receiver passes nothing', async () => {
+  const sealed = await inPage('call', { codec: 'vp8', cameraSeed: CAMERA, linkedSeed: CAMERA, watchMs: WATCH_MS });
+  console.log(`# vp8, in-band sender: ${summary(sealed)}`);
+  assert.equal(sealed.negotiated, 'video/VP8');
+  assert.ok(!sealed.inBand.includes('video/vp8'), 'inBandCodecs() leaves VP8 out');
+  const tx = sealed.sender.video;
+  assert.ok(tx.unsupportedCodec >= 25 && tx.signed === 0, summary(sealed));
+  assert.equal(sealed.warnings.length, 1, `the sender worker warns once: ${summary(sealed)}`);
+  assert.match(sealed.warnings[0], /vp8 frames have no in-band carriage and are not sent/);
+  assert.equal(sealed.framesDecoded, 0, summary(sealed));
+  // Envelope frames of VP8 reach a receiver that expects in-band units: not a codec it can verify.
+  const enveloped = await inPage('call', { codec: 'vp8', cameraSeed: CAMERA, linkedSeed: CAMERA, senderCarriage: 'envelope', watchMs: WATCH_MS });
+  console.log(`# vp8, envelope sender: ${summary(enveloped)}`);
+  const rx = enveloped.receiver.video;
+  assert.ok(rx.codecMismatch >= 25 && rx.accepted === 0 && rx.passed === 0, summary(enveloped));
+  assert.equal(enveloped.framesDecoded, 0, summary(enveloped));
+  assert.deepEqual(enveloped.pageErrors, []);
+});
