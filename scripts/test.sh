@@ -35,7 +35,7 @@ mvp_wasm_test() {
   log "wasm tests of the WebAssembly 1.0 build in node"
   CARGO_TARGET_DIR="$target_dir" \
     CARGO_TARGET_WASM32V1_NONE_RUNNER="$(test_runner_root "$(wasm_bindgen_version)")/bin/wasm-bindgen-test-runner" \
-    cargo test "${mvp[@]}" --test verifier_js --test hostile_js --test reader_js
+    cargo test "${mvp[@]}" --test verifier_js --test hostile_js --test reader_js --test seals_js
   local wasm
   for wasm in "$target_dir"/wasm32v1-none/debug/deps/*.wasm; do # the code under test is WebAssembly 1.0 too
     node_modules/.bin/wasm-validate "${MVP_VALIDATE[@]}" "$wasm"

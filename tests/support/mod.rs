@@ -12,7 +12,9 @@
 //! - `json`: reading and writing the JSON vector files (not in
 //!   `tests/mvp/`);
 //! - `js`: JS values, objects, errors and the fixed clock of the
-//!   wasm-bindgen suites (wasm32 only).
+//!   wasm-bindgen suites (wasm32 only);
+//! - `units`: media units as demuxers hand them over (Annex B NAL units
+//!   laid out again as MP4 samples).
 
 // Every suite compiles the whole module and uses a part of it.
 #![allow(dead_code)]
@@ -30,6 +32,7 @@ pub mod ed25519;
 pub mod js;
 #[cfg(not(target_os = "none"))]
 pub mod json;
+pub mod units;
 
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
