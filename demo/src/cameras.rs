@@ -8,7 +8,6 @@
 //! each through a bounded queue that the viewer's relay task reads.
 
 use std::collections::VecDeque;
-use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -363,33 +362,15 @@ impl Hub {
 }
 
 impl FrameCache for Hub {
-    fn other_camera_frame(&self, camera: usize, pick: u64) -> Option<Arc<[u8]>> {
-        let others: Vec<&Camera> = (0..self.cameras.len())
-            .filter(|i| *i != camera)
-            .filter_map(|i| self.cameras.get(i))
-            .collect();
-        let other = others.get((pick % others.len().max(1) as u64) as usize)?;
-        other.feed().recent.back().map(|(_, f)| Arc::clone(f))
+    fn camera_count(&self) -> usize {
+        self.cameras.len()
     }
 
-    fn own_frame_aged(
-        &self,
-        camera: usize,
-        now_us: u64,
-        ages: Range<u64>,
-        pick: u64,
-    ) -> Option<Arc<[u8]>> {
-        let feed = self.cameras.get(camera)?.feed();
-        let fits = |(at, _): &&(u64, Arc<[u8]>)| ages.contains(&now_us.saturating_sub(*at));
-        let count = feed.recent.iter().filter(fits).count();
-        if count == 0 {
-            return None;
-        }
-        feed.recent
-            .iter()
-            .filter(fits)
-            .nth((pick % count as u64) as usize)
-            .map(|(_, f)| Arc::clone(f))
+    fn cached(&self, camera: usize) -> Vec<(u64, Arc<[u8]>)> {
+        self.cameras
+            .get(camera)
+            .map(|c| c.feed().recent.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 

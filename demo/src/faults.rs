@@ -136,21 +136,36 @@ impl Faults {
     }
 }
 
-pub const LOSS_PERCENT: u64 = 20;
-pub const DUPLICATION_PERCENT: u64 = 25;
-pub const REORDERING_PERCENT: u64 = 30;
-pub const FAR_REORDERING_PERCENT: u64 = 10;
+/// How often a fault strikes where it is on, in percent (of the genuine
+/// frames, or of the deliveries for the delays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Percent(pub u64);
+
+/// The loss fault drops 1 frame in 5.
+pub const LOSS_PERCENT: Percent = Percent(20);
+/// The duplication fault sends 1 frame in 4 twice.
+pub const DUPLICATION_PERCENT: Percent = Percent(25);
+/// The reordering fault holds 3 frames in 10 back by one delivery.
+pub const REORDERING_PERCENT: Percent = Percent(30);
+/// The far-reordering fault holds 1 frame in 10 back.
+pub const FAR_REORDERING_PERCENT: Percent = Percent(10);
 /// How many of the camera's later frames pass a far-reordered frame: more
 /// than the default replay window (64).
 pub const FAR_REORDERING_FRAMES: u32 = 70;
-pub const LONG_DELAY_PERCENT: u64 = 20;
+/// The long-delay fault delays 1 delivery in 5.
+pub const LONG_DELAY_PERCENT: Percent = Percent(20);
 /// How late the long-delay fault delivers a frame, µs: beyond the 10 s max
 /// age a display accepts by default.
 pub const LONG_DELAY_US: Range<u64> = 11_000_000..14_000_000;
-pub const CORRUPTION_PERCENT: u64 = 15;
-pub const MIXUP_FOREIGN_PERCENT: u64 = 30;
-pub const MIXUP_STALE_PERCENT: u64 = 20;
-pub const MIXUP_RECENT_PERCENT: u64 = 15;
+/// The corruption fault flips a bit in 3 frames in 20.
+pub const CORRUPTION_PERCENT: Percent = Percent(15);
+/// Per genuine frame, the mix-up also serves another camera's newest frame
+/// this often,
+pub const MIXUP_FOREIGN_PERCENT: Percent = Percent(30);
+/// a stale one of this camera (aged [`STALE_AGE_US`]) this often,
+pub const MIXUP_STALE_PERCENT: Percent = Percent(20);
+/// and a recent one, already delivered (aged [`RECENT_AGE_US`]), this often.
+pub const MIXUP_RECENT_PERCENT: Percent = Percent(15);
 /// How late the delay fault delivers each frame, µs.
 pub const DELAY_US: Range<u64> = 1_000_000..2_500_000;
 /// Age of the cached frames the mix-up serves as stale: older than the
@@ -159,10 +174,22 @@ pub const STALE_AGE_US: Range<u64> = 11_000_000..25_000_000;
 /// Age of the cached frames the mix-up serves as recent (already shown).
 pub const RECENT_AGE_US: Range<u64> = 400_000..8_000_000;
 
-/// What the relay's cache holds, as the mix-up fault reaches into it.
+/// What the relay's cache holds, as the mix-up fault reaches into it: the
+/// cache says what it has, the fault (the provided methods) chooses.
 pub trait FrameCache {
+    /// How many cameras the cache keeps frames of.
+    fn camera_count(&self) -> usize;
+    /// The frames `camera` has cached, oldest first, each with its capture
+    /// time (µs since the Unix epoch); none for a camera that is not there.
+    fn cached(&self, camera: usize) -> Vec<(u64, Arc<[u8]>)>;
+
     /// The newest frame of a camera other than `camera`; `pick` chooses which.
-    fn other_camera_frame(&self, camera: usize, pick: u64) -> Option<Arc<[u8]>>;
+    fn other_camera_frame(&self, camera: usize, pick: u64) -> Option<Arc<[u8]>> {
+        let others: Vec<usize> = (0..self.camera_count()).filter(|i| *i != camera).collect();
+        let other = others.get((pick % others.len().max(1) as u64) as usize)?;
+        self.cached(*other).pop().map(|(_, frame)| frame)
+    }
+
     /// A frame `camera` captured between `ages.start` and `ages.end` µs
     /// before `now_us`; `pick` chooses among them.
     fn own_frame_aged(
@@ -171,7 +198,16 @@ pub trait FrameCache {
         now_us: u64,
         ages: Range<u64>,
         pick: u64,
-    ) -> Option<Arc<[u8]>>;
+    ) -> Option<Arc<[u8]>> {
+        let fit: Vec<Arc<[u8]>> = self
+            .cached(camera)
+            .into_iter()
+            .filter(|(at, _)| ages.contains(&now_us.saturating_sub(*at)))
+            .map(|(_, frame)| frame)
+            .collect();
+        let count = fit.len().max(1) as u64;
+        fit.into_iter().nth((pick % count) as usize)
+    }
 }
 
 /// A small seeded generator (SplitMix64): the faults need variety, not secrecy.
@@ -192,8 +228,8 @@ impl Rng {
     }
 
     /// True `percent` times in a hundred.
-    pub fn percent(&mut self, percent: u64) -> bool {
-        self.next_u64() % 100 < percent
+    pub fn percent(&mut self, percent: Percent) -> bool {
+        self.next_u64() % 100 < percent.0
     }
 
     /// A value in `range` (its start if the range is empty).
@@ -334,7 +370,7 @@ impl Link {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use frameseal::{Codec, DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+    use frameseal::{Codec, DropReason, FrameSpec, KeyId, LinkedKey, Policy, Signer, Verifier};
     use std::collections::{HashMap, HashSet};
 
     const FRAME_US: u64 = 200_000;
@@ -373,22 +409,12 @@ mod tests {
     }
 
     impl FrameCache for World {
-        fn other_camera_frame(&self, camera: usize, _pick: u64) -> Option<Arc<[u8]>> {
-            self.history[1 - camera].last().map(|(_, f)| Arc::clone(f))
+        fn camera_count(&self) -> usize {
+            self.history.len()
         }
 
-        fn own_frame_aged(
-            &self,
-            camera: usize,
-            now_us: u64,
-            ages: Range<u64>,
-            pick: u64,
-        ) -> Option<Arc<[u8]>> {
-            let fit: Vec<_> = self.history[camera]
-                .iter()
-                .filter(|(at, _)| ages.contains(&(now_us - at)))
-                .collect();
-            (!fit.is_empty()).then(|| Arc::clone(&fit[pick as usize % fit.len()].1))
+        fn cached(&self, camera: usize) -> Vec<(u64, Arc<[u8]>)> {
+            self.history.get(camera).cloned().unwrap_or_default()
         }
     }
 
@@ -399,15 +425,28 @@ mod tests {
     /// Runs `seconds` of traffic through one link with `faults`; returns
     /// what camera 0 sent, and what the viewer received with when.
     fn run_timed(faults: Faults, seconds: u64, seed: u64) -> (World, Frames, Arrivals) {
+        run_and_wait(faults, seconds, 0, seed)
+    }
+
+    /// [`run_timed`], with `wait` more seconds of deliveries (and no
+    /// captures) after the traffic ends.
+    fn run_and_wait(
+        faults: Faults,
+        seconds: u64,
+        wait: u64,
+        seed: u64,
+    ) -> (World, Frames, Arrivals) {
         let mut world = World::new();
         let mut link = Link::new(0, seed);
         let (mut sent, mut received) = (Vec::new(), Vec::new());
         let end = T0 + seconds * 1_000_000;
         let mut now = T0;
-        while now < end {
-            let frame = world.capture(now);
-            sent.push(Arc::clone(&frame));
-            link.push(frame, faults, now, &world);
+        while now < end + wait * 1_000_000 {
+            if now < end {
+                let frame = world.capture(now);
+                sent.push(Arc::clone(&frame));
+                link.push(frame, faults, now, &world);
+            }
             received.extend(link.take_due(now).into_iter().map(|f| (now, f)));
             now += FRAME_US;
         }
@@ -420,6 +459,32 @@ mod tests {
     fn run(faults: Faults, seconds: u64, seed: u64) -> (World, Frames, Frames) {
         let (world, sent, received) = run_timed(faults, seconds, seed);
         (world, sent, received.into_iter().map(|(_, f)| f).collect())
+    }
+
+    /// Only the fault `name` on.
+    fn only(name: &str) -> Faults {
+        let mut faults = Faults::default();
+        *faults.slot(name).unwrap() = true;
+        faults
+    }
+
+    /// Where in `sent` each received frame stands.
+    fn places(sent: &[Arc<[u8]>], received: &[Arc<[u8]>]) -> Vec<usize> {
+        received
+            .iter()
+            .map(|f| sent.iter().position(|s| s == f).unwrap())
+            .collect()
+    }
+
+    /// A display linked to camera 0, after judging every arrival at the
+    /// time it arrived.
+    fn display_after(world: &World, received: &Arrivals) -> Verifier {
+        let key = LinkedKey::from_bytes(world.cameras[0].public_key()).unwrap();
+        let mut display = Verifier::new(key, Policy::default()).unwrap();
+        for (arrived_us, frame) in received {
+            let _ = display.verify(frame, i64::try_from(*arrived_us).unwrap());
+        }
+        display
     }
 
     fn counts(frames: &[Arc<[u8]>]) -> HashMap<Vec<u8>, usize> {
@@ -438,10 +503,7 @@ mod tests {
 
     #[test]
     fn loss_drops_about_one_frame_in_five_and_adds_nothing() {
-        let faults = Faults {
-            loss: true,
-            ..Faults::default()
-        };
+        let faults = only("loss");
         let (_, sent, received) = run(faults, 200, 2);
         let lost = sent.len() - received.len();
         assert!((150..250).contains(&lost), "lost {lost} of {}", sent.len());
@@ -449,19 +511,13 @@ mod tests {
         assert!(received.iter().all(|f| sent_set.contains_key(&f.to_vec())));
         assert!(counts(&received).values().all(|n| *n == 1));
         // What arrives is still in order.
-        let order: Vec<usize> = received
-            .iter()
-            .map(|f| sent.iter().position(|s| s == f).unwrap())
-            .collect();
+        let order = places(&sent, &received);
         assert!(order.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
     fn duplication_sends_some_frames_twice_and_none_more() {
-        let faults = Faults {
-            duplication: true,
-            ..Faults::default()
-        };
+        let faults = only("duplication");
         let (_, sent, received) = run(faults, 100, 3);
         let seen = counts(&received);
         assert_eq!(seen.len(), sent.len());
@@ -472,18 +528,12 @@ mod tests {
 
     #[test]
     fn reordering_delivers_each_frame_once_at_most_one_place_late() {
-        let faults = Faults {
-            reordering: true,
-            ..Faults::default()
-        };
+        let faults = only("reordering");
         let (_, sent, received) = run(faults, 100, 4);
         // Everything but possibly the very last frame, still held, arrives once.
         assert!(sent.len() - received.len() <= 1);
         assert!(counts(&received).values().all(|n| *n == 1));
-        let order: Vec<usize> = received
-            .iter()
-            .map(|f| sent.iter().position(|s| s == f).unwrap())
-            .collect();
+        let order = places(&sent, &received);
         let swaps = order.windows(2).filter(|w| w[0] > w[1]).count();
         assert!(swaps > 50, "only {swaps} frames out of order");
         for (place, index) in order.iter().enumerate() {
@@ -497,10 +547,7 @@ mod tests {
     #[test]
     fn delay_holds_each_frame_between_one_and_two_and_a_half_seconds() {
         let world = World::new();
-        let faults = Faults {
-            delay: true,
-            ..Faults::default()
-        };
+        let faults = only("delay");
         let mut delays = Vec::new();
         for seed in 0..50 {
             let mut link = Link::new(0, seed);
@@ -519,10 +566,7 @@ mod tests {
 
     #[test]
     fn corruption_flips_one_bit_after_the_header() {
-        let faults = Faults {
-            corruption: true,
-            ..Faults::default()
-        };
+        let faults = only("corruption");
         let (_, sent, received) = run(faults, 100, 6);
         assert_eq!(sent.len(), received.len());
         let mut changed = 0;
@@ -545,10 +589,7 @@ mod tests {
     /// with mix-up, loss, reordering and duplication on.
     #[test]
     fn far_reordering_passes_a_frame_by_seventy_and_the_display_drops_it() {
-        let faults = Faults {
-            far_reordering: true,
-            ..Faults::default()
-        };
+        let faults = only("farreordering");
         let (world, sent, received) = run_timed(faults, 100, 11);
         let place = |f: &Arc<[u8]>| sent.iter().position(|s| s == f).unwrap();
         // Each frame arrives once, on time or exactly 70 frames late.
@@ -570,11 +611,7 @@ mod tests {
             late += u64::from(behind > 0);
         }
         assert!((20..80).contains(&late), "{late} late of {}", sent.len());
-        let key = LinkedKey::from_bytes(world.cameras[0].public_key()).unwrap();
-        let mut display = Verifier::new(key, Policy::default()).unwrap();
-        for (arrived_us, frame) in &received {
-            let _ = display.verify(frame, i64::try_from(*arrived_us).unwrap());
-        }
+        let display = display_after(&world, &received);
         // 70 frames at 5 fps is 14 s: past the replay window and the max age.
         assert_eq!(display.stats().dropped_total(), late);
         assert_eq!(display.stats().dropped(DropReason::Stale), late);
@@ -582,35 +619,18 @@ mod tests {
 
     #[test]
     fn long_delay_makes_a_fifth_of_the_frames_stale_and_nothing_else() {
-        let faults = Faults {
-            long_delay: true,
-            ..Faults::default()
-        };
+        let faults = only("longdelay");
         // 100 s of frames, then 15 s more for the late ones to arrive.
-        let mut world = World::new();
-        let mut link = Link::new(0, 12);
-        let (mut sent, mut received) = (Vec::new(), Vec::new());
-        let mut now = T0;
-        while now < T0 + 115_000_000 {
-            if now < T0 + 100_000_000 {
-                let frame = world.capture(now);
-                sent.push(Arc::clone(&frame));
-                link.push(frame, faults, now, &world);
-            }
-            received.extend(link.take_due(now).into_iter().map(|f| (now, f)));
-            now += FRAME_US;
-        }
+        let (world, sent, received) = run_and_wait(faults, 100, 15, 12);
         assert_eq!(sent.len(), received.len());
-        let key = LinkedKey::from_bytes(world.cameras[0].public_key()).unwrap();
-        let mut display = Verifier::new(key, Policy::default()).unwrap();
         let mut late = 0;
         for (arrived_us, frame) in &received {
             let captured_us = T0 + FRAME_US * sent.iter().position(|s| s == frame).unwrap() as u64;
             let delay = arrived_us - captured_us;
             assert!(!(FRAME_US..LONG_DELAY_US.start).contains(&delay), "{delay}");
             late += u64::from(delay >= LONG_DELAY_US.start);
-            let _ = display.verify(frame, i64::try_from(*arrived_us).unwrap());
         }
+        let display = display_after(&world, &received);
         assert!((60..140).contains(&late), "{late} of {}", sent.len());
         assert_eq!(display.stats().dropped(DropReason::Stale), late);
         assert_eq!(display.stats().accepted, sent.len() as u64 - late);
@@ -626,12 +646,8 @@ mod tests {
             ..Faults::default()
         };
         let (world, _, received) = run_timed(faults, 60, 7);
-        let key = LinkedKey::from_bytes(world.cameras[0].public_key()).unwrap();
-        let own_id = key.id().0;
-        let mut display = Verifier::new(key, Policy::default()).unwrap();
-        for (arrived_us, frame) in &received {
-            let _ = display.verify(frame, i64::try_from(*arrived_us).unwrap());
-        }
+        let own_id = KeyId::of(world.cameras[0].public_key()).0;
+        let display = display_after(&world, &received);
         let stats = display.stats();
         let foreign = received.iter().filter(|(_, f)| f[8..16] != own_id).count() as u64;
         assert!(foreign > 40, "{foreign}");

@@ -80,22 +80,17 @@ mod tests {
     #[test]
     fn serves_only_plain_paths_under_www_and_pkg() {
         let root = Path::new("/r");
-        assert_eq!(
-            resolve(root, "/www/"),
-            Some(PathBuf::from("/r/www/index.html"))
-        );
-        assert_eq!(
-            resolve(root, "/www/demo.js"),
-            Some(PathBuf::from("/r/www/demo.js"))
-        );
-        assert_eq!(
-            resolve(root, "/pkg/frameseal_bg.wasm"),
-            Some(PathBuf::from("/r/pkg/frameseal_bg.wasm"))
-        );
-        assert_eq!(
-            resolve(root, "/pkg/snippets/a-1/js/canvas.js"),
-            Some(PathBuf::from("/r/pkg/snippets/a-1/js/canvas.js"))
-        );
+        for (path, file) in [
+            ("/www/", "/r/www/index.html"),
+            ("/www/demo.js", "/r/www/demo.js"),
+            ("/pkg/frameseal_bg.wasm", "/r/pkg/frameseal_bg.wasm"),
+            (
+                "/pkg/snippets/a-1/js/canvas.js",
+                "/r/pkg/snippets/a-1/js/canvas.js",
+            ),
+        ] {
+            assert_eq!(resolve(root, path), Some(PathBuf::from(file)), "{path}");
+        }
         for bad in [
             "/",
             "/www",

@@ -256,22 +256,21 @@ mod tests {
             upgrade_problem(&headers(&[])),
             Some("this is a WebSocket endpoint: send Upgrade: websocket")
         );
-        assert_eq!(
-            upgrade_problem(&headers(&[
+        for (version, problem) in [
+            ("8", "only WebSocket version 13 is spoken here"),
+            ("13", "missing Sec-WebSocket-Key"),
+        ] {
+            let request = headers(&[
                 (header::UPGRADE, "websocket"),
                 (header::CONNECTION, "upgrade"),
-                (header::SEC_WEBSOCKET_VERSION, "8"),
-            ])),
-            Some("only WebSocket version 13 is spoken here")
-        );
-        assert_eq!(
-            upgrade_problem(&headers(&[
-                (header::UPGRADE, "websocket"),
-                (header::CONNECTION, "upgrade"),
-                (header::SEC_WEBSOCKET_VERSION, "13"),
-            ])),
-            Some("missing Sec-WebSocket-Key")
-        );
+                (header::SEC_WEBSOCKET_VERSION, version),
+            ]);
+            assert_eq!(
+                upgrade_problem(&request),
+                Some(problem),
+                "version {version}"
+            );
+        }
     }
 
     #[test]
