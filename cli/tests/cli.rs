@@ -109,6 +109,20 @@ impl Run {
         self
     }
 
+    /// Asserts that stdout holds `text`.
+    fn prints(&self, text: &str) -> &Run {
+        let stdout = &self.stdout;
+        assert!(stdout.contains(text), "{text:?} in stdout:\n{stdout}");
+        self
+    }
+
+    /// Asserts that stdout ends with `text`.
+    fn prints_last(&self, text: &str) -> &Run {
+        let stdout = &self.stdout;
+        assert!(stdout.ends_with(text), "{text:?} at the end of:\n{stdout}");
+        self
+    }
+
     /// Failed with `code` and exactly one `error: ...` line (plus, for a
     /// usage error, the usage line) containing `message`.
     fn fails(self, code: i32, message: &str) -> Run {
@@ -380,43 +394,35 @@ fn verify_drops_replays_tampering_and_old_frames() {
         [clip.clone(), clip.clone()].concat(),
     )
     .unwrap();
-    let run = dir
-        .verify("cam.pub", T, &[], "twice.fseal")
-        .fails(1, "3 of 6 frames dropped");
-    assert!(run.stdout.contains("3 accepted, 3 dropped (replayed 3)"));
+    dir.verify("cam.pub", T, &[], "twice.fseal")
+        .fails(1, "3 of 6 frames dropped")
+        .prints("3 accepted, 3 dropped (replayed 3)");
 
     // One payload bit flipped: a bad signature, the rest still accepted.
     let mut tampered = clip.clone();
     tampered[52 + 4] ^= 1;
     fs::write(dir.path("tampered.fseal"), tampered).unwrap();
-    let run = dir
-        .verify("cam.pub", T, &[], "tampered.fseal")
-        .fails(1, "1 of 3 frames dropped");
-    assert!(
-        run.stdout
-            .contains("frame 0    seq 0      jpeg keyframe  7 bytes  dropped: bad-signature")
-    );
+    dir.verify("cam.pub", T, &[], "tampered.fseal")
+        .fails(1, "1 of 3 frames dropped")
+        .prints("frame 0    seq 0      jpeg keyframe  7 bytes  dropped: bad-signature");
 
     // An hour later the clip is stale, unless freshness is relaxed or off.
     let later = T + 3_600_000_000;
-    let run = dir
-        .verify("cam.pub", later, &[], "clip.fseal")
-        .fails(1, "3 of 3 frames dropped");
-    assert!(run.stdout.contains("(stale 3)"));
+    dir.verify("cam.pub", later, &[], "clip.fseal")
+        .fails(1, "3 of 3 frames dropped")
+        .prints("(stale 3)");
     for relax in [&["--no-freshness"][..], &["--max-age-ms", "3600000"][..]] {
         dir.verify("cam.pub", later, relax, "clip.fseal").ok();
     }
     // A clock an hour early makes them future frames.
-    let run = dir
-        .verify("cam.pub", T - 3_600_000_000, &[], "clip.fseal")
-        .fails(1, "3 of 3 frames dropped");
-    assert!(run.stdout.contains("(future 3)"));
+    dir.verify("cam.pub", T - 3_600_000_000, &[], "clip.fseal")
+        .fails(1, "3 of 3 frames dropped")
+        .prints("(future 3)");
     // Only the stream asked for.
     let other_stream = "00".repeat(16);
-    let run = dir
-        .verify("cam.pub", T, &["--stream-id", &other_stream], "clip.fseal")
-        .fails(1, "3 of 3 frames dropped");
-    assert!(run.stdout.contains("(wrong-stream 3)"));
+    dir.verify("cam.pub", T, &["--stream-id", &other_stream], "clip.fseal")
+        .fails(1, "3 of 3 frames dropped")
+        .prints("(wrong-stream 3)");
     for (options, message) in [
         (
             &["--no-freshness", "--max-age-ms", "5"][..],
@@ -450,17 +456,10 @@ fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
         [clip.clone(), b"JUNK".to_vec()].concat(),
     )
     .unwrap();
-    let run = dir
-        .verify("cam.pub", T, &[], "junk.fseal")
-        .fails(1, "4 bytes at byte 369 are not part of any frame");
-    assert!(
-        run.stdout
-            .contains("skipped      4 bytes at byte 369: no frame starts there\n")
-    );
-    assert!(
-        run.stdout
-            .ends_with("summary      3 frames: 3 accepted, 0 dropped; 4 bytes skipped\n")
-    );
+    dir.verify("cam.pub", T, &[], "junk.fseal")
+        .fails(1, "4 bytes at byte 369 are not part of any frame")
+        .prints("skipped      4 bytes at byte 369: no frame starts there\n")
+        .prints_last("summary      3 frames: 3 accepted, 0 dropped; 4 bytes skipped\n");
 }
 
 /// What a display's byte-stream reader makes of `stream`: the core's
@@ -873,11 +872,7 @@ fn seal_then_verify_every_unit_of_real_h264_h265_av1_and_jpeg_files() {
         let dir = Scratch::new(&format!("seal-{codec}"));
         let (input, output) = media_scratch(&dir, name, ext);
         let sealed = dir.seal(codec, "cam.key", &[], &input, &output).ok();
-        assert!(
-            sealed.stdout.starts_with("sealed "),
-            "{codec}: {}",
-            sealed.stdout
-        );
+        assert!(sealed.stdout.starts_with("sealed "), "{}", sealed.stdout);
         let verified = dir.verify("cam.pub", T, &["--codec", codec], &output).ok();
         let units = verified
             .stdout
@@ -895,27 +890,16 @@ fn seal_then_verify_every_unit_of_real_h264_h265_av1_and_jpeg_files() {
             "{codec}: {}",
             verified.stdout
         );
-        assert!(
-            verified
-                .stdout
-                .contains(&format!("{units} accepted, 0 dropped")),
-            "{codec}: {}",
-            verified.stdout
-        );
+        verified.prints(&format!("{units} accepted, 0 dropped"));
         // The sealed file still decodes (the seal is an SEI / metadata OBU /
         // APP15 a decoder skips).
         if let Some(decodes) = ffmpeg_decodes(&dir.path(&output)) {
             assert!(decodes, "{codec}: ffmpeg cannot decode the sealed file");
         }
         // The original, unsealed: every unit is unsigned.
-        let unsealed = dir
-            .verify("cam.pub", T, &["--codec", codec], &input)
-            .fails(1, "dropped");
-        assert!(
-            unsealed.stdout.contains("dropped: unsigned"),
-            "{codec}: {}",
-            unsealed.stdout
-        );
+        dir.verify("cam.pub", T, &["--codec", codec], &input)
+            .fails(1, "dropped")
+            .prints("dropped: unsigned");
     }
 }
 
@@ -933,16 +917,12 @@ fn verify_codec_catches_a_tampered_unit_and_another_cameras_seal() {
     bytes[at] ^= 0x20;
     fs::write(dir.path("bad.h264"), bytes).unwrap();
     let h264 = ["--codec", "h264"];
-    let bad = dir.verify("cam.pub", T, &h264, "bad.h264").fails(1, "1 of");
-    assert!(bad.stdout.contains("bad-signature 1"), "{}", bad.stdout);
-    let other = dir
-        .verify("cam.pub", T, &h264, "other.h264")
-        .fails(1, "dropped");
-    assert!(
-        other.stdout.contains("dropped: foreign-key"),
-        "{}",
-        other.stdout
-    );
+    dir.verify("cam.pub", T, &h264, "bad.h264")
+        .fails(1, "1 of")
+        .prints("bad-signature 1");
+    dir.verify("cam.pub", T, &h264, "other.h264")
+        .fails(1, "dropped")
+        .prints("dropped: foreign-key");
     dir.run(&["seal", "--codec", "vp8", "--key", "cam.key", "in.h264", "x"])
         .fails(2, "--codec");
 }
@@ -1032,14 +1012,10 @@ fn inspect_codec_shows_every_units_seal_as_it_was_sealed() {
             "{codec}: {}",
             run.stdout
         );
-        assert!(
-            run.stdout.ends_with(&format!(
-                ": 0 sealed, {} without a seal, 0 malformed\n",
-                units.len()
-            )),
-            "{codec}: {}",
-            run.stdout
-        );
+        run.prints_last(&format!(
+            ": 0 sealed, {} without a seal, 0 malformed\n",
+            units.len()
+        ));
     }
 }
 
@@ -1087,14 +1063,10 @@ fn inspect_codec_reports_a_malformed_unit_and_a_file_it_cannot_cut() {
         "{}",
         run.stdout
     );
-    assert!(
-        run.stdout.ends_with(&format!(
-            "{units} units: {} sealed, 0 without a seal, 1 malformed\n",
-            units - 1
-        )),
-        "{}",
-        run.stdout
-    );
+    run.prints_last(&format!(
+        "{units} units: {} sealed, 0 without a seal, 1 malformed\n",
+        units - 1
+    ));
     // A file that is not the named codec cannot be cut into units at all.
     dir.run(&["inspect", "--codec", "av1", &output])
         .fails(1, "media file 'sealed.jpg'");
