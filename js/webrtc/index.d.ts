@@ -23,10 +23,30 @@ export function encodedTransformSupport(): EncodedTransformMode | null;
  */
 export function envelopeCodecs(): RTCRtpCodec[];
 
+/**
+ * The video codecs with in-band carriage (H.264, H.265, AV1, and rtx/red/ulpfec):
+ * for `transceiver.setCodecPreferences(inBandCodecs())` with `carriage: 'in-band'`.
+ */
+export function inBandCodecs(): RTCRtpCodec[];
+
+/**
+ * How the signature travels; both ends must agree. 'envelope': each encoded
+ * frame is wrapped into a frameseal frame (VP8 and VP9 only survive WebRTC's
+ * packetizers). 'in-band': the seal goes inside the bitstream (SPEC §6.3: an
+ * SEI NAL unit for H.264/H.265, a metadata OBU for AV1), which stays a valid
+ * stream of its codec.
+ */
+export type Carriage = 'envelope' | 'in-band';
+
+/** The codecs with in-band carriage, as a receiver's fallback `codec`. */
+export type InBandCodec = 'h264' | 'h265' | 'av1';
+
 /** Configuration of a sender worker. */
 export interface SenderConfig {
   /** The camera's 32-byte Ed25519 secret key. */
   secretKey: Uint8Array;
+  /** Default 'envelope'. In-band: frames of a codec without in-band carriage are not sent. */
+  carriage?: Carriage;
   /** Codec for frames whose MIME type names no video codec (default 'opaque'). */
   codec?: CodecName;
 }
@@ -37,6 +57,10 @@ export interface ReceiverConfig {
   linkedPublicKey: Uint8Array;
   /** Verifier options; `now` cannot be posted to a worker. */
   options?: Omit<VerifierOptions, 'now'>;
+  /** Default 'envelope'. */
+  carriage?: Carriage;
+  /** In-band only: the codec of frames whose MIME type is unknown (default: none, such frames are dropped). */
+  codec?: InBandCodec;
 }
 
 /** Configures a worker; resolves with the key's fingerprint, rejects with why it was refused. */
@@ -44,8 +68,11 @@ export function configure(worker: Worker, config: SenderConfig | ReceiverConfig)
 
 /** Counts of one sender transform. */
 export interface SenderTransformStats {
+  /** Frames signed and sent (in-band: sealed units). */
   signed?: number;
   keyframes?: number;
+  /** In-band only: frames of a codec without in-band carriage (VP8, VP9, audio), not sent. */
+  unsupportedCodec?: number;
   /** Frames not sent because the worker had no (valid) configuration. */
   notConfigured: number;
   /** Frames not sent because handling them threw. */
@@ -56,10 +83,17 @@ export interface SenderTransformStats {
 export interface ReceiverTransformStats extends Partial<VerifierStats> {
   /** Frames handed on to the decoder. */
   passed?: number;
-  /** frameseal frames of another media codec than the track's, dropped before verification. */
+  /**
+   * Frames dropped before verification: envelope, frameseal frames of another
+   * media codec than the track's; in-band, frames of a codec without in-band carriage.
+   */
   codecMismatch?: number;
-  /** Accepted key-rotation frames. */
+  /** Accepted key-rotation frames (envelope carriage only). */
   rotations?: number;
+  /** In-band only: accepted units not passed on because their reference chain was broken (SPEC §4). */
+  skippedUntilKeyframe?: number;
+  /** In-band only: keyframe requests sent to the camera after a drop or a gap (RTCRtpScriptTransform only). */
+  keyFrameRequests?: number;
   notConfigured: number;
   errors: number;
 }

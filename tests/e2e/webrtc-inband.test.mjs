@@ -71,7 +71,7 @@ const PAGE = `<!doctype html>
 <body>
 <script type="module">
 import init, { Signer } from '/pkg/frameseal.js';
-import { createSenderWorker, createReceiverWorker, configure, protect, workerStats, inBandCodecs }
+import { createSenderWorker, createReceiverWorker, configure, protect, request, workerStats, inBandCodecs }
   from '/pkg/webrtc/index.js';
 
 await init();
@@ -91,7 +91,6 @@ const nalUnits = (bytes) => {
     return { at, end, type: bytes[at] & 0x1f };
   });
 };
-window.nalTypes = (bytes) => nalUnits(bytes).map((n) => n.type);
 
 // Relays between the sender worker and the network: (bytes, index) -> bytes
 // to send on, or null to lose the unit.
@@ -254,8 +253,8 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
 // The receiver worker without WebRTC: units pushed through a stand-in for
 // createEncodedStreams() (its chunks carry no MIME type: the configured
 // codec applies), each answered by what came out, if anything.
-window.direct = async ({ units, cameraSeed }) => {
-  const receiver = createReceiverWorker();
+window.direct = async ({ units, cameraSeed, build }) => {
+  const receiver = createReceiverWorker({ build });
   const refused = async (config) => {
     try { await configure(receiver, config); return null; } catch (e) { return e.message; }
   };
@@ -277,7 +276,7 @@ window.direct = async ({ units, cameraSeed }) => {
     Object.prototype.carriage = 'in-band';
     try { return await refused({ linkedPublicKey: key, codec: 'h264' }); } finally { delete Object.prototype.carriage; }
   })();
-  await configure(receiver, { linkedPublicKey: key, carriage: 'in-band', codec: 'h264' });
+  const configured = await request(receiver, { type: 'configure', linkedPublicKey: key, carriage: 'in-band', codec: 'h264' });
   const input = new TransformStream();
   const output = new TransformStream();
   const fake = { createEncodedStreams: () => ({ readable: input.readable, writable: output.writable }) };
@@ -304,7 +303,7 @@ window.direct = async ({ units, cameraSeed }) => {
   const counts = await stats();
   await writer.close();
   receiver.terminate();
-  return { errors, inherited, outcomes, counts };
+  return { build: configured.build, errors, inherited, outcomes, counts };
 };
 window.ready = true;
 </script>
@@ -451,11 +450,13 @@ test('in-band H.264: after a lost unit the receiver skips to a keyframe it asks 
 
 test('in-band receiver worker, unit by unit: configure checks, the chain rule, parameter sets out of delta units', async (t) => {
   if (lossyUnits === null) return t.skip('needs the sealed units of the lossy-relay test');
-  const keys = lossyUnits.map((u, i) => (u.type === 'key' ? i : -1)).filter((i) => i >= 0);
-  assert.ok(keys.length >= 2 && keys[0] === 0, `the sealed units hold two keyframes: ${keys}`);
-  const second = keys[1];
-  assert.ok(second > LOST_UNIT && second + 3 < lossyUnits.length, `the second keyframe followed the loss: ${keys}`);
-  const u = (i) => lossyUnits[i].bytes;
+  // A keyframe followed by five deltas, and a later keyframe followed by a
+  // delta (the camera sent one when the receiver asked, after the loss).
+  const types = lossyUnits.map((unit) => unit.type);
+  const first = types.findIndex((type, i) => type === 'key' && types.slice(i + 1, i + 6).join() === 'delta,delta,delta,delta,delta');
+  const second = types.findIndex((type, i) => i > first + 5 && type === 'key' && types[i + 1] === 'delta');
+  assert.ok(first >= 0 && second >= 0, `the sealed units lack the keyframes wanted: ${types}`);
+  const u = (i) => lossyUnits[first + i].bytes;
   // The first keyframe's SPS (start code and NAL unit), put in front of a delta unit by a relay.
   const sps = (() => {
     const bytes = u(0);
@@ -477,11 +478,32 @@ test('in-band receiver worker, unit by unit: configure checks, the chain rule, p
     u(4), // delta 4 after a gap (3 is missing): skipped
     u(3), // delta 3, late: skipped (the chain stays broken)
     u(5), // delta 5: skipped
-    u(second), // the next keyframe: passes
-    u(second + 1), // and the delta after it
+    lossyUnits[second].bytes, // the next keyframe: passes
+    lossyUnits[second + 1].bytes, // and the delta after it
   ];
-  const r = await inPage('direct', { units: feed, cameraSeed: CAMERA });
-  console.log(`# direct: ${JSON.stringify({ errors: r.errors, inherited: r.inherited, counts: r.counts })}`);
+  // The same verdicts from each build of the package the worker can load.
+  for (const build of ['modern', 'mvp', 'js']) {
+    const r = await inPage('direct', { units: feed, cameraSeed: CAMERA, build });
+    console.log(`# direct, ${build}: ${JSON.stringify({ build: r.build, errors: r.errors, inherited: r.inherited, counts: r.counts })}`);
+    assert.equal(r.build, build);
+    judgedUnitByUnit(r, u, lossyUnits[second].bytes);
+  }
+});
+
+/** The NAL unit types of an Annex B unit (the header byte after each 00 00 01), in order. */
+function nalTypes(bytes) {
+  const types = [];
+  for (let i = 0; i + 3 < bytes.length; i++) {
+    if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
+      types.push(bytes[i + 3] & 0x1f);
+      i += 2;
+    }
+  }
+  return types;
+}
+
+/** What the direct test's units must come to (see its feed). */
+function judgedUnitByUnit(r, u, secondKeyframe) {
   assert.match(r.errors.senderCarriage, /carriage must be 'envelope' or 'in-band', got "in band"/);
   assert.match(r.errors.carriage, /carriage must be 'envelope' or 'in-band', got "inband"/);
   assert.match(r.errors.carriageType, /carriage must be 'envelope' or 'in-band', got a number/);
@@ -493,17 +515,10 @@ test('in-band receiver worker, unit by unit: configure checks, the chain rule, p
   assert.deepEqual(passed, [true, true, true, false, false, false, false, true, true]);
   assert.deepEqual(r.outcomes[0], u(0), 'a keyframe goes on as it came, parameter sets and all');
   assert.deepEqual(r.outcomes[1], u(1));
-  const types = await (async () => {
-    const page = await browser.newPage();
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
-    const out = await page.evaluate((units) => units.map((b) => window.nalTypes(new Uint8Array(b))), [r.outcomes[2], u(2)]);
-    await page.close();
-    return out;
-  })();
+  const types = [nalTypes(r.outcomes[2]), nalTypes(u(2))];
   assert.ok(!types[0].includes(7), `the SPS reached the decoder: NAL types ${types[0]}`);
   assert.deepEqual(types[0], types[1], 'the delta unit is otherwise the one sealed');
-  assert.deepEqual(r.outcomes[7], u(second));
+  assert.deepEqual(r.outcomes[7], secondKeyframe);
   assert.deepEqual(r.counts, {
     accepted: 8,
     dropped: {
@@ -515,7 +530,7 @@ test('in-band receiver worker, unit by unit: configure checks, the chain rule, p
     keyFrameRequests: 0, notConfigured: 0, errors: 0,
   });
   assert.deepEqual(r.pageErrors, []);
-});
+}
 
 test('in-band AV1: the right key shows the picture (a metadata OBU carries the seal), a foreign camera nothing', async (t) => {
   const right = await inPage('call', { codec: 'av1', cameraSeed: CAMERA, linkedSeed: CAMERA, watchMs: PICTURE_TIMEOUT_MS, untilPresented: 30 });

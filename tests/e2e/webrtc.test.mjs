@@ -14,9 +14,10 @@
 // - frames without a frameseal envelope (an unprotected sender) never reach
 //   the decoder either (malformed);
 // for VP8 with both APIs (RTCRtpScriptTransform and the createEncodedStreams()
-// fallback), and for VP9. H.264 and AV1 do not work (their RTP packetizers
-// rebuild the payload, so the envelope arrives broken): asserted to fail
-// closed, showing nothing.
+// fallback), and for VP9. H.264 and AV1 in envelopes do not work (their RTP
+// packetizers rebuild the payload, so the envelope arrives broken): asserted
+// to fail closed, showing nothing. Their seals go in-band instead
+// (carriage: 'in-band'): webrtc-inband.test.mjs.
 //
 // One more test drives the receiver worker without WebRTC, through a
 // stand-in for createEncodedStreams(): refused configurations (with the
