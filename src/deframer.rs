@@ -51,6 +51,25 @@
 //!   A frame the verifier dropped after the signature (stale, replayed,
 //!   ...) was signed by the linked key, so its length is the camera's and
 //!   the reader continues after it.
+//! - **A version-2 seal is judged as soon as its 148 bytes are in**
+//!   (SPEC §6.2): its signature covers content_len, so a judge that looks
+//!   at seals ([`Judge::seal`], e.g. [`Verifying`]: the verifier's
+//!   [`Verifier::authenticate_seal`], which changes no state) tells at
+//!   once whether the claimed length is the camera's. A forged seal
+//!   (`bad-signature`), a foreign one (`foreign-key`) or a malformed one is
+//!   dropped right there, reported to the judge and counted
+//!   ([`ReaderStats::rejected_seals`]), and the reader searches on from
+//!   its second byte: a forged version-2 header never holds the stream
+//!   back, not even until the next genuine frame. An authenticated seal
+//!   keeps its candidate waiting for the payload, judged whole when it is
+//!   in (the content hash is checked then), with the search inside it as
+//!   for any candidate (a replayed genuine seal is the camera's length but
+//!   not the camera's payload). A seal whose whole frame is already in the
+//!   input at hand is not judged alone: the whole judgement comes in the
+//!   same push and checks the seal first. Each seal judgement is paid from
+//!   the re-reading budget (below); when the budget does not cover it,
+//!   the candidate waits for its payload like a version-1 one. A closure
+//!   passed to [`FrameReader::push`] judges no seals alone.
 //! - **A length nothing vouches for holds nothing back** (SPEC §4). A
 //!   header is 52 bytes, and a forged one (the linked key's id is public)
 //!   or a bit flip in a genuine one can claim up to the maximum payload:
@@ -94,9 +113,11 @@
 //!     judged; if it is not authenticated, its length is paid and the
 //!     reader goes on with the starts nested in it, or, when the budget
 //!     does not cover it, it is skipped whole with everything nested in it,
-//!     as a trusted length would be ([`ReaderStats::unscanned`]). So the
-//!     bytes handed to `judge` stay below twice the input plus four
-//!     maximum frames, whatever the input: candidates moved past whole
+//!     as a trusted length would be ([`ReaderStats::unscanned`]). A seal
+//!     judged alone pays its 148 bytes, never paid back. So the bytes
+//!     handed to the judge (whole candidates and seals) stay below twice
+//!     the input plus four maximum frames, whatever the input: candidates
+//!     moved past whole
 //!     (authenticated or skipped whole) never overlap, so they add up to
 //!     at most the input, and every other judgement was paid for.
 //! - At the end of the stream, [`FrameReader::finish`] gives up every
@@ -121,7 +142,7 @@ use alloc::collections::TryReserveError;
 use alloc::vec::Vec;
 
 use crate::frame::{HEADER_LEN, Header, MAGIC, OVERHEAD, SEAL_LEN, Version};
-use crate::verify::{DropReason, Verifier};
+use crate::verify::{Accepted, DropReason, Verifier};
 
 /// How many maximum-size frames of re-reading the budget holds at most.
 pub const RESCAN_BUDGET_FRAMES: u64 = 4;
@@ -141,6 +162,89 @@ pub struct Candidate<'a> {
     /// Where it starts in the stream, counted from the first byte pushed
     /// (or the first byte after the last [`FrameReader::finish`]).
     pub offset: u64,
+}
+
+/// The seal of a version-2 candidate whose payload has not all arrived,
+/// handed to [`Judge::seal`] so a forged or foreign one is dropped at once
+/// instead of being waited for.
+#[derive(Clone, Copy, Debug)]
+pub struct SealCandidate<'a> {
+    /// The seal's 148 bytes, borrowed from the reader's buffer.
+    pub seal: &'a [u8],
+    /// The length of the whole frame the seal claims (148 + content_len).
+    pub frame_len: usize,
+    /// Where the frame starts in the stream (as [`Candidate::offset`]).
+    pub offset: u64,
+}
+
+/// What the reader asks about its candidates: a whole candidate's
+/// verdict, and, for a version-2 candidate still incomplete, its seal's.
+/// A closure `FnMut(Candidate) -> Boundaries` is a judge through
+/// [`FrameReader::push`]; it judges no seals alone.
+pub trait Judge {
+    /// Verifies a whole candidate and says what the verdict vouches for
+    /// ([`Boundaries::of`]).
+    fn frame(&mut self, candidate: Candidate<'_>) -> Boundaries;
+
+    /// Judges a version-2 candidate by its seal before its payload has
+    /// arrived: layout, key id and the seal's signature, which covers the
+    /// claimed length ([`Verifier::authenticate_seal`]). `Unauthenticated`
+    /// drops the candidate now (the reader searches on from its second
+    /// byte); `Authenticated` keeps it waiting for its payload, to be
+    /// judged whole by [`Judge::frame`]; `None` (the default) means this
+    /// judge does not look at seals alone. It must change nothing a
+    /// verdict depends on.
+    fn seal(&mut self, seal: SealCandidate<'_>) -> Option<Boundaries> {
+        let _ = seal;
+        None
+    }
+}
+
+/// A closure judging whole candidates only.
+struct FrameJudge<F>(F);
+
+impl<F> Judge for FrameJudge<F>
+where
+    F: FnMut(Candidate<'_>) -> Boundaries,
+{
+    fn frame(&mut self, candidate: Candidate<'_>) -> Boundaries {
+        (self.0)(candidate)
+    }
+}
+
+/// A [`Judge`] that verifies with a [`Verifier`] at one instant: whole
+/// candidates with [`Verifier::verify`], version-2 seals alone with
+/// [`Verifier::authenticate_seal`] (which changes no state). Every verdict,
+/// also a seal's drop, goes to `then` with the candidate's offset.
+pub struct Verifying<'v, F> {
+    /// The display's verifier.
+    pub verifier: &'v mut Verifier,
+    /// The instant the verdicts are given at (µs since the Unix epoch).
+    pub now_us: i64,
+    /// Called with each verdict.
+    pub then: F,
+}
+
+impl<F> Judge for Verifying<'_, F>
+where
+    F: FnMut(u64, Result<Accepted<'_>, DropReason>),
+{
+    fn frame(&mut self, candidate: Candidate<'_>) -> Boundaries {
+        let verdict = self.verifier.verify(candidate.bytes, self.now_us);
+        let boundaries = Boundaries::of(&verdict);
+        (self.then)(candidate.offset, verdict);
+        boundaries
+    }
+
+    fn seal(&mut self, seal: SealCandidate<'_>) -> Option<Boundaries> {
+        match self.verifier.authenticate_seal(seal.seal, seal.frame_len) {
+            Ok(_) => Some(Boundaries::Authenticated),
+            Err(reason) => {
+                (self.then)(seal.offset, Err(reason));
+                Some(Boundaries::Unauthenticated)
+            }
+        }
+    }
 }
 
 /// What a verdict says about a candidate's boundaries.
@@ -189,8 +293,12 @@ impl Boundaries {
 pub struct ReaderStats {
     /// Bytes pushed.
     pub input_bytes: u64,
-    /// Candidates handed to the judge.
+    /// Candidates judged: handed whole to the judge, or dropped by their
+    /// seal alone ([`ReaderStats::rejected_seals`]).
     pub frames: u64,
+    /// Of the frames: version-2 candidates dropped by their seal alone,
+    /// before their payload arrived (a forged or foreign seal).
+    pub rejected_seals: u64,
     /// Bytes of candidates the reader moved past whole (authenticated, or
     /// skipped whole when the budget was spent).
     pub frame_bytes: u64,
@@ -214,8 +322,9 @@ pub struct ReaderStats {
 
 /// What the bytes at the cursor are, as far as they go.
 enum Head {
-    /// A plausible frame start; the frame is this long.
-    Frame(usize),
+    /// A plausible frame start; the frame is this long, and starts with a
+    /// version-2 seal when `sealed`.
+    Frame { len: usize, sealed: bool },
     /// Cannot start an acceptable frame.
     NotAFrame,
     /// Could still start one: more bytes are needed.
@@ -247,7 +356,10 @@ fn judge_head(bytes: &[u8], max_payload: u32) -> Head {
         return Head::NotAFrame;
     };
     match Header::parse(head, frame_len, max_payload) {
-        Ok(_) => Head::Frame(frame_len),
+        Ok(_) => Head::Frame {
+            len: frame_len,
+            sealed: version == Version::Sealed,
+        },
         Err(_) => Head::NotAFrame,
     }
 }
@@ -260,11 +372,23 @@ struct Pending {
     start: u64,
     /// Its length, from its header: at most the maximum frame.
     len: usize,
+    /// A version-2 frame whose seal is still to be judged alone.
+    seal_due: bool,
 }
 
 impl Pending {
     fn end(&self) -> u64 {
         self.start + self.len as u64
+    }
+
+    /// Where its seal ends, while the seal is still to be judged.
+    fn seal_end(&self) -> Option<u64> {
+        self.seal_due.then(|| self.start + SEAL_LEN as u64)
+    }
+
+    /// The next point where something about it is due: its seal, then its end.
+    fn due(&self) -> u64 {
+        self.seal_end().unwrap_or(self.end())
     }
 }
 
@@ -366,25 +490,43 @@ impl FrameReader {
     /// authenticated frames come out in stream order. `judge` verifies the
     /// candidate and returns what the verdict says about its boundaries
     /// ([`Boundaries::of`]).
-    pub fn push<F>(&mut self, chunk: &[u8], mut judge: F)
+    pub fn push<F>(&mut self, chunk: &[u8], judge: F)
     where
         F: FnMut(Candidate<'_>) -> Boundaries,
+    {
+        self.push_to(chunk, &mut FrameJudge(judge));
+    }
+
+    /// [`FrameReader::push`] with a [`Judge`], which may also judge a
+    /// version-2 candidate by its seal as soon as the seal's 148 bytes are
+    /// in, so a forged or foreign one is dropped at once (module docs).
+    pub fn push_to<J>(&mut self, chunk: &[u8], judge: &mut J)
+    where
+        J: Judge + ?Sized,
     {
         let earned = chunk.len() as u64;
         self.stats.input_bytes += earned;
         self.budget = self.budget.saturating_add(earned).min(self.budget_cap());
-        self.read(chunk, false, &mut judge);
+        self.read(chunk, false, judge);
     }
 
     /// Ends the stream: every incomplete candidate is given up (the frames
     /// nested in them were judged as they completed), and whatever is left
     /// is skipped. The reader is then empty, and the next push starts a
     /// new stream at offset 0.
-    pub fn finish<F>(&mut self, mut judge: F)
+    pub fn finish<F>(&mut self, judge: F)
     where
         F: FnMut(Candidate<'_>) -> Boundaries,
     {
-        self.read(&[], true, &mut judge);
+        self.finish_to(&mut FrameJudge(judge));
+    }
+
+    /// [`FrameReader::finish`] with a [`Judge`].
+    pub fn finish_to<J>(&mut self, judge: &mut J)
+    where
+        J: Judge + ?Sized,
+    {
+        self.read(&[], true, judge);
         self.buf.clear();
         self.start = 0;
         self.cursor = 0;
@@ -396,14 +538,19 @@ impl FrameReader {
     /// Takes `input` in, judging every candidate as it completes. With
     /// `at_end`, no more input will come: incomplete candidates and partial
     /// headers are given up instead of waited for.
-    fn read<F>(&mut self, mut input: &[u8], at_end: bool, judge: &mut F)
+    fn read<J>(&mut self, mut input: &[u8], at_end: bool, judge: &mut J)
     where
-        F: FnMut(Candidate<'_>) -> Boundaries,
+        J: Judge + ?Sized,
     {
         loop {
             self.search();
             if let Some(i) = self.first_complete() {
                 self.judge_pending(i, judge);
+                continue;
+            }
+            // At the end, incomplete candidates are given up unjudged.
+            if !at_end && let Some(i) = self.first_seal_in() {
+                self.judge_seal(i, input.len(), judge);
                 continue;
             }
             if input.is_empty() {
@@ -434,11 +581,11 @@ impl FrameReader {
                 }
             }
             // Take bytes up to the next point where something is due: the
-            // end of the first pending candidate to complete, or, with none
-            // pending, a header's worth from the search position. This is
-            // what keeps the buffer within one candidate (at most the
-            // maximum frame) or one header.
-            let due = match self.pending.iter().map(Pending::end).min() {
+            // end of the first pending candidate to complete (or of a seal
+            // to judge alone), or, with none pending, a header's worth from
+            // the search position. This is what keeps the buffer within one
+            // candidate (at most the maximum frame) or one header.
+            let due = match self.pending.iter().map(Pending::due).min() {
                 Some(end) => end,
                 None => self.scan + HEADER_LEN as u64,
             };
@@ -490,10 +637,12 @@ impl FrameReader {
             match judge_head(self.held_from(self.scan), self.max_payload) {
                 Head::NeedMore => break,
                 Head::NotAFrame => self.scan += 1,
-                Head::Frame(len) => {
+                Head::Frame { len, sealed } => {
                     self.add_pending(Pending {
                         start: self.scan,
                         len,
+                        // A seal that is the whole frame is judged whole.
+                        seal_due: sealed && len > SEAL_LEN,
                     });
                     self.scan += 1;
                 }
@@ -542,11 +691,66 @@ impl FrameReader {
         first.map(|(i, _)| i)
     }
 
+    /// The pending candidate whose seal is in and still to be judged alone.
+    fn first_seal_in(&self) -> Option<usize> {
+        let held_end = self.held_end();
+        self.pending
+            .iter()
+            .position(|p| p.seal_end().is_some_and(|end| end <= held_end))
+    }
+
+    /// Judges the seal of the pending candidate at index `i` alone (module
+    /// docs), `remaining` bytes of input still at hand: no state changes
+    /// before the judge says the seal is the linked key's.
+    fn judge_seal<J>(&mut self, i: usize, remaining: usize, judge: &mut J)
+    where
+        J: Judge + ?Sized,
+    {
+        let Some(p) = self.pending.get_mut(i) else {
+            return;
+        };
+        p.seal_due = false;
+        let p = *p;
+        // Complete with the input at hand: judged whole in this push, which
+        // checks the seal first anyway (one signature check, not two).
+        if p.end() <= self.held_end() + remaining as u64 {
+            return;
+        }
+        // The budget bound (module docs): a seal's 148 bytes are paid for
+        // like any other judgement; without the budget the candidate waits
+        // for its payload, as a version-1 one does.
+        let cost = SEAL_LEN as u64;
+        if self.budget < cost {
+            return;
+        }
+        self.budget -= cost;
+        let seal = self.held_from(p.start).get(..SEAL_LEN).unwrap_or_default();
+        let verdict = judge.seal(SealCandidate {
+            seal,
+            frame_len: p.len,
+            offset: p.start,
+        });
+        match verdict {
+            // Not judged: nothing was read.
+            None => self.budget = self.budget.saturating_add(cost).min(self.budget_cap()),
+            Some(Boundaries::Authenticated) => {}
+            Some(Boundaries::Unauthenticated) => {
+                self.stats.frames += 1;
+                self.stats.rejected_seals += 1;
+                self.pending.remove(i);
+                if i == 0 {
+                    // Go on with the starts found inside it.
+                    self.settle();
+                }
+            }
+        }
+    }
+
     /// Judges the complete pending candidate at index `i` and acts on the
     /// verdict (module docs).
-    fn judge_pending<F>(&mut self, i: usize, judge: &mut F)
+    fn judge_pending<J>(&mut self, i: usize, judge: &mut J)
     where
-        F: FnMut(Candidate<'_>) -> Boundaries,
+        J: Judge + ?Sized,
     {
         let Some(&p) = self.pending.get(i) else {
             return;
@@ -565,7 +769,7 @@ impl FrameReader {
             self.budget -= len;
         }
         let bytes = self.held_from(p.start).get(..p.len).unwrap_or_default();
-        let verdict = judge(Candidate {
+        let verdict = judge.frame(Candidate {
             bytes,
             offset: p.start,
         });

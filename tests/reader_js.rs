@@ -196,6 +196,77 @@ fn one_forged_header_claiming_16_mib_costs_at_most_one_second_of_frames() {
 }
 
 #[wasm_bindgen_test]
+fn a_forged_v2_header_claiming_16_mib_is_dropped_as_soon_as_its_seal_is_in() {
+    // The live camera above, sending version-2 frames (seal, then
+    // payload). After 2 s a relay injects a forged 148-byte seal: the
+    // camera's fields with content_len raised to 16 MiB, so its signature
+    // no longer verifies. The reader checks a seal as soon as its 148
+    // bytes are in: the forged one is dropped then ('bad-signature',
+    // before the next frame's result), nothing waits for its claim, and
+    // no frame is lost (the version-1 test above allows a second's worth).
+    const FPS: u64 = 30;
+    const SECONDS: u64 = 15;
+    let cam = camera(1);
+    let clock = obj(&[("ms", num(NOW_MS))]);
+    let now = Function::new_with_args("clock", "return () => clock.ms")
+        .call1(&JsValue::UNDEFINED, &clock)
+        .expect("a clock");
+    let mut reader =
+        JsFrameReader::new(cam.public_key().into(), obj(&[("now", now)])).or_fail("reader");
+    let picture = vec![0x42u8; 20 * 1024];
+    let mut seen = Vec::new();
+    let mut forged = Vec::new();
+    for i in 0..SECONDS * FPS {
+        let at_ms = NOW_MS + (i * 1000 / FPS) as f64;
+        Reflect::set(&clock, &s("ms"), &num(at_ms)).expect("set");
+        let spec = obj(&[
+            ("streamId", jv(&STREAM)),
+            ("seq", num(i as f64)),
+            ("timestampUs", num(at_ms * 1000.0)),
+            ("keyframe", JsValue::from_bool(i % FPS == 0)),
+            ("codec", s("jpeg")),
+        ]);
+        let mut bytes = cam
+            .seal_frame(jv(&picture[..]), spec)
+            .or_fail("sealFrame")
+            .to_vec();
+        if i == 2 * FPS {
+            forged = bytes[..148].to_vec();
+            forged[48..52].copy_from_slice(&(16u32 << 20).to_be_bytes());
+            bytes.extend(&forged);
+        }
+        for piece in bytes.chunks(1400) {
+            let results = reader.push(jv(piece)).or_fail("push");
+            seen.extend(summaries(&results));
+        }
+    }
+    let shown = seen.iter().filter(|r| r.starts_with("ok:")).count() as u64;
+    assert_eq!(
+        shown,
+        SECONDS * FPS,
+        "{} genuine frames lost",
+        SECONDS * FPS - shown
+    );
+    let drop_at = seen.iter().position(|r| r == "bad-signature");
+    let next_at = seen.iter().position(|r| r.starts_with("ok:61:"));
+    assert!(
+        drop_at.is_some() && drop_at < next_at,
+        "{drop_at:?} {next_at:?}"
+    );
+    assert_eq!(seen.len() as u64, SECONDS * FPS + 1);
+    assert_eq!(stat(&reader, "skippedBytes"), 148.0);
+    assert_eq!(stat(&reader, "frames"), (SECONDS * FPS + 1) as f64);
+
+    // The seal alone: judged when its last byte arrives, nothing held.
+    let mut reader = JsFrameReader::new(cam.public_key().into(), options()).or_fail("reader");
+    let results = reader.push(jv(&forged[..147])).or_fail("push");
+    assert_eq!(summaries(&results), Vec::<String>::new());
+    let results = reader.push(jv(&forged[147..])).or_fail("push");
+    assert_eq!(summaries(&results), ["bad-signature"]);
+    assert_eq!(stat(&reader, "bufferedBytes"), 0.0);
+}
+
+#[wasm_bindgen_test]
 fn payloads_are_the_callers_to_keep() {
     // The reader reuses its buffer; an accepted payload must not change
     // when later chunks arrive.

@@ -23,9 +23,11 @@ use alloc::vec::Vec;
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::interop::{Options, bytes_arg, copy_from, count, error, set, stats_object};
+use super::interop::{
+    Options, bytes_arg, copy_from, count, dropped_result, error, set, stats_object,
+};
 use super::verifier::{JsVerifier, VERIFIER_OPTIONS};
-use crate::deframer::{Boundaries, Candidate, FrameReader};
+use crate::deframer::{Boundaries, Candidate, FrameReader, Judge, SealCandidate};
 
 /// Bytes of a pushed chunk copied into WebAssembly memory at a time.
 const WINDOW: usize = 64 * 1024;
@@ -109,10 +111,13 @@ impl JsFrameReader {
             let n = (end - at) as usize;
             self.window.resize(n, 0);
             copy_from(&chunk, at, &mut self.window)?;
-            let verifier = &mut self.verifier;
-            self.reader.push(&self.window, |c| {
-                judge(verifier, &results, &mut failed, c, now_us)
-            });
+            let mut judge = JsJudge {
+                verifier: &mut self.verifier,
+                results: &results,
+                failed: &mut failed,
+                now_us,
+            };
+            self.reader.push_to(&self.window, &mut judge);
             at = end;
         }
         match failed {
@@ -133,9 +138,13 @@ impl JsFrameReader {
         let now_us = self.verifier.clock().now_us()?;
         let results = Array::new();
         let mut failed = false;
-        let verifier = &mut self.verifier;
-        self.reader
-            .finish(|c| judge(verifier, &results, &mut failed, c, now_us));
+        let mut judge = JsJudge {
+            verifier: &mut self.verifier,
+            results: &results,
+            failed: &mut failed,
+            now_us,
+        };
+        self.reader.finish_to(&mut judge);
         match failed {
             false => Ok(results),
             true => Err(error(
@@ -167,6 +176,42 @@ impl JsFrameReader {
     #[wasm_bindgen(getter, js_name = linkedPublicKey)]
     pub fn linked_public_key(&self) -> Uint8Array {
         Uint8Array::from(&self.verifier.core().linked_key().as_bytes()[..])
+    }
+}
+
+/// The reader's judge: whole candidates through [`judge`], and a
+/// version-2 seal alone as soon as it is in (a forged or foreign one is
+/// dropped then, with its result, instead of holding the stream back).
+struct JsJudge<'a> {
+    verifier: &'a mut JsVerifier,
+    results: &'a Array,
+    failed: &'a mut bool,
+    now_us: i64,
+}
+
+impl Judge for JsJudge<'_> {
+    fn frame(&mut self, candidate: Candidate<'_>) -> Boundaries {
+        judge(
+            self.verifier,
+            self.results,
+            self.failed,
+            candidate,
+            self.now_us,
+        )
+    }
+
+    fn seal(&mut self, seal: SealCandidate<'_>) -> Option<Boundaries> {
+        match self
+            .verifier
+            .core_mut()
+            .authenticate_seal(seal.seal, seal.frame_len)
+        {
+            Ok(_) => Some(Boundaries::Authenticated),
+            Err(reason) => {
+                self.results.push(&dropped_result(reason.name()));
+                Some(Boundaries::Unauthenticated)
+            }
+        }
     }
 }
 

@@ -278,6 +278,12 @@ impl JsVerifier {
         &self.inner
     }
 
+    /// The core verifier, for the byte-stream reader's seal judgements
+    /// (`Verifier::authenticate_seal` changes no state, only the counts).
+    pub(crate) fn core_mut(&mut self) -> &mut verify::Verifier {
+        &mut self.inner
+    }
+
     /// The verifier's clock, to read with no borrow of the verifier held
     /// (`now()` is user code and may call back into the object).
     pub(crate) fn clock(&self) -> Clock {
