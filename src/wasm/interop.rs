@@ -345,6 +345,15 @@ impl Options {
         UnitFormat::new(codec, layout).map_err(|e| error(format!("{}: {e}", self.what)))
     }
 
+    /// An in-band unit's `codec`, `layout`, `nalLengthSize` and `config`
+    /// ([`UNIT_OPTIONS`]).
+    pub(crate) fn unit(&self) -> Result<UnitOptions, JsError> {
+        Ok(UnitOptions {
+            format: self.unit_format()?,
+            config: self.bytes("config")?,
+        })
+    }
+
     /// A Uint8Array option, copied; `undefined` or `null` give `None`.
     pub(crate) fn bytes(&self, key: &str) -> Result<Option<Vec<u8>>, JsError> {
         let value = self.get(key)?;
@@ -367,6 +376,25 @@ impl Options {
             .dyn_into::<Function>()
             .map(Some)
             .map_err(|v| self.bad(key, "a function", &v))
+    }
+}
+
+/// The options [`Options::unit`] reads: all of `verifyUnit`'s and
+/// `VideoGate.pushUnit`'s, the first of `sealUnit`'s.
+pub(crate) const UNIT_OPTIONS: [&str; 4] = ["codec", "layout", "nalLengthSize", "config"];
+
+/// An in-band unit's options (SPEC §6.3): its format, and the decoder
+/// configuration record (`config`) if given.
+pub(crate) struct UnitOptions {
+    pub(crate) format: UnitFormat,
+    pub(crate) config: Option<Vec<u8>>,
+}
+
+impl UnitOptions {
+    /// Reads `value`: `undefined`, `null` or an object with only
+    /// [`UNIT_OPTIONS`] (`codec` is required, so only an object passes).
+    pub(crate) fn read(value: &JsValue) -> Result<UnitOptions, JsError> {
+        Options::read(value, "options", &UNIT_OPTIONS)?.unit()
     }
 }
 

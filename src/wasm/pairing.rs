@@ -15,8 +15,7 @@ use crate::keys::PUBLIC_KEY_LEN;
 pub fn fingerprint(
     #[wasm_bindgen(js_name = publicKey, unchecked_param_type = "Uint8Array")] public_key: JsValue,
 ) -> Result<String, JsError> {
-    let key = fixed_bytes::<PUBLIC_KEY_LEN>(&public_key, "publicKey")?;
-    Ok(crate::pairing::fingerprint(&key))
+    Ok(crate::pairing::fingerprint(&key_bytes(&public_key)?))
 }
 
 /// The pairing code of a 32-byte public key: a copyable text form
@@ -25,8 +24,12 @@ pub fn fingerprint(
 pub fn pairing_code(
     #[wasm_bindgen(js_name = publicKey, unchecked_param_type = "Uint8Array")] public_key: JsValue,
 ) -> Result<String, JsError> {
-    let key = fixed_bytes::<PUBLIC_KEY_LEN>(&public_key, "publicKey")?;
-    Ok(crate::pairing::encode(&key))
+    Ok(crate::pairing::encode(&key_bytes(&public_key)?))
+}
+
+/// The 32 bytes of a `publicKey` argument: what both text forms encode.
+fn key_bytes(public_key: &JsValue) -> Result<[u8; PUBLIC_KEY_LEN], JsError> {
+    fixed_bytes(public_key, "publicKey")
 }
 
 /// The public key in a pairing code; throws an Error that says where a

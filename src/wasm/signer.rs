@@ -6,8 +6,7 @@ use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::interop::{Options, bytes_arg, error, fixed_bytes};
-use super::verifier::UNIT_OPTIONS;
+use super::interop::{Options, UNIT_OPTIONS, UnitOptions, bytes_arg, error, fixed_bytes};
 use crate::sign::{self, FrameSpec};
 use alloc::vec::Vec;
 
@@ -153,8 +152,7 @@ impl JsSigner {
         let mut known = UNIT_OPTIONS.to_vec();
         known.extend_from_slice(&HEADER_OPTIONS);
         let options = Options::read(&options, "options", &known)?;
-        let format = options.unit_format()?;
-        let config = options.bytes("config")?;
+        let UnitOptions { format, config } = options.unit()?;
         // The unit's own codec goes in the seal.
         let spec = header_fields(&options, crate::frame::Codec::Opaque)?;
         let sealed = self

@@ -19,10 +19,9 @@ use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use super::interop::Options;
-use super::interop::{error, set};
+use super::interop::{UnitOptions, error, set};
 use super::screen::{Screen, discard, gate_stats, linked_key_of, open_gate, verify_for_screen};
-use super::verifier::{JsVerifier, UNIT_OPTIONS, Verdict};
+use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::inband::{self, Layout, UnitFormat};
 use crate::video::{DecodeChain, webcodecs_codec};
@@ -251,9 +250,7 @@ impl JsVideoGate {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UnitOptions")] options: JsValue,
     ) -> Result<Promise, JsError> {
-        let options = Options::read(&options, "options", &UNIT_OPTIONS)?;
-        let format = options.unit_format()?;
-        let config = options.bytes("config")?;
+        let UnitOptions { format, config } = UnitOptions::read(&options)?;
         let checked = Some((format, config.as_deref()));
         let (result, verdict) = verify_for_screen(&self.verifier, &self.screen, &unit, checked)?;
         let handed = self.hand_over(result, verdict, Some((format, config.as_deref())));
