@@ -12,7 +12,14 @@
 //!   new case, a deliberate format change) and review the diff: the file is
 //!   a contract other implementations (the JS tests) check against.
 //!
-//! Three parts: `cases.rs` builds the cases (fixed keys and inputs, the
+//! The in-band vectors (`tests/vectors/inband.json`, SPEC §6.3) are made
+//! and checked the same way: `inband.rs` builds them from real units in
+//! `tests/fixtures/inband/`, `inband_document.rs` writes the file and the
+//! generated section of docs/FORMAT.md §16 (between its two markers), and
+//! `FRAMESEAL_WRITE_VECTORS=1` rewrites both; every case is run through
+//! `Verifier::try_verify_unit`.
+//!
+//! Three parts for the frames: `cases.rs` builds the cases (fixed keys and inputs, the
 //! frames, the verdict each must get), `document.rs` writes them as the
 //! file's text, and this file holds the tests, which read the file back.
 //!
@@ -38,10 +45,13 @@ mod support;
 
 mod cases;
 mod document;
+mod inband;
+mod inband_document;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use frameseal::inband::{self as inband_core, Layout, UnitCodec, UnitFormat};
 use frameseal::{Codec, LinkedKey, Policy, Signer, Verifier};
 use serde_json::Value;
 use sha2::{Digest, Sha512};
@@ -79,6 +89,55 @@ fn generated_and_file() -> &'static (String, String) {
 fn file_doc() -> Value {
     let (_, file) = generated_and_file();
     serde_json::from_str(file).expect("frames.json is JSON")
+}
+
+fn format_md_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/FORMAT.md")
+}
+
+/// The generated `inband.json` and docs/FORMAT.md section, and the file
+/// and the doc as they are, after writing both when asked to (once per
+/// test binary, as for frames.json).
+struct Inband {
+    json: String,
+    section: String,
+    file: String,
+    format_md: String,
+}
+
+fn inband_generated_and_file() -> &'static Inband {
+    static ONCE: OnceLock<Inband> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let (all, cases) = inband_document::build();
+        let json = inband_document::inband_document(&all, &cases);
+        let section = inband_document::format_section(&all);
+        let path = vectors_path().with_file_name("inband.json");
+        let md = format_md_path();
+        if std::env::var_os("FRAMESEAL_WRITE_VECTORS").is_some_and(|v| v == "1") {
+            std::fs::write(&path, &json).expect("write inband.json");
+            let text = std::fs::read_to_string(&md).expect("docs/FORMAT.md");
+            let (before, rest) = text
+                .split_once(inband_document::BEGIN)
+                .expect("docs/FORMAT.md has the in-band vectors' begin marker");
+            let (_, after) = rest
+                .split_once(inband_document::END)
+                .expect("docs/FORMAT.md has the in-band vectors' end marker");
+            std::fs::write(&md, format!("{before}{section}{after}")).expect("write FORMAT.md");
+        }
+        let file = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; generate it with FRAMESEAL_WRITE_VECTORS=1 cargo test --test frame_vectors",
+                path.display()
+            )
+        });
+        let format_md = std::fs::read_to_string(&md).expect("docs/FORMAT.md");
+        Inband {
+            json,
+            section,
+            file,
+            format_md,
+        }
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -319,4 +378,297 @@ fn the_worked_example_in_the_format_doc_is_in_the_file() {
         );
     }
     assert_eq!(shown.len(), 2, "a ```hex block that is no worked example");
+}
+
+// ---------------------------------------------------------------------------
+// In-band vectors
+
+const FIX: &str = "if the change is deliberate, rewrite with FRAMESEAL_WRITE_VECTORS=1 cargo test --test frame_vectors";
+
+fn inband_doc() -> Value {
+    serde_json::from_str(&inband_generated_and_file().file).expect("inband.json is JSON")
+}
+
+/// The unit format a vector or case names (`codec`, `layout`,
+/// `nalLengthSize`), read as `verifyUnit` reads its options.
+fn unit_format_of(v: &Value) -> UnitFormat {
+    let codec = match str_of(v, "codec") {
+        "h264" => UnitCodec::H264,
+        "h265" => UnitCodec::H265,
+        "av1" => UnitCodec::Av1,
+        "jpeg" => UnitCodec::Jpeg,
+        other => panic!("unknown codec {other:?}"),
+    };
+    let layout = match str_of(v, "layout") {
+        "annexb" => Layout::AnnexB,
+        "avcc" => Layout::Avcc {
+            nal_length_size: u8::try_from(u64_of(v, "nalLengthSize")).expect("1, 2 or 4"),
+        },
+        "obu" => Layout::Obu,
+        "jpeg" => Layout::Jpeg,
+        other => panic!("unknown layout {other:?}"),
+    };
+    UnitFormat::new(codec, layout).expect("a layout of the codec")
+}
+
+fn be(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0, |n, &b| n << 8 | u64::from(b))
+}
+
+#[test]
+fn the_inband_file_is_what_the_core_signer_generates() {
+    let g = inband_generated_and_file();
+    let want: Value = serde_json::from_str(&g.json).expect("generated JSON");
+    let have = inband_doc();
+    for list in ["vectors", "cases"] {
+        let (w, h) = (
+            want[list].as_array().unwrap(),
+            have[list].as_array().unwrap(),
+        );
+        let names = |v: &[Value]| -> Vec<String> {
+            v.iter().map(|c| str_of(c, "name").to_owned()).collect()
+        };
+        assert_eq!(names(h), names(w), "{list}; {FIX}");
+        for (w, h) in w.iter().zip(h) {
+            assert_eq!(h, w, "{}; {FIX}", str_of(w, "name"));
+        }
+    }
+    assert_eq!(have, want, "{FIX}");
+    assert!(g.file == g.json, "formatting differs; {FIX}");
+}
+
+#[test]
+fn the_inband_section_of_the_format_doc_is_the_generated_one() {
+    let g = inband_generated_and_file();
+    assert_eq!(
+        g.format_md.matches(inband_document::BEGIN).count(),
+        1,
+        "begin marker"
+    );
+    let shown = g
+        .format_md
+        .split_once(inband_document::BEGIN)
+        .and_then(|(_, rest)| rest.split_once(inband_document::END))
+        .map(|(inside, _)| format!("{}{inside}{}", inband_document::BEGIN, inband_document::END))
+        .expect("docs/FORMAT.md has both markers");
+    assert!(
+        shown == g.section,
+        "docs/FORMAT.md's in-band vectors; {FIX}"
+    );
+    // Every vector of the file is worked in the doc, with its seal's signature.
+    for v in inband_doc()["vectors"].as_array().unwrap() {
+        let name = str_of(v, "name");
+        assert!(shown.contains(&format!("#### `{name}`")), "{name}");
+        assert!(shown.contains(str_of(&v["seal"], "signature")), "{name}");
+        assert!(shown.contains(str_of(v, "content_blake3")), "{name}");
+    }
+}
+
+#[test]
+fn every_inband_vector_holds_together() {
+    let doc = inband_doc();
+    for (name, secret) in [("camera", CAMERA_SECRET), ("foreign", FOREIGN_SECRET)] {
+        let k = &doc["keys"][name];
+        assert_eq!(unhex(str_of(k, "secret")), secret, "{name}");
+        let public = Signer::from_secret(&secret, [0; 16]).public_key().to_vec();
+        assert_eq!(unhex(str_of(k, "public")), public, "{name}");
+        assert_eq!(
+            unhex(str_of(k, "key_id")),
+            Sha512::digest(&public)[..8],
+            "{name}"
+        );
+    }
+    let camera = unhex(str_of(&doc["keys"]["camera"], "public"));
+    let now = i64::try_from(u64_of(&doc, "now_us")).expect("fits");
+    let vectors = doc["vectors"].as_array().expect("vectors");
+    let mut formats = std::collections::BTreeSet::new();
+    for v in vectors {
+        let name = str_of(v, "name");
+        let format = unit_format_of(v);
+        formats.insert(format!("{}/{}", str_of(v, "codec"), str_of(v, "layout")));
+        let (unit, sealed) = (unhex(str_of(v, "unit")), unhex(str_of(v, "sealed")));
+        let content = unhex(str_of(v, "content"));
+        let seal_hex = unhex(str_of(&v["seal"], "hex"));
+        let s = &v["seal"];
+        let spec = &v["spec"];
+
+        // The seal, field by field, by its offsets (SPEC §6.1).
+        assert_eq!(seal_hex.len(), 148, "{name}");
+        assert_eq!(&seal_hex[..6], b"FSEAL\x02", "{name}");
+        assert_eq!(unhex(str_of(s, "magic")), b"FSEAL", "{name}");
+        assert_eq!(u64_of(s, "version"), 2, "{name}");
+        assert_eq!(u64_of(s, "flags"), u64::from(seal_hex[6]), "{name}");
+        assert_eq!(
+            seal_hex[6],
+            u8::from(bool_of(spec, "keyframe")),
+            "{name}: flags"
+        );
+        assert_eq!(u64_of(s, "codec"), u64::from(seal_hex[7]), "{name}");
+        assert_eq!(
+            seal_hex[7],
+            format.codec().codec_byte(),
+            "{name}: codec byte"
+        );
+        assert_eq!(unhex(str_of(s, "key_id")), seal_hex[8..16], "{name}");
+        assert_eq!(
+            unhex(str_of(s, "key_id")),
+            Sha512::digest(&camera)[..8],
+            "{name}"
+        );
+        assert_eq!(unhex(str_of(s, "stream_id")), seal_hex[16..32], "{name}");
+        assert_eq!(unhex(str_of(spec, "streamId")), seal_hex[16..32], "{name}");
+        assert_eq!(u64_of(s, "seq"), be(&seal_hex[32..40]), "{name}");
+        assert_eq!(u64_of(spec, "seq"), be(&seal_hex[32..40]), "{name}");
+        assert_eq!(u64_of(s, "timestamp_us"), be(&seal_hex[40..48]), "{name}");
+        assert_eq!(u64_of(spec, "timestampUs"), be(&seal_hex[40..48]), "{name}");
+        assert_eq!(u64_of(s, "content_len"), be(&seal_hex[48..52]), "{name}");
+        assert_eq!(u64_of(s, "content_len"), content.len() as u64, "{name}");
+        assert_eq!(unhex(str_of(s, "content_hash")), seal_hex[52..84], "{name}");
+        assert_eq!(unhex(str_of(s, "signature")), seal_hex[84..], "{name}");
+
+        // The content: BLAKE3 as written, the seal's hash, and what the
+        // core derives from the unit both before and after sealing.
+        let hash = blake3::hash(&content);
+        assert_eq!(
+            unhex(str_of(v, "content_blake3")),
+            hash.as_bytes(),
+            "{name}"
+        );
+        assert_eq!(seal_hex[52..84], *hash.as_bytes(), "{name}");
+        let keyframe = bool_of(spec, "keyframe");
+        for (what, u) in [("unit", &unit), ("sealed", &sealed)] {
+            let mut derived = Vec::new();
+            inband_core::content(u, format, keyframe, None, &mut |p| {
+                derived.extend_from_slice(p)
+            })
+            .unwrap_or_else(|e| panic!("{name} {what}: {e}"));
+            assert_eq!(derived, content, "{name}: content of {what}");
+        }
+        assert_eq!(
+            inband_core::is_keyframe(&unit, format).unwrap(),
+            keyframe,
+            "{name}"
+        );
+
+        // Sealing is one insertion holding exactly this seal.
+        let (at, len) = inband::insertion(&unit, &sealed);
+        assert!(len >= 148 + 16, "{name}: the container holds UUID and seal");
+        let container = &sealed[at..at + len];
+        let uuid = inband_core::FRAMESEAL_UUID;
+        let holds = container
+            .windows(16 + 6)
+            .any(|w| w[..16] == uuid && w[16..] == *b"FSEAL\x02");
+        assert!(holds, "{name}: UUID then the seal in the container");
+        let found = inband_core::find_seal(&sealed, format)
+            .unwrap()
+            .expect("a seal");
+        assert_eq!(
+            found.seal().map(|s| s.to_vec()),
+            Some(seal_hex.clone()),
+            "{name}"
+        );
+        assert_eq!(
+            inband_core::find_seal(&unit, format).unwrap().map(|_| ()),
+            None,
+            "{name}"
+        );
+
+        // A fresh verifier accepts it, with the seal's fields.
+        let key = LinkedKey::from_bytes(&camera).expect("links");
+        let mut verifier = Verifier::new(key, Policy::default()).expect("policy");
+        let a = verifier
+            .try_verify_unit(&sealed, format, None, now)
+            .expect("memory")
+            .unwrap_or_else(|r| panic!("{name}: {r}"));
+        let e = &v["expect"];
+        assert!(bool_of(e, "ok"), "{name}");
+        assert_eq!(a.header.seq, u64_of(e, "seq"), "{name}");
+        assert_eq!(a.header.timestamp_us, u64_of(e, "timestampUs"), "{name}");
+        assert_eq!(a.header.keyframe, bool_of(e, "keyframe"), "{name}");
+        assert_eq!(a.header.codec.name(), str_of(e, "codec"), "{name}");
+        assert_eq!(
+            a.header.stream_id.to_vec(),
+            unhex(str_of(e, "streamId")),
+            "{name}"
+        );
+        assert_eq!(a.payload, sealed, "{name}: the payload is the unit");
+    }
+    let want = [
+        "av1/obu",
+        "h264/annexb",
+        "h264/avcc",
+        "h265/annexb",
+        "jpeg/jpeg",
+    ];
+    assert_eq!(
+        formats.into_iter().collect::<Vec<_>>(),
+        want,
+        "a vector per codec and layout"
+    );
+}
+
+#[test]
+fn every_inband_case_gets_its_verdict_from_a_fresh_verifier() {
+    let doc = inband_doc();
+    let camera = unhex(str_of(&doc["keys"]["camera"], "public"));
+    let now = i64::try_from(u64_of(&doc, "now_us")).expect("fits");
+    let mut kinds = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for c in doc["cases"].as_array().expect("cases") {
+        let name = str_of(c, "name");
+        let format = unit_format_of(c);
+        let unit = unhex(str_of(c, "unit"));
+        let key = LinkedKey::from_bytes(&camera).expect("links");
+        let mut v = Verifier::new(key, Policy::default()).expect("policy");
+        let verdict = v.try_verify_unit(&unit, format, None, now).expect("memory");
+        let e = &c["expect"];
+        if bool_of(e, "ok") {
+            let a = verdict.unwrap_or_else(|r| panic!("{name}: dropped as {r}, want accepted"));
+            assert_eq!(a.header.seq, u64_of(e, "seq"), "{name}");
+            assert_eq!(a.header.timestamp_us, u64_of(e, "timestampUs"), "{name}");
+            assert_eq!(a.header.keyframe, bool_of(e, "keyframe"), "{name}");
+            assert_eq!(a.header.end_of_stream, bool_of(e, "endOfStream"), "{name}");
+            assert_eq!(a.header.codec.name(), str_of(e, "codec"), "{name}");
+            assert_eq!(
+                a.header.stream_id.to_vec(),
+                unhex(str_of(e, "streamId")),
+                "{name}"
+            );
+            assert_eq!(a.payload, unit, "{name}");
+            assert_eq!(v.stats().accepted, 1, "{name}");
+        } else {
+            match verdict {
+                Ok(_) => panic!("{name}: accepted, want {}", str_of(e, "reason")),
+                Err(r) => assert_eq!(r.name(), str_of(e, "reason"), "{name}"),
+            }
+            assert_eq!(
+                (v.stats().accepted, v.stats().dropped_total()),
+                (0, 1),
+                "{name}"
+            );
+        }
+        let vector = doc["vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| str_of(v, "name"))
+            .find(|v| name.starts_with(&format!("{v}-")))
+            .unwrap_or_else(|| panic!("{name}: no vector"));
+        kinds
+            .entry(vector.to_owned())
+            .or_default()
+            .push(name[vector.len() + 1..].to_owned());
+    }
+    // Coverage: a shortened file fails here.
+    let want = [
+        "accepted",
+        "seal-stripped",
+        "picture-byte-changed",
+        "two-seals",
+        "seal-codec-mismatch",
+        "foreign-key",
+    ];
+    assert_eq!(kinds.len(), 5, "{kinds:?}");
+    for (vector, have) in &kinds {
+        assert_eq!(have, &want, "{vector}");
+    }
 }
