@@ -26,7 +26,11 @@
 // - through a stand-in for createEncodedStreams(), with units that Chromium's
 //   encoder made and the sender worker sealed: the configure checks, the
 //   chain rule unit by unit, and a delta unit with a parameter set inserted
-//   goes to the decoder without it.
+//   goes to the decoder without it;
+// - H.265 (this Chromium has no H.265 for WebRTC) and AV1 units from the
+//   repository's fixtures (x265, libaom), sealed in the page: a delta unit
+//   with the camera's parameter sets / sequence header repeated by a relay
+//   goes to the decoder without them.
 // The relays are a main-thread TransformStream between the sender worker and
 // the network (createEncodedStreams() on the camera's RTCPeerConnection).
 //
@@ -41,7 +45,7 @@
 // chromium. Run: node --test tests/e2e/webrtc-inband.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -253,7 +257,12 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
 // The receiver worker without WebRTC: units pushed through a stand-in for
 // createEncodedStreams() (its chunks carry no MIME type: the configured
 // codec applies), each answered by what came out, if anything.
-window.direct = async ({ units, cameraSeed, build }) => {
+// Units sealed here, by one Signer (one stream, seq 0, 1, ...).
+window.seal = async ({ codec, layout, units, cameraSeed }) => {
+  const signer = new Signer(keyOf(cameraSeed));
+  return units.map(({ bytes, keyframe }) => Array.from(signer.sealUnit(new Uint8Array(bytes), { codec, layout, keyframe })));
+};
+window.direct = async ({ units, cameraSeed, build, codec = 'h264' }) => {
   const receiver = createReceiverWorker({ build });
   const refused = async (config) => {
     try { await configure(receiver, config); return null; } catch (e) { return e.message; }
@@ -276,7 +285,7 @@ window.direct = async ({ units, cameraSeed, build }) => {
     Object.prototype.carriage = 'in-band';
     try { return await refused({ linkedPublicKey: key, codec: 'h264' }); } finally { delete Object.prototype.carriage; }
   })();
-  const configured = await request(receiver, { type: 'configure', linkedPublicKey: key, carriage: 'in-band', codec: 'h264' });
+  const configured = await request(receiver, { type: 'configure', linkedPublicKey: key, carriage: 'in-band', codec });
   const input = new TransformStream();
   const output = new TransformStream();
   const fake = { createEncodedStreams: () => ({ readable: input.readable, writable: output.writable }) };
@@ -490,16 +499,87 @@ test('in-band receiver worker, unit by unit: configure checks, the chain rule, p
   }
 });
 
-/** The NAL unit types of an Annex B unit (the header byte after each 00 00 01), in order. */
-function nalTypes(bytes) {
-  const types = [];
-  for (let i = 0; i + 3 < bytes.length; i++) {
+/** The NAL units of an Annex B stream or unit, without start codes and trailing zeros, in order. */
+function nalUnits(bytes) {
+  const starts = [];
+  for (let i = 0; i + 2 < bytes.length; i++) {
     if (bytes[i] === 0 && bytes[i + 1] === 0 && bytes[i + 2] === 1) {
-      types.push(bytes[i + 3] & 0x1f);
+      starts.push(i + 3);
       i += 2;
     }
   }
-  return types;
+  return starts.map((at, k) => {
+    let end = k + 1 < starts.length ? starts[k + 1] - 3 : bytes.length;
+    while (end > at && bytes[end - 1] === 0) end--;
+    return Array.from(bytes.slice(at, end));
+  });
+}
+const h264Type = (nal) => nal[0] & 0x1f;
+const h265Type = (nal) => (nal[0] >> 1) & 0x3f;
+/** The NAL unit types of an Annex B unit, in order. */
+const nalTypes = (bytes, type = h264Type) => nalUnits(bytes).map(type);
+/** NAL units as one Annex B unit, with 4-byte start codes. */
+const annexB = (nals) => nals.flatMap((nal) => [0, 0, 0, 1, ...nal]);
+
+/**
+ * The OBUs of an AV1 temporal unit in the low-overhead format, each as
+ * `{ type, bytes }` (its whole bytes, header and size field included).
+ */
+function obus(unit) {
+  const out = [];
+  for (let at = 0; at < unit.length;) {
+    const header = unit[at];
+    let p = at + 1 + ((header & 0x04) !== 0 ? 1 : 0);
+    let size = 0;
+    for (let i = 0; ; i++) {
+      const byte = unit[p++];
+      size += (byte & 0x7f) * 2 ** (7 * i);
+      if ((byte & 0x80) === 0) break;
+    }
+    assert.ok((header & 0x02) !== 0 && p + size <= unit.length, 'the OBUs have size fields and fit');
+    out.push({ type: (header >> 3) & 0x0f, bytes: Array.from(unit.slice(at, p + size)) });
+    at = p + size;
+  }
+  return out;
+}
+
+/** The temporal units of an IVF file (32-byte file header, 12-byte frame headers). */
+function ivfUnits(file) {
+  const units = [];
+  for (let at = file.readUInt16LE(6); at + 12 <= file.length;) {
+    const size = file.readUInt32LE(at);
+    units.push(file.subarray(at + 12, at + 12 + size));
+    at += 12 + size;
+  }
+  return units;
+}
+
+/**
+ * The access units of an H.265 Annex B stream (ITU-T H.265 §7.4.2.4.4): a
+ * VCL NAL unit with first_slice_segment_in_pic_flag starts a picture, and
+ * the non-VCL NAL units before it (VPS, SPS, PPS, prefix SEI, AUD) go with
+ * it; a suffix SEI stays with the picture before it. A unit is a keyframe
+ * when it holds an IRAP picture (types 16 to 21).
+ */
+function h265AccessUnits(stream) {
+  const units = [];
+  let current = [];
+  let pending = [];
+  for (const nal of nalUnits(stream)) {
+    const type = h265Type(nal);
+    if (type < 32 && (nal[2] & 0x80) !== 0 && current.some((n) => h265Type(n) < 32)) {
+      units.push(current);
+      current = [];
+    }
+    if (type < 32 || type === 40) {
+      current.push(...pending, nal);
+      pending = [];
+    } else {
+      pending.push(nal);
+    }
+  }
+  units.push([...current, ...pending]);
+  return units.map((nals) => ({ nals, keyframe: nals.some((n) => h265Type(n) >= 16 && h265Type(n) <= 21) }));
 }
 
 /** What the direct test's units must come to (see its feed). */
@@ -567,4 +647,51 @@ test('in-band carriage and VP8 (no in-band carriage): the sender sends nothing, 
   assert.ok(rx.codecMismatch >= 25 && rx.accepted === 0 && rx.passed === 0, summary(enveloped));
   assert.equal(enveloped.framesDecoded, 0, summary(enveloped));
   assert.deepEqual(enveloped.pageErrors, []);
+});
+
+test('in-band H.265 (no WebRTC encoder here: x265 units through the receiver worker): parameter sets out of delta units', async () => {
+  const units = h265AccessUnits(readFileSync(path.join(ROOT, 'tests', 'fixtures', 'inband', 'h265.h265')));
+  assert.equal(units.length, 24, 'the fixture holds 24 access units');
+  assert.ok(units[0].keyframe && !units[1].keyframe && !units[2].keyframe);
+  const parameterSets = units[0].nals.filter((n) => h265Type(n) >= 32 && h265Type(n) <= 34);
+  assert.equal(parameterSets.length, 3, 'the keyframe carries VPS, SPS and PPS');
+  const sealed = await inPage('seal', { codec: 'h265', layout: 'annexb', cameraSeed: CAMERA,
+    units: units.slice(0, 3).map((u) => ({ bytes: annexB(u.nals), keyframe: u.keyframe })) });
+  // A relay repeats the parameter sets in front of the first delta unit.
+  const feed = [sealed[0], [...annexB(parameterSets), ...sealed[1]], sealed[2]];
+  const r = await inPage('direct', { units: feed, cameraSeed: CAMERA, build: 'auto', codec: 'h265' });
+  console.log(`# h265 direct: ${JSON.stringify(r.counts)}`);
+  assert.deepEqual(r.outcomes.map((o) => o !== null), [true, true, true], JSON.stringify(r.counts));
+  assert.deepEqual(r.outcomes[0], sealed[0], 'a keyframe goes on as it came');
+  const passedTypes = nalTypes(r.outcomes[1], h265Type);
+  assert.ok(!passedTypes.some((t) => t >= 32 && t <= 34), `a parameter set reached the decoder: NAL types ${passedTypes}`);
+  assert.deepEqual(passedTypes, nalTypes(sealed[1], h265Type), 'the delta unit is otherwise the one sealed');
+  assert.ok(passedTypes.includes(39), 'with its seal (a prefix SEI)');
+  assert.deepEqual(r.outcomes[2], sealed[2]);
+  assert.equal(r.counts.accepted, 3);
+  assert.equal(r.counts.passed, 3);
+  assert.deepEqual(r.pageErrors, []);
+});
+
+test('in-band AV1 (libaom units through the receiver worker): sequence headers out of delta units', async () => {
+  const units = ivfUnits(readFileSync(path.join(ROOT, 'tests', 'fixtures', 'inband', 'av1.ivf'))).slice(0, 3).map(obus);
+  const SEQUENCE_HEADER = 1;
+  const TEMPORAL_DELIMITER = 2;
+  const keyframes = units.map((u) => u.some((o) => o.type === SEQUENCE_HEADER));
+  assert.deepEqual(keyframes, [true, false, false], 'a key temporal unit (with its sequence header), then two others');
+  const sequenceHeader = units[0].find((o) => o.type === SEQUENCE_HEADER).bytes;
+  const sealed = await inPage('seal', { codec: 'av1', layout: 'obu', cameraSeed: CAMERA,
+    units: units.map((u, i) => ({ bytes: u.flatMap((o) => o.bytes), keyframe: keyframes[i] })) });
+  // A relay repeats the sequence header after the first delta unit's temporal delimiter.
+  const delta = obus(new Uint8Array(sealed[1]));
+  assert.equal(delta[0].type, TEMPORAL_DELIMITER);
+  const feed = [sealed[0], [...delta[0].bytes, ...sequenceHeader, ...delta.slice(1).flatMap((o) => o.bytes)], sealed[2]];
+  const r = await inPage('direct', { units: feed, cameraSeed: CAMERA, build: 'auto', codec: 'av1' });
+  console.log(`# av1 direct: ${JSON.stringify(r.counts)}`);
+  assert.deepEqual(r.outcomes.map((o) => o !== null), [true, true, true], JSON.stringify(r.counts));
+  assert.deepEqual(r.outcomes[0], sealed[0], 'a keyframe goes on as it came');
+  assert.deepEqual(r.outcomes[1], sealed[1], 'the delta unit reaches the decoder as sealed, without the sequence header');
+  assert.deepEqual(r.outcomes[2], sealed[2]);
+  assert.equal(r.counts.passed, 3);
+  assert.deepEqual(r.pageErrors, []);
 });
