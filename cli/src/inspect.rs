@@ -96,26 +96,30 @@ fn inspect_units(args: &Args, path: PathBuf) -> Result<(), CliError> {
     let bytes = fs::read(&path).map_err(|e| CliError::read("media file", &path, e))?;
     let media = MediaFile::cut(&bytes, format, &path)?;
     let units = media.units();
-    let (mut sealed, mut unsealed, mut first_error) = (0, 0, None);
+    let (mut sealed, mut unsealed, mut malformed) = (0, 0, Vec::new());
     for (i, unit) in units.iter().enumerate() {
-        let text = match inband::find_seal(unit, format) {
+        let found = match inband::find_seal(unit, format) {
+            // SPEC §6.3 check 1: a seal body is exactly SEAL_LEN bytes.
+            Ok(Some(body)) if body.seal().is_none() => Err(format!(
+                "a seal body of {} bytes, not {SEAL_LEN}",
+                body.len()
+            )),
+            other => other.map_err(|e| e.to_string()),
+        };
+        let text = match found {
             Ok(Some(body)) => {
                 sealed += 1;
-                match body.seal() {
-                    Some(seal) => describe_seal(seal, format),
-                    None => format!(
-                        "seal body of {} bytes, not {SEAL_LEN} (malformed)",
-                        body.len()
-                    ),
-                }
+                body.seal()
+                    .map_or_else(String::new, |seal| describe_seal(seal, format))
             }
             Ok(None) => {
                 unsealed += 1;
                 "no seal".to_string()
             }
-            Err(e) => {
-                first_error.get_or_insert_with(|| units::unit_error(&path, i, e));
-                format!("malformed: {e}")
+            Err(why) => {
+                let text = format!("malformed: {why}");
+                malformed.push(units::unit_error(&path, i, why));
+                text
             }
         };
         say!("unit {i:<5} {} bytes  {text}", unit.len());
@@ -124,9 +128,9 @@ fn inspect_units(args: &Args, path: PathBuf) -> Result<(), CliError> {
     say!(
         "{count} unit{}: {sealed} sealed, {unsealed} without a seal, {} malformed",
         if count == 1 { "" } else { "s" },
-        count - sealed - unsealed
+        malformed.len()
     );
-    first_error.map_or(Ok(()), Err)
+    malformed.into_iter().next().map_or(Ok(()), Err)
 }
 
 /// A unit's seal on one line: every field as it is, and what the layout

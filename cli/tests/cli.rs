@@ -1039,6 +1039,17 @@ fn inspect_codec_reports_a_malformed_unit_and_a_file_it_cannot_cut() {
             sealed.len() - 2
         )
     );
+    // An APP15 with the frameseal UUID and a body a byte short of a seal.
+    let mut short = inband_fixture("jfif.jpg");
+    let mut segment = vec![0xFF, 0xEF, 0, 2 + 16 + 147];
+    segment.extend(inband::FRAMESEAL_UUID);
+    segment.extend([0x5a; 147]);
+    short.splice(2..2, segment);
+    fs::write(dir.path("short.jpg"), &short).unwrap();
+    dir.run(&["inspect", "--codec", "jpeg", "short.jpg"])
+        .fails(1, "unit 0: a seal body of 147 bytes, not 148")
+        .prints("bytes  malformed: a seal body of 147 bytes, not 148\n")
+        .prints_last("1 unit: 0 sealed, 0 without a seal, 1 malformed\n");
     // An H.264 unit whose first NAL unit header has forbidden_zero_bit set:
     // the unit is shown as malformed, the others still with their seals.
     fs::write(dir.path("in.h264"), inband_fixture("h264-bframes.h264")).unwrap();
