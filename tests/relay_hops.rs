@@ -182,6 +182,15 @@ fn skipped(test: &str, program: &str) {
     );
 }
 
+/// `test`'s directory if ffmpeg is installed; otherwise says it skips.
+fn with_ffmpeg(test: &str) -> Option<TempDir> {
+    if !installed("ffmpeg", "-version") {
+        skipped(test, "ffmpeg");
+        return None;
+    }
+    Some(TempDir::new(test))
+}
+
 /// A fresh directory for one test's files, removed when dropped.
 struct TempDir(PathBuf);
 
@@ -574,16 +583,24 @@ fn to_fmp4(input: &str, codec: UnitCodec, movflags: &str, out: &str) {
     ffmpeg(&args);
 }
 
+/// The sealed stream of `codec` written and muxed by `ffmpeg -c copy` into
+/// fragmented MP4, a fragment per keyframe: the camera's fMP4 feed.
+fn sealed_fmp4(dir: &TempDir, codec: UnitCodec) -> (Signer, Sealed, String) {
+    let (cam, sealed, input) = sealed_file(dir, codec);
+    let fmp4 = dir.path(&format!("{codec}.mp4"));
+    to_fmp4(&input, codec, FRAG_KEYFRAME, &fmp4);
+    (cam, sealed, fmp4)
+}
+
 const FRAG_KEYFRAME: &str = "+frag_keyframe+empty_moov+default_base_moof";
 const FRAG_EVERY_FRAME: &str = "+frag_keyframe+empty_moov+default_base_moof+frag_every_frame";
 
 #[test]
 fn every_sample_of_fragmented_mp4_from_ffmpeg_copy_verifies_as_avcc_with_the_avcc_length_size() {
-    const TEST: &str = "fragmented_mp4";
-    if !installed("ffmpeg", "-version") {
-        return skipped(TEST, "ffmpeg");
-    }
-    let dir = TempDir::new(TEST);
+    const TEST: &str = "every_sample_of_fragmented_mp4_from_ffmpeg_copy_verifies_as_avcc_with_the_avcc_length_size";
+    let Some(dir) = with_ffmpeg(TEST) else {
+        return;
+    };
     for codec in [UnitCodec::H264, UnitCodec::H265] {
         let (cam, sealed, input) = sealed_file(&dir, codec);
         for (movflags, fragments) in [
@@ -609,19 +626,16 @@ fn every_sample_of_fragmented_mp4_from_ffmpeg_copy_verifies_as_avcc_with_the_avc
 
 #[test]
 fn every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies() {
-    const TEST: &str = "hls_fmp4";
-    if !installed("ffmpeg", "-version") {
-        return skipped(TEST, "ffmpeg");
-    }
-    let dir = TempDir::new(TEST);
+    const TEST: &str = "every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies";
+    let Some(dir) = with_ffmpeg(TEST) else {
+        return;
+    };
     for codec in [UnitCodec::H264, UnitCodec::H265] {
-        let (cam, sealed, input) = sealed_file(&dir, codec);
         // FFmpeg's raw H.264 / H.265 demuxer gives packets no timestamps,
         // and its HLS muxer cuts segments by time: it is fed the camera's
         // fragmented MP4 (as a relay that turns a camera's fMP4 feed into
         // HLS is), which has them.
-        let fmp4 = dir.path(&format!("{codec}.mp4"));
-        to_fmp4(&input, codec, FRAG_KEYFRAME, &fmp4);
+        let (cam, sealed, fmp4) = sealed_fmp4(&dir, codec);
         let hls = dir.0.join(format!("{codec}-hls"));
         std::fs::create_dir_all(&hls).unwrap();
         let playlist = hls.join("index.m3u8");
@@ -696,15 +710,12 @@ fn every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies() {
 
 #[test]
 fn every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted() {
-    const TEST: &str = "fmp4_to_annexb";
-    if !installed("ffmpeg", "-version") {
-        return skipped(TEST, "ffmpeg");
-    }
-    let dir = TempDir::new(TEST);
+    const TEST: &str = "every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted";
+    let Some(dir) = with_ffmpeg(TEST) else {
+        return;
+    };
     for codec in [UnitCodec::H264, UnitCodec::H265] {
-        let (cam, sealed, input) = sealed_file(&dir, codec);
-        let fmp4 = dir.path(&format!("{codec}.mp4"));
-        to_fmp4(&input, codec, FRAG_KEYFRAME, &fmp4);
+        let (cam, sealed, fmp4) = sealed_fmp4(&dir, codec);
         // The demuxer hands MP4 samples over; FFmpeg's `-f h264` / `-f hevc`
         // muxer turns them into Annex B (its *_mp4toannexb filter, which
         // puts the configuration record's parameter sets before keyframes).
@@ -738,11 +749,10 @@ fn through_filter(dir: &TempDir, filter: &str) -> (Signer, Sealed, Vec<Vec<u8>>)
 
 #[test]
 fn access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing() {
-    const TEST: &str = "aud_insert";
-    if !installed("ffmpeg", "-version") {
-        return skipped(TEST, "ffmpeg");
-    }
-    let dir = TempDir::new(TEST);
+    const TEST: &str = "access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing";
+    let Some(dir) = with_ffmpeg(TEST) else {
+        return;
+    };
     let (cam, sealed, units) = through_filter(&dir, "h264_metadata=aud=insert");
     // FFmpeg's coded-bitstream layer reads and rewrites every NAL unit,
     // the seal's SEI included, and puts an AUD (type 9) first in each unit.
@@ -760,11 +770,10 @@ fn access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing() {
 
 #[test]
 fn parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing() {
-    const TEST: &str = "dump_extra";
-    if !installed("ffmpeg", "-version") {
-        return skipped(TEST, "ffmpeg");
-    }
-    let dir = TempDir::new(TEST);
+    const TEST: &str = "parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing";
+    let Some(dir) = with_ffmpeg(TEST) else {
+        return;
+    };
     let (cam, sealed, units) = through_filter(&dir, "dump_extra=freq=all");
     // Every unit now starts with the stream's SPS and PPS: keyframes hold
     // them twice (counted once), delta units hold them uncovered.
@@ -784,11 +793,10 @@ fn parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing() {
 
 #[test]
 fn sei_stripped_by_ffmpeg_filter_units_leaves_every_unit_unsigned() {
-    const TEST: &str = "sei_strip";
-    if !installed("ffmpeg", "-version") {
-        return skipped(TEST, "ffmpeg");
-    }
-    let dir = TempDir::new(TEST);
+    const TEST: &str = "sei_stripped_by_ffmpeg_filter_units_leaves_every_unit_unsigned";
+    let Some(dir) = with_ffmpeg(TEST) else {
+        return;
+    };
     let (cam, sealed, units) = through_filter(&dir, "filter_units=remove_types=6");
     assert_eq!(units.len(), sealed.units.len());
     for unit in &units {
@@ -1039,13 +1047,13 @@ impl Drop for Gst {
     }
 }
 
-/// Whether GStreamer can run the hops: `false` (skip) only when
-/// gst-launch-1.0 is not installed at all; an element missing from an
-/// installed GStreamer fails the test, as setup installs them all.
-fn gstreamer(test: &str) -> bool {
+/// `test`'s directory if GStreamer can run the hops: `None` (skip) only
+/// when gst-launch-1.0 is not installed at all; an element missing from
+/// an installed GStreamer fails the test, as setup installs them all.
+fn with_gstreamer(test: &str) -> Option<TempDir> {
     if !installed("gst-launch-1.0", "--version") {
         skipped(test, "gst-launch-1.0");
-        return false;
+        return None;
     }
     for element in [
         "filesrc",
@@ -1070,7 +1078,7 @@ fn gstreamer(test: &str) -> bool {
              gstreamer1.0-plugins-good and gstreamer1.0-plugins-bad"
         );
     }
-    true
+    Some(TempDir::new(test))
 }
 
 /// How many frameseal seals `bytes` hold.
@@ -1229,11 +1237,11 @@ fn assert_accepted_or_cut(
 
 #[test]
 fn every_unit_through_a_gstreamer_rtp_hop_over_loopback_udp_is_accepted_none_lost() {
-    const TEST: &str = "gstreamer_rtp";
-    if !gstreamer(TEST) {
+    const TEST: &str =
+        "every_unit_through_a_gstreamer_rtp_hop_over_loopback_udp_is_accepted_none_lost";
+    let Some(dir) = with_gstreamer(TEST) else {
         return;
-    }
-    let dir = TempDir::new(TEST);
+    };
     // H.264 with the parameter sets where the camera put them (x264 writes
     // them in every IDR unit); H.265 with them re-sent by the payloader
     // before every IRAP picture (its fixture has one slice a picture).
@@ -1272,11 +1280,11 @@ fn a_two_slice_idr_picture_cut_by_gstreamer_at_repeated_sps_pps_is_never_accepte
     // other unit is accepted. The RTP packets themselves carry each
     // picture under one timestamp: see
     // rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_slice.
-    const TEST: &str = "gstreamer_rtp_config_interval";
-    if !gstreamer(TEST) {
+    const TEST: &str =
+        "a_two_slice_idr_picture_cut_by_gstreamer_at_repeated_sps_pps_is_never_accepted_in_part";
+    let Some(dir) = with_gstreamer(TEST) else {
         return;
-    }
-    let dir = TempDir::new(TEST);
+    };
     let codec = UnitCodec::H264;
     let (cam, sealed, input) = sealed_file(&dir, codec);
     let units = gst_rtp_hop(&dir, &sealed, &input, -1);
@@ -1354,11 +1362,11 @@ fn rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_
     // receivers do (Chromium hands such a frame to an encoded transform as
     // Annex B): every packet with one RTP timestamp, the NAL units
     // depacketized in order, ending at the marker bit.
-    const TEST: &str = "rtp_by_timestamp";
-    if !gstreamer(TEST) {
+    const TEST: &str =
+        "rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_slice";
+    let Some(dir) = with_gstreamer(TEST) else {
         return;
-    }
-    let dir = TempDir::new(TEST);
+    };
     for codec in [UnitCodec::H264, UnitCodec::H265] {
         let (cam, sealed, input) = sealed_file(&dir, codec);
         let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
