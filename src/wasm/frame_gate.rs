@@ -11,9 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::interop::{bytes_arg, set};
-use super::screen::{
-    Screen, decode_picture, gate_stats, linked_key_of, open_gate, verify_for_screen,
-};
+use super::screen::{Screen, decode_picture, gate_stats, gate_surface, verify_for_screen};
 use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::inband::{Layout, UnitCodec, UnitFormat};
@@ -81,27 +79,16 @@ pub struct JsFrameGate {
     screen: Rc<Screen>,
 }
 
-#[wasm_bindgen(js_class = FrameGate)]
-impl JsFrameGate {
+gate_surface! {
     /// A gate drawing to `canvas` (HTMLCanvasElement or OffscreenCanvas)
     /// the frames `linkedPublicKey` signed. `options`: the Verifier's, plus
     /// `stallAfterMs`, `onStall`, `onResume`, `reportIntervalMs`,
     /// `onReport`, `onDrop`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]
-        canvas: JsValue,
-        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
-        linked_public_key: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
-    ) -> Result<JsFrameGate, JsError> {
-        let (verifier, screen) = open_gate(canvas, &linked_public_key, &options)?;
-        Ok(JsFrameGate {
-            verifier: RefCell::new(verifier),
-            screen,
-        })
-    }
+    JsFrameGate as FrameGate
+}
 
+#[wasm_bindgen(js_class = FrameGate)]
+impl JsFrameGate {
     /// Verifies `frame`; resolves to the Verifier's result plus `drawn`
     /// once an accepted still is decoded and drawn (or found not drawable).
     /// Throws for a non-Uint8Array argument or a closed gate.
@@ -128,6 +115,14 @@ impl JsFrameGate {
         let promise = self.hand_over(result, verdict);
         self.screen.poll();
         Ok(promise)
+    }
+
+    /// The gate on its opened verifier and screen (for [`gate_surface`]).
+    fn opened(verifier: JsVerifier, screen: Rc<Screen>) -> Result<JsFrameGate, JsError> {
+        Ok(JsFrameGate {
+            verifier: RefCell::new(verifier),
+            screen,
+        })
     }
 
     /// Starts the decode of an accepted still (no user code runs before
@@ -189,20 +184,6 @@ impl JsFrameGate {
             &self.screen,
             &[("decodeErrors", decode_errors)],
         )
-    }
-
-    /// The key frames are checked against now (changes only with an
-    /// accepted key-rotation frame).
-    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
-    pub fn linked_public_key(&self) -> Result<Uint8Array, JsError> {
-        linked_key_of(&self.verifier)
-    }
-
-    /// Whether the canvas is currently marked live; stops the timers and
-    /// releases the last picture on `close()` (later pushes throw).
-    #[wasm_bindgen(getter)]
-    pub fn live(&self) -> bool {
-        self.screen.is_live()
     }
 
     /// Stops the liveness timer and reports, releases the last picture.

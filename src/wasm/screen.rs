@@ -396,6 +396,49 @@ pub(crate) fn gate_stats(
     Ok(stats)
 }
 
+/// What FrameGate and VideoGate share of their JS surface, declared once
+/// for `$gate` (exported as `$js`): the constructor `(canvas,
+/// linkedPublicKey, options?)`, which opens the gate's verifier and screen
+/// ([`open_gate`]) and hands them to `$gate::opened` for the rest, and the
+/// `linkedPublicKey` and `live` getters. `$gate` has the fields `verifier:
+/// RefCell<JsVerifier>` and `screen: Rc<Screen>`; the docs given are the
+/// constructor's.
+macro_rules! gate_surface {
+    ($(#[$doc:meta])* $gate:ident as $js:ident) => {
+        #[wasm_bindgen(js_class = $js)]
+        impl $gate {
+            $(#[$doc])*
+            #[wasm_bindgen(constructor)]
+            pub fn new(
+                #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]
+                canvas: JsValue,
+                #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
+                linked_public_key: JsValue,
+                #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")]
+                options: JsValue,
+            ) -> Result<$gate, JsError> {
+                let (verifier, screen) =
+                    super::screen::open_gate(canvas, &linked_public_key, &options)?;
+                $gate::opened(verifier, screen)
+            }
+
+            /// The key frames are checked against now (changes only with
+            /// an accepted key-rotation frame).
+            #[wasm_bindgen(getter, js_name = linkedPublicKey)]
+            pub fn linked_public_key(&self) -> Result<Uint8Array, JsError> {
+                super::screen::linked_key_of(&self.verifier)
+            }
+
+            /// Whether the canvas is currently marked live (not stalled).
+            #[wasm_bindgen(getter)]
+            pub fn live(&self) -> bool {
+                self.screen.is_live()
+            }
+        }
+    };
+}
+pub(crate) use gate_surface;
+
 /// `linkedPublicKey` of a gate.
 pub(crate) fn linked_key_of(verifier: &RefCell<JsVerifier>) -> Result<Uint8Array, JsError> {
     Ok(busy(verifier.try_borrow())?.linked_public_key())

@@ -20,7 +20,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
 use super::interop::{UnitOptions, error, set};
-use super::screen::{Screen, discard, gate_stats, linked_key_of, open_gate, verify_for_screen};
+use super::screen::{Screen, discard, gate_stats, gate_surface, verify_for_screen};
 use super::verifier::{JsVerifier, Verdict};
 use crate::frame::Codec;
 use crate::inband::{self, Layout, UnitFormat};
@@ -195,19 +195,16 @@ pub struct JsVideoGate {
     video: Rc<Decoding>,
 }
 
-#[wasm_bindgen(js_class = VideoGate)]
-impl JsVideoGate {
+gate_surface! {
     /// A gate painting to `canvas` the video `linkedPublicKey` signed;
     /// options as FrameGate's. Throws where WebCodecs is missing.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]
-        canvas: JsValue,
-        #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
-        linked_public_key: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
-    ) -> Result<JsVideoGate, JsError> {
-        let (verifier, screen) = open_gate(canvas, &linked_public_key, &options)?;
+    JsVideoGate as VideoGate
+}
+
+impl JsVideoGate {
+    /// The gate on its opened verifier and screen (for [`gate_surface`]),
+    /// if this browser has WebCodecs.
+    fn opened(verifier: JsVerifier, screen: Rc<Screen>) -> Result<JsVideoGate, JsError> {
         if !has_video_decoder() {
             screen.close();
             return Err(error(
@@ -221,7 +218,10 @@ impl JsVideoGate {
             video,
         })
     }
+}
 
+#[wasm_bindgen(js_class = VideoGate)]
+impl JsVideoGate {
     /// Verifies `frame` and, if it is accepted video with an intact
     /// reference chain, hands it to the decoder. Resolves to the Verifier's
     /// result plus `drawn: false` (pictures are painted when decoded).
@@ -381,21 +381,9 @@ impl JsVideoGate {
         gate_stats(&self.verifier, &self.screen, &extra)
     }
 
-    /// The key frames are checked against now.
-    #[wasm_bindgen(getter, js_name = linkedPublicKey)]
-    pub fn linked_public_key(&self) -> Result<Uint8Array, JsError> {
-        linked_key_of(&self.verifier)
-    }
-
     /// Releases the decoder and stops the liveness timer; later pushes throw.
     pub fn close(&self) {
         self.video.close();
         self.screen.close();
-    }
-
-    /// Whether the canvas is currently marked live.
-    #[wasm_bindgen(getter)]
-    pub fn live(&self) -> bool {
-        self.screen.is_live()
     }
 }
