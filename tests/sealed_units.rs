@@ -6,6 +6,9 @@
 use frameseal::inband::elementary::{Ivf, annexb_access_units};
 use frameseal::inband::{self, Layout, UnitCodec, UnitFormat};
 use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+use support::units::annexb_nal_units;
+
+mod support;
 
 const NOW_US: u64 = 1_700_000_000_000_000;
 const STREAM: [u8; 16] = [0x5a; 16];
@@ -318,5 +321,48 @@ fn parameter_sets_a_relay_puts_in_a_delta_unit_never_reach_the_decoder() {
         );
         // A keyframe keeps its own (covered) parameter sets.
         assert_eq!(&inband::for_decoder(key, f, true).unwrap(), key);
+    }
+}
+
+#[test]
+fn parameter_sets_resent_between_the_slices_of_one_picture_stay_in_its_access_unit() {
+    // What GStreamer's rtph264pay config-interval=-1 sends: SPS and PPS
+    // before every IDR slice, so between the two slices of one picture
+    // (legal: H.264 §7.4.1.2.3 opens a unit only after a picture's last
+    // slice). The file splitter keeps them with that picture, and the
+    // picture's seal still verifies (its P counts duplicates once).
+    let mut cam = camera(1);
+    let (units, f) = sealed(&mut cam, UnitCodec::H264);
+    let mut stream = Vec::new();
+    let mut resent = 0;
+    for (unit, keyframe) in &units {
+        let nals = annexb_nal_units(unit);
+        let parameter_sets: Vec<&[u8]> = nals
+            .iter()
+            .copied()
+            .filter(|n| matches!(n[0] & 0x1f, 7 | 8))
+            .collect();
+        let mut slices = 0;
+        for nal in &nals {
+            if *keyframe && nal[0] & 0x1f == 5 {
+                slices += 1;
+                if slices > 1 {
+                    for p in &parameter_sets {
+                        stream.extend_from_slice(&[0, 0, 0, 1]);
+                        stream.extend_from_slice(p);
+                    }
+                    resent += 1;
+                }
+            }
+            stream.extend_from_slice(&[0, 0, 0, 1]);
+            stream.extend_from_slice(nal);
+        }
+    }
+    assert_eq!(resent, 2, "two keyframes of two slices each");
+    let split = annexb_access_units(&stream, UnitCodec::H264).unwrap();
+    assert_eq!(split.len(), units.len());
+    let mut v = display(&cam);
+    for (i, unit) in split.iter().enumerate() {
+        assert_eq!(verdict(&mut v, unit, f), Ok(i as u64), "unit {i}");
     }
 }

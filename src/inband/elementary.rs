@@ -8,8 +8,12 @@
 //! starts at an access unit delimiter, a parameter set, a prefix SEI or
 //! another NAL type that may only precede a picture, or at a VCL NAL unit
 //! that starts a new picture (`first_mb_in_slice` 0 in H.264,
-//! `first_slice_segment_in_pic_flag` in H.265). Units come out in the order
-//! they stand in the file: decode order.
+//! `first_slice_segment_in_pic_flag` in H.265). The opening NAL units
+//! start a unit only when the picture NAL unit after them starts a new
+//! picture: parameter sets between two slices of one picture (legal, and
+//! what RTP packetizers that resend them before every IDR slice produce)
+//! stay in that picture's unit. Units come out in the order they stand in
+//! the file: decode order.
 
 use alloc::vec::Vec;
 
@@ -26,21 +30,45 @@ pub fn annexb_access_units(stream: &[u8], codec: UnitCodec) -> Result<Vec<&[u8]>
     let mut units = Vec::new();
     let mut unit_start = 0;
     let mut has_picture = false;
+    // Where the next unit starts if the next picture NAL unit starts a new
+    // picture: the first NAL unit after a picture that may open a unit.
+    let mut opened_at = None;
     for (i, &(at, header)) in starts.iter().enumerate() {
         let nal = stream.get(header..).unwrap_or_default();
         let next = starts.get(i + 1).map_or(stream.len(), |&(n, _)| n);
         let nal = nal.get(..next.saturating_sub(header)).unwrap_or(nal);
         let (vcl, first_of_picture, opens_unit) = classify(nal, codec)?;
-        if has_picture && (opens_unit || (vcl && first_of_picture)) {
-            units.push(
-                stream
-                    .get(unit_start..at)
-                    .ok_or(UnitError::Truncated { at })?,
-            );
-            unit_start = at;
-            has_picture = false;
+        if has_picture && opens_unit && opened_at.is_none() {
+            opened_at = Some(at);
+        }
+        if vcl && has_picture {
+            // A slice of the same picture after a parameter set (as RTP
+            // packetizers resend them before every IDR slice) keeps what
+            // came between in this unit.
+            let cut = match opened_at.take() {
+                Some(opened) if first_of_picture => Some(opened),
+                Some(_) => None,
+                None => first_of_picture.then_some(at),
+            };
+            if let Some(cut) = cut {
+                units.push(
+                    stream
+                        .get(unit_start..cut)
+                        .ok_or(UnitError::Truncated { at: cut })?,
+                );
+                unit_start = cut;
+            }
         }
         has_picture |= vcl;
+    }
+    if let Some(opened) = opened_at {
+        // NAL units after the last picture that no picture follows.
+        units.push(
+            stream
+                .get(unit_start..opened)
+                .ok_or(UnitError::Truncated { at: opened })?,
+        );
+        unit_start = opened;
     }
     if unit_start < stream.len() {
         units.push(stream.get(unit_start..).unwrap_or_default());
