@@ -1,9 +1,12 @@
 //! The byte-stream reader under random chunking, with corruption between
 //! and inside frames.
 //!
-//! The stream is a sequence of items: whole frames (genuine, foreign,
-//! forged, stale, replayed) and corruption (garbage, truncated frames,
-//! frames with a byte changed, lone headers claiming any length). A
+//! The stream is a sequence of items: whole frames of either version
+//! (genuine, foreign, forged, stale, replayed) and corruption (garbage,
+//! truncated frames, frames with a byte changed, lone version-1 headers and
+//! version-2 seals claiming any length). The reader's judge also judges
+//! version-2 seals alone, as the JS `FrameReader` does (a seal it drops is
+//! a verdict like any other, at the frame's offset). A
 //! reference verifier checks the whole frames one by one, in order, and
 //! never sees the corruption; a second verifier gets what the reader cuts
 //! out of the stream, pushed in random chunks.
@@ -29,7 +32,7 @@
 mod verifier_cache;
 
 use arbitrary::Arbitrary;
-use frameseal::deframer::{Boundaries, FrameReader};
+use frameseal::deframer::{Boundaries, Candidate, FrameReader, Judge, SealCandidate};
 use frameseal::frame::{Codec, Header, OVERHEAD, SEAL_LEN, Version};
 use frameseal::keys::KeyId;
 use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
@@ -62,18 +65,22 @@ enum Item {
         seq: u8,
         keyframe: bool,
         payload: Vec<u8>,
+        sealed: bool,
     },
     Foreign {
         seq: u8,
         payload: Vec<u8>,
+        sealed: bool,
     },
     Forged {
         seq: u8,
         payload: Vec<u8>,
+        sealed: bool,
     },
     Stale {
         seq: u8,
         payload: Vec<u8>,
+        sealed: bool,
     },
     Replay(u8),
     Garbage(Vec<u8>),
@@ -86,15 +93,27 @@ enum Item {
         at: u16,
         xor: u8,
     },
-    /// A header with the linked key's id (or not) claiming this payload length.
+    /// A header (version 1) or a seal with a signature that is not the
+    /// camera's (version 2), with the linked key's id (or not), claiming
+    /// this payload length.
     LoneHeader {
         claim: u32,
         ours: bool,
+        sealed: bool,
     },
 }
 
 /// What a verdict is compared on: the accepted header and payload, or the reason.
 type Seen = Result<(Header, Vec<u8>), DropReason>;
+
+/// A frame of `signer`'s: version 2 when `sealed`, else version 1.
+fn make(signer: &mut Signer, sealed: bool, payload: &[u8], spec: &FrameSpec) -> Vec<u8> {
+    match sealed {
+        true => signer.seal_frame(payload, spec),
+        false => signer.sign_frame(payload, spec),
+    }
+    .expect("signable")
+}
 
 fn seen(v: &mut Verifier, bytes: &[u8]) -> Seen {
     v.verify(bytes, NOW_US)
@@ -103,6 +122,43 @@ fn seen(v: &mut Verifier, bytes: &[u8]) -> Seen {
 
 fn authenticated(s: &Seen) -> bool {
     Boundaries::of(s) == Boundaries::Authenticated
+}
+
+/// A verdict as the reader gave it: at this offset, on these bytes (a
+/// whole candidate, or a seal alone).
+type Got = (u64, Seen, Vec<u8>);
+
+/// The reader's judge: whole candidates through `Verifier::verify`, seals
+/// alone through `Verifier::authenticate_seal`; every verdict recorded.
+struct Recorder<'a> {
+    v: &'a mut Verifier,
+    got: &'a mut Vec<Got>,
+    max_frame: u64,
+}
+
+impl Judge for Recorder<'_> {
+    fn frame(&mut self, c: Candidate<'_>) -> Boundaries {
+        assert!(c.bytes.len() as u64 <= self.max_frame);
+        let s = seen(self.v, c.bytes);
+        let b = Boundaries::of(&s);
+        self.got.push((c.offset, s, c.bytes.to_vec()));
+        b
+    }
+
+    fn seal(&mut self, c: SealCandidate<'_>) -> Option<Boundaries> {
+        assert_eq!(c.seal.len(), SEAL_LEN);
+        assert!(c.frame_len > SEAL_LEN && c.frame_len as u64 <= self.max_frame);
+        let before = self.v.fuzzing_state();
+        let verdict = self.v.authenticate_seal(c.seal, c.frame_len);
+        assert!(self.v.fuzzing_state() == before, "a seal changed the state");
+        match verdict {
+            Ok(_) => Some(Boundaries::Authenticated),
+            Err(reason) => {
+                self.got.push((c.offset, Err(reason), c.seal.to_vec()));
+                Some(Boundaries::Unauthenticated)
+            }
+        }
+    }
 }
 
 fuzz_target!(|input: Input| {
@@ -128,27 +184,34 @@ fuzz_target!(|input: Input| {
                 seq,
                 keyframe,
                 payload,
+                sealed,
             } => (
-                ours.sign_frame(&payload, &at(seq, 0, keyframe))
-                    .expect("signable"),
+                make(&mut ours, sealed, &payload, &at(seq, 0, keyframe)),
                 true,
             ),
-            Item::Foreign { seq, payload } => (
-                stranger
-                    .sign_frame(&payload, &at(seq, 0, true))
-                    .expect("signable"),
+            Item::Foreign {
+                seq,
+                payload,
+                sealed,
+            } => (
+                make(&mut stranger, sealed, &payload, &at(seq, 0, true)),
                 true,
             ),
-            Item::Forged { seq, payload } => {
-                let mut f = stranger
-                    .sign_frame(&payload, &at(seq, 0, true))
-                    .expect("signable");
+            Item::Forged {
+                seq,
+                payload,
+                sealed,
+            } => {
+                let mut f = make(&mut stranger, sealed, &payload, &at(seq, 0, true));
                 f[8..16].copy_from_slice(&key.id().0);
                 (f, true)
             }
-            Item::Stale { seq, payload } => (
-                ours.sign_frame(&payload, &at(seq, 60_000_000, false))
-                    .expect("signable"),
+            Item::Stale {
+                seq,
+                payload,
+                sealed,
+            } => (
+                make(&mut ours, sealed, &payload, &at(seq, 60_000_000, false)),
                 true,
             ),
             Item::Replay(i) => match earlier(i) {
@@ -171,9 +234,17 @@ fuzz_target!(|input: Input| {
                 }
                 None => continue,
             },
-            Item::LoneHeader { claim, ours: mine } => {
+            Item::LoneHeader {
+                claim,
+                ours: mine,
+                sealed,
+            } => {
                 let h = Header {
-                    version: Version::Envelope,
+                    version: if sealed {
+                        Version::Sealed
+                    } else {
+                        Version::Envelope
+                    },
                     keyframe: true,
                     end_of_stream: false,
                     codec: Codec::Jpeg,
@@ -187,7 +258,12 @@ fuzz_target!(|input: Input| {
                     timestamp_us: NOW_US as u64,
                     payload_len: claim,
                 };
-                (h.encode().to_vec(), false)
+                let mut bytes = h.encode().to_vec();
+                if sealed {
+                    // A content hash and a signature that are not the camera's.
+                    bytes.resize(SEAL_LEN, 0x5A);
+                }
+                (bytes, false)
             }
         };
         if is_whole {
@@ -207,13 +283,11 @@ fuzz_target!(|input: Input| {
     let mut v = verifier(&key, max);
     let mut reader = FrameReader::for_verifier(&v);
     let max_frame = reader.max_frame_len();
-    let mut got: Vec<(u64, Seen, Vec<u8>)> = Vec::new();
-    let mut judge = |c: frameseal::deframer::Candidate<'_>| {
-        assert!(c.bytes.len() as u64 <= max_frame);
-        let s = seen(&mut v, c.bytes);
-        let b = Boundaries::of(&s);
-        got.push((c.offset, s, c.bytes.to_vec()));
-        b
+    let mut got: Vec<Got> = Vec::new();
+    let mut judge = Recorder {
+        v: &mut v,
+        got: &mut got,
+        max_frame,
     };
     let mut rest = &stream[..];
     let mut sizes = input.chunks.iter().cycle();
@@ -222,11 +296,11 @@ fuzz_target!(|input: Input| {
             .next()
             .map_or(rest.len(), |&n| usize::from(n).max(1))
             .min(rest.len());
-        reader.push(&rest[..n], &mut judge);
+        reader.push_to(&rest[..n], &mut judge);
         assert!(reader.buffer_capacity() as u64 <= max_frame);
         rest = &rest[n..];
     }
-    reader.finish(&mut judge);
+    reader.finish_to(&mut judge);
 
     let s = *reader.stats();
     assert_eq!(reader.buffered(), 0);
