@@ -140,9 +140,9 @@ export function request(worker, message, transfer = []) {
  * Configures a worker: { secretKey, carriage?, codec? } for a sender worker,
  * { linkedPublicKey, options?, carriage?, codec? } for a receiver worker
  * (carriage: 'envelope', the default, or 'in-band'; both ends must agree).
- * Resolves with the
- * key's fingerprint (show it at pairing); rejects with the reason the worker
- * refused the key or an option (the worker then passes nothing).
+ * Resolves with the key's fingerprint (show it at pairing); rejects with the
+ * reason the worker refused the key or an option (the worker then passes
+ * nothing).
  */
 export async function configure(worker, config) {
   const reply = await request(worker, { ...config, type: 'configure' });
