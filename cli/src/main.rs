@@ -53,7 +53,7 @@ commands:
            file's fingerprint and pairing code; with --codec, the seal in
            every unit of a media file
   rotate   replace a camera's key: new key files and a rotation frame signed by the old key
-  seal     put a seal inside every unit of a media file (H.264, H.265, AV1 in IVF, JPEG)
+  seal     put a seal inside every unit of a media file (H.264, H.265, AV1 in IVF or OBUs, JPEG)
 
 `frameseal COMMAND --help` shows a command's options.";
 

@@ -1,9 +1,10 @@
 //! `frameseal seal`: puts a seal inside every unit of a media file
 //! (SPEC §6.3), so the signature travels in the bitstream through relays
 //! that carry nothing else: an H.264 / H.265 elementary stream (Annex B),
-//! AV1 in IVF, or a JPEG. Units are numbered in file order (decode order)
-//! from seq 0 on one stream id; KEYFRAME comes from the unit itself (IDR /
-//! IRAP / AV1 key frame; every JPEG); all carry one timestamp.
+//! AV1 in IVF or a low-overhead OBU stream, or a JPEG. Units are numbered
+//! in file order (decode order) from seq 0 on one stream id; KEYFRAME
+//! comes from the unit itself (IDR / IRAP / AV1 key frame; every JPEG);
+//! all carry one timestamp.
 
 use std::fs;
 use std::path::{Path, PathBuf};

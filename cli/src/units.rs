@@ -1,19 +1,20 @@
 //! Media files as in-band units (SPEC §6.3), for `seal` and
 //! `verify --codec`: an Annex B `.h264` / `.h265` elementary stream cut into
-//! access units, an IVF file's AV1 temporal units, or one JPEG file. Units
-//! come in file order, which is decode order.
+//! access units, AV1 temporal units from an IVF file or a low-overhead OBU
+//! stream (`.obu`), or one JPEG file. Units come in file order, which is
+//! decode order.
 
 use std::fmt;
 use std::path::Path;
 
-use frameseal::inband::elementary::{Ivf, annexb_access_units};
+use frameseal::inband::elementary::{Ivf, annexb_access_units, obu_temporal_units};
 use frameseal::inband::{Layout, UnitCodec, UnitFormat};
 
 use crate::args::Args;
 use crate::error::CliError;
 
 /// The `--codec` names and what they read.
-pub const CODECS: &str = "h264, h265 (Annex B), av1 (IVF) or jpeg";
+pub const CODECS: &str = "h264, h265 (Annex B), av1 (IVF or OBU stream) or jpeg";
 
 /// The unit format `--codec` names.
 pub fn format(args: &Args) -> Result<UnitFormat, CliError> {
@@ -41,8 +42,9 @@ pub fn unit_error(path: &Path, index: usize, error: impl fmt::Display) -> CliErr
 
 /// A media file cut into units, and how to put changed units back.
 pub enum MediaFile<'a> {
-    /// Access units back to back (Annex B).
-    AnnexB(Vec<&'a [u8]>),
+    /// Units back to back: Annex B access units, or AV1 temporal units of
+    /// a low-overhead OBU stream.
+    BackToBack(Vec<&'a [u8]>),
     /// An IVF file: one temporal unit per frame.
     Ivf(Ivf<'a>),
     /// One JPEG image.
@@ -62,11 +64,16 @@ impl<'a> MediaFile<'a> {
         };
         match format.codec() {
             UnitCodec::H264 | UnitCodec::H265 => annexb_access_units(bytes, format.codec())
-                .map(MediaFile::AnnexB)
+                .map(MediaFile::BackToBack)
                 .map_err(|e| bad(e.to_string())),
-            UnitCodec::Av1 => Ivf::parse(bytes)
+            // An IVF file starts with its signature; anything else is read
+            // as OBUs, which must start with a temporal delimiter.
+            UnitCodec::Av1 if bytes.starts_with(b"DKIF") => Ivf::parse(bytes)
                 .map(MediaFile::Ivf)
                 .map_err(|e| bad(e.to_string())),
+            UnitCodec::Av1 => obu_temporal_units(bytes)
+                .map(MediaFile::BackToBack)
+                .map_err(|e| bad(format!("neither IVF nor an OBU stream: {e}"))),
             UnitCodec::Jpeg => Ok(MediaFile::Jpeg(bytes)),
         }
     }
@@ -74,7 +81,7 @@ impl<'a> MediaFile<'a> {
     /// The units, in file order.
     pub fn units(&self) -> Vec<&'a [u8]> {
         match self {
-            MediaFile::AnnexB(units) => units.clone(),
+            MediaFile::BackToBack(units) => units.clone(),
             MediaFile::Ivf(ivf) => ivf.frames.iter().map(|(_, data)| *data).collect(),
             MediaFile::Jpeg(image) => vec![*image],
         }
@@ -85,7 +92,7 @@ impl<'a> MediaFile<'a> {
     pub fn with_units(&self, units: &[Vec<u8>]) -> Vec<u8> {
         match self {
             MediaFile::Ivf(ivf) => ivf.with_frames(units),
-            MediaFile::AnnexB(_) | MediaFile::Jpeg(_) => units.concat(),
+            MediaFile::BackToBack(_) | MediaFile::Jpeg(_) => units.concat(),
         }
     }
 }

@@ -1086,3 +1086,32 @@ fn inspect_codec_reports_a_malformed_unit_and_a_file_it_cannot_cut() {
     let usage = dir.run(&["inspect", "--help"]).ok();
     assert!(usage.stdout.contains("--codec h264|h265|av1|jpeg MEDIA"));
 }
+
+#[test]
+fn an_av1_obu_stream_is_sealed_unit_by_unit_like_the_same_units_in_ivf() {
+    // The IVF fixture's frames back to back are a low-overhead OBU stream
+    // (each starts with its temporal delimiter): sealed with the same
+    // fields, its units come out byte for byte those of the sealed IVF.
+    let dir = Scratch::new("seal-obu");
+    let ivf = inband_fixture("av1.ivf");
+    let frames = Ivf::parse(&ivf).unwrap().frames;
+    let obu: Vec<u8> = frames.iter().flat_map(|(_, data)| data.to_vec()).collect();
+    let (input, _) = media_scratch(&dir, "av1.ivf", "ivf");
+    fs::write(dir.path("in.obu"), &obu).unwrap();
+    let fields = ["--stream-id", STREAM_ID];
+    dir.seal("av1", "cam.key", &fields, &input, "sealed.ivf")
+        .ok();
+    dir.seal("av1", "cam.key", &fields, "in.obu", "sealed.obu")
+        .ok();
+    let sealed_ivf = fs::read(dir.path("sealed.ivf")).unwrap();
+    let sealed_obu = fs::read(dir.path("sealed.obu")).unwrap();
+    let ivf_units: Vec<u8> = units_of(&sealed_ivf, UnitCodec::Av1).concat();
+    assert_eq!(sealed_obu, ivf_units);
+    dir.verify("cam.pub", T, &["--codec", "av1"], "sealed.obu")
+        .ok()
+        .prints(&format!("{n} accepted, 0 dropped", n = frames.len()));
+    // Bytes that are neither: named as such, with the offset.
+    fs::write(dir.path("junk.obu"), [0x0a, 0x0b, 0, 0]).unwrap();
+    dir.verify("cam.pub", T, &["--codec", "av1"], "junk.obu")
+        .fails(1, "neither IVF nor an OBU stream");
+}

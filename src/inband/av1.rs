@@ -56,7 +56,7 @@ impl Obu<'_> {
 
 /// An unsigned leb128 (AV1 §4.10.5): at most 8 bytes, value at most
 /// 2^32 - 1. Returns the value and the bytes it took.
-fn leb128(bytes: &[u8]) -> Option<(u64, usize)> {
+pub(super) fn leb128(bytes: &[u8]) -> Option<(u64, usize)> {
     let mut value = 0u64;
     for i in 0..8 {
         let b = *bytes.get(i)?;

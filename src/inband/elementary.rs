@@ -1,6 +1,6 @@
 //! Elementary streams cut into units, for tools that seal or verify files
 //! (the CLI, tests): Annex B `.h264` / `.h265` streams into access units,
-//! IVF files into AV1 temporal units. A display never needs this: it is
+//! IVF files and low-overhead OBU streams into AV1 temporal units. A display never needs this: it is
 //! handed units one at a time (MP4 samples, WebRTC frames).
 //!
 //! Access-unit boundaries (H.264 §7.4.1.2.3, H.265 §7.4.2.4.4): once an
@@ -72,6 +72,47 @@ pub fn annexb_access_units(stream: &[u8], codec: UnitCodec) -> Result<Vec<&[u8]>
     }
     if unit_start < stream.len() {
         units.push(stream.get(unit_start..).unwrap_or_default());
+    }
+    Ok(units)
+}
+
+/// The OBU type of a temporal delimiter (AV1 §6.2.2), which opens every
+/// temporal unit of a low-overhead bitstream.
+const OBU_TEMPORAL_DELIMITER: u8 = 2;
+
+/// The temporal units of an AV1 low-overhead bitstream (AV1 §5.2, `.obu`
+/// files): OBUs back to back, each with its size field, each temporal unit
+/// opened by a temporal delimiter OBU. The stream must start with one; an
+/// OBU without a size field, a forbidden bit set or a size past the end is
+/// [`UnitError::BadObu`] at its offset (each OBU's own contents are checked
+/// when its unit is read).
+pub fn obu_temporal_units(stream: &[u8]) -> Result<Vec<&[u8]>, UnitError> {
+    let mut units = Vec::new();
+    let mut unit_start = 0;
+    let mut at = 0;
+    while let Some(&first) = stream.get(at) {
+        let bad = UnitError::BadObu { at };
+        let obu_type = (first >> 3) & 0x0f;
+        let has_size = first & 0x02 != 0;
+        if first & 0x80 != 0 || !has_size || (at == 0 && obu_type != OBU_TEMPORAL_DELIMITER) {
+            return Err(bad);
+        }
+        let header_len = if first & 0x04 != 0 { 2 } else { 1 };
+        let after_header = stream.get(at + header_len..).ok_or(bad)?;
+        let (size, size_len) = super::av1::leb128(after_header).ok_or(bad)?;
+        let end = usize::try_from(size)
+            .ok()
+            .and_then(|size| (at + header_len + size_len).checked_add(size))
+            .filter(|&end| end <= stream.len())
+            .ok_or(bad)?;
+        if obu_type == OBU_TEMPORAL_DELIMITER && at > unit_start {
+            units.push(&stream[unit_start..at]);
+            unit_start = at;
+        }
+        at = end;
+    }
+    if unit_start < stream.len() {
+        units.push(&stream[unit_start..]);
     }
     Ok(units)
 }
@@ -187,5 +228,32 @@ impl<'a> Ivf<'a> {
             out.extend_from_slice(data);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_obu_stream_splits_at_its_temporal_delimiters_and_every_size_is_checked() {
+        // TD, a padding OBU (type 15) of 2 bytes, TD, a 1-byte padding OBU.
+        let stream = [
+            0x12, 0x00, 0x7a, 0x02, 0xaa, 0xbb, 0x12, 0x00, 0x7a, 0x01, 0xcc,
+        ];
+        assert_eq!(
+            obu_temporal_units(&stream).unwrap(),
+            [&stream[..6], &stream[6..]]
+        );
+        assert_eq!(obu_temporal_units(&[]).unwrap(), Vec::<&[u8]>::new());
+        let bad = |at| Err(UnitError::BadObu { at });
+        // Not opened by a temporal delimiter.
+        assert_eq!(obu_temporal_units(&stream[2..]), bad(0));
+        // A size past the end, a size field missing, a forbidden bit set.
+        assert_eq!(obu_temporal_units(&stream[..5]), bad(2));
+        assert_eq!(obu_temporal_units(&[0x12, 0x00, 0x78, 0xaa]), bad(2));
+        assert_eq!(obu_temporal_units(&[0x12, 0x00, 0xfa, 0x00]), bad(2));
+        // A leb128 size that never ends.
+        assert_eq!(obu_temporal_units(&[0x12, 0x00, 0x7a, 0x80, 0x80]), bad(2));
     }
 }
