@@ -27,8 +27,8 @@ pub fn annexb_access_units(stream: &[u8], codec: UnitCodec) -> Result<Vec<&[u8]>
     if starts.first().map(|&(at, _)| at) != Some(0) {
         return Err(UnitError::NoStartCode);
     }
-    let mut units = Vec::new();
-    let mut unit_start = 0;
+    // Where each unit starts; the last runs to the end of the stream.
+    let mut cuts = Vec::from([0]);
     let mut has_picture = false;
     // Where the next unit starts if the next picture NAL unit starts a new
     // picture: the first NAL unit after a picture that may open a unit.
@@ -45,34 +45,22 @@ pub fn annexb_access_units(stream: &[u8], codec: UnitCodec) -> Result<Vec<&[u8]>
             // A slice of the same picture after a parameter set (as RTP
             // packetizers resend them before every IDR slice) keeps what
             // came between in this unit.
-            let cut = match opened_at.take() {
-                Some(opened) if first_of_picture => Some(opened),
-                Some(_) => None,
-                None => first_of_picture.then_some(at),
-            };
-            if let Some(cut) = cut {
-                units.push(
-                    stream
-                        .get(unit_start..cut)
-                        .ok_or(UnitError::Truncated { at: cut })?,
-                );
-                unit_start = cut;
+            match opened_at.take() {
+                Some(opened) if first_of_picture => cuts.push(opened),
+                Some(_) => {}
+                None if first_of_picture => cuts.push(at),
+                None => {}
             }
         }
         has_picture |= vcl;
     }
-    if let Some(opened) = opened_at {
-        // NAL units after the last picture that no picture follows.
-        units.push(
-            stream
-                .get(unit_start..opened)
-                .ok_or(UnitError::Truncated { at: opened })?,
-        );
-        unit_start = opened;
-    }
-    if unit_start < stream.len() {
-        units.push(stream.get(unit_start..).unwrap_or_default());
-    }
+    // NAL units after the last picture that no picture follows.
+    cuts.extend(opened_at);
+    cuts.push(stream.len());
+    let units = cuts
+        .windows(2)
+        .filter_map(|w| stream.get(w[0]..w[1]).filter(|unit| !unit.is_empty()))
+        .collect();
     Ok(units)
 }
 
