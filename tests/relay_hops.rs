@@ -31,32 +31,14 @@ use std::time::{Duration, Instant};
 
 use frameseal::inband::elementary::annexb_access_units;
 use frameseal::inband::{self, FRAMESEAL_UUID, Layout, UnitCodec, UnitFormat};
-use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+use frameseal::{DropReason, FrameSpec, Signer};
+use support::media::{camera, canonical_nal, display, fixture};
+
+mod support;
 
 const NOW_US: u64 = 1_700_000_000_000_000;
-const STREAM: [u8; 16] = [0x5a; 16];
 
 // ---- Streams, cameras, displays ---------------------------------------
-
-fn fixture(dir: &str, name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(dir)
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn camera(seed: u8) -> Signer {
-    Signer::from_secret(&[seed; 32], STREAM)
-}
-
-fn display(cam: &Signer) -> Verifier {
-    Verifier::new(
-        LinkedKey::from_bytes(cam.public_key()).unwrap(),
-        Policy::default(),
-    )
-    .unwrap()
-}
 
 fn annexb(codec: UnitCodec) -> UnitFormat {
     UnitFormat::new(codec, Layout::AnnexB).unwrap()
@@ -841,25 +823,6 @@ fn nal_ranges(unit: &[u8]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// A NAL unit as the canonical content holds it (SPEC §6.3 V): emulation
-/// prevention removed, trailing zero bytes stripped.
-fn canonical(nal: &[u8]) -> Vec<u8> {
-    let mut plain = Vec::with_capacity(nal.len());
-    let mut zeros = 0;
-    for &b in nal {
-        if zeros >= 2 && b == 3 {
-            zeros = 0;
-            continue;
-        }
-        zeros = if b == 0 { zeros + 1 } else { 0 };
-        plain.push(b);
-    }
-    while plain.last() == Some(&0) {
-        plain.pop();
-    }
-    plain
-}
-
 /// The VCL NAL units (slices) of an H.264 Annex B unit, as byte ranges.
 fn slices(unit: &[u8]) -> Vec<(usize, usize)> {
     nal_ranges(unit)
@@ -898,7 +861,7 @@ fn a_slice_swapped_in_from_another_camera_is_bad_signature_or_malformed_when_its
                 "unit {i} slice {k}: the same NAL header"
             );
             let swapped = [&unit[..s], foreign, &unit[e..]].concat();
-            let (plain_mine, plain_foreign) = (canonical(mine), canonical(foreign));
+            let (plain_mine, plain_foreign) = (canonical_nal(mine), canonical_nal(foreign));
             let expected = if plain_mine.len() != plain_foreign.len() {
                 malformed += 1;
                 Err(DropReason::Malformed)
@@ -1188,7 +1151,7 @@ fn vcl_of(unit: &[u8], codec: UnitCodec) -> Vec<Vec<u8>> {
                 matches!(unit[s] & 0x1f, 1..=5)
             }
         })
-        .map(|(s, e)| canonical(&unit[s..e]))
+        .map(|(s, e)| canonical_nal(&unit[s..e]))
         .collect()
 }
 

@@ -5,32 +5,16 @@
 
 use frameseal::inband::elementary::{Ivf, annexb_access_units};
 use frameseal::inband::{self, Layout, UnitCodec, UnitFormat};
-use frameseal::{DropReason, FrameSpec, LinkedKey, Policy, Signer, Verifier};
+use frameseal::{DropReason, FrameSpec, Signer, Verifier};
+use support::media::{self, camera, display};
 use support::units::annexb_nal_units;
 
 mod support;
 
 const NOW_US: u64 = 1_700_000_000_000_000;
-const STREAM: [u8; 16] = [0x5a; 16];
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/inband/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn camera(seed: u8) -> Signer {
-    Signer::from_secret(&[seed; 32], STREAM)
-}
-
-fn display(cam: &Signer) -> Verifier {
-    Verifier::new(
-        LinkedKey::from_bytes(cam.public_key()).unwrap(),
-        Policy::default(),
-    )
-    .unwrap()
+    media::fixture("inband", name)
 }
 
 fn format(codec: UnitCodec, layout: Layout) -> UnitFormat {

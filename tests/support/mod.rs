@@ -14,7 +14,9 @@
 //! - `js`: JS values, objects, errors and the fixed clock of the
 //!   wasm-bindgen suites (wasm32 only);
 //! - `units`: media units as demuxers hand them over (Annex B NAL units
-//!   laid out again as MP4 samples).
+//!   laid out again as MP4 samples);
+//! - `media`: fixtures on disk, the test camera and display of the native
+//!   suites on real media (not in `tests/mvp/`).
 
 // Every suite compiles the whole module and uses a part of it.
 #![allow(dead_code)]
@@ -32,6 +34,8 @@ pub mod ed25519;
 pub mod js;
 #[cfg(not(target_os = "none"))]
 pub mod json;
+#[cfg(not(target_os = "none"))]
+pub mod media;
 pub mod units;
 
 /// Lower-case hex of `bytes`.
