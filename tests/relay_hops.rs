@@ -157,6 +157,16 @@ fn installed(program: &str, version_flag: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// The running test's name: libtest runs each test on a thread named
+/// after it.
+fn this_test() -> String {
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("relay_hops")
+        .to_owned();
+    name.rsplit("::").next().unwrap_or_default().to_owned()
+}
+
 /// Says loudly on stderr that `test` did not run, for the CI log.
 fn skipped(test: &str, program: &str) {
     eprintln!(
@@ -165,7 +175,8 @@ fn skipped(test: &str, program: &str) {
 }
 
 /// `test`'s directory if ffmpeg is installed; otherwise says it skips.
-fn with_ffmpeg(test: &str) -> Option<TempDir> {
+fn with_ffmpeg() -> Option<TempDir> {
+    let test = &this_test();
     if !installed("ffmpeg", "-version") {
         skipped(test, "ffmpeg");
         return None;
@@ -579,12 +590,8 @@ const FRAG_EVERY_FRAME: &str = "+frag_keyframe+empty_moov+default_base_moof+frag
 
 #[test]
 fn every_sample_of_fragmented_mp4_from_ffmpeg_copy_verifies_as_avcc_with_the_avcc_length_size() {
-    const TEST: &str = "every_sample_of_fragmented_mp4_from_ffmpeg_copy_verifies_as_avcc_with_the_avcc_length_size";
-    let Some(dir) = with_ffmpeg(TEST) else {
-        return;
-    };
-    for codec in [UnitCodec::H264, UnitCodec::H265] {
-        let (cam, sealed, input) = sealed_file(&dir, codec);
+    with_ffmpeg_for_both_codecs(|dir, codec| {
+        let (cam, sealed, input) = sealed_file(dir, codec);
         for (movflags, fragments) in [
             (FRAG_KEYFRAME, sealed.keyframe_count()),
             (FRAG_EVERY_FRAME, sealed.units.len()),
@@ -595,29 +602,20 @@ fn every_sample_of_fragmented_mp4_from_ffmpeg_copy_verifies_as_avcc_with_the_avc
             let track = init_segment(&file);
             let (found, samples) = fragment_samples(&file, &track);
             assert_eq!(found, fragments, "{codec} {movflags}: fragments");
-            verify_samples(
-                &format!("{codec} fMP4 {movflags} ({found} fragments)"),
-                &cam,
-                &sealed,
-                &track,
-                &samples,
-            );
+            let hop = format!("{codec} fMP4 {movflags} ({found} fragments)");
+            verify_samples(&hop, &cam, &sealed, &track, &samples);
         }
-    }
+    });
 }
 
 #[test]
 fn every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies() {
-    const TEST: &str = "every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies";
-    let Some(dir) = with_ffmpeg(TEST) else {
-        return;
-    };
-    for codec in [UnitCodec::H264, UnitCodec::H265] {
+    with_ffmpeg_for_both_codecs(|dir, codec| {
         // FFmpeg's raw H.264 / H.265 demuxer gives packets no timestamps,
         // and its HLS muxer cuts segments by time: it is fed the camera's
         // fragmented MP4 (as a relay that turns a camera's fMP4 feed into
         // HLS is), which has them.
-        let (cam, sealed, fmp4) = sealed_fmp4(&dir, codec);
+        let (cam, sealed, fmp4) = sealed_fmp4(dir, codec);
         let hls = dir.0.join(format!("{codec}-hls"));
         std::fs::create_dir_all(&hls).unwrap();
         let playlist = hls.join("index.m3u8");
@@ -632,21 +630,10 @@ fn every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies() {
         };
         let mut args = vec!["-i", &fmp4, "-c", "copy"];
         args.extend(tag(codec));
-        args.extend([
-            "-f",
-            "hls",
-            "-hls_segment_type",
-            "fmp4",
-            "-hls_time",
-            hls_time,
-            "-hls_playlist_type",
-            "vod",
-            "-hls_fmp4_init_filename",
-            "init.mp4",
-            "-hls_segment_filename",
-            parts.to_str().unwrap(),
-            playlist.to_str().unwrap(),
-        ]);
+        args.extend("-f hls -hls_segment_type fmp4 -hls_playlist_type vod".split(' '));
+        args.extend(["-hls_time", hls_time, "-hls_fmp4_init_filename", "init.mp4"]);
+        args.extend(["-hls_segment_filename", parts.to_str().unwrap()]);
+        args.push(playlist.to_str().unwrap());
         ffmpeg(&args);
         // The playlist, in order: the init segment (EXT-X-MAP), then the
         // media segments.
@@ -677,27 +664,18 @@ fn every_sample_of_hls_fmp4_segments_from_ffmpeg_copy_verifies() {
             fragments += n;
             samples.extend(s);
         }
-        verify_samples(
-            &format!(
-                "{codec} HLS fMP4 ({init_uri} + {} segments, {fragments} fragments)",
-                segments.len()
-            ),
-            &cam,
-            &sealed,
-            &track,
-            &samples,
+        let hop = format!(
+            "{codec} HLS fMP4 ({init_uri} + {} segments, {fragments} fragments)",
+            segments.len()
         );
-    }
+        verify_samples(&hop, &cam, &sealed, &track, &samples);
+    });
 }
 
 #[test]
 fn every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted() {
-    const TEST: &str = "every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted";
-    let Some(dir) = with_ffmpeg(TEST) else {
-        return;
-    };
-    for codec in [UnitCodec::H264, UnitCodec::H265] {
-        let (cam, sealed, fmp4) = sealed_fmp4(&dir, codec);
+    with_ffmpeg_for_both_codecs(|dir, codec| {
+        let (cam, sealed, fmp4) = sealed_fmp4(dir, codec);
         // The demuxer hands MP4 samples over; FFmpeg's `-f h264` / `-f hevc`
         // muxer turns them into Annex B (its *_mp4toannexb filter, which
         // puts the configuration record's parameter sets before keyframes).
@@ -707,35 +685,39 @@ fn every_unit_back_from_fragmented_mp4_to_annexb_by_ffmpeg_is_accepted() {
         let units = annexb_access_units(&stream, codec).unwrap();
         let v = verdicts(&cam, &units, annexb(codec), None);
         assert_all_accepted(&format!("{codec} fMP4 -> Annex B"), &sealed, &v);
-    }
+    });
 }
 
 // ---- FFmpeg bitstream filters as a relay's edits --------------------------
 
-/// Runs the sealed H.264 stream through `-bsf:v FILTER` and returns the
-/// camera, the sealed stream and the units that came out.
-fn through_filter(dir: &TempDir, filter: &str) -> (Signer, Sealed, Vec<Vec<u8>>) {
-    let (cam, sealed, input) = sealed_file(dir, UnitCodec::H264);
+/// What a relay's edit did: the sealed stream, the units that came out,
+/// and each one's verdict at a display linked to the camera.
+type Edited = (Sealed, Vec<Vec<u8>>, Vec<Result<u64, DropReason>>);
+
+/// Runs the sealed H.264 stream through `-bsf:v FILTER`, when ffmpeg is
+/// installed.
+fn through_filter(filter: &str) -> Option<Edited> {
+    let dir = with_ffmpeg()?;
+    let (cam, sealed, input) = sealed_file(&dir, UnitCodec::H264);
     let out = dir.path(&format!("{}.h264", filter.replace(['=', ':', '|'], "-")));
     ffmpeg(&[
         "-i", &input, "-c", "copy", "-bsf:v", filter, "-f", "h264", &out,
     ]);
     let stream = read(&out);
-    let units = annexb_access_units(&stream, UnitCodec::H264)
+    let units: Vec<Vec<u8>> = annexb_access_units(&stream, UnitCodec::H264)
         .unwrap()
         .into_iter()
         .map(<[u8]>::to_vec)
         .collect();
-    (cam, sealed, units)
+    let v = verdicts(&cam, &units, annexb(UnitCodec::H264), None);
+    Some((sealed, units, v))
 }
 
 #[test]
 fn access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing() {
-    const TEST: &str = "access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing";
-    let Some(dir) = with_ffmpeg(TEST) else {
+    let Some((sealed, units, v)) = through_filter("h264_metadata=aud=insert") else {
         return;
     };
-    let (cam, sealed, units) = through_filter(&dir, "h264_metadata=aud=insert");
     // FFmpeg's coded-bitstream layer reads and rewrites every NAL unit,
     // the seal's SEI included, and puts an AUD (type 9) first in each unit.
     for (i, unit) in units.iter().enumerate() {
@@ -746,17 +728,14 @@ fn access_unit_delimiters_inserted_by_ffmpeg_h264_metadata_change_nothing() {
         );
         assert!(!sealed.units[i].windows(4).any(|w| w == [0, 0, 1, 9]));
     }
-    let v = verdicts(&cam, &units, annexb(UnitCodec::H264), None);
     assert_all_accepted("H.264 + AUD (h264_metadata=aud=insert)", &sealed, &v);
 }
 
 #[test]
 fn parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing() {
-    const TEST: &str = "parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing";
-    let Some(dir) = with_ffmpeg(TEST) else {
+    let Some((sealed, units, v)) = through_filter("dump_extra=freq=all") else {
         return;
     };
-    let (cam, sealed, units) = through_filter(&dir, "dump_extra=freq=all");
     // Every unit now starts with the stream's SPS and PPS: keyframes hold
     // them twice (counted once), delta units hold them uncovered.
     for (i, unit) in units.iter().enumerate() {
@@ -765,7 +744,6 @@ fn parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing() {
         let sps = types.iter().filter(|t| **t == 7).count();
         assert_eq!(sps, if sealed.keyframes[i] { 2 } else { 1 }, "unit {i}");
     }
-    let v = verdicts(&cam, &units, annexb(UnitCodec::H264), None);
     assert_all_accepted(
         "H.264 + SPS/PPS in every unit (dump_extra=freq=all)",
         &sealed,
@@ -775,17 +753,14 @@ fn parameter_sets_repeated_in_every_unit_by_ffmpeg_dump_extra_change_nothing() {
 
 #[test]
 fn sei_stripped_by_ffmpeg_filter_units_leaves_every_unit_unsigned() {
-    const TEST: &str = "sei_stripped_by_ffmpeg_filter_units_leaves_every_unit_unsigned";
-    let Some(dir) = with_ffmpeg(TEST) else {
+    let Some((sealed, units, v)) = through_filter("filter_units=remove_types=6") else {
         return;
     };
-    let (cam, sealed, units) = through_filter(&dir, "filter_units=remove_types=6");
     assert_eq!(units.len(), sealed.units.len());
     for unit in &units {
         assert!(!nal_types(unit, UnitCodec::H264).contains(&6));
         assert!(!unit.windows(16).any(|w| w == FRAMESEAL_UUID));
     }
-    let v = verdicts(&cam, &units, annexb(UnitCodec::H264), None);
     tally(
         "H.264 - SEI (filter_units=remove_types=6)",
         sealed.units.len(),
@@ -1013,7 +988,18 @@ impl Drop for Gst {
 /// `test`'s directory if GStreamer can run the hops: `None` (skip) only
 /// when gst-launch-1.0 is not installed at all; an element missing from
 /// an installed GStreamer fails the test, as setup installs them all.
-fn with_gstreamer(test: &str) -> Option<TempDir> {
+/// Runs `test` for H.264 and H.265 in one scratch directory, when ffmpeg
+/// is installed.
+fn with_ffmpeg_for_both_codecs(test: impl Fn(&TempDir, UnitCodec)) {
+    if let Some(dir) = with_ffmpeg() {
+        for codec in [UnitCodec::H264, UnitCodec::H265] {
+            test(&dir, codec);
+        }
+    }
+}
+
+fn with_gstreamer() -> Option<TempDir> {
+    let test = &this_test();
     if !installed("gst-launch-1.0", "--version") {
         skipped(test, "gst-launch-1.0");
         return None;
@@ -1200,9 +1186,7 @@ fn assert_accepted_or_cut(
 
 #[test]
 fn every_unit_through_a_gstreamer_rtp_hop_over_loopback_udp_is_accepted_none_lost() {
-    const TEST: &str =
-        "every_unit_through_a_gstreamer_rtp_hop_over_loopback_udp_is_accepted_none_lost";
-    let Some(dir) = with_gstreamer(TEST) else {
+    let Some(dir) = with_gstreamer() else {
         return;
     };
     // H.264 with the parameter sets where the camera put them (x264 writes
@@ -1243,9 +1227,7 @@ fn a_two_slice_idr_picture_cut_by_gstreamer_at_repeated_sps_pps_is_never_accepte
     // other unit is accepted. The RTP packets themselves carry each
     // picture under one timestamp: see
     // rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_slice.
-    const TEST: &str =
-        "a_two_slice_idr_picture_cut_by_gstreamer_at_repeated_sps_pps_is_never_accepted_in_part";
-    let Some(dir) = with_gstreamer(TEST) else {
+    let Some(dir) = with_gstreamer() else {
         return;
     };
     let codec = UnitCodec::H264;
@@ -1325,9 +1307,7 @@ fn rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_
     // receivers do (Chromium hands such a frame to an encoded transform as
     // Annex B): every packet with one RTP timestamp, the NAL units
     // depacketized in order, ending at the marker bit.
-    const TEST: &str =
-        "rtp_packets_grouped_by_timestamp_verify_with_parameter_sets_before_every_idr_slice";
-    let Some(dir) = with_gstreamer(TEST) else {
+    let Some(dir) = with_gstreamer() else {
         return;
     };
     for codec in [UnitCodec::H264, UnitCodec::H265] {
