@@ -27,47 +27,61 @@
 //! Anything that touches a secret key (`sign.rs`) uses curve25519-dalek's
 //! constant-time `basepoint_table` instead, never a `VartimeTable`.
 //!
-//! Size rule: nothing here (or in `sign.rs`) may reach curve25519-dalek's
-//! static base-point tables (`ED25519_BASEPOINT_TABLE`, `EdwardsPoint::mul_base`,
-//! ed25519-dalek's `verify_strict`/`SigningKey`): they are 38 KiB of
-//! incompressible constants in the `.wasm`. `basepoint_table` builds the
-//! same table once, at run time.
+//! Size rule: curve25519-dalek is built without `precomputed-tables`, so
+//! neither its static base-point tables (38 KiB of incompressible
+//! constants) nor the code that builds and reads such tables is in the
+//! `.wasm`. `basepoint_table` multiplies B in constant time as any other
+//! point (a few times slower than with a table: signing and the rotation
+//! proof only, never the per-frame check).
 
-use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::fmt;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
-use curve25519_dalek::edwards::{EdwardsBasepointTable, EdwardsPoint};
+use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{BasepointTable, Identity};
 
 use ed25519_dalek::VerifyingKey;
-use once_cell::race::OnceBox;
 use sha2::{Digest, Sha512};
 
 use crate::memory::{self, OutOfMemory};
 use crate::vartime::{self, VartimeTable, basepoint_vartime};
 
-/// The constant-time fixed-base table of the Ed25519 base point B, for
-/// signing and the one-off rotation-proof check, built on first use (a few
-/// milliseconds, 30 KiB of heap) so that it is not shipped as constants in
-/// the `.wasm` (module docs).
-pub(crate) fn basepoint_table() -> &'static EdwardsBasepointTable {
-    BASEPOINT_TABLE
-        .get_or_init(|| Box::new(EdwardsBasepointTable::create(&ED25519_BASEPOINT_POINT)))
+/// Constant-time multiplication of the Ed25519 base point B, for signing
+/// and the one-off rotation-proof check (size rule in the module docs).
+pub(crate) fn basepoint_table() -> &'static ConstantTimeBase {
+    &BASEPOINT
 }
 
-static BASEPOINT_TABLE: OnceBox<EdwardsBasepointTable> = OnceBox::new();
+static BASEPOINT: ConstantTimeBase = ConstantTimeBase(ED25519_BASEPOINT_POINT);
 
-/// Builds both shared base-point tables now if they are not built yet, or
-/// says that there is no memory for them. Linking calls it, so that no
-/// later verification or rotation has to build them (and cannot fail for
-/// want of them).
-pub(crate) fn prepare_basepoint_tables() -> Result<(), OutOfMemory> {
-    if BASEPOINT_TABLE.get().is_none() {
-        memory::probe(core::mem::size_of::<EdwardsBasepointTable>())?;
-        basepoint_table();
+/// A point to multiply in constant time, behind curve25519-dalek's
+/// `BasepointTable` interface but without a table: `mul_base` is the
+/// constant-time variable-base multiplication `[s]P` (what
+/// curve25519-dalek's own `EdwardsPoint::mul_base` does without
+/// `precomputed-tables`), so a secret scalar is safe with it.
+pub(crate) struct ConstantTimeBase(EdwardsPoint);
+
+impl BasepointTable for ConstantTimeBase {
+    type Point = EdwardsPoint;
+
+    fn create(basepoint: &EdwardsPoint) -> ConstantTimeBase {
+        ConstantTimeBase(*basepoint)
     }
+
+    fn basepoint(&self) -> EdwardsPoint {
+        self.0
+    }
+
+    fn mul_base(&self, scalar: &Scalar) -> EdwardsPoint {
+        self.0 * scalar
+    }
+}
+
+/// Builds the shared variable-time table of B now if it is not built yet,
+/// or says that there is no memory for it. Linking calls it, so that no
+/// later verification has to build it (and cannot fail for want of it).
+pub(crate) fn prepare_basepoint_tables() -> Result<(), OutOfMemory> {
     vartime::prepare_basepoint()
 }
 
@@ -84,11 +98,7 @@ fn check_strict(
     let r_bytes: [u8; 32] = r_bytes.try_into().map_err(|_| BadSignature)?;
     let s_bytes: [u8; 32] = s_bytes.try_into().map_err(|_| BadSignature)?;
     let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_bytes)).ok_or(BadSignature)?;
-    let mut h = Sha512::new();
-    h.update(r_bytes);
-    h.update(a_bytes);
-    h.update(message);
-    let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+    let k = Scalar::from_bytes_mod_order_wide(&sha512(&[&r_bytes, a_bytes, message]));
     let expected = s_b_minus_k_a(&s, &k);
     // Rules 2 and 5 without decompressing R (a square root saved per
     // frame): `compress` is canonical and one-to-one, so R's bytes equal
@@ -99,6 +109,18 @@ fn check_strict(
     } else {
         Err(BadSignature)
     }
+}
+
+/// SHA-512 of `parts` in order (key ids, the strict check, signing).
+/// Out of line: each inlined use of sha2's buffering costs about 1 KB of
+/// the `.wasm`, and the hash itself dominates any call.
+#[inline(never)]
+pub(crate) fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+    let mut h = Sha512::new();
+    for part in parts {
+        h.update(part);
+    }
+    h.finalize().into()
 }
 
 /// Length of an Ed25519 public key.
@@ -113,7 +135,7 @@ pub struct KeyId(pub [u8; 8]);
 impl KeyId {
     /// The key id of a 32-byte public key (whether or not it links).
     pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> KeyId {
-        let digest = Sha512::digest(public_key);
+        let digest = sha512(&[public_key]);
         let mut id = [0u8; 8];
         id.copy_from_slice(&digest[..8]);
         KeyId(id)

@@ -14,19 +14,17 @@
 //! the session's random stream id (the JS layer uses `crypto.getRandomValues`,
 //! the CLI the OS).
 
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 use curve25519_dalek::scalar::{Scalar, clamp_integer};
 use curve25519_dalek::traits::BasepointTable;
-use sha2::{Digest, Sha512};
 use zeroize::Zeroize;
 
 use crate::frame::{
     self, CONTENT_HASH_LEN, Codec, Header, ROTATION_PAYLOAD_LEN, SEAL_LEN, SEAL_SIGNED_LEN, Version,
 };
 use crate::inband::{self, UnitError, UnitFormat};
-use crate::keys::{KeyId, PUBLIC_KEY_LEN, basepoint_table};
+use crate::keys::{KeyId, PUBLIC_KEY_LEN, basepoint_table, sha512};
 
 /// Length of an Ed25519 secret key (the seed).
 pub const SECRET_KEY_LEN: usize = 32;
@@ -109,7 +107,7 @@ impl FrameSpec {
 /// the secret scalar `a` (from the clamped first half of SHA-512(seed)) and
 /// the nonce prefix (its second half). All three are wiped on drop.
 ///
-/// Signing is RFC 8032 §5.1.6 over the shared base-point table rather than
+/// Signing is RFC 8032 §5.1.6 with `keys::basepoint_table` rather than
 /// ed25519-dalek's `SigningKey`, which reaches the 30 KiB static table
 /// (`keys.rs`, size rule); `tests/frame_vectors.rs` and the RFC vectors in
 /// `tests/ed25519_vectors.rs` hold the output byte for byte.
@@ -121,7 +119,7 @@ struct SecretKey {
 
 impl SecretKey {
     fn expand(seed: &[u8; SECRET_KEY_LEN]) -> SecretKey {
-        let mut h: [u8; 64] = Sha512::digest(seed).into();
+        let mut h = sha512(&[seed]);
         let mut lower = [0u8; 32];
         lower.copy_from_slice(&h[..32]);
         let mut prefix = [0u8; 32];
@@ -149,16 +147,9 @@ impl SecretKey {
     /// `R ‖ S` with `r = SHA-512(prefix ‖ M)`, `R = [r]B`,
     /// `S = r + SHA-512(R ‖ A ‖ M)·a (mod ℓ)`.
     fn sign(&self, public_key: &[u8; PUBLIC_KEY_LEN], message: &[u8]) -> [u8; 64] {
-        let mut h = Sha512::new();
-        h.update(self.prefix);
-        h.update(message);
-        let mut r = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let mut r = Scalar::from_bytes_mod_order_wide(&sha512(&[&self.prefix, message]));
         let big_r = basepoint_table().mul_base(&r).compress().to_bytes();
-        let mut h = Sha512::new();
-        h.update(big_r);
-        h.update(public_key);
-        h.update(message);
-        let k = Scalar::from_bytes_mod_order_wide(&h.finalize().into());
+        let k = Scalar::from_bytes_mod_order_wide(&sha512(&[&big_r, public_key, message]));
         let s = k * self.scalar + r;
         r.zeroize();
         let mut signature = [0u8; 64];
@@ -182,7 +173,27 @@ pub struct Signer {
     public_key: [u8; PUBLIC_KEY_LEN],
     key_id: KeyId,
     session_stream: [u8; 16],
-    last_seq: BTreeMap<[u8; 16], u64>,
+    last_seq: LastSeq,
+}
+
+/// The last seq signed on each stream, sorted by stream id: a sorted `Vec`
+/// rather than a `BTreeMap`, whose code is ~2 KiB of the gzipped `.wasm`
+/// (bench/SIZE.md) for the handful of streams a signer has.
+#[derive(Default)]
+struct LastSeq(Vec<([u8; 16], u64)>);
+
+impl LastSeq {
+    fn insert(&mut self, stream_id: [u8; 16], seq: u64) {
+        match self.0.binary_search_by(|(id, _)| id.cmp(&stream_id)) {
+            Ok(i) => self.0[i].1 = seq,
+            Err(i) => self.0.insert(i, (stream_id, seq)),
+        }
+    }
+
+    fn get(&self, stream_id: &[u8; 16]) -> Option<&u64> {
+        let i = self.0.binary_search_by(|(id, _)| id.cmp(stream_id)).ok()?;
+        self.0.get(i).map(|(_, seq)| seq)
+    }
 }
 
 impl fmt::Debug for Signer {
@@ -205,7 +216,7 @@ impl Signer {
             public_key,
             key_id: KeyId::of(&public_key),
             session_stream,
-            last_seq: BTreeMap::new(),
+            last_seq: LastSeq::default(),
         }
     }
 

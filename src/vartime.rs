@@ -10,7 +10,7 @@
 //! Constant rule (timing): variable time is sound here because every input
 //! is public: the key, the frame's R and S, the hash k. Nothing secret ever
 //! reaches these tables; signing uses curve25519-dalek's constant-time
-//! tables (`keys::basepoint_table`).
+//! multiplication (`keys::basepoint_table`).
 //!
 //! Memory rule: a table is 37 × 64 points, 370 KiB, allocated fallibly
 //! ([`VartimeTable::try_new`]); B's is built once and shared.
