@@ -23,6 +23,34 @@ fn frame(codec: Codec, payload: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// [`header`] as a version-2 (sealed) header.
+fn sealed_header(codec: Codec, payload_len: u32) -> Header {
+    Header {
+        version: Version::Sealed,
+        ..header(codec, payload_len)
+    }
+}
+
+/// A version-2 frame: the seal of `h` over `hash`, a dummy signature, then
+/// `content`.
+fn sealed_frame(h: &Header, hash: &[u8; 32], content: &[u8]) -> Vec<u8> {
+    let mut bytes = encode_seal_signed_part(h, hash).to_vec();
+    bytes.extend_from_slice(&[0xAB; SIGNATURE_LEN]);
+    bytes.extend_from_slice(content);
+    bytes
+}
+
+/// Asserts that `bytes` parse whole and that every prefix of them from
+/// `shortest` bytes up is refused as too short (with its length).
+#[track_caller]
+fn assert_shorter_prefixes_refused(bytes: &[u8], shortest: usize) {
+    for n in shortest..bytes.len() {
+        let err = Frame::parse(&bytes[..n], DEFAULT_MAX_PAYLOAD).unwrap_err();
+        assert_eq!(err, FrameError::TooShort { len: n }, "prefix {n}");
+    }
+    assert!(Frame::parse(bytes, DEFAULT_MAX_PAYLOAD).is_ok());
+}
+
 #[test]
 fn header_layout_is_big_endian_at_the_spec_offsets() {
     let h = header(Codec::Vp9, 0x0A0B_0C0D).encode();
@@ -69,11 +97,7 @@ fn codec_bytes_and_names_round_trip() {
 fn every_prefix_shorter_than_the_overhead_is_too_short() {
     let bytes = frame(Codec::Opaque, b"");
     assert_eq!(bytes.len(), OVERHEAD);
-    for n in 0..OVERHEAD {
-        let err = Frame::parse(&bytes[..n], DEFAULT_MAX_PAYLOAD).unwrap_err();
-        assert_eq!(err, FrameError::TooShort { len: n }, "prefix {n}");
-    }
-    assert!(Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).is_ok());
+    assert_shorter_prefixes_refused(&bytes, 0);
 }
 
 #[test]
@@ -221,17 +245,14 @@ fn errors_read_as_lower_case_sentences() {
 
 #[test]
 fn a_seal_is_148_bytes_at_the_spec_offsets() {
-    let mut h = header(Codec::H264, 1000);
-    h.version = Version::Sealed;
+    let h = sealed_header(Codec::H264, 1000);
     let signed = encode_seal_signed_part(&h, &[0xCC; 32]);
     assert_eq!(&signed[0..5], b"FSEAL");
     assert_eq!(signed[5], 2);
     assert_eq!(signed[7], 16);
     assert_eq!(&signed[48..52], &1000u32.to_be_bytes());
     assert_eq!(&signed[52..84], &[0xCC; 32]);
-    let mut bytes = signed.to_vec();
-    bytes.extend_from_slice(&[0xAB; 64]);
-    bytes.extend_from_slice(&[5; 1000]);
+    let bytes = sealed_frame(&h, &[0xCC; 32], &[5; 1000]);
     let f = Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).unwrap();
     assert_eq!(*f.header(), h);
     assert_eq!(f.signed_bytes(), &signed[..]);
@@ -244,15 +265,9 @@ fn a_seal_is_148_bytes_at_the_spec_offsets() {
 
 #[test]
 fn every_prefix_shorter_than_a_seal_is_too_short() {
-    let mut h = header(Codec::Opaque, 0);
-    h.version = Version::Sealed;
-    let mut bytes = encode_seal_signed_part(&h, &[0; 32]).to_vec();
-    bytes.extend_from_slice(&[0; 64]);
-    for n in 6..SEAL_LEN {
-        let err = Frame::parse(&bytes[..n], DEFAULT_MAX_PAYLOAD).unwrap_err();
-        assert_eq!(err, FrameError::TooShort { len: n }, "prefix {n}");
-    }
-    assert!(Frame::parse(&bytes, DEFAULT_MAX_PAYLOAD).is_ok());
+    let bytes = sealed_frame(&sealed_header(Codec::Opaque, 0), &[0; 32], b"");
+    assert_eq!(bytes.len(), SEAL_LEN);
+    assert_shorter_prefixes_refused(&bytes, 6);
 }
 
 #[test]

@@ -1,7 +1,12 @@
 //! The verifier's unit tests: each check, the stream policy, the replay
 //! window, rotation and version-2 seals, by the scenario they replay.
+//!
+//! Most scenarios are a list of [`Step`]s played by [`play`]: a frame of the
+//! test camera (stream, number, age, keyframe flag) and the verdict the
+//! verifier must give it, so a test reads as the stream it describes.
 use super::*;
 use crate::sign::{FrameSpec, Signer};
+use alloc::format;
 use alloc::vec::Vec;
 
 const NOW: i64 = 1_700_000_000_000_000;
@@ -16,47 +21,158 @@ fn verifier_for(cam: &Signer, policy: Policy) -> Verifier {
     Verifier::new(LinkedKey::from_bytes(cam.public_key()).unwrap(), policy).unwrap()
 }
 
+/// Camera 1 and a verifier linked to it: the stage a scenario plays on.
+/// Frames are captured relative to NOW and verified at `now`.
+struct Scene {
+    cam: Signer,
+    v: Verifier,
+    now: i64,
+}
+
+impl Scene {
+    /// The scene under the default policy.
+    fn new() -> Scene {
+        Scene::with_policy(|_| {})
+    }
+
+    /// The scene under the default policy as changed by `edit`.
+    fn with_policy(edit: impl FnOnce(&mut Policy)) -> Scene {
+        let cam = camera(1);
+        let mut policy = Policy::default();
+        edit(&mut policy);
+        let v = verifier_for(&cam, policy);
+        Scene { cam, v, now: NOW }
+    }
+
+    /// [`play`]s `steps` with frames of the scene's camera.
+    #[track_caller]
+    fn play(&mut self, steps: &[Step]) {
+        play(&mut self.v, &mut self.cam, self.now, steps);
+    }
+
+    /// [`play`]s `steps` with frames of another camera `cam`.
+    #[track_caller]
+    fn play_as(&mut self, cam: &mut Signer, steps: &[Step]) {
+        play(&mut self.v, cam, self.now, steps);
+    }
+
+    /// Asserts that a rotation frame of the scene's camera carrying each of
+    /// `payloads` is dropped as bad-rotation, and that the linked key stays
+    /// the camera's.
+    #[track_caller]
+    fn assert_rotations_refused(&mut self, payloads: &[[u8; 96]]) {
+        for (i, payload) in payloads.iter().enumerate() {
+            let bytes = rotation_with_payload(&mut self.cam, payload, 1);
+            let at = format!("payload {i}");
+            assert_dropped_when(&mut self.v, &bytes, self.now, DropReason::BadRotation, &at);
+        }
+        assert_eq!(self.v.linked_key().as_bytes(), self.cam.public_key());
+    }
+}
+
+/// A frame header on stream A, number `seq`, captured at NOW.
+fn spec_now(seq: u64) -> FrameSpec {
+    FrameSpec {
+        stream_id: Some(A),
+        seq: Some(seq),
+        ..FrameSpec::at(NOW as u64)
+    }
+}
+
 /// One frame of stream `stream`, number `seq`, captured `age_us` before NOW.
 fn frame(cam: &mut Signer, stream: [u8; 16], seq: u64, age_us: i64, keyframe: bool) -> Vec<u8> {
     let spec = FrameSpec {
         stream_id: Some(stream),
-        seq: Some(seq),
         keyframe,
         codec: Codec::Jpeg,
-        ..FrameSpec::at((NOW - age_us) as u64)
+        timestamp_us: (NOW - age_us) as u64,
+        ..spec_now(seq)
     };
     cam.sign_frame(b"picture", &spec).unwrap()
 }
 
-/// Asserts the drop and that it changed nothing but the drop counter.
-fn assert_dropped(v: &mut Verifier, bytes: &[u8], reason: DropReason) {
+/// Asserts that `bytes` verified at `now_us` are dropped as `reason` and
+/// that the drop changed nothing but its own counter; `at` names the frame
+/// in a failure.
+#[track_caller]
+fn assert_dropped_when(v: &mut Verifier, bytes: &[u8], now_us: i64, reason: DropReason, at: &str) {
     let before = v.state.clone();
     let count = v.stats.dropped(reason);
-    assert_eq!(v.verify(bytes, NOW).map(|_| ()), Err(reason));
-    assert_eq!(v.state, before, "a {reason} drop changed state");
-    assert_eq!(v.stats.dropped(reason), count + 1);
+    assert_eq!(v.verify(bytes, now_us).map(|_| ()), Err(reason), "{at}");
+    assert_eq!(v.state, before, "{at}: a {reason} drop changed state");
+    assert_eq!(v.stats.dropped(reason), count + 1, "{at}");
 }
 
-/// [`assert_dropped`] for the frame `(stream, seq, age_us, keyframe)` of `cam`.
-fn drops(
-    v: &mut Verifier,
-    cam: &mut Signer,
-    (stream, seq, age_us, keyframe): ([u8; 16], u64, i64, bool),
-    reason: DropReason,
-) {
-    let bytes = frame(cam, stream, seq, age_us, keyframe);
-    assert_dropped(v, &bytes, reason);
+/// Asserts the drop at NOW and that it changed nothing but the drop counter.
+#[track_caller]
+fn assert_dropped(v: &mut Verifier, bytes: &[u8], reason: DropReason) {
+    assert_dropped_when(v, bytes, NOW, reason, "frame");
 }
 
+#[track_caller]
 fn accept<'a>(v: &mut Verifier, bytes: &'a [u8]) -> Accepted<'a> {
-    v.verify(bytes, NOW)
-        .unwrap_or_else(|r| panic!("dropped as {r}"))
+    match v.verify(bytes, NOW) {
+        Ok(ok) => ok,
+        Err(r) => panic!("dropped as {r}"),
+    }
+}
+
+/// The verdict a scenario expects for one frame: accepted, or dropped and why.
+type Verdict = Result<(), DropReason>;
+
+/// The [`Verdict`] of an accepted frame.
+const ACCEPTED: Verdict = Ok(());
+
+/// One frame of a scenario and its verdict: `(stream, seq, age_us,
+/// keyframe, verdict)`, the frame as [`frame`] signs it.
+type Step = ([u8; 16], u64, i64, bool, Verdict);
+
+/// Plays `steps` in order against `v` at `now_us`, each frame signed by
+/// `cam`. An accepted frame must come back with its own stream, number and
+/// keyframe flag, count once as accepted and leave its stream pinned; a
+/// dropped one must change nothing but its drop counter
+/// ([`assert_dropped_when`]).
+#[track_caller]
+fn play(v: &mut Verifier, cam: &mut Signer, now_us: i64, steps: &[Step]) {
+    for (i, &(stream, seq, age_us, keyframe, verdict)) in steps.iter().enumerate() {
+        let bytes = frame(cam, stream, seq, age_us, keyframe);
+        let at = format!("step {i} (seq {seq})");
+        match verdict {
+            Ok(()) => {
+                let accepted = v.stats().accepted;
+                let h = match v.verify(&bytes, now_us) {
+                    Ok(ok) => ok.header,
+                    Err(r) => panic!("{at}: dropped as {r}"),
+                };
+                assert_eq!(
+                    (h.stream_id, h.seq, h.keyframe),
+                    (stream, seq, keyframe),
+                    "{at}"
+                );
+                assert_eq!(v.stats().accepted, accepted + 1, "{at}");
+                assert_eq!(v.state.pinned, Some(stream), "{at}");
+            }
+            Err(reason) => assert_dropped_when(v, &bytes, now_us, reason, &at),
+        }
+    }
+}
+
+/// Asserts that every copy of `genuine` with one byte XORed with `mask` is
+/// refused, and that none of them was accepted or pinned a stream.
+#[track_caller]
+fn assert_every_flip_refused(v: &mut Verifier, genuine: &[u8], mask: u8) {
+    for i in 0..genuine.len() {
+        let mut bad = genuine.to_vec();
+        bad[i] ^= mask;
+        assert!(v.verify(&bad, NOW).is_err(), "flip at byte {i} accepted");
+    }
+    assert_eq!(v.stats().accepted, 0);
+    assert_eq!(v.state.pinned, None);
 }
 
 #[test]
 fn accepts_a_genuine_frame_and_reports_its_header() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let bytes = frame(&mut cam, A, 5, 0, true);
     let ok = accept(&mut v, &bytes);
     assert_eq!(ok.payload, b"picture");
@@ -71,12 +187,7 @@ fn accepts_a_genuine_frame_and_reports_its_header() {
 
 #[test]
 fn layout_failures_map_to_their_reasons() {
-    let mut cam = camera(1);
-    let policy = Policy {
-        max_payload_bytes: 7,
-        ..Policy::default()
-    };
-    let mut v = verifier_for(&cam, policy);
+    let Scene { mut cam, mut v, .. } = Scene::with_policy(|p| p.max_payload_bytes = 7);
     let good = frame(&mut cam, A, 1, 0, false);
     assert_dropped(&mut v, &good[..100], DropReason::Malformed);
     let mut version = good.clone();
@@ -89,40 +200,28 @@ fn layout_failures_map_to_their_reasons() {
 
 #[test]
 fn a_foreign_camera_is_dropped_before_any_signature_check() {
-    let mut mine = camera(1);
+    let mut s = Scene::new();
     let mut stranger = camera(2);
-    let mut v = verifier_for(&mine, Policy::default());
-    drops(
-        &mut v,
+    s.play_as(
         &mut stranger,
-        (A, 1, 0, true),
-        DropReason::ForeignKey,
+        &[(A, 1, 0, true, Err(DropReason::ForeignKey))],
     );
-    accept(&mut v, &frame(&mut mine, A, 1, 0, true));
+    s.play(&[(A, 1, 0, true, ACCEPTED)]);
 }
 
 #[test]
 fn a_stranger_forging_the_linked_key_id_fails_the_signature() {
-    let mine = camera(1);
-    let mut stranger = camera(2);
-    let mut v = verifier_for(&mine, Policy::default());
-    let mut forged = frame(&mut stranger, A, 1, 0, true);
+    let Scene { mut v, .. } = Scene::new();
+    let mut forged = frame(&mut camera(2), A, 1, 0, true);
     forged[8..16].copy_from_slice(&v.linked_key().id().0);
     assert_dropped(&mut v, &forged, DropReason::BadSignature);
 }
 
 #[test]
 fn any_flipped_bit_in_a_genuine_frame_is_refused() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let good = frame(&mut cam, A, 1, 0, true);
-    for i in 0..good.len() {
-        let mut bad = good.clone();
-        bad[i] ^= 0x01;
-        assert!(v.verify(&bad, NOW).is_err(), "flip at byte {i} accepted");
-    }
-    assert_eq!(v.stats().accepted, 0);
-    assert_eq!(v.state.pinned, None);
+    assert_every_flip_refused(&mut v, &good, 0x01);
     accept(&mut v, &good);
 }
 
@@ -133,8 +232,7 @@ fn non_canonical_s_is_refused() {
         0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
         0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
     ];
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let mut bytes = frame(&mut cam, A, 1, 0, true);
     let s_at = bytes.len() - 32;
     let mut carry = 0u16;
@@ -149,189 +247,147 @@ fn non_canonical_s_is_refused() {
 
 #[test]
 fn first_frame_pins_its_stream() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 1, 0, false));
-    // Another stream's delta, or a keyframe that is not newer: wrong-stream.
-    drops(&mut v, &mut cam, (B, 2, -1, false), DropReason::WrongStream);
-    drops(&mut v, &mut cam, (B, 2, 0, true), DropReason::WrongStream);
-    drops(&mut v, &mut cam, (B, 2, 5, true), DropReason::WrongStream);
-    accept(&mut v, &frame(&mut cam, A, 2, 0, false));
+    let mut s = Scene::new();
+    s.play(&[
+        (A, 1, 0, false, ACCEPTED),
+        // Another stream's delta, or a keyframe that is not newer.
+        (B, 2, -1, false, Err(DropReason::WrongStream)),
+        (B, 2, 0, true, Err(DropReason::WrongStream)),
+        (B, 2, 5, true, Err(DropReason::WrongStream)),
+        (A, 2, 0, false, ACCEPTED),
+    ]);
 }
 
 #[test]
 fn a_newer_keyframe_of_another_stream_is_a_camera_restart() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 100, 10, true));
-    accept(&mut v, &frame(&mut cam, B, 0, 5, true));
-    assert_eq!(v.state.pinned, Some(B));
-    // The window was reset: low seqs of the new stream pass ...
-    accept(&mut v, &frame(&mut cam, B, 1, 4, false));
-    // ... and the old stream is now the wrong one, even newer deltas.
-    drops(
-        &mut v,
-        &mut cam,
-        (A, 101, 3, false),
-        DropReason::WrongStream,
-    );
-    // A restart back must again be a keyframe newer than everything.
-    drops(&mut v, &mut cam, (A, 101, 6, true), DropReason::WrongStream);
-    accept(&mut v, &frame(&mut cam, A, 101, 3, true));
-    assert_eq!(v.state.pinned, Some(A));
-}
-
-#[test]
-fn a_restart_keyframe_must_still_be_fresh() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 1, 0, true));
-    // 20 s later a keyframe of another stream, newer than everything
-    // accepted but captured 20 s - 1 µs ago: a restart, but stale.
-    let restart = frame(&mut cam, B, 0, -1, true);
-    let before = v.state.clone();
-    assert_eq!(
-        v.verify(&restart, NOW + 20_000_000).map(|_| ()),
-        Err(DropReason::Stale)
-    );
-    assert_eq!(v.state, before);
+    let mut s = Scene::new();
+    s.play(&[(A, 100, 10, true, ACCEPTED), (B, 0, 5, true, ACCEPTED)]);
+    assert_eq!(s.v.state.pinned, Some(B));
+    s.play(&[
+        // The window was reset: low seqs of the new stream pass ...
+        (B, 1, 4, false, ACCEPTED),
+        // ... and the old stream is now the wrong one, even newer deltas.
+        (A, 101, 3, false, Err(DropReason::WrongStream)),
+        // A restart back must again be a keyframe newer than everything.
+        (A, 101, 6, true, Err(DropReason::WrongStream)),
+        (A, 101, 3, true, ACCEPTED),
+    ]);
+    assert_eq!(s.v.state.pinned, Some(A));
 }
 
 #[test]
 fn a_viewer_chosen_stream_accepts_nothing_else() {
-    let mut cam = camera(1);
-    let policy = Policy {
-        stream_id: Some(B),
-        ..Policy::default()
-    };
-    let mut v = verifier_for(&cam, policy);
-    // Fresh, genuine, keyframe: still not the stream this viewer asked for.
-    drops(&mut v, &mut cam, (A, 1, -1, true), DropReason::WrongStream);
-    accept(&mut v, &frame(&mut cam, B, 1, 0, false));
-    drops(&mut v, &mut cam, (A, 9, -2, true), DropReason::WrongStream);
+    let mut s = Scene::with_policy(|p| p.stream_id = Some(B));
+    s.play(&[
+        // Fresh, genuine, keyframe: still not the stream asked for.
+        (A, 1, -1, true, Err(DropReason::WrongStream)),
+        (B, 1, 0, false, ACCEPTED),
+        (A, 9, -2, true, Err(DropReason::WrongStream)),
+    ]);
 }
 
 #[test]
 fn freshness_bounds_are_inclusive_and_switchable() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    drops(
-        &mut v,
-        &mut cam,
-        (A, 1, 10_000_001, true),
-        DropReason::Stale,
-    );
-    drops(
-        &mut v,
-        &mut cam,
-        (A, 1, -5_000_001, true),
-        DropReason::Future,
-    );
-    accept(&mut v, &frame(&mut cam, A, 1, 10_000_000, true));
-    accept(&mut v, &frame(&mut cam, A, 2, -5_000_000, false));
+    let mut s = Scene::new();
+    s.play(&[
+        (A, 1, 10_000_001, true, Err(DropReason::Stale)),
+        (A, 1, -5_000_001, true, Err(DropReason::Future)),
+        (A, 1, 10_000_000, true, ACCEPTED),
+        (A, 2, -5_000_000, false, ACCEPTED),
+    ]);
 
-    let off = Policy {
-        max_age_us: None,
-        max_future_skew_us: None,
-        ..Policy::default()
+    let mut s = Scene::with_policy(|p| {
+        p.max_age_us = None;
+        p.max_future_skew_us = None;
+    });
+    // Captured NOW before NOW: timestamp 0.
+    s.play(&[(A, 1, NOW, true, ACCEPTED)]);
+    let far = FrameSpec {
+        seq: Some(2),
+        ..FrameSpec::at(u64::MAX)
     };
-    let mut v = verifier_for(&cam, off);
-    accept(&mut v, &frame(&mut cam, A, 1, NOW, true)); // timestamp 0
-    let far = cam
-        .sign_frame(
-            b"",
-            &FrameSpec {
-                seq: Some(2),
-                ..FrameSpec::at(u64::MAX)
-            },
-        )
-        .unwrap();
-    accept(&mut v, &far);
+    accept(&mut s.v, &s.cam.sign_frame(b"", &far).unwrap());
+}
+
+#[test]
+fn a_restart_keyframe_must_still_be_fresh() {
+    let mut s = Scene::new();
+    s.play(&[(A, 1, 0, true, ACCEPTED)]);
+    // 20 s later a keyframe of another stream, newer than everything
+    // accepted but captured 20 s - 1 µs ago: a restart, but stale.
+    s.now = NOW + 20_000_000;
+    s.play(&[(B, 0, -1, true, Err(DropReason::Stale))]);
 }
 
 #[test]
 fn a_clock_before_the_epoch_does_not_overflow() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    let bytes = cam.sign_frame(b"", &FrameSpec::at(0)).unwrap();
-    assert_eq!(
-        v.verify(&bytes, i64::MIN).map(|_| ()),
-        Err(DropReason::Future)
-    );
-    let bytes = cam.sign_frame(b"", &FrameSpec::at(u64::MAX)).unwrap();
-    assert_eq!(
-        v.verify(&bytes, i64::MAX).map(|_| ()),
-        Err(DropReason::Future)
-    );
-    let bytes = cam.sign_frame(b"", &FrameSpec::at(0)).unwrap();
-    assert_eq!(
-        v.verify(&bytes, i64::MAX).map(|_| ()),
-        Err(DropReason::Stale)
-    );
+    let Scene { mut cam, mut v, .. } = Scene::new();
+    for (timestamp_us, now_us, reason) in [
+        (0, i64::MIN, DropReason::Future),
+        (u64::MAX, i64::MAX, DropReason::Future),
+        (0, i64::MAX, DropReason::Stale),
+    ] {
+        let bytes = cam.sign_frame(b"", &FrameSpec::at(timestamp_us)).unwrap();
+        let at = format!("timestamp {timestamp_us} at {now_us}");
+        assert_dropped_when(&mut v, &bytes, now_us, reason, &at);
+    }
 }
 
 #[test]
 fn duplicates_and_frames_below_the_window_are_replays() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 100, 0, true));
-    drops(&mut v, &mut cam, (A, 100, 0, true), DropReason::Replayed);
-    // 64 values kept: 37..=100. 36 is outside.
-    accept(&mut v, &frame(&mut cam, A, 37, 0, false));
-    drops(&mut v, &mut cam, (A, 37, 0, false), DropReason::Replayed);
-    drops(&mut v, &mut cam, (A, 36, 0, false), DropReason::Replayed);
-    drops(&mut v, &mut cam, (A, 0, 0, false), DropReason::Replayed);
-    // Reordering inside the window costs nothing.
-    for seq in [99, 98, 50, 97] {
-        accept(&mut v, &frame(&mut cam, A, seq, 0, false));
-    }
-    accept(&mut v, &frame(&mut cam, A, 101, 0, false));
+    let mut s = Scene::new();
+    s.play(&[
+        (A, 100, 0, true, ACCEPTED),
+        (A, 100, 0, true, Err(DropReason::Replayed)),
+        // 64 values kept: 37..=100. 36 is outside.
+        (A, 37, 0, false, ACCEPTED),
+        (A, 37, 0, false, Err(DropReason::Replayed)),
+        (A, 36, 0, false, Err(DropReason::Replayed)),
+        (A, 0, 0, false, Err(DropReason::Replayed)),
+        // Reordering inside the window costs nothing.
+        (A, 99, 0, false, ACCEPTED),
+        (A, 98, 0, false, ACCEPTED),
+        (A, 50, 0, false, ACCEPTED),
+        (A, 97, 0, false, ACCEPTED),
+        (A, 101, 0, false, ACCEPTED),
+    ]);
 }
 
 #[test]
 fn a_big_jump_forgets_everything_below_the_new_window() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 10, 0, true));
-    accept(&mut v, &frame(&mut cam, A, 10 + 64 + 64 + 5, 0, false));
-    drops(&mut v, &mut cam, (A, 10, 0, false), DropReason::Replayed);
-    // Slots reused after the jump are clean: seq 139 was never accepted.
-    accept(&mut v, &frame(&mut cam, A, 139 - 63 + 60, 0, false));
-    accept(&mut v, &frame(&mut cam, A, 90, 0, false));
+    let mut s = Scene::new();
+    s.play(&[
+        (A, 10, 0, true, ACCEPTED),
+        (A, 10 + 64 + 64 + 5, 0, false, ACCEPTED),
+        (A, 10, 0, false, Err(DropReason::Replayed)),
+        // Slots reused after the jump are clean: seq 139 was never accepted.
+        (A, 139 - 63 + 60, 0, false, ACCEPTED),
+        (A, 90, 0, false, ACCEPTED),
+    ]);
 }
 
 #[test]
 fn window_zero_means_strictly_increasing() {
     for size in [0, 1] {
-        let mut cam = camera(1);
-        let mut v = verifier_for(
-            &cam,
-            Policy {
-                replay_window: size,
-                ..Policy::default()
-            },
-        );
-        accept(&mut v, &frame(&mut cam, A, 5, 0, true));
-        drops(&mut v, &mut cam, (A, 5, 0, false), DropReason::Replayed);
-        drops(&mut v, &mut cam, (A, 4, 0, false), DropReason::Replayed);
-        accept(&mut v, &frame(&mut cam, A, 7, 0, false));
-        drops(&mut v, &mut cam, (A, 6, 0, false), DropReason::Replayed);
+        let mut s = Scene::with_policy(|p| p.replay_window = size);
+        s.play(&[
+            (A, 5, 0, true, ACCEPTED),
+            (A, 5, 0, false, Err(DropReason::Replayed)),
+            (A, 4, 0, false, Err(DropReason::Replayed)),
+            (A, 7, 0, false, ACCEPTED),
+            (A, 6, 0, false, Err(DropReason::Replayed)),
+        ]);
     }
 }
 
 #[test]
 fn window_sizes_that_are_not_multiples_of_64_are_exact() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(
-        &cam,
-        Policy {
-            replay_window: 3,
-            ..Policy::default()
-        },
-    );
-    accept(&mut v, &frame(&mut cam, A, 10, 0, true));
-    accept(&mut v, &frame(&mut cam, A, 8, 0, false));
-    drops(&mut v, &mut cam, (A, 7, 0, false), DropReason::Replayed);
+    let mut s = Scene::with_policy(|p| p.replay_window = 3);
+    s.play(&[
+        (A, 10, 0, true, ACCEPTED),
+        (A, 8, 0, false, ACCEPTED),
+        (A, 7, 0, false, Err(DropReason::Replayed)),
+    ]);
 }
 
 #[test]
@@ -362,33 +418,26 @@ fn replay_window_model_check() {
 
 #[test]
 fn oversized_replay_windows_are_refused() {
-    let cam = camera(1);
-    let key = LinkedKey::from_bytes(cam.public_key()).unwrap();
-    let policy = Policy {
-        replay_window: MAX_REPLAY_WINDOW + 1,
-        ..Policy::default()
-    };
-    assert_eq!(
-        Verifier::new(key.clone(), policy).unwrap_err(),
-        PolicyError::ReplayWindowTooLarge(MAX_REPLAY_WINDOW + 1)
-    );
-    let policy = Policy {
-        replay_window: MAX_REPLAY_WINDOW,
-        ..Policy::default()
-    };
-    assert!(Verifier::new(key, policy).is_ok());
+    let key = LinkedKey::from_bytes(camera(1).public_key()).unwrap();
+    for (replay_window, verdict) in [
+        (
+            MAX_REPLAY_WINDOW + 1,
+            Err(PolicyError::ReplayWindowTooLarge(MAX_REPLAY_WINDOW + 1)),
+        ),
+        (MAX_REPLAY_WINDOW, Ok(())),
+    ] {
+        let policy = Policy {
+            replay_window,
+            ..Policy::default()
+        };
+        let made = Verifier::new(key.clone(), policy).map(|_| ());
+        assert_eq!(made, verdict, "window {replay_window}");
+    }
 }
 
 #[test]
 fn oversized_frames_are_judged_by_their_head() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(
-        &cam,
-        Policy {
-            max_payload_bytes: 10,
-            ..Policy::default()
-        },
-    );
+    let Scene { mut cam, mut v, .. } = Scene::with_policy(|p| p.max_payload_bytes = 10);
     assert_eq!(v.max_frame_len(), 158);
     let big = cam
         .sign_frame(&[0; 11], &FrameSpec::at(NOW as u64))
@@ -409,11 +458,9 @@ fn oversized_frames_are_judged_by_their_head() {
 
 #[test]
 fn the_head_alone_refuses_layout_and_foreign_frames_before_any_copy() {
-    let mut cam = camera(1);
-    let mut stranger = camera(2);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let genuine = frame(&mut cam, A, 1, 0, true);
-    let foreign = frame(&mut stranger, A, 1, 0, true);
+    let foreign = frame(&mut camera(2), A, 1, 0, true);
     let before = v.state.clone();
     assert_eq!(v.check_head(&genuine[..HEADER_LEN], genuine.len()), Ok(()));
     assert_eq!(
@@ -436,39 +483,41 @@ fn the_head_alone_refuses_layout_and_foreign_frames_before_any_copy() {
 fn restart_ping_pong_between_two_live_sessions_never_replays_an_accepted_frame() {
     // The relay holds two genuine live sessions of the camera, A and B,
     // and switches the display between them with fresh keyframes.
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 10, 100, true));
-    let a11 = frame(&mut cam, A, 11, 90, false);
-    let a12 = frame(&mut cam, A, 12, 80, false);
-    accept(&mut v, &a11);
-    accept(&mut v, &a12);
-    accept(&mut v, &frame(&mut cam, B, 50, 70, true)); // re-pin to B
-    accept(&mut v, &frame(&mut cam, A, 13, 60, true)); // and back to A
+    let mut s = Scene::new();
+    let a11 = frame(&mut s.cam, A, 11, 90, false);
+    let a12 = frame(&mut s.cam, A, 12, 80, false);
+    s.play(&[(A, 10, 100, true, ACCEPTED)]);
+    accept(&mut s.v, &a11);
+    accept(&mut s.v, &a12);
+    s.play(&[
+        (B, 50, 70, true, ACCEPTED), // re-pin to B
+        (A, 13, 60, true, ACCEPTED), // and back to A
+    ]);
     // A's accepted frames stay accepted once: no fresh window for them.
-    assert_dropped(&mut v, &a11, DropReason::Replayed);
-    assert_dropped(&mut v, &a12, DropReason::Replayed);
-    accept(&mut v, &frame(&mut cam, A, 14, 50, false));
+    assert_dropped(&mut s.v, &a11, DropReason::Replayed);
+    assert_dropped(&mut s.v, &a12, DropReason::Replayed);
+    s.play(&[(A, 14, 50, false, ACCEPTED)]);
 }
 
 #[test]
 fn after_a_restart_nothing_at_or_below_the_restart_keyframe_is_usable() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 1, 100, true));
-    accept(&mut v, &frame(&mut cam, B, 40, 50, true));
-    for seq in [0, 1, 39, 40] {
-        drops(&mut v, &mut cam, (B, seq, 40, false), DropReason::Replayed);
-    }
-    accept(&mut v, &frame(&mut cam, B, 42, 40, false));
-    // Reordering above the keyframe still works inside the window.
-    accept(&mut v, &frame(&mut cam, B, 41, 39, false));
+    let mut s = Scene::new();
+    s.play(&[
+        (A, 1, 100, true, ACCEPTED),
+        (B, 40, 50, true, ACCEPTED),
+        (B, 0, 40, false, Err(DropReason::Replayed)),
+        (B, 1, 40, false, Err(DropReason::Replayed)),
+        (B, 39, 40, false, Err(DropReason::Replayed)),
+        (B, 40, 40, false, Err(DropReason::Replayed)),
+        (B, 42, 40, false, ACCEPTED),
+        // Reordering above the keyframe still works inside the window.
+        (B, 41, 39, false, ACCEPTED),
+    ]);
 }
 
 #[test]
 fn stats_count_every_verdict() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let good = frame(&mut cam, A, 1, 0, true);
     accept(&mut v, &good);
     for _ in 0..3 {
@@ -498,218 +547,149 @@ fn stats_count_every_verdict() {
     );
 }
 
-// ---- key rotation (SPEC §5.2) ----
+// ---- key rotation (SPEC §5.2): the scene's camera holds the old key ----
 
+/// A rotation frame on stream A, number `seq`: `old` hands over to `next`.
 fn rotation(old: &mut Signer, next: &Signer, seq: u64) -> Vec<u8> {
-    let spec = FrameSpec {
-        stream_id: Some(A),
-        seq: Some(seq),
-        ..FrameSpec::at(NOW as u64)
-    };
-    old.sign_rotation(next, &spec).unwrap()
+    old.sign_rotation(next, &spec_now(seq)).unwrap()
+}
+
+/// The 96-byte payload of a version-1 rotation frame: new key and proof.
+fn rotation_payload_of(rotation: &[u8]) -> [u8; 96] {
+    rotation[52..148].try_into().unwrap()
+}
+
+/// A rotation payload announcing `new_key`, with a proof signed by `prover`
+/// over the hand-over from `old_key` to `new_key`.
+fn rotation_payload(new_key: &[u8; 32], prover: &Signer, old_key: &[u8; 32]) -> [u8; 96] {
+    let proof = prover
+        .sign_message(&frame::rotation_proof_message(old_key, new_key))
+        .unwrap();
+    let mut payload = [0u8; 96];
+    payload[..32].copy_from_slice(new_key);
+    payload[32..].copy_from_slice(&proof);
+    payload
 }
 
 /// A rotation frame signed by `old` whose payload is `payload`.
 fn rotation_with_payload(old: &mut Signer, payload: &[u8; 96], seq: u64) -> Vec<u8> {
     let spec = FrameSpec {
-        stream_id: Some(A),
-        seq: Some(seq),
         codec: Codec::KeyRotation,
-        ..FrameSpec::at(NOW as u64)
+        ..spec_now(seq)
     };
     old.sign_frame(payload, &spec).unwrap()
 }
 
 #[test]
 fn an_accepted_rotation_switches_the_key_and_keeps_the_stream() {
-    let mut old = camera(1);
+    let mut s = Scene::new();
     let mut next = camera(2);
-    let mut v = verifier_for(&old, Policy::default());
-    accept(&mut v, &frame(&mut old, A, 1, 0, true));
-    let rotate = rotation(&mut old, &next, 2);
-    let ok = accept(&mut v, &rotate);
+    s.play(&[(A, 1, 0, true, ACCEPTED)]);
+    let rotate = rotation(&mut s.cam, &next, 2);
+    let ok = accept(&mut s.v, &rotate);
     assert_eq!(ok.new_public_key, Some(*next.public_key()));
     assert_eq!(ok.header.codec, Codec::KeyRotation);
-    assert_eq!(v.linked_key().as_bytes(), next.public_key());
+    assert_eq!(s.v.linked_key().as_bytes(), next.public_key());
     // The old key is now foreign; the new key's frames pass on the same
     // stream and window (seq 2 is taken by the rotation frame).
-    drops(&mut v, &mut old, (A, 3, 0, false), DropReason::ForeignKey);
-    drops(&mut v, &mut next, (A, 2, 0, false), DropReason::Replayed);
-    drops(&mut v, &mut next, (B, 3, 0, false), DropReason::WrongStream);
-    accept(&mut v, &frame(&mut next, A, 3, 0, false));
+    s.play(&[(A, 3, 0, false, Err(DropReason::ForeignKey))]);
+    s.play_as(
+        &mut next,
+        &[
+            (A, 2, 0, false, Err(DropReason::Replayed)),
+            (B, 3, 0, false, Err(DropReason::WrongStream)),
+            (A, 3, 0, false, ACCEPTED),
+        ],
+    );
 }
 
 #[test]
 fn rotation_can_be_switched_off() {
-    let mut old = camera(1);
-    let next = camera(2);
-    let mut v = verifier_for(
-        &old,
-        Policy {
-            allow_rotation: false,
-            ..Policy::default()
-        },
-    );
-    assert_dropped(
-        &mut v,
-        &rotation(&mut old, &next, 1),
-        DropReason::BadRotation,
-    );
-    assert_eq!(v.linked_key().as_bytes(), old.public_key());
+    let mut s = Scene::with_policy(|p| p.allow_rotation = false);
+    let off = rotation(&mut s.cam, &camera(2), 1);
+    assert_dropped(&mut s.v, &off, DropReason::BadRotation);
+    assert_eq!(s.v.linked_key().as_bytes(), s.cam.public_key());
 }
 
 #[test]
 fn a_rotation_with_a_bad_proof_is_refused() {
-    let mut old = camera(1);
+    let mut s = Scene::new();
+    let old = *s.cam.public_key();
     let next = camera(2);
-    let mut v = verifier_for(&old, Policy::default());
-    let good = rotation(&mut old, &next, 1);
-    let mut payload: [u8; 96] = good[52..148].try_into().unwrap();
-    payload[40] ^= 1;
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &payload, 1),
-        DropReason::BadRotation,
-    );
-    // A proof by the old key instead of the new one.
-    let mut payload = [0u8; 96];
-    payload[..32].copy_from_slice(next.public_key());
-    let wrong_signer = old
-        .sign_message(&frame::rotation_proof_message(
-            old.public_key(),
-            next.public_key(),
-        ))
-        .unwrap();
-    payload[32..].copy_from_slice(&wrong_signer);
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &payload, 1),
-        DropReason::BadRotation,
-    );
-    // A proof over another old key (replayed from another camera's rotation).
-    let mut payload = [0u8; 96];
-    payload[..32].copy_from_slice(next.public_key());
-    payload[32..].copy_from_slice(
-        &next
-            .sign_message(&frame::rotation_proof_message(&[9; 32], next.public_key()))
-            .unwrap(),
-    );
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &payload, 1),
-        DropReason::BadRotation,
-    );
-    accept(&mut v, &good);
+    let good = rotation(&mut s.cam, &next, 1);
+    let mut flipped = rotation_payload_of(&good);
+    flipped[40] ^= 1;
+    s.assert_rotations_refused(&[
+        // A flipped bit in the proof.
+        flipped,
+        // A proof by the old key instead of the new one.
+        rotation_payload(next.public_key(), &s.cam, &old),
+        // A proof over another old key (replayed from another camera's rotation).
+        rotation_payload(next.public_key(), &next, &[9; 32]),
+    ]);
+    accept(&mut s.v, &good);
 }
 
 #[test]
 fn a_rotation_to_an_unlinkable_or_same_key_is_refused() {
-    let mut old = camera(1);
-    let mut v = verifier_for(&old, Policy::default());
-    let mut same = [0u8; 96];
-    same[..32].copy_from_slice(old.public_key());
-    same[32..].copy_from_slice(
-        &old.sign_message(&frame::rotation_proof_message(
-            old.public_key(),
-            old.public_key(),
-        ))
-        .unwrap(),
-    );
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &same, 1),
-        DropReason::BadRotation,
-    );
+    let mut s = Scene::new();
+    let old = *s.cam.public_key();
+    let same = rotation_payload(&old, &s.cam, &old);
     let mut identity = [0u8; 96];
     identity[0] = 1; // the identity point: small order
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &identity, 1),
-        DropReason::BadRotation,
-    );
     let mut not_point = [0u8; 96];
     not_point[0] = 2;
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &not_point, 1),
-        DropReason::BadRotation,
-    );
     // p + 3: a point (y = 3), but not its canonical encoding.
     let mut non_canonical = [0xffu8; 96];
     non_canonical[0] = 0xf0;
     non_canonical[31] = 0x7f;
-    assert_dropped(
-        &mut v,
-        &rotation_with_payload(&mut old, &non_canonical, 1),
-        DropReason::BadRotation,
-    );
+    s.assert_rotations_refused(&[same, identity, not_point, non_canonical]);
 }
 
 #[test]
 fn a_rotation_frame_with_flags_is_refused() {
-    let mut old = camera(1);
-    let next = camera(2);
-    let mut v = verifier_for(&old, Policy::default());
-    let good = rotation(&mut old, &next, 1);
-    let payload: [u8; 96] = good[52..148].try_into().unwrap();
+    let mut s = Scene::new();
+    let payload = rotation_payload_of(&rotation(&mut s.cam, &camera(2), 1));
     let spec = FrameSpec {
-        stream_id: Some(A),
-        seq: Some(1),
         keyframe: true,
         codec: Codec::KeyRotation,
-        ..FrameSpec::at(NOW as u64)
+        ..spec_now(1)
     };
-    let flagged = old.sign_frame(&payload, &spec).unwrap();
-    assert_dropped(&mut v, &flagged, DropReason::BadRotation);
+    let flagged = s.cam.sign_frame(&payload, &spec).unwrap();
+    assert_dropped(&mut s.v, &flagged, DropReason::BadRotation);
 }
 
 #[test]
 fn rotation_is_checked_after_the_replay_window() {
-    let mut old = camera(1);
-    let next = camera(2);
-    let mut v = verifier_for(
-        &old,
-        Policy {
-            allow_rotation: false,
-            ..Policy::default()
-        },
-    );
-    accept(&mut v, &frame(&mut old, A, 5, 0, true));
-    assert_dropped(&mut v, &rotation(&mut old, &next, 5), DropReason::Replayed);
+    let mut s = Scene::with_policy(|p| p.allow_rotation = false);
+    s.play(&[(A, 5, 0, true, ACCEPTED)]);
+    let replayed = rotation(&mut s.cam, &camera(2), 5);
+    assert_dropped(&mut s.v, &replayed, DropReason::Replayed);
 }
 
+// ---- version-2 seals (SPEC §4) ----
+
+/// A version-2 frame on stream A, number `seq`, sealing `payload`.
 fn sealed(cam: &mut Signer, payload: &[u8], seq: u64) -> Vec<u8> {
-    let spec = FrameSpec {
-        stream_id: Some(A),
-        seq: Some(seq),
-        ..FrameSpec::at(NOW as u64)
-    };
-    cam.seal_frame(payload, &spec).unwrap()
+    cam.seal_frame(payload, &spec_now(seq)).unwrap()
 }
 
 #[test]
 fn version_1_and_version_2_frames_share_one_stream_and_window() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 1, 0, true));
-    let two = sealed(&mut cam, b"sealed picture", 2);
-    assert_eq!(accept(&mut v, &two).payload, b"sealed picture");
-    accept(&mut v, &frame(&mut cam, A, 3, 0, false));
-    assert_dropped(&mut v, &two, DropReason::Replayed);
-    drops(&mut v, &mut cam, (A, 2, 0, false), DropReason::Replayed);
+    let mut s = Scene::new();
+    s.play(&[(A, 1, 0, true, ACCEPTED)]);
+    let two = sealed(&mut s.cam, b"sealed picture", 2);
+    assert_eq!(accept(&mut s.v, &two).payload, b"sealed picture");
+    s.play(&[(A, 3, 0, false, ACCEPTED)]);
+    assert_dropped(&mut s.v, &two, DropReason::Replayed);
+    s.play(&[(A, 2, 0, false, Err(DropReason::Replayed))]);
 }
 
 #[test]
 fn a_sealed_frame_with_any_bit_flipped_is_refused() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let genuine = sealed(&mut cam, b"0123456789", 1);
-    for byte in 0..genuine.len() {
-        let mut bad = genuine.clone();
-        bad[byte] ^= 0x40;
-        assert!(v.verify(&bad, NOW).is_err(), "byte {byte}");
-    }
-    assert_eq!(v.state.pinned, None);
+    assert_every_flip_refused(&mut v, &genuine, 0x40);
     // The content hash (52..84) and the payload fail as bad-signature.
     let mut payload_bit = genuine.clone();
     payload_bit[150] ^= 1;
@@ -719,8 +699,7 @@ fn a_sealed_frame_with_any_bit_flipped_is_refused() {
 
 #[test]
 fn a_forged_seal_is_refused_before_any_content_is_read() {
-    let mut cam = camera(1);
-    let mut v = verifier_for(&cam, Policy::default());
+    let Scene { mut cam, mut v, .. } = Scene::new();
     let genuine = sealed(&mut cam, &[7; 4096], 1);
     let mut forged = genuine.clone();
     forged[84] ^= 1; // the signature
@@ -759,20 +738,16 @@ fn a_forged_seal_is_refused_before_any_content_is_read() {
 
 #[test]
 fn a_sealed_rotation_switches_the_key() {
-    let mut cam = camera(1);
+    let mut s = Scene::new();
     let next = camera(2);
-    let mut v = verifier_for(&cam, Policy::default());
-    accept(&mut v, &frame(&mut cam, A, 1, 0, true));
-    let plain = rotation(&mut cam, &next, 2);
-    let payload = &plain[52..52 + 96];
+    s.play(&[(A, 1, 0, true, ACCEPTED)]);
+    let payload = rotation_payload_of(&rotation(&mut s.cam, &next, 2));
     let spec = FrameSpec {
-        stream_id: Some(A),
-        seq: Some(3),
         codec: Codec::KeyRotation,
-        ..FrameSpec::at(NOW as u64)
+        ..spec_now(3)
     };
-    let sealed_rotation = cam.seal_frame(payload, &spec).unwrap();
-    let ok = accept(&mut v, &sealed_rotation);
+    let sealed_rotation = s.cam.seal_frame(&payload, &spec).unwrap();
+    let ok = accept(&mut s.v, &sealed_rotation);
     assert_eq!(ok.new_public_key.as_ref(), Some(next.public_key()));
-    assert_eq!(v.linked_key().as_bytes(), next.public_key());
+    assert_eq!(s.v.linked_key().as_bytes(), next.public_key());
 }
