@@ -7,8 +7,10 @@
 //! - The server answers only to `Host: 127.0.0.1:PORT` or `localhost:PORT`:
 //!   a page of another site whose name was rebound to 127.0.0.1 (DNS
 //!   rebinding) sends its own name and is refused.
-//! - A request that names an `Origin` must name this server's page. The
-//!   fault switches also take only `application/json` ([`is_json`]), which
+//! - A request that names an `Origin` must name this server's page, or be
+//!   `null` on a request the browser marks `Sec-Fetch-Site: same-origin`
+//!   (Firefox's `sendBeacon` under the page's `Referrer-Policy:
+//!   no-referrer`, as the Fetch standard says). The fault switches also take only `application/json` ([`is_json`]), which
 //!   a form on another site cannot send, so no other site can flip them.
 
 use std::sync::Arc;
@@ -32,9 +34,16 @@ pub fn host_allowed(host: Option<&str>, port: u16) -> bool {
 }
 
 /// Whether a request's `Origin` (if it sent one) is this server's page.
-pub fn origin_allowed(origin: Option<&str>, port: u16) -> bool {
+/// An opaque `null` origin is this page's only when the browser says the
+/// request is same-origin (`fetch_site`, its `Sec-Fetch-Site`, which no
+/// page script can set): a no-cors POST such as `sendBeacon` from a page
+/// with `Referrer-Policy: no-referrer` sends `Origin: null` (Fetch
+/// standard, "serializing a request origin"; Firefox does).
+pub fn origin_allowed(origin: Option<&str>, fetch_site: Option<&str>, port: u16) -> bool {
     origin.is_none_or(|o| {
-        o == format!("http://127.0.0.1:{port}") || o == format!("http://localhost:{port}")
+        o == format!("http://127.0.0.1:{port}")
+            || o == format!("http://localhost:{port}")
+            || (o == "null" && fetch_site == Some("same-origin"))
     })
 }
 
@@ -64,7 +73,11 @@ pub async fn guard(State(server): State<Arc<Server>>, request: Request, next: Ne
             StatusCode::FORBIDDEN,
             format!("this server answers only to 127.0.0.1:{port} and localhost:{port}"),
         )
-    } else if !origin_allowed(text(headers, header::ORIGIN), port) {
+    } else if !origin_allowed(
+        text(headers, header::ORIGIN),
+        text(headers, header::HeaderName::from_static("sec-fetch-site")),
+        port,
+    ) {
         answer::error(
             StatusCode::FORBIDDEN,
             "requests from other sites are refused",
@@ -98,11 +111,20 @@ mod tests {
         assert!(!host_allowed(Some("127.0.0.1:8081"), 8080));
         assert!(!host_allowed(Some("127.0.0.1"), 8080));
         assert!(!host_allowed(None, 8080));
-        assert!(origin_allowed(None, 8080));
-        assert!(origin_allowed(Some("http://127.0.0.1:8080"), 8080));
-        assert!(origin_allowed(Some("http://localhost:8080"), 8080));
-        assert!(!origin_allowed(Some("https://evil.example"), 8080));
-        assert!(!origin_allowed(Some("null"), 8080));
+        assert!(origin_allowed(None, None, 8080));
+        assert!(origin_allowed(Some("http://127.0.0.1:8080"), None, 8080));
+        assert!(origin_allowed(Some("http://localhost:8080"), None, 8080));
+        assert!(!origin_allowed(Some("https://evil.example"), None, 8080));
+        assert!(!origin_allowed(
+            Some("https://evil.example"),
+            Some("same-origin"),
+            8080
+        ));
+        assert!(!origin_allowed(Some("null"), None, 8080));
+        assert!(!origin_allowed(Some("null"), Some("cross-site"), 8080));
+        assert!(!origin_allowed(Some("null"), Some("same-site"), 8080));
+        // Firefox's sendBeacon from this server's page (Referrer-Policy: no-referrer).
+        assert!(origin_allowed(Some("null"), Some("same-origin"), 8080));
     }
 
     #[test]
