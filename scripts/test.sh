@@ -99,7 +99,9 @@ stage_js() {
 stage_e2e() {
   log "cargo build --release -p frameseal-demo (for the end-to-end test)"
   cargo build --release -p frameseal-demo
-  log "node --test tests/e2e/ (demo, relay faults, video, package, WebRTC in headless Chromium, ~5 min)"
+  # Every scenario runs in each engine of FRAMESEAL_E2E_ENGINES (default
+  # chromium,firefox; tests/e2e/browsers.mjs); the WebRTC tests in Chromium only.
+  log "node --test tests/e2e/ (demo, relay faults, video, package, pool, loader in headless ${FRAMESEAL_E2E_ENGINES:-Chromium and Firefox}; WebRTC in Chromium; ~10 min)"
   FRAMESEAL_DEMO_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal-demo" node --test tests/e2e/
 }
 

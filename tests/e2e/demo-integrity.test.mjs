@@ -3,12 +3,14 @@
 // .wasm file in pkg/ as it is now, and a page that pins them the way the
 // README shows (<link rel="modulepreload" integrity>, <script type="module"
 // integrity>, fetch(wasm, { integrity }) handed to init) loads the package
-// under the demo's strict CSP, and refuses a wasm that was changed.
-import { test } from 'node:test';
+// under the demo's strict CSP, and refuses a wasm that was changed, in
+// headless Chromium and Firefox (browsers.mjs).
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { integrityOf } from '../../tools/integrity.mjs';
+import { ENGINES } from './browsers.mjs';
 import { ROOT } from './demo-server.mjs';
 import { withDemo } from './with-demo.mjs';
 
@@ -50,9 +52,10 @@ try {
   return { html, boot };
 }
 
-test('a page that pins the hashes loads the package; a changed wasm is refused', { timeout: 60_000 }, async () => {
+/** The pinned page, as served and with its wasm changed, in `engine`. */
+async function pinned(engine) {
   const hashes = recorded();
-  await withDemo(async ({ demo, browser }) => {
+  await withDemo(engine, async ({ demo, browser }) => {
     const { createHash } = await import('node:crypto');
     const { html, boot } = pinnedPage(hashes);
     const bootSri = `sha384-${createHash('sha384').update(boot).digest('base64')}`;
@@ -62,22 +65,23 @@ test('a page that pins the hashes loads the package; a changed wasm is refused',
       await page.addInitScript(() => {
         document.addEventListener('securitypolicyviolation', (e) => console.log(`CSP ${e.violatedDirective}`));
       });
-      page.on('console', (m) => { if (m.text().startsWith('CSP')) violations.push(m.text()); });
+      page.on('console', ({ text }) => { if (text.startsWith('CSP')) violations.push(text); });
       const headers = { 'content-security-policy': CSP };
-      await page.route(`${demo.origin}/www/sri.html`, (r) => r.fulfill({
-        status: 200, headers: { ...headers, 'content-type': 'text/html' }, body: html.replace('BOOT', bootSri) }));
-      await page.route(`${demo.origin}/www/sri-boot.js`, (r) => r.fulfill({
-        status: 200, headers: { ...headers, 'content-type': 'text/javascript' }, body: boot }));
+      const at = (pathname) => (url) => url.origin === demo.origin && url.pathname === pathname;
+      await page.route(at('/www/sri.html'), () => ({
+        headers: { ...headers, 'content-type': 'text/html' }, body: html.replace('BOOT', bootSri) }));
+      await page.route(at('/www/sri-boot.js'), () => ({
+        headers: { ...headers, 'content-type': 'text/javascript' }, body: boot }));
       if (tamper) {
-        await page.route(`${demo.origin}/pkg/frameseal_bg.wasm`, async (r) => {
+        await page.route(at('/pkg/frameseal_bg.wasm'), () => {
           const body = Buffer.from(readFileSync(path.join(PKG, 'frameseal_bg.wasm')));
           body[body.length - 1] ^= 1;
-          await r.fulfill({ status: 200, headers: { 'content-type': 'application/wasm' }, body });
+          return { headers: { 'content-type': 'application/wasm' }, body };
         });
       }
       await page.goto(`${demo.origin}/www/sri.html`);
       // The boot script's verdict: 'ok …' or 'refused …'.
-      await page.waitForFunction(() => /^(ok|refused) /.test(document.title), null, { timeout: 30_000 });
+      await page.waitForFunction(() => /^(ok|refused) /.test(document.title), null, { timeout: 60_000 });
       const title = await page.title();
       await page.close();
       return { title, violations };
@@ -88,4 +92,12 @@ test('a page that pins the hashes loads the package; a changed wasm is refused',
     const bad = await run(true);
     assert.equal(bad.title, 'refused TypeError', 'fetch with integrity refuses a changed wasm');
   });
-});
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    test('a page that pins the hashes loads the package; a changed wasm is refused', {
+      timeout: 120_000,
+    }, () => pinned(engine));
+  });
+}

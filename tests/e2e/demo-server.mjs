@@ -1,6 +1,6 @@
-// Shared by the end-to-end tests: where the demo's release binary is, the
-// Chromium flags this machine needs, starting `frameseal-demo` or a plain
-// server for pkg/, and a page that records what went wrong in it.
+// Shared by the end-to-end tests: where the demo's release binary is,
+// starting `frameseal-demo` or a plain server for pkg/, and a page (in any
+// engine of browsers.mjs) that records what went wrong in it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -13,8 +13,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DEMO_BIN = process.env.FRAMESEAL_DEMO_BIN
   ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal-demo');
 export const DEMO_BUILD = 'cargo build --release -p frameseal-demo';
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export { CHROMIUM_ARGS } from './browsers.mjs';
 
 /** Starts `frameseal-demo --port 0`; resolves once it prints its URL. */
 export function startDemo() {
@@ -45,12 +44,17 @@ export function startDemo() {
   });
 }
 
-/** A page that records CSP violations, page errors and console errors. */
-export async function openPage(browser) {
-  const page = await browser.newPage({ viewport: { width: 1320, height: 1000 } });
+/**
+ * A page of `browser` (browsers.mjs) that records CSP violations, page
+ * errors and console errors. Both engines report a CSP violation as a
+ * `securitypolicyviolation` event (recorded in window.__csp and logged as a
+ * console error here); Firefox also reports it as a page error of its own.
+ */
+export async function openPage(browser, viewport = { width: 1320, height: 1000 }) {
+  const page = await browser.newPage({ viewport });
   const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (message) => problems.push(`page error: ${message}`));
+  page.on('console', ({ type, text }) => { if (type === 'error') problems.push(`console: ${text}`); });
   await page.addInitScript(() => {
     window.__csp = [];
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -78,15 +82,15 @@ const BUILD_SHIMS = {
  */
 export async function useBuild(page, build) {
   const requests = [];
-  page.on('request', (r) => {
-    const { pathname } = new URL(r.url());
+  page.on('request', (url) => {
+    const { pathname } = new URL(url);
     if (pathname.startsWith('/pkg/')) requests.push(pathname);
   });
   if (build === 'modern') return requests;
   assert.ok(BUILD_SHIMS[build], `unknown build ${build}`);
   if (build === 'js') await page.addInitScript(() => { delete globalThis.WebAssembly; });
-  await page.route('**/pkg/frameseal.js', (route) =>
-    route.fulfill({ contentType: 'text/javascript', body: BUILD_SHIMS[build] }));
+  await page.route((url) => url.pathname === '/pkg/frameseal.js',
+    () => ({ contentType: 'text/javascript', body: BUILD_SHIMS[build] }));
   return requests;
 }
 
@@ -100,10 +104,22 @@ export async function noProblems(page, problems) {
 
 const TYPES = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json' };
 
-/** Serves `page` (HTML) at / and `pkg` (default pkg/) at /pkg/ on 127.0.0.1, a free port. */
-export function startPkgServer(page, pkg = path.join(ROOT, 'pkg')) {
+/**
+ * Serves `page` (HTML) at / and `pkg` (default pkg/) at /pkg/ on 127.0.0.1, a
+ * free port; `extra` maps other paths to `{ type, body }`. The server's
+ * `requests` lists every path asked for, workers' requests included (which
+ * not every engine's page events show).
+ */
+export function startPkgServer(page, pkg = path.join(ROOT, 'pkg'), extra = {}) {
+  const requests = [];
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    requests.push(url.pathname);
+    if (Object.hasOwn(extra, url.pathname)) {
+      res.writeHead(200, { 'content-type': extra[url.pathname].type });
+      res.end(extra[url.pathname].body);
+      return;
+    }
     if (url.pathname === '/favicon.ico') {
       res.writeHead(204);
       res.end();
@@ -125,5 +141,6 @@ export function startPkgServer(page, pkg = path.join(ROOT, 'pkg')) {
     res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });
+  server.requests = requests;
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

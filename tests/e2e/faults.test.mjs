@@ -1,5 +1,5 @@
 // Network faults end to end: for each of the demo relay's faults on its own,
-// a display in headless Chromium watches one camera through the real relay
+// a display in headless Chromium and Firefox (browsers.mjs) watches one camera through the real relay
 // (WebSocket, session binding) with a FrameGate, and a second, policy-free
 // Verifier beside it says what each delivered frame really is:
 // - "intact genuine": the linked camera's frame on this display's session
@@ -16,10 +16,11 @@
 // one table of every figure.
 //
 // Needs the demo's release binary (FRAMESEAL_DEMO_BIN), pkg/ built, and Debian's
-// chromium. Run: node --test tests/e2e/faults.test.mjs
-import { test } from 'node:test';
+// chromium and firefox-esr. Run: node --test tests/e2e/faults.test.mjs
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { ENGINES } from './browsers.mjs';
 import { DEMO_BIN, DEMO_BUILD } from './demo-server.mjs';
 import { withDemo } from './with-demo.mjs';
 
@@ -105,15 +106,13 @@ async function watch({ camera, publicKey, seconds }) {
   return m;
 }
 
-test('network faults: nothing foreign drawn, and what each fault costs in genuine frames', {
-  skip: existsSync(DEMO_BIN) ? false : `no ${DEMO_BIN}: ${DEMO_BUILD}`,
-  timeout: 300_000,
-}, async () => {
+/** Every phase of PHASES in turn, in `engine`; prints the table. */
+async function faults(engine) {
   const rows = [];
-  await withDemo(async ({ demo, browser }) => {
+  await withDemo(engine, async ({ demo, browser }) => {
     const page = await browser.newPage();
     const problems = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('pageerror', (message) => problems.push(`page error: ${message}`));
     await page.goto(`${demo.origin}/api/cameras`);
     const { cameras } = await page.evaluate(() => fetch('/api/cameras').then((r) => r.json()));
     const camera = cameras[0];
@@ -157,5 +156,14 @@ test('network faults: nothing foreign drawn, and what each fault costs in genuin
     '|---|---:|---:|---:|---:|---:|---|---:|---:|---|',
     ...rows.map(({ phase, m, cost }) => `| ${phase.fault ?? 'none'} | ${phase.seconds} | ${m.sent} | ${m.genuine} | ${m.sent - m.genuine} | ${m.genuineRepeats} | ${m.notGenuine['foreign-key'] ?? 0} / ${(m.notGenuine['bad-signature'] ?? 0) + (m.notGenuine.malformed ?? 0)} / ${m.notGenuine['wrong-stream'] ?? 0} | ${m.accepted} | ${m.otherDrawn} | ${cost}${cost ? ` (${Object.entries(m.costReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''} |`),
   ];
-  console.log(table.join('\n'));
-});
+  console.log(`${engine}:\n${table.join('\n')}`);
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    test('network faults: nothing foreign drawn, and what each fault costs in genuine frames', {
+      skip: existsSync(DEMO_BIN) ? false : `no ${DEMO_BIN}: ${DEMO_BUILD}`,
+      timeout: 300_000,
+    }, () => faults(engine));
+  });
+}

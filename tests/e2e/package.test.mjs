@@ -2,34 +2,31 @@
 // installed into scratch projects in a temp dir, then used
 // - from Node (initSync with the wasm file found through the package's exports),
 // - by TypeScript (the exports' types, moduleResolution nodenext),
-// - from a plain <script type="module"> page in headless Chromium,
+// - from a plain <script type="module"> page,
 // - through Vite: a copy of examples/vite/ built with `vite build`, its
-//   output loaded in headless Chromium, where it must really verify; and
-//   the same project under Vite's dev server.
+//   output loaded in a page, where it must really verify; and the same
+//   project under Vite's dev server;
+// each page in headless Chromium and Firefox (browsers.mjs).
 //
 // Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides), the repo's
-// node_modules (vite, typescript, playwright-core) and Debian's chromium.
+// node_modules (vite, typescript, playwright-core, puppeteer-core) and Debian's
+// chromium and firefox-esr.
 // Installs nothing from the network: the tarball has no dependencies.
 // Run: node --test tests/e2e/package.test.mjs
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { ENGINES, launch } from './browsers.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const NPM_QUIET = ['--no-audit', '--no-fund', '--offline', '--loglevel=error'];
 
 /** What the tarball must hold, exactly. */
@@ -45,7 +42,6 @@ const EXPECTED_FILES = [
 let work;
 let tarball;
 let packed;
-let browser;
 
 /** Runs a command; its output, or an error carrying its output. */
 function run(cmd, args, cwd) {
@@ -56,9 +52,13 @@ function run(cmd, args, cwd) {
   }
 }
 
-/** A scratch project in `work` with the tarball installed; returns its path. */
+/**
+ * A scratch project in `work` with the tarball installed; returns its path.
+ * Made once per run: every engine's tests use the same project.
+ */
 function scratchProject(name, files = {}) {
   const dir = path.join(work, name);
+  if (existsSync(path.join(dir, 'node_modules', 'frameseal'))) return dir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'module' }, null, 2));
   for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
@@ -86,15 +86,15 @@ function serve(dir, requested = []) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` })));
 }
 
-/** Opens `url`, waits for window.result, returns it with the page's errors. */
-async function pageResult(url) {
+/** Opens `url` in `browser`, waits for window.result, returns it with the page's errors. */
+async function pageResult(browser, url) {
   const page = await browser.newPage();
   const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text()); });
+  page.on('pageerror', (message) => errors.push(message));
+  page.on('console', ({ type, text }) => { if (type === 'error' || type === 'warning') errors.push(text); });
   try {
     await page.goto(url);
-    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 30000 });
+    await page.waitForFunction(() => window.result !== undefined, null, { timeout: 60_000 });
     return { result: await page.evaluate(() => window.result), errors };
   } finally {
     await page.close();
@@ -106,11 +106,9 @@ before(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'frameseal-package-'));
   [packed] = JSON.parse(run('npm', ['pack', '--json', '--loglevel=error', '--pack-destination', work, PKG], ROOT));
   tarball = path.join(work, packed.filename);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
 
-after(async () => {
-  await browser?.close();
+after(() => {
   if (work && !process.env.FRAMESEAL_KEEP_TMP) rmSync(work, { recursive: true, force: true });
 });
 
@@ -250,7 +248,8 @@ ${body}
 `;
 }
 
-test('plain <script type="module">: the installed package loads and FrameGate draws a verified picture', async () => {
+/** A plain <script type="module"> page: the installed package loads and FrameGate draws a verified picture. */
+async function plainPage(browser) {
   const dir = scratchProject('plain-app', {
     'index.html': gatePage({ frameseal: '/node_modules/frameseal/frameseal.js' },
       "import init, { FrameGate, Signer, fingerprint } from 'frameseal';", `
@@ -260,7 +259,7 @@ test('plain <script type="module">: the installed package loads and FrameGate dr
   });
   const { server, origin } = await serve(dir);
   try {
-    const { result, errors } = await pageResult(`${origin}/`);
+    const { result, errors } = await pageResult(browser, `${origin}/`);
     assert.equal(result.error, undefined, result.error);
     assert.deepEqual(result.foreign, [false, 'foreign-key', false]);
     assert.deepEqual(result.genuine, [true, true]);
@@ -269,9 +268,10 @@ test('plain <script type="module">: the installed package loads and FrameGate dr
   } finally {
     server.close();
   }
-});
+}
 
-test('plain page: frameseal/loader picks the modern build in Chromium, the JS build without WebAssembly, and forced mvp and JS builds draw a verified picture', async () => {
+/** frameseal/loader in a plain page: its pick, with and without WebAssembly, and forced builds. */
+async function loaderPage(browser) {
   const dir = scratchProject('loader-app', {
     'index.html': gatePage({ 'frameseal/loader': '/node_modules/frameseal/loader.js' },
       "import { load, detectBuild, loadedBuild } from 'frameseal/loader';", `
@@ -287,9 +287,9 @@ test('plain page: frameseal/loader picks the modern build in Chromium, the JS bu
     const requested = [];
     const { server, origin } = await serve(dir, requested);
     try {
-      const { result, errors } = await pageResult(`${origin}/${query}`);
+      const { result, errors } = await pageResult(browser, `${origin}/${query}`);
       assert.equal(result.error, undefined, result.error);
-      assert.equal(result.detected, detected, 'Chromium validates the probe; without WebAssembly: js');
+      assert.equal(result.detected, detected, `${browser.engine} validates the probe; without WebAssembly: js`);
       assert.equal(result.loaded, loaded);
       assert.deepEqual(result.foreign, [false, 'foreign-key', false]);
       assert.deepEqual(result.genuine, [true, true]);
@@ -303,7 +303,7 @@ test('plain page: frameseal/loader picks the modern build in Chromium, the JS bu
       server.close();
     }
   }
-});
+}
 
 /** What examples/vite/main.js must have found. */
 function assertExampleVerified({ result, errors }) {
@@ -326,7 +326,11 @@ function viteProject(name) {
 
 const VITE = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
 
-test('Vite: examples/vite builds against the tarball and its output verifies in Chromium', async () => {
+let viteDist;
+
+/** examples/vite built with `vite build` (once per run); its dist/ folder. */
+function viteBuild() {
+  if (viteDist) return viteDist;
   const dir = viteProject('vite-app');
   const log = run(process.execPath, [VITE, 'build', '--logLevel', 'warn'], dir);
   const dist = path.join(dir, 'dist');
@@ -334,13 +338,19 @@ test('Vite: examples/vite builds against the tarball and its output verifies in 
   console.log(`# vite build: ${assets.join(' ')}${log.trim() ? `\n${log}` : ''}`);
   assert.ok(assets.some((f) => /^assets\/frameseal_bg-.*\.wasm$/.test(f)), 'the wasm file is emitted');
   assert.ok(assets.some((f) => /^assets\/receiver-.*\.js$/.test(f)), 'the receiver worker is bundled');
-  const { server, origin } = await serve(dist);
+  viteDist = dist;
+  return dist;
+}
+
+/** The Vite build's output verifies in a page of `browser`. */
+async function viteBuilt(browser) {
+  const { server, origin } = await serve(viteBuild());
   try {
-    assertExampleVerified(await pageResult(`${origin}/`));
+    assertExampleVerified(await pageResult(browser, `${origin}/`));
   } finally {
     server.close();
   }
-});
+}
 
 /** A free TCP port on 127.0.0.1. */
 function freePort() {
@@ -354,7 +364,8 @@ function freePort() {
   });
 }
 
-test('Vite dev server: examples/vite (its vite.config.js) serves the package so that it verifies', async () => {
+/** Vite's dev server (examples/vite's vite.config.js) serves the package so that it verifies in `browser`. */
+async function viteDev(browser) {
   const dir = viteProject('vite-dev-app');
   const port = await freePort();
   // No colours: with CI set, Vite's colours put escape codes inside the URL.
@@ -374,10 +385,30 @@ test('Vite dev server: examples/vite (its vite.config.js) serves the package so 
       dev.stderr.on('data', (d) => { output += d; });
       dev.on('exit', (code) => { clearTimeout(timer); reject(new Error(`vite exited with ${code}:\n${output}`)); });
     });
-    const seen = await pageResult(`http://127.0.0.1:${port}/`);
+    const seen = await pageResult(browser, `http://127.0.0.1:${port}/`);
     // The dev client logs its connection as debug messages; errors and warnings are what count.
     assertExampleVerified(seen);
   } finally {
     dev.kill();
   }
-});
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    let browser;
+    before(async () => { browser = await launch(engine); });
+    after(() => browser?.close());
+
+    test('plain <script type="module">: the installed package loads and FrameGate draws a verified picture',
+      { timeout: 120_000 }, () => plainPage(browser));
+
+    test('plain page: frameseal/loader picks the modern build, the JS build without WebAssembly, and forced mvp and JS builds draw a verified picture',
+      { timeout: 180_000 }, () => loaderPage(browser));
+
+    test('Vite: examples/vite builds against the tarball and its output verifies',
+      { timeout: 180_000 }, () => viteBuilt(browser));
+
+    test('Vite dev server: examples/vite (its vite.config.js) serves the package so that it verifies',
+      { timeout: 180_000 }, () => viteDev(browser));
+  });
+}

@@ -1,4 +1,5 @@
-// GatePool (pkg/pool/): FrameGates in Web Workers, in headless Chromium.
+// GatePool (pkg/pool/): FrameGates in Web Workers, in headless Chromium and
+// Firefox (browsers.mjs).
 //
 // A page opens a pool of 2 workers and 4 tiles (DOM canvases whose control
 // moves to the workers), and pushes each tile a stranger's frame, a forged
@@ -13,17 +14,15 @@
 // workers load the build the loader picks (modern here) or the one forced
 // with `build` (mvp, js), and verify and draw with it.
 //
-// Needs pkg/ built (./build.sh build) and Debian's chromium.
-import { test } from 'node:test';
+// Needs pkg/ built (./build.sh build) and Debian's chromium and firefox-esr.
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
-import { CHROMIUM_ARGS, ROOT, startPkgServer } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { ENGINES, withBrowser } from './browsers.mjs';
+import { ROOT, startPkgServer } from './demo-server.mjs';
 
 const PKG = path.join(ROOT, 'pkg');
 const TILES = 4;
@@ -128,84 +127,88 @@ const near = (a, b) => a.every((v, i) => Math.abs(v - b[i]) <= 12);
 
 const SKIP = existsSync(path.join(PKG, 'pool', 'index.js')) ? false : 'pkg/ is not built (./build.sh build)';
 
-/** Serves PAGE, opens it in Chromium with `pageOptions`, and runs `body(page, problems)`. */
-async function withPoolPage(pageOptions, body) {
+/** Serves PAGE, opens it in `engine` with `pageOptions`, and runs `body(page, problems)`. */
+async function withPoolPage(engine, pageOptions, body) {
   const server = await startPkgServer(PAGE);
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage(pageOptions);
-    const problems = [];
-    page.on('pageerror', (e) => problems.push(e.message));
-    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-    await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 30_000 });
-    await body(page, problems);
+    await withBrowser(engine, async (browser) => {
+      const page = await browser.newPage(pageOptions);
+      const problems = [];
+      page.on('pageerror', (message) => problems.push(message));
+      page.on('console', ({ type, text }) => { if (type === 'error') problems.push(text); });
+      await page.goto(`http://127.0.0.1:${server.address().port}/`);
+      await page.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
+      await body(page, problems);
+    });
   } finally {
-    await browser.close();
     server.close();
   }
 }
 
-test('GatePool: the workers load the build frameseal/loader picks, or the one forced', {
-  skip: SKIP,
-  timeout: 90_000,
-}, () => withPoolPage({}, async (page, problems) => {
-  const out = await page.evaluate(([c, s]) => window.runBuilds(c, s), [COLOURS[0], STRANGER]);
-  console.log(JSON.stringify(out));
-  const want = (build) => ({ build, foreign: ['foreign-key', false], genuine: [true, true] });
-  assert.deepEqual(out.auto, want('modern'), 'auto: this Chromium validates the probe');
-  assert.deepEqual(out.modern, want('modern'));
-  assert.deepEqual(out.mvp, want('mvp'), 'the WebAssembly 1.0 build in a worker');
-  assert.deepEqual(out.js, want('js'), 'the JS build in a worker');
-  assert.match(out.badBuild, /^GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"$/);
-  assert.deepEqual(problems, []);
-}));
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    test('GatePool: the workers load the build frameseal/loader picks, or the one forced', {
+      skip: SKIP,
+      timeout: 120_000,
+    }, () => withPoolPage(engine, {}, async (page, problems) => {
+      const out = await page.evaluate(([c, s]) => window.runBuilds(c, s), [COLOURS[0], STRANGER]);
+      console.log(`${engine}: ${JSON.stringify(out)}`);
+      const want = (build) => ({ build, foreign: ['foreign-key', false], genuine: [true, true] });
+      assert.deepEqual(out.auto, want('modern'), `auto: this ${engine} validates the probe`);
+      assert.deepEqual(out.modern, want('modern'));
+      assert.deepEqual(out.mvp, want('mvp'), 'the WebAssembly 1.0 build in a worker');
+      assert.deepEqual(out.js, want('js'), 'the JS build in a worker');
+      assert.match(out.badBuild, /^GatePool: build must be 'auto', 'modern', 'mvp' or 'js', got "wasm2"$/);
+      assert.deepEqual(problems, []);
+    }));
 
-test('GatePool: workers verify, decode and draw; only each tile\'s camera is shown', {
-  skip: SKIP,
-  timeout: 90_000,
-}, () => withPoolPage({ viewport: { width: 200, height: 300 }, deviceScaleFactor: 1 }, async (page, problems) => {
-  const out = await page.evaluate(([c, s]) => window.run(c, s), [COLOURS, STRANGER]);
+    test('GatePool: workers verify, decode and draw; only each tile\'s camera is shown', {
+      skip: SKIP,
+      timeout: 120_000,
+    }, () => withPoolPage(engine, { viewport: { width: 200, height: 300 }, deviceScaleFactor: 1 }, async (page, problems) => {
+      const out = await page.evaluate(([c, s]) => window.run(c, s), [COLOURS, STRANGER]);
 
-  assert.equal(out.size, 2);
-  assert.deepEqual(out.lanes, [2, 2], 'four tiles over both workers');
-  for (const [i, tile] of out.tiles.entries()) {
-    assert.deepEqual(tile.results, [
-      { ok: false, reason: 'foreign-key', drawn: false, hasPayload: false },
-      { ok: false, reason: 'bad-signature', drawn: false, hasPayload: false },
-      { ok: true, reason: null, drawn: true, hasPayload: false },
-    ], `tile ${i}`);
-    assert.deepEqual(tile.drops, ['foreign-key/false', 'bad-signature/false'], `tile ${i}: onDrop on the main thread`);
-    assert.equal(tile.transferredLength, 0, `tile ${i}: the transferred frame left the page`);
-    assert.equal(tile.stats.accepted, 1);
-    assert.equal(tile.stats.drawn, 1);
-    assert.equal(tile.stats.dropped['foreign-key'], 1);
-    assert.equal(tile.stats.dropped['bad-signature'], 1);
-  }
-  assert.match(out.badOption, /maxAge/);
-  assert.match(out.badKey, /linkedPublicKey/);
-  assert.match(out.withNow, /options\.now cannot be used with GatePool/);
-  assert.deepEqual(out.rotation, { ok: true, newKeyMatches: true });
-  assert.deepEqual(out.sameTask, { last: true, accepted: 2 }, 'push, stats, close in one task: in order');
-  assert.match(out.afterClose, /closed/);
+      assert.equal(out.size, 2);
+      assert.deepEqual(out.lanes, [2, 2], 'four tiles over both workers');
+      for (const [i, tile] of out.tiles.entries()) {
+        assert.deepEqual(tile.results, [
+          { ok: false, reason: 'foreign-key', drawn: false, hasPayload: false },
+          { ok: false, reason: 'bad-signature', drawn: false, hasPayload: false },
+          { ok: true, reason: null, drawn: true, hasPayload: false },
+        ], `tile ${i}`);
+        assert.deepEqual(tile.drops, ['foreign-key/false', 'bad-signature/false'], `tile ${i}: onDrop on the main thread`);
+        assert.equal(tile.transferredLength, 0, `tile ${i}: the transferred frame left the page`);
+        assert.equal(tile.stats.accepted, 1);
+        assert.equal(tile.stats.drawn, 1);
+        assert.equal(tile.stats.dropped['foreign-key'], 1);
+        assert.equal(tile.stats.dropped['bad-signature'], 1);
+      }
+      assert.match(out.badOption, /maxAge/);
+      assert.match(out.badKey, /linkedPublicKey/);
+      assert.match(out.withNow, /options\.now cannot be used with GatePool/);
+      assert.deepEqual(out.rotation, { ok: true, newKeyMatches: true });
+      assert.deepEqual(out.sameTask, { last: true, accepted: 2 }, 'push, stats, close in one task: in order');
+      assert.match(out.afterClose, /closed/);
 
-  // The pictures: each tile shows its camera's colour, not the stranger's.
-  // The workers' canvases reach the page's compositor a little later:
-  // screenshots until every tile shows its camera (or a generous timeout).
-  const points = Array.from({ length: TILES }, (_, i) => [32, i * 56 + 24]);
-  const shown = async () => {
-    const shot = await page.screenshot({ clip: { x: 0, y: 0, width: 64, height: TILES * 56 } });
-    return page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
-  };
-  let seen = await shown();
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
-    if (seen.every((rgb, i) => near(rgb, COLOURS[i]) || near(rgb, STRANGER))) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    seen = await shown();
-  }
-  for (const [i, rgb] of seen.entries()) {
-    assert.ok(!near(rgb, STRANGER), `tile ${i} shows the stranger: ${rgb}`);
-    assert.ok(near(rgb, COLOURS[i]), `tile ${i} shows ${rgb}, not its camera's ${COLOURS[i]}`);
-  }
-  assert.deepEqual(problems, []);
-}));
+      // The pictures: each tile shows its camera's colour, not the stranger's.
+      // The workers' canvases reach the page's compositor a little later:
+      // screenshots until every tile shows its camera (or a generous timeout).
+      const points = Array.from({ length: TILES }, (_, i) => [32, i * 56 + 24]);
+      const shown = async () => {
+        const shot = await page.screenshot({ x: 0, y: 0, width: 64, height: TILES * 56 });
+        return page.evaluate(([png, pts]) => window.pixels(png, pts), [Array.from(shot), points]);
+      };
+      let seen = await shown();
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
+        if (seen.every((rgb, i) => near(rgb, COLOURS[i]) || near(rgb, STRANGER))) break;
+        await sleep(100);
+        seen = await shown();
+      }
+      for (const [i, rgb] of seen.entries()) {
+        assert.ok(!near(rgb, STRANGER), `tile ${i} shows the stranger: ${rgb}`);
+        assert.ok(near(rgb, COLOURS[i]), `tile ${i} shows ${rgb}, not its camera's ${COLOURS[i]}`);
+      }
+      assert.deepEqual(problems, []);
+    }));
+  });
+}

@@ -1,6 +1,6 @@
 // End to end: the standalone demo (www/standalone.html: cameras, relay and
-// displays all in one tab) in headless Chromium, served by frameseal-demo
-// under its strict CSP.
+// displays all in one tab) in headless Chromium and Firefox (browsers.mjs),
+// served by frameseal-demo under its strict CSP.
 //
 // Switches on all four of the page's relay faults (cache mix-up, replay,
 // stale cache, corruption) and samples a point of each display that the
@@ -15,11 +15,13 @@
 //   (dropReasons()), the page's four first, then the others in check order;
 // - no CSP violation, page error or console error.
 //
-// Needs the demo's release binary (DEMO_BIN), pkg/ built, and Debian's chromium.
-import { test } from 'node:test';
+// Needs the demo's release binary (DEMO_BIN), pkg/ built, and Debian's chromium
+// and firefox-esr.
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ENGINES } from './browsers.mjs';
 import { ROOT, noProblems, openPage } from './demo-server.mjs';
 import { withDemo } from './with-demo.mjs';
 
@@ -55,17 +57,16 @@ function installSampler({ points, every }) {
   window.__standalone = { results, stop: () => clearInterval(timer) };
 }
 
-test('standalone demo: the protected display shows only the linked camera under every relay fault', {
-  timeout: 180_000,
-}, async () => {
+/** The standalone page under all four of its relay faults. */
+async function standalone(engine) {
   assert.ok(existsSync(path.join(ROOT, 'pkg', 'frameseal.js')), 'pkg/ is not built (./build.sh build)');
-  await withDemo(async ({ demo, browser }) => {
+  await withDemo(engine, async ({ demo, browser }) => {
     const { page, problems } = await openPage(browser);
     await page.goto(`${demo.origin}/www/standalone.html`);
-    await page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: 30_000 });
+    await page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: 60_000 });
     await page.evaluate(installSampler, { points: POINTS, every: SAMPLE_MS });
     for (const fault of FAULTS) {
-      await page.locator('label.switch', { has: page.locator(`input[data-fault="${fault}"]`) }).click();
+      await page.click(`label.switch:has(input[data-fault="${fault}"])`);
     }
     await page.waitForFunction(() => document.getElementById('relay-state').textContent === '4 faults on');
 
@@ -80,15 +81,15 @@ test('standalone demo: the protected display shows only the linked camera under 
       window.__standalone.stop();
       return window.__standalone.results;
     });
-    const rows = await page.$$eval('#reasons li', (lis) => lis.map((li) => ({
+    const rows = await page.evaluate(() => [...document.querySelectorAll('#reasons li')].map((li) => ({
       reason: li.dataset.reason,
       meaning: li.querySelector('.reason-desc').textContent,
       count: Number(li.dataset.count),
     })));
     const reasons = await page.evaluate(async () => (await import('/pkg/frameseal.js')).dropReasons());
-    const caption = await page.$eval('#unprotected-caption', (e) => e.textContent);
-    const log = await page.$$eval('#log li', (lis) => lis.map((li) => li.textContent));
-    console.log(`samples: ${JSON.stringify(results)}`);
+    const caption = await page.textContent('#unprotected-caption');
+    const log = await page.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent));
+    console.log(`${engine}: samples: ${JSON.stringify(results)}`);
     console.log(`counters: ${JSON.stringify(Object.fromEntries(rows.map((r) => [r.reason, r.count])))}`);
     console.log(`unprotected: ${caption}`);
 
@@ -107,4 +108,12 @@ test('standalone demo: the protected display shows only the linked camera under 
     }
     assert.ok(log.length > 0 && log.some((entry) => /accepted · drawn/.test(entry)), 'the log lists verdicts');
   });
-});
+}
+
+for (const engine of ENGINES) {
+  describe(engine, () => {
+    test('standalone demo: the protected display shows only the linked camera under every relay fault', {
+      timeout: 180_000,
+    }, () => standalone(engine));
+  });
+}

@@ -1,26 +1,23 @@
-// Shared by the end-to-end tests that drive frameseal-demo in Chromium
-// (demo, demo-video, standalone, demo-integrity, faults): the demo and a
-// browser for the length of a test, and the hue by which the page-side
-// samplers tell one camera's colour from another's.
+// Shared by the end-to-end tests that drive frameseal-demo (demo,
+// demo-video, standalone, demo-integrity, faults): the demo and a browser
+// of either engine for the length of a test, and the hue by which the
+// page-side samplers tell one camera's colour from another's.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { CHROMIUM_ARGS, DEMO_BIN, DEMO_BUILD, startDemo } from './demo-server.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
+import { launch } from './browsers.mjs';
+import { DEMO_BIN, DEMO_BUILD, startDemo } from './demo-server.mjs';
 
 /**
- * Starts frameseal-demo and headless Chromium, runs `body({ demo, browser })`
- * and returns what it returns; closes the browser and stops the demo
- * whatever happened.
+ * Starts frameseal-demo and headless `engine` (browsers.mjs), runs
+ * `body({ demo, browser })` and returns what it returns; closes the browser
+ * and stops the demo whatever happened.
  */
-export async function withDemo(body) {
+export async function withDemo(engine, body) {
   assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   const demo = await startDemo();
   let browser;
   try {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launch(engine);
     return await body({ demo, browser });
   } finally {
     await browser?.close();
