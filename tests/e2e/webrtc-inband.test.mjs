@@ -50,14 +50,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { ROOT, startPkgServer } from './demo-server.mjs';
+import { CALL_PATH, CALL_ROUTE, CHROMIUM_ARGS, assertGreen, inPage as inPageOf } from './webrtc-page.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 
 const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 /** How long a display that must show nothing is watched, at least. */
 const WATCH_MS = 5000;
 /** Drops the receiver must have counted before a "shows nothing" call ends, and how much longer it may wait for them. */
@@ -65,7 +64,6 @@ const MIN_DROPPED = 25;
 const EVIDENCE_TIMEOUT_MS = 30000;
 /** How long a display linked to the right key may take to present the frames wanted. */
 const PICTURE_TIMEOUT_MS = 30000;
-const GREEN = [40, 200, 60];
 /** The sealed unit a lossy relay loses (a delta, well after the first keyframe). */
 const LOST_UNIT = 40;
 
@@ -77,9 +75,9 @@ const PAGE = `<!doctype html>
 import init, { Signer } from '/pkg/frameseal.js';
 import { createSenderWorker, createReceiverWorker, configure, protect, request, workerStats, inBandCodecs }
   from '/pkg/webrtc/index.js';
+import { camera, peers, negotiate, display, watch, pixel, rtcStats } from '${CALL_PATH}';
 
 await init();
-const GREEN = ${JSON.stringify(GREEN)};
 const keyOf = (seed) => new Uint8Array(32).fill(seed);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -123,27 +121,8 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
   if (wanted.length === 0) return { skip: 'this browser has no ' + codec + ' for WebRTC' };
   const inBand = inBandCodecs().map((c) => c.mimeType.toLowerCase());
 
-  const source = document.createElement('canvas');
-  source.width = 320;
-  source.height = 240;
-  const sctx = source.getContext('2d');
-  let tick = 0;
-  const paint = () => {
-    sctx.fillStyle = 'rgb(' + GREEN.join(',') + ')';
-    sctx.fillRect(0, 0, 320, 240);
-    sctx.fillStyle = '#fff';
-    sctx.fillRect(8 + (tick++ % 40), 8, 12, 12);
-  };
-  paint();
-  const painter = setInterval(paint, 33);
-  const stream = source.captureStream(30);
-  const [track] = stream.getVideoTracks();
-
-  const pc1 = new RTCPeerConnection(relay ? { encodedInsertableStreams: true } : {});
-  const pc2 = new RTCPeerConnection();
-  pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate);
-  pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate);
-
+  const source = camera();
+  const { pc1, pc2 } = peers(relay ? { encodedInsertableStreams: true } : {});
   const senderWorker = createSenderWorker();
   const receiverWorker = createReceiverWorker();
   const warnings = [];
@@ -153,16 +132,9 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
   await configure(senderWorker, { secretKey: keyOf(cameraSeed), carriage: senderCarriage });
   await configure(receiverWorker, { linkedPublicKey: new Signer(keyOf(linkedSeed)).publicKey, carriage: 'in-band' });
 
-  const transceiver = pc1.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  const transceiver = pc1.addTransceiver(source.track, { direction: 'sendonly', streams: [source.stream] });
   transceiver.setCodecPreferences(wanted);
-
-  const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  document.body.append(video);
-  let presented = 0;
-  const counted = () => { presented++; video.requestVideoFrameCallback(counted); };
-  video.requestVideoFrameCallback(counted);
+  const { video, presented } = display();
 
   // The relay: sender worker -> main thread -> network.
   const relayed = { units: 0, presentedAt: null, captured: [] };
@@ -179,7 +151,7 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
         if (relayed.captured.length < capture) relayed.captured.push({ type: frame.type, bytes: Array.from(bytes) });
         const out = alter(bytes.slice(), index);
         if (out === null) {
-          relayed.presentedAt = presented;
+          relayed.presentedAt = presented();
           return;
         }
         frame.data = out.buffer;
@@ -197,57 +169,33 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
       video.play().catch(() => {});
     };
   });
-  await pc1.setLocalDescription();
-  await pc2.setRemoteDescription(pc1.localDescription);
-  await pc2.setLocalDescription();
-  await pc1.setRemoteDescription(pc2.localDescription);
+  await negotiate(pc1, pc2);
   await receiving;
 
-  const received = async () => (await workerStats(receiverWorker)).video ?? {};
-  const droppedSoFar = async () => Object.values((await received()).dropped ?? {}).reduce((a, b) => a + b, 0);
-  const start = performance.now();
-  for (;;) {
-    const elapsed = performance.now() - start;
-    if (untilPresented && presented >= untilPresented && (capture === 0 || relayed.captured.length >= capture)) {
-      if (!presentedAfterRelay) break;
-      if (relayed.presentedAt !== null && presented >= relayed.presentedAt + presentedAfterRelay) break;
-    }
-    if (elapsed >= watchMs && (!minDropped || elapsed >= watchMs + ${EVIDENCE_TIMEOUT_MS}
-      || await droppedSoFar() >= minDropped)) break;
-    await sleep(100);
-  }
-  const waitedMs = Math.round(performance.now() - start);
+  // Until the pictures wanted are presented (and the units wanted captured),
+  // or for watchMs and on until the receiver has dropped minDropped units.
+  const dropped = async () => Object.values((await workerStats(receiverWorker)).video?.dropped ?? {}).reduce((a, b) => a + b, 0);
+  const waitedMs = await watch({
+    watchMs,
+    evidenceMs: ${EVIDENCE_TIMEOUT_MS},
+    done: () => Boolean(untilPresented) && presented() >= untilPresented && relayed.captured.length >= capture
+      && (!presentedAfterRelay || (relayed.presentedAt !== null && presented() >= relayed.presentedAt + presentedAfterRelay)),
+    enough: minDropped ? async () => (await dropped()) >= minDropped : null,
+  });
 
-  const probe = document.createElement('canvas');
-  probe.width = 32;
-  probe.height = 24;
-  const pctx = probe.getContext('2d', { willReadFrequently: true });
-  pctx.drawImage(video, 0, 0, 32, 24);
-  const pixel = Array.from(pctx.getImageData(16, 12, 1, 1).data);
-
-  const rtc = async (pc, type) => [...(await pc.getStats()).values()].find((s) => s.type === type && s.kind === 'video');
-  const inbound = await rtc(pc2, 'inbound-rtp');
-  const outbound = await rtc(pc1, 'outbound-rtp');
-  // The codec the camera sends (the display has none when it decoded nothing).
-  const codecStats = outbound && outbound.codecId ? (await pc1.getStats()).get(outbound.codecId) : null;
   const result = {
-    inBand, waitedMs, presented, videoWidth: video.videoWidth, videoHeight: video.videoHeight, pixel,
-    negotiated: codecStats ? codecStats.mimeType : null,
-    framesSent: outbound ? outbound.framesSent ?? outbound.framesEncoded : null,
-    keyFramesEncoded: outbound ? outbound.keyFramesEncoded ?? null : null,
-    pliReceived: outbound ? outbound.pliCount ?? null : null,
-    framesDecoded: inbound ? inbound.framesDecoded ?? 0 : 0,
-    keyFramesDecoded: inbound ? inbound.keyFramesDecoded ?? 0 : 0,
+    inBand, waitedMs, presented: presented(), videoWidth: video.videoWidth, videoHeight: video.videoHeight,
+    pixel: pixel(video),
+    ...(await rtcStats(pc1, pc2)),
     relayed: { units: relayed.units, presentedAt: relayed.presentedAt },
     captured: relayed.captured,
     warnings,
     sender: await workerStats(senderWorker),
     receiver: await workerStats(receiverWorker),
   };
-  clearInterval(painter);
+  source.stop();
   pc1.close();
   pc2.close();
-  track.stop();
   senderWorker.terminate();
   receiverWorker.terminate();
   video.remove();
@@ -328,7 +276,7 @@ before(async () => {
   for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
     assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
   }
-  server = await startPkgServer(PAGE, PKG);
+  server = await startPkgServer(PAGE, PKG, CALL_ROUTE);
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 });
@@ -338,22 +286,8 @@ after(async () => {
   server?.close();
 });
 
-/** Runs `fn(options)` of the page in a fresh page; returns its result and the page's errors. */
-async function inPage(fn, options) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  try {
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
-    const result = await page.evaluate(([name, o]) => window[name](o), [fn, options]);
-    result.pageErrors = errors;
-    return result;
-  } finally {
-    await page.close();
-  }
-}
+/** Runs the page's `fn(options)` in a fresh page. */
+const inPage = (fn, options) => inPageOf(browser, origin, fn, options);
 
 const summary = (r) => JSON.stringify({
   codec: r.negotiated, presented: r.presented, size: `${r.videoWidth}x${r.videoHeight}`, pixel: r.pixel,
@@ -363,12 +297,6 @@ const summary = (r) => JSON.stringify({
   pageErrors: r.pageErrors,
 });
 
-function assertGreen(r) {
-  const [red, green, blue, alpha] = r.pixel;
-  assert.equal(alpha, 255, `the <video> drew nothing: ${summary(r)}`);
-  assert.ok(green > 150 && red < 100 && blue < 110 && green - Math.max(red, blue) > 100,
-    `the pixel ${r.pixel} is not the camera's green ${GREEN}: ${summary(r)}`);
-}
 
 function assertShowsNothing(r, reason, codec = 'video/H264') {
   assert.equal(r.negotiated, codec, summary(r));
@@ -398,7 +326,7 @@ test('in-band H.264: a display linked to the camera\'s key shows the camera\'s p
   assert.ok(r.presented >= 30, `the <video> presented too little: ${summary(r)}`);
   assert.ok(r.framesDecoded >= 30, summary(r));
   assert.equal(r.videoWidth, 320, summary(r));
-  assertGreen(r);
+  assertGreen(r, summary(r));
   const tx = r.sender.video;
   assert.ok(tx.signed >= 30 && tx.keyframes >= 1, summary(r));
   assert.deepEqual([tx.unsupportedCodec, tx.errors, tx.notConfigured], [0, 0, 0], summary(r));
@@ -445,7 +373,7 @@ test('in-band H.264: after a lost unit the receiver skips to a keyframe it asks 
   assert.equal(r.negotiated, 'video/H264');
   assert.notEqual(r.relayed.presentedAt, null, `the relay never lost unit ${LOST_UNIT}: ${summary(r)}`);
   assert.ok(r.presented >= r.relayed.presentedAt + 30, `the picture did not go on after the loss: ${summary(r)}`);
-  assertGreen(r);
+  assertGreen(r, summary(r));
   const rx = r.receiver.video;
   for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(r)}`);
   // The deltas after the gap wait for a keyframe (at least the one right after it).
@@ -622,7 +550,7 @@ test('in-band AV1: the right key shows the picture (a metadata OBU carries the s
   assert.equal(right.negotiated, 'video/AV1');
   assert.ok(right.inBand.includes('video/av1'), 'inBandCodecs() names AV1');
   assert.ok(right.presented >= 30 && right.framesDecoded >= 30, summary(right));
-  assertGreen(right);
+  assertGreen(right, summary(right));
   const rx = right.receiver.video;
   assert.ok(rx.accepted >= 30 && rx.passed === rx.accepted, summary(right));
   for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(right)}`);

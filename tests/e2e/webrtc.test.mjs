@@ -33,15 +33,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 
 import { ROOT, startPkgServer } from './demo-server.mjs';
+import { CALL_PATH, CALL_ROUTE, CHROMIUM_ARGS, assertGreen, inPage } from './webrtc-page.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
 
 const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'];
 /** How long a display linked to the wrong key is watched for a picture. */
 const WRONG_KEY_WATCH_MS = 5000;
 /** How long a display linked to the right key may take to show the picture. */
@@ -53,7 +51,6 @@ const RIGHT_KEY_TIMEOUT_MS = 20000;
  */
 const MIN_DROPPED = 25;
 const EVIDENCE_TIMEOUT_MS = 30000;
-const GREEN = [40, 200, 60];
 
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -63,9 +60,9 @@ const PAGE = `<!doctype html>
 import init, { Signer, fingerprint } from '/pkg/frameseal.js';
 import { createSenderWorker, createReceiverWorker, configure, protect, request, workerStats, encodedTransformSupport }
   from '/pkg/webrtc/index.js';
+import { camera, peers, negotiate, display, watch, pixel, rtcStats } from '${CALL_PATH}';
 
 await init();
-const GREEN = ${JSON.stringify(GREEN)};
 const keyOf = (seed) => new Uint8Array(32).fill(seed);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,27 +72,9 @@ window.call = async ({ codec, cameraSeed, linkedSeed, mode, watchMs, untilPresen
     .filter((c) => c.mimeType.toLowerCase() === 'video/' + codec);
   if (wanted.length === 0) return { skip: 'this browser has no ' + codec + ' for WebRTC' };
 
-  const source = document.createElement('canvas');
-  source.width = 320;
-  source.height = 240;
-  const sctx = source.getContext('2d');
-  let tick = 0;
-  const paint = () => {
-    sctx.fillStyle = 'rgb(' + GREEN.join(',') + ')';
-    sctx.fillRect(0, 0, 320, 240);
-    sctx.fillStyle = '#fff';
-    sctx.fillRect(8 + (tick++ % 40), 8, 12, 12);
-  };
-  paint();
-  const painter = setInterval(paint, 33);
-  const stream = source.captureStream(30);
-  const [track] = stream.getVideoTracks();
-
+  const source = camera();
   const config = mode === 'encoded-streams' ? { encodedInsertableStreams: true } : {};
-  const pc1 = new RTCPeerConnection(config);
-  const pc2 = new RTCPeerConnection(config);
-  pc1.onicecandidate = (e) => e.candidate && pc2.addIceCandidate(e.candidate);
-  pc2.onicecandidate = (e) => e.candidate && pc1.addIceCandidate(e.candidate);
+  const { pc1, pc2 } = peers(config, config);
 
   const senderWorker = createSenderWorker();
   const receiverWorker = createReceiverWorker();
@@ -106,17 +85,11 @@ window.call = async ({ codec, cameraSeed, linkedSeed, mode, watchMs, untilPresen
     linkedPublicKey: new Signer(keyOf(linkedSeed)).publicKey,
   });
 
-  const transceiver = pc1.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+  const transceiver = pc1.addTransceiver(source.track, { direction: 'sendonly', streams: [source.stream] });
   transceiver.setCodecPreferences(wanted);
   const senderMode = protectSender ? await protect(transceiver.sender, senderWorker, { name: 'video', mode }) : null;
 
-  const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  document.body.append(video);
-  let presented = 0;
-  const counted = () => { presented++; video.requestVideoFrameCallback(counted); };
-  video.requestVideoFrameCallback(counted);
+  const { video, presented } = display();
   const receiving = new Promise((resolve) => {
     pc2.ontrack = (e) => {
       // Before any frame arrives: protect() attaches synchronously.
@@ -125,59 +98,34 @@ window.call = async ({ codec, cameraSeed, linkedSeed, mode, watchMs, untilPresen
       video.play().catch(() => {});
     };
   });
-
-  await pc1.setLocalDescription();
-  await pc2.setRemoteDescription(pc1.localDescription);
-  await pc2.setLocalDescription();
-  await pc1.setRemoteDescription(pc2.localDescription);
+  await negotiate(pc1, pc2);
   const receiverMode = await receiving;
 
   // Until the picture is presented (untilPresented), or for watchMs and on
   // until the receiver has judged minDropped frames (a busy machine sends
   // fewer; the wait for them is capped at ${EVIDENCE_TIMEOUT_MS} ms more).
-  const droppedSoFar = async () => {
-    const video = (await workerStats(receiverWorker)).video;
-    return Object.values((video && video.dropped) || {}).reduce((a, b) => a + b, 0);
-  };
-  const start = performance.now();
-  for (;;) {
-    const elapsed = performance.now() - start;
-    if (untilPresented && presented >= untilPresented) break;
-    if (elapsed >= watchMs && (!minDropped || elapsed >= watchMs + ${EVIDENCE_TIMEOUT_MS}
-      || await droppedSoFar() >= minDropped)) break;
-    await sleep(100);
-  }
-  const waitedMs = Math.round(performance.now() - start);
+  const dropped = async () => Object.values((await workerStats(receiverWorker)).video?.dropped ?? {}).reduce((a, b) => a + b, 0);
+  const waitedMs = await watch({
+    watchMs,
+    evidenceMs: ${EVIDENCE_TIMEOUT_MS},
+    done: () => Boolean(untilPresented) && presented() >= untilPresented,
+    enough: minDropped ? async () => (await dropped()) >= minDropped : null,
+  });
 
-  // What the display shows: the <video> drawn to a canvas, at its centre.
-  const probe = document.createElement('canvas');
-  probe.width = 32;
-  probe.height = 24;
-  const pctx = probe.getContext('2d', { willReadFrequently: true });
-  pctx.drawImage(video, 0, 0, 32, 24);
-  const pixel = Array.from(pctx.getImageData(16, 12, 1, 1).data);
-
-  const rtc = async (pc, type) => [...(await pc.getStats()).values()].find((s) => s.type === type && s.kind === 'video');
-  const inbound = await rtc(pc2, 'inbound-rtp');
-  const outbound = await rtc(pc1, 'outbound-rtp');
-  const codecStats = inbound && inbound.codecId ? (await pc2.getStats()).get(inbound.codecId) : null;
   const result = {
     support: encodedTransformSupport(),
     senderMode, receiverMode, cameraFingerprint, linkedFingerprint, waitedMs,
-    presented, videoWidth: video.videoWidth, videoHeight: video.videoHeight, pixel,
-    negotiated: codecStats ? codecStats.mimeType : null,
-    framesSent: outbound ? outbound.framesSent ?? outbound.framesEncoded : null,
-    framesReceived: inbound ? inbound.framesReceived ?? null : null,
-    framesDecoded: inbound ? inbound.framesDecoded ?? 0 : 0,
-    keyFramesDecoded: inbound ? inbound.keyFramesDecoded ?? 0 : 0,
+    presented: presented(), videoWidth: video.videoWidth, videoHeight: video.videoHeight,
+    // What the display shows: the <video> drawn to a canvas, at its centre.
+    pixel: pixel(video),
+    ...(await rtcStats(pc1, pc2)),
     warnings,
     sender: await workerStats(senderWorker),
     receiver: await workerStats(receiverWorker),
   };
-  clearInterval(painter);
+  source.stop();
   pc1.close();
   pc2.close();
-  track.stop();
   senderWorker.terminate();
   receiverWorker.terminate();
   video.remove();
@@ -322,7 +270,7 @@ before(async () => {
   for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
     assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
   }
-  server = await startPkgServer(PAGE, PKG);
+  server = await startPkgServer(PAGE, PKG, CALL_ROUTE);
   server.on('request', (req) => served.push(new URL(req.url, 'http://127.0.0.1').pathname));
   origin = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -334,21 +282,7 @@ after(async () => {
 });
 
 /** Runs one call in a fresh page; returns what the page measured. */
-async function call(options) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  try {
-    await page.goto(`${origin}/`);
-    await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
-    const result = await page.evaluate((o) => window.call(o), options);
-    result.pageErrors = errors;
-    return result;
-  } finally {
-    await page.close();
-  }
-}
+const call = (options) => inPage(browser, origin, 'call', options);
 
 const summary = (r) => JSON.stringify({
   mode: r.receiverMode, codec: r.negotiated, presented: r.presented, size: `${r.videoWidth}x${r.videoHeight}`,
@@ -360,12 +294,7 @@ const summary = (r) => JSON.stringify({
 function assertShowsCamera(r) {
   assert.ok(r.presented > 0, `the <video> presented no frame: ${summary(r)}`);
   assert.ok(r.framesDecoded > 0, `nothing was decoded: ${summary(r)}`);
-  const [red, green, blue, alpha] = r.pixel;
-  assert.equal(alpha, 255, `the <video> drew nothing: ${summary(r)}`);
-  // The camera's green, give or take what the codec and the colour
-  // conversions do to it (VP8 here brightens green to about 243).
-  assert.ok(green > 150 && red < 100 && blue < 110 && green - Math.max(red, blue) > 100,
-    `the pixel ${r.pixel} is not the camera's green ${GREEN}: ${summary(r)}`);
+  assertGreen(r, summary(r));
   const rx = r.receiver.video;
   assert.ok(rx.passed > 0 && rx.accepted === rx.passed, `receiver worker: ${summary(r)}`);
   for (const [reason, n] of Object.entries(rx.dropped)) assert.equal(n, 0, `${reason} drops: ${summary(r)}`);
