@@ -88,6 +88,22 @@ function signFrames(signer, payload, count) {
   return frames;
 }
 
+/** As signFrames, version-2 frames (`sealFrame`: seal, then the payload). */
+function sealFrames(signer, payload, count) {
+  const streamId = filler(16, 98);
+  const ts0 = Date.now() * 1000;
+  const frames = [];
+  for (let seq = 0; seq < count; seq++) {
+    frames.push(signer.sealFrame(payload, {
+      streamId, seq, timestampUs: ts0 + seq, keyframe: seq === 0, codec: 'jpeg',
+    }));
+  }
+  return frames;
+}
+
+/** Offset of the signature in a version-2 frame (the seal's last 64 bytes). */
+const V2_SIGNATURE_AT = 84;
+
 /**
  * A row of whole frames through `VerifierClass` (the package's `Verifier`,
  * or another build's), linked to `publicKey` with POLICY, a new one for
@@ -96,7 +112,7 @@ function signFrames(signer, payload, count) {
  * which verifies genuine frames (throwing if one is dropped) and returns
  * how many it did.
  */
-function frameRow(name, VerifierClass, publicKey, { check, verifyAll }) {
+function frameRow(name, VerifierClass, publicKey, { check, verifyAll, v2 = false }) {
   const withVerifier = (fn) => {
     const v = new VerifierClass(publicKey, POLICY);
     const result = fn(v);
@@ -105,7 +121,7 @@ function frameRow(name, VerifierClass, publicKey, { check, verifyAll }) {
   };
   return {
     name,
-    prepare(msg, sig, frames) { this.frames = frames; },
+    prepare(msg, sig, frames, sealed) { this.frames = v2 ? sealed : frames; },
     verdicts() {
       const [genuine] = this.frames;
       const tampered = genuine.slice();
@@ -165,6 +181,34 @@ async function sizeRows(seed, quick) {
         return done;
       },
     }));
+  // One forged version-2 frame (`forge` alters a genuine one's signature),
+  // checked again and again: a drop changes nothing in the verifier, so
+  // it is as new each time.
+  const forgedRow = (name, forge) => ({
+    name,
+    prepare(msg, sig, frames, sealed) {
+      this.v?.free();
+      this.v = new Verifier(signer.publicKey, POLICY);
+      this.genuine = sealed[0];
+      this.forged = sealed[0].slice();
+      forge(this.forged);
+    },
+    verdicts() {
+      const forged = this.v.verify(this.forged);
+      if (forged.reason !== 'bad-signature') throw new Error(`${name}: ${forged.reason}`);
+      const fresh = new Verifier(signer.publicKey, POLICY);
+      const genuine = fresh.verify(this.genuine).ok;
+      fresh.free();
+      return [genuine, forged.ok];
+    },
+    run() {
+      return rateSync((n) => {
+        for (let i = 0; i < n; i++) {
+          if (this.v.verify(this.forged).ok) throw new Error(`${name}: accepted`);
+        }
+      });
+    },
+  });
   const all = [
     frameRow('frameseal `Verifier.verify` (wasm, whole frame: copy in + parse + policy + result object)',
       Verifier, signer.publicKey, {
@@ -188,6 +232,22 @@ async function sizeRows(seed, quick) {
           return frames.length;
         },
       }),
+    frameRow('frameseal `Verifier.verify`, version-2 frames (`sealFrame`: seal checked, then BLAKE3 of the payload)',
+      Verifier, signer.publicKey, {
+        v2: true,
+        check: verifyEach,
+        verifyAll(v, frames) {
+          for (const f of frames) {
+            if (!v.verify(f).ok) throw new Error('Verifier.verify dropped a genuine version-2 frame');
+          }
+          return frames.length;
+        },
+      }),
+    forgedRow('frameseal `Verifier.verify` refusing a forged version-2 frame (linked key id, a byte of R altered: the whole signature check runs, `bad-signature`)',
+      (f) => { f[V2_SIGNATURE_AT + 5] ^= 1; }),
+    forgedRow('frameseal `Verifier.verify` refusing a forged version-2 frame with a random signature (S not below ℓ, as 15 in 16 random ones: refused before any curve arithmetic)',
+      (f) => { f.set(filler(64, 5), V2_SIGNATURE_AT); f[V2_SIGNATURE_AT + 63] |= 0xf0; }),
+
     {
       name: 'frameseal raw check: PreparedKey (wasm, per-key tables)',
       hooked: true,
@@ -246,15 +306,16 @@ async function sizeRows(seed, quick) {
     bad[len >> 1] ^= 1;
     const count = Math.max(64, Math.min(6000, Math.floor(FRAME_BUDGET / (len + 116))));
     const frames = signFrames(signer, msg, count);
+    const sealed = sealFrames(signer, msg, count);
     for (const impl of impls) {
       let verdicts;
       if (impl.verdicts) {
-        impl.prepare(msg, sig, frames);
+        impl.prepare(msg, sig, frames, sealed);
         verdicts = impl.verdicts();
       } else {
-        impl.prepare(bad, sig, frames);
+        impl.prepare(bad, sig, frames, sealed);
         const tampered = await impl.verify1();
-        impl.prepare(msg, sig, frames);
+        impl.prepare(msg, sig, frames, sealed);
         verdicts = [await impl.verify1(), tampered];
       }
       check(`${impl.name} at ${label}`, ...verdicts);
@@ -276,8 +337,117 @@ async function sizeRows(seed, quick) {
     }
   }
   hooks?.free();
+  for (const impl of impls) impl.v?.free();
   signer.free();
   return rows;
+}
+
+/**
+ * The access units of an Annex B H.264 stream that x264 wrote with access
+ * unit delimiters (`aud=1`): each unit starts at a 4-byte start code
+ * followed by an AUD NAL unit (type 9).
+ */
+function accessUnits(stream) {
+  const starts = [];
+  for (let i = 0; i + 4 < stream.length; i++) {
+    if (stream[i] === 0 && stream[i + 1] === 0 && stream[i + 2] === 0 && stream[i + 3] === 1
+      && (stream[i + 4] & 0x1f) === 9) starts.push(i);
+  }
+  return starts.map((at, k) => stream.subarray(at, starts[k + 1] ?? stream.length));
+}
+
+/**
+ * In-band units: `Verifier.verifyUnit` on real x264 access units (the
+ * stream scripts/bench.sh encodes with ffmpeg; served at /fixtures/) beside
+ * WebCrypto over the same bytes, and `Signer.sealUnit`'s cost. The
+ * keyframe is the stream's first unit (SPS, PPS, IDR slice); the delta is
+ * its smallest P unit. Each unit is sealed as many times as there are
+ * runs' worth of distinct seqs, so every verification is of a new frame.
+ * Median of 3 rounds after a warm-up, rows of a unit in a rotating order.
+ */
+async function unitRows(seed, quick) {
+  const response = await fetch('/fixtures/x264-720p.h264');
+  if (!response.ok) {
+    log('verifyUnit rows not measured: no /fixtures/x264-720p.h264');
+    return null;
+  }
+  const units = accessUnits(new Uint8Array(await response.arrayBuffer()));
+  if (units.length < 2) throw new Error(`x264 fixture: ${units.length} access units`);
+  const deltas = units.slice(1).sort((a, b) => a.length - b.length);
+  const picks = [['keyframe', units[0], true], ['delta', deltas[0], false]];
+  const { publicKey, privateKey } = sodium.crypto_sign_seed_keypair(seed);
+  const webKey = await crypto.subtle.importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
+  const signer = new Signer(seed);
+  const streamId = filler(16, 97);
+  const ts0 = Date.now() * 1000;
+  let seq = 0;
+  const seal = (unit, keyframe) => signer.sealUnit(unit, {
+    codec: 'h264', keyframe, streamId, seq: seq++, timestampUs: ts0 + seq,
+  });
+  const out = [];
+  for (const [label, unit, keyframe] of picks) {
+    const count = Math.max(64, Math.min(4000, Math.floor(FRAME_BUDGET / unit.length)));
+    const sealedUnits = Array.from({ length: count }, () => seal(unit, keyframe));
+    const sig = sodium.crypto_sign_detached(unit, privateKey);
+    // Verdicts: a sealed unit is accepted, one with a slice byte changed
+    // is not; WebCrypto accepts the unit and refuses it with a byte changed.
+    const v0 = new Verifier(signer.publicKey, POLICY);
+    const tampered = sealedUnits[1].slice();
+    tampered[tampered.length - 10] ^= 1;
+    check(`verifyUnit ${label}`, v0.verifyUnit(sealedUnits[0], { codec: 'h264' }).ok,
+      v0.verifyUnit(tampered, { codec: 'h264' }).ok);
+    v0.free();
+    const bad = unit.slice();
+    bad[bad.length - 10] ^= 1;
+    check(`WebCrypto ${label}`, await crypto.subtle.verify('Ed25519', webKey, sig, unit),
+      await crypto.subtle.verify('Ed25519', webKey, sig, bad));
+    const runs = {
+      verifyUnit() {
+        const v = new Verifier(signer.publicKey, POLICY);
+        const t0 = performance.now();
+        for (const u of sealedUnits) {
+          if (!v.verifyUnit(u, { codec: 'h264' }).ok) throw new Error(`verifyUnit dropped a genuine ${label}`);
+        }
+        const rate = perSecond(sealedUnits.length, t0);
+        v.free();
+        return rate;
+      },
+      webcrypto: () => rateAsync(() => crypto.subtle.verify('Ed25519', webKey, sig, unit)),
+      sealUnit: () => rateSync((n) => { for (let i = 0; i < n; i++) seal(unit, keyframe); }),
+    };
+    const names = Object.keys(runs);
+    const rates = Object.fromEntries(names.map((n) => [n, []]));
+    for (let round = 0; round < 4; round++) {
+      for (let j = 0; j < names.length; j++) {
+        const name = names[(j + round) % names.length];
+        const rate = await runs[name]();
+        if (round > 0) rates[name].push(rate);
+      }
+    }
+    const median = (r) => r.sort((a, b) => a - b)[1];
+    const result = { label, bytes: unit.length, units: units.length, ...Object.fromEntries(names.map((n) => [n, median(rates[n])])) };
+    // Where a unit's time goes (the hooked package, initialised by
+    // sizeRows): µs per unit for each stage alone, median of 3 runs.
+    if (!quick) {
+      const { BenchUnit } = await import('/hooks/frameseal.js');
+      const bench = new BenchUnit(sealedUnits[0], keyframe);
+      result.stagesUs = [0, 1, 2, 3].map((stage) => {
+        const n = Math.max(20, Math.floor(20_000_000 / unit.length));
+        bench.run(stage, n);
+        const us = [0, 1, 2].map(() => {
+          const t0 = performance.now();
+          bench.run(stage, n);
+          return ((performance.now() - t0) * 1000) / n;
+        });
+        return median(us);
+      });
+      bench.free();
+    }
+    log('units', JSON.stringify(result));
+    out.push(result);
+  }
+  signer.free();
+  return out;
 }
 
 /**
@@ -466,7 +636,8 @@ export async function runAll({ quick = false } = {}) {
   const seed = filler(32, 42);
   const userAgent = navigator.userAgent;
   const rows = await sizeRows(seed, quick);
+  const units = await unitRows(seed, quick);
   const dash = await dashboard();
   const workers = await workerRows();
-  return { userAgent, rows, dashboard: dash, workers };
+  return { userAgent, rows, units, dashboard: dash, workers };
 }

@@ -3,11 +3,13 @@
 // merges the native rows and the package sizes, and prints ONE markdown
 // table (plus the lines that say when, where and under what load).
 //
-//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--out FILE.md] [--quick]
+//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--fixtures DIR] [--out FILE.md] [--quick]
 //
 // --hooks:  a package built with `--features bench` (BenchKey), served at /hooks/
 // --pkg:    the package under test (default: pkg/, what `./build.sh build` made)
 // --native: the JSON `cargo run --release --example bench_native -- --json` printed
+// --fixtures: a directory with x264-720p.h264 (scripts/bench.sh), served at
+//           /fixtures/ for the verifyUnit and sealUnit rows (left out without it)
 // --out:    also write the table there (bench/RESULTS.md keeps the committed one)
 // --quick:  frameseal rows, dashboard and WebCrypto only (comparing builds of pkg/)
 
@@ -23,13 +25,13 @@ import { chromium } from 'playwright-core';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function args() {
-  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--out FILE] [--quick]';
+  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--fixtures DIR] [--out FILE] [--quick]';
   const out = { quick: false };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     if (key === 'quick') out.quick = true;
-    else if (['hooks', 'pkg', 'native', 'out'].includes(key) && argv[i + 1] !== undefined) out[key] = resolve(argv[++i]);
+    else if (['hooks', 'pkg', 'native', 'fixtures', 'out'].includes(key) && argv[i + 1] !== undefined) out[key] = resolve(argv[++i]);
     else throw new Error(`${usage} (got ${argv[i]})`);
   }
   if (!out.hooks && !out.quick) throw new Error(`${usage}: --hooks DIR is required without --quick`);
@@ -44,8 +46,9 @@ const TYPES = {
 };
 
 /** A static server for the few directories the page needs, on 127.0.0.1 only. */
-function serve(hooksDir, pkgDir) {
+function serve(hooksDir, pkgDir, fixturesDir) {
   const mounts = [
+    ...(fixturesDir ? [['/fixtures/', fixturesDir]] : []),
     ['/hooks/', hooksDir],
     ['/bench/', join(ROOT, 'bench')],
     ['/pkg/', pkgDir],
@@ -71,8 +74,8 @@ function serve(hooksDir, pkgDir) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-async function browserRun(hooksDir, pkgDir, quick) {
-  const server = await serve(hooksDir, pkgDir);
+async function browserRun(hooksDir, pkgDir, fixturesDir, quick) {
+  const server = await serve(hooksDir, pkgDir, fixturesDir);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -107,8 +110,10 @@ function sizes(pkgDir) {
     }
   };
   if (existsSync(join(pkgDir, 'snippets'))) walk(join(pkgDir, 'snippets'));
+  const mvp = join(pkgDir, 'mvp', 'frameseal_bg.wasm');
   return {
     wasm: size([join(pkgDir, 'frameseal_bg.wasm')]),
+    mvp: existsSync(mvp) ? size([mvp]) : null,
     glue: size([join(pkgDir, 'frameseal.js'), ...snippets]),
     snippets: snippets.length,
   };
@@ -144,6 +149,33 @@ function table(result, native, sz, ctx) {
   const d = result.dashboard;
   const width = result.sizes.length + 3;
   const row = (...cells) => lines.push(`| ${[...cells, ...Array(width - cells.length).fill('')].join(' | ')} |`);
+  // Version 2 (issue 16's targets): against WebCrypto over the same
+  // payload, and a forged frame's refusal against a genuine one's acceptance.
+  const v2 = result.rows.find((r) => r.name.includes('version-2 frames'));
+  const forged = result.rows.find((r) => r.name.includes('a byte of R altered'));
+  const times = (a, b) => `${(a / b).toFixed(2)}×`;
+  if (v2 && webcrypto) {
+    row('**version 2 vs WebCrypto**: `Verifier.verify` on version-2 frames ÷ WebCrypto over the same payload (targets: ≥ 1.3× at 1 KiB, ≥ 2.0× at 512 KiB)',
+      ...v2.rates.map((r, i) => times(r, webcrypto.rates[i])));
+  }
+  if (v2 && forged) {
+    row('**forged version 2 refused vs genuine accepted**: refusals per second of the forged frame whose signature is checked in full ÷ genuine version-2 acceptances per second (target at 512 KiB: ≥ 20×)',
+      ...forged.rates.map((r, i) => times(r, v2.rates[i])));
+  }
+  for (const u of result.units ?? []) {
+    row(`**\`verifyUnit\`, x264 ${u.label}**: one access unit of ${n0(u.bytes)} B (${kib(u.bytes)}; 1280×720 Annex B H.264, sealed by \`sealUnit\`), per second`,
+      `${n0(u.verifyUnit)} /s`, `WebCrypto over the same bytes: ${n0(u.webcrypto)} /s`, `${times(u.verifyUnit, u.webcrypto)} WebCrypto${u.label === 'keyframe' ? ' (target ≥ 1.5×)' : ''}`);
+  }
+  for (const u of result.units ?? []) {
+    if (!u.stagesUs) continue;
+    const [find, measure, hashed, blake3] = u.stagesUs.map((us) => `${us.toFixed(1)} µs`);
+    row(`\`verifyUnit\`'s stages alone on the x264 ${u.label} (hooks; per unit): find the seal · measure the content (before the signature) · derive and hash the content · BLAKE3 of the whole unit in one piece, for comparison`,
+      find, measure, hashed, blake3);
+  }
+  for (const u of result.units ?? []) {
+    row(`**\`sealUnit\`, x264 ${u.label}** (${kib(u.bytes)}): seal insertion (canonical content, BLAKE3, Ed25519 signature, SEI written)`,
+      `${n0(u.sealUnit)} /s`, `${(1000 / u.sealUnit).toFixed(3)} ms per unit`);
+  }
   row(`**dashboard**: ${d.tiles} tiles × ${d.fps} fps, JPEG-like 20–60 KiB frames (mean ${d.meanFrameKiB.toFixed(1)} KiB), main thread`,
     `${d.msPerSecond.toFixed(1)} ms per second (${(d.msPerSecond / 10).toFixed(1)} %)`,
     `one core sustains ${d.maxTiles} tiles at ${d.fps} fps`);
@@ -159,6 +191,9 @@ function table(result, native, sz, ctx) {
   }
   row('linking: `new Verifier` (key checks + per-key table build), per key', `${d.linkMs.toFixed(2)} ms`);
   row('`pkg/frameseal_bg.wasm`', `${n0(sz.wasm.raw)} B raw (${kib(sz.wasm.raw)})`, `${n0(sz.wasm.gz)} B gzip -9 (${kib(sz.wasm.gz)})`);
+  if (sz.mvp) {
+    row('`pkg/mvp/frameseal_bg.wasm` (WebAssembly 1.0 build)', `${n0(sz.mvp.raw)} B raw (${kib(sz.mvp.raw)})`, `${n0(sz.mvp.gz)} B gzip -9 (${kib(sz.mvp.gz)})`);
+  }
   row(`JS glue: \`pkg/frameseal.js\` + ${sz.snippets} snippet(s)`, `${n0(sz.glue.raw)} B raw (${kib(sz.glue.raw)})`, `${n0(sz.glue.gz)} B gzip -9 (${kib(sz.glue.gz)})`);
   return lines.join('\n');
 }
@@ -166,7 +201,7 @@ function table(result, native, sz, ctx) {
 const opts = args();
 const loadBefore = loadavg()[0];
 const native = opts.native ? JSON.parse(readFileSync(opts.native, 'utf8')) : [];
-const result = await browserRun(opts.hooks, opts.pkg, opts.quick);
+const result = await browserRun(opts.hooks, opts.pkg, opts.fixtures, opts.quick);
 result.sizes = ['64 B', '1 KiB', '64 KiB', '512 KiB'];
 const browser = (result.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/) ?? ['Chromium'])[0].replace('HeadlessChrome', 'headless Chromium');
 const md = table(result, native, sizes(opts.pkg), {

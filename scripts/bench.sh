@@ -16,7 +16,26 @@ cmd_bench() {
     "$out/hooks/frameseal_bg.wasm" -o "$out/hooks/frameseal_bg.wasm"
   log "native rows: cargo run --release --example bench_native"
   cargo run --release --example bench_native -- --json >"$out/native.json"
+  bench_fixture "$out/fixtures"
   log "browser rows: node bench/run.mjs (headless Chromium, one page)"
-  node bench/run.mjs --hooks "$out/hooks" --native "$out/native.json" --out "$out/results.md"
+  node bench/run.mjs --hooks "$out/hooks" --native "$out/native.json" --fixtures "$out/fixtures" \
+    --out "$out/results.md"
+}
+
+# The verifyUnit / sealUnit rows' input: real x264 output, 1280x720, six
+# access units with delimiters (aud=1), the first an IDR keyframe of about
+# 110 KiB (SPS, PPS, SEI, slice), the others P units of 11-16 KiB. ffmpeg's
+# testsrc2 with a fixed noise pattern (the same every frame, so the P units
+# stay small while the keyframe carries the noise), no B-frames. Encoded
+# once into $1 (made by `./build.sh setup`'s ffmpeg; not committed).
+bench_fixture() {
+  local dir=$1 file=$1/x264-720p.h264
+  [ -s "$file" ] && return 0
+  mkdir -p "$dir"
+  log "ffmpeg libx264 -> $file (verifyUnit rows)"
+  ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1280x720:rate=30 \
+    -vf noise=alls=9:allf=u -frames:v 6 -pix_fmt yuv420p \
+    -c:v libx264 -preset veryfast -g 30 -bf 0 -x264-params aud=1:crf=22 -f h264 "$file.tmp"
+  mv "$file.tmp" "$file"
 }
 

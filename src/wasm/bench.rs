@@ -1,5 +1,6 @@
 //! Benchmark hooks for `./build.sh bench`: the raw strict signature check
-//! that `Verifier.verify` runs, without parsing, policy or the JS boundary.
+//! that `Verifier.verify` runs, without parsing, policy or the JS boundary,
+//! and the stages of `Verifier.verifyUnit` one by one.
 //!
 //! Compiled only with the `bench` feature, so the shipped package (`pkg/`)
 //! carries no benchmark exports and its size is not inflated by them;
@@ -10,6 +11,7 @@ use alloc::vec::Vec;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
+use crate::inband::{self, Layout, UnitCodec, UnitFormat};
 use crate::keys::{KeyError, LinkedKey, PreparedKey};
 
 /// One linked key, a loaded message and signature, and two ways to check
@@ -82,4 +84,53 @@ fn key_error(e: KeyError) -> JsError {
         KeyError::NotAPoint | KeyError::NonCanonical => "publicKey is not a curve point",
         _ => "publicKey is of small order",
     })
+}
+
+/// The stages of `Verifier.verifyUnit` on one loaded H.264 (Annex B)
+/// access unit, each alone, to see where a unit's time goes.
+#[wasm_bindgen(js_name = BenchUnit)]
+pub struct JsBenchUnit {
+    unit: Vec<u8>,
+    keyframe: bool,
+}
+
+#[wasm_bindgen(js_class = BenchUnit)]
+impl JsBenchUnit {
+    /// Copies `unit` (a sealed H.264 access unit) into WebAssembly memory.
+    #[wasm_bindgen(constructor)]
+    pub fn new(unit: &Uint8Array, keyframe: bool) -> JsBenchUnit {
+        JsBenchUnit {
+            unit: unit.to_vec(),
+            keyframe,
+        }
+    }
+
+    /// `stage` `times` times: 0 finds the seal, 1 measures the content
+    /// (no hash), 2 hashes the content (the pass that feeds BLAKE3), 3
+    /// hashes the whole unit with BLAKE3 in one piece. Returns a checksum
+    /// of the results, so that nothing is optimised away.
+    pub fn run(&self, stage: u32, times: u32) -> u32 {
+        let format = UnitFormat::new(UnitCodec::H264, Layout::AnnexB).ok();
+        let Some(format) = format else { return 0 };
+        let mut sum = 0u32;
+        for _ in 0..times {
+            sum = sum.wrapping_add(match stage {
+                0 => inband::find_seal(&self.unit, format)
+                    .ok()
+                    .flatten()
+                    .map_or(0, |b| b.head().len() as u32),
+                1 => inband::content(&self.unit, format, self.keyframe, None, &mut |_| {})
+                    .map_or(0, |n| n as u32),
+                2 => {
+                    let mut hasher = blake3::Hasher::new();
+                    let _ = inband::content(&self.unit, format, self.keyframe, None, &mut |p| {
+                        hasher.update(p);
+                    });
+                    u32::from(hasher.finalize().as_bytes()[0])
+                }
+                _ => u32::from(blake3::hash(&self.unit).as_bytes()[0]),
+            });
+        }
+        sum
+    }
 }
