@@ -18,8 +18,8 @@
 // goes through an in-page relay, worked by the same switches, to a VideoGate.
 import init, { FrameGate, fingerprint, parsePairingCode } from '../pkg/frameseal.js';
 import {
-  $, NaiveTally, ReasonTable, StillScreen, buildSwitches, dropChips, el, fatal, fmt, setLivePill, showFaultCount, start,
-  unchecked,
+  $, NaiveTally, ReasonTable, StillScreen, buildRelayCard, displayTiles, dropChips, el, fatal, fmt, setLivePill,
+  showFaultCount, start, unchecked,
 } from './shared.js';
 import { VideoTile } from './video-camera.js';
 
@@ -120,6 +120,24 @@ class Feed {
     node.classList.add(`cam-${cam.id}`);
     node.dataset.camera = cam.id;
     const q = (sel) => node.querySelector(sel);
+    q('.drops').before(...displayTiles(
+      {
+        title: 'With frameseal',
+        pill: el('span', 'pill pill-wait feed-live', 'starting'),
+        canvas: 'gate-canvas',
+        label: `${cam.name}: only frames signed by the linked key`,
+        caption: 'feed-verified',
+        waiting: 'Waiting for the first verified frame…',
+      },
+      {
+        title: 'Unprotected',
+        canvas: 'raw-canvas',
+        label: `${cam.name}: every frame the relay delivers`,
+        caption: 'feed-raw',
+        waiting: 'Waiting for frames…',
+        flag: 'screen-flag',
+      },
+    ));
     q('.feed-name').textContent = `${cam.name} camera`;
     this.live = q('.feed-live');
     this.verified = q('.feed-verified');
@@ -136,8 +154,6 @@ class Feed {
       c.width = picture.width;
       c.height = picture.height;
     }
-    this.gateCanvas.setAttribute('aria-label', `${cam.name}: only frames signed by the linked key`);
-    rawCanvas.setAttribute('aria-label', `${cam.name}: every frame the relay delivers`);
     this.chart = new DropChart(q('.chart-canvas'), q('.chart-legend'));
 
     // Session binding: a fresh stream id for this viewing session (this
@@ -392,7 +408,7 @@ async function pollReports(feeds) {
 class FaultPanel {
   constructor(onState) {
     this.onState = onState;
-    this.inputs = buildSwitches($('toggles'), SWITCHES);
+    this.inputs = buildRelayCard($('relay'), SWITCHES, 'toggles toggles-3');
     this.busy = 0;
     for (const input of this.inputs) {
       input.addEventListener('change', () => this.set({ [input.dataset.fault]: input.checked }));

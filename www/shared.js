@@ -51,7 +51,7 @@ export function makeCanvas(w, h) {
 }
 
 /** Fills the fault switch list `list` from `switches`: [{ fault, title, desc }]. */
-export function buildSwitches(list, switches) {
+function buildSwitches(list, switches) {
   list.replaceChildren(...switches.map(({ fault, title, desc }) => {
     const input = el('input');
     input.type = 'checkbox';
@@ -67,6 +67,66 @@ export function buildSwitches(list, switches) {
     return li;
   }));
   return [...list.querySelectorAll('input[data-fault]')];
+}
+
+/**
+ * One display's two screens side by side (the relay demo's cameras and its
+ * video camera): the protected tile, what the gate drew, and the
+ * unprotected one, whatever arrived. Each side gives its `title` (text or
+ * nodes), the classes the page finds its `canvas` and `caption` by, the
+ * caption's text until something arrives (`waiting`) and, if known now,
+ * the canvas's aria-`label`; the protected side a `pill` for its head, if
+ * any; the unprotected side the classes of its `flag` (the overlay naming
+ * whose picture it drew). Returns the two tiles.
+ */
+export function displayTiles(protectedSide, unprotectedSide) {
+  const tile = (side, icon, { title, pill, canvas, label, caption, waiting }, overlay) => {
+    const mark = el('span', icon);
+    mark.setAttribute('aria-hidden', 'true');
+    const name = el('span', 'tile-title');
+    name.append(...[title].flat());
+    const head = el('div', 'tile-head');
+    head.append(mark, name, ...(pill ? [pill] : []));
+    const picture = el('canvas', canvas);
+    if (label) picture.setAttribute('aria-label', label);
+    const screen = el('div', 'screen');
+    screen.append(picture, ...overlay);
+    const box = el('div', `tile tile-${side}`);
+    box.append(head, screen, el('p', `caption ${caption}`, waiting));
+    return box;
+  };
+  const flag = el('div', unprotectedSide.flag);
+  flag.hidden = true;
+  const noChecks = el('span', 'pill pill-bad', 'no checks');
+  return [
+    tile('protected', 'shield', protectedSide, []),
+    tile('unprotected', 'warn', { ...unprotectedSide, pill: noChecks }, [flag]),
+  ];
+}
+
+/**
+ * Fills the relay card `card` (which holds its own note) around that note:
+ * its head, with the pill that counts the faults on (#relay-state), then
+ * the fault switches (#toggles, with `listClass`) from `switches` and the
+ * line for what the relay says (#relay-note). Returns the switches' inputs
+ * (see buildSwitches).
+ */
+export function buildRelayCard(card, switches, listClass = 'toggles') {
+  const icon = el('span', 'relay-icon');
+  icon.setAttribute('aria-hidden', 'true');
+  const pill = el('span', 'pill pill-muted', 'healthy');
+  pill.id = 'relay-state';
+  const head = el('header', 'card-head');
+  head.append(icon, el('h2', '', 'Relay'), pill);
+  const list = el('ul', listClass);
+  list.id = 'toggles';
+  list.setAttribute('aria-label', 'Relay faults');
+  const note = el('p', 'card-note relay-note');
+  note.id = 'relay-note';
+  note.setAttribute('aria-live', 'polite');
+  card.prepend(head);
+  card.append(list, note);
+  return buildSwitches(list, switches);
 }
 
 /** The relay's pill: how many faults are on. */

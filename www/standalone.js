@@ -6,7 +6,7 @@
 // the unprotected one decodes and draws whatever it gets.
 import init, { Verifier, Signer, fingerprint } from '../pkg/frameseal.js';
 import {
-  $, FrameCache, NaiveTally, ReasonTable, StillScreen, buildSwitches, corrupt, el, fatal, fmt, makeCanvas,
+  $, FrameCache, NaiveTally, ReasonTable, StillScreen, buildRelayCard, corrupt, el, fatal, fmt, makeCanvas,
   setLivePill, showFaultCount, start, unchecked,
 } from './shared.js';
 
@@ -410,7 +410,7 @@ async function main() {
   $('pipeline').prepend(nursery.card, neighbour.card);
   $('fp-linked').textContent = fingerprint(display.verifier.linkedPublicKey);
 
-  for (const input of buildSwitches($('toggles'), SWITCHES)) {
+  for (const input of buildRelayCard($('relay'), SWITCHES)) {
     relay.faults[input.dataset.fault] = input.checked;
     input.addEventListener('change', () => {
       relay.faults[input.dataset.fault] = input.checked;

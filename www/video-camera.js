@@ -15,16 +15,16 @@
 //   would: it shows the stranger's pictures, and glitches.
 // Without WebCodecs VP8 the tile says so and the rest of the page runs on.
 import { Signer, VideoGate, fingerprint, pairingCode } from '../pkg/frameseal.js';
-import { FrameCache, NaiveTally, corrupt, dropChips, el, fmt, makeCanvas, setLivePill, unchecked } from './shared.js';
+import {
+  FrameCache, NaiveTally, corrupt, displayTiles, dropChips, el, fmt, makeCanvas, setLivePill, unchecked,
+} from './shared.js';
 
-const WIDTH = 480;
-const HEIGHT = 270;
-const FPS = 20;
-const KEYFRAME_EVERY = 30;
-const BITRATE = 500_000;
+// The stream the camera encodes; its size and rate, named, for the rest.
 const ENCODER_CONFIG = {
-  codec: 'vp8', width: WIDTH, height: HEIGHT, bitrate: BITRATE, framerate: FPS, latencyMode: 'realtime',
+  codec: 'vp8', width: 480, height: 270, bitrate: 500_000, framerate: 20, latencyMode: 'realtime',
 };
+const { width: WIDTH, height: HEIGHT, framerate: FPS } = ENCODER_CONFIG;
+const KEYFRAME_EVERY = 30;
 const MAX_ENCODE_QUEUE = 3; // a slow machine skips pictures rather than falling behind
 
 // The picture's plain background: nothing is ever drawn at these points, so
@@ -320,6 +320,23 @@ export class VideoTile {
     this.stallAfterMs = stallAfterMs;
     const q = (sel) => node.querySelector(sel);
     this.q = q;
+    q('.video-screens').append(...displayTiles(
+      {
+        title: ['With frameseal · ', el('code', '', 'VideoGate')],
+        canvas: 'video-gate-canvas',
+        label: 'Hallway video: only chunks signed by the linked key',
+        caption: 'video-verified',
+        waiting: 'Waiting for the first verified keyframe…',
+      },
+      {
+        title: ['Unprotected · plain ', el('code', '', 'VideoDecoder')],
+        canvas: 'video-raw-canvas',
+        label: 'Hallway video: every chunk the relay delivers',
+        caption: 'video-raw',
+        waiting: 'Waiting for chunks…',
+        flag: 'screen-flag video-flag',
+      },
+    ));
     this.live = q('.video-live');
     this.verified = q('.video-verified');
     this.rawCaption = q('.video-raw');
