@@ -79,13 +79,7 @@ pub struct JsFrameGate {
     screen: Rc<Screen>,
 }
 
-gate_surface! {
-    /// A gate drawing to `canvas` (HTMLCanvasElement or OffscreenCanvas)
-    /// the frames `linkedPublicKey` signed. `options`: the Verifier's, plus
-    /// `stallAfterMs`, `onStall`, `onResume`, `reportIntervalMs`,
-    /// `onReport`, `onDrop`.
-    JsFrameGate as FrameGate
-}
+gate_surface!(JsFrameGate as FrameGate);
 
 #[wasm_bindgen(js_class = FrameGate)]
 impl JsFrameGate {

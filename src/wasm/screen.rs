@@ -401,13 +401,15 @@ pub(crate) fn gate_stats(
 /// linkedPublicKey, options?)`, which opens the gate's verifier and screen
 /// ([`open_gate`]) and hands them to `$gate::opened` for the rest, and the
 /// `linkedPublicKey` and `live` getters. `$gate` has the fields `verifier:
-/// RefCell<JsVerifier>` and `screen: Rc<Screen>`; the docs given are the
-/// constructor's.
+/// RefCell<JsVerifier>` and `screen: Rc<Screen>`.
 macro_rules! gate_surface {
-    ($(#[$doc:meta])* $gate:ident as $js:ident) => {
+    ($gate:ident as $js:ident) => {
         #[wasm_bindgen(js_class = $js)]
         impl $gate {
-            $(#[$doc])*
+            /// A gate showing on `canvas` (HTMLCanvasElement or
+            /// OffscreenCanvas) what `linkedPublicKey` signed. `options`:
+            /// the Verifier's, plus `stallAfterMs`, `onStall`, `onResume`,
+            /// `reportIntervalMs`, `onReport`, `onDrop`.
             #[wasm_bindgen(constructor)]
             pub fn new(
                 #[wasm_bindgen(unchecked_param_type = "HTMLCanvasElement | OffscreenCanvas")]

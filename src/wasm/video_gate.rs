@@ -187,7 +187,8 @@ fn not_drawn(result: Object, why: &str) -> Promise {
 
 /// Shows a camera's video on a canvas, and only what its linked key signed:
 /// every frame is verified first, and only accepted frames with an intact
-/// reference chain reach the WebCodecs decoder.
+/// reference chain reach the WebCodecs decoder. Its constructor throws
+/// where WebCodecs is missing.
 #[wasm_bindgen(js_name = VideoGate)]
 pub struct JsVideoGate {
     verifier: RefCell<JsVerifier>,
@@ -195,11 +196,7 @@ pub struct JsVideoGate {
     video: Rc<Decoding>,
 }
 
-gate_surface! {
-    /// A gate painting to `canvas` the video `linkedPublicKey` signed;
-    /// options as FrameGate's. Throws where WebCodecs is missing.
-    JsVideoGate as VideoGate
-}
+gate_surface!(JsVideoGate as VideoGate);
 
 impl JsVideoGate {
     /// The gate on its opened verifier and screen (for [`gate_surface`]),
