@@ -162,8 +162,11 @@ fn rotation_payload(new_key: &[u8; 32], proof: &[u8; 64]) -> [u8; 96] {
     out
 }
 
-fn proof_message(old: &[u8; 32], new: &[u8; 32]) -> Vec<u8> {
-    [b"frameseal-rotate".as_slice(), old, new].concat()
+/// The proof of a rotation from `old` to `new`: `by`'s signature of
+/// "frameseal-rotate" || old || new (the new key signs a genuine one).
+fn rotation_proof(by: &Signer, old: &[u8; 32], new: &[u8; 32]) -> [u8; 64] {
+    let message = [b"frameseal-rotate".as_slice(), old, new].concat();
+    by.sign_message(&message).unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -203,6 +206,14 @@ impl Case {
         self.options = options;
         self
     }
+    /// The `maxPayloadBytes` option alone.
+    fn max_payload_bytes(self, bytes: u32) -> Case {
+        self.options(vec![("maxPayloadBytes", Value::from(bytes))])
+    }
+    /// The `streamId` option alone: the stream the viewer chose.
+    fn viewer_stream(self, stream: [u8; 16]) -> Case {
+        self.options(vec![("streamId", hex(&stream).into())])
+    }
     fn before(mut self, before: Vec<Vec<u8>>) -> Case {
         self.before = before;
         self
@@ -227,73 +238,27 @@ fn drop(reason: &'static str) -> Expect {
 fn codec_cases(k: &mut Keys) -> Vec<Case> {
     let cam = &mut k.camera;
     let mut out = Vec::new();
-    let mut add = |name, description, payload: &[u8], f: Fields| {
-        let frame = sign(cam, payload, f);
-        out.push(case(name, description, frame, ok(f, payload)));
-    };
-    add(
-        "valid-opaque",
-        "An opaque delta frame, 4-byte payload (the worked example in docs/FORMAT.md).",
-        &[0xde, 0xad, 0xbe, 0xef],
-        at(7, 40_000),
-    );
-    add(
-        "valid-jpeg",
-        "A JPEG keyframe, seq 0, captured now.",
-        &unhex("ffd8ffe000104a46494600010100000100010000ffd9"),
-        at(0, 0).keyframe().codec(Codec::Jpeg),
-    );
-    add(
-        "valid-png",
-        "A PNG keyframe.",
-        &unhex("89504e470d0a1a0a0000000d49484452"),
-        at(1, 33_333).keyframe().codec(Codec::Png),
-    );
-    add(
-        "valid-webp",
-        "A WebP keyframe.",
-        &unhex("524946460c00000057454250565038200000"),
-        at(2, 66_666).keyframe().codec(Codec::Webp),
-    );
-    add(
-        "valid-h264",
-        "An H.264 keyframe (Annex B: SPS, PPS, IDR slice start codes).",
-        &unhex("000000016742c01e0000000168ce3c800000000165888400"),
-        at(3, 100_000).keyframe().codec(Codec::H264),
-    );
-    add(
-        "valid-h265",
-        "An H.265 delta frame whose seq needs more than 32 bits (2^32 + 1).",
-        &unhex("000000010201d00980"),
-        at(4_294_967_297, 133_333).codec(Codec::H265),
-    );
-    add(
-        "valid-vp8",
-        "A VP8 keyframe.",
-        &unhex("1000009d012a01000100"),
-        at(5, 166_666).keyframe().codec(Codec::Vp8),
-    );
-    add(
-        "valid-vp9",
-        "A VP9 delta frame.",
-        &unhex("86004092"),
-        at(6, 200_000).codec(Codec::Vp9),
-    );
-    add(
-        "valid-av1",
-        "An AV1 keyframe that also ends the stream (both flags set).",
-        &unhex("12000a0b0000002400c4ffdf0068"),
-        Fields {
-            end_of_stream: true,
-            ..at(8, 233_333).keyframe().codec(Codec::Av1)
-        },
-    );
+    // One case a line: name, description, payload (hex), fields.
+    #[rustfmt::skip]
+    let pictures = [
+        ("valid-opaque", "An opaque delta frame, 4-byte payload (the worked example in docs/FORMAT.md).", "deadbeef", at(7, 40_000)),
+        ("valid-jpeg", "A JPEG keyframe, seq 0, captured now.", "ffd8ffe000104a46494600010100000100010000ffd9", at(0, 0).keyframe().codec(Codec::Jpeg)),
+        ("valid-png", "A PNG keyframe.", "89504e470d0a1a0a0000000d49484452", at(1, 33_333).keyframe().codec(Codec::Png)),
+        ("valid-webp", "A WebP keyframe.", "524946460c00000057454250565038200000", at(2, 66_666).keyframe().codec(Codec::Webp)),
+        ("valid-h264", "An H.264 keyframe (Annex B: SPS, PPS, IDR slice start codes).", "000000016742c01e0000000168ce3c800000000165888400", at(3, 100_000).keyframe().codec(Codec::H264)),
+        ("valid-h265", "An H.265 delta frame whose seq needs more than 32 bits (2^32 + 1).", "000000010201d00980", at(4_294_967_297, 133_333).codec(Codec::H265)),
+        ("valid-vp8", "A VP8 keyframe.", "1000009d012a01000100", at(5, 166_666).keyframe().codec(Codec::Vp8)),
+        ("valid-vp9", "A VP9 delta frame.", "86004092", at(6, 200_000).codec(Codec::Vp9)),
+        ("valid-av1", "An AV1 keyframe that also ends the stream (both flags set).", "12000a0b0000002400c4ffdf0068", Fields { end_of_stream: true, ..at(8, 233_333).keyframe().codec(Codec::Av1) }),
+    ];
+    for (name, description, hex_payload, f) in pictures {
+        let payload = unhex(hex_payload);
+        let frame = sign(cam, &payload, f);
+        out.push(case(name, description, frame, ok(f, &payload)));
+    }
     let f = at(9, 0).codec(Codec::KeyRotation);
     let frame = rotate(&mut k.camera, &k.next, f);
-    let proof = k
-        .next
-        .sign_message(&proof_message(k.camera.public_key(), k.next.public_key()))
-        .unwrap();
+    let proof = rotation_proof(&k.next, k.camera.public_key(), k.next.public_key());
     let payload = rotation_payload(k.next.public_key(), &proof);
     out.push(case(
         "valid-key-rotation",
@@ -313,40 +278,35 @@ fn policy_cases(k: &mut Keys) -> Vec<Case> {
     let mut out = Vec::new();
     let p = b"picture";
 
-    let f = at(10, 10_000_000);
-    out.push(case(
-        "accept-at-max-age",
-        "Captured exactly maxAge (10 s) before now: still fresh.",
-        sign(cam, p, f),
-        ok(f, p),
-    ));
-    let f = at(10, 0).timestamp(NOW + 5_000_000);
-    out.push(case(
-        "accept-at-max-future-skew",
-        "Captured exactly maxFutureSkew (5 s) after now: still accepted.",
-        sign(cam, p, f),
-        ok(f, p),
-    ));
-    let f = at(10, 0).timestamp(1_000_000);
-    out.push(
-        case(
+    // Freshness at its edges, and switched off.
+    for (name, description, f, options) in [
+        (
+            "accept-at-max-age",
+            "Captured exactly maxAge (10 s) before now: still fresh.",
+            at(10, 10_000_000),
+            vec![],
+        ),
+        (
+            "accept-at-max-future-skew",
+            "Captured exactly maxFutureSkew (5 s) after now: still accepted.",
+            at(10, 0).timestamp(NOW + 5_000_000),
+            vec![],
+        ),
+        (
             "accept-max-age-off",
             "maxAgeMs null switches the age check off: a 1970 capture time passes.",
-            sign(cam, p, f),
-            ok(f, p),
-        )
-        .options(vec![("maxAgeMs", Value::Null)]),
-    );
-    let f = at(10, 0).timestamp(NOW + 31_536_000_000_000);
-    out.push(
-        case(
+            at(10, 0).timestamp(1_000_000),
+            vec![("maxAgeMs", Value::Null)],
+        ),
+        (
             "accept-max-future-skew-off",
             "maxFutureSkewMs null switches the future check off: a year ahead passes.",
-            sign(cam, p, f),
-            ok(f, p),
-        )
-        .options(vec![("maxFutureSkewMs", Value::Null)]),
-    );
+            at(10, 0).timestamp(NOW + 31_536_000_000_000),
+            vec![("maxFutureSkewMs", Value::Null)],
+        ),
+    ] {
+        out.push(case(name, description, sign(cam, p, f), ok(f, p)).options(options));
+    }
     let payload: Vec<u8> = (0..16).collect();
     let f = at(10, 0);
     out.push(
@@ -356,7 +316,7 @@ fn policy_cases(k: &mut Keys) -> Vec<Case> {
             sign(cam, &payload, f),
             ok(f, &payload),
         )
-        .options(vec![("maxPayloadBytes", Value::from(16))]),
+        .max_payload_bytes(16),
     );
     let f = at(10, 0);
     out.push(case(
@@ -365,37 +325,38 @@ fn policy_cases(k: &mut Keys) -> Vec<Case> {
         sign(cam, b"", f),
         ok(f, b""),
     ));
-    let f = at(37, 50_000);
-    out.push(
-        case(
+    // One genuine frame (`before`), then the frame judged (`f`).
+    for (name, description, f, before, options) in [
+        (
             "accept-out-of-order-in-window",
             "After seq 100, seq 37 is 63 below the highest: inside the default window of 64.",
-            sign(cam, p, f),
-            ok(f, p),
-        )
-        .before(vec![sign(cam, p, at(100, 100_000))]),
-    );
-    let f = at(7, 0);
-    out.push(
-        case(
+            at(37, 50_000),
+            at(100, 100_000),
+            vec![],
+        ),
+        (
             "accept-custom-window-edge",
             "replayWindow 4: after seq 10, seq 7 is 3 below the highest, inside the window.",
-            sign(cam, p, f),
-            ok(f, p),
-        )
-        .options(vec![("replayWindow", Value::from(4))])
-        .before(vec![sign(cam, p, at(10, 0))]),
-    );
-    let f = at(0, 999_999).keyframe().stream(OTHER_STREAM);
-    out.push(
-        case(
+            at(7, 0),
+            at(10, 0),
+            vec![("replayWindow", Value::from(4))],
+        ),
+        (
             "accept-camera-restart",
             "Pinned to one stream, a keyframe of another stream newer than every accepted frame re-pins (camera restart); its seq 0 passes the fresh window.",
-            sign(cam, p, f),
-            ok(f, p),
-        )
-        .before(vec![sign(cam, p, at(50, 1_000_000).keyframe())]),
-    );
+            at(0, 999_999).keyframe().stream(OTHER_STREAM),
+            at(50, 1_000_000).keyframe(),
+            vec![],
+        ),
+    ] {
+        let frame = sign(cam, p, f);
+        let before = sign(cam, p, before);
+        out.push(
+            case(name, description, frame, ok(f, p))
+                .options(options)
+                .before(vec![before]),
+        );
+    }
     let f = at(3, 0).stream(OTHER_STREAM);
     out.push(
         case(
@@ -404,7 +365,7 @@ fn policy_cases(k: &mut Keys) -> Vec<Case> {
             sign(cam, p, f),
             ok(f, p),
         )
-        .options(vec![("streamId", hex(&OTHER_STREAM).into())]),
+        .viewer_stream(OTHER_STREAM),
     );
     let f = at(10, 0).keyframe();
     let rotation = rotate(cam, &k.next, at(9, 0));
@@ -475,10 +436,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
         genuine[..genuine.len() - 1].to_vec(),
         drop("malformed"),
     ));
-    let proof = k
-        .next
-        .sign_message(&proof_message(k.camera.public_key(), k.next.public_key()))
-        .unwrap();
+    let proof = rotation_proof(&k.next, k.camera.public_key(), k.next.public_key());
     let short_rotation = [k.next.public_key().as_slice(), &proof[..63]].concat();
     let header = frameseal::Header {
         version: frameseal::frame::Version::Envelope,
@@ -520,7 +478,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
             sign(&mut k.camera, &big, at(10, 0)),
             drop("too-large"),
         )
-        .options(vec![("maxPayloadBytes", Value::from(16))]),
+        .max_payload_bytes(16),
     );
     out.push(case(
         "too-large-declared",
@@ -537,7 +495,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
             sign(&mut k.foreign, &big, at(10, 0)),
             drop("too-large"),
         )
-        .options(vec![("maxPayloadBytes", Value::from(16))]),
+        .max_payload_bytes(16),
     );
 
     // ---- key and signature
@@ -599,7 +557,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
             flip_bit(&genuine, 52),
             drop("bad-signature"),
         )
-        .options(vec![("streamId", hex(&OTHER_STREAM).into())]),
+        .viewer_stream(OTHER_STREAM),
     );
 
     // ---- stream
@@ -610,101 +568,100 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
             sign(&mut k.camera, p, at(10, 0).keyframe()),
             drop("wrong-stream"),
         )
-        .options(vec![("streamId", hex(&OTHER_STREAM).into())]),
+        .viewer_stream(OTHER_STREAM),
     );
-    out.push(
-        case(
+    // Pinned to STREAM by a keyframe of seq 50 (`pinned_age` old), then a
+    // frame of OTHER_STREAM (`other`).
+    for (name, description, other, pinned_age) in [
+        (
             "wrong-stream-pinned-delta",
             "Pinned to one stream, a newer delta frame of another stream.",
-            sign(&mut k.camera, p, at(0, 0).stream(OTHER_STREAM)),
-            drop("wrong-stream"),
-        )
-        .before(vec![sign(&mut k.camera, p, at(50, 1_000_000).keyframe())]),
-    );
-    out.push(
-        case(
+            at(0, 0),
+            1_000_000,
+        ),
+        (
             "wrong-stream-restart-not-newer",
             "Pinned to one stream, a keyframe of another stream with the same timestamp as the newest accepted frame: not newer, so no restart.",
-            sign(&mut k.camera, p, at(0, 0).keyframe().stream(OTHER_STREAM)),
-            drop("wrong-stream"),
-        )
-        .before(vec![sign(&mut k.camera, p, at(50, 0).keyframe())]),
-    );
-    out.push(
-        case(
+            at(0, 0).keyframe(),
+            0,
+        ),
+        (
             "wrong-stream-before-stale",
             "Pinned to one stream, a stale keyframe of another stream: the stream is checked before freshness.",
-            sign(
-                &mut k.camera,
-                p,
-                at(0, 20_000_000).keyframe().stream(OTHER_STREAM),
-            ),
-            drop("wrong-stream"),
-        )
-        .before(vec![sign(&mut k.camera, p, at(50, 0).keyframe())]),
-    );
+            at(0, 20_000_000).keyframe(),
+            0,
+        ),
+    ] {
+        let frame = sign(&mut k.camera, p, other.stream(OTHER_STREAM));
+        let pinned = sign(&mut k.camera, p, at(50, pinned_age).keyframe());
+        out.push(case(name, description, frame, drop("wrong-stream")).before(vec![pinned]));
+    }
 
-    // ---- freshness
-    out.push(case(
-        "stale",
-        "Captured 10 s + 1 us before now (default maxAgeMs 10000).",
-        sign(&mut k.camera, p, at(10, 10_000_001)),
-        drop("stale"),
-    ));
-    out.push(case(
-        "future",
-        "Captured 5 s + 1 us after now (default maxFutureSkewMs 5000).",
-        sign(&mut k.camera, p, at(10, 0).timestamp(NOW + 5_000_001)),
-        drop("future"),
-    ));
-    out.push(
-        case(
+    // ---- freshness: at the default and at custom limits
+    for (name, description, f, reason, options) in [
+        (
+            "stale",
+            "Captured 10 s + 1 us before now (default maxAgeMs 10000).",
+            at(10, 10_000_001),
+            "stale",
+            vec![],
+        ),
+        (
+            "future",
+            "Captured 5 s + 1 us after now (default maxFutureSkewMs 5000).",
+            at(10, 0).timestamp(NOW + 5_000_001),
+            "future",
+            vec![],
+        ),
+        (
             "stale-custom-max-age",
             "maxAgeMs 1000: captured 1 s + 1 us before now.",
-            sign(&mut k.camera, p, at(10, 1_000_001)),
-            drop("stale"),
-        )
-        .options(vec![("maxAgeMs", Value::from(1000))]),
-    );
-    out.push(
-        case(
+            at(10, 1_000_001),
+            "stale",
+            vec![("maxAgeMs", Value::from(1000))],
+        ),
+        (
             "future-custom-skew",
             "maxFutureSkewMs 1 (the smallest): captured 1 ms + 1 us after now.",
-            sign(&mut k.camera, p, at(10, 0).timestamp(NOW + 1_001)),
-            drop("future"),
-        )
-        .options(vec![("maxFutureSkewMs", Value::from(1))]),
-    );
-    out.push(
-        case(
-            "stale-before-replayed",
-            "A stale frame reusing an accepted seq: freshness is checked before the replay window.",
-            sign(&mut k.camera, p, at(5, 10_000_001)),
-            drop("stale"),
-        )
-        .before(vec![sign(&mut k.camera, p, at(5, 0))]),
-    );
+            at(10, 0).timestamp(NOW + 1_001),
+            "future",
+            vec![("maxFutureSkewMs", Value::from(1))],
+        ),
+    ] {
+        let frame = sign(&mut k.camera, p, f);
+        out.push(case(name, description, frame, drop(reason)).options(options));
+    }
 
     // ---- replay
-    let first = sign(&mut k.camera, p, at(5, 0));
-    out.push(
-        case(
+    // One genuine frame (`before`), then the frame judged (`f`); the same
+    // fields sign the same bytes, so "replayed" is the frame twice.
+    for (name, description, f, reason, before) in [
+        (
+            "stale-before-replayed",
+            "A stale frame reusing an accepted seq: freshness is checked before the replay window.",
+            at(5, 10_000_001),
+            "stale",
+            at(5, 0),
+        ),
+        (
             "replayed",
             "The same genuine frame a second time.",
-            first.clone(),
-            drop("replayed"),
-        )
-        .before(vec![first]),
-    );
-    out.push(
-        case(
+            at(5, 0),
+            "replayed",
+            at(5, 0),
+        ),
+        (
             "replayed-outside-window",
             "After seq 100, seq 36 is 64 below the highest: outside the default window of 64.",
-            sign(&mut k.camera, p, at(36, 50_000)),
-            drop("replayed"),
-        )
-        .before(vec![sign(&mut k.camera, p, at(100, 100_000))]),
-    );
+            at(36, 50_000),
+            "replayed",
+            at(100, 100_000),
+        ),
+    ] {
+        let frame = sign(&mut k.camera, p, f);
+        let before = sign(&mut k.camera, p, before);
+        out.push(case(name, description, frame, drop(reason)).before(vec![before]));
+    }
     // replayWindow N: after seq 10, a lower seq outside the window.
     for (name, description, window, seq) in [
         (
@@ -763,10 +720,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
         sign(&mut k.camera, &bad_proof, rotation_spec),
         drop("bad-rotation"),
     ));
-    let old_key_proof = k
-        .camera
-        .sign_message(&proof_message(k.camera.public_key(), k.next.public_key()))
-        .unwrap();
+    let old_key_proof = rotation_proof(&k.camera, k.camera.public_key(), k.next.public_key());
     out.push(case(
         "bad-rotation-proof-by-old-key",
         "A rotation frame whose proof is signed by the old key instead of the new one.",
@@ -787,10 +741,7 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
         ),
         drop("bad-rotation"),
     ));
-    let same_proof = k
-        .camera
-        .sign_message(&proof_message(k.camera.public_key(), k.camera.public_key()))
-        .unwrap();
+    let same_proof = rotation_proof(&k.camera, k.camera.public_key(), k.camera.public_key());
     let same_payload = rotation_payload(k.camera.public_key(), &same_proof);
     out.push(case(
         "bad-rotation-same-key",
@@ -798,30 +749,25 @@ fn drop_cases(k: &mut Keys) -> Vec<Case> {
         sign(&mut k.camera, &same_payload, rotation_spec),
         drop("bad-rotation"),
     ));
-    let mut identity = [0u8; 32];
-    identity[0] = 1;
-    out.push(case(
-        "bad-rotation-small-order-key",
-        "A rotation to the identity point (small order), zero proof.",
-        sign(
-            &mut k.camera,
-            &rotation_payload(&identity, &[0; 64]),
-            rotation_spec,
+    // Rotations to a key that is no usable point: y = `y`, zero proof.
+    for (name, description, y) in [
+        (
+            "bad-rotation-small-order-key",
+            "A rotation to the identity point (small order), zero proof.",
+            1,
         ),
-        drop("bad-rotation"),
-    ));
-    let mut not_a_point = [0u8; 32];
-    not_a_point[0] = 2;
-    out.push(case(
-        "bad-rotation-not-a-point",
-        "A rotation to 32 bytes that decode to no curve point (y = 2), zero proof.",
-        sign(
-            &mut k.camera,
-            &rotation_payload(&not_a_point, &[0; 64]),
-            rotation_spec,
+        (
+            "bad-rotation-not-a-point",
+            "A rotation to 32 bytes that decode to no curve point (y = 2), zero proof.",
+            2,
         ),
-        drop("bad-rotation"),
-    ));
+    ] {
+        let mut new_key = [0u8; 32];
+        new_key[0] = y;
+        let payload = rotation_payload(&new_key, &[0; 64]);
+        let frame = sign(&mut k.camera, &payload, rotation_spec);
+        out.push(case(name, description, frame, drop("bad-rotation")));
+    }
     out
 }
 
@@ -904,7 +850,7 @@ fn sealed_cases(k: &mut Keys) -> Vec<Case> {
             seal(&mut k.camera, &payload, at(27, 0)),
             drop("too-large"),
         )
-        .options(vec![("maxPayloadBytes", Value::from(16))]),
+        .max_payload_bytes(16),
     );
     out
 }

@@ -52,7 +52,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use frameseal::inband::{self as inband_core, Layout, UnitCodec, UnitFormat};
-use frameseal::{Codec, LinkedKey, Policy, Signer, Verifier};
+use frameseal::{Codec, Header, LinkedKey, Policy, Signer, Verifier};
 use serde_json::Value;
 use sha2::{Digest, Sha512};
 
@@ -178,6 +178,29 @@ fn policy_from(options: &Value) -> Policy {
     policy
 }
 
+/// Checks an accepted frame's header against a vector's `expect`: seq,
+/// timestampUs, keyframe, endOfStream, codec and streamId.
+fn assert_header_is(hd: &Header, expect: &Value, name: &str) {
+    assert_eq!(hd.seq, u64_of(expect, "seq"), "{name}: seq");
+    assert_eq!(
+        hd.timestamp_us,
+        u64_of(expect, "timestampUs"),
+        "{name}: timestampUs"
+    );
+    assert_eq!(hd.keyframe, bool_of(expect, "keyframe"), "{name}: keyframe");
+    assert_eq!(
+        hd.end_of_stream,
+        bool_of(expect, "endOfStream"),
+        "{name}: endOfStream"
+    );
+    assert_eq!(hd.codec.name(), str_of(expect, "codec"), "{name}: codec");
+    assert_eq!(
+        hd.stream_id.to_vec(),
+        unhex(str_of(expect, "streamId")),
+        "{name}: streamId"
+    );
+}
+
 /// Base32 (RFC 4648, lower case, no padding) of 10 bytes in groups of four,
 /// written independently of the core's, 5 bits at a time.
 fn independent_fingerprint(public: &[u8]) -> String {
@@ -294,13 +317,8 @@ fn every_case_gets_its_verdict_from_a_fresh_verifier() {
         if bool_of(expect, "ok") {
             let a = verdict.unwrap_or_else(|r| panic!("{name}: dropped as {r}, want accepted"));
             let hd = &a.header;
-            assert_eq!(hd.seq, u64_of(expect, "seq"), "{name}: seq");
-            assert_eq!(hd.timestamp_us, u64_of(expect, "timestampUs"), "{name}");
-            assert_eq!(hd.keyframe, bool_of(expect, "keyframe"), "{name}");
-            assert_eq!(hd.end_of_stream, bool_of(expect, "endOfStream"), "{name}");
-            assert_eq!(hd.codec.name(), str_of(expect, "codec"), "{name}: codec");
+            assert_header_is(hd, expect, name);
             assert_eq!(a.payload, unhex(str_of(expect, "payload")), "{name}");
-            assert_eq!(hd.stream_id.to_vec(), unhex(str_of(expect, "streamId")));
             // JS numbers: seq and timestampUs must be exact in a double.
             assert!(hd.seq < 1 << 53 && hd.timestamp_us < 1 << 53, "{name}");
             match fields.get("newPublicKey") {
@@ -582,15 +600,7 @@ fn every_inband_vector_holds_together() {
             .unwrap_or_else(|r| panic!("{name}: {r}"));
         let e = &v["expect"];
         assert!(bool_of(e, "ok"), "{name}");
-        assert_eq!(a.header.seq, u64_of(e, "seq"), "{name}");
-        assert_eq!(a.header.timestamp_us, u64_of(e, "timestampUs"), "{name}");
-        assert_eq!(a.header.keyframe, bool_of(e, "keyframe"), "{name}");
-        assert_eq!(a.header.codec.name(), str_of(e, "codec"), "{name}");
-        assert_eq!(
-            a.header.stream_id.to_vec(),
-            unhex(str_of(e, "streamId")),
-            "{name}"
-        );
+        assert_header_is(&a.header, e, name);
         assert_eq!(a.payload, sealed, "{name}: the payload is the unit");
     }
     let want = [
@@ -623,16 +633,7 @@ fn every_inband_case_gets_its_verdict_from_a_fresh_verifier() {
         let e = &c["expect"];
         if bool_of(e, "ok") {
             let a = verdict.unwrap_or_else(|r| panic!("{name}: dropped as {r}, want accepted"));
-            assert_eq!(a.header.seq, u64_of(e, "seq"), "{name}");
-            assert_eq!(a.header.timestamp_us, u64_of(e, "timestampUs"), "{name}");
-            assert_eq!(a.header.keyframe, bool_of(e, "keyframe"), "{name}");
-            assert_eq!(a.header.end_of_stream, bool_of(e, "endOfStream"), "{name}");
-            assert_eq!(a.header.codec.name(), str_of(e, "codec"), "{name}");
-            assert_eq!(
-                a.header.stream_id.to_vec(),
-                unhex(str_of(e, "streamId")),
-                "{name}"
-            );
+            assert_header_is(&a.header, e, name);
             assert_eq!(a.payload, unit, "{name}");
             assert_eq!(v.stats().accepted, 1, "{name}");
         } else {
