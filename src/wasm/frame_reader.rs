@@ -23,10 +23,8 @@ use alloc::vec::Vec;
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::interop::{
-    Options, bytes_arg, copy_from, count, dropped_result, error, set, stats_object,
-};
-use super::verifier::{JsVerifier, VERIFIER_OPTIONS};
+use super::interop::{bytes_arg, copy_from, count, dropped_result, error, set, stats_object};
+use super::verifier::JsVerifier;
 use crate::deframer::{Boundaries, Candidate, FrameReader, Judge, SealCandidate};
 
 /// Bytes of a pushed chunk copied into WebAssembly memory at a time.
@@ -80,8 +78,7 @@ impl JsFrameReader {
         linked_public_key: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "VerifierOptions")] options: JsValue,
     ) -> Result<JsFrameReader, JsError> {
-        let options = Options::read(&options, "options", &VERIFIER_OPTIONS)?;
-        let verifier = JsVerifier::build(&linked_public_key, &options)?;
+        let verifier = JsVerifier::new(linked_public_key, options)?;
         let reader = FrameReader::for_verifier(verifier.core());
         Ok(JsFrameReader {
             verifier,

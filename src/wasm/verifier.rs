@@ -8,8 +8,8 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{
-    Options, Switchable, accepted_result, bytes_arg, copy_from, dropped_result, error, is_shared,
-    public_key_arg, set, stats_object, type_name,
+    Options, Switchable, UnitOptions, accepted_result, bytes_arg, copy_from, dropped_result, error,
+    is_shared, public_key_arg, set, stats_object, type_name,
 };
 use crate::frame::{Codec, HEADER_LEN, SEAL_LEN};
 use crate::inband::UnitFormat;
@@ -196,9 +196,7 @@ impl JsVerifier {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
         #[wasm_bindgen(unchecked_param_type = "UnitOptions")] options: JsValue,
     ) -> Result<Object, JsError> {
-        let options = Options::read(&options, "options", &UNIT_OPTIONS)?;
-        let format = options.unit_format()?;
-        let config = options.bytes("config")?;
+        let UnitOptions { format, config } = UnitOptions::read(&options)?;
         let now_us = self.clock().now_us()?;
         let unit = bytes_arg(&unit, "unit")?;
         Ok(self.check_unit(&unit, format, config.as_deref(), now_us)?.0)
@@ -449,9 +447,6 @@ impl FrameBuffer {
         }
     }
 }
-
-/// The options of `verifyUnit` (and of `VideoGate.pushUnit`).
-pub(crate) const UNIT_OPTIONS: [&str; 4] = ["codec", "layout", "nalLengthSize", "config"];
 
 impl JsVerifier {
     /// Verifies an in-band unit and builds the JS result, like
