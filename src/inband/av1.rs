@@ -10,11 +10,55 @@ use super::{
     reserve_one, spliced, vec_with_capacity, without_parts,
 };
 
-const OBU_SEQUENCE_HEADER: u8 = 1;
-const OBU_FRAME_HEADER: u8 = 3;
-const OBU_TILE_GROUP: u8 = 4;
-const OBU_METADATA: u8 = 5;
-const OBU_FRAME: u8 = 6;
+/// The OBU types (AV1 §6.2.2) a unit's reader tells apart; every other
+/// type (padding, tile lists, reserved) is carried as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum ObuType {
+    SequenceHeader,
+    TemporalDelimiter,
+    FrameHeader,
+    TileGroup,
+    Metadata,
+    Frame,
+    Other(u8),
+}
+
+impl ObuType {
+    /// The type an OBU header's first byte names (bits 6..3).
+    pub(super) fn of(header: u8) -> ObuType {
+        match (header >> 3) & 0x0f {
+            1 => ObuType::SequenceHeader,
+            2 => ObuType::TemporalDelimiter,
+            3 => ObuType::FrameHeader,
+            4 => ObuType::TileGroup,
+            5 => ObuType::Metadata,
+            6 => ObuType::Frame,
+            other => ObuType::Other(other),
+        }
+    }
+
+    /// The type's number, as an OBU header holds it.
+    pub(super) fn code(self) -> u8 {
+        match self {
+            ObuType::SequenceHeader => 1,
+            ObuType::TemporalDelimiter => 2,
+            ObuType::FrameHeader => 3,
+            ObuType::TileGroup => 4,
+            ObuType::Metadata => 5,
+            ObuType::Frame => 6,
+            ObuType::Other(code) => code,
+        }
+    }
+
+    /// Whether the content covers OBUs of this type in V (SPEC §6.3): the
+    /// picture data.
+    fn is_picture_data(self) -> bool {
+        matches!(
+            self,
+            ObuType::FrameHeader | ObuType::TileGroup | ObuType::Frame
+        )
+    }
+}
 /// `metadata_type` "unregistered user private" (AV1 §6.7.1) that carries a
 /// seal.
 const METADATA_TYPE_SEAL: u64 = 31;
@@ -24,7 +68,7 @@ const METADATA_TYPE_SEAL: u64 = 31;
 struct Obu<'a> {
     /// Offset of its header.
     at: usize,
-    obu_type: u8,
+    obu_type: ObuType,
     /// Its header as stored: one byte, or two with the extension.
     header: &'a [u8],
     /// Its payload (the size field not included).
@@ -123,7 +167,7 @@ impl<'a> Splitter for ObuSplitter<'a> {
         self.pos += taken;
         Ok(Some(Obu {
             at,
-            obu_type: (first >> 3) & 0x0f,
+            obu_type: ObuType::of(first),
             header,
             payload,
         }))
@@ -170,14 +214,14 @@ fn survey(unit: &[u8]) -> Result<Survey<'_>, UnitError> {
     for obu in obus(unit) {
         let obu = obu?;
         match obu.obu_type {
-            OBU_METADATA => read_metadata(&obu, &mut s.seal)?,
-            OBU_SEQUENCE_HEADER => {
+            ObuType::Metadata => read_metadata(&obu, &mut s.seal)?,
+            ObuType::SequenceHeader => {
                 // seq_profile (3 bits), still_picture,
                 // reduced_still_picture_header. (An empty sequence header is
                 // covered as it is by the content, and read as not reduced.)
                 reduced_still_picture = obu.payload.first().is_some_and(|b| b & 0x08 != 0);
             }
-            OBU_FRAME_HEADER | OBU_FRAME => {
+            ObuType::FrameHeader | ObuType::Frame => {
                 s.first_picture.get_or_insert((obu, reduced_still_picture));
             }
             _ => {}
@@ -207,20 +251,15 @@ pub(super) fn is_keyframe(unit: &[u8]) -> Result<bool, UnitError> {
     Ok(first & 0x80 == 0 && (first >> 5) & 0x03 == 0)
 }
 
-/// Whether the content covers this OBU type in V (SPEC §6.3).
 /// `unit` without its sequence header OBUs, for a delta unit's decoder.
 pub(super) fn without_sequence_headers(unit: &[u8]) -> Result<Vec<u8>, UnitError> {
     let mut starts = Vec::new();
     for obu in obus(unit) {
         let obu = obu?;
         reserve_one(&mut starts)?;
-        starts.push((obu.at, obu.obu_type == OBU_SEQUENCE_HEADER));
+        starts.push((obu.at, obu.obu_type == ObuType::SequenceHeader));
     }
     without_parts(unit, &starts)
-}
-
-fn is_picture_data(obu_type: u8) -> bool {
-    matches!(obu_type, OBU_FRAME_HEADER | OBU_TILE_GROUP | OBU_FRAME)
 }
 
 fn put_obu(out: &mut Sink<'_>, obu: &Obu<'_>) -> Result<(), UnitError> {
@@ -240,9 +279,9 @@ pub(super) fn content(
     if !keyframe {
         for obu in obus(unit) {
             let obu = obu?;
-            if obu.obu_type == OBU_METADATA {
+            if obu.obu_type == ObuType::Metadata {
                 read_metadata(&obu, &mut seal)?;
-            } else if is_picture_data(obu.obu_type) {
+            } else if obu.obu_type.is_picture_data() {
                 put_obu(out, &obu)?;
             }
         }
@@ -251,9 +290,9 @@ pub(super) fn content(
     let mut headers = Vec::new();
     for obu in obus(unit) {
         let obu = obu?;
-        if obu.obu_type == OBU_METADATA {
+        if obu.obu_type == ObuType::Metadata {
             read_metadata(&obu, &mut seal)?;
-        } else if obu.obu_type == OBU_SEQUENCE_HEADER {
+        } else if obu.obu_type == ObuType::SequenceHeader {
             reserve_one(&mut headers)?;
             headers.push(obu);
         }
@@ -268,7 +307,7 @@ pub(super) fn content(
     }
     for obu in obus(unit) {
         let obu = obu?;
-        if is_picture_data(obu.obu_type) {
+        if obu.obu_type.is_picture_data() {
             put_obu(out, &obu)?;
         }
     }
@@ -296,7 +335,7 @@ fn config_sequence_headers(config: &[u8]) -> Result<Vec<Obu<'_>>, UnitError> {
             },
             other => other,
         })?;
-        if obu.obu_type == OBU_SEQUENCE_HEADER {
+        if obu.obu_type == ObuType::SequenceHeader {
             reserve_one(&mut headers)?;
             headers.push(obu);
         }
@@ -309,7 +348,7 @@ fn config_sequence_headers(config: &[u8]) -> Result<Vec<Obu<'_>>, UnitError> {
 fn seal_obu(seal: &[u8; SEAL_LEN]) -> Result<Vec<u8>, UnitError> {
     const PAYLOAD_LEN: usize = 1 + 16 + SEAL_LEN + 1;
     let mut out = vec_with_capacity(3 + PAYLOAD_LEN)?;
-    out.push((OBU_METADATA << 3) | 0x02);
+    out.push((ObuType::Metadata.code() << 3) | 0x02);
     // 166: two bytes.
     push_leb128(&mut out, PAYLOAD_LEN);
     out.push(METADATA_TYPE_SEAL as u8);
@@ -340,8 +379,8 @@ mod tests {
     }
 
     /// An OBU with a size field (and an extension byte if `ext`).
-    fn obu(obu_type: u8, ext: Option<u8>, payload: &[u8]) -> Vec<u8> {
-        testing::obu(obu_type, ext, true, payload)
+    fn obu(obu_type: ObuType, ext: Option<u8>, payload: &[u8]) -> Vec<u8> {
+        testing::obu(obu_type.code(), ext, true, payload)
     }
 
     const TD: &[u8] = &[0x12, 0x00];
@@ -365,7 +404,7 @@ mod tests {
         p.extend_from_slice(&FRAMESEAL_UUID);
         p.extend_from_slice(body);
         p.extend_from_slice(trailing);
-        obu(OBU_METADATA, None, &p)
+        obu(ObuType::Metadata, None, &p)
     }
 
     #[test]
@@ -390,11 +429,11 @@ mod tests {
 
     #[test]
     fn content_is_p_then_v_without_size_fields() {
-        let frame = obu(OBU_FRAME, Some(0x28), KEY);
+        let frame = obu(ObuType::Frame, Some(0x28), KEY);
         let unit = [
             TD,
-            &obu(OBU_SEQUENCE_HEADER, None, SEQ),
-            &obu(8, None, &[0; 4]),
+            &obu(ObuType::SequenceHeader, None, SEQ),
+            &obu(ObuType::Other(8), None, &[0; 4]),
             &frame,
         ]
         .concat();
@@ -412,15 +451,15 @@ mod tests {
             expected[4 + 1 + SEQ.len()..]
         );
         // The last OBU may go without a size field.
-        let last = testing::obu(OBU_FRAME, Some(0x28), false, KEY);
-        let unit2 = [TD, &obu(OBU_SEQUENCE_HEADER, None, SEQ), &last].concat();
+        let last = testing::obu(ObuType::Frame.code(), Some(0x28), false, KEY);
+        let unit2 = [TD, &obu(ObuType::SequenceHeader, None, SEQ), &last].concat();
         assert_eq!(content_of(&unit2, true, None).unwrap(), expected);
     }
 
     #[test]
     fn frame_headers_tile_groups_and_frames_are_covered() {
         for t in 0..16u8 {
-            let unit = obu(t, None, &[0x10, 0x01]);
+            let unit = obu(ObuType::of(t << 3), None, &[0x10, 0x01]);
             let covered = !content_of(&unit, false, None).unwrap().is_empty();
             assert_eq!(covered, [3, 4, 6].contains(&t), "type {t}");
         }
@@ -428,9 +467,9 @@ mod tests {
 
     #[test]
     fn sequence_headers_are_sorted_and_deduplicated() {
-        let seq = obu(OBU_SEQUENCE_HEADER, None, SEQ);
-        let seq_b = obu(OBU_SEQUENCE_HEADER, None, SEQ_B);
-        let frame = obu(OBU_FRAME, None, KEY);
+        let seq = obu(ObuType::SequenceHeader, None, SEQ);
+        let seq_b = obu(ObuType::SequenceHeader, None, SEQ_B);
+        let frame = obu(ObuType::Frame, None, KEY);
         let one = content_of(&[TD, &seq, &frame].concat(), true, None).unwrap();
         assert_eq!(
             content_of(&[TD, &seq, &seq, &frame, &seq].concat(), true, None).unwrap(),
@@ -444,8 +483,8 @@ mod tests {
 
     #[test]
     fn keyframes_without_a_sequence_header_take_av1c() {
-        let frame = obu(OBU_FRAME, None, KEY);
-        let seq = obu(OBU_SEQUENCE_HEADER, None, SEQ);
+        let frame = obu(ObuType::Frame, None, KEY);
+        let seq = obu(ObuType::SequenceHeader, None, SEQ);
         let expected = content_of(&[TD, &seq, &frame].concat(), true, None).unwrap();
         let unit = [TD, &frame].concat();
         assert_eq!(
@@ -478,7 +517,7 @@ mod tests {
 
     #[test]
     fn obus_must_parse() {
-        let frame = obu(OBU_FRAME, None, KEY);
+        let frame = obu(ObuType::Frame, None, KEY);
         for (unit, at) in [
             ([&[0x92, 0x00][..], &frame].concat(), 0), // forbidden bit
             ([&frame[..], &[0x32]].concat(), frame.len()), // size field missing
@@ -492,7 +531,7 @@ mod tests {
                 .concat(),
                 frame.len(),
             ),
-            (obu(OBU_METADATA, None, &[]), 0), // metadata_type missing
+            (obu(ObuType::Metadata, None, &[]), 0), // metadata_type missing
         ] {
             assert_eq!(
                 inband::find_seal(&unit, av1()),
@@ -505,13 +544,13 @@ mod tests {
     #[test]
     fn seals_are_metadata_type_31_with_the_uuid() {
         let body = seal(0);
-        let frame = obu(OBU_FRAME, None, INTER);
+        let frame = obu(ObuType::Frame, None, INTER);
         for unit in [
             [TD, &seal_metadata(&body, &[0x80]), &frame].concat(),
             [TD, &frame, &seal_metadata(&body, &[0x80, 0, 0])].concat(),
             [
                 TD,
-                &obu(OBU_METADATA, None, &[4, 1, 2]),
+                &obu(ObuType::Metadata, None, &[4, 1, 2]),
                 &seal_metadata(&body, &[0x80]),
                 &frame,
             ]
@@ -554,9 +593,9 @@ mod tests {
 
     #[test]
     fn insertion_goes_after_the_sequence_header_before_the_first_frame() {
-        let seq = obu(OBU_SEQUENCE_HEADER, None, SEQ);
-        let frame = obu(OBU_FRAME_HEADER, None, KEY);
-        let tiles = obu(OBU_TILE_GROUP, None, &[1, 2, 3]);
+        let seq = obu(ObuType::SequenceHeader, None, SEQ);
+        let frame = obu(ObuType::FrameHeader, None, KEY);
+        let tiles = obu(ObuType::TileGroup, None, &[1, 2, 3]);
         let unit = [TD, &seq, &frame, &tiles].concat();
         let body = seal(7);
         let sealed = inband::insert_seal(&unit, av1(), &body).unwrap();
@@ -584,35 +623,44 @@ mod tests {
 
     #[test]
     fn keyframes_are_shown_key_frames() {
-        let seq = obu(OBU_SEQUENCE_HEADER, None, SEQ);
+        let seq = obu(ObuType::SequenceHeader, None, SEQ);
         assert!(
-            inband::is_keyframe(&[TD, &seq, &obu(OBU_FRAME, None, KEY)].concat(), av1()).unwrap()
+            inband::is_keyframe(&[TD, &seq, &obu(ObuType::Frame, None, KEY)].concat(), av1())
+                .unwrap()
         );
-        assert!(!inband::is_keyframe(&[TD, &obu(OBU_FRAME, None, INTER)].concat(), av1()).unwrap());
+        assert!(
+            !inband::is_keyframe(&[TD, &obu(ObuType::Frame, None, INTER)].concat(), av1()).unwrap()
+        );
         // show_existing_frame: shows an earlier frame, not a keyframe here.
         assert!(
-            !inband::is_keyframe(&[TD, &obu(OBU_FRAME_HEADER, None, &[0x80])].concat(), av1())
-                .unwrap()
+            !inband::is_keyframe(
+                &[TD, &obu(ObuType::FrameHeader, None, &[0x80])].concat(),
+                av1()
+            )
+            .unwrap()
         );
         // A reduced still-picture header: always a key frame.
-        let still = obu(OBU_SEQUENCE_HEADER, None, &[0x18, 0x00]);
+        let still = obu(ObuType::SequenceHeader, None, &[0x18, 0x00]);
         assert!(
-            inband::is_keyframe(&[&still[..], &obu(OBU_FRAME, None, INTER)].concat(), av1())
-                .unwrap()
+            inband::is_keyframe(
+                &[&still[..], &obu(ObuType::Frame, None, INTER)].concat(),
+                av1()
+            )
+            .unwrap()
         );
         assert!(!inband::is_keyframe(TD, av1()).unwrap());
         // An empty sequence header is covered as it is, and is not reduced
         // (found by the fuzzer: every function must split alike).
         let empty = [
             TD,
-            &obu(OBU_SEQUENCE_HEADER, None, &[]),
-            &obu(OBU_FRAME, None, KEY),
+            &obu(ObuType::SequenceHeader, None, &[]),
+            &obu(ObuType::Frame, None, KEY),
         ]
         .concat();
         assert!(inband::is_keyframe(&empty, av1()).unwrap());
         assert_eq!(inband::find_seal(&empty, av1()), Ok(None));
         assert_eq!(
-            inband::is_keyframe(&[TD, &obu(OBU_FRAME, None, &[])].concat(), av1()),
+            inband::is_keyframe(&[TD, &obu(ObuType::Frame, None, &[])].concat(), av1()),
             Err(UnitError::BadObu { at: 2 })
         );
     }

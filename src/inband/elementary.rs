@@ -17,6 +17,7 @@
 
 use alloc::vec::Vec;
 
+use super::av1::ObuType;
 use super::{UnitCodec, UnitError};
 
 /// The access units of an Annex B stream of `codec` (H.264 or H.265), in
@@ -64,10 +65,6 @@ pub fn annexb_access_units(stream: &[u8], codec: UnitCodec) -> Result<Vec<&[u8]>
     Ok(units)
 }
 
-/// The OBU type of a temporal delimiter (AV1 §6.2.2), which opens every
-/// temporal unit of a low-overhead bitstream.
-const OBU_TEMPORAL_DELIMITER: u8 = 2;
-
 /// The temporal units of an AV1 low-overhead bitstream (AV1 §5.2, `.obu`
 /// files): OBUs back to back, each with its size field, each temporal unit
 /// opened by a temporal delimiter OBU. The stream must start with one; an
@@ -80,9 +77,9 @@ pub fn obu_temporal_units(stream: &[u8]) -> Result<Vec<&[u8]>, UnitError> {
     let mut at = 0;
     while let Some(&first) = stream.get(at) {
         let bad = UnitError::BadObu { at };
-        let obu_type = (first >> 3) & 0x0f;
+        let obu_type = ObuType::of(first);
         let has_size = first & 0x02 != 0;
-        if first & 0x80 != 0 || !has_size || (at == 0 && obu_type != OBU_TEMPORAL_DELIMITER) {
+        if first & 0x80 != 0 || !has_size || (at == 0 && obu_type != ObuType::TemporalDelimiter) {
             return Err(bad);
         }
         let header_len = if first & 0x04 != 0 { 2 } else { 1 };
@@ -93,7 +90,7 @@ pub fn obu_temporal_units(stream: &[u8]) -> Result<Vec<&[u8]>, UnitError> {
             .and_then(|size| (at + header_len + size_len).checked_add(size))
             .filter(|&end| end <= stream.len())
             .ok_or(bad)?;
-        if obu_type == OBU_TEMPORAL_DELIMITER && at > unit_start {
+        if obu_type == ObuType::TemporalDelimiter && at > unit_start {
             units.push(&stream[unit_start..at]);
             unit_start = at;
         }
