@@ -55,7 +55,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         say!("{}", keyline::describe_public(&public));
         return Ok(());
     }
-    let cut = stream::cut(&bytes, u32::MAX, |_| (Boundaries::Authenticated, ()));
+    let cut = stream::cut(&bytes, u32::MAX, |_: &[u8]| (Boundaries::Authenticated, ()));
     // Frames and gaps by offset (a gap ends where a frame starts).
     let mut blocks: Vec<(usize, bool, String)> = cut
         .frames

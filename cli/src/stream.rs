@@ -8,14 +8,17 @@
 //! The reader hands over candidates (a plausible header and the bytes it
 //! claims), and the caller judges each one: `verify` with its verifier,
 //! whose verdict says whether the length was authenticated; `inspect`, which
-//! has no key, takes every length at its word. Whatever bytes no judged
-//! candidate covers are reported as gaps, each with what starts it.
+//! has no key, takes every length at its word. `verify` also judges a
+//! version-2 candidate by its seal as soon as its 148 bytes are read, as the
+//! JS reader does, so a forged seal is reported where it stands. Whatever
+//! bytes no judged candidate covers are reported as gaps, each with what
+//! starts it.
 
 use std::fmt;
 
 use std::ops::Range;
 
-use frameseal::deframer::{Boundaries, Candidate, FrameReader};
+use frameseal::deframer::{Boundaries, Candidate, FrameReader, Judge, SealCandidate};
 use frameseal::frame::{HEADER_LEN, Header, MAGIC, SEAL_VERSION, VERSION, Version, layout};
 
 /// Bytes pushed into the reader at a time: what the JS `FrameReader`
@@ -268,32 +271,80 @@ impl<T> Cut<'_, T> {
     }
 }
 
+/// What the caller of [`cut`] says of the candidates the reader finds.
+pub trait CutJudge<T> {
+    /// Judges a whole candidate: what its verdict says about the
+    /// boundaries ([`Boundaries::of`]), and anything to keep beside it.
+    fn frame(&mut self, bytes: &[u8]) -> (Boundaries, T);
+
+    /// Judges a version-2 candidate by its 148-byte seal before the rest
+    /// has arrived (`frame_len`: the whole length the seal claims): `None`
+    /// waits for the whole frame, `Some(Ok(()))` says the seal is
+    /// authentic (the frame is judged whole later), `Some(Err(kept))` drops
+    /// it there, kept like a frame's verdict at the seal's bytes.
+    fn seal(&mut self, seal: &[u8], frame_len: usize) -> Option<Result<(), T>> {
+        let _ = (seal, frame_len);
+        None
+    }
+}
+
+/// A closure judges whole candidates only.
+impl<T, F: FnMut(&[u8]) -> (Boundaries, T)> CutJudge<T> for F {
+    fn frame(&mut self, bytes: &[u8]) -> (Boundaries, T) {
+        self(bytes)
+    }
+}
+
 /// Cuts `stream` with a [`FrameReader`] for payloads of at most
-/// `max_payload` bytes. `judge` gets each candidate's bytes as the reader
-/// completes it (in that order: the verifier's state moves as it would in
-/// a display) and returns what its verdict says about the boundaries, and
-/// anything to keep beside the frame.
-pub fn cut<T>(
-    stream: &[u8],
-    max_payload: u32,
-    mut judge: impl FnMut(&[u8]) -> (Boundaries, T),
-) -> Cut<'_, T> {
+/// `max_payload` bytes. `judge` gets each candidate as the reader completes
+/// it (in that order: the verifier's state moves as it would in a display).
+pub fn cut<T>(stream: &[u8], max_payload: u32, judge: impl CutJudge<T>) -> Cut<'_, T> {
     let mut reader = FrameReader::new(max_payload);
-    let mut judged: Vec<(usize, usize, T)> = Vec::new();
-    let mut on = |c: Candidate<'_>| {
-        let (boundaries, kept) = judge(c.bytes);
-        let offset = usize::try_from(c.offset).unwrap_or(usize::MAX);
-        judged.push((offset, c.bytes.len(), kept));
-        boundaries
+    let mut recorder = Recorder {
+        judge,
+        judged: Vec::new(),
     };
     for chunk in stream.chunks(CHUNK) {
-        reader.push(chunk, &mut on);
+        reader.push_to(chunk, &mut recorder);
     }
-    reader.finish(&mut on);
+    reader.finish_to(&mut recorder);
+    let mut judged = recorder.judged;
     // Judged in the order they completed; shown by offset (stable: equal
     // offsets cannot happen, every start is judged at most once).
     judged.sort_by_key(|(offset, ..)| *offset);
+    cut_at(stream, max_payload, judged)
+}
 
+/// The deframer's judge for [`cut`]: the caller's, with every verdict
+/// kept with its offset and length.
+struct Recorder<J, T> {
+    judge: J,
+    judged: Vec<(usize, usize, T)>,
+}
+
+impl<J: CutJudge<T>, T> Judge for Recorder<J, T> {
+    fn frame(&mut self, c: Candidate<'_>) -> Boundaries {
+        let (boundaries, kept) = self.judge.frame(c.bytes);
+        let offset = usize::try_from(c.offset).unwrap_or(usize::MAX);
+        self.judged.push((offset, c.bytes.len(), kept));
+        boundaries
+    }
+
+    fn seal(&mut self, seal: SealCandidate<'_>) -> Option<Boundaries> {
+        match self.judge.seal(seal.seal, seal.frame_len)? {
+            Ok(()) => Some(Boundaries::Authenticated),
+            Err(kept) => {
+                let offset = usize::try_from(seal.offset).unwrap_or(usize::MAX);
+                self.judged.push((offset, seal.seal.len(), kept));
+                Some(Boundaries::Unauthenticated)
+            }
+        }
+    }
+}
+
+/// The judged candidates (by offset) as frames, and the bytes between them
+/// as gaps.
+fn cut_at<T>(stream: &[u8], max_payload: u32, judged: Vec<(usize, usize, T)>) -> Cut<'_, T> {
     let mut frames = Vec::with_capacity(judged.len());
     let mut gaps = Vec::new();
     let mut covered = 0usize;
@@ -353,7 +404,7 @@ mod tests {
 
     /// Every candidate's length taken at its word (what `inspect` does).
     fn trusted(bytes: &[u8]) -> Cut<'_, ()> {
-        cut(bytes, u32::MAX, |_| (Boundaries::Authenticated, ()))
+        cut(bytes, u32::MAX, |_: &[u8]| (Boundaries::Authenticated, ()))
     }
 
     #[test]

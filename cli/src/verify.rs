@@ -25,7 +25,7 @@ use hex::FromHex;
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
-use crate::stream::{self, Gap, RawFrame};
+use crate::stream::{self, CutJudge, Gap, RawFrame};
 use crate::units::{self, MediaFile};
 
 pub const SPEC: Spec = Spec {
@@ -127,17 +127,14 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         return summarize(&verifier, None, stream_path);
     }
     let max_payload = verifier.policy().max_payload_bytes;
-    let cut = stream::cut(&bytes, max_payload, |frame| {
-        let verdict = verifier.verify(frame, now);
-        let text = match &verdict {
-            Ok(accepted) => match accepted.new_public_key {
-                Some(next) => format!("accepted: key rotated to {}", fingerprint(&next)),
-                None => "accepted".to_string(),
-            },
-            Err(reason) => format!("dropped: {reason}"),
-        };
-        (Boundaries::of(&verdict), text)
-    });
+    let cut = stream::cut(
+        &bytes,
+        max_payload,
+        Display {
+            verifier: &mut verifier,
+            now,
+        },
+    );
     // Frames and gaps by offset (at one offset, the gap comes first: it
     // ends where the frame starts).
     let mut lines: Vec<(usize, bool, String)> = cut
@@ -210,6 +207,35 @@ fn skipped(gap: &Gap) -> String {
 }
 
 /// `frame 3  seq 3  jpeg keyframe  10245 bytes` (fields as the frame claims them).
+/// The display `verify` plays: its verifier at one instant, judging whole
+/// frames and, as the JS reader does, version-2 seals as soon as they are
+/// read. Keeps each verdict as the text of its line.
+struct Display<'v> {
+    verifier: &'v mut Verifier,
+    now: i64,
+}
+
+impl CutJudge<String> for Display<'_> {
+    fn frame(&mut self, bytes: &[u8]) -> (Boundaries, String) {
+        let verdict = self.verifier.verify(bytes, self.now);
+        let text = match &verdict {
+            Ok(accepted) => match accepted.new_public_key {
+                Some(next) => format!("accepted: key rotated to {}", fingerprint(&next)),
+                None => "accepted".to_string(),
+            },
+            Err(reason) => format!("dropped: {reason}"),
+        };
+        (Boundaries::of(&verdict), text)
+    }
+
+    fn seal(&mut self, seal: &[u8], frame_len: usize) -> Option<Result<(), String>> {
+        Some(match self.verifier.authenticate_seal(seal, frame_len) {
+            Ok(_) => Ok(()),
+            Err(reason) => Err(format!("dropped: {reason} (seal checked alone)")),
+        })
+    }
+}
+
 fn describe(frame: &RawFrame) -> String {
     let f = frame.fields();
     let codec_byte = f.byte(layout::CODEC);

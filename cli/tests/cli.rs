@@ -466,27 +466,45 @@ fn verify_reports_a_truncated_stream_after_the_frames_before_it() {
 /// `FrameReader` and a `Verifier` with the default policy, judging at `now`.
 /// Returns the accepted seqs and the drop reasons, each in offset order.
 fn as_the_browser_reads_it(public: &[u8; 32], stream: &[u8], now: u64) -> (Vec<u64>, Vec<String>) {
-    use frameseal::deframer::{Boundaries, FrameReader};
+    use frameseal::deframer::{FrameReader, Verifying};
     let key = LinkedKey::from_bytes(public).unwrap();
     let mut v = Verifier::new(key, Policy::default()).unwrap();
     let mut reader = FrameReader::for_verifier(&v);
     let mut seen = Vec::new();
-    let mut judge = |c: frameseal::deframer::Candidate<'_>| {
-        let verdict = v.verify(c.bytes, now as i64);
-        seen.push((
-            c.offset,
-            verdict
-                .as_ref()
-                .map(|ok| ok.header.seq)
-                .map_err(|r| r.to_string()),
-        ));
-        Boundaries::of(&verdict)
+    // As the JS FrameReader: whole frames, and version-2 seals alone.
+    let mut judge = Verifying {
+        verifier: &mut v,
+        now_us: now as i64,
+        then: |offset: u64, verdict: Result<frameseal::Accepted<'_>, frameseal::DropReason>| {
+            seen.push((
+                offset,
+                verdict.map(|ok| ok.header.seq).map_err(|r| r.to_string()),
+            ))
+        },
     };
-    reader.push(stream, &mut judge);
-    reader.finish(&mut judge);
+    reader.push_to(stream, &mut judge);
+    reader.finish_to(&mut judge);
     seen.sort_by_key(|(offset, _)| *offset);
     let accepted = seen.iter().filter_map(|(_, s)| s.clone().ok()).collect();
     let dropped = seen.into_iter().filter_map(|(_, s)| s.err()).collect();
+    (accepted, dropped)
+}
+
+/// The seqs `frameseal verify` printed as accepted and the reasons it
+/// printed as drops, in its (offset) order.
+fn verify_lines(stdout: &str) -> (Vec<u64>, Vec<String>) {
+    let mut accepted = Vec::new();
+    let mut dropped = Vec::new();
+    for line in stdout.lines().filter(|l| l.starts_with("frame ")) {
+        let seq: u64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
+        match line.rsplit_once("  ").unwrap().1 {
+            "accepted" => accepted.push(seq),
+            verdict => {
+                let reason = verdict.trim_start_matches("dropped: ");
+                dropped.push(reason.trim_end_matches(" (seal checked alone)").to_string())
+            }
+        }
+    }
     (accepted, dropped)
 }
 
@@ -551,15 +569,7 @@ fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_hea
     let run = dir
         .verify("cam.pub", T, &[], "relayed.fseal")
         .fails(1, "19 bytes at byte 131 are not part of any frame");
-    let mut cli_accepted = Vec::new();
-    let mut cli_dropped = Vec::new();
-    for line in run.stdout.lines().filter(|l| l.starts_with("frame ")) {
-        let seq: u64 = line.split_whitespace().nth(3).unwrap().parse().unwrap();
-        match line.rsplit_once("  ").unwrap().1 {
-            "accepted" => cli_accepted.push(seq),
-            verdict => cli_dropped.push(verdict.trim_start_matches("dropped: ").to_string()),
-        }
-    }
+    let (cli_accepted, cli_dropped) = verify_lines(&run.stdout);
     assert_eq!(cli_accepted, accepted, "{}", run.stdout);
     assert_eq!(cli_dropped, dropped, "{}", run.stdout);
     // Every byte no frame covers is listed, with what it is.
@@ -577,6 +587,73 @@ fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_hea
         run.stdout.ends_with(
             "summary      6 frames: 5 accepted, 1 dropped (replayed 1); 208 bytes skipped\n"
         ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn verify_drops_a_forged_seal_where_it_stands_as_the_browser_reader_does() {
+    // A relay's forged version-2 seal (the linked key's id, 16 MiB
+    // claimed, no valid signature) between sealed frames: the display's
+    // reader judges it by its 148 bytes at once, and so does the command.
+    let dir = Scratch::new("verify-forged-seal");
+    dir.run(&["keygen", "cam"]).ok();
+    let secret = key_in(&dir.path("cam.key"));
+    let public = key_in(&dir.path("cam.pub"));
+    let stream_id = <[u8; 16]>::from_hex(STREAM_ID).unwrap();
+    let mut cam = Signer::from_secret(&secret, stream_id);
+    let mut frame = |seq: u64| {
+        let spec = frameseal::FrameSpec {
+            seq: Some(seq),
+            codec: Codec::Jpeg,
+            ..frameseal::FrameSpec::at(T)
+        };
+        let picture = jpeg(&format!("picture {seq}"));
+        if seq.is_multiple_of(2) {
+            cam.seal_frame(&picture, &spec).unwrap()
+        } else {
+            cam.sign_frame(&picture, &spec).unwrap()
+        }
+    };
+    let f: Vec<Vec<u8>> = (0..5).map(&mut frame).collect();
+    let forged_header = frameseal::frame::Header {
+        version: frameseal::frame::Version::Sealed,
+        keyframe: true,
+        end_of_stream: false,
+        codec: Codec::Jpeg,
+        key_id: KeyId::of(&public).0,
+        stream_id,
+        seq: 9,
+        timestamp_us: T,
+        payload_len: 16 << 20,
+    }
+    .encode();
+    let forged_seal = [&forged_header[..], &[0x5a; 96]].concat();
+    let file = [&f[0][..], &f[1], &forged_seal, &f[2], &f[3], &f[4]].concat();
+    fs::write(dir.path("forged.fseal"), &file).unwrap();
+
+    let (accepted, dropped) = as_the_browser_reads_it(&public, &file, T);
+    assert_eq!(accepted, [0, 1, 2, 3, 4]);
+    assert_eq!(dropped, ["bad-signature"]);
+    let run = dir
+        .verify("cam.pub", T, &[], "forged.fseal")
+        .fails(1, "dropped");
+    assert_eq!(
+        verify_lines(&run.stdout),
+        (accepted, dropped),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("dropped: bad-signature (seal checked alone)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .ends_with("summary      6 frames: 5 accepted, 1 dropped (bad-signature 1)\n"),
         "{}",
         run.stdout
     );
