@@ -3,7 +3,7 @@
 // merges the native rows and the package sizes, and prints ONE markdown
 // table (plus the lines that say when, where and under what load).
 //
-//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--fixtures DIR] [--out FILE.md] [--quick]
+//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--fixtures DIR] [--out FILE.md] [--quick] [--cold-only]
 //
 // --hooks:  a package built with `--features bench` (BenchKey), served at /hooks/
 // --pkg:    the package under test (default: pkg/, what `./build.sh build` made)
@@ -12,6 +12,8 @@
 //           /fixtures/ for the verifyUnit and sealUnit rows (left out without it)
 // --out:    also write the table there (bench/RESULTS.md keeps the committed one)
 // --quick:  frameseal rows, dashboard and WebCrypto only (comparing builds of pkg/)
+// --cold-only: only the cold-start rows (bench/cold.mjs: navigation to the
+//           first verified picture drawn, modern, mvp and JS builds)
 
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync, statSync, readdirSync, existsSync } from 'node:fs';
@@ -21,20 +23,22 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { coldStart } from './cold.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function args() {
-  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--fixtures DIR] [--out FILE] [--quick]';
-  const out = { quick: false };
+  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--fixtures DIR] [--out FILE] [--quick] [--cold-only]';
+  const out = { quick: false, coldOnly: false };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     if (key === 'quick') out.quick = true;
+    else if (key === 'cold-only') out.coldOnly = true;
     else if (['hooks', 'pkg', 'native', 'fixtures', 'out'].includes(key) && argv[i + 1] !== undefined) out[key] = resolve(argv[++i]);
     else throw new Error(`${usage} (got ${argv[i]})`);
   }
-  if (!out.hooks && !out.quick) throw new Error(`${usage}: --hooks DIR is required without --quick`);
+  if (!out.hooks && !out.quick && !out.coldOnly) throw new Error(`${usage}: --hooks DIR is required without --quick`);
   out.hooks ??= join(ROOT, 'pkg');
   out.pkg ??= join(ROOT, 'pkg');
   return out;
@@ -74,7 +78,7 @@ function serve(hooksDir, pkgDir, fixturesDir) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-async function browserRun(hooksDir, pkgDir, fixturesDir, quick) {
+async function browserRun(hooksDir, pkgDir, fixturesDir, quick, coldOnly) {
   const server = await serve(hooksDir, pkgDir, fixturesDir);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -82,13 +86,17 @@ async function browserRun(hooksDir, pkgDir, fixturesDir, quick) {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
+    // Cold start first, in its own fresh contexts, before the long page
+    // has warmed anything up.
+    const cold = await coldStart(browser, `http://127.0.0.1:${server.address().port}`);
+    if (coldOnly) return { cold, userAgent: `HeadlessChrome/${browser.version()}` };
     const page = await browser.newPage();
     page.on('console', (m) => process.stderr.write(`${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
     await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html`);
     await page.waitForFunction(() => window.benchReady === true);
     if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('page is not cross-origin isolated');
-    return await page.evaluate((q) => window.runAll({ quick: q }), quick);
+    return { ...(await page.evaluate((q) => window.runAll({ quick: q }), quick)), cold };
   } finally {
     await browser.close();
     server.close();
@@ -190,6 +198,7 @@ function table(result, native, sz, ctx) {
       `the pool sustains ${w.dashboard.maxTiles} tiles at ${w.dashboard.fps} fps`);
   }
   row('linking: `new Verifier` (key checks + per-key table build), per key', `${d.linkMs.toFixed(2)} ms`);
+  coldRows(result.cold, row);
   row('`pkg/frameseal_bg.wasm`', `${n0(sz.wasm.raw)} B raw (${kib(sz.wasm.raw)})`, `${n0(sz.wasm.gz)} B gzip -9 (${kib(sz.wasm.gz)})`);
   if (sz.mvp) {
     row('`pkg/mvp/frameseal_bg.wasm` (WebAssembly 1.0 build)', `${n0(sz.mvp.raw)} B raw (${kib(sz.mvp.raw)})`, `${n0(sz.mvp.gz)} B gzip -9 (${kib(sz.mvp.gz)})`);
@@ -198,18 +207,55 @@ function table(result, native, sz, ctx) {
   return lines.join('\n');
 }
 
+const BUILDS = {
+  modern: 'modern build (`pkg/`)',
+  mvp: 'WebAssembly 1.0 build (`pkg/mvp/`)',
+  js: 'JS build (`pkg/mvp-js/`, page without `WebAssembly`)',
+};
+
+/** The cold-start rows (bench/cold.mjs): one per build and init path,
+ *  each phase's median (and min) over fresh browser contexts. */
+function coldRows(cold, row) {
+  if (!cold) return;
+  const ms = ({ median, min }) => `${median.toFixed(1)} ms (min ${min.toFixed(1)})`;
+  for (const c of cold) {
+    const p = c.phases;
+    const total = `**${ms(p.total)}**`;
+    if (c.build === 'js') {
+      row(`**cold start, ${BUILDS[c.build]}**: navigation → first verified picture drawn on a FrameGate tile, ${total}, median (min) of ${c.samples} fresh browser contexts; phases: navigation → page script · import of the wasm2js module (fetch, parse, run; no init) · — · linking (\`new FrameGate\`: key checks, shared base-point table, per-key table) · first verify (\`push\`'s synchronous part) · decode + draw (${kib(c.frameBytes)} JPEG); a second key's link afterwards: ${ms(c.nextLink)}`,
+        ms(p.page), ms(p.module), '—', ms(p.link), ms(p.verify), ms(p.draw));
+    } else if (c.plain) {
+      row(`cold start, ${BUILDS[c.build]}, a page's plain \`await init()\`: ${total}; ${c.streamed ? 'stream-compiled (the glue\'s `WebAssembly.instantiateStreaming`, .wasm served as `application/wasm`)' : 'NOT stream-compiled (the glue fell back to bytes)'}; phases: navigation → page script · glue import · \`init()\` (fetch + compile + instantiate) · linking · first verify · decode + draw`,
+        ms(p.page), ms(p.module), ms(p.init), ms(p.link), ms(p.verify), ms(p.draw));
+    } else {
+      row(`**cold start, ${BUILDS[c.build]}**: navigation → first verified picture drawn on a FrameGate tile, ${total}, median (min) of ${c.samples} fresh browser contexts; phases: navigation → page script · glue import + .wasm fetch + \`WebAssembly.compileStreaming\`${c.streamed ? ' (served as `application/wasm`)' : ''} · \`init({ module_or_path })\` (instantiate) · linking (\`new FrameGate\`: key checks, shared base-point table, per-key table) · first verify (\`push\`'s synchronous part) · decode + draw (${kib(c.frameBytes)} JPEG); a second key's link afterwards: ${ms(c.nextLink)}`,
+        ms(p.page), ms(p.module), ms(p.init), ms(p.link), ms(p.verify), ms(p.draw));
+    }
+  }
+}
+
+/** `--cold-only`: the cold-start rows alone, in the same columns. */
+function coldTable(result, ctx) {
+  const lines = [`Measured ${ctx.date} on ${ctx.m.cpu}, ${ctx.m.cores} cores; ${ctx.browser}; load average (1 min) before/after: ${ctx.loadBefore.toFixed(2)} / ${ctx.loadAfter.toFixed(2)}.`, ''];
+  lines.push('| cold start | navigation → script | module | init | linking | first verify | decode + draw |');
+  lines.push(`|---|${'---:|'.repeat(6)}`);
+  coldRows(result.cold, (...cells) => lines.push(`| ${[...cells, ...Array(7 - cells.length).fill('')].join(' | ')} |`));
+  return lines.join('\n');
+}
+
 const opts = args();
 const loadBefore = loadavg()[0];
 const native = opts.native ? JSON.parse(readFileSync(opts.native, 'utf8')) : [];
-const result = await browserRun(opts.hooks, opts.pkg, opts.fixtures, opts.quick);
+const result = await browserRun(opts.hooks, opts.pkg, opts.fixtures, opts.quick, opts.coldOnly);
 result.sizes = ['64 B', '1 KiB', '64 KiB', '512 KiB'];
 const browser = (result.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/) ?? ['Chromium'])[0].replace('HeadlessChrome', 'headless Chromium');
-const md = table(result, native, sizes(opts.pkg), {
+const ctx = {
   date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
   m: machine(),
   browser,
   loadBefore,
   loadAfter: loadavg()[0],
-});
+};
+const md = opts.coldOnly ? coldTable(result, ctx) : table(result, native, sizes(opts.pkg), ctx);
 process.stdout.write(`${md}\n`);
 if (opts.out) writeFileSync(opts.out, `${md}\n`);
