@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # `./build.sh bench`: one markdown table of native and headless-Chromium
-# benchmarks and package sizes (bench/run.mjs; bench/RESULTS.md).
+# benchmarks, cold start (bench/cold.mjs) and package sizes (bench/run.mjs;
+# bench/RESULTS.md). The cold-start rows alone: node bench/run.mjs --cold-only
 # Sourced by ../build.sh (which sets -euo pipefail and cds to the repository).
 
 # Benchmarks, never timed tests: prints one markdown table (bench/RESULTS.md
