@@ -41,6 +41,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod deframer;
+pub mod fmp4;
 pub mod frame;
 pub mod gate;
 pub mod inband;
