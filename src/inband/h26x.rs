@@ -524,6 +524,9 @@ pub(super) fn without_parameter_sets(
 /// the emulation-prevention bytes (no copy).
 fn put_nal(out: &mut Sink<'_>, nal: &Nal<'_>) -> Result<(), UnitError> {
     out.put_len(nal.len())?;
+    if out.measuring() {
+        return out.count(nal.len());
+    }
     if nal.eps == 0 {
         return out.put(nal.raw);
     }
@@ -590,6 +593,86 @@ pub(super) fn content(
         if codec.is_vcl(nal.nal_type) {
             put_nal(out, &nal)?;
         }
+    }
+    Ok(())
+}
+
+/// How many parameter-set and VCL NAL units [`Kept`] holds: more than any
+/// encoder puts in one access unit (one per slice, plus SPS / PPS / VPS),
+/// few enough to hold inline.
+pub(super) const KEPT: usize = 32;
+
+/// The parameter-set and VCL NAL units of a unit, in order, as one split
+/// found them: what the content is made of.
+pub(super) struct Kept<'a> {
+    nals: [Option<Nal<'a>>; KEPT],
+    count: usize,
+}
+
+impl<'a> Kept<'a> {
+    fn iter(&self) -> impl Iterator<Item = &Nal<'a>> {
+        self.nals.iter().take(self.count).flatten()
+    }
+}
+
+/// One split of `unit`, with [`find_seal`]'s checks and errors: its seal,
+/// and its parameter-set and VCL NAL units if there are at most [`KEPT`]
+/// (else `None`: the content is derived by splitting again).
+pub(super) fn survey_kept(
+    unit: &[u8],
+    codec: NalCodec,
+    framing: Framing,
+) -> Result<(Option<SealBody>, Option<Kept<'_>>), UnitError> {
+    let mut seal = None;
+    let mut kept = Some(Kept {
+        nals: [None; KEPT],
+        count: 0,
+    });
+    for nal in nal_units(unit, codec, framing)? {
+        let nal = nal?;
+        if codec.is_sei(nal.nal_type) {
+            read_sei(&nal, codec, &mut seal)?;
+        } else if (codec.is_parameter_set(nal.nal_type) || codec.is_vcl(nal.nal_type))
+            && let Some(k) = &mut kept
+        {
+            match k.nals.get_mut(k.count) {
+                Some(slot) => {
+                    *slot = Some(nal);
+                    k.count += 1;
+                }
+                None => kept = None,
+            }
+        }
+    }
+    Ok((seal, kept))
+}
+
+/// [`content`] from the NAL units a [`survey_kept`] kept: the same pieces,
+/// without splitting the unit again.
+pub(super) fn content_kept(
+    kept: &Kept<'_>,
+    codec: NalCodec,
+    keyframe: bool,
+    config: Option<&[u8]>,
+    out: &mut Sink<'_>,
+) -> Result<(), UnitError> {
+    if keyframe {
+        let mut sets = Vec::new();
+        for nal in kept.iter().filter(|n| codec.is_parameter_set(n.nal_type)) {
+            reserve_one(&mut sets)?;
+            sets.push(*nal);
+        }
+        let sets = parameter_sets(
+            sets,
+            || config_sets(config.ok_or(UnitError::NoParameterSets)?, codec),
+            Nal::cmp_for_p,
+        )?;
+        for set in &sets {
+            put_nal(out, set)?;
+        }
+    }
+    for nal in kept.iter().filter(|n| codec.is_vcl(n.nal_type)) {
+        put_nal(out, nal)?;
     }
     Ok(())
 }

@@ -490,15 +490,87 @@ pub fn content(
     if unit.is_empty() {
         return Err(UnitError::Empty);
     }
-    let mut out = Sink { sink, len: 0 };
-    match format.kind() {
-        Kind::H26x(codec, framing) => {
-            h26x::content(unit, codec, framing, keyframe, config, &mut out)?
-        }
-        Kind::Av1 => av1::content(unit, keyframe, config, &mut out)?,
-        Kind::Jpeg => jpeg::content(unit, &mut out)?,
-    }
+    let mut out = Sink {
+        sink: Some(sink),
+        len: 0,
+    };
+    content_into(unit, format, keyframe, config, &mut out)?;
     Ok(out.len)
+}
+
+/// [`content`] into `out`, for a unit that is not empty.
+fn content_into(
+    unit: &[u8],
+    format: UnitFormat,
+    keyframe: bool,
+    config: Option<&[u8]>,
+    out: &mut Sink<'_>,
+) -> Result<(), UnitError> {
+    match format.kind() {
+        Kind::H26x(codec, framing) => h26x::content(unit, codec, framing, keyframe, config, out),
+        Kind::Av1 => av1::content(unit, keyframe, config, out),
+        Kind::Jpeg => jpeg::content(unit, out),
+    }
+}
+
+/// A unit split once, for the verifier: its seal as [`find_seal`] finds
+/// it, and, for an H.264 / H.265 unit with few enough parameter sets and
+/// VCL NAL units (at most [`h26x::KEPT`], held inline: nothing is
+/// allocated), those NAL units, so that its content is measured and then
+/// hashed without splitting the unit again (in Annex B, without scanning
+/// for start codes again). Other units are split again for their content,
+/// as [`content`] does.
+pub(crate) struct Surveyed<'a> {
+    unit: &'a [u8],
+    format: UnitFormat,
+    seal: Option<SealBody>,
+    nals: Option<h26x::Kept<'a>>,
+}
+
+/// Splits `unit` once: [`find_seal`]'s checks and errors, with what
+/// [`Surveyed::content`] needs kept.
+pub(crate) fn survey(unit: &[u8], format: UnitFormat) -> Result<Surveyed<'_>, UnitError> {
+    if unit.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    let (seal, nals) = match format.kind() {
+        Kind::H26x(codec, framing) => h26x::survey_kept(unit, codec, framing)?,
+        Kind::Av1 => (av1::find_seal(unit)?, None),
+        Kind::Jpeg => (jpeg::find_seal(unit)?, None),
+    };
+    Ok(Surveyed {
+        unit,
+        format,
+        seal,
+        nals,
+    })
+}
+
+impl Surveyed<'_> {
+    /// The unit's frameseal seal, if it holds one.
+    pub(crate) fn seal(&self) -> Option<&SealBody> {
+        self.seal.as_ref()
+    }
+
+    /// [`content`] of the surveyed unit, given to `sink`, or only measured
+    /// when `sink` is `None` (then no byte is read twice: a NAL unit's
+    /// length without emulation prevention is known from the survey).
+    /// Returns its length; the same length and errors as [`content`].
+    pub(crate) fn content(
+        &self,
+        keyframe: bool,
+        config: Option<&[u8]>,
+        sink: Option<Feed<'_>>,
+    ) -> Result<u64, UnitError> {
+        let mut out = Sink { sink, len: 0 };
+        match (&self.nals, self.format.kind()) {
+            (Some(kept), Kind::H26x(codec, _)) => {
+                h26x::content_kept(kept, codec, keyframe, config, &mut out)?
+            }
+            _ => content_into(self.unit, self.format, keyframe, config, &mut out)?,
+        }
+        Ok(out.len)
+    }
 }
 
 /// `unit` with `seal` inserted where SPEC §6.3 tells a signer to put it, in
@@ -593,20 +665,35 @@ fn without_parts(unit: &[u8], starts: &[(usize, bool)]) -> Result<Vec<u8>, UnitE
     Ok(out)
 }
 
-/// The caller's sink with the running content length.
+/// Where the content's pieces go (a hasher's update, in the verifier).
+type Feed<'s> = &'s mut dyn FnMut(&[u8]);
+
+/// The caller's sink with the running content length; with no sink, the
+/// length alone is measured.
 struct Sink<'s> {
-    sink: &'s mut dyn FnMut(&[u8]),
+    sink: Option<Feed<'s>>,
     len: u64,
 }
 
 impl Sink<'_> {
     fn put(&mut self, piece: &[u8]) -> Result<(), UnitError> {
-        let n = u64::try_from(piece.len()).map_err(|_| UnitError::TooLong)?;
-        self.len = self.len.checked_add(n).ok_or(UnitError::TooLong)?;
-        if !piece.is_empty() {
-            (self.sink)(piece);
+        self.count(piece.len())?;
+        if let Some(sink) = self.sink.as_mut().filter(|_| !piece.is_empty()) {
+            sink(piece);
         }
         Ok(())
+    }
+
+    /// Adds `n` bytes to the length without giving them to the sink.
+    fn count(&mut self, n: usize) -> Result<(), UnitError> {
+        let n = u64::try_from(n).map_err(|_| UnitError::TooLong)?;
+        self.len = self.len.checked_add(n).ok_or(UnitError::TooLong)?;
+        Ok(())
+    }
+
+    /// Whether only the length is wanted.
+    fn measuring(&self) -> bool {
+        self.sink.is_none()
     }
 
     /// One content item's `u32` big-endian length prefix (SPEC §6.3 V).
@@ -960,6 +1047,32 @@ mod tests {
         }
         .to_string();
         assert_eq!(text, "av1 units do not come in the annexb layout");
+    }
+
+    #[test]
+    fn surveyed_content_is_the_content_with_few_or_many_nal_units() {
+        // Up to `h26x::KEPT` parameter sets and slices are kept from the
+        // survey; past that the content is derived by splitting again.
+        // `testing::content_of` holds both paths to `content`.
+        let format = UnitFormat::new(UnitCodec::H264, Layout::AnnexB).unwrap();
+        for slices in [0usize, 1, 29, 30, 31, 40] {
+            let mut unit = alloc::vec![0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x0a, 0, 0, 1, 0x68, 0xce];
+            for i in 0..slices {
+                // An IDR slice with one emulation-prevention byte.
+                unit.extend_from_slice(&[0, 0, 1, 0x65, 0x88, i as u8 + 4, 0, 0, 3, 1, 0x40]);
+            }
+            let surveyed = survey(&unit, format).unwrap();
+            assert_eq!(
+                surveyed.nals.is_some(),
+                slices + 2 <= h26x::KEPT,
+                "{slices}"
+            );
+            for keyframe in [false, true] {
+                let content = testing::content_of(&unit, format, keyframe, None).unwrap();
+                let p = if keyframe { 2 * (4 + 4) - 2 } else { 0 };
+                assert_eq!(content.len(), p + slices * (4 + 7), "{slices} {keyframe}");
+            }
+        }
     }
 
     #[test]

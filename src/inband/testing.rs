@@ -27,12 +27,33 @@ pub fn content_of(
     config: Option<&[u8]>,
 ) -> Result<Vec<u8>, UnitError> {
     let mut out = Vec::new();
-    let len = super::content(unit, format, keyframe, config, &mut |piece| {
+    let result = super::content(unit, format, keyframe, config, &mut |piece| {
         assert!(!piece.is_empty(), "empty pieces are not handed over");
         out.extend_from_slice(piece)
-    })?;
-    assert_eq!(len, out.len() as u64);
-    Ok(out)
+    });
+    // The verifier's path (one split, then the content from what it kept,
+    // measured and then given) agrees: same bytes, length and error.
+    let surveyed = super::survey(unit, format).and_then(|s| {
+        let measured = s.content(keyframe, config, None)?;
+        let mut given = Vec::new();
+        let len = s.content(keyframe, config, Some(&mut |p| given.extend_from_slice(p)))?;
+        assert_eq!((measured, len), (len, given.len() as u64));
+        Ok(given)
+    });
+    match result {
+        Ok(len) => {
+            assert_eq!(len, out.len() as u64);
+            assert_eq!(surveyed.as_deref(), Ok(&out[..]), "the surveyed content");
+            Ok(out)
+        }
+        Err(e) => {
+            assert!(
+                surveyed.is_err(),
+                "surveyed content of a unit refused with {e:?}"
+            );
+            Err(e)
+        }
+    }
 }
 
 /// H.264 §7.4.1 read one byte at a time: the NAL unit's bytes with

@@ -20,9 +20,11 @@
 //!
 //! Then the seal is authenticated (key id, strict signature over its 84
 //! bytes) **before** the content is hashed: a forged or foreign unit costs
-//! one pass that measures its content and one signature check, never a
-//! hash. Only then is the content hashed (BLAKE3, streamed from the unit,
-//! no copy) and held to the seal.
+//! one split (which finds the seal and measures the content) and one
+//! signature check, never a hash. Only then is the content hashed (BLAKE3,
+//! streamed from the unit, no copy) and held to the seal; for an H.264 /
+//! H.265 unit, from the NAL units the split kept (`inband::survey`), so
+//! its bytes are scanned for start codes once.
 
 use super::{AuthenticSeal, DropReason, Refusal, Verifier};
 use crate::frame::{FLAG_KEYFRAME, MAGIC, SEAL_LEN, SEAL_VERSION, layout};
@@ -71,8 +73,9 @@ impl Verifier {
         format: UnitFormat,
         config: Option<&[u8]>,
     ) -> Result<(AuthenticSeal, [u8; 32]), Refusal> {
-        let found = inband::find_seal(unit, format).map_err(unit_refusal)?;
-        let Some(body) = found else {
+        // One split: the seal, and the NAL units the content is made of.
+        let surveyed = inband::survey(unit, format).map_err(unit_refusal)?;
+        let Some(body) = surveyed.seal() else {
             return Err(DropReason::Unsigned.into());
         };
         let head = body.head();
@@ -97,8 +100,9 @@ impl Verifier {
             .map(u32::from_be_bytes)
             .ok_or(DropReason::Malformed)?;
         // The content's length first (no hash: the signature comes before).
-        let derived =
-            inband::content(unit, format, keyframe, config, &mut |_| {}).map_err(unit_refusal)?;
+        let derived = surveyed
+            .content(keyframe, config, None)
+            .map_err(unit_refusal)?;
         if derived != u64::from(content_len) {
             return Err(DropReason::Malformed.into());
         }
@@ -109,10 +113,15 @@ impl Verifier {
         // Checks 1 (the seal's own layout rules), 2 and 3.
         let authentic = self.seal_verdict(seal, SEAL_LEN + content_len as usize)?;
         let mut hasher = blake3::Hasher::new();
-        inband::content(unit, format, keyframe, config, &mut |piece| {
-            hasher.update(piece);
-        })
-        .map_err(unit_refusal)?;
+        surveyed
+            .content(
+                keyframe,
+                config,
+                Some(&mut |piece| {
+                    hasher.update(piece);
+                }),
+            )
+            .map_err(unit_refusal)?;
         Ok((authentic, hasher.finalize().into()))
     }
 }
