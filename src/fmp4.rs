@@ -451,3 +451,290 @@ pub(crate) fn codec_of_entry(kind: BoxType) -> Option<UnitCodec> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Hand-built segments for the layouts ffmpeg does not write (see
+    //! `tests/fmp4.rs` for real files).
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+        let mut out = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn full(kind: &[u8; 4], version: u8, flags: u32, body: &[u8]) -> Vec<u8> {
+        let mut b = ((u32::from(version) << 24) | flags).to_be_bytes().to_vec();
+        b.extend_from_slice(body);
+        bx(kind, &b)
+    }
+
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    fn u32s(values: &[u32]) -> Vec<u8> {
+        values.iter().flat_map(|v| v.to_be_bytes()).collect()
+    }
+
+    /// A `trak` of `handler` with an `avc1` entry (video) or none.
+    fn trak(id: u32, handler: &[u8; 4]) -> Vec<u8> {
+        let tkhd = full(b"tkhd", 0, 3, &cat(&[&u32s(&[0, 0, id, 0, 0]), &[0; 60]]));
+        let mdhd = full(b"mdhd", 0, 0, &u32s(&[0, 0, 90_000, 0, 0]));
+        let hdlr = full(b"hdlr", 0, 0, &cat(&[&[0; 4], handler, &[0; 13]]));
+        let avcc = bx(
+            b"avcC",
+            &[
+                1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 1, 2, 3, 1, 0, 2, 0x68, 1,
+            ],
+        );
+        let entry = bx(b"avc1", &cat(&[&[0; 78], &avcc]));
+        let stsd = full(b"stsd", 0, 0, &cat(&[&u32s(&[1]), &entry]));
+        let stbl = bx(b"stbl", &stsd);
+        let minf = bx(b"minf", &stbl);
+        let mdia = bx(b"mdia", &cat(&[&mdhd, &hdlr, &minf]));
+        bx(b"trak", &cat(&[&tkhd, &mdia]))
+    }
+
+    /// An init segment: track 1 video, track 2 sound (trex duration 10,
+    /// size 0, flags 0).
+    fn init_bytes(video_tracks: u32) -> Vec<u8> {
+        let mut moov = Vec::new();
+        let mut mvex = Vec::new();
+        for id in 1..=video_tracks {
+            moov.extend(trak(id, b"vide"));
+            mvex.extend(full(b"trex", 0, 0, &u32s(&[id, 1, 10, 0, 0])));
+        }
+        let audio = video_tracks + 1;
+        moov.extend(trak(audio, b"soun"));
+        mvex.extend(full(b"trex", 0, 0, &u32s(&[audio, 1, 10, 0, 0])));
+        moov.extend(bx(b"mvex", &mvex));
+        cat(&[&bx(b"ftyp", b"isom\0\0\0\0"), &bx(b"moov", &moov)])
+    }
+
+    fn init() -> InitSegment {
+        InitSegment::parse(&init_bytes(1)).expect("init")
+    }
+
+    fn tfdt(time: u64) -> Vec<u8> {
+        full(b"tfdt", 1, 0, &time.to_be_bytes())
+    }
+
+    /// A `moof` around `trafs` (sequence 7), then an `mdat` of `payload`.
+    fn fragment(trafs: &[Vec<u8>], payload: &[u8]) -> Vec<u8> {
+        let mfhd = full(b"mfhd", 0, 0, &u32s(&[7]));
+        let moof = bx(b"moof", &cat(&[&mfhd, &trafs.concat()]));
+        cat(&[&moof, &bx(b"mdat", payload)])
+    }
+
+    /// The `moof` length of `fragment(trafs, _)`.
+    fn moof_len(trafs: &[Vec<u8>]) -> u32 {
+        (8 + 16 + trafs.iter().map(Vec::len).sum::<usize>()) as u32
+    }
+
+    #[test]
+    fn runs_without_data_offsets_follow_each_other_across_trafs() {
+        // Neither tfhd has default-base-is-moof: the first traf's base is
+        // the moof, the second's the end of the first's data.
+        let video_trun = |off: u32| full(b"trun", 0, 0x201, &u32s(&[2, off, 3, 4]));
+        let video = |off: u32| {
+            bx(
+                b"traf",
+                &cat(&[
+                    &full(b"tfhd", 0, 0, &u32s(&[1])),
+                    &tfdt(100),
+                    &video_trun(off),
+                ]),
+            )
+        };
+        let audio = bx(
+            b"traf",
+            &cat(&[
+                &full(b"tfhd", 0, 0x10, &u32s(&[2, 5])),
+                &full(b"trun", 0, 0, &u32s(&[1])),
+            ]),
+        );
+        let probe = [video(0), audio.clone()];
+        let trafs = [video(moof_len(&probe) + 8), audio];
+        let bytes = fragment(&trafs, b"vvvVVVVaaaaa");
+        let seg = MediaSegment::parse(&init(), &bytes).expect("parses");
+        let data: Vec<&[u8]> = seg.video().iter().map(|s| seg.data(s)).collect();
+        assert_eq!(data, [&b"vvv"[..], b"VVVV"]);
+        assert_eq!(seg.data(&seg.other()[0]), b"aaaaa");
+        assert_eq!(
+            (seg.video()[1].decode_time, seg.video()[1].duration),
+            (110, 10)
+        );
+        // The rewrite drops the audio and keeps the video bytes.
+        let out = seg.rewrite(&[false, true]).expect("rewrites");
+        let again = MediaSegment::parse(&init(), &out).expect("reparses");
+        assert_eq!(again.video().len(), 1);
+        assert_eq!(again.data(&again.video()[0]), b"VVVV");
+        assert_eq!(again.video()[0].decode_time, 110);
+        assert!(again.other().is_empty());
+    }
+
+    #[test]
+    fn a_base_data_offset_counts_from_the_segment_start() {
+        let tfhd = |base: u64| {
+            full(
+                b"tfhd",
+                0,
+                0x1 | 0x10,
+                &cat(&[&1u32.to_be_bytes(), &base.to_be_bytes(), &u32s(&[2])]),
+            )
+        };
+        let traf = |base| {
+            bx(
+                b"traf",
+                &cat(&[&tfhd(base), &tfdt(0), &full(b"trun", 0, 0, &u32s(&[2]))]),
+            )
+        };
+        let at = u64::from(moof_len(&[traf(0)])) + 8;
+        let bytes = fragment(&[traf(at)], b"abcd");
+        let seg = MediaSegment::parse(&init(), &bytes).expect("parses");
+        assert_eq!(seg.data(&seg.video()[1]), b"cd");
+        let bytes = fragment(&[traf(at + 1)], b"abcd");
+        assert!(matches!(
+            MediaSegment::parse(&init(), &bytes),
+            Err(Fmp4Error::SampleOutsideMdat { index: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn first_sample_flags_and_tfhd_defaults_decide_keyframes() {
+        let tfhd = full(b"tfhd", 0, 0x2_0000 | 0x20, &u32s(&[1, 0x0101_0000]));
+        let trun = |off| full(b"trun", 0, 0x205, &u32s(&[3, off, 0x0200_0000, 1, 1, 1]));
+        let traf = |off| bx(b"traf", &cat(&[&tfhd, &tfdt(0), &trun(off)]));
+        let bytes = fragment(&[traf(moof_len(&[traf(0)]) + 8)], b"kdd");
+        let seg = MediaSegment::parse(&init(), &bytes).expect("parses");
+        let keys: Vec<bool> = seg.video().iter().map(Sample::keyframe).collect();
+        assert_eq!(keys, [true, false, false]);
+        // Both first-sample flags and per-sample flags: refused.
+        let trun = full(b"trun", 0, 0x605, &u32s(&[1, 0, 0, 1, 0]));
+        let bytes = fragment(&[bx(b"traf", &cat(&[&tfhd, &tfdt(0), &trun]))], b"k");
+        assert!(matches!(
+            MediaSegment::parse(&init(), &bytes),
+            Err(Fmp4Error::BadFlags { flags: 0x605, .. })
+        ));
+    }
+
+    #[test]
+    fn negative_composition_offsets_survive_a_rewrite() {
+        let tfhd = full(b"tfhd", 0, 0x2_0000, &u32s(&[1]));
+        let trun = |off| {
+            full(
+                b"trun",
+                1,
+                0xa01,
+                &u32s(&[3, off, 1, 0, 1, (-20i32) as u32, 1, 10]),
+            )
+        };
+        let traf = |off| bx(b"traf", &cat(&[&tfhd, &tfdt(1000), &trun(off)]));
+        let bytes = fragment(&[traf(moof_len(&[traf(0)]) + 8)], b"abc");
+        let seg = MediaSegment::parse(&init(), &bytes).expect("parses");
+        let offsets: Vec<i64> = seg.video().iter().map(|s| s.composition_offset).collect();
+        assert_eq!(offsets, [0, -20, 10]);
+        let out = seg.rewrite(&[true, true, false]).expect("rewrites");
+        let again = MediaSegment::parse(&init(), &out).expect("reparses");
+        let got: Vec<(i64, u64, u32)> = again
+            .video()
+            .iter()
+            .map(|s| (s.composition_offset, s.decode_time, s.duration))
+            .collect();
+        assert_eq!(got, [(0, 1000, 10), (-20, 1010, 20)]);
+    }
+
+    #[test]
+    fn overlapping_and_empty_samples_are_refused() {
+        let tfhd = full(b"tfhd", 0, 0x2_0000, &u32s(&[1]));
+        let trun = |off| full(b"trun", 0, 0x201, &u32s(&[1, off, 2]));
+        let traf = |off| {
+            bx(
+                b"traf",
+                &cat(&[&tfhd, &tfdt(0), &trun(off), &trun(off + 1)]),
+            )
+        };
+        let off = moof_len(&[traf(0)]) + 8;
+        let bytes = fragment(&[traf(off)], b"abc");
+        assert_eq!(
+            MediaSegment::parse(&init(), &bytes),
+            Err(Fmp4Error::OverlappingSamples {
+                offset: off as usize + 1
+            })
+        );
+        let trun = full(b"trun", 0, 0x201, &u32s(&[1, off, 0]));
+        let bytes = fragment(&[bx(b"traf", &cat(&[&tfhd, &tfdt(0), &trun]))], b"abc");
+        assert!(matches!(
+            MediaSegment::parse(&init(), &bytes),
+            Err(Fmp4Error::EmptySample { index: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn counts_beyond_the_segment_and_missing_decode_times_are_refused() {
+        // No per-sample fields: the count is bounded by the segment's bytes.
+        let tfhd = full(b"tfhd", 0, 0x2_0000 | 0x10, &u32s(&[1, 1]));
+        let trun = full(b"trun", 0, 0, &u32s(&[1 << 20]));
+        let bytes = fragment(&[bx(b"traf", &cat(&[&tfhd, &tfdt(0), &trun]))], b"a");
+        assert!(matches!(
+            MediaSegment::parse(&init(), &bytes),
+            Err(Fmp4Error::TooManySamples {
+                count: 0x10_0000,
+                ..
+            })
+        ));
+        let trun = full(b"trun", 0, 0, &u32s(&[1]));
+        let bytes = fragment(&[bx(b"traf", &cat(&[&tfhd, &trun]))], b"a");
+        assert_eq!(
+            MediaSegment::parse(&init(), &bytes),
+            Err(Fmp4Error::NoDecodeTime { offset: 24 })
+        );
+    }
+
+    #[test]
+    fn durations_that_no_longer_fit_are_refused_by_the_rewrite() {
+        let tfhd = full(b"tfhd", 0, 0x2_0000, &u32s(&[1]));
+        let trun = |off| {
+            full(
+                b"trun",
+                0,
+                0x301,
+                &u32s(&[2, off, u32::MAX, 1, u32::MAX, 1]),
+            )
+        };
+        let traf = |off| bx(b"traf", &cat(&[&tfhd, &tfdt(0), &trun(off)]));
+        let bytes = fragment(&[traf(moof_len(&[traf(0)]) + 8)], b"ab");
+        let seg = MediaSegment::parse(&init(), &bytes).expect("parses");
+        assert_eq!(
+            seg.rewrite(&[true, false]),
+            Err(RewriteError::DurationOverflow { sample: 0 })
+        );
+        assert!(seg.rewrite(&[false, true]).is_ok());
+    }
+
+    #[test]
+    fn init_segments_with_two_video_tracks_or_none_are_refused() {
+        assert_eq!(
+            InitSegment::parse(&init_bytes(2)),
+            Err(Fmp4Error::SeveralVideoTracks { track_id: 2 })
+        );
+        assert_eq!(
+            InitSegment::parse(&init_bytes(0)),
+            Err(Fmp4Error::NoVideoTrack)
+        );
+        let init = init();
+        assert_eq!(
+            (init.track_id(), init.timescale(), init.nal_length_size()),
+            (1, 90_000, Some(4))
+        );
+        assert_eq!(init.config()[..3], [1, 0x64, 0]);
+        assert_eq!(init.tracks().len(), 2);
+        assert_eq!(alloc::format!("{}", BoxType(*b"moof")), "moof");
+        assert_eq!(alloc::format!("{}", BoxType([0, 1, 2, 3])), "0x00010203");
+    }
+}
