@@ -65,7 +65,7 @@ mod init;
 mod media;
 mod rewrite;
 
-pub use init::{InitSegment, TrackDefaults};
+pub use init::{InitSegment, MAX_TRACKS, TrackDefaults};
 pub use media::{Fragment, MediaSegment, Sample};
 pub use rewrite::RewriteError;
 
@@ -188,6 +188,11 @@ pub enum Fmp4Error {
         offset: usize,
         /// The id.
         track_id: u32,
+    },
+    /// More than [`MAX_TRACKS`] tracks (or `trex` boxes).
+    TooManyTracks {
+        /// Where the first one too many starts.
+        offset: usize,
     },
     /// A track without its `trex` defaults (`mvex`), so its fragments
     /// cannot be read.
@@ -350,6 +355,9 @@ impl fmt::Display for Fmp4Error {
                     f,
                     "track id {track_id} at offset {offset} is 0 or used twice"
                 )
+            }
+            Fmp4Error::TooManyTracks { offset } => {
+                write!(f, "more than {MAX_TRACKS} tracks (at offset {offset})")
             }
             Fmp4Error::NoTrackDefaults { track_id } => {
                 write!(f, "track {track_id} has no 'trex' (not a fragmented track)")

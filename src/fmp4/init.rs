@@ -130,6 +130,10 @@ struct Video {
     nal_length_size: Option<u8>,
 }
 
+/// Most tracks an init segment may have: cameras send one or two, and the
+/// checks for distinct ids compare every pair.
+pub const MAX_TRACKS: usize = 64;
+
 fn parse_moov(moov: BoxRef<'_>) -> Result<InitSegment, Fmp4Error> {
     let mut traks: Vec<Trak> = Vec::new();
     let mut trexes: Vec<TrackDefaults> = Vec::new();
@@ -138,6 +142,9 @@ fn parse_moov(moov: BoxRef<'_>) -> Result<InitSegment, Fmp4Error> {
         let b = b?;
         match &b.kind.0 {
             b"trak" => {
+                if traks.len() == MAX_TRACKS {
+                    return Err(Fmp4Error::TooManyTracks { offset: b.offset });
+                }
                 let trak = parse_trak(b)?;
                 if trak.track_id == 0 || traks.iter().any(|t| t.track_id == trak.track_id) {
                     return Err(Fmp4Error::BadTrackId {
@@ -152,6 +159,9 @@ fn parse_moov(moov: BoxRef<'_>) -> Result<InitSegment, Fmp4Error> {
                 for c in Boxes::new(b.body, b.body_offset, false) {
                     let c = c?;
                     if c.kind.0 == *b"trex" {
+                        if trexes.len() == MAX_TRACKS {
+                            return Err(Fmp4Error::TooManyTracks { offset: c.offset });
+                        }
                         let t = parse_trex(c)?;
                         if trexes.iter().any(|x| x.track_id == t.track_id) {
                             return Err(Fmp4Error::Duplicate {

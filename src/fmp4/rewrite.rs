@@ -202,7 +202,7 @@ impl MediaSegment<'_> {
         let data_offset = i32::try_from(moof + mdat_header).map_err(|_| RewriteError::TooLarge)?;
         let total =
             usize::try_from(moof + mdat_header + payload).map_err(|_| RewriteError::TooLarge)?;
-        out.try_reserve_exact(total)
+        out.try_reserve(total)
             .map_err(|_| RewriteError::OutOfMemory(OutOfMemory { bytes: total }))?;
 
         let start = out.len();
