@@ -508,6 +508,51 @@ fn verify_lines(stdout: &str) -> (Vec<u64>, Vec<String>) {
     (accepted, dropped)
 }
 
+/// A camera made by `frameseal keygen cam` in `dir`, as the library's
+/// `Signer`, with its public key: the frames of the reader tests.
+fn keygen_camera(dir: &Scratch) -> (Signer, [u8; 32]) {
+    dir.run(&["keygen", "cam"]).ok();
+    let secret = key_in(&dir.path("cam.key"));
+    let stream_id = <[u8; 16]>::from_hex(STREAM_ID).unwrap();
+    (
+        Signer::from_secret(&secret, stream_id),
+        key_in(&dir.path("cam.pub")),
+    )
+}
+
+/// A JPEG frame of seq `seq` at T (version 1, or version 2 when `sealed`).
+fn picture_frame(cam: &mut Signer, seq: u64, sealed: bool) -> Vec<u8> {
+    let spec = frameseal::FrameSpec {
+        seq: Some(seq),
+        keyframe: seq == 0,
+        codec: Codec::Jpeg,
+        ..frameseal::FrameSpec::at(T)
+    };
+    let picture = jpeg(&format!("picture {seq}"));
+    if sealed {
+        cam.seal_frame(&picture, &spec).unwrap()
+    } else {
+        cam.sign_frame(&picture, &spec).unwrap()
+    }
+}
+
+/// A relay's forged header of `version` for the linked key's (public) id,
+/// claiming 16 MiB: 52 bytes (the start of a seal for version 2).
+fn forged_header(version: frameseal::frame::Version, public: &[u8; 32]) -> [u8; 52] {
+    frameseal::frame::Header {
+        version,
+        keyframe: true,
+        end_of_stream: false,
+        codec: Codec::Jpeg,
+        key_id: KeyId::of(public).0,
+        stream_id: <[u8; 16]>::from_hex(STREAM_ID).unwrap(),
+        seq: 9,
+        timestamp_us: T,
+        payload_len: 16 << 20,
+    }
+    .encode()
+}
+
 #[test]
 fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_header() {
     // A splitter that trusts every length and stops at the first byte that
@@ -515,35 +560,11 @@ fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_hea
     // FrameReader, which resynchronises, shows five: `frameseal verify` must
     // cut it as the browser does (both use the core's reader).
     let dir = Scratch::new("verify-like-the-browser");
-    dir.run(&["keygen", "cam"]).ok();
-    let secret = key_in(&dir.path("cam.key"));
-    let public = key_in(&dir.path("cam.pub"));
-    let stream_id = <[u8; 16]>::from_hex(STREAM_ID).unwrap();
-    let mut cam = Signer::from_secret(&secret, stream_id);
-    let mut frame = |seq: u64| {
-        let spec = frameseal::FrameSpec {
-            seq: Some(seq),
-            keyframe: seq == 0,
-            codec: Codec::Jpeg,
-            ..frameseal::FrameSpec::at(T)
-        };
-        cam.sign_frame(&jpeg(&format!("picture {seq}")), &spec)
-            .unwrap()
-    };
-    let f: Vec<Vec<u8>> = (0..6).map(&mut frame).collect();
-    // A relay's forged header: the linked key's (public) id, 16 MiB claimed.
-    let forged = frameseal::frame::Header {
-        version: frameseal::frame::Version::Envelope,
-        keyframe: true,
-        end_of_stream: false,
-        codec: Codec::Jpeg,
-        key_id: KeyId::of(&public).0,
-        stream_id,
-        seq: 9,
-        timestamp_us: T,
-        payload_len: 16 << 20,
-    }
-    .encode();
+    let (mut cam, public) = keygen_camera(&dir);
+    let f: Vec<Vec<u8>> = (0..6)
+        .map(|seq| picture_frame(&mut cam, seq, false))
+        .collect();
+    let forged = forged_header(frameseal::frame::Version::Envelope, &public);
     // A bit flip in frame 3's length field.
     let mut flipped = f[3].clone();
     flipped[49] ^= 0x80;
@@ -598,37 +619,11 @@ fn verify_drops_a_forged_seal_where_it_stands_as_the_browser_reader_does() {
     // claimed, no valid signature) between sealed frames: the display's
     // reader judges it by its 148 bytes at once, and so does the command.
     let dir = Scratch::new("verify-forged-seal");
-    dir.run(&["keygen", "cam"]).ok();
-    let secret = key_in(&dir.path("cam.key"));
-    let public = key_in(&dir.path("cam.pub"));
-    let stream_id = <[u8; 16]>::from_hex(STREAM_ID).unwrap();
-    let mut cam = Signer::from_secret(&secret, stream_id);
-    let mut frame = |seq: u64| {
-        let spec = frameseal::FrameSpec {
-            seq: Some(seq),
-            codec: Codec::Jpeg,
-            ..frameseal::FrameSpec::at(T)
-        };
-        let picture = jpeg(&format!("picture {seq}"));
-        if seq.is_multiple_of(2) {
-            cam.seal_frame(&picture, &spec).unwrap()
-        } else {
-            cam.sign_frame(&picture, &spec).unwrap()
-        }
-    };
-    let f: Vec<Vec<u8>> = (0..5).map(&mut frame).collect();
-    let forged_header = frameseal::frame::Header {
-        version: frameseal::frame::Version::Sealed,
-        keyframe: true,
-        end_of_stream: false,
-        codec: Codec::Jpeg,
-        key_id: KeyId::of(&public).0,
-        stream_id,
-        seq: 9,
-        timestamp_us: T,
-        payload_len: 16 << 20,
-    }
-    .encode();
+    let (mut cam, public) = keygen_camera(&dir);
+    let f: Vec<Vec<u8>> = (0..5)
+        .map(|seq| picture_frame(&mut cam, seq, seq.is_multiple_of(2)))
+        .collect();
+    let forged_header = forged_header(frameseal::frame::Version::Sealed, &public);
     let forged_seal = [&forged_header[..], &[0x5a; 96]].concat();
     let file = [&f[0][..], &f[1], &forged_seal, &f[2], &f[3], &f[4]].concat();
     fs::write(dir.path("forged.fseal"), &file).unwrap();
