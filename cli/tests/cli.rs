@@ -553,6 +553,30 @@ fn forged_header(version: frameseal::frame::Version, public: &[u8; 32]) -> [u8; 
     .encode()
 }
 
+/// Writes `file` to `dir` as `name`, checks that a display's reader
+/// accepts the seqs and drops for the reasons `expected` says, runs
+/// `frameseal verify` on it and checks it printed the same, in the same
+/// order, failed with an error naming `error` and ended with `summary`.
+/// Returns its standard output.
+fn reads_as_the_browser_does(
+    dir: &Scratch,
+    public: &[u8; 32],
+    (name, file): (&str, &[u8]),
+    expected: (&[u64], &[&str]),
+    (error, summary): (&str, &str),
+) -> String {
+    fs::write(dir.path(name), file).unwrap();
+    let (accepted, dropped) = as_the_browser_reads_it(public, file, T);
+    assert_eq!(accepted, expected.0);
+    assert_eq!(dropped, expected.1);
+    let run = dir.verify("cam.pub", T, &[], name).fails(1, error);
+    let (cli_accepted, cli_dropped) = verify_lines(&run.stdout);
+    assert_eq!(cli_accepted, accepted, "{}", run.stdout);
+    assert_eq!(cli_dropped, dropped, "{}", run.stdout);
+    assert!(run.stdout.ends_with(summary), "{}", run.stdout);
+    run.stdout
+}
+
 #[test]
 fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_header() {
     // A splitter that trusts every length and stops at the first byte that
@@ -581,18 +605,16 @@ fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_hea
         b"FSEAL\x01",
     ]
     .concat();
-    fs::write(dir.path("relayed.fseal"), &file).unwrap();
-
-    let (accepted, dropped) = as_the_browser_reads_it(&public, &file, T);
-    assert_eq!(accepted, [0, 1, 2, 4, 5]);
-    assert_eq!(dropped, ["replayed"]);
-
-    let run = dir
-        .verify("cam.pub", T, &[], "relayed.fseal")
-        .fails(1, "19 bytes at byte 131 are not part of any frame");
-    let (cli_accepted, cli_dropped) = verify_lines(&run.stdout);
-    assert_eq!(cli_accepted, accepted, "{}", run.stdout);
-    assert_eq!(cli_dropped, dropped, "{}", run.stdout);
+    let stdout = reads_as_the_browser_does(
+        &dir,
+        &public,
+        ("relayed.fseal", &file),
+        (&[0, 1, 2, 4, 5], &["replayed"]),
+        (
+            "19 bytes at byte 131 are not part of any frame",
+            "summary      6 frames: 5 accepted, 1 dropped (replayed 1); 208 bytes skipped\n",
+        ),
+    );
     // Every byte no frame covers is listed, with what it is.
     for gap in [
         "skipped      19 bytes at byte 131: no frame starts there",
@@ -602,15 +624,8 @@ fn verify_and_the_browser_reader_agree_on_a_stream_with_garbage_and_a_forged_hea
          signature vouched for",
         "skipped      6 bytes at byte 988: a frame cut short, which needs 52 bytes",
     ] {
-        assert!(run.stdout.contains(gap), "{gap:?} in\n{}", run.stdout);
+        assert!(stdout.contains(gap), "{gap:?} in\n{stdout}");
     }
-    assert!(
-        run.stdout.ends_with(
-            "summary      6 frames: 5 accepted, 1 dropped (replayed 1); 208 bytes skipped\n"
-        ),
-        "{}",
-        run.stdout
-    );
 }
 
 #[test]
@@ -626,31 +641,19 @@ fn verify_drops_a_forged_seal_where_it_stands_as_the_browser_reader_does() {
     let forged_header = forged_header(frameseal::frame::Version::Sealed, &public);
     let forged_seal = [&forged_header[..], &[0x5a; 96]].concat();
     let file = [&f[0][..], &f[1], &forged_seal, &f[2], &f[3], &f[4]].concat();
-    fs::write(dir.path("forged.fseal"), &file).unwrap();
-
-    let (accepted, dropped) = as_the_browser_reads_it(&public, &file, T);
-    assert_eq!(accepted, [0, 1, 2, 3, 4]);
-    assert_eq!(dropped, ["bad-signature"]);
-    let run = dir
-        .verify("cam.pub", T, &[], "forged.fseal")
-        .fails(1, "dropped");
-    assert_eq!(
-        verify_lines(&run.stdout),
-        (accepted, dropped),
-        "{}",
-        run.stdout
+    let stdout = reads_as_the_browser_does(
+        &dir,
+        &public,
+        ("forged.fseal", &file),
+        (&[0, 1, 2, 3, 4], &["bad-signature"]),
+        (
+            "dropped",
+            "summary      6 frames: 5 accepted, 1 dropped (bad-signature 1)\n",
+        ),
     );
     assert!(
-        run.stdout
-            .contains("dropped: bad-signature (seal checked alone)"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .ends_with("summary      6 frames: 5 accepted, 1 dropped (bad-signature 1)\n"),
-        "{}",
-        run.stdout
+        stdout.contains("dropped: bad-signature (seal checked alone)"),
+        "{stdout}"
     );
 }
 
