@@ -547,6 +547,25 @@ fn put_nal(out: &mut Sink<'_>, nal: &Nal<'_>) -> Result<(), UnitError> {
     out.put(raw.get(start..).unwrap_or_default())
 }
 
+/// P (SPEC §6.3) into `out`: the unit's distinct parameter sets `sets`,
+/// sorted, or the configuration record's when the unit has none.
+fn put_parameter_sets<'a>(
+    sets: Vec<Nal<'a>>,
+    codec: NalCodec,
+    config: Option<&'a [u8]>,
+    out: &mut Sink<'_>,
+) -> Result<(), UnitError> {
+    let sets = parameter_sets(
+        sets,
+        || config_sets(config.ok_or(UnitError::NoParameterSets)?, codec),
+        Nal::cmp_for_p,
+    )?;
+    for set in &sets {
+        put_nal(out, set)?;
+    }
+    Ok(())
+}
+
 pub(super) fn content(
     unit: &[u8],
     codec: NalCodec,
@@ -580,14 +599,7 @@ pub(super) fn content(
             sets.push(nal);
         }
     }
-    let sets = parameter_sets(
-        sets,
-        || config_sets(config.ok_or(UnitError::NoParameterSets)?, codec),
-        Nal::cmp_for_p,
-    )?;
-    for set in &sets {
-        put_nal(out, set)?;
-    }
+    put_parameter_sets(sets, codec, config, out)?;
     for nal in nal_units(unit, codec, framing)? {
         let nal = nal?;
         if codec.is_vcl(nal.nal_type) {
@@ -662,14 +674,7 @@ pub(super) fn content_kept(
             reserve_one(&mut sets)?;
             sets.push(*nal);
         }
-        let sets = parameter_sets(
-            sets,
-            || config_sets(config.ok_or(UnitError::NoParameterSets)?, codec),
-            Nal::cmp_for_p,
-        )?;
-        for set in &sets {
-            put_nal(out, set)?;
-        }
+        put_parameter_sets(sets, codec, config, out)?;
     }
     for nal in kept.iter().filter(|n| codec.is_vcl(n.nal_type)) {
         put_nal(out, nal)?;
