@@ -75,31 +75,24 @@ function filler(len, seed) {
   return out;
 }
 
-/** Genuine frames `0..count` of one stream, signed before any timing. */
-function signFrames(signer, payload, count) {
-  const streamId = filler(16, 99);
+/**
+ * Genuine frames `0..count` of one stream, made before any timing by
+ * `signer[method]`: 'signFrame' (version 1) or 'sealFrame' (version 2:
+ * seal, then the payload). Each version gets a stream of its own.
+ */
+function makeFrames(signer, method, payload, count) {
+  const streamId = filler(16, method === 'sealFrame' ? 98 : 99);
   const ts0 = Date.now() * 1000;
   const frames = [];
   for (let seq = 0; seq < count; seq++) {
-    frames.push(signer.signFrame(payload, {
+    frames.push(signer[method](payload, {
       streamId, seq, timestampUs: ts0 + seq, keyframe: seq === 0, codec: 'jpeg',
     }));
   }
   return frames;
 }
-
-/** As signFrames, version-2 frames (`sealFrame`: seal, then the payload). */
-function sealFrames(signer, payload, count) {
-  const streamId = filler(16, 98);
-  const ts0 = Date.now() * 1000;
-  const frames = [];
-  for (let seq = 0; seq < count; seq++) {
-    frames.push(signer.sealFrame(payload, {
-      streamId, seq, timestampUs: ts0 + seq, keyframe: seq === 0, codec: 'jpeg',
-    }));
-  }
-  return frames;
-}
+const signFrames = (signer, payload, count) => makeFrames(signer, 'signFrame', payload, count);
+const sealFrames = (signer, payload, count) => makeFrames(signer, 'sealFrame', payload, count);
 
 /** Offset of the signature in a version-2 frame (the seal's last 64 bytes). */
 const V2_SIGNATURE_AT = 84;
@@ -209,17 +202,17 @@ async function sizeRows(seed, quick) {
       });
     },
   });
+  // Verifies every frame with `verify`, one call each; throws if one is
+  // dropped (`what` names it).
+  const verifyEveryOne = (what) => (v, frames) => {
+    for (const f of frames) {
+      if (!v.verify(f).ok) throw new Error(`Verifier.verify dropped ${what}`);
+    }
+    return frames.length;
+  };
   const all = [
     frameRow('frameseal `Verifier.verify` (wasm, whole frame: copy in + parse + policy + result object)',
-      Verifier, signer.publicKey, {
-        check: verifyEach,
-        verifyAll(v, frames) {
-          for (const f of frames) {
-            if (!v.verify(f).ok) throw new Error('Verifier.verify dropped a genuine frame');
-          }
-          return frames.length;
-        },
-      }),
+      Verifier, signer.publicKey, { check: verifyEach, verifyAll: verifyEveryOne('a genuine frame') }),
     frameRow('frameseal `Verifier.verifyBatch` (the same frames, bursts of 32 per call)',
       Verifier, signer.publicKey, {
         check: (v, frames) => v.verifyBatch(frames).map((r) => r.ok),
@@ -234,14 +227,7 @@ async function sizeRows(seed, quick) {
       }),
     frameRow('frameseal `Verifier.verify`, version-2 frames (`sealFrame`: seal checked, then BLAKE3 of the payload)',
       Verifier, signer.publicKey, {
-        v2: true,
-        check: verifyEach,
-        verifyAll(v, frames) {
-          for (const f of frames) {
-            if (!v.verify(f).ok) throw new Error('Verifier.verify dropped a genuine version-2 frame');
-          }
-          return frames.length;
-        },
+        v2: true, check: verifyEach, verifyAll: verifyEveryOne('a genuine version-2 frame'),
       }),
     forgedRow('frameseal `Verifier.verify` refusing a forged version-2 frame (linked key id, a byte of R altered: the whole signature check runs, `bad-signature`)',
       (f) => { f[V2_SIGNATURE_AT + 5] ^= 1; }),
