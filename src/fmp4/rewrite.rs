@@ -111,12 +111,12 @@ impl MediaSegment<'_> {
     /// folded into the kept sample before them (a kept sample lasts until
     /// the next kept one of its fragment, the last until the fragment's
     /// end). Folding rather than a new `tfdt` per run of kept samples
-    /// because of what MSE's coded frame processing (Media Source
-    /// Extensions §3.5.8, step 6) does with a gap: a decode timestamp more
-    /// than twice the last frame duration after the previous one counts as
-    /// a discontinuity and sets "need random access point", so the
-    /// SourceBuffer would drop every frame up to the next keyframe, kept
-    /// ones included. With the durations folded, decode times inside a
+    /// because of what MSE does with a gap (Media Source Extensions, the
+    /// coded frame processing algorithm, its decode-timestamp discontinuity
+    /// step): a decode timestamp more than twice the last frame duration
+    /// after the previous one counts as a discontinuity and sets "need
+    /// random access point" (in `sequence` mode too), so the SourceBuffer
+    /// would drop every frame up to the next keyframe, kept ones included. With the durations folded, decode times inside a
     /// fragment stay contiguous, the buffered range has no hole, and the
     /// picture before a dropped run simply stays on screen through it.
     /// Dropped samples at the start of a fragment shift its `tfdt`
