@@ -10,6 +10,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use frameseal::fmp4::{BoxType, Fmp4Error, InitSegment, MediaSegment, RewriteError, Sample};
 use frameseal::inband::{self, UnitCodec, elementary};
 
+/// The rewrite's oracle, shared with the `fmp4_rewrite` fuzz target.
+#[path = "../fuzz/fuzz_targets/fmp4_oracle.rs"]
+mod fmp4_oracle;
+
+use fmp4_oracle::{actual, expected};
+
 /// Records the largest single allocation, to show that a huge sample count
 /// is refused before anything is sized by it.
 struct Largest;
@@ -65,6 +71,13 @@ fn split(name: &str) -> (Vec<u8>, Vec<u8>) {
     (file[..first_moof].to_vec(), file[first_moof..end].to_vec())
 }
 
+/// A file ffmpeg wrote, as its parsed init segment and its fragments.
+fn open(name: &str) -> (InitSegment, Vec<u8>) {
+    let (init_bytes, media) = split(name);
+    let init = InitSegment::parse(&init_bytes).expect("init");
+    (init, media)
+}
+
 #[test]
 fn the_mfra_index_after_the_fragments_is_read_past() {
     let file = fixture("h264_gop.mp4");
@@ -73,8 +86,8 @@ fn the_mfra_index_after_the_fragments_is_read_past() {
     let with_mfra = &file[init_bytes.len()..];
     assert!(with_mfra.len() > media.len());
     assert_eq!(
-        as_tuples(&MediaSegment::parse(&init, with_mfra).expect("with mfra")),
-        as_tuples(&MediaSegment::parse(&init, &media).expect("without"))
+        actual(&MediaSegment::parse(&init, with_mfra).expect("with mfra")),
+        actual(&MediaSegment::parse(&init, &media).expect("without"))
     );
 }
 
@@ -106,6 +119,14 @@ fn be32(bytes: &[u8], at: usize) -> u32 {
 
 fn set32(bytes: &mut [u8], at: usize, value: u32) {
     bytes[at..at + 4].copy_from_slice(&value.to_be_bytes());
+}
+
+/// The error of `media` with the 32-bit word at `at` set to `value`
+/// (panics if the patched segment parses).
+fn patched(init: &InitSegment, media: &[u8], at: usize, value: u32) -> Fmp4Error {
+    let mut bad = media.to_vec();
+    set32(&mut bad, at, value);
+    MediaSegment::parse(init, &bad).unwrap_err()
 }
 
 /// A sample's NAL units, split by their `size`-byte big-endian lengths;
@@ -169,51 +190,53 @@ fn keyframe_positions(samples: &[Sample]) -> Vec<usize> {
         .collect()
 }
 
-/// Each kept sample, as the rewrite must give it back: same bytes, decode
-/// time, flags and composition offset; its duration runs to the next kept
-/// sample of its fragment, or to the fragment's end.
-fn expected_after_rewrite<'a>(
-    seg: &MediaSegment<'a>,
-    keep: &[bool],
-) -> Vec<(Vec<u8>, u64, u32, u32, i64)> {
-    let mut out = Vec::new();
-    for f in seg.fragments() {
-        let samples = &seg.video()[f.video.clone()];
-        let Some(last) = samples.last() else { continue };
-        let end = last.decode_time + u64::from(last.duration);
-        let kept: Vec<&Sample> = samples
-            .iter()
-            .zip(&keep[f.video.clone()])
-            .filter(|(_, k)| **k)
-            .map(|(s, _)| s)
+/// Each video sample of `seg` against the access unit of the same place in
+/// ffmpeg's Annex B conversion `stream` (24 of them): the same NAL units,
+/// parameter sets aside; and the sample's keyframe flag is what its units
+/// say.
+fn samples_match_the_annexb_stream(init: &InitSegment, seg: &MediaSegment<'_>, stream: &str) {
+    let codec = init.codec();
+    let size = usize::from(init.nal_length_size().expect("a NAL length size"));
+    let stream = fixture(stream);
+    let units = elementary::annexb_access_units(&stream, codec).expect("annexb");
+    assert_eq!(units.len(), 24);
+    for (s, unit) in seg.video().iter().zip(units) {
+        let ours: Vec<&[u8]> = avcc_units(seg.data(s), size)
+            .into_iter()
+            .filter(|n| !is_parameter_set(codec, n))
             .collect();
-        for (j, s) in kept.iter().enumerate() {
-            let until = kept.get(j + 1).map_or(end, |n| n.decode_time);
-            out.push((
-                seg.data(s).to_vec(),
-                s.decode_time,
-                (until - s.decode_time) as u32,
-                s.flags,
-                s.composition_offset,
-            ));
-        }
+        let theirs: Vec<&[u8]> = annexb_units(unit)
+            .into_iter()
+            .filter(|n| !is_parameter_set(codec, n))
+            .collect();
+        assert!(!ours.is_empty());
+        assert!(
+            ours == theirs,
+            "sample at {:?} differs from the Annex B unit",
+            s.range
+        );
     }
-    out
+    keyframes_agree_with_the_units(init, seg);
 }
 
-fn as_tuples<'a>(seg: &MediaSegment<'a>) -> Vec<(Vec<u8>, u64, u32, u32, i64)> {
-    seg.video()
-        .iter()
-        .map(|s| {
-            (
-                seg.data(s).to_vec(),
-                s.decode_time,
-                s.duration,
-                s.flags,
-                s.composition_offset,
-            )
-        })
-        .collect()
+/// Every video sample's keyframe flag is what `inband::is_keyframe` reads
+/// from its units.
+fn keyframes_agree_with_the_units(init: &InitSegment, seg: &MediaSegment<'_>) {
+    let format = init.unit_format().expect("format");
+    for s in seg.video() {
+        assert_eq!(
+            inband::is_keyframe(seg.data(s), format).expect("splits"),
+            s.keyframe()
+        );
+    }
+}
+
+/// How many fragments a rewrite's output has when parsed again.
+fn fragments_after(init: &InitSegment, out: &[u8]) -> usize {
+    MediaSegment::parse(init, out)
+        .expect("reparses")
+        .fragments()
+        .len()
 }
 
 /// Rewrites with `keep` and checks the result reparses to exactly the kept
@@ -228,14 +251,13 @@ fn check_rewrite(init: &InitSegment, seg: &MediaSegment<'_>, keep: &[bool]) -> V
     let again = MediaSegment::parse(init, &out).expect("the rewrite parses");
     assert_eq!(again.video().len(), kept);
     assert!(again.other().is_empty());
-    assert_eq!(as_tuples(&again), expected_after_rewrite(seg, keep));
+    assert_eq!(actual(&again), expected(seg, keep));
     out
 }
 
 #[test]
 fn h264_per_gop_fragments_match_the_annexb_stream() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     assert_eq!(init.codec(), UnitCodec::H264);
     assert_eq!(init.sample_entry(), BoxType(*b"avc1"));
     assert_eq!(init.nal_length_size(), Some(4));
@@ -265,97 +287,40 @@ fn h264_per_gop_fragments_match_the_annexb_stream() {
         );
     }
 
-    let stream = fixture("h264_gop.h264");
-    let units = elementary::annexb_access_units(&stream, UnitCodec::H264).expect("annexb");
-    assert_eq!(units.len(), 24);
-    let format = init.unit_format().expect("format");
-    for (s, unit) in seg.video().iter().zip(units) {
-        let data = seg.data(s);
-        let ours: Vec<&[u8]> = avcc_units(data, 4)
-            .into_iter()
-            .filter(|n| !is_parameter_set(UnitCodec::H264, n))
-            .collect();
-        let theirs: Vec<&[u8]> = annexb_units(unit)
-            .into_iter()
-            .filter(|n| !is_parameter_set(UnitCodec::H264, n))
-            .collect();
-        assert!(!ours.is_empty());
-        assert!(
-            ours == theirs,
-            "sample at {:?} differs from the Annex B unit",
-            s.range
-        );
-        assert_eq!(
-            inband::is_keyframe(data, format).expect("splits"),
-            s.keyframe()
-        );
-    }
+    samples_match_the_annexb_stream(&init, &seg, "h264_gop.h264");
 }
 
 #[test]
 fn h265_samples_match_the_annexb_stream() {
-    let (init_bytes, media) = split("h265_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h265_gop.mp4");
     assert_eq!(init.codec(), UnitCodec::H265);
     assert_eq!(init.sample_entry(), BoxType(*b"hvc1"));
-    let size = init.nal_length_size().expect("a NAL length size");
+    assert!(init.nal_length_size().is_some());
     let seg = MediaSegment::parse(&init, &media).expect("media");
     assert_eq!(seg.video().len(), 24);
     assert_eq!(keyframe_positions(seg.video()), vec![0, 12]);
-    let stream = fixture("h265_gop.h265");
-    let units = elementary::annexb_access_units(&stream, UnitCodec::H265).expect("annexb");
-    assert_eq!(units.len(), 24);
-    let format = init.unit_format().expect("format");
-    for (s, unit) in seg.video().iter().zip(units) {
-        let data = seg.data(s);
-        let ours: Vec<&[u8]> = avcc_units(data, usize::from(size))
-            .into_iter()
-            .filter(|n| !is_parameter_set(UnitCodec::H265, n))
-            .collect();
-        let theirs: Vec<&[u8]> = annexb_units(unit)
-            .into_iter()
-            .filter(|n| !is_parameter_set(UnitCodec::H265, n))
-            .collect();
-        assert!(!ours.is_empty());
-        assert!(
-            ours == theirs,
-            "sample at {:?} differs from the Annex B unit",
-            s.range
-        );
-        assert_eq!(
-            inband::is_keyframe(data, format).expect("splits"),
-            s.keyframe()
-        );
-    }
+    samples_match_the_annexb_stream(&init, &seg, "h265_gop.h265");
     let keep: Vec<bool> = (0..24).map(|i| i % 2 == 0).collect();
     check_rewrite(&init, &seg, &keep);
 }
 
 #[test]
 fn av1_samples_split_as_obus() {
-    let (init_bytes, media) = split("av1_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("av1_gop.mp4");
     assert_eq!(init.codec(), UnitCodec::Av1);
     assert_eq!(init.nal_length_size(), None);
     assert_eq!(init.config()[0], 0x81, "av1C marker and version");
     let seg = MediaSegment::parse(&init, &media).expect("media");
     assert_eq!(seg.video().len(), 24);
     assert!(seg.video()[0].keyframe());
-    let format = init.unit_format().expect("format");
-    for s in seg.video() {
-        assert_eq!(
-            inband::is_keyframe(seg.data(s), format).expect("splits"),
-            s.keyframe()
-        );
-    }
+    keyframes_agree_with_the_units(&init, &seg);
     let keep: Vec<bool> = (0..24).map(|i| i % 3 != 1).collect();
     check_rewrite(&init, &seg, &keep);
 }
 
 #[test]
 fn rewrite_keeping_every_other_sample_reparses_to_exactly_those() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     let seg = MediaSegment::parse(&init, &media).expect("media");
     let keep: Vec<bool> = (0..24).map(|i| i % 2 == 0).collect();
     let out = check_rewrite(&init, &seg, &keep);
@@ -373,13 +338,7 @@ fn rewrite_keeping_every_other_sample_reparses_to_exactly_those() {
     // Keeping only the second half drops the first fragment entirely.
     let keep: Vec<bool> = (0..24).map(|i| i >= 12).collect();
     let out = check_rewrite(&init, &seg, &keep);
-    assert_eq!(
-        MediaSegment::parse(&init, &out)
-            .expect("reparses")
-            .fragments()
-            .len(),
-        1
-    );
+    assert_eq!(fragments_after(&init, &out), 1);
 }
 
 #[test]
@@ -396,7 +355,7 @@ fn rewrite_keeping_everything_is_equivalent_and_keeping_nothing_is_empty() {
         let n = seg.video().len();
         let out = check_rewrite(&init, &seg, &vec![true; n]);
         let again = MediaSegment::parse(&init, &out).expect("reparses");
-        assert_eq!(as_tuples(&again), as_tuples(&seg), "{name}");
+        assert_eq!(actual(&again), actual(&seg), "{name}");
         assert_eq!(again.fragments().len(), seg.fragments().len());
         let numbers = |s: &MediaSegment<'_>| {
             s.fragments()
@@ -417,8 +376,7 @@ fn rewrite_keeping_everything_is_equivalent_and_keeping_nothing_is_empty() {
 
 #[test]
 fn one_fragment_per_frame() {
-    let (init_bytes, media) = split("h264_every_frame.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_every_frame.mp4");
     let seg = MediaSegment::parse(&init, &media).expect("media");
     assert_eq!(seg.fragments().len(), 24);
     assert!(seg.fragments().iter().all(|f| f.video.len() == 1));
@@ -434,19 +392,12 @@ fn one_fragment_per_frame() {
     }
     let keep: Vec<bool> = (0..24).map(|i| i % 2 == 0).collect();
     let out = check_rewrite(&init, &seg, &keep);
-    assert_eq!(
-        MediaSegment::parse(&init, &out)
-            .expect("reparses")
-            .fragments()
-            .len(),
-        12
-    );
+    assert_eq!(fragments_after(&init, &out), 12);
 }
 
 #[test]
 fn the_audio_track_is_listed_apart_and_removed() {
-    let (init_bytes, media) = split("h264_aac.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_aac.mp4");
     assert_eq!(init.tracks().len(), 2);
     let audio = init
         .tracks()
@@ -512,13 +463,10 @@ fn truncated_segments_are_refused_where_they_break() {
 
 #[test]
 fn a_child_larger_than_its_parent_is_refused_at_its_offset() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     let traf = find(&media, &["moof", "traf"]);
     let moof_len = be32(&media, 0) as usize;
-    let mut bad = media.clone();
-    set32(&mut bad, traf, (moof_len - traf + 1) as u32);
-    let err = MediaSegment::parse(&init, &bad).unwrap_err();
+    let err = patched(&init, &media, traf, (moof_len - traf + 1) as u32);
     assert_eq!(
         err,
         Fmp4Error::Truncated {
@@ -529,32 +477,27 @@ fn a_child_larger_than_its_parent_is_refused_at_its_offset() {
         }
     );
     // Size 0 ("to the end") inside a box.
-    let mut bad = media.clone();
-    set32(&mut bad, traf, 0);
     assert_eq!(
-        MediaSegment::parse(&init, &bad),
-        Err(Fmp4Error::SizeZeroInside {
+        patched(&init, &media, traf, 0),
+        Fmp4Error::SizeZeroInside {
             offset: traf,
             kind: BoxType(*b"traf")
-        })
+        }
     );
     // A size smaller than the header.
-    let mut bad = media.clone();
-    set32(&mut bad, traf, 7);
     assert_eq!(
-        MediaSegment::parse(&init, &bad),
-        Err(Fmp4Error::BoxTooSmall {
+        patched(&init, &media, traf, 7),
+        Fmp4Error::BoxTooSmall {
             offset: traf,
             kind: BoxType(*b"traf"),
             size: 7
-        })
+        }
     );
 }
 
 #[test]
 fn a_trun_claiming_four_billion_samples_is_refused_without_allocating() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     let trun = find(&media, &["moof", "traf", "trun"]);
     let mut bad = media.clone();
     set32(&mut bad, trun + 12, u32::MAX);
@@ -574,31 +517,26 @@ fn a_trun_claiming_four_billion_samples_is_refused_without_allocating() {
     );
     // One sample more than its entries hold is refused too.
     let count = be32(&media, trun + 12);
-    let mut bad = media.clone();
-    set32(&mut bad, trun + 12, count + 1);
     assert_eq!(
-        MediaSegment::parse(&init, &bad),
-        Err(Fmp4Error::TooManySamples {
+        patched(&init, &media, trun + 12, count + 1),
+        Fmp4Error::TooManySamples {
             offset: trun,
             count: count + 1
-        })
+        }
     );
     // One fewer leaves bytes behind.
-    let mut bad = media.clone();
-    set32(&mut bad, trun + 12, count - 1);
     assert_eq!(
-        MediaSegment::parse(&init, &bad),
-        Err(Fmp4Error::BadBody {
+        patched(&init, &media, trun + 12, count - 1),
+        Fmp4Error::BadBody {
             offset: trun,
             kind: BoxType(*b"trun")
-        })
+        }
     );
 }
 
 #[test]
 fn data_offsets_outside_the_mdat_are_refused() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     let trun = find(&media, &["moof", "traf", "trun"]);
     let flags = be32(&media, trun + 8);
     assert_eq!(flags & 1, 1, "ffmpeg writes a data offset");
@@ -609,14 +547,12 @@ fn data_offsets_outside_the_mdat_are_refused() {
         (-(i64::from(offset)) - 1, 0),
         (1 << 20, 0),
     ] {
-        let mut bad = media.clone();
-        set32(&mut bad, trun + 16, (i64::from(offset) + shift) as u32);
         assert_eq!(
-            MediaSegment::parse(&init, &bad),
-            Err(Fmp4Error::SampleOutsideMdat {
+            patched(&init, &media, trun + 16, (i64::from(offset) + shift) as u32),
+            Fmp4Error::SampleOutsideMdat {
                 offset: trun,
                 index
-            }),
+            },
             "shift {shift}"
         );
     }
@@ -624,8 +560,7 @@ fn data_offsets_outside_the_mdat_are_refused() {
 
 #[test]
 fn a_largesize_mdat_is_read() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     let seg = MediaSegment::parse(&init, &media).expect("media");
     // The first fragment's mdat with a 64-bit size, its data offset moved by 8.
     let boxes = top_boxes(&media);
@@ -648,8 +583,8 @@ fn a_largesize_mdat_is_read() {
     let mut open = media.clone();
     set32(&mut open, last_at, 0);
     assert_eq!(
-        as_tuples(&MediaSegment::parse(&init, &open).expect("size 0")),
-        as_tuples(&seg)
+        actual(&MediaSegment::parse(&init, &open).expect("size 0")),
+        actual(&seg)
     );
 }
 
@@ -750,8 +685,7 @@ fn segments_of_another_stream_are_refused() {
 
 #[test]
 fn a_wrong_keep_mask_is_the_callers_error() {
-    let (init_bytes, media) = split("h264_gop.mp4");
-    let init = InitSegment::parse(&init_bytes).expect("init");
+    let (init, media) = open("h264_gop.mp4");
     let seg = MediaSegment::parse(&init, &media).expect("media");
     assert_eq!(
         seg.rewrite(&[true; 3]),

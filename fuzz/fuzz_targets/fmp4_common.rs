@@ -8,7 +8,7 @@
 //! parsing is fuzzed whatever the first bytes are. The seed corpus
 //! (`corpus/fmp4_*/`) holds the fixtures in this layout.
 
-use frameseal::fmp4::{InitSegment, MediaSegment, Sample};
+use frameseal::fmp4::{InitSegment, MediaSegment};
 
 /// A whole fMP4 file: `ftyp` + `moov`, then fragments.
 const FALLBACK_FILE: &[u8] = include_bytes!("../../tests/fixtures/fmp4/h264_aac.mp4");
@@ -91,51 +91,6 @@ pub fn keep_mask(seed: u32, n: usize) -> Vec<bool> {
             x ^= x >> 17;
             x ^= x << 5;
             x & 1 == 1
-        })
-        .collect()
-}
-
-/// Each kept sample as a rewrite must give it back: bytes, decode time,
-/// duration (to the next kept sample of its fragment, or the fragment's
-/// end), flags and composition offset.
-pub fn expected(seg: &MediaSegment<'_>, keep: &[bool]) -> Vec<(Vec<u8>, u64, u64, u32, i64)> {
-    let mut out = Vec::new();
-    for f in seg.fragments() {
-        let samples = &seg.video()[f.video.clone()];
-        let Some(last) = samples.last() else { continue };
-        let end = last.decode_time + u64::from(last.duration);
-        let kept: Vec<&Sample> = samples
-            .iter()
-            .zip(&keep[f.video.clone()])
-            .filter(|(_, k)| **k)
-            .map(|(s, _)| s)
-            .collect();
-        for (j, s) in kept.iter().enumerate() {
-            let until = kept.get(j + 1).map_or(end, |n| n.decode_time);
-            out.push((
-                seg.data(s).to_vec(),
-                s.decode_time,
-                until.wrapping_sub(s.decode_time),
-                s.flags,
-                s.composition_offset,
-            ));
-        }
-    }
-    out
-}
-
-/// A segment's video samples in the shape of [`expected`].
-pub fn actual(seg: &MediaSegment<'_>) -> Vec<(Vec<u8>, u64, u64, u32, i64)> {
-    seg.video()
-        .iter()
-        .map(|s| {
-            (
-                seg.data(s).to_vec(),
-                s.decode_time,
-                u64::from(s.duration),
-                s.flags,
-                s.composition_offset,
-            )
         })
         .collect()
 }

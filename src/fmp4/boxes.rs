@@ -18,6 +18,24 @@ pub(crate) struct BoxRef<'a> {
 }
 
 impl BoxRef<'_> {
+    /// [`Fmp4Error::Duplicate`] naming this box: it is a second one where
+    /// one is allowed.
+    pub fn duplicate(&self) -> Fmp4Error {
+        Fmp4Error::Duplicate {
+            offset: self.offset,
+            kind: self.kind,
+        }
+    }
+
+    /// [`Fmp4Error::Unexpected`] naming this box: its type has no place
+    /// where it stands.
+    pub fn unexpected(&self) -> Fmp4Error {
+        Fmp4Error::Unexpected {
+            offset: self.offset,
+            kind: self.kind,
+        }
+    }
+
     /// The whole box's length, header included.
     pub fn len(&self) -> usize {
         self.body_offset - self.offset + self.body.len()
@@ -174,6 +192,36 @@ impl<'a> Reader<'a> {
     pub fn full_header(&mut self) -> Result<(u8, u32), Fmp4Error> {
         let word = self.u32()?;
         Ok(((word >> 24) as u8, word & 0x00ff_ffff))
+    }
+
+    /// A full box's version and flags, refusing a version above `max` (the
+    /// newest whose layout is read) with [`Fmp4Error::UnsupportedVersion`].
+    pub fn versioned(&mut self, max: u8) -> Result<(u8, u32), Fmp4Error> {
+        let (version, flags) = self.full_header()?;
+        if version > max {
+            return Err(Fmp4Error::UnsupportedVersion {
+                offset: self.offset,
+                kind: self.kind,
+                version,
+            });
+        }
+        Ok((version, flags))
+    }
+
+    /// [`Fmp4Error::BadFlags`] naming this box.
+    pub fn bad_flags(&self, flags: u32) -> Fmp4Error {
+        Fmp4Error::BadFlags {
+            offset: self.offset,
+            kind: self.kind,
+            flags,
+        }
+    }
+
+    /// Skips the creation and modification times of a `tkhd` or `mdhd`
+    /// (32 bits each in version 0, 64 in version 1).
+    pub fn skip_times(&mut self, version: u8) -> Result<(), Fmp4Error> {
+        self.take(if version == 0 { 8 } else { 16 })?;
+        Ok(())
     }
 
     /// How many bytes are left.

@@ -49,17 +49,11 @@ impl InitSegment {
                 b"ftyp" if !ftyp && moov.is_none() => ftyp = true,
                 b"moov" if moov.is_none() => moov = Some(b),
                 b"ftyp" | b"moov" => {
-                    return Err(Fmp4Error::Duplicate {
-                        offset: b.offset,
-                        kind: b.kind,
-                    });
+                    return Err(b.duplicate());
                 }
                 b"free" | b"skip" => {}
                 _ => {
-                    return Err(Fmp4Error::Unexpected {
-                        offset: b.offset,
-                        kind: b.kind,
-                    });
+                    return Err(b.unexpected());
                 }
             }
         }
@@ -164,26 +158,17 @@ fn parse_moov(moov: BoxRef<'_>) -> Result<InitSegment, Fmp4Error> {
                         }
                         let t = parse_trex(c)?;
                         if trexes.iter().any(|x| x.track_id == t.track_id) {
-                            return Err(Fmp4Error::Duplicate {
-                                offset: c.offset,
-                                kind: c.kind,
-                            });
+                            return Err(c.duplicate());
                         }
                         push(&mut trexes, t)?;
                     }
                 }
             }
             b"mvex" => {
-                return Err(Fmp4Error::Duplicate {
-                    offset: b.offset,
-                    kind: b.kind,
-                });
+                return Err(b.duplicate());
             }
             b"mdat" | b"moof" => {
-                return Err(Fmp4Error::Unexpected {
-                    offset: b.offset,
-                    kind: b.kind,
-                });
+                return Err(b.unexpected());
             }
             _ => {}
         }
@@ -234,14 +219,7 @@ fn parse_moov(moov: BoxRef<'_>) -> Result<InitSegment, Fmp4Error> {
 
 fn parse_trex(b: BoxRef<'_>) -> Result<TrackDefaults, Fmp4Error> {
     let mut r = b.reader();
-    let (version, _) = r.full_header()?;
-    if version != 0 {
-        return Err(Fmp4Error::UnsupportedVersion {
-            offset: b.offset,
-            kind: b.kind,
-            version,
-        });
-    }
+    r.versioned(0)?;
     let t = TrackDefaults {
         track_id: r.u32()?,
         sample_description_index: r.u32()?,
@@ -260,10 +238,7 @@ fn one<'a>(parent: &BoxRef<'a>, kind: &[u8; 4]) -> Result<Option<BoxRef<'a>>, Fm
         let b = b?;
         if b.kind.0 == *kind {
             if found.is_some() {
-                return Err(Fmp4Error::Duplicate {
-                    offset: b.offset,
-                    kind: b.kind,
-                });
+                return Err(b.duplicate());
             }
             found = Some(b);
         }
@@ -282,18 +257,8 @@ fn required<'a>(parent: &BoxRef<'a>, kind: &[u8; 4]) -> Result<BoxRef<'a>, Fmp4E
 fn parse_trak(trak: BoxRef<'_>) -> Result<Trak, Fmp4Error> {
     let tkhd = required(&trak, b"tkhd")?;
     let mut r = tkhd.reader();
-    let (version, _) = r.full_header()?;
-    match version {
-        0 => r.take(8)?,
-        1 => r.take(16)?,
-        _ => {
-            return Err(Fmp4Error::UnsupportedVersion {
-                offset: tkhd.offset,
-                kind: tkhd.kind,
-                version,
-            });
-        }
-    };
+    let (version, _) = r.versioned(1)?;
+    r.skip_times(version)?;
     let track_id = r.u32()?;
     let mdia = required(&trak, b"mdia")?;
     let hdlr = required(&mdia, b"hdlr")?;
@@ -310,18 +275,8 @@ fn parse_trak(trak: BoxRef<'_>) -> Result<Trak, Fmp4Error> {
     }
     let mdhd = required(&mdia, b"mdhd")?;
     let mut r = mdhd.reader();
-    let (version, _) = r.full_header()?;
-    match version {
-        0 => r.take(8)?,
-        1 => r.take(16)?,
-        _ => {
-            return Err(Fmp4Error::UnsupportedVersion {
-                offset: mdhd.offset,
-                kind: mdhd.kind,
-                version,
-            });
-        }
-    };
+    let (version, _) = r.versioned(1)?;
+    r.skip_times(version)?;
     let timescale = r.u32()?;
     if timescale == 0 {
         return Err(Fmp4Error::ZeroTimescale);
@@ -330,14 +285,7 @@ fn parse_trak(trak: BoxRef<'_>) -> Result<Trak, Fmp4Error> {
     let stbl = required(&minf, b"stbl")?;
     let stsd = required(&stbl, b"stsd")?;
     let mut r = stsd.reader();
-    let (version, _) = r.full_header()?;
-    if version != 0 {
-        return Err(Fmp4Error::UnsupportedVersion {
-            offset: stsd.offset,
-            kind: stsd.kind,
-            version,
-        });
-    }
+    r.versioned(0)?;
     let count = r.u32()?;
     let entries_at = stsd.body_offset + r.position();
     let entries = r.rest();

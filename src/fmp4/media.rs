@@ -109,10 +109,7 @@ impl<'a> MediaSegment<'a> {
                 b"mdat" => push(&mut mdats, b.body_offset..b.body_offset + b.body.len())?,
                 b"styp" | b"sidx" | b"ssix" | b"prft" | b"emsg" | b"mfra" | b"free" | b"skip" => {}
                 _ => {
-                    return Err(Fmp4Error::Unexpected {
-                        offset: b.offset,
-                        kind: b.kind,
-                    });
+                    return Err(b.unexpected());
                 }
             }
         }
@@ -229,32 +226,19 @@ impl Parser<'_> {
             match &b.kind.0 {
                 b"mfhd" if sequence.is_none() => {
                     let mut r = b.reader();
-                    let (version, _) = r.full_header()?;
-                    if version != 0 {
-                        return Err(Fmp4Error::UnsupportedVersion {
-                            offset: b.offset,
-                            kind: b.kind,
-                            version,
-                        });
-                    }
+                    r.versioned(0)?;
                     sequence = Some(r.u32()?);
                     r.finish()?;
                 }
                 b"mfhd" => {
-                    return Err(Fmp4Error::Duplicate {
-                        offset: b.offset,
-                        kind: b.kind,
-                    });
+                    return Err(b.duplicate());
                 }
                 b"traf" => {
                     let implicit = data_end.unwrap_or(moof.offset);
                     data_end = Some(self.traf(b, moof.offset, implicit)?);
                 }
                 b"moof" | b"mdat" | b"moov" => {
-                    return Err(Fmp4Error::Unexpected {
-                        offset: b.offset,
-                        kind: b.kind,
-                    });
+                    return Err(b.unexpected());
                 }
                 _ => {}
             }
@@ -267,20 +251,9 @@ impl Parser<'_> {
 
     fn tfhd(&self, b: BoxRef<'_>) -> Result<Tfhd, Fmp4Error> {
         let mut r = b.reader();
-        let (version, flags) = r.full_header()?;
-        if version != 0 {
-            return Err(Fmp4Error::UnsupportedVersion {
-                offset: b.offset,
-                kind: b.kind,
-                version,
-            });
-        }
+        let (_, flags) = r.versioned(0)?;
         if flags & !TFHD_KNOWN != 0 {
-            return Err(Fmp4Error::BadFlags {
-                offset: b.offset,
-                kind: b.kind,
-                flags,
-            });
+            return Err(r.bad_flags(flags));
         }
         let track_id = r.u32()?;
         let mut track = *self.init.track(track_id).ok_or(Fmp4Error::UnknownTrack {
@@ -329,25 +302,16 @@ impl Parser<'_> {
                 b"tfhd" if tfhd.is_none() => tfhd = Some(self.tfhd(b)?),
                 b"tfdt" if tfdt.is_none() => {
                     let mut r = b.reader();
-                    let (version, _) = r.full_header()?;
-                    tfdt = Some(match version {
-                        0 => u64::from(r.u32()?),
-                        1 => r.u64()?,
-                        _ => {
-                            return Err(Fmp4Error::UnsupportedVersion {
-                                offset: b.offset,
-                                kind: b.kind,
-                                version,
-                            });
-                        }
+                    let (version, _) = r.versioned(1)?;
+                    tfdt = Some(if version == 0 {
+                        u64::from(r.u32()?)
+                    } else {
+                        r.u64()?
                     });
                     r.finish()?;
                 }
                 b"tfhd" | b"tfdt" => {
-                    return Err(Fmp4Error::Duplicate {
-                        offset: b.offset,
-                        kind: b.kind,
-                    });
+                    return Err(b.duplicate());
                 }
                 _ => {}
             }
@@ -399,20 +363,9 @@ impl Parser<'_> {
         decode_time: &mut u64,
     ) -> Result<u64, Fmp4Error> {
         let mut r = b.reader();
-        let (version, flags) = r.full_header()?;
-        if version > 1 {
-            return Err(Fmp4Error::UnsupportedVersion {
-                offset: b.offset,
-                kind: b.kind,
-                version,
-            });
-        }
+        let (version, flags) = r.versioned(1)?;
         if flags & !TRUN_KNOWN != 0 || (flags & TRUN_FIRST_FLAGS != 0 && flags & TRUN_FLAGS != 0) {
-            return Err(Fmp4Error::BadFlags {
-                offset: b.offset,
-                kind: b.kind,
-                flags,
-            });
+            return Err(r.bad_flags(flags));
         }
         let count = r.u32()?;
         let mut at: u64 = if flags & TRUN_DATA_OFFSET != 0 {
