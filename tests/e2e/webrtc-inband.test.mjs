@@ -45,18 +45,11 @@
 // chromium. Run: node --test tests/e2e/webrtc-inband.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { ROOT, startPkgServer } from './demo-server.mjs';
-import { CALL_PATH, CALL_ROUTE, CHROMIUM_ARGS, assertGreen, inPage as inPageOf } from './webrtc-page.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { ROOT } from './demo-server.mjs';
+import { CALL_PATH, assertGreen, inPage as inPageOf, openCallPage } from './webrtc-page.mjs';
 /** How long a display that must show nothing is watched, at least. */
 const WATCH_MS = 5000;
 /** Drops the receiver must have counted before a "shows nothing" call ends, and how much longer it may wait for them. */
@@ -268,26 +261,18 @@ window.ready = true;
 </script>
 `;
 
-let server;
-let browser;
-let origin;
+let opened;
 
 before(async () => {
-  for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
-    assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
-  }
-  server = await startPkgServer(PAGE, PKG, CALL_ROUTE);
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  opened = await openCallPage(PAGE);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await opened?.close();
 });
 
 /** Runs the page's `fn(options)` in a fresh page. */
-const inPage = (fn, options) => inPageOf(browser, origin, fn, options);
+const inPage = (fn, options) => inPageOf(opened.browser, opened.origin, fn, options);
 
 const summary = (r) => JSON.stringify({
   codec: r.negotiated, presented: r.presented, size: `${r.videoWidth}x${r.videoHeight}`, pixel: r.pixel,

@@ -4,6 +4,18 @@
 // (served to their pages as /webrtc-call.js), and the Node-side helpers
 // that open such a page and judge its picture.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+import { ROOT, startPkgServer } from './demo-server.mjs';
+
+const { chromium } = createRequire(import.meta.url)('playwright-core');
+
+/** The package under test: pkg/, or $FRAMESEAL_PKG. */
+export const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
+/** The Chromium the tests drive: Debian's, or $CHROMIUM. */
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 /** The camera's picture: a solid green (a small white square moves in a corner). */
 export const GREEN = [40, 200, 60];
@@ -122,6 +134,30 @@ export async function rtcStats(pc1, pc2) {
 
 /** The `extra` of startPkgServer that serves CALL_MODULE. */
 export const CALL_ROUTE = { [CALL_PATH]: { type: 'text/javascript', body: CALL_MODULE } };
+
+/**
+ * Serves `page` (with PKG and the call module) and launches Chromium, what
+ * each WebRTC test file does before its tests; `onRequest` (if given) sees
+ * every request the server gets. Resolves with the server's `origin`, the
+ * `browser` and `close()`.
+ */
+export async function openCallPage(page, onRequest) {
+  for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
+    assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
+  }
+  const server = await startPkgServer(page, PKG, CALL_ROUTE);
+  if (onRequest) server.on('request', onRequest);
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return {
+    origin,
+    browser,
+    async close() {
+      await browser.close();
+      server.close();
+    },
+  };
+}
 
 /**
  * Runs the page's `window[fn](options)` in a fresh page of `browser` at

@@ -28,18 +28,8 @@
 // chromium. Run: node --test tests/e2e/webrtc.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 
-import { ROOT, startPkgServer } from './demo-server.mjs';
-import { CALL_PATH, CALL_ROUTE, CHROMIUM_ARGS, assertGreen, inPage } from './webrtc-page.mjs';
-
-const require = createRequire(import.meta.url);
-const { chromium } = require('playwright-core');
-
-const PKG = path.resolve(process.env.FRAMESEAL_PKG ?? path.join(ROOT, 'pkg'));
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+import { CALL_PATH, assertGreen, inPage, openCallPage } from './webrtc-page.mjs';
 /** How long a display linked to the wrong key is watched for a picture. */
 const WRONG_KEY_WATCH_MS = 5000;
 /** How long a display linked to the right key may take to show the picture. */
@@ -260,29 +250,20 @@ window.ready = true;
 `;
 
 
-let server;
-let browser;
-let origin;
+let opened;
 /** The paths under /pkg/ the server was asked for, by the pages and their workers. */
 const served = [];
 
 before(async () => {
-  for (const f of ['frameseal.js', 'frameseal_bg.wasm', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/index.js']) {
-    assert.ok(existsSync(path.join(PKG, f)), `${PKG}/${f} is missing: run ./build.sh build first`);
-  }
-  server = await startPkgServer(PAGE, PKG, CALL_ROUTE);
-  server.on('request', (req) => served.push(new URL(req.url, 'http://127.0.0.1').pathname));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  opened = await openCallPage(PAGE, (req) => served.push(new URL(req.url, 'http://127.0.0.1').pathname));
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await opened?.close();
 });
 
 /** Runs one call in a fresh page; returns what the page measured. */
-const call = (options) => inPage(browser, origin, 'call', options);
+const call = (options) => inPage(opened.browser, opened.origin, 'call', options);
 
 const summary = (r) => JSON.stringify({
   mode: r.receiverMode, codec: r.negotiated, presented: r.presented, size: `${r.videoWidth}x${r.videoHeight}`,
@@ -321,8 +302,8 @@ const CAMERA = 7;
 const STRANGER = 9;
 
 test('Chromium has RTCRtpScriptTransform (the fallback, createEncodedStreams, is tested too)', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/`);
+  const page = await opened.browser.newPage();
+  await page.goto(`${opened.origin}/`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
   const api = await page.evaluate(async () => {
     const { encodedTransformSupport, envelopeCodecs } = await import('/pkg/webrtc/index.js');
@@ -341,8 +322,8 @@ test('Chromium has RTCRtpScriptTransform (the fallback, createEncodedStreams, is
 });
 
 test('the workers refuse bad configurations with a reason, fail closed, and judge every frame', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/`);
+  const page = await opened.browser.newPage();
+  await page.goto(`${opened.origin}/`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
   const r = await page.evaluate(() => window.direct());
   await page.close();
@@ -367,8 +348,8 @@ test('the workers refuse bad configurations with a reason, fail closed, and judg
 });
 
 test('the workers load the package through frameseal/loader: the build it picks for the engine, or the one forced', async () => {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/`);
+  const page = await opened.browser.newPage();
+  await page.goto(`${opened.origin}/`);
   await page.waitForFunction(() => window.ready === true, null, { timeout: 20000 });
   served.length = 0;
   const r = await page.evaluate(() => window.builds());
