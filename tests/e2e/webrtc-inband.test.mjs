@@ -68,7 +68,7 @@ const PAGE = `<!doctype html>
 import init, { Signer } from '/pkg/frameseal.js';
 import { createSenderWorker, createReceiverWorker, configure, protect, request, workerStats, inBandCodecs }
   from '/pkg/webrtc/index.js';
-import { camera, peers, negotiate, display, watch, pixel, rtcStats } from '${CALL_PATH}';
+import { camera, peers, negotiate, display, watch, hangUp } from '${CALL_PATH}';
 
 await init();
 const keyOf = (seed) => new Uint8Array(32).fill(seed);
@@ -176,23 +176,12 @@ window.call = async ({ codec = 'h264', cameraSeed, linkedSeed, sender = 'sealed'
     enough: minDropped ? async () => (await dropped()) >= minDropped : null,
   });
 
-  const result = {
-    inBand, waitedMs, presented: presented(), videoWidth: video.videoWidth, videoHeight: video.videoHeight,
-    pixel: pixel(video),
-    ...(await rtcStats(pc1, pc2)),
+  return {
+    inBand, waitedMs, warnings,
     relayed: { units: relayed.units, presentedAt: relayed.presentedAt },
     captured: relayed.captured,
-    warnings,
-    sender: await workerStats(senderWorker),
-    receiver: await workerStats(receiverWorker),
+    ...(await hangUp({ source, pc1, pc2, video, presented, senderWorker, receiverWorker, workerStats })),
   };
-  source.stop();
-  pc1.close();
-  pc2.close();
-  senderWorker.terminate();
-  receiverWorker.terminate();
-  video.remove();
-  return result;
 };
 
 // The receiver worker without WebRTC: units pushed through a stand-in for

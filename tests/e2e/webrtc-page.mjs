@@ -42,6 +42,9 @@ export const CALL_PATH = '/webrtc-call.js';
  * - `pixel(video)`: the RGBA at the centre of what the <video> shows.
  * - `rtcStats(pc1, pc2)`: WebRTC's own counts for the video: the codec pc1
  *   sends (`negotiated`, its MIME type), frames sent, received, decoded.
+ * - `hangUp(call)`: what the display showed (frames presented, size, the
+ *   centre pixel), rtcStats and both workers' stats (through the package's
+ *   `workerStats`, passed in), then everything stopped and removed.
  */
 export const CALL_MODULE = `
 const GREEN = ${JSON.stringify(GREEN)};
@@ -129,6 +132,24 @@ export async function rtcStats(pc1, pc2) {
     framesDecoded: inbound ? inbound.framesDecoded ?? 0 : 0,
     keyFramesDecoded: inbound ? inbound.keyFramesDecoded ?? 0 : 0,
   };
+}
+
+export async function hangUp({ source, pc1, pc2, video, presented, senderWorker, receiverWorker, workerStats }) {
+  const measured = {
+    presented: presented(), videoWidth: video.videoWidth, videoHeight: video.videoHeight,
+    // What the display shows: the <video> drawn to a canvas, at its centre.
+    pixel: pixel(video),
+    ...(await rtcStats(pc1, pc2)),
+    sender: await workerStats(senderWorker),
+    receiver: await workerStats(receiverWorker),
+  };
+  source.stop();
+  pc1.close();
+  pc2.close();
+  senderWorker.terminate();
+  receiverWorker.terminate();
+  video.remove();
+  return measured;
 }
 `;
 

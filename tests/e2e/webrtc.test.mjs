@@ -50,7 +50,7 @@ const PAGE = `<!doctype html>
 import init, { Signer, fingerprint } from '/pkg/frameseal.js';
 import { createSenderWorker, createReceiverWorker, configure, protect, request, workerStats, encodedTransformSupport }
   from '/pkg/webrtc/index.js';
-import { camera, peers, negotiate, display, watch, pixel, rtcStats } from '${CALL_PATH}';
+import { camera, peers, negotiate, display, watch, hangUp } from '${CALL_PATH}';
 
 await init();
 const keyOf = (seed) => new Uint8Array(32).fill(seed);
@@ -102,24 +102,11 @@ window.call = async ({ codec, cameraSeed, linkedSeed, mode, watchMs, untilPresen
     enough: minDropped ? async () => (await dropped()) >= minDropped : null,
   });
 
-  const result = {
+  return {
     support: encodedTransformSupport(),
-    senderMode, receiverMode, cameraFingerprint, linkedFingerprint, waitedMs,
-    presented: presented(), videoWidth: video.videoWidth, videoHeight: video.videoHeight,
-    // What the display shows: the <video> drawn to a canvas, at its centre.
-    pixel: pixel(video),
-    ...(await rtcStats(pc1, pc2)),
-    warnings,
-    sender: await workerStats(senderWorker),
-    receiver: await workerStats(receiverWorker),
+    senderMode, receiverMode, cameraFingerprint, linkedFingerprint, waitedMs, warnings,
+    ...(await hangUp({ source, pc1, pc2, video, presented, senderWorker, receiverWorker, workerStats })),
   };
-  source.stop();
-  pc1.close();
-  pc2.close();
-  senderWorker.terminate();
-  receiverWorker.terminate();
-  video.remove();
-  return result;
 };
 // The workers without WebRTC: frames pushed through a stand-in for
 // createEncodedStreams(), to check the protocol and every verdict.
