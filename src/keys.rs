@@ -78,13 +78,6 @@ impl BasepointTable for ConstantTimeBase {
     }
 }
 
-/// Builds the shared variable-time table of B now if it is not built yet,
-/// or says that there is no memory for it. Linking calls it, so that no
-/// later verification has to build it (and cannot fail for want of it).
-pub(crate) fn prepare_basepoint_tables() -> Result<(), OutOfMemory> {
-    vartime::prepare_basepoint()
-}
-
 /// The strict equation for the key whose encoding is `a_bytes`;
 /// `s_b_minus_k_a(s, k)` computes `[s]B − [k]A` (steps in
 /// [`PreparedKey`]'s docs).
@@ -302,9 +295,10 @@ impl PreparedKey {
     }
 
     /// Precomputes for `key` (the key's table, and the shared base-point
-    /// tables on first use), or says that there is no memory for it.
+    /// table on first use, so that no later verification has to build it
+    /// or can fail for want of it), or says that there is no memory for it.
     pub fn try_new(key: LinkedKey) -> Result<PreparedKey, OutOfMemory> {
-        prepare_basepoint_tables()?;
+        vartime::prepare_basepoint()?;
         let minus_a = -key.point();
         let table = VartimeTable::try_new(&minus_a)?;
         // Arc's own block: the table's header and two counts.
