@@ -61,6 +61,7 @@ use crate::inband::{FormatError, Layout, UnitCodec, UnitFormat};
 use crate::memory::OutOfMemory;
 
 mod boxes;
+mod clean;
 mod init;
 mod media;
 mod rewrite;

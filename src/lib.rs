@@ -42,6 +42,7 @@ extern crate std;
 
 pub mod deframer;
 pub mod fmp4;
+pub mod fragment_filter;
 pub mod frame;
 pub mod gate;
 pub mod inband;

@@ -88,6 +88,7 @@ const TRUN_ENTRY_LEN: u64 = 16;
 struct Kept<'s> {
     index: usize,
     sample: &'s Sample,
+    data: &'s [u8],
     duration: u32,
 }
 
@@ -130,6 +131,33 @@ impl MediaSegment<'_> {
                 got: keep.len(),
             });
         }
+        let mut kept = Vec::new();
+        kept.try_reserve_exact(keep.len()).map_err(|_| {
+            RewriteError::OutOfMemory(OutOfMemory {
+                bytes: keep.len().saturating_mul(2 * size_of::<usize>()),
+            })
+        })?;
+        kept.extend(
+            self.video
+                .iter()
+                .zip(keep)
+                .map(|(s, &k)| k.then(|| self.data(s))),
+        );
+        self.rewrite_with(&kept)
+    }
+
+    /// [`MediaSegment::rewrite`] where each video sample's entry is the
+    /// bytes to write for it (its own, or a replacement such as a delta
+    /// unit without parameter sets, SPEC §6.3), or `None` to drop it. Only
+    /// the sample sizes change with a replacement; times and flags stay.
+    pub fn rewrite_with(&self, samples: &[Option<&[u8]>]) -> Result<Vec<u8>, RewriteError> {
+        let keep = samples;
+        if keep.len() != self.video.len() {
+            return Err(RewriteError::KeepMaskLength {
+                expected: self.video.len(),
+                got: keep.len(),
+            });
+        }
         let mut out = Vec::new();
         let mut kept: Vec<Kept<'_>> = Vec::new();
         for fragment in &self.fragments {
@@ -139,7 +167,9 @@ impl MediaSegment<'_> {
             let end = last.decode_time.saturating_add(u64::from(last.duration));
             kept.clear();
             let first = fragment.video.start;
-            let mut indices = (first..fragment.video.end).filter(|&i| keep[i]).peekable();
+            let mut indices = (first..fragment.video.end)
+                .filter(|&i| keep[i].is_some())
+                .peekable();
             while let Some(i) = indices.next() {
                 let sample = &self.video[i];
                 let until = indices.peek().map_or(end, |&j| self.video[j].decode_time);
@@ -160,6 +190,7 @@ impl MediaSegment<'_> {
                 kept.push(Kept {
                     index: i,
                     sample,
+                    data: keep[i].unwrap_or_default(),
                     duration,
                 });
             }
@@ -192,7 +223,7 @@ impl MediaSegment<'_> {
         let trun = TRUN_HEADER_LEN + TRUN_ENTRY_LEN * n;
         let traf = 8 + TFHD_LEN + TFDT_LEN + trun;
         let moof = 8 + MFHD_LEN + traf;
-        let payload: u64 = kept.iter().map(|k| k.sample.range.len() as u64).sum();
+        let payload: u64 = kept.iter().map(|k| k.data.len() as u64).sum();
         let mdat_header: u64 = if payload + 8 <= u64::from(u32::MAX) {
             8
         } else {
@@ -227,7 +258,8 @@ impl MediaSegment<'_> {
         out.extend_from_slice(&data_offset.to_be_bytes());
         for k in kept {
             out.extend_from_slice(&k.duration.to_be_bytes());
-            out.extend_from_slice(&(k.sample.range.len() as u32).to_be_bytes());
+            let size = u32::try_from(k.data.len()).map_err(|_| RewriteError::TooLarge)?;
+            out.extend_from_slice(&size.to_be_bytes());
             out.extend_from_slice(&k.sample.flags.to_be_bytes());
             // In range for the version, checked above.
             out.extend_from_slice(&(k.sample.composition_offset as u32).to_be_bytes());
@@ -240,7 +272,7 @@ impl MediaSegment<'_> {
             out.extend_from_slice(&(payload + 16).to_be_bytes());
         }
         for k in kept {
-            out.extend_from_slice(self.data(k.sample));
+            out.extend_from_slice(k.data);
         }
         Ok(())
     }

@@ -262,6 +262,26 @@ pub(super) fn without_sequence_headers(unit: &[u8]) -> Result<Vec<u8>, UnitError
     without_parts(unit, &starts)
 }
 
+/// Whether keyframe `unit` vouches for `av1C`'s sequence headers: it
+/// carries none, or every one of the record's is one of its own (SPEC §7).
+pub(super) fn vouches_for(unit: &[u8], config: &[u8]) -> Result<bool, UnitError> {
+    let mut own = Vec::new();
+    for obu in obus(unit) {
+        let obu = obu?;
+        if obu.obu_type == ObuType::SequenceHeader {
+            reserve_one(&mut own)?;
+            own.push(obu);
+        }
+    }
+    if own.is_empty() {
+        return Ok(true);
+    }
+    let recorded = config_sequence_headers(config)?;
+    Ok(recorded
+        .iter()
+        .all(|r| own.iter().any(|o| o.cmp_for_p(r) == Ordering::Equal)))
+}
+
 fn put_obu(out: &mut Sink<'_>, obu: &Obu<'_>) -> Result<(), UnitError> {
     out.put_len(obu.header.len().saturating_add(obu.payload.len()))?;
     let header = obu.header_for_content();

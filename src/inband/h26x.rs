@@ -519,6 +519,33 @@ pub(super) fn without_parameter_sets(
     without_parts(unit, &starts)
 }
 
+/// Whether keyframe `unit` vouches for `config`'s parameter sets: it
+/// carries none (so its P is the record's own), or every parameter set of
+/// the record is, byte for byte without emulation prevention, one of the
+/// unit's own (SPEC §7).
+pub(super) fn vouches_for(
+    unit: &[u8],
+    codec: NalCodec,
+    framing: Framing,
+    config: &[u8],
+) -> Result<bool, UnitError> {
+    let mut own = Vec::new();
+    for nal in nal_units(unit, codec, framing)? {
+        let nal = nal?;
+        if codec.is_parameter_set(nal.nal_type) {
+            reserve_one(&mut own)?;
+            own.push(nal);
+        }
+    }
+    if own.is_empty() {
+        return Ok(true);
+    }
+    let recorded = config_sets(config, codec)?;
+    Ok(recorded
+        .iter()
+        .all(|r| own.iter().any(|o| o.cmp_for_p(r) == Ordering::Equal)))
+}
+
 /// Gives one NAL unit to the content as SPEC §6.3 V says: its length as a
 /// `u32`, then its bytes without emulation prevention, in pieces between
 /// the emulation-prevention bytes (no copy).

@@ -651,6 +651,26 @@ pub fn for_decoder(unit: &[u8], format: UnitFormat, keyframe: bool) -> Result<Ve
     }
 }
 
+/// Whether a verified keyframe `unit` vouches for the decoder
+/// configuration record `config` (`avcC` / `hvcC` / `av1C` payload), so
+/// that the record may reach a decoder (SPEC §7): every parameter set in
+/// the record is one the keyframe's P covers. A keyframe that carries no
+/// parameter sets took P from the record itself, so it vouches for it; one
+/// that carries its own vouches only if the record holds nothing else. A
+/// JPEG has no record: always true. The unit is split as for
+/// [`find_seal`], with the same errors; a record that cannot be read is
+/// [`UnitError::BadConfig`].
+pub fn vouches_for(unit: &[u8], format: UnitFormat, config: &[u8]) -> Result<bool, UnitError> {
+    if unit.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    match format.kind() {
+        Kind::H26x(codec, framing) => h26x::vouches_for(unit, codec, framing, config),
+        Kind::Av1 => av1::vouches_for(unit, config),
+        Kind::Jpeg => Ok(true),
+    }
+}
+
 /// `unit` without the parts in `[start, end)` ranges that `drop` marks:
 /// `starts` are the parts' first offsets in order (each part runs to the
 /// next one's start, the last to the end of the unit).

@@ -45,6 +45,14 @@ impl Verifier {
         DropReason::TooLarge
     }
 
+    /// Counts and returns the drop of a container that holds units but
+    /// cannot be read (a media segment that does not parse): `malformed`,
+    /// once, since how many units it held is not known.
+    pub fn drop_unreadable(&mut self) -> DropReason {
+        self.stats.dropped[DropReason::Malformed.index()] += 1;
+        DropReason::Malformed
+    }
+
     /// Verifies one in-band sealed unit at `now_us` and, if it passes,
     /// updates the state, exactly as [`Verifier::try_verify`] does for a
     /// frame (one replay window for frames and units). `config` is the
