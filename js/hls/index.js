@@ -1,0 +1,504 @@
+// frameseal in front of hls.js (ships as pkg/hls/index.js; import 'frameseal/hls'):
+// every fMP4 init segment, media segment and LL-HLS part hls.js loads goes
+// through a FragmentFilter (SPEC §7) before hls.js parses or appends a byte
+// of it, so only verified samples with an intact reference chain, and only
+// an init segment a verified keyframe vouched for, reach the SourceBuffer.
+//
+//   import init from 'frameseal';
+//   import Hls from 'hls.js';
+//   import { attachFrameseal } from 'frameseal/hls';
+//   await init();
+//   const hls = new Hls();
+//   const seal = attachFrameseal(hls, linkedPublicKey, { onDrop: (r) => console.warn(r.reason) });
+//   hls.loadSource('/cam/index.m3u8');
+//   hls.attachMedia(video);          // data-frameseal-live on the <video>
+//   seal.stats();                     // FragmentFilter's counts
+//
+// The hook: hls.js loads every fragment (init segments, media segments and
+// LL-HLS parts alike) through the `fLoader` class of its config, which it
+// reads at each load. attachFrameseal() puts a wrapper of the configured
+// `loader` there. The wrapper loads with the real loader, and in its
+// onSuccess hands hls.js the *filtered* bytes instead of the loaded ones;
+// no onProgress is passed to the real loader, so hls.js never sees a chunk
+// of unfiltered data, also with `progressive: true` (the filtered segment is
+// then handed over as one chunk, then as the whole). Because nothing comes
+// before that hook, bytes hls.js never got cannot be appended: what it
+// buffers is what the filter kept.
+//
+// The init segment: hls.js receives an *empty* init segment (a zero-length
+// EXT-X-MAP body) in place of the real one, which only the FragmentFilter
+// sees (`init()`), and every media payload the filter returns starts with
+// the init segment the filter returned once, when a verified keyframe
+// vouched for it. hls.js's fMP4 passthrough remuxer takes the track (codec,
+// timescale) from a `moov` inside the fragment data when its init segment is
+// empty, and MSE accepts an init segment at the head of any append (same
+// configuration: no change). Handing hls.js the vouched init in place of the
+// loaded one would not do: hls.js loads the init segment and the first
+// media segment in parallel, and captures its init segment for the
+// transmuxer the first time it pushes any payload, empty ones included,
+// before a keyframe vouched for anything; a swap made later is not seen on
+// contiguous segments. Carrying the init in every payload keeps it right
+// across transmuxer resets, level switches and discontinuities; it costs
+// the init's size (about 1 KB) per segment or part.
+//
+// Dropped samples: a segment or part with no kept sample reaches hls.js as
+// an empty payload. hls.js then finds no media in it and treats it as a gap
+// (no reload; the gap controller skips the hole once later segments are
+// buffered), as it does for any empty segment; attachFrameseal() keeps the
+// level's consecutive-error count at zero while it does, so a long run of
+// dropped segments or parts (another home's stream for a minute) is never
+// escalated into a fatal error. Other tracks are removed by the filter: the
+// init segment hls.js sees has one video track, so hls.js makes one video
+// SourceBuffer and never waits for audio, whatever the playlist's CODECS say
+// (its codec string comes from that init segment).
+//
+// Not supported, and refused rather than passed through: segments without an
+// init segment (MPEG-TS, self-initialising fMP4) and encrypted segments
+// (EXT-X-KEY: hls.js decrypts after its loader, so the filter would see
+// ciphertext); such a fragment fails to load (FRAG_LOAD_ERROR with
+// frameseal's reason in the response text).
+import * as frameseal from '../frameseal.js';
+
+// SPEC §4: options are read from their own properties only; captured when
+// this module loads, so a later change to Object.prototype steers nothing.
+const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
+const keysOf = Object.keys;
+/** `object[key]` if `object` has that property itself, else undefined. */
+const own = (object, key) => (object !== null && typeof object === 'object' && hasOwn(object, key) ? object[key] : undefined);
+
+/** Options this module reads itself; every other one goes to the FragmentFilter (as Verifier). */
+const HLS_OPTIONS = new Set(['FragmentFilter', 'onFilter', 'onDrop', 'onStall', 'onResume', 'stallAfterMs']);
+const DEFAULT_STALL_AFTER_MS = 3000;
+const MAX_DURATION_MS = 2_147_483_647;
+/** How often the element is checked for a new picture, at most (ms). */
+const WATCH_INTERVAL_MS = 100;
+/** Fragments remembered for the age of the picture on screen. */
+const MAX_SPANS = 64;
+
+/** A stable reason string, for a fragment this module refuses. */
+class RefusedError extends Error {
+  constructor(reason, message) {
+    super(`frameseal/hls: ${message}`);
+    this.reason = reason;
+  }
+}
+
+function checkKey(key) {
+  if (!(key instanceof Uint8Array) || key.length !== 32) {
+    throw new Error(`frameseal/hls: linkedPublicKey must be a Uint8Array of 32 bytes, got ${describe(key)}`);
+  }
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return `a Uint8Array of ${value.length} bytes`;
+  return typeof value;
+}
+
+function callback(options, name) {
+  const fn = own(options, name);
+  if (fn !== undefined && typeof fn !== 'function') throw new Error(`frameseal/hls: ${name} must be a function, got ${describe(fn)}`);
+  return fn;
+}
+
+function stallAfter(options) {
+  const value = own(options, 'stallAfterMs');
+  if (value === undefined) return DEFAULT_STALL_AFTER_MS;
+  if (value === null) return null;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_DURATION_MS) {
+    throw new Error(`frameseal/hls: stallAfterMs must be an integer from 1 to ${MAX_DURATION_MS} or null, got ${value}`);
+  }
+  return value;
+}
+
+/** A copy of `bytes` (ArrayBuffer or view) as a Uint8Array of its own: the bytes judged are the bytes used. */
+function copyOf(bytes) {
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes.slice(0));
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
+  throw new RefusedError('malformed', `a fragment's data is ${describe(bytes)}, not bytes (the loader's responseType must be arraybuffer)`);
+}
+
+/** `a` then `b` in one new ArrayBuffer. */
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out.buffer;
+}
+
+/**
+ * What hls.js gets for a segment or part with no kept sample: a `moof` box
+ * holding only an `mfhd`, no track and no sample. hls.js recognises fMP4 by
+ * a `moof` (an empty payload fails its probe, and hls.js reloads the
+ * fragment without end), finds no media in it and treats the fragment as a
+ * gap; nothing of it reaches the SourceBuffer.
+ */
+const NO_SAMPLES = Uint8Array.of(0, 0, 0, 24, 0x6d, 0x6f, 0x6f, 0x66, 0, 0, 0, 16, 0x6d, 0x66, 0x68, 0x64, 0, 0, 0, 0, 0, 0, 0, 0);
+
+const sameBytes = (a, b) => a.length === b.length && a.every((byte, i) => byte === b[i]);
+
+/**
+ * One hls.js instance's filter: the fLoader class, the FragmentFilter it
+ * feeds, and (once the media is attached) the element's liveness. Made by
+ * framesealLoader() or attachFrameseal().
+ */
+export class FramesealHls {
+  constructor(linkedPublicKey, options = {}) {
+    checkKey(linkedPublicKey);
+    if (options === null || typeof options !== 'object') throw new Error(`frameseal/hls: options must be an object, got ${describe(options)}`);
+    const Filter = own(options, 'FragmentFilter') ?? frameseal.FragmentFilter;
+    if (typeof Filter !== 'function') {
+      throw new Error('frameseal/hls: this build of frameseal has no FragmentFilter (pass one as options.FragmentFilter)');
+    }
+    const filterOptions = {};
+    for (const key of keysOf(options)) if (!HLS_OPTIONS.has(key)) filterOptions[key] = options[key];
+    this._onFilter = callback(options, 'onFilter');
+    this._onDrop = callback(options, 'onDrop');
+    this._onStall = callback(options, 'onStall');
+    this._onResume = callback(options, 'onResume');
+    this._stallAfterMs = stallAfter(options);
+    const now = own(options, 'now');
+    this._now = typeof now === 'function' ? () => Number(now()) : () => Date.now();
+    this._filter = new Filter(linkedPublicKey, filterOptions);
+    this._key = linkedPublicKey.slice();
+    /** Init segment entries by hls.js Fragment: { ready: Promise, resolve, bytes }. */
+    this._inits = new WeakMap();
+    /** The entry whose bytes the filter was last given (init()). */
+    this._current = null;
+    /** The init segment the filter vouched for (returned once by filter()), carried in every payload. */
+    this._vouched = null;
+    /** filter() calls in the order fragments finished loading. */
+    this._queue = Promise.resolve();
+    this._counts = { initSegments: 0, segments: 0, parts: 0, emptyPayloads: 0, refused: 0 };
+    /** Media-time spans of filtered fragments, with their kept samples' capture times. */
+    this._spans = [];
+    this._hls = null;
+    this._media = null;
+    this._closed = false;
+    this.fLoader = makeLoaderClass(this);
+  }
+
+  /** FragmentFilter's stats, plus what this module counted: fragments seen, empty payloads handed to hls.js, refusals. */
+  stats() {
+    return { ...this._filter.stats(), hls: { ...this._counts } };
+  }
+
+  /** The MIME type of the stream the filter saw (`video/mp4; codecs="…"`), or null before an init segment. */
+  mimeType() {
+    try {
+      return this._current ? this._filter.mimeType() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Liveness of `media` (data-frameseal-live, onStall/onResume) from now on; attachFrameseal() calls it on MEDIA_ATTACHED. */
+  watch(media) {
+    this.unwatch();
+    if (!media || typeof media.setAttribute !== 'function') return;
+    this._media = media;
+    this._live = false;
+    this._lastTime = media.currentTime;
+    this._lastDrawnAt = this._now();
+    this._capturedMs = null;
+    media.setAttribute('data-frameseal-live', 'false');
+    this._timer = setInterval(() => this._check(), WATCH_INTERVAL_MS);
+  }
+
+  /** Stops watching the element (its attribute stays as it is). */
+  unwatch() {
+    if (this._timer !== undefined) clearInterval(this._timer);
+    this._timer = undefined;
+    this._media = null;
+  }
+
+  /** Detaches from hls.js (its fLoader is put back) and stops watching; later loads through this loader fail. */
+  close() {
+    this._closed = true;
+    this.unwatch();
+    const hls = this._hls;
+    if (hls) {
+      for (const [event, fn] of this._listeners ?? []) hls.off(event, fn);
+      if (hls.config.fLoader === this.fLoader) hls.config.fLoader = this._previousLoader;
+      this._hls = null;
+    }
+  }
+
+  _check() {
+    const media = this._media;
+    if (!media) return;
+    const now = this._now();
+    const time = media.currentTime;
+    if (time !== this._lastTime && media.readyState >= 2) {
+      // A new picture is presented; the spans say when it was captured.
+      this._lastTime = time;
+      this._lastDrawnAt = now;
+      this._capturedMs = this._capturedAt(time);
+    }
+    if (this._stallAfterMs === null) {
+      if (!this._live && this._lastDrawnAt !== null && this._capturedMs !== null) this._setLive(true, now);
+      return;
+    }
+    const sinceDrawn = now - this._lastDrawnAt;
+    const recent = this._capturedMs !== null && now - this._capturedMs <= this._stallAfterMs;
+    const live = this._capturedMs !== null && sinceDrawn <= this._stallAfterMs && recent;
+    if (live !== this._live) this._setLive(live, now);
+  }
+
+  _setLive(live, now) {
+    this._live = live;
+    this._media?.setAttribute('data-frameseal-live', live ? 'true' : 'false');
+    try {
+      if (live) this._onResume?.();
+      else this._onStall?.(now - this._lastDrawnAt);
+    } catch (e) {
+      reportLater(e);
+    }
+  }
+
+  /** The capture time (ms) of the kept sample shown at media time `t`, interpolated within its fragment; null if unknown. */
+  _capturedAt(t) {
+    for (let i = this._spans.length - 1; i >= 0; i--) {
+      const s = this._spans[i];
+      if (t >= s.start - 0.05 && t <= s.end + 0.05) {
+        const at = s.end > s.start ? Math.min(1, Math.max(0, (t - s.start) / (s.end - s.start))) : 1;
+        return (s.firstUs + (s.lastUs - s.firstUs) * at) / 1000;
+      }
+    }
+    return null;
+  }
+
+  /** The entry of init segment `frag` (an hls.js Fragment), made on first sight. */
+  _initEntry(frag) {
+    let entry = this._inits.get(frag);
+    if (!entry) {
+      let resolve;
+      const ready = new Promise((r) => { resolve = r; });
+      entry = { ready, resolve, bytes: null };
+      this._inits.set(frag, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * The bytes hls.js gets for a loaded fragment (an ArrayBuffer), or a
+   * RefusedError. `context` is hls.js's FragmentLoaderContext.
+   */
+  async _process(context, data) {
+    if (this._closed) throw new RefusedError('closed', 'this filter is closed');
+    const frag = context.frag;
+    if (!frag) throw new RefusedError('malformed', 'a fragment load without a fragment');
+    const bytes = copyOf(data);
+    if (frag.sn === 'initSegment') {
+      const entry = this._initEntry(frag);
+      const method = frag.decryptdata?.method;
+      if (method && method !== 'NONE') throw new RefusedError('encrypted', `encrypted init segments (${method}) cannot be verified`);
+      // Checked now (so a bad init fails its own load); given to the filter before the first segment that uses it.
+      const probe = await this._enqueue(() => this._checkInit(bytes));
+      entry.bytes = probe;
+      entry.resolve();
+      this._counts.initSegments++;
+      return new ArrayBuffer(0);
+    }
+    const method = frag.decryptdata?.method;
+    if (method && method !== 'NONE') throw new RefusedError('encrypted', `encrypted segments (${method}) cannot be verified`);
+    if (!frag.initSegment) throw new RefusedError('no-init-segment', 'a segment without an init segment (EXT-X-MAP): only fMP4 can be verified');
+    const entry = this._initEntry(frag.initSegment);
+    if (!entry.bytes) await entry.ready;
+    return this._enqueue(() => this._filterSegment(context, entry, bytes));
+  }
+
+  _enqueue(task) {
+    const run = this._queue.then(task);
+    this._queue = run.catch(() => {});
+    return run;
+  }
+
+  _checkInit(bytes) {
+    if (this._current && sameBytes(this._current.bytes, bytes)) return this._current.bytes;
+    try {
+      // A throwaway filter, so that checking a new init (a level switch
+      // loading ahead) leaves the one in use untouched.
+      const Filter = this._filter.constructor;
+      const scratch = new Filter(this._key, {});
+      scratch.init(bytes);
+      scratch.free?.();
+    } catch (e) {
+      throw new RefusedError('bad-init-segment', `the init segment cannot be used: ${e?.message ?? e}`);
+    }
+    return bytes;
+  }
+
+  _filterSegment(context, entry, bytes) {
+    if (this._closed) throw new RefusedError('closed', 'this filter is closed');
+    const { frag, part } = context;
+    if (this._current !== entry && !(this._current && sameBytes(this._current.bytes, entry.bytes))) {
+      try {
+        this._filter.init(entry.bytes);
+      } catch (e) {
+        throw new RefusedError('bad-init-segment', `the init segment cannot be used: ${e?.message ?? e}`);
+      }
+      this._current = entry;
+      this._vouched = null;
+    }
+    let out;
+    try {
+      out = this._filter.filter(bytes);
+    } catch (e) {
+      throw new RefusedError('malformed', `a media segment cannot be read: ${e?.message ?? e}`);
+    }
+    if (part) this._counts.parts++;
+    else this._counts.segments++;
+    if (out.init) this._vouched = out.init;
+    const results = out.results ?? [];
+    let kept = 0;
+    let firstUs = null;
+    let lastUs = null;
+    for (const r of results) {
+      if (r.ok && r.kept) {
+        kept++;
+        firstUs ??= r.timestampUs;
+        lastUs = r.timestampUs;
+      } else if (!r.ok && this._onDrop) {
+        try {
+          this._onDrop(r);
+        } catch (e) {
+          reportLater(e);
+        }
+      }
+    }
+    if (this._onFilter) {
+      try {
+        this._onFilter({ sn: frag.sn, part: part ? part.index : null, kept, results });
+      } catch (e) {
+        reportLater(e);
+      }
+    }
+    if (!out.bytes || out.bytes.length === 0) {
+      this._counts.emptyPayloads++;
+      this._keepGapsHarmless(frag);
+      return NO_SAMPLES.slice().buffer;
+    }
+    if (!this._vouched) throw new RefusedError('malformed', 'the filter kept samples before vouching for an init segment');
+    const segment = part ?? frag;
+    if (firstUs !== null && Number.isFinite(segment.start) && Number.isFinite(segment.duration)) {
+      this._spans.push({ start: segment.start, end: segment.start + segment.duration, firstUs, lastUs });
+      if (this._spans.length > MAX_SPANS) this._spans.shift();
+    }
+    return concat(this._vouched, out.bytes);
+  }
+
+  /**
+   * hls.js gaps an empty segment only while the level's consecutive-error
+   * count is low; a run of dropped segments must not count as errors.
+   */
+  _keepGapsHarmless(frag) {
+    const level = this._hls?.levels?.[frag.level];
+    if (level && typeof level.fragmentError === 'number') level.fragmentError = 0;
+  }
+}
+
+/** Rethrows a callback's exception outside the loader, so it reaches the page's error handlers without breaking the load. */
+function reportLater(e) {
+  setTimeout(() => { throw e; }, 0);
+}
+
+/** The fLoader class of `session`: hls.js's configured loader, with filtered bytes in onSuccess. */
+function makeLoaderClass(session) {
+  return class FramesealFragmentLoader {
+    constructor(config) {
+      const Base = config.loader;
+      if (typeof Base !== 'function') throw new Error('frameseal/hls: hls.js config has no loader class');
+      this._inner = new Base(config);
+      this._state = 'idle';
+      this._callbacks = null;
+    }
+
+    get stats() { return this._inner.stats; }
+    set stats(value) { this._inner.stats = value; }
+    get context() { return this._inner.context; }
+
+    load(context, config, callbacks) {
+      this._callbacks = callbacks;
+      this._state = 'loading';
+      this._inner.load(context, config, {
+        onSuccess: (response, stats, ctx, networkDetails) => {
+          this._state = 'filtering';
+          session._process(ctx ?? context, response.data).then(
+            (data) => {
+              if (this._state !== 'filtering') return;
+              this._state = 'done';
+              const progress = callbacks.onProgress;
+              if (progress && data.byteLength > 0) progress(stats, ctx ?? context, data, networkDetails);
+              callbacks.onSuccess({ ...response, data }, stats, ctx ?? context, networkDetails);
+            },
+            (error) => {
+              if (this._state !== 'filtering') return;
+              this._state = 'done';
+              session._counts.refused++;
+              const reason = error instanceof RefusedError ? error.reason : 'error';
+              callbacks.onError({ code: 0, text: `frameseal: ${reason}: ${error?.message ?? error}` }, ctx ?? context, networkDetails, stats);
+            },
+          );
+        },
+        onError: (...args) => { this._state = 'done'; callbacks.onError(...args); },
+        onTimeout: (...args) => { this._state = 'done'; callbacks.onTimeout(...args); },
+        onAbort: (...args) => { this._state = 'done'; callbacks.onAbort?.(...args); },
+      });
+    }
+
+    abort() {
+      if (this._state === 'filtering') {
+        // Loaded, not yet handed over: hls.js hears the abort instead.
+        this._state = 'done';
+        this._callbacks?.onAbort?.(this._inner.stats, this._inner.context, null);
+        return;
+      }
+      this._inner.abort();
+    }
+
+    destroy() {
+      this._state = 'done';
+      this._callbacks = null;
+      this._inner.destroy();
+    }
+
+    getCacheAge() { return this._inner.getCacheAge?.() ?? null; }
+    getResponseHeader(name) { return this._inner.getResponseHeader?.(name) ?? null; }
+  };
+}
+
+/**
+ * The fLoader class for `new Hls({ fLoader })`, with its FramesealHls as
+ * `.frameseal` (stats, liveness with watch(video)). attachFrameseal() does
+ * this for an existing instance and also watches its media.
+ */
+export function framesealLoader(linkedPublicKey, options = {}) {
+  const session = new FramesealHls(linkedPublicKey, options);
+  const Loader = session.fLoader;
+  Loader.frameseal = session;
+  return Loader;
+}
+
+/**
+ * Puts a FragmentFilter in front of `hls` (an hls.js instance, before its
+ * first fragment loads): sets its config's fLoader, watches the media it
+ * attaches (data-frameseal-live, onStall/onResume). Returns the FramesealHls.
+ */
+export function attachFrameseal(hls, linkedPublicKey, options = {}) {
+  if (!hls || typeof hls.on !== 'function' || !hls.config) throw new Error('frameseal/hls: attachFrameseal needs an hls.js instance');
+  const session = new FramesealHls(linkedPublicKey, options);
+  session._hls = hls;
+  session._previousLoader = hls.config.fLoader;
+  hls.config.fLoader = session.fLoader;
+  const Events = hls.constructor?.Events ?? {};
+  const attached = Events.MEDIA_ATTACHED ?? 'hlsMediaAttached';
+  const detaching = Events.MEDIA_DETACHING ?? 'hlsMediaDetaching';
+  const onAttached = (_event, data) => session.watch(data?.media ?? hls.media);
+  const onDetaching = () => session.unwatch();
+  hls.on(attached, onAttached);
+  hls.on(detaching, onDetaching);
+  session._listeners = [[attached, onAttached], [detaching, onDetaching]];
+  if (hls.media) session.watch(hls.media);
+  return session;
+}
