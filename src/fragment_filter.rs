@@ -34,6 +34,7 @@
 
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::Range;
 
 use crate::fmp4::{Fmp4Error, InitSegment, MediaSegment, RewriteError};
 use crate::frame::Header;
@@ -73,6 +74,19 @@ impl NotKept {
     }
 }
 
+/// One video sample of a filtered segment: where it stands in the segment
+/// handed in, and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilteredSample {
+    /// Its bytes in the segment handed to [`FragmentFilter::filter`].
+    pub range: Range<usize>,
+    /// When it is presented, in ticks of the video track's timescale
+    /// (decode time plus composition offset, from the segment).
+    pub presentation_time: i128,
+    /// Kept, verified but not kept, or dropped.
+    pub verdict: SampleVerdict,
+}
+
 /// A media segment after the filter.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Filtered {
@@ -83,7 +97,7 @@ pub struct Filtered {
     pub bytes: Option<Vec<u8>>,
     /// One verdict per video sample, in decode order; empty for a segment
     /// that could not be read (then `unreadable` is set).
-    pub samples: Vec<SampleVerdict>,
+    pub samples: Vec<FilteredSample>,
     /// Why the segment could not be read, if it could not (counted as one
     /// `malformed` drop).
     pub unreadable: Option<Fmp4Error>,
@@ -253,7 +267,7 @@ impl FragmentFilter {
         samples
             .try_reserve_exact(video.len())
             .map_err(|_| OutOfMemory {
-                bytes: video.len() * size_of::<SampleVerdict>(),
+                bytes: video.len() * size_of::<FilteredSample>(),
             })?;
         // Replacement bytes of kept deltas that carried parameter sets.
         let mut replaced: Vec<(usize, Vec<u8>)> = Vec::new();
@@ -293,7 +307,11 @@ impl FragmentFilter {
                         }
                     }
                 };
-            samples.push(verdict);
+            samples.push(FilteredSample {
+                range: sample.range.clone(),
+                presentation_time: sample.presentation_time(),
+                verdict,
+            });
         }
         self.stats.other_track_samples += parsed.other().len() as u64;
         let mut out: Vec<Option<&[u8]>> = Vec::new();
@@ -303,7 +321,7 @@ impl FragmentFilter {
             })?;
         let mut next = replaced.iter().peekable();
         for (i, (sample, verdict)) in video.iter().zip(&samples).enumerate() {
-            out.push(match verdict {
+            out.push(match verdict.verdict {
                 SampleVerdict::Kept(_) => match next.peek() {
                     Some((at, bytes)) if *at == i => {
                         next.next();

@@ -6,7 +6,7 @@
 mod support;
 
 use frameseal::fmp4::{InitSegment, MediaSegment};
-use frameseal::fragment_filter::{FragmentFilter, NotKept, SampleVerdict};
+use frameseal::fragment_filter::{FilteredSample, FragmentFilter, NotKept, SampleVerdict};
 use frameseal::inband;
 use frameseal::{DropReason, FrameSpec, Signer};
 use support::media::{camera, display, fixture};
@@ -78,9 +78,9 @@ fn samples(init: &InitSegment, segment: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// `+` kept, `s` skipped until keyframe, `v` unvouched, or the drop reason.
-fn verdicts(v: &[SampleVerdict]) -> Vec<String> {
+fn verdicts(v: &[FilteredSample]) -> Vec<String> {
     v.iter()
-        .map(|v| match v {
+        .map(|v| match &v.verdict {
             SampleVerdict::Kept(_) => "+".to_string(),
             SampleVerdict::NotKept(_, NotKept::SkippedUntilKeyframe) => "s".to_string(),
             SampleVerdict::NotKept(_, NotKept::UnvouchedConfiguration) => "v".to_string(),
@@ -110,7 +110,7 @@ fn every_sealed_sample_of_every_fixture_is_kept_as_it_was_sealed() {
             assert!(
                 out.samples
                     .iter()
-                    .all(|v| matches!(v, SampleVerdict::Kept(_))),
+                    .all(|v| matches!(v.verdict, SampleVerdict::Kept(_))),
                 "{name}: {:?}",
                 verdicts(&out.samples)
             );
@@ -341,7 +341,7 @@ fn a_keyframe_with_its_own_parameter_sets_must_vouch_for_the_init_segment() {
     for s in &segs {
         let out = f.filter(s, NOW_US as i64).unwrap();
         assert!(out.init.is_none() && out.bytes.is_none());
-        assert!(matches!(out.samples[0], SampleVerdict::NotKept(..)));
+        assert!(matches!(out.samples[0].verdict, SampleVerdict::NotKept(..)));
     }
     assert_eq!(f.stats().unvouched_keyframes, 1);
 

@@ -36,6 +36,7 @@ mod float;
 mod frame_gate;
 mod frame_reader;
 mod interop;
+mod mse;
 mod pairing;
 mod screen;
 mod signer;
@@ -43,6 +44,7 @@ mod verifier;
 mod video_gate;
 
 pub use frame_gate::JsFrameGate;
+pub use mse::{JsFragmentFilter, JsMseGate};
 pub use frame_reader::{JsFrameReader, frame_reader_stream};
 pub use pairing::{fingerprint, pairing_code, parse_pairing_code};
 pub use signer::JsSigner;

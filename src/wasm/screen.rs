@@ -52,7 +52,7 @@ extern "C" {
 }
 
 /// FrameGate's own option keys, beside the Verifier's.
-const GATE_OPTIONS: [&str; 6] = [
+pub(crate) const GATE_OPTIONS: [&str; 6] = [
     "stallAfterMs",
     "onStall",
     "onResume",
@@ -80,8 +80,13 @@ pub(crate) fn notify(callback: &Option<Function>, arg: &JsValue) {
 /// live, and the reports. Shared by FrameGate and VideoGate.
 pub(crate) struct Screen {
     pub(crate) gate: RefCell<Gate>,
+    /// The canvas, or the `<video>` element of an MseGate.
     canvas: JsValue,
+    /// The canvas's 2d context; `null` for a video element (nothing is
+    /// painted on it: the browser shows its pictures).
     ctx: JsValue,
+    /// Sets the element's liveness attribute.
+    mark_live: fn(&JsValue, bool) -> Result<(), JsValue>,
     callbacks: Callbacks,
     /// The picture on the canvas, kept to redraw it dimmed while not live.
     picture: RefCell<Option<JsValue>>,
@@ -110,6 +115,30 @@ impl Screen {
             .ok()
             .filter(|c| c.is_object())
             .ok_or_else(|| error("canvas has no 2d context (is it already used for WebGL?)"))?;
+        let screen = Screen::build(canvas, ctx, mark_live, options)?;
+        let _ = mark_live(&screen.canvas, true);
+        Ok(screen)
+    }
+
+    /// A screen on a media element whose pictures the browser shows
+    /// (MseGate): liveness and reports only, through `mark` (which sets
+    /// its attribute). Marked not live until [`Screen::shown`] first runs.
+    pub(crate) fn on_element(
+        element: JsValue,
+        mark: fn(&JsValue, bool) -> Result<(), JsValue>,
+        options: &Options,
+    ) -> Result<Rc<Screen>, JsError> {
+        let screen = Screen::build(element, JsValue::NULL, mark, options)?;
+        let _ = mark(&screen.canvas, false);
+        Ok(screen)
+    }
+
+    fn build(
+        canvas: JsValue,
+        ctx: JsValue,
+        mark: fn(&JsValue, bool) -> Result<(), JsValue>,
+        options: &Options,
+    ) -> Result<Rc<Screen>, JsError> {
         let defaults = GateConfig::default();
         let ms = |ms: f64| ms as u32; // the defaults are whole ms
         let config = GateConfig {
@@ -138,6 +167,7 @@ impl Screen {
             gate: RefCell::new(Gate::new(config, monotonic_now())),
             canvas,
             ctx,
+            mark_live: mark,
             callbacks,
             picture: RefCell::new(None),
             drawn: Cell::new(0),
@@ -154,7 +184,6 @@ impl Screen {
                 screen.poll();
             }
         }));
-        let _ = mark_live(&screen.canvas, true);
         screen.poll();
         Ok(screen)
     }
@@ -171,7 +200,7 @@ impl Screen {
     }
 
     /// Notes the verifier's clock reading `now_us` (µs since the epoch).
-    fn note_clock(&self, now_us: i64) {
+    pub(crate) fn note_clock(&self, now_us: i64) {
         self.clock_offset
             .set(now_us as f64 / 1000.0 - monotonic_now());
     }
@@ -205,10 +234,12 @@ impl Screen {
                             (ms_since_last_drawn / 1000.0) as u64
                         ),
                     };
-                    let picture = self.picture.borrow().clone().unwrap_or(JsValue::NULL);
-                    let _ = paint_not_live(&self.ctx, &picture, &label);
+                    if !self.ctx.is_null() {
+                        let picture = self.picture.borrow().clone().unwrap_or(JsValue::NULL);
+                        let _ = paint_not_live(&self.ctx, &picture, &label);
+                    }
                     if started {
-                        let _ = mark_live(&self.canvas, false);
+                        let _ = (self.mark_live)(&self.canvas, false);
                         notify(
                             &self.callbacks.on_stall,
                             &JsValue::from_f64(ms_since_last_drawn),
@@ -275,11 +306,34 @@ impl Screen {
             .try_borrow_mut()
             .is_ok_and(|mut g| g.drawn(ticket, captured_at, monotonic_now()));
         if resumed {
-            let _ = mark_live(&self.canvas, true);
+            let _ = (self.mark_live)(&self.canvas, true);
             notify(&self.callbacks.on_resume, &JsValue::UNDEFINED);
         }
         self.poll();
         Ok(())
+    }
+
+    /// Records that the browser shows a new verified picture, captured at
+    /// `timestamp_us` (µs since the epoch, by the camera's clock). The
+    /// first one, and one that ends a stall, marks the element live and
+    /// calls `onResume`.
+    pub(crate) fn shown(&self, timestamp_us: u64) {
+        if self.closed.get() {
+            return;
+        }
+        let first = self.drawn.get() == 0;
+        self.drawn.set(self.drawn.get() + 1);
+        let captured_at = self.captured_at(timestamp_us);
+        let resumed = self.gate.try_borrow_mut().is_ok_and(|mut g| {
+            let ticket = g.begin_draw(timestamp_us);
+            let resumed = g.drawn(ticket, captured_at, monotonic_now());
+            resumed || (first && !g.is_stalled())
+        });
+        if resumed {
+            let _ = (self.mark_live)(&self.canvas, true);
+            notify(&self.callbacks.on_resume, &JsValue::UNDEFINED);
+        }
+        self.poll();
     }
 
     pub(crate) fn close(&self) {

@@ -291,7 +291,7 @@ impl JsVerifier {
 
 /// The `now` option, or `Date.now`.
 #[derive(Clone)]
-pub(crate) struct Clock(Option<Function>);
+pub(crate) struct Clock(pub(crate) Option<Function>);
 
 impl Clock {
     /// Now, in µs since the Unix epoch.
