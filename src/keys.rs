@@ -34,7 +34,6 @@
 //! point (a few times slower than with a table: signing and the rotation
 //! proof only, never the per-frame check).
 
-use alloc::sync::Arc;
 use core::fmt;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::EdwardsPoint;
@@ -44,8 +43,8 @@ use curve25519_dalek::traits::{BasepointTable, Identity};
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest, Sha512};
 
-use crate::memory::{self, OutOfMemory};
-use crate::vartime::{self, VartimeTable, basepoint_vartime};
+use crate::memory::OutOfMemory;
+use crate::vartime::{self, SharedTable, basepoint_vartime};
 
 /// Constant-time multiplication of the Ed25519 base point B, for signing
 /// and the one-off rotation-proof check (size rule in the module docs).
@@ -244,17 +243,57 @@ impl LinkedKey {
     }
 }
 
+/// Which variable-time table a [`PreparedKey`] builds for its key: the
+/// speed of every verification against the memory each linked key holds
+/// (the `tables` option of the JS `Verifier`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Tables {
+    /// 370 KiB per key; `[k]A` is 37 point additions (the default).
+    #[default]
+    Fast,
+    /// 55 KiB per key; `[k]A` is 43 point additions and 18 doublings, for
+    /// pages that link many keys (a dashboard of many cameras).
+    Compact,
+}
+
+impl Tables {
+    /// Both kinds, default first.
+    pub const ALL: [Tables; 2] = [Tables::Fast, Tables::Compact];
+
+    /// The name JS uses (`"fast"`, `"compact"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tables::Fast => "fast",
+            Tables::Compact => "compact",
+        }
+    }
+
+    /// The kind called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Tables> {
+        Tables::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Bytes of one key's table of this kind (the shared table of B, 370
+    /// KiB once per process, not counted).
+    pub fn bytes_per_key(self) -> usize {
+        vartime::Layout::of(self).bytes()
+    }
+}
+
 /// A linked key with its per-key precomputation, for checking many frames
 /// against the same key: a variable-time fixed-base table for −A (and a
 /// shared one for B, `VartimeTable`), so the strict equation
-/// `R == [S]B − [k]A` costs 2 × 37 point additions and no doublings
-/// (about 2.6× faster than ed25519-dalek's `verify_strict` in V8 at 1 KiB).
-/// Building it takes ~1–2 ms and 370 KiB, once per linked key (and once
-/// more for B, shared).
+/// `R == [S]B − [k]A` costs 2 × 37 point additions and no doublings with
+/// [`Tables::Fast`] (about 2.6× faster than ed25519-dalek's
+/// `verify_strict` in V8 at 1 KiB), 80 additions and 18 doublings with
+/// [`Tables::Compact`]. Building the fast table takes ~1 ms and 370 KiB,
+/// the compact one a fifth of that and 55 KiB; every `PreparedKey` of the
+/// same key and kind alive at once shares one table (a pool of tiles
+/// showing one camera holds it once), and it is freed with the last.
 ///
 /// Acceptance is exactly [`LinkedKey::verify_strict`]'s and ed25519-dalek's
-/// `verify_strict`'s (`tests/prepared_key.rs` compares the three on random,
-/// published and adversarial inputs):
+/// `verify_strict`'s, whatever the tables (`tests/prepared_key.rs`
+/// compares them on random, published and adversarial inputs):
 /// 1. S is canonical (`S < ℓ`), else the signature is malleable;
 /// 2. R decodes to a point, and that point is not of small order;
 /// 3. A is not of small order (guaranteed by linking);
@@ -264,26 +303,32 @@ impl LinkedKey {
 #[derive(Clone)]
 pub struct PreparedKey {
     key: LinkedKey,
-    // Shared, so that cloning a verifier does not copy 370 KiB.
-    minus_a: Arc<VartimeTable>,
+    tables: Tables,
+    // Shared, so that cloning a verifier, or linking the same key again,
+    // does not copy the table.
+    minus_a: SharedTable,
 }
 
 impl fmt::Debug for PreparedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("PreparedKey").field(&self.key).finish()
+        f.debug_tuple("PreparedKey")
+            .field(&self.key)
+            .field(&self.tables)
+            .finish()
     }
 }
 
 impl PartialEq for PreparedKey {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.key == other.key && self.tables == other.tables
     }
 }
 impl Eq for PreparedKey {}
 
 impl PreparedKey {
-    /// Precomputes for `key`; aborts, like any Rust allocation, when there
-    /// is no memory for the tables ([`PreparedKey::try_new`] does not).
+    /// Precomputes for `key` with [`Tables::Fast`]; aborts, like any Rust
+    /// allocation, when there is no memory for the tables
+    /// ([`PreparedKey::try_new`] does not).
     pub fn new(key: LinkedKey) -> PreparedKey {
         match PreparedKey::try_new(key) {
             Ok(prepared) => prepared,
@@ -294,19 +339,31 @@ impl PreparedKey {
         }
     }
 
-    /// Precomputes for `key` (the key's table, and the shared base-point
-    /// table on first use, so that no later verification has to build it
-    /// or can fail for want of it), or says that there is no memory for it.
+    /// Precomputes for `key` with [`Tables::Fast`], or says that there is
+    /// no memory for it ([`PreparedKey::try_with_tables`]).
     pub fn try_new(key: LinkedKey) -> Result<PreparedKey, OutOfMemory> {
+        PreparedKey::try_with_tables(key, Tables::Fast)
+    }
+
+    /// Precomputes for `key` (the key's table of kind `tables`, unless a
+    /// live `PreparedKey` of the same key and kind has it already, and the
+    /// shared base-point table on first use, so that no later verification
+    /// has to build it or can fail for want of it), or says that there is
+    /// no memory for it.
+    pub fn try_with_tables(key: LinkedKey, tables: Tables) -> Result<PreparedKey, OutOfMemory> {
         vartime::prepare_basepoint()?;
-        let minus_a = -key.point();
-        let table = VartimeTable::try_new(&minus_a)?;
-        // Arc's own block: the table's header and two counts.
-        memory::probe(core::mem::size_of::<VartimeTable>() + 2 * core::mem::size_of::<usize>())?;
+        let minus_a = vartime::shared_table(key.as_bytes(), &-key.point(), tables)?;
         Ok(PreparedKey {
-            minus_a: Arc::new(table),
             key,
+            tables,
+            minus_a,
         })
+    }
+
+    /// The same kind of tables for another key (a key rotation keeps the
+    /// verifier's choice).
+    pub fn try_prepare(&self, key: LinkedKey) -> Result<PreparedKey, OutOfMemory> {
+        PreparedKey::try_with_tables(key, self.tables)
     }
 
     /// The linked key.
@@ -314,12 +371,23 @@ impl PreparedKey {
         &self.key
     }
 
+    /// The kind of table this key was prepared with.
+    pub fn tables(&self) -> Tables {
+        self.tables
+    }
+
+    /// Whether `self` and `other` hold one and the same table (two
+    /// `PreparedKey`s of one key and kind alive together do).
+    pub fn shares_table_with(&self, other: &PreparedKey) -> bool {
+        self.minus_a.same_as(&other.minus_a)
+    }
+
     /// Strict Ed25519 verification (rules in the type's docs).
     pub fn verify_strict(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), BadSignature> {
         check_strict(self.key.as_bytes(), message, signature, |s, k| {
             let mut sum = EdwardsPoint::identity();
             basepoint_vartime().add_mul(&mut sum, s);
-            self.minus_a.add_mul(&mut sum, k);
+            self.minus_a.table().add_mul(&mut sum, k);
             sum
         })
     }
@@ -475,5 +543,62 @@ mod tests {
         let digest = Sha512::digest(pk);
         assert_eq!(KeyId::of(&pk).0, digest[..8]);
         assert_eq!(LinkedKey::from_bytes(&pk).unwrap().id(), KeyId::of(&pk));
+    }
+
+    /// A key no other test links: `[n]B` for a test-chosen `n`.
+    fn key_of(n: u64) -> LinkedKey {
+        let point = ED25519_BASEPOINT_POINT * Scalar::from(n);
+        LinkedKey::from_bytes(point.compress().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn prepared_keys_of_one_key_and_kind_share_one_table_until_the_last_goes() {
+        for tables in Tables::ALL {
+            let key = key_of(0x7ab1e5 + tables as u64);
+            let bytes = *key.as_bytes();
+            assert_eq!(vartime::registered(&bytes, tables), 0);
+            let first = PreparedKey::try_with_tables(key.clone(), tables).unwrap();
+            let pool: Vec<PreparedKey> = (0..15)
+                .map(|_| PreparedKey::try_with_tables(key.clone(), tables).unwrap())
+                .collect();
+            assert!(pool.iter().all(|p| p.shares_table_with(&first)));
+            assert_eq!(vartime::registered(&bytes, tables), 1);
+            // The other kind is another table.
+            let other = match tables {
+                Tables::Fast => Tables::Compact,
+                Tables::Compact => Tables::Fast,
+            };
+            let other = PreparedKey::try_with_tables(key.clone(), other).unwrap();
+            assert!(!other.shares_table_with(&first));
+            drop(pool);
+            assert_eq!(vartime::registered(&bytes, tables), 1);
+            drop(first);
+            assert_eq!(vartime::registered(&bytes, tables), 0, "{tables:?}");
+            // A new link builds a new table, registered again.
+            let again = PreparedKey::try_with_tables(key, tables).unwrap();
+            assert_eq!(vartime::registered(&bytes, tables), 1);
+            drop(again);
+            assert_eq!(vartime::registered(&bytes, tables), 0);
+        }
+    }
+
+    #[test]
+    fn a_rotation_keeps_the_kind_of_tables() {
+        let compact = PreparedKey::try_with_tables(key_of(0x5eed), Tables::Compact).unwrap();
+        let next = compact.try_prepare(key_of(0x5eee)).unwrap();
+        assert_eq!(next.tables(), Tables::Compact);
+        assert_eq!(next.key(), &key_of(0x5eee));
+    }
+
+    #[test]
+    fn tables_have_stable_names_and_sizes() {
+        assert_eq!(Tables::default(), Tables::Fast);
+        for t in Tables::ALL {
+            assert_eq!(Tables::from_name(t.name()), Some(t));
+        }
+        assert_eq!(Tables::from_name("Fast"), None);
+        assert_eq!(Tables::from_name(""), None);
+        assert_eq!(Tables::Fast.bytes_per_key(), 378_880);
+        assert!(Tables::Compact.bytes_per_key() <= 64 * 1024);
     }
 }

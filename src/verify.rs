@@ -32,7 +32,7 @@ use core::fmt;
 use crate::frame::{
     self, Codec, DEFAULT_MAX_PAYLOAD, Frame, FrameError, HEADER_LEN, Header, OVERHEAD,
 };
-use crate::keys::{LinkedKey, PreparedKey};
+use crate::keys::{LinkedKey, PreparedKey, Tables};
 use crate::memory::OutOfMemory;
 
 /// Largest replay window a verifier keeps (bits of memory per verifier).
@@ -407,14 +407,25 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// A verifier trusting `key` under `policy`.
+    /// A verifier trusting `key` under `policy`, with [`Tables::Fast`].
     pub fn new(key: LinkedKey, policy: Policy) -> Result<Verifier, PolicyError> {
+        Verifier::with_tables(key, policy, Tables::Fast)
+    }
+
+    /// A verifier trusting `key` under `policy`, whose key tables (and
+    /// those of any key it rotates to) are of kind `tables`: the same
+    /// verdicts, a different speed and memory ([`Tables`]).
+    pub fn with_tables(
+        key: LinkedKey,
+        policy: Policy,
+        tables: Tables,
+    ) -> Result<Verifier, PolicyError> {
         if policy.replay_window > MAX_REPLAY_WINDOW {
             return Err(PolicyError::ReplayWindowTooLarge(policy.replay_window));
         }
         Ok(Verifier {
             state: State {
-                key: PreparedKey::try_new(key).map_err(PolicyError::OutOfMemory)?,
+                key: PreparedKey::try_with_tables(key, tables).map_err(PolicyError::OutOfMemory)?,
                 pinned: policy.stream_id,
                 newest_timestamp_us: None,
                 window: ReplayWindow::try_new(policy.replay_window)
@@ -429,6 +440,11 @@ impl Verifier {
     /// key-rotation frame).
     pub fn linked_key(&self) -> &LinkedKey {
         self.state.key.key()
+    }
+
+    /// The kind of key tables this verifier builds.
+    pub fn tables(&self) -> Tables {
+        self.state.key.tables()
     }
 
     /// The policy this verifier was built with.
@@ -572,7 +588,9 @@ impl Verifier {
             // The new key's tables are built before anything changes: if
             // there is no memory for them, the verifier stays as it was.
             Codec::KeyRotation => Some(
-                PreparedKey::try_new(self.check_rotation(&header, payload)?)
+                self.state
+                    .key
+                    .try_prepare(self.check_rotation(&header, payload)?)
                     .map_err(Refusal::OutOfMemory)?,
             ),
             _ => None,

@@ -1,6 +1,8 @@
 //! `PreparedKey::verify_strict` (per-key precomputed tables) must accept
-//! exactly what `ed25519_dalek::VerifyingKey::verify_strict` accepts. Each
-//! group below compares the two verdicts on inputs built to hit one rule.
+//! exactly what `ed25519_dalek::VerifyingKey::verify_strict` accepts, with
+//! either kind of tables (`Tables::Fast`, `Tables::Compact`). Each group
+//! below compares the verdicts on inputs built to hit one rule; the last
+//! ones run the published vectors and a property test through both kinds.
 
 mod support;
 
@@ -8,8 +10,10 @@ use curve25519_dalek::constants::{ED25519_BASEPOINT_POINT as B, EIGHT_TORSION};
 use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::{Signature, VerifyingKey};
-use frameseal::keys::{LinkedKey, PreparedKey};
+use frameseal::keys::{LinkedKey, PreparedKey, Tables};
+use serde_json::Value;
 use support::ed25519::{GROUP_ORDER, add_group_order, challenge};
+use support::unhex;
 
 /// xorshift64*: deterministic, so a failure names a reproducible case.
 struct Rng(u64);
@@ -62,9 +66,11 @@ fn same_verdict(key: &[u8; 32], msg: &[u8], sig: &[u8; 64], what: &str) -> bool 
     let (Ok(dalek), Ok(linked)) = (dalek, linked) else {
         panic!("{what}: test keys must link");
     };
-    let prepared = PreparedKey::new(linked.clone());
-    let ours = prepared.verify_strict(msg, sig).is_ok();
-    assert_eq!(ours, dalek, "{what}: prepared {ours}, dalek {dalek}");
+    for tables in Tables::ALL {
+        let prepared = PreparedKey::try_with_tables(linked.clone(), tables).unwrap();
+        let ours = prepared.verify_strict(msg, sig).is_ok();
+        assert_eq!(ours, dalek, "{what}: {tables:?} {ours}, dalek {dalek}");
+    }
     assert_eq!(
         linked.verify_strict(msg, sig).is_ok(),
         dalek,
@@ -227,5 +233,162 @@ fn frames_signed_by_the_signer_verify_under_the_prepared_key() {
                 .is_ok(),
             "{n} bytes"
         );
+    }
+}
+
+/// Fast, compact and ed25519-dalek on one published case whose key is 32
+/// bytes and signature 64 (others never reach a verifier); dalek's
+/// verdict, or `None` when the key does not link.
+fn published_case(key: &[u8], msg: &[u8], sig: &[u8], what: &str) -> Option<bool> {
+    let (Ok(key), Ok(sig)) = (<[u8; 32]>::try_from(key), <[u8; 64]>::try_from(sig)) else {
+        return None;
+    };
+    let linked = LinkedKey::from_bytes(&key).ok()?;
+    let dalek = VerifyingKey::from_bytes(&key)
+        .map(|k| k.verify_strict(msg, &Signature::from_bytes(&sig)).is_ok())
+        .unwrap_or(false);
+    for tables in Tables::ALL {
+        let prepared = PreparedKey::try_with_tables(linked.clone(), tables).unwrap();
+        let ours = prepared.verify_strict(msg, &sig).is_ok();
+        assert_eq!(ours, dalek, "{what}: {tables:?} {ours}, dalek {dalek}");
+    }
+    Some(dalek)
+}
+
+#[test]
+fn published_vectors_get_one_verdict_from_both_kinds_of_tables() {
+    let json = |text: &str| -> Value { serde_json::from_str(text).unwrap() };
+    let text = |v: &Value, k: &str| v[k].as_str().unwrap().to_owned();
+    let mut accepted = 0;
+    let mut refused = 0;
+    let mut count = |verdict: Option<bool>| match verdict {
+        Some(true) => accepted += 1,
+        Some(false) => refused += 1,
+        None => {}
+    };
+    let rfc = json(include_str!("vectors/external/rfc8032_ed25519.json"));
+    for t in rfc["tests"].as_array().unwrap() {
+        let (pk, msg, sig) = (
+            text(t, "public_key"),
+            text(t, "message"),
+            text(t, "signature"),
+        );
+        count(published_case(
+            &unhex(&pk),
+            &unhex(&msg),
+            &unhex(&sig),
+            "RFC 8032",
+        ));
+    }
+    let wycheproof = json(include_str!(
+        "vectors/external/wycheproof_ed25519_test.json"
+    ));
+    for group in wycheproof["testGroups"].as_array().unwrap() {
+        let pk = unhex(&text(&group["publicKey"], "pk"));
+        for t in group["tests"].as_array().unwrap() {
+            let what = format!("Wycheproof {}", t["tcId"]);
+            count(published_case(
+                &pk,
+                &unhex(&text(t, "msg")),
+                &unhex(&text(t, "sig")),
+                &what,
+            ));
+        }
+    }
+    // CCTV's messages are text, the rest hex.
+    let cctv = json(include_str!("vectors/external/cctv_ed25519vectors.json"));
+    for t in cctv.as_array().unwrap() {
+        let what = format!("CCTV {}", t["number"]);
+        let (pk, msg, sig) = (text(t, "key"), text(t, "msg"), text(t, "sig"));
+        count(published_case(
+            &unhex(&pk),
+            msg.as_bytes(),
+            &unhex(&sig),
+            &what,
+        ));
+    }
+    let speccheck = json(include_str!("vectors/external/speccheck_cases.json"));
+    for (i, t) in speccheck.as_array().unwrap().iter().enumerate() {
+        let (pk, msg, sig) = (text(t, "pub_key"), text(t, "message"), text(t, "signature"));
+        count(published_case(
+            &unhex(&pk),
+            &unhex(&msg),
+            &unhex(&sig),
+            &format!("speccheck {i}"),
+        ));
+    }
+    // Both verdicts occur, so the comparison could have failed either way.
+    assert!(
+        accepted > 50 && refused > 50,
+        "{accepted} accepted, {refused} refused"
+    );
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fast, compact and ed25519-dalek's `verify_strict` on `(key, msg, sig)`.
+    fn all_agree(key: &LinkedKey, msg: &[u8], sig: &[u8; 64]) -> Result<bool, TestCaseError> {
+        let dalek = VerifyingKey::from_bytes(key.as_bytes())
+            .unwrap()
+            .verify_strict(msg, &Signature::from_bytes(sig))
+            .is_ok();
+        for tables in Tables::ALL {
+            let ours = PreparedKey::try_with_tables(key.clone(), tables)
+                .unwrap()
+                .verify_strict(msg, sig)
+                .is_ok();
+            prop_assert_eq!(ours, dalek, "{:?}", tables);
+        }
+        Ok(dalek)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Genuine signatures, then forgeries made from them: a flipped
+        /// bit, a torsion point added to R, S + ℓ, another message.
+        #[test]
+        fn fast_compact_and_dalek_agree_on_genuine_and_forged_signatures(
+            seed in any::<u64>(),
+            msg in proptest::collection::vec(any::<u8>(), 0..200),
+            bit in 0usize..512,
+            torsion in 1usize..8,
+        ) {
+            let mut rng = Rng(seed | 1);
+            let (a, key_bytes) = key(&mut rng, 0);
+            let key = LinkedKey::from_bytes(&key_bytes).unwrap();
+            let r = rng.scalar();
+            let good = sign_with(a, &key_bytes, r, EdwardsPoint::default(), &msg);
+            prop_assert!(all_agree(&key, &msg, &good)?);
+            let mut flipped = good;
+            flipped[bit / 8] ^= 1 << (bit % 8);
+            prop_assert!(!all_agree(&key, &msg, &flipped)?);
+            let torsioned = sign_with(a, &key_bytes, r, EIGHT_TORSION[torsion], &msg);
+            prop_assert!(!all_agree(&key, &msg, &torsioned)?);
+            let mut big_s = good;
+            add_group_order(&mut big_s[32..]);
+            prop_assert!(!all_agree(&key, &msg, &big_s)?);
+            let mut other = msg.clone();
+            other.push(1);
+            prop_assert!(!all_agree(&key, &other, &good)?);
+        }
+
+        /// Random bytes as a signature under a random (possibly mixed-order) key.
+        #[test]
+        fn fast_compact_and_dalek_agree_on_random_signatures(
+            seed in any::<u64>(),
+            torsion in 0usize..8,
+            sig in proptest::collection::vec(any::<u8>(), 64),
+            msg in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let mut rng = Rng(seed | 1);
+            let (_, key_bytes) = key(&mut rng, torsion);
+            let key = LinkedKey::from_bytes(&key_bytes).unwrap();
+            let sig: [u8; 64] = sig.try_into().unwrap();
+            prop_assert!(!all_agree(&key, &msg, &sig)?);
+        }
     }
 }

@@ -1487,3 +1487,88 @@ fn frames_of_every_size_in_any_order_verify_alike() {
     }
     assert_eq!(stats(&v).0, sizes.len() as f64);
 }
+
+// ------------------------------------------------------ the tables option
+
+#[wasm_bindgen_test]
+fn both_kinds_of_tables_give_the_same_verdicts() {
+    // One script of frames: genuine, forged, foreign, replayed, a rotation
+    // to camera 3 and frames under the new key; every verifier must judge
+    // it the same whatever its tables.
+    let mut cam = camera(1);
+    let next = camera(3);
+    let mut intruder = camera(2);
+    let mut script = Vec::new();
+    for seq in 1..=4 {
+        script.push(sign(&mut cam, b"genuine", Spec::seq(seq)));
+    }
+    let forged = edited(&script[1], |b| {
+        let last = b.len() - 1;
+        b[last] ^= 1;
+    });
+    let tampered = edited(&script[2], |b| b[60] ^= 0x40);
+    script.insert(2, forged);
+    script.push(tampered);
+    script.push(sign(&mut intruder, b"foreign", Spec::seq(9)));
+    script.push(script[0].clone());
+    script.push(rotation(&mut cam, &next, 5));
+    let mut next = next;
+    script.push(sign(&mut next, b"after", Spec::seq(6)));
+    script.push(sign(&mut cam, b"old key", Spec::seq(7)));
+    let verdicts = |tables: Option<&str>| -> Vec<String> {
+        let options: Vec<(&str, JsValue)> = tables.map(|t| ("tables", s(t))).into_iter().collect();
+        let mut v = verifier(&camera(1).public_key(), &options);
+        script
+            .iter()
+            .map(|frame| {
+                let result = verify(&mut v, frame);
+                get(&result, "reason")
+                    .as_string()
+                    .unwrap_or_else(|| "accepted".into())
+            })
+            .collect()
+    };
+    let default = verdicts(None);
+    assert_eq!(
+        default,
+        [
+            "accepted",
+            "accepted",
+            "bad-signature",
+            "accepted",
+            "accepted",
+            "bad-signature",
+            "foreign-key",
+            "replayed",
+            "accepted",
+            "accepted",
+            "foreign-key",
+        ]
+    );
+    assert_eq!(verdicts(Some("fast")), default);
+    assert_eq!(verdicts(Some("compact")), default);
+}
+
+#[wasm_bindgen_test]
+fn a_bad_tables_option_throws_and_an_inherited_one_is_not_read() {
+    let key: JsValue = camera(1).public_key().into();
+    let cases: Vec<(JsValue, Vec<&str>)> = vec![
+        (
+            s("turbo"),
+            vec!["options.tables", "'fast' or 'compact'", "\"turbo\""],
+        ),
+        (s("Compact"), vec!["options.tables", "\"Compact\""]),
+        (s(""), vec!["options.tables"]),
+        (num(1.0), vec!["options.tables", "1"]),
+        (JsValue::NULL, vec!["options.tables", "null"]),
+        (JsValue::TRUE, vec!["options.tables", "boolean"]),
+    ];
+    for (value, needles) in cases {
+        let options = obj(&[("now", clock()), ("tables", value)]);
+        assert_throws(JsVerifier::new(key.clone(), options), &needles);
+    }
+    // An inherited `tables` is never read (SPEC §4's own-property rule).
+    let inherited = js("return Object.create({ tables: 'turbo' })");
+    JsVerifier::new(key, inherited).or_fail("an inherited option is ignored");
+    Rig::new(&[("tables", s("compact"))]).assert_works();
+}

@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::frame::Codec;
 use crate::inband::{Layout, UnitCodec, UnitFormat};
-use crate::keys::LinkedKey;
+use crate::keys::{LinkedKey, Tables};
 use crate::verify;
 
 #[wasm_bindgen(inline_js = "
@@ -299,6 +299,18 @@ impl Options {
         let mut id = [0u8; 16];
         array.copy_to(&mut id);
         Ok(Some(id))
+    }
+
+    /// The kind of key tables (`'fast'`, the default, or `'compact'`).
+    pub(crate) fn tables(&self, key: &str) -> Result<Tables, JsError> {
+        let value = self.get(key)?;
+        if value.is_undefined() {
+            return Ok(Tables::default());
+        }
+        value
+            .as_string()
+            .and_then(|s| Tables::from_name(&s))
+            .ok_or_else(|| self.bad(key, "'fast' or 'compact'", &value))
     }
 
     pub(crate) fn codec(&self, key: &str) -> Result<Codec, JsError> {

@@ -92,6 +92,12 @@ export interface VerifierOptions {
   now?: () => number;
   /** Whether key-rotation frames may replace the linked key (default true). */
   allowRotation?: boolean;
+  /**
+   * The linked key's precomputed tables: 'fast' (default; 370 KiB per key)
+   * or 'compact' (55 KiB per key, verification a little slower). Either way
+   * the verdicts are the same, and verifiers of one key share one table.
+   */
+  tables?: 'fast' | 'compact';
 }
 
 /** Counts since the Verifier was built. */
@@ -102,7 +108,7 @@ export interface VerifierStats {
 "#;
 
 /// The Verifier option keys (SPEC §4).
-pub(crate) const VERIFIER_OPTIONS: [&str; 7] = [
+pub(crate) const VERIFIER_OPTIONS: [&str; 8] = [
     "maxAgeMs",
     "maxFutureSkewMs",
     "replayWindow",
@@ -110,6 +116,7 @@ pub(crate) const VERIFIER_OPTIONS: [&str; 7] = [
     "maxPayloadBytes",
     "now",
     "allowRotation",
+    "tables",
 ];
 
 /// Reads the Verifier options into a policy and an optional clock.
@@ -260,7 +267,8 @@ impl JsVerifier {
     ) -> Result<JsVerifier, JsError> {
         let key = public_key_arg(linked_public_key, "linkedPublicKey")?;
         let (policy, now) = read_policy(options)?;
-        let inner = verify::Verifier::new(key, policy).map_err(|e| match e {
+        let tables = options.tables("tables")?;
+        let inner = verify::Verifier::with_tables(key, policy, tables).map_err(|e| match e {
             PolicyError::OutOfMemory(e) => error(format!("linking the key: {e}")),
             e => error(format!("options: {e}")),
         })?;
