@@ -304,8 +304,8 @@ struct Playback {
     /// (presentation time in s, capture time in µs) of kept samples, in
     /// append order.
     kept: RefCell<VecDeque<(f64, u64)>>,
-    /// The capture time of the newest picture reported shown.
-    last_shown: Cell<Option<u64>>,
+    /// The presentation time of the newest picture reported shown.
+    last_shown: Cell<Option<f64>>,
     /// The MIME type of the last init segment appended.
     mime: RefCell<Option<String>>,
     closed: Cell<bool>,
@@ -319,17 +319,17 @@ impl Playback {
         if self.closed.get() {
             return;
         }
-        let captured = self
+        let newest = self
             .kept
             .borrow()
             .iter()
             .filter(|(pts, _)| *pts <= t + 0.0005)
             .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|&(_, ts)| ts);
-        if let Some(ts) = captured
-            && self.last_shown.get() != Some(ts)
+            .copied();
+        if let Some((pts, ts)) = newest
+            && self.last_shown.get() != Some(pts)
         {
-            self.last_shown.set(Some(ts));
+            self.last_shown.set(Some(pts));
             self.screen.shown(ts);
         }
     }
