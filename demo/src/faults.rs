@@ -20,6 +20,13 @@
 //! - **blackhole**: delivers nothing at all (the relay cuts every camera
 //!   off; applied in `relay.rs`, so a display's liveness mark
 //!   can be watched).
+//!
+//! Three more act on the live H.264 cameras only (`live_relay.rs`,
+//! `hls.rs`), which also honour mix-up, loss, reordering and blackhole:
+//! - **replay**: sends a fragment the viewer already had once more;
+//! - **tamper**: flips a byte inside a slice of a fragment's sample;
+//! - **oldparts**: the LL-HLS server serves some parts and segments from
+//!   earlier in place of the ones asked for.
 
 use std::fmt;
 use std::ops::Range;
@@ -41,10 +48,13 @@ pub struct Faults {
     pub long_delay: bool,
     pub corruption: bool,
     pub blackhole: bool,
+    pub replay: bool,
+    pub tamper: bool,
+    pub old_parts: bool,
 }
 
 /// The faults' names, as the JSON API and the page spell them.
-pub const NAMES: [&str; 9] = [
+pub const NAMES: [&str; 12] = [
     "mixup",
     "loss",
     "duplication",
@@ -54,6 +64,9 @@ pub const NAMES: [&str; 9] = [
     "longdelay",
     "corruption",
     "blackhole",
+    "replay",
+    "tamper",
+    "oldparts",
 ];
 
 /// Why a fault update was refused.
@@ -97,6 +110,9 @@ impl Faults {
             "longdelay" => Some(&mut self.long_delay),
             "corruption" => Some(&mut self.corruption),
             "blackhole" => Some(&mut self.blackhole),
+            "replay" => Some(&mut self.replay),
+            "tamper" => Some(&mut self.tamper),
+            "oldparts" => Some(&mut self.old_parts),
             _ => None,
         }
     }
@@ -672,7 +688,7 @@ mod tests {
         assert!(faults.mixup && faults.delay && !faults.loss);
         assert_eq!(
             faults.to_json().to_string(),
-            r#"{"blackhole":false,"corruption":false,"delay":true,"duplication":false,"farreordering":false,"longdelay":false,"loss":false,"mixup":true,"reordering":false}"#
+            r#"{"blackhole":false,"corruption":false,"delay":true,"duplication":false,"farreordering":false,"longdelay":false,"loss":false,"mixup":true,"oldparts":false,"reordering":false,"replay":false,"tamper":false}"#
         );
         faults.apply_json(br#"{"mixup": false}"#).unwrap();
         assert!(!faults.mixup && faults.delay);
@@ -692,7 +708,7 @@ mod tests {
             ),
             (
                 br#"{"loss": true, "mixups": true}"#,
-                "unknown fault 'mixups' (known: mixup, loss, duplication, reordering, farreordering, delay, longdelay, corruption, blackhole)",
+                "unknown fault 'mixups' (known: mixup, loss, duplication, reordering, farreordering, delay, longdelay, corruption, blackhole, replay, tamper, oldparts)",
             ),
             (br#"{"loss": 1}"#, "fault 'loss' must be true or false"),
         ];

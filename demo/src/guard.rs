@@ -24,9 +24,11 @@ use crate::answer;
 use crate::server::Server;
 
 /// No inline script or style, no eval, nothing from elsewhere (the
-/// WebSockets to this server are `'self'`); WebAssembly may be compiled.
+/// WebSockets to this server are `'self'`); WebAssembly may be compiled;
+/// media may come from `blob:` URLs, which is how a `<video>` gets a
+/// MediaSource (the live tiles' MseGate and hls.js players).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' \
-     'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
+     'wasm-unsafe-eval'; style-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'";
 
 /// Whether the `Host` header names this server (127.0.0.1 or localhost).
 pub fn host_allowed(host: Option<&str>, port: u16) -> bool {

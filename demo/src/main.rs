@@ -24,6 +24,10 @@ mod faults;
 mod files;
 mod font;
 mod guard;
+mod hls;
+mod live;
+mod live_relay;
+mod mp4box;
 mod relay;
 mod render;
 mod reports;
@@ -121,8 +125,9 @@ async fn serve(options: Options) -> Result<(), DemoError> {
         .map_err(listen_error)?;
     let port = listener.local_addr().map_err(listen_error)?.port();
     let hub = Hub::start()?;
+    let live = live::Live::start()?;
     let run_id = hex::encode(frameseal_native::random_bytes::<8>()?);
-    let server = Arc::new(Server::new(root, port, hub, run_id));
+    let server = Arc::new(Server::new(root, port, hub, Arc::clone(&live), run_id));
 
     say!("frameseal demo: http://127.0.0.1:{port}/www/");
     for camera in server.hub.cameras() {
@@ -134,6 +139,16 @@ async fn serve(options: Options) -> Result<(), DemoError> {
             pairing::encode(&key)
         );
     }
+    for camera in server.live.cameras() {
+        match camera.problem() {
+            None => say!(
+                "  live H.264 camera {:<10} key {}",
+                camera.look.name,
+                fingerprint(&camera.public_key())
+            ),
+            Some(problem) => say!("  live H.264 camera {}: {problem}", camera.look.name),
+        }
+    }
     say!("  faults: the page's switches, or POST /api/faults {{\"mixup\": true, ...}}");
     if !server.root.join("pkg").join("frameseal.js").is_file() {
         eprintln!(
@@ -142,9 +157,11 @@ async fn serve(options: Options) -> Result<(), DemoError> {
         );
     }
     say!("Ctrl-C to stop");
-    axum::serve(listener, routes::router(server))
+    let served = axum::serve(listener, routes::router(server))
         .await
-        .map_err(listen_error)
+        .map_err(listen_error);
+    live.stop();
+    served
 }
 
 fn main() -> ExitCode {

@@ -13,6 +13,13 @@
 //! POST /api/faults       a JSON object of fault switches to change; answers the new state
 //! GET  /ws/{camera}      WebSocket: the camera's frames through the faulty relay
 //!                         (relay.rs); the viewer's text messages are its control channel
+//! GET  /api/live         the live H.264 cameras: {"fps", "width", "height", "gop",
+//!                         "plainPoints", "cameras": [{id, name, publicKey, fingerprint,
+//!                         colour, problem, mime, hls: {foreign, old}}]}
+//! GET  /ws/live/{camera} WebSocket: the live camera as go2rtc's MSE mode sends it
+//!                         (live_relay.rs)
+//! GET  /hls/{camera}/…   the live camera as LL-HLS (hls.rs)
+//! GET  /vendor/hls.mjs   hls.js from node_modules (npm), for the LL-HLS tiles
 //! ```
 //!
 //! Every request passes [`guard::guard`] first (Host, Origin, the security
@@ -34,8 +41,9 @@ use frameseal::{Signer, fingerprint, pairing};
 use serde_json::{Value, json};
 
 use crate::cameras::Camera;
+use crate::live::{self, LiveCamera};
 use crate::server::Server;
-use crate::{answer, files, guard, relay, render, reports};
+use crate::{answer, files, guard, hls, live_relay, relay, render, reports};
 use frameseal_native::{now_us, random_bytes};
 
 /// Longest request body read.
@@ -51,6 +59,13 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/api/faults", get(faults).post(update_faults))
         .route("/api/reports", get(reports).post(add_report))
         .route("/ws/{camera}", get(viewer))
+        .route("/api/live", get(live_cameras))
+        .route("/ws/live/{camera}", get(live_viewer))
+        .route("/hls/{camera}/live.m3u8", get(hls_playlist))
+        .route("/hls/{camera}/init.mp4", get(hls_init))
+        .route("/hls/{camera}/seg/{name}", get(hls_segment))
+        .route("/hls/{camera}/part/{name}", get(hls_part))
+        .route("/vendor/hls.mjs", get(hls_js))
         // After the routes: a known path asked with another method.
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(page_files)
@@ -228,6 +243,161 @@ async fn viewer(
     }
 }
 
+fn live_json(c: &LiveCamera) -> Value {
+    let [r, g, b] = c.look.colour;
+    let key = c.public_key();
+    let (foreign, old) = c.hls.counts();
+    json!({
+        "id": c.look.slug,
+        "name": c.look.name,
+        "publicKey": hex::encode(key),
+        "fingerprint": fingerprint(&key),
+        "colour": format!("#{}", hex::encode([r, g, b])),
+        "problem": c.problem(),
+        "mime": c.stream().map(|s| s.mime),
+        "hls": { "foreign": foreign, "old": old },
+    })
+}
+
+/// `GET /api/live`: the live H.264 cameras and their picture.
+async fn live_cameras(State(server): State<Arc<Server>>) -> Response {
+    let cameras: Vec<Value> = server.live.cameras().iter().map(live_json).collect();
+    let plain: Vec<[u32; 2]> = live::PLAIN_POINTS.iter().map(|(x, y)| [*x, *y]).collect();
+    answer::json(
+        StatusCode::OK,
+        &json!({
+            "fps": live::FPS, "width": live::WIDTH, "height": live::HEIGHT, "gop": live::GOP,
+            "plainPoints": plain, "cameras": cameras,
+        }),
+    )
+}
+
+/// The live camera named `slug`, or the answer saying there is none.
+fn live_camera(server: &Server, slug: &str) -> Result<usize, Box<Response>> {
+    server.live.find(slug).ok_or_else(|| {
+        let known: Vec<&str> = server.live.cameras().iter().map(|c| c.look.slug).collect();
+        let message = format!(
+            "no live camera '{slug}' (live cameras: {})",
+            known.join(", ")
+        );
+        Box::new(answer::error(StatusCode::NOT_FOUND, message))
+    })
+}
+
+/// `GET /ws/live/{camera}`: the live camera over WebSocket, go2rtc-style.
+async fn live_viewer(
+    State(server): State<Arc<Server>>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let camera = match live_camera(&server, &slug) {
+        Ok(camera) => camera,
+        Err(answer) => return *answer,
+    };
+    if let Some(problem) = relay::upgrade_problem(&headers) {
+        return answer::error(StatusCode::BAD_REQUEST, problem);
+    }
+    match upgrade {
+        Ok(upgrade) => upgrade
+            .max_message_size(relay::MAX_HELLO)
+            .max_frame_size(relay::MAX_HELLO)
+            .on_upgrade(move |socket| live_relay::serve(socket, camera, server)),
+        Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    }
+}
+
+fn bytes_answer(content_type: &'static str, body: Vec<u8>) -> Response {
+    (StatusCode::OK, [(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+fn not_yet(what: &str) -> Response {
+    answer::error(StatusCode::NOT_FOUND, format!("no {what} (yet)"))
+}
+
+/// `GET /hls/{camera}/live.m3u8`.
+async fn hls_playlist(State(server): State<Arc<Server>>, Path(slug): Path<String>) -> Response {
+    let index = match live_camera(&server, &slug) {
+        Ok(i) => i,
+        Err(answer) => return *answer,
+    };
+    let camera = &server.live.cameras()[index];
+    if let Some(problem) = camera.problem() {
+        return answer::error(StatusCode::SERVICE_UNAVAILABLE, problem);
+    }
+    match camera.hls.playlist(camera) {
+        Some(text) => bytes_answer("application/vnd.apple.mpegurl", text.into_bytes()),
+        None => not_yet("playlist"),
+    }
+}
+
+/// `GET /hls/{camera}/init.mp4`.
+async fn hls_init(State(server): State<Arc<Server>>, Path(slug): Path<String>) -> Response {
+    let index = match live_camera(&server, &slug) {
+        Ok(i) => i,
+        Err(answer) => return *answer,
+    };
+    match hls::Hls::init(&server.live.cameras()[index]) {
+        Some(stream) => bytes_answer("video/mp4", stream.init.to_vec()),
+        None => not_yet("init segment"),
+    }
+}
+
+fn hls_media(server: &Server, slug: &str, name: &str, with_part: bool) -> Response {
+    let index = match live_camera(server, slug) {
+        Ok(i) => i,
+        Err(answer) => return *answer,
+    };
+    let Some((msn, part)) = hls::parse_name(name, with_part) else {
+        return answer::error(StatusCode::NOT_FOUND, format!("no such media: {name}"));
+    };
+    let cameras = server.live.cameras();
+    let camera = &cameras[index];
+    let other = cameras
+        .iter()
+        .enumerate()
+        .find(|(i, _)| *i != index)
+        .map(|(_, c)| c);
+    match camera.hls.media(camera, other, msn, part, server.faults()) {
+        Some(bytes) => bytes_answer("video/iso.segment", bytes),
+        None => not_yet("such media"),
+    }
+}
+
+/// `GET /hls/{camera}/seg/{msn}.m4s`.
+async fn hls_segment(
+    State(server): State<Arc<Server>>,
+    Path((slug, name)): Path<(String, String)>,
+) -> Response {
+    hls_media(&server, &slug, &name, false)
+}
+
+/// `GET /hls/{camera}/part/{msn}.{i}.m4s`.
+async fn hls_part(
+    State(server): State<Arc<Server>>,
+    Path((slug, name)): Path<(String, String)>,
+) -> Response {
+    hls_media(&server, &slug, &name, true)
+}
+
+/// `GET /vendor/hls.mjs`: hls.js's ES module build from npm's
+/// node_modules (a dev dependency of the repository, not vendored).
+async fn hls_js(State(server): State<Arc<Server>>) -> Response {
+    let path = server
+        .root
+        .join("node_modules")
+        .join("hls.js")
+        .join("dist")
+        .join("hls.mjs");
+    match tokio::fs::read(&path).await {
+        Ok(body) => bytes_answer("text/javascript", body),
+        Err(_) => answer::error(
+            StatusCode::NOT_FOUND,
+            "hls.js is not installed: run npm install in the repository",
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +418,14 @@ mod tests {
             ([3; 32], [3; 16]),
         ]));
         let root = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        router(Arc::new(Server::new(root, PORT, hub, "0011".to_string())))
+        let live = Arc::new(crate::live::Live::idle("no ffmpeg in unit tests"));
+        router(Arc::new(Server::new(
+            root,
+            PORT,
+            hub,
+            live,
+            "0011".to_string(),
+        )))
     }
 
     /// Sends one request (Host 127.0.0.1:8080 unless `headers` names
@@ -281,7 +458,7 @@ mod tests {
         assert_eq!(
             headers[header::CONTENT_SECURITY_POLICY],
             "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
-             object-src 'none'; base-uri 'none'"
+             media-src 'self' blob:; object-src 'none'; base-uri 'none'"
         );
         assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");

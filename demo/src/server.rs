@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::cameras::Hub;
 use crate::error::DemoError;
 use crate::faults::Faults;
+use crate::live::Live;
 use crate::reports::Reports;
 
 /// What every request shares.
@@ -17,6 +18,8 @@ pub struct Server {
     /// The port actually bound.
     pub port: u16,
     pub hub: Arc<Hub>,
+    /// The live H.264 cameras (MSE over WebSocket, LL-HLS).
+    pub live: Arc<Live>,
     faults: Mutex<Faults>,
     reports: Mutex<Reports>,
     /// Random per run: a page keeps keys it stored under another run's id
@@ -25,12 +28,13 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn new(root: PathBuf, port: u16, hub: Arc<Hub>, run_id: String) -> Server {
+    pub fn new(root: PathBuf, port: u16, hub: Arc<Hub>, live: Arc<Live>, run_id: String) -> Server {
         let slugs = hub.cameras().iter().map(|c| c.look.slug).collect();
         Server {
             root,
             port,
             hub,
+            live,
             faults: Mutex::new(Faults::default()),
             reports: Mutex::new(Reports::new(slugs)),
             run_id,

@@ -108,7 +108,7 @@ fn demo_serves_cameras_faults_the_page_and_signed_frames() {
     assert!(head.contains("content-type: text/html; charset=utf-8"));
     assert!(head.lines().any(|line| line
         == "content-security-policy: default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-            style-src 'self'; object-src 'none'; base-uri 'none'"));
+            style-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'"));
     assert!(String::from_utf8(body).unwrap().contains("demo.js"));
     let (status, head, _) = demo.request("GET", "/", "", "");
     assert_eq!((status, head.contains("location: /www/")), (302, true));

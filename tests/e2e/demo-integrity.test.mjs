@@ -15,7 +15,7 @@ import { ROOT } from './demo-server.mjs';
 import { withDemo } from './with-demo.mjs';
 
 const PKG = path.join(ROOT, 'pkg');
-const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'";
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'";
 
 function recorded() {
   const file = path.join(PKG, 'integrity.json');

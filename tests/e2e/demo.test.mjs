@@ -127,7 +127,7 @@ async function incident(engine, build, watchMs) {
 
     const response = await fetch(demo.url);
     assert.equal(response.headers.get('content-security-policy'),
-      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; object-src 'none'; base-uri 'none'");
+      "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'");
     const { page, problems } = await openPage(browser);
     const requests = await useBuild(page, build);
     await page.goto(demo.url);
