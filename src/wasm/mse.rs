@@ -19,13 +19,13 @@ use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{
-    Options, accepted_result, bytes_arg, copy_from, count, dropped_result, error, is_shared,
-    public_key_arg, set, stats_object,
+    Options, accepted_result, bytes_arg, copy_from, count, dropped_result, error, is_shared, set,
+    stats_object,
 };
 use super::screen::{GATE_OPTIONS, Screen};
-use super::verifier::{Clock, VERIFIER_OPTIONS, read_policy};
+use super::verifier::{Clock, JsVerifier, VERIFIER_OPTIONS};
 use crate::fragment_filter::{self as core_filter, FilterError, Filtered, SampleVerdict};
-use crate::verify::{self, PolicyError};
+use crate::verify;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_MSE: &str = r#"
@@ -92,15 +92,10 @@ struct Filter {
 
 impl Filter {
     fn build(linked_public_key: &JsValue, options: &Options) -> Result<Filter, JsError> {
-        let key = public_key_arg(linked_public_key, "linkedPublicKey")?;
-        let (policy, now) = read_policy(options)?;
-        let verifier = verify::Verifier::new(key, policy).map_err(|e| match e {
-            PolicyError::OutOfMemory(e) => error(format!("linking the key: {e}")),
-            e => error(format!("options: {e}")),
-        })?;
+        let (verifier, clock) = JsVerifier::build(linked_public_key, options)?.into_parts();
         Ok(Filter {
             inner: core_filter::FragmentFilter::new(verifier),
-            clock: Clock(now),
+            clock,
         })
     }
 

@@ -279,6 +279,12 @@ impl JsVerifier {
         })
     }
 
+    /// The core verifier and the clock, for a binding that verifies through
+    /// a core type of its own (FragmentFilter).
+    pub(crate) fn into_parts(self) -> (verify::Verifier, Clock) {
+        (self.inner, self.clock)
+    }
+
     /// The core verifier.
     pub(crate) fn core(&self) -> &verify::Verifier {
         &self.inner
