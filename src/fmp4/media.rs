@@ -187,7 +187,8 @@ fn check_overlaps(video: &[Sample], other: &[Sample]) -> Result<(), Fmp4Error> {
             .chain(other)
             .map(|s| (s.range.start, s.range.end)),
     );
-    ranges.sort_unstable();
+    // Not sort_unstable: its quicksort is ~7 KB of WebAssembly (bench/SIZE.md).
+    crate::inband::heap_sort_by(&mut ranges, Ord::cmp);
     for w in ranges.windows(2) {
         if w[1].0 < w[0].1 {
             return Err(Fmp4Error::OverlappingSamples { offset: w[1].0 });

@@ -826,7 +826,7 @@ fn parameter_sets<T>(
 /// quicksort is ~10 KB of WebAssembly per element type (two here), a fifth
 /// of the gzip budget of the `.wasm` for lists that hold one to three
 /// parameter sets.
-fn heap_sort_by<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> core::cmp::Ordering) {
+pub(crate) fn heap_sort_by<T>(items: &mut [T], cmp: impl Fn(&T, &T) -> core::cmp::Ordering) {
     // Moves items[root] down until it is no smaller than its children,
     // within items[..end].
     let sift_down = |items: &mut [T], mut root: usize, end: usize| loop {
