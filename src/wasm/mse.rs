@@ -31,9 +31,9 @@ use crate::verify;
 const TS_MSE: &str = r#"
 /** One video sample's result: verify()'s, plus whether it was kept. */
 export type FilterResult =
-  | (VerifyAccepted & { kept: true })
-  | (VerifyAccepted & { kept: false; notKept: 'skipped-until-keyframe' | 'configuration-not-vouched' })
-  | VerifyDropped;
+  | (Accepted & { kept: true })
+  | (Accepted & { kept: false; notKept: 'skipped-until-keyframe' | 'configuration-not-vouched' })
+  | Dropped;
 /** What FragmentFilter.filter() returns. */
 export interface FilteredSegment {
   /** The cleaned init segment to append before `bytes`, handed out once. */
