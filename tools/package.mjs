@@ -2,6 +2,8 @@
 // `./build.sh build` after wasm-pack and wasm-opt; `node tools/package.mjs [pkgDir]`).
 //
 // - copies the WebRTC workers and their page helper (js/webrtc/) to pkg/webrtc/;
+// - copies the hls.js integration (js/hls/) to pkg/hls/ (it imports
+//   '../frameseal.js'); hls.js itself is an optional peer dependency;
 // - copies the build-picking loader (js/loader.js, .d.ts) to pkg/loader.js;
 //   the WebAssembly 1.0 build it can pick must already be in pkg/mvp/
 //   (./build.sh build writes it with cargo + the wasm-bindgen CLI);
@@ -24,6 +26,8 @@ const PKG = path.resolve(process.argv[2] ?? path.join(ROOT, 'pkg'));
 const WEBRTC = ['index.js', 'index.d.ts', 'sender.js', 'receiver.js', 'worker.js'];
 /** The files of js/pool/ (GatePool) that ship, as pkg/pool/<name>. */
 const POOL = ['index.js', 'index.d.ts', 'worker.js'];
+/** The files of js/hls/ (frameseal in front of hls.js) that ship, as pkg/hls/<name>. */
+const HLS = ['index.js', 'index.d.ts'];
 
 function fail(message) {
   console.error(`tools/package.mjs: ${message}`);
@@ -50,6 +54,9 @@ for (const file of WEBRTC) copyFileSync(path.join(ROOT, 'js', 'webrtc', file), p
 // So does the gate pool's worker; the pool finds it next to itself.
 mkdirSync(path.join(PKG, 'pool'), { recursive: true });
 for (const file of POOL) copyFileSync(path.join(ROOT, 'js', 'pool', file), path.join(PKG, 'pool', file));
+// The hls.js integration imports '../frameseal.js': it works only from pkg/hls/.
+mkdirSync(path.join(PKG, 'hls'), { recursive: true });
+for (const file of HLS) copyFileSync(path.join(ROOT, 'js', 'hls', file), path.join(PKG, 'hls', file));
 copyFileSync(path.join(ROOT, 'js', 'README.md'), path.join(PKG, 'README.md'));
 // The loader imports './frameseal.js' and './mvp/frameseal.js': it works only from pkg/.
 for (const file of ['loader.js', 'loader.d.ts']) copyFileSync(path.join(ROOT, 'js', file), path.join(PKG, file));
@@ -97,6 +104,7 @@ const manifest = {
     './webrtc/receiver.js': './webrtc/receiver.js',
     ...typedModule('./pool', 'pool/index'),
     './pool/worker.js': './pool/worker.js',
+    ...typedModule('./hls', 'hls/index'),
     './package.json': './package.json',
   },
   files: [
@@ -115,8 +123,13 @@ const manifest = {
     'mvp-js/',
     'webrtc/',
     'pool/',
+    'hls/',
     'README.md',
   ],
+  // frameseal/hls works with the page's own hls.js (any 1.5 or later); the
+  // rest of the package needs nothing.
+  peerDependencies: { 'hls.js': '>=1.5' },
+  peerDependenciesMeta: { 'hls.js': { optional: true } },
   // The workers register their handlers when loaded; the snippets are
   // imported for their exports only, but wasm-pack marks them, and so do we.
   sideEffects: ['./snippets/*', './mvp/snippets/*', './mvp-js/*', './mvp-js/snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js',

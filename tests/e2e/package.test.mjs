@@ -34,6 +34,7 @@ const EXPECTED_FILES = [
   'README.md', 'package.json', 'frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm', 'frameseal_bg.wasm.d.ts',
   'webrtc/index.js', 'webrtc/index.d.ts', 'webrtc/sender.js', 'webrtc/receiver.js', 'webrtc/worker.js',
   'pool/index.js', 'pool/index.d.ts', 'pool/worker.js',
+  'hls/index.js', 'hls/index.d.ts',
   'loader.js', 'loader.d.ts',
   'mvp/frameseal.js', 'mvp/frameseal.d.ts', 'mvp/frameseal_bg.wasm', 'mvp/frameseal_bg.wasm.d.ts',
   'mvp-js/frameseal.js', 'mvp-js/frameseal.d.ts', 'mvp-js/frameseal_bg.js', 'mvp-js/frameseal_bg.wasm.js',
@@ -121,7 +122,7 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.equal(manifest.type, 'module');
   assert.equal(manifest.license, 'MIT OR Apache-2.0');
   assert.deepEqual(Object.keys(manifest.exports).sort(), [
-    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './loader', './loader.js',
+    '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './hls', './hls/index.js', './loader', './loader.js',
     './mvp', './mvp-js', './mvp-js/frameseal.js', './mvp/frameseal.js', './mvp/frameseal_bg.wasm', './package.json',
     './pool', './pool/index.js', './pool/worker.js',
     './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',

@@ -1,0 +1,109 @@
+// Types of frameseal/hls (js/hls/index.js): frameseal in front of hls.js.
+// Structural types only, so that the package's types do not need hls.js
+// installed; an hls.js instance (1.5 or later) fits HlsLike.
+
+/** A FragmentFilter class (SPEC §7), the package's own by default. */
+export interface FragmentFilterLike {
+  init(initSegment: Uint8Array): void;
+  filter(mediaSegment: Uint8Array): { init: Uint8Array | null; bytes: Uint8Array | null; results: SampleResult[] };
+  stats(): FragmentFilterStats;
+  mimeType(): string;
+}
+export type FragmentFilterClass = new (linkedPublicKey: Uint8Array, options?: object) => FragmentFilterLike;
+
+/** One sample's verdict, as FragmentFilter.filter() reports it (verify()-like). */
+export type SampleResult =
+  | { ok: true; kept: boolean; seq: number; timestampUs: number; keyframe: boolean; [field: string]: unknown }
+  | { ok: false; reason: string; [field: string]: unknown };
+
+/** FragmentFilter's counts. */
+export interface FragmentFilterStats {
+  accepted: number;
+  dropped: { [reason: string]: number };
+  skippedUntilKeyframe?: number;
+  [field: string]: unknown;
+}
+
+/** What frameseal/hls counted besides the filter. */
+export interface HlsCounts {
+  /** Init segments loaded (and checked). */
+  initSegments: number;
+  /** Media segments filtered. */
+  segments: number;
+  /** LL-HLS parts filtered. */
+  parts: number;
+  /** Segments and parts of which no sample was kept (hls.js got no sample and treated them as gaps). */
+  emptyPayloads: number;
+  /** Fragments refused (a bad or encrypted init segment, no init segment, an unreadable segment): hls.js got a load error. */
+  refused: number;
+}
+
+/** What one filtered segment or part came to (onFilter). */
+export interface FilterEvent {
+  /** hls.js's media sequence number of the segment. */
+  sn: number;
+  /** The part's index within the segment, or null for a whole segment. */
+  part: number | null;
+  /** Samples handed to hls.js. */
+  kept: number;
+  /** One result per sample of the segment (other tracks' samples are not reported). */
+  results: SampleResult[];
+}
+
+/** Options: those below, and every Verifier option (passed to the FragmentFilter). */
+export interface FramesealHlsOptions {
+  maxAgeMs?: number | null;
+  maxFutureSkewMs?: number | null;
+  replayWindow?: number;
+  streamId?: Uint8Array;
+  maxPayloadBytes?: number;
+  now?: () => number;
+  allowRotation?: boolean;
+  /** The FragmentFilter class to use (e.g. from the build loader's module); default the package's. */
+  FragmentFilter?: FragmentFilterClass;
+  /** Called once per filtered segment or part. */
+  onFilter?: (event: FilterEvent) => void;
+  /** Called for each dropped sample. */
+  onDrop?: (result: SampleResult) => void;
+  /** The element is not live: no new verified picture for stallAfterMs, or the one shown was captured longer ago. */
+  onStall?: (msSinceLastDrawn: number) => void;
+  /** A recent verified picture is shown again. */
+  onResume?: () => void;
+  /** Default 3000; null: the element is live once a verified picture is shown, and stays live. */
+  stallAfterMs?: number | null;
+}
+
+/** The hls.js instance surface attachFrameseal() uses. */
+export interface HlsLike {
+  config: { loader: unknown; fLoader?: unknown };
+  on(event: string, listener: (event: string, data: any) => void): void;
+  off(event: string, listener: (event: string, data: any) => void): void;
+  media?: HTMLMediaElement | null;
+  levels?: ArrayLike<{ fragmentError?: number }>;
+}
+
+/** One hls.js instance's FragmentFilter, its fLoader class and the element's liveness. */
+export declare class FramesealHls {
+  constructor(linkedPublicKey: Uint8Array, options?: FramesealHlsOptions);
+  /** The class for hls.js's `fLoader` config. */
+  readonly fLoader: new (config: object) => object;
+  /** FragmentFilter's stats plus this module's counts under `hls`. */
+  stats(): FragmentFilterStats & { hls: HlsCounts };
+  /** The MIME type of the stream (`video/mp4; codecs="…"`), or null before an init segment. */
+  mimeType(): string | null;
+  /** Keeps `media`'s data-frameseal-live attribute (and onStall/onResume) from now on. */
+  watch(media: HTMLMediaElement): void;
+  /** Stops watching the element. */
+  unwatch(): void;
+  /** Detaches from hls.js (its previous fLoader is put back) and stops watching; later loads through it fail. */
+  close(): void;
+}
+
+/** The fLoader class for `new Hls({ fLoader })`; its FramesealHls is `.frameseal`. */
+export declare function framesealLoader(
+  linkedPublicKey: Uint8Array,
+  options?: FramesealHlsOptions,
+): (new (config: object) => object) & { frameseal: FramesealHls };
+
+/** Puts a FragmentFilter in front of `hls` (before its first fragment loads) and watches the media it attaches. */
+export declare function attachFrameseal(hls: HlsLike, linkedPublicKey: Uint8Array, options?: FramesealHlsOptions): FramesealHls;
