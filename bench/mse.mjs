@@ -1,0 +1,179 @@
+// FragmentFilter and MseGate on 1080p30 H.264 (issue 17, item 6):
+//   node bench/mse.mjs            (needs ffmpeg with libx264, pkg/ built, the CLI)
+// prints a table:
+// - FragmentFilter.filter in Node (the modern build): MB/s and samples/s
+//   over a 10 s 1080p30 stream, one fragment per frame and one per GOP;
+// - MseGate in headless Chromium: the main thread's time inside
+//   gate.append() (verification, rewriting, the hand-over to the
+//   SourceBuffer) while 1 and 16 gates each play that stream in real time,
+//   as a share of one core. The browser's own demuxing and decoding run
+//   off the main thread and are not counted.
+// The stream: ffmpeg testsrc2 1920x1080 at 30 fps, libx264 veryfast at
+// 6 Mbit/s, a keyframe every 2 s, every access unit sealed in-band by
+// `frameseal seal --codec h264`, remuxed by ffmpeg into fMP4. Cached in
+// target/bench-mse/.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CACHE = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'bench-mse');
+const TIMESTAMP_US = 1_780_000_000_000_000;
+const SECONDS = 10;
+
+function run(cmd, args, opts = {}) {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], ...opts });
+}
+
+function makeStream() {
+  mkdirSync(CACHE, { recursive: true });
+  const done = path.join(CACHE, 'frame.mp4');
+  if (existsSync(done)) return;
+  console.error('bench/mse: encoding 10 s of 1080p30 H.264 (ffmpeg, once) ...');
+  const ff = (...a) => run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...a]);
+  ff('-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30`, '-frames:v', String(30 * SECONDS),
+    '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '6M',
+    '-x264-params', 'keyint=60:min-keyint=60:scenecut=0:bframes=0', '-f', 'h264', path.join(CACHE, 'raw.h264'));
+  const cli = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'frameseal');
+  if (!existsSync(cli)) run('cargo', ['build', '-q', '--release', '-p', 'frameseal-cli'], { cwd: ROOT });
+  run(cli, ['keygen', 'camera'], { cwd: CACHE });
+  run(cli, ['seal', '--codec', 'h264', '--key', 'camera.key', '--timestamp-us', String(TIMESTAMP_US),
+    'raw.h264', 'sealed.h264'], { cwd: CACHE });
+  for (const [name, flags] of [['gop', '+frag_keyframe'], ['frame', '+frag_every_frame']]) {
+    ff('-r', '30', '-f', 'h264', '-i', path.join(CACHE, 'sealed.h264'), '-c:v', 'copy',
+      '-movflags', `${flags}+empty_moov+default_base_moof`, '-f', 'mp4', path.join(CACHE, `${name}.mp4`));
+  }
+}
+
+/** init (ftyp+moov) and moof+mdat pairs of a file. */
+function split(file) {
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  let init = null;
+  const segments = [];
+  for (let at = 0; at < file.length;) {
+    const size = view.getUint32(at);
+    const kind = String.fromCharCode(...file.subarray(at + 4, at + 8));
+    if (kind === 'moov') init = file.subarray(0, at + size);
+    if (kind === 'moof') segments.push([at, at + size]);
+    if (kind === 'mdat') segments[segments.length - 1][1] = at + size;
+    at += size;
+  }
+  return { init, segments: segments.map(([a, b]) => file.slice(a, b)) };
+}
+
+const key = () => {
+  const line = readFileSync(path.join(CACHE, 'camera.pub'), 'utf8').trim().split(/\s+/)[1];
+  return Uint8Array.from(line.match(/../g), (h) => parseInt(h, 16));
+};
+
+async function filterInNode() {
+  const m = await import(path.join(ROOT, 'pkg/frameseal.js'));
+  m.initSync({ module: readFileSync(path.join(ROOT, 'pkg/frameseal_bg.wasm')) });
+  const rows = [];
+  for (const name of ['frame', 'gop']) {
+    const { init, segments } = split(new Uint8Array(readFileSync(path.join(CACHE, `${name}.mp4`))));
+    const bytes = segments.reduce((n, s) => n + s.length, 0);
+    const times = [];
+    let samples = 0;
+    for (let i = 0; i < 7; i++) {
+      const f = new m.FragmentFilter(key(), { now: () => TIMESTAMP_US / 1000 });
+      f.init(init);
+      const t0 = performance.now();
+      let kept = 0;
+      for (const s of segments) {
+        const r = f.filter(s);
+        for (const x of r.results) if (x.ok && x.kept) kept++;
+      }
+      times.push(performance.now() - t0);
+      samples = kept;
+      f.free();
+    }
+    times.sort((a, b) => a - b);
+    const ms = times[3];
+    if (samples !== 30 * SECONDS) throw new Error(`${name}: ${samples} samples kept, expected ${30 * SECONDS}`);
+    rows.push([`FragmentFilter.filter, one fragment per ${name === 'gop' ? 'GOP' : 'frame'} (${segments.length})`,
+      `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`, `${(samples / (ms / 1000)).toFixed(0)} samples/s`,
+      `${(bytes / 1e6).toFixed(1)} MB, median of 7`]);
+  }
+  return rows;
+}
+
+async function gatesInChromium() {
+  const { launch } = await import('../tests/e2e/browsers.mjs');
+  const { startPkgServer } = await import('../tests/e2e/demo-server.mjs');
+  const { init, segments } = split(new Uint8Array(readFileSync(path.join(CACHE, 'frame.mp4'))));
+  const all = new Uint8Array(segments.reduce((n, s) => n + s.length, 0));
+  const offsets = [];
+  let at = 0;
+  for (const s of segments) { all.set(s, at); offsets.push([at, at + s.length]); at += s.length; }
+  const page = `<!doctype html><meta charset="utf-8"><body><script type="module">
+import initWasm, { MseGate } from '/pkg/frameseal.js';
+await initWasm();
+window.measure = async (gates, keyHex, offsets, fps, nowMs) => {
+  const key = Uint8Array.from(keyHex.match(/../g), (h) => parseInt(h, 16));
+  const init = new Uint8Array(await (await fetch('/init')).arrayBuffer());
+  const all = new Uint8Array(await (await fetch('/media')).arrayBuffer());
+  const list = [];
+  for (let i = 0; i < gates; i++) {
+    const v = document.createElement('video');
+    v.muted = true; v.width = 64; v.height = 36;
+    document.body.append(v);
+    list.push({ v, g: new MseGate(v, key, { now: () => nowMs, stallAfterMs: null }) });
+  }
+  let busy = 0, appended = 0;
+  const start = performance.now();
+  for (let i = 0; i < offsets.length; i++) {
+    const due = start + (i * 1000) / fps;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const frame = all.subarray(offsets[i][0], offsets[i][1]);
+    for (const { v, g } of list) {
+      const bytes = i === 0 ? new Uint8Array([...init, ...frame]) : frame;
+      const t0 = performance.now();
+      const p = g.append(bytes);
+      busy += performance.now() - t0;
+      p.then((r) => { appended += r.appended; });
+      if (i === 0) v.play().catch(() => {});
+    }
+  }
+  const wall = performance.now() - start;
+  await new Promise((r) => setTimeout(r, 500));
+  const drawn = list.reduce((n, { g }) => n + g.stats().drawn, 0);
+  for (const { g } of list) g.close();
+  return { busy, wall, appended, drawn };
+};
+window.ready = true;
+</script>`;
+  const server = await startPkgServer(page, path.join(ROOT, 'pkg'), {
+    '/init': { type: 'application/octet-stream', body: Buffer.from(init) },
+    '/media': { type: 'application/octet-stream', body: Buffer.from(all) },
+  });
+  const browser = await launch('chromium');
+  const rows = [];
+  try {
+    for (const gates of [1, 16]) {
+      const p = await browser.newPage();
+      await p.goto(`http://127.0.0.1:${server.address().port}/`);
+      await p.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
+      const keyHex = Buffer.from(key()).toString('hex');
+      const r = await p.evaluate(([n, k, o, ms]) => window.measure(n, k, o, 30, ms), [gates, keyHex, offsets, TIMESTAMP_US / 1000]);
+      if (r.appended !== gates * segments.length) throw new Error(`${gates} gates: ${r.appended} samples appended`);
+      rows.push([`MseGate main thread, ${gates} × 1080p30 H.264 (one fragment per frame)`,
+        `${((100 * r.busy) / r.wall).toFixed(2)} % of a core`,
+        `${(r.busy / (gates * segments.length)).toFixed(3)} ms per append`,
+        `${r.drawn} pictures presented`]);
+      await p.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  return rows;
+}
+
+makeStream();
+const rows = [...await filterInNode(), ...await gatesInChromium()];
+console.log('| measure | result | per unit | notes |');
+console.log('|---|---:|---:|---|');
+for (const r of rows) console.log(`| ${r.join(' | ')} |`);
