@@ -192,7 +192,7 @@ export class FramesealHls {
     }
   }
 
-  /** Liveness of `media` (data-frameseal-live, onStall/onResume) from now on; attachFrameseal() calls it on MEDIA_ATTACHED. */
+  /** Liveness of `media` (data-frameseal-live, onStall/onResume) from now on; attachFrameseal() calls it when hls.js attaches media. */
   watch(media) {
     this.unwatch();
     if (!media || typeof media.setAttribute !== 'function') return;
@@ -492,7 +492,9 @@ export function attachFrameseal(hls, linkedPublicKey, options = {}) {
   session._previousLoader = hls.config.fLoader;
   hls.config.fLoader = session.fLoader;
   const Events = hls.constructor?.Events ?? {};
-  const attached = Events.MEDIA_ATTACHED ?? 'hlsMediaAttached';
+  // MEDIA_ATTACHING comes synchronously from attachMedia(): the element is
+  // marked not live before hls.js does anything with it.
+  const attached = Events.MEDIA_ATTACHING ?? 'hlsMediaAttaching';
   const detaching = Events.MEDIA_DETACHING ?? 'hlsMediaDetaching';
   const onAttached = (_event, data) => session.watch(data?.media ?? hls.media);
   const onDetaching = () => session.unwatch();

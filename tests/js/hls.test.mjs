@@ -284,7 +284,7 @@ test('attachFrameseal sets the fLoader of an hls.js instance, keeps dropped segm
   const seal = attachFrameseal(hls, KEY, OPTIONS);
   assert.ok(seal instanceof FramesealHls);
   assert.equal(hls.config.fLoader, seal.fLoader);
-  assert.deepEqual([...listeners.keys()].sort(), ['hlsMediaAttached', 'hlsMediaDetaching']);
+  assert.deepEqual([...listeners.keys()].sort(), ['hlsMediaAttaching', 'hlsMediaDetaching']);
   const { initSegment, frags } = playlist(['camera0.m4s', 'other2.m4s']);
   await load1(hls.config.fLoader, initSegment);
   await load1(hls.config.fLoader, frags[0]);
