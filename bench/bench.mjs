@@ -13,6 +13,7 @@
 import init, { Signer, Verifier } from '/pkg/frameseal.js';
 import * as noble from '/node_modules/@noble/ed25519/index.js';
 import sodium from '/node_modules/libsodium-wrappers/dist/modules-esm/libsodium-wrappers.mjs';
+import { runTables } from './tables.mjs';
 
 export const SIZES = [
   [64, '64 B'],
@@ -625,5 +626,6 @@ export async function runAll({ quick = false } = {}) {
   const units = await unitRows(seed, quick);
   const dash = await dashboard();
   const workers = await workerRows();
-  return { userAgent, rows, units, dashboard: dash, workers };
+  const tables = await runTables({ hooks: !quick });
+  return { userAgent, rows, units, dashboard: dash, workers, tables };
 }

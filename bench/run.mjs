@@ -3,7 +3,7 @@
 // merges the native rows and the package sizes, and prints ONE markdown
 // table (plus the lines that say when, where and under what load).
 //
-//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--fixtures DIR] [--out FILE.md] [--quick] [--cold-only]
+//   node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE.json] [--fixtures DIR] [--out FILE.md] [--quick] [--cold-only] [--tables-only]
 //
 // --hooks:  a package built with `--features bench` (BenchKey), served at /hooks/
 // --pkg:    the package under test (default: pkg/, what `./build.sh build` made)
@@ -14,6 +14,9 @@
 // --quick:  frameseal rows, dashboard and WebCrypto only (comparing builds of pkg/)
 // --cold-only: only the cold-start rows (bench/cold.mjs: navigation to the
 //           first verified picture drawn, modern, mvp and JS builds)
+// --tables-only: only the `tables` option's rows (bench/tables.mjs: 1 KiB
+//           verify with 'fast' and 'compact' against WebCrypto, the raw
+//           check of each when --hooks is given, memory per verifier)
 
 import { createServer } from 'node:http';
 import { readFileSync, writeFileSync, statSync, readdirSync, existsSync } from 'node:fs';
@@ -28,17 +31,19 @@ import { coldStart } from './cold.mjs';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function args() {
-  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--fixtures DIR] [--out FILE] [--quick] [--cold-only]';
-  const out = { quick: false, coldOnly: false };
+  const usage = 'usage: node bench/run.mjs [--hooks DIR] [--pkg DIR] [--native FILE] [--fixtures DIR] [--out FILE] [--quick] [--cold-only] [--tables-only]';
+  const out = { quick: false, coldOnly: false, tablesOnly: false };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, '');
     if (key === 'quick') out.quick = true;
     else if (key === 'cold-only') out.coldOnly = true;
+    else if (key === 'tables-only') out.tablesOnly = true;
     else if (['hooks', 'pkg', 'native', 'fixtures', 'out'].includes(key) && argv[i + 1] !== undefined) out[key] = resolve(argv[++i]);
     else throw new Error(`${usage} (got ${argv[i]})`);
   }
-  if (!out.hooks && !out.quick && !out.coldOnly) throw new Error(`${usage}: --hooks DIR is required without --quick`);
+  out.rawTables = Boolean(out.hooks);
+  if (!out.hooks && !out.quick && !out.coldOnly && !out.tablesOnly) throw new Error(`${usage}: --hooks DIR is required without --quick`);
   out.hooks ??= join(ROOT, 'pkg');
   out.pkg ??= join(ROOT, 'pkg');
   return out;
@@ -78,7 +83,7 @@ function serve(hooksDir, pkgDir, fixturesDir) {
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
 
-async function browserRun(hooksDir, pkgDir, fixturesDir, quick, coldOnly) {
+async function browserRun(hooksDir, pkgDir, fixturesDir, quick, coldOnly, tablesOnly, rawTables) {
   const server = await serve(hooksDir, pkgDir, fixturesDir);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -88,7 +93,7 @@ async function browserRun(hooksDir, pkgDir, fixturesDir, quick, coldOnly) {
   try {
     // Cold start first, in its own fresh contexts, before the long page
     // has warmed anything up.
-    const cold = await coldStart(browser, `http://127.0.0.1:${server.address().port}`);
+    const cold = tablesOnly ? null : await coldStart(browser, `http://127.0.0.1:${server.address().port}`);
     if (coldOnly) return { cold, userAgent: `HeadlessChrome/${browser.version()}` };
     const page = await browser.newPage();
     page.on('console', (m) => process.stderr.write(`${m.text()}\n`));
@@ -96,6 +101,10 @@ async function browserRun(hooksDir, pkgDir, fixturesDir, quick, coldOnly) {
     await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html`);
     await page.waitForFunction(() => window.benchReady === true);
     if (!(await page.evaluate(() => self.crossOriginIsolated))) throw new Error('page is not cross-origin isolated');
+    if (tablesOnly) {
+      const tables = await page.evaluate((hooks) => window.runTables({ hooks }), rawTables);
+      return { tables, userAgent: await page.evaluate(() => navigator.userAgent) };
+    }
     return { ...(await page.evaluate((q) => window.runAll({ quick: q }), quick)), cold };
   } finally {
     await browser.close();
@@ -209,6 +218,7 @@ function table(result, native, sz, ctx) {
       `the pool sustains ${w.dashboard.maxTiles} tiles at ${w.dashboard.fps} fps`);
   }
   row('linking: `new Verifier` (key checks + per-key table build), per key', `${d.linkMs.toFixed(2)} ms`);
+  tablesRows(result.tables, row);
   coldRows(result.cold, row);
   row('`pkg/frameseal_bg.wasm`', `${n0(sz.wasm.raw)} B raw (${kib(sz.wasm.raw)})`, `${n0(sz.wasm.gz)} B gzip -9 (${kib(sz.wasm.gz)})`);
   if (sz.mvp) {
@@ -245,6 +255,33 @@ function coldRows(cold, row) {
   }
 }
 
+/** The `tables` option's rows (bench/tables.mjs): 1 KiB speed against
+ *  WebCrypto measured alongside, and memory per verifier. */
+function tablesRows(tables, row) {
+  if (!tables) return;
+  const webcrypto = tables.speed.find((s) => s.key === 'webcrypto');
+  for (const s of tables.speed) {
+    if (s.key === 'webcrypto') continue;
+    row(`**${s.name}**, per second, one thread (median of 3 rounds, rotating with WebCrypto)`,
+      `${n0(s.rate)} /s`, `${(1e6 / s.rate).toFixed(1)} µs per verification`,
+      `${(s.rate / webcrypto.rate).toFixed(2)}× WebCrypto (${n0(webcrypto.rate)} /s alongside)`);
+  }
+  for (const m of tables.memory) {
+    row(`**memory per verifier, \`tables: '${m.tables}'\`**, ${m.n} verifiers of ${m.shared ? 'one key (one shared table)' : `${m.n} distinct keys`}: WebAssembly memory growth ÷ ${m.n}`,
+      `${kib(m.perVerifier)} per verifier`, `${(m.bytes / 1048576).toFixed(2)} MiB for ${m.n}`,
+      `linking them all again after freeing them: ${kib(m.regrown)} more`);
+  }
+}
+
+/** `--tables-only`: the tables rows alone. */
+function tablesTable(result, ctx) {
+  const lines = [`Measured ${ctx.date} on ${ctx.m.cpu}, ${ctx.m.cores} cores; ${ctx.browser}; load average (1 min) before/after: ${ctx.loadBefore.toFixed(2)} / ${ctx.loadAfter.toFixed(2)}.`, ''];
+  lines.push('| the `tables` option | | | |');
+  lines.push(`|---|${'---:|'.repeat(3)}`);
+  tablesRows(result.tables, (...cells) => lines.push(`| ${[...cells, ...Array(4 - cells.length).fill('')].join(' | ')} |`));
+  return lines.join('\n');
+}
+
 /** `--cold-only`: the cold-start rows alone, in the same columns. */
 function coldTable(result, ctx) {
   const lines = [`Measured ${ctx.date} on ${ctx.m.cpu}, ${ctx.m.cores} cores; ${ctx.browser}; load average (1 min) before/after: ${ctx.loadBefore.toFixed(2)} / ${ctx.loadAfter.toFixed(2)}.`, ''];
@@ -257,7 +294,7 @@ function coldTable(result, ctx) {
 const opts = args();
 const loadBefore = loadavg()[0];
 const native = opts.native ? JSON.parse(readFileSync(opts.native, 'utf8')) : [];
-const result = await browserRun(opts.hooks, opts.pkg, opts.fixtures, opts.quick, opts.coldOnly);
+const result = await browserRun(opts.hooks, opts.pkg, opts.fixtures, opts.quick, opts.coldOnly, opts.tablesOnly, opts.rawTables);
 result.sizes = ['64 B', '1 KiB', '64 KiB', '512 KiB'];
 const browser = (result.userAgent.match(/(?:Headless)?Chrome\/[\d.]+/) ?? ['Chromium'])[0].replace('HeadlessChrome', 'headless Chromium');
 const ctx = {
@@ -267,6 +304,8 @@ const ctx = {
   loadBefore,
   loadAfter: loadavg()[0],
 };
-const md = opts.coldOnly ? coldTable(result, ctx) : table(result, native, sizes(opts.pkg), ctx);
+const md = opts.coldOnly ? coldTable(result, ctx)
+  : opts.tablesOnly ? tablesTable(result, ctx)
+    : table(result, native, sizes(opts.pkg), ctx);
 process.stdout.write(`${md}\n`);
 if (opts.out) writeFileSync(opts.out, `${md}\n`);

@@ -115,6 +115,20 @@ const _: () = assert!(FAST.digits() <= MAX_DIGITS && COMPACT.digits() <= MAX_DIG
 // The compact table stays within 64 KiB per key (issue 19).
 const _: () = assert!(COMPACT.bytes() <= 64 * 1024);
 
+/// `*acc += p`, out of line: every inlined copy of curve25519-dalek's
+/// point addition is several KiB of `.wasm`, and a call costs nothing
+/// beside the addition's field multiplications.
+#[inline(never)]
+fn add_to(acc: &mut EdwardsPoint, p: &EdwardsPoint) {
+    *acc += p;
+}
+
+/// `*acc -= p`, out of line (as [`add_to`]).
+#[inline(never)]
+fn sub_from(acc: &mut EdwardsPoint, p: &EdwardsPoint) {
+    *acc -= p;
+}
+
 /// `[2^bits]p`: three doublings at a time through `mul_by_cofactor` (the
 /// only doubling curve25519-dalek makes public), then additions.
 fn times_pow2(p: &EdwardsPoint, bits: usize) -> EdwardsPoint {
@@ -123,7 +137,8 @@ fn times_pow2(p: &EdwardsPoint, bits: usize) -> EdwardsPoint {
         out = out.mul_by_cofactor();
     }
     for _ in 0..bits % 3 {
-        out = out + out;
+        let twice = out;
+        add_to(&mut out, &twice);
     }
     out
 }
@@ -174,12 +189,12 @@ impl VartimeTable {
             let mut multiple = base;
             for _ in 0..layout.entries() {
                 points.push(multiple);
-                multiple += base;
+                add_to(&mut multiple, &base);
             }
             // 2^w·base is twice the last entry, 2^(w−1)·base; a comb row
             // is 2^(w·steps) above the one before.
             let last: EdwardsPoint = points[points.len() - 1];
-            base = times_pow2(&(last + last), layout.bits * (layout.steps - 1));
+            base = times_pow2(&last, 1 + layout.bits * (layout.steps - 1));
         }
         Ok(VartimeTable { points, layout })
     }
@@ -193,9 +208,9 @@ impl VartimeTable {
         let add = |sum: &mut EdwardsPoint, i: usize, d: i16| {
             let row = (i / steps) * entries;
             if d > 0 {
-                *sum += &self.points[row + (d as usize - 1)];
+                add_to(sum, &self.points[row + (d as usize - 1)]);
             } else if d < 0 {
-                *sum -= &self.points[row + ((-d) as usize - 1)];
+                sub_from(sum, &self.points[row + ((-d) as usize - 1)]);
             }
         };
         if steps == 1 {
@@ -215,7 +230,7 @@ impl VartimeTable {
                 add(&mut sum, i, *d);
             }
         }
-        *acc += sum;
+        add_to(acc, &sum);
     }
 }
 

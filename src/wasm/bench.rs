@@ -7,12 +7,13 @@
 //! `./build.sh bench` builds a second, hooked package for the raw rows.
 #![cfg(feature = "bench")]
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
 
 use crate::inband::{self, Layout, UnitCodec, UnitFormat};
-use crate::keys::{KeyError, LinkedKey, PreparedKey};
+use crate::keys::{KeyError, LinkedKey, PreparedKey, Tables};
 
 /// One linked key, a loaded message and signature, and two ways to check
 /// them: the per-key tables `Verifier` uses, and plain ed25519-dalek.
@@ -25,14 +26,23 @@ pub struct JsBenchKey {
 
 #[wasm_bindgen(js_class = BenchKey)]
 impl JsBenchKey {
-    /// Links `publicKey` and builds its tables (what `new Verifier` does).
+    /// Links `publicKey` and builds its tables (what `new Verifier` does),
+    /// of the kind `tables` names (`'fast'` when absent, or `'compact'`).
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(js_name = publicKey)] public_key: &Uint8Array,
+        tables: Option<String>,
     ) -> Result<JsBenchKey, JsError> {
         let key = LinkedKey::from_bytes(&public_key.to_vec()).map_err(key_error)?;
+        let tables = match tables.as_deref() {
+            None => Tables::Fast,
+            Some(name) => Tables::from_name(name)
+                .ok_or_else(|| JsError::new("tables must be 'fast' or 'compact'"))?,
+        };
+        let prepared =
+            PreparedKey::try_with_tables(key, tables).map_err(|_| JsError::new("out of memory"))?;
         Ok(JsBenchKey {
-            prepared: PreparedKey::new(key),
+            prepared,
             message: Vec::new(),
             signature: [0; 64],
         })
