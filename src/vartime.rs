@@ -115,9 +115,9 @@ const _: () = assert!(FAST.digits() <= MAX_DIGITS && COMPACT.digits() <= MAX_DIG
 // The compact table stays within 64 KiB per key (issue 19).
 const _: () = assert!(COMPACT.bytes() <= 64 * 1024);
 
-/// `*acc += p`, out of line: every inlined copy of curve25519-dalek's
-/// point addition is several KiB of `.wasm`, and a call costs nothing
-/// beside the addition's field multiplications.
+/// `*acc += p`, out of line: one copy of curve25519-dalek's point addition
+/// for the table builds and both layouts' loops (a call costs nothing
+/// beside the addition's field multiplications).
 #[inline(never)]
 fn add_to(acc: &mut EdwardsPoint, p: &EdwardsPoint) {
     *acc += p;
