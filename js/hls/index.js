@@ -53,10 +53,14 @@
 // (its codec string comes from that init segment).
 //
 // Not supported, and refused rather than passed through: segments without an
-// init segment (MPEG-TS, self-initialising fMP4) and encrypted segments
+// init segment (MPEG-TS, self-initialising fMP4), encrypted segments
 // (EXT-X-KEY: hls.js decrypts after its loader, so the filter would see
-// ciphertext); such a fragment fails to load (FRAG_LOAD_ERROR with
-// frameseal's reason in the response text).
+// ciphertext) and alternate audio or subtitle renditions (EXT-X-MEDIA with a
+// URI: nothing in them is sealed); such a fragment fails to load
+// (FRAG_LOAD_ERROR, frameseal's reason in the response text: `frameseal:
+// no-init-segment | encrypted | not-video | bad-init-segment | malformed |
+// closed: …`). A load hls.js aborts while its bytes wait for their init
+// segment ends in onAbort, never in onSuccess.
 import * as frameseal from '../frameseal.js';
 
 // SPEC §4: options are read from their own properties only; captured when
@@ -268,13 +272,18 @@ export class FramesealHls {
     return null;
   }
 
-  /** The entry of init segment `frag` (an hls.js Fragment), made on first sight. */
+  /**
+   * The entry of init segment `frag` (an hls.js Fragment), made on first
+   * sight: `ready` settles when its load was checked, with `bytes` set, or
+   * `error` (a refused init: the segments waiting for it fail too, until a
+   * retried load of it succeeds).
+   */
   _initEntry(frag) {
     let entry = this._inits.get(frag);
     if (!entry) {
       let resolve;
       const ready = new Promise((r) => { resolve = r; });
-      entry = { ready, resolve, bytes: null };
+      entry = { ready, resolve, bytes: null, error: null };
       this._inits.set(frag, entry);
     }
     return entry;
@@ -289,22 +298,34 @@ export class FramesealHls {
     const frag = context.frag;
     if (!frag) throw new RefusedError('malformed', 'a fragment load without a fragment');
     const bytes = copyOf(data);
-    if (frag.sn === 'initSegment') {
-      const entry = this._initEntry(frag);
-      const method = frag.decryptdata?.method;
-      if (method && method !== 'NONE') throw new RefusedError('encrypted', `encrypted init segments (${method}) cannot be verified`);
-      // Checked now (so a bad init fails its own load); given to the filter before the first segment that uses it.
-      const probe = await this._enqueue(() => this._checkInit(bytes));
-      entry.bytes = probe;
-      entry.resolve();
-      this._counts.initSegments++;
-      return new ArrayBuffer(0);
+    // Alternate audio and subtitle renditions load through the same
+    // fLoader: nothing in them is signed by the camera's video seals.
+    if (frag.type !== undefined && frag.type !== 'main') {
+      throw new RefusedError('not-video', `${frag.type} renditions cannot be verified (only the main video playlist is)`);
     }
     const method = frag.decryptdata?.method;
     if (method && method !== 'NONE') throw new RefusedError('encrypted', `encrypted segments (${method}) cannot be verified`);
+    if (frag.sn === 'initSegment') {
+      const entry = this._initEntry(frag);
+      // Checked now (so a bad init fails its own load); given to the
+      // filter before the first segment that uses it.
+      try {
+        entry.bytes = await this._enqueue(() => this._checkInit(bytes));
+        entry.error = null;
+      } catch (e) {
+        entry.bytes = null;
+        entry.error = e;
+        throw e;
+      } finally {
+        entry.resolve();
+      }
+      this._counts.initSegments++;
+      return new ArrayBuffer(0);
+    }
     if (!frag.initSegment) throw new RefusedError('no-init-segment', 'a segment without an init segment (EXT-X-MAP): only fMP4 can be verified');
     const entry = this._initEntry(frag.initSegment);
     if (!entry.bytes) await entry.ready;
+    if (!entry.bytes) throw entry.error ?? new RefusedError('bad-init-segment', 'the init segment was refused');
     return this._enqueue(() => this._filterSegment(context, entry, bytes));
   }
 
@@ -316,15 +337,17 @@ export class FramesealHls {
 
   _checkInit(bytes) {
     if (this._current && sameBytes(this._current.bytes, bytes)) return this._current.bytes;
+    // A throwaway filter, so that checking a new init (a level switch
+    // loading ahead) leaves the one in use untouched.
+    const Filter = this._filter.constructor;
+    let scratch = null;
     try {
-      // A throwaway filter, so that checking a new init (a level switch
-      // loading ahead) leaves the one in use untouched.
-      const Filter = this._filter.constructor;
-      const scratch = new Filter(this._key, {});
+      scratch = new Filter(this._key, {});
       scratch.init(bytes);
-      scratch.free?.();
     } catch (e) {
       throw new RefusedError('bad-init-segment', `the init segment cannot be used: ${e?.message ?? e}`);
+    } finally {
+      scratch?.free?.();
     }
     return bytes;
   }

@@ -9,7 +9,8 @@
 // pixel check can see it); through frameseal it never reaches the screen,
 // playback continues after it, the stats count its 15 samples as
 // foreign-key, and data-frameseal-live goes "false" → "true" → "false" (the
-// clip ends). H.264 in MSE plays in both engines.
+// clip ends). H.264 in MSE plays in both engines. examples/hls/ is loaded
+// too, and must count the same drops.
 //
 // Needs pkg/ built by ./build.sh build (FRAMESEAL_PKG overrides), the repo's
 // node_modules (hls.js, playwright-core, puppeteer-core), Debian's chromium
@@ -30,10 +31,12 @@ const MOUNTS = {
   '/pkg/': PKG,
   '/hls.js/': path.join(ROOT, 'node_modules', 'hls.js', 'dist'),
   '/fixtures/': path.join(ROOT, 'tests', 'fixtures', 'hls'),
+  // examples/hls/ reaches pkg/, node_modules/hls.js and the fixtures by relative URLs.
+  '/repo/': ROOT,
 };
 const TYPES = {
   '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html',
-  '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment', '.pub': 'text/plain',
+  '.css': 'text/css', '.m3u8': 'application/vnd.apple.mpegurl', '.mp4': 'video/mp4', '.m4s': 'video/iso.segment', '.pub': 'text/plain',
 };
 /** The fixtures' capture time (tools/make-hls-fixtures.sh: --timestamp-us), in ms. */
 const CAPTURED_MS = 1_780_000_000_000;
@@ -114,7 +117,8 @@ function serve() {
     }
     const prefix = Object.keys(MOUNTS).find((p) => url.pathname.startsWith(p));
     const dir = prefix && MOUNTS[prefix];
-    const file = dir && path.join(dir, path.normalize(decodeURIComponent(url.pathname.slice(prefix.length))));
+    const rest = dir ? url.pathname.slice(prefix.length) : '';
+    const file = dir && path.join(dir, path.normalize(decodeURIComponent(rest === '' || rest.endsWith('/') ? `${rest}index.html` : rest)));
     if (!file || !file.startsWith(dir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
       res.writeHead(url.pathname === '/favicon.ico' ? 204 : 404);
       res.end();
@@ -159,6 +163,23 @@ for (const engine of ENGINES) {
         await page.close();
       }
     }
+
+    test('examples/hls/ plays the mixed-up playlist and counts the other camera\'s samples', async () => {
+      const page = await browser.newPage();
+      const pageErrors = [];
+      page.on('pageerror', (message) => pageErrors.push(message));
+      try {
+        await page.goto(`${served.origin}/repo/examples/hls/`);
+        await page.waitForFunction(() => window.result?.error !== undefined
+          || (window.result?.accepted === 45 && window.result?.dropped['foreign-key'] === 15), null, { timeout: 60_000 });
+        const result = await page.evaluate(() => window.result);
+        assert.equal(result.error, undefined);
+        assert.equal(result.hls.emptyPayloads, 1);
+        assert.deepEqual(pageErrors, []);
+      } finally {
+        await page.close();
+      }
+    });
 
     test('control: plain hls.js shows the other camera\'s segment', async () => {
       const record = await play(false);

@@ -64,8 +64,8 @@ class FakeLoader {
 
 /** hls.js Fragment stand-ins: the init segment and media segments sharing it. */
 function playlist(names, { encrypted = false } = {}) {
-  const initSegment = { sn: 'initSegment', level: 0, url: 'camera-init.mp4' };
-  const frags = names.map((url, sn) => ({ sn, level: 0, url, initSegment, start: sn, duration: 1 }));
+  const initSegment = { sn: 'initSegment', type: 'main', level: 0, url: 'camera-init.mp4' };
+  const frags = names.map((url, sn) => ({ sn, type: 'main', level: 0, url, initSegment, start: sn, duration: 1 }));
   if (encrypted) for (const f of [initSegment, ...frags]) f.decryptdata = { method: 'AES-128' };
   return { initSegment, frags };
 }
@@ -251,6 +251,20 @@ test('error paths: network errors pass through; a bad init, no init, encryption 
   const stats = Loader.frameseal.stats();
   assert.equal(stats.unreadableSegments, 1);
   assert.equal(stats.hls.refused, 4);
+
+  // A segment waiting for an init segment that is then refused fails too.
+  const waiting = playlist(['camera0.m4s']);
+  waiting.initSegment.url = 'camera1.m4s';
+  const media = loadThrough(Loader, waiting.frags[0]);
+  media.inner.release();
+  assert.match((await load1(Loader, waiting.initSegment)).args[0].text, /^frameseal: bad-init-segment: /);
+  assert.match((await media.done).args[0].text, /^frameseal: bad-init-segment: /);
+
+  // Alternate audio (and subtitle) renditions: nothing in them is sealed.
+  const audio = playlist(['camera0.m4s']);
+  for (const f of [audio.initSegment, ...audio.frags]) f.type = 'audio';
+  assert.match((await load1(Loader, audio.initSegment)).args[0].text, /^frameseal: not-video: /);
+  assert.equal(Loader.frameseal.stats().hls.refused, 7);
 
   // After close(), nothing more is handed over.
   Loader.frameseal.close();
