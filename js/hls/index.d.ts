@@ -1,28 +1,12 @@
 // Types of frameseal/hls (js/hls/index.js): frameseal in front of hls.js.
-// Structural types only, so that the package's types do not need hls.js
-// installed; an hls.js instance (1.5 or later) fits HlsLike.
+// hls.js's own types are not imported (the package's types must not need
+// hls.js installed): an hls.js instance (1.5 or later) fits HlsLike, and the
+// fLoader class fits hls.js's FragmentLoaderConstructor.
 
-/** A FragmentFilter class (SPEC §7), the package's own by default. */
-export interface FragmentFilterLike {
-  init(initSegment: Uint8Array): void;
-  filter(mediaSegment: Uint8Array): { init: Uint8Array | null; bytes: Uint8Array | null; results: SampleResult[] };
-  stats(): FragmentFilterStats;
-  mimeType(): string;
-}
-export type FragmentFilterClass = new (linkedPublicKey: Uint8Array, options?: object) => FragmentFilterLike;
+import type { FilterResult, FragmentFilter, FragmentFilterStats, VerifierOptions } from '../frameseal.js';
 
-/** One sample's verdict, as FragmentFilter.filter() reports it (verify()-like). */
-export type SampleResult =
-  | { ok: true; kept: boolean; seq: number; timestampUs: number; keyframe: boolean; [field: string]: unknown }
-  | { ok: false; reason: string; [field: string]: unknown };
-
-/** FragmentFilter's counts. */
-export interface FragmentFilterStats {
-  accepted: number;
-  dropped: { [reason: string]: number };
-  skippedUntilKeyframe?: number;
-  [field: string]: unknown;
-}
+/** One sample's verdict, as FragmentFilter.filter() reports it. */
+export type SampleResult = FilterResult;
 
 /** What frameseal/hls counted besides the filter. */
 export interface HlsCounts {
@@ -34,7 +18,7 @@ export interface HlsCounts {
   parts: number;
   /** Segments and parts of which no sample was kept (hls.js got no sample and treated them as gaps). */
   emptyPayloads: number;
-  /** Fragments refused (a bad or encrypted init segment, no init segment, an unreadable segment): hls.js got a load error. */
+  /** Fragments refused (a bad or encrypted init segment, no init segment, an audio or subtitle rendition, after close()): hls.js got a load error. */
   refused: number;
 }
 
@@ -50,20 +34,13 @@ export interface FilterEvent {
   results: SampleResult[];
 }
 
-/** Options: those below, and every Verifier option (passed to the FragmentFilter). */
-export interface FramesealHlsOptions {
-  maxAgeMs?: number | null;
-  maxFutureSkewMs?: number | null;
-  replayWindow?: number;
-  streamId?: Uint8Array;
-  maxPayloadBytes?: number;
-  now?: () => number;
-  allowRotation?: boolean;
+/** Options: those below, and every Verifier option (given to the FragmentFilter). */
+export interface FramesealHlsOptions extends VerifierOptions {
   /** The FragmentFilter class to use (e.g. from the build loader's module); default the package's. */
-  FragmentFilter?: FragmentFilterClass;
+  FragmentFilter?: typeof FragmentFilter;
   /** Called once per filtered segment or part. */
   onFilter?: (event: FilterEvent) => void;
-  /** Called for each dropped sample. */
+  /** Called for each dropped sample (ok: false; a verified sample the chain rule skips is only in onFilter's results). */
   onDrop?: (result: SampleResult) => void;
   /** The element is not live: no new verified picture for stallAfterMs, or the one shown was captured longer ago. */
   onStall?: (msSinceLastDrawn: number) => void;
@@ -72,6 +49,20 @@ export interface FramesealHlsOptions {
   /** Default 3000; null: the element is live once a verified picture is shown, and stays live. */
   stallAfterMs?: number | null;
 }
+
+/** The loader hls.js instantiates for each fragment load (its Loader<FragmentLoaderContext>). */
+export interface FragmentLoaderLike {
+  context: any;
+  stats: any;
+  load(context: any, config: any, callbacks: any): void;
+  abort(): void;
+  destroy(): void;
+  getCacheAge(): number | null;
+  getResponseHeader(name: string): string | null;
+}
+
+/** An fLoader class: new (hls.js config) => loader. */
+export type FragmentLoaderClass = new (config: any) => FragmentLoaderLike;
 
 /** The hls.js instance surface attachFrameseal() uses. */
 export interface HlsLike {
@@ -86,7 +77,7 @@ export interface HlsLike {
 export declare class FramesealHls {
   constructor(linkedPublicKey: Uint8Array, options?: FramesealHlsOptions);
   /** The class for hls.js's `fLoader` config. */
-  readonly fLoader: new (config: object) => object;
+  readonly fLoader: FragmentLoaderClass;
   /** FragmentFilter's stats plus this module's counts under `hls`. */
   stats(): FragmentFilterStats & { hls: HlsCounts };
   /** The MIME type of the stream (`video/mp4; codecs="…"`), or null before an init segment. */
@@ -103,7 +94,7 @@ export declare class FramesealHls {
 export declare function framesealLoader(
   linkedPublicKey: Uint8Array,
   options?: FramesealHlsOptions,
-): (new (config: object) => object) & { frameseal: FramesealHls };
+): FragmentLoaderClass & { frameseal: FramesealHls };
 
 /** Puts a FragmentFilter in front of `hls` (before its first fragment loads) and watches the media it attaches. */
 export declare function attachFrameseal(hls: HlsLike, linkedPublicKey: Uint8Array, options?: FramesealHlsOptions): FramesealHls;
