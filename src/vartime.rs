@@ -22,15 +22,13 @@
 //! [`PreparedKey`](crate::keys::PreparedKey) of that key and layout alive
 //! at the same time ([`shared_table`]): a registry of weak references,
 //! keyed by the key's bytes and the layout, whose entry goes when the last
-//! holder drops its table. The registry is process-wide behind a `Mutex`
-//! with `std` (native, and the modern WebAssembly build); the `no_std`
-//! build (WebAssembly 1.0) has no lock to keep it in, and builds a table
-//! per holder.
+//! holder drops its table. The registry is process-wide: behind a `Mutex`
+//! with `std` (native, and the modern WebAssembly build), in a cell the
+//! binding gives without it (the WebAssembly 1.0 build, one thread;
+//! `RegistryHost`).
 
 use alloc::boxed::Box;
-use alloc::sync::Arc;
-#[cfg(feature = "std")]
-use alloc::sync::Weak;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
 use curve25519_dalek::edwards::EdwardsPoint;
@@ -270,28 +268,30 @@ pub(crate) fn shared_table(
     tables: Tables,
 ) -> Result<SharedTable, OutOfMemory> {
     let layout = Layout::of(tables);
-    #[cfg(feature = "std")]
-    {
-        let mut registry = registry();
-        registry.prune();
-        if let Some(table) = registry.find(key, layout) {
-            return Ok(SharedTable(table));
+    let shared = with_registry(|registry| {
+        registry.entries.retain(|e| e.table.strong_count() > 0);
+        let live = registry
+            .entries
+            .iter()
+            .filter(|e| e.layout == layout && e.key == *key)
+            .find_map(|e| e.table.upgrade());
+        if let Some(table) = live {
+            return Ok(table);
         }
         let table = new_arc(minus_a, layout)?;
-        registry.entries.try_reserve(1).map_err(|_| OutOfMemory {
-            bytes: core::mem::size_of::<Entry>(),
-        })?;
-        registry.entries.push(Entry {
-            key: *key,
-            layout,
-            table: Arc::downgrade(&table),
-        });
-        Ok(SharedTable(table))
-    }
-    #[cfg(not(feature = "std"))]
-    {
-        let _ = key;
-        Ok(SharedTable(new_arc(minus_a, layout)?))
+        // No memory for the entry: the table is only not shared.
+        if registry.entries.try_reserve(1).is_ok() {
+            registry.entries.push(Entry {
+                key: *key,
+                layout,
+                table: Arc::downgrade(&table),
+            });
+        }
+        Ok(table)
+    });
+    match shared {
+        Some(table) => Ok(SharedTable(table?)),
+        None => Ok(SharedTable(new_arc(minus_a, layout)?)),
     }
 }
 
@@ -328,75 +328,105 @@ impl Clone for SharedTable {
 
 impl Drop for SharedTable {
     fn drop(&mut self) {
-        #[cfg(feature = "std")]
-        {
-            // Under the registry's lock nothing can upgrade its weak
-            // reference, so a count of 1 means this is the last holder.
-            let mut registry = registry();
-            if Arc::strong_count(&self.0) == 1 {
-                let table = Arc::as_ptr(&self.0);
+        // With the registry held nothing can upgrade its weak reference,
+        // so a count of 1 means this is the last holder. (When the
+        // registry cannot be had, the entry goes at the next link.)
+        let table = Arc::as_ptr(&self.0);
+        let last = &self.0;
+        with_registry(|registry| {
+            if Arc::strong_count(last) == 1 {
                 registry.entries.retain(|e| e.table.as_ptr() != table);
             }
-        }
+        });
     }
 }
 
 /// One registered table: the key's bytes, the layout, and a weak
 /// reference that does not keep the table alive.
-#[cfg(feature = "std")]
 struct Entry {
     key: [u8; 32],
     layout: Layout,
     table: Weak<VartimeTable>,
 }
 
-/// The tables alive now, by key and layout.
-#[cfg(feature = "std")]
-struct Registry {
+/// The tables alive now, by key and layout: one per process
+/// ([`with_registry`]).
+pub(crate) struct Registry {
     entries: Vec<Entry>,
 }
 
-#[cfg(feature = "std")]
-static REGISTRY: std::sync::Mutex<Registry> = std::sync::Mutex::new(Registry {
-    entries: Vec::new(),
-});
-
-/// The registry, locked. A panic while it was held (an allocation
-/// failure natively) leaves it consistent: every change is one `push`
-/// or `retain`.
-#[cfg(feature = "std")]
-fn registry() -> std::sync::MutexGuard<'static, Registry> {
-    REGISTRY
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+impl Registry {
+    /// An empty registry.
+    pub(crate) const fn new() -> Registry {
+        Registry {
+            entries: Vec::new(),
+        }
+    }
 }
 
 #[cfg(feature = "std")]
-impl Registry {
-    /// Drops the entries whose table is gone.
-    fn prune(&mut self) {
-        self.entries.retain(|e| e.table.strong_count() > 0);
-    }
+static REGISTRY: std::sync::Mutex<Registry> = std::sync::Mutex::new(Registry::new());
 
-    /// The live table of `key` in `layout`.
-    fn find(&self, key: &[u8; 32], layout: Layout) -> Option<Arc<VartimeTable>> {
-        self.entries
-            .iter()
-            .filter(|e| e.layout == layout && e.key == *key)
-            .find_map(|e| e.table.upgrade())
+/// Runs `f` on the registry, locked. A panic while it was held (an
+/// allocation failure natively) leaves it consistent: every change is one
+/// `push` or `retain`.
+#[cfg(feature = "std")]
+fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> Option<R> {
+    let mut registry = REGISTRY
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Some(f(&mut registry))
+}
+
+/// Where the registry is kept without `std`, which has no lock: a cell
+/// the binding of the WebAssembly 1.0 build gives (`wasm/verifier.rs`; one
+/// thread there), lent to one caller at a time.
+#[cfg(not(feature = "std"))]
+pub(crate) trait RegistryHost: Sync {
+    /// Runs `f` on the registry, unless it is lent out already (a
+    /// re-entrant call, which then goes without).
+    fn with(&self, f: &mut dyn FnMut(&mut Registry));
+}
+
+#[cfg(not(feature = "std"))]
+static HOST: OnceBox<&'static dyn RegistryHost> = OnceBox::new();
+
+/// Keeps the registry in `host` from now on (the first host given stays).
+#[cfg(not(feature = "std"))]
+pub(crate) fn set_registry_host(host: &'static dyn RegistryHost) {
+    if HOST.get().is_none() {
+        let _ = HOST.set(Box::new(host));
     }
+}
+
+/// Runs `f` on the registry; `None` when there is none to be had (no host
+/// given, or lent out), and then every holder has a table of its own.
+#[cfg(not(feature = "std"))]
+fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> Option<R> {
+    let host = HOST.get()?;
+    let mut f = Some(f);
+    let mut out = None;
+    host.with(&mut |registry| {
+        if let Some(f) = f.take() {
+            out = Some(f(registry));
+        }
+    });
+    out
 }
 
 /// How many tables of `key` in `tables`' layout the registry holds (0 or
 /// 1), for the tests that check an entry goes with its last holder.
-#[cfg(all(test, feature = "std"))]
+#[cfg(test)]
 pub(crate) fn registered(key: &[u8; 32], tables: Tables) -> usize {
     let layout = Layout::of(tables);
-    registry()
-        .entries
-        .iter()
-        .filter(|e| e.layout == layout && e.key == *key)
-        .count()
+    with_registry(|registry| {
+        registry
+            .entries
+            .iter()
+            .filter(|e| e.layout == layout && e.key == *key)
+            .count()
+    })
+    .unwrap_or(0)
 }
 
 #[cfg(test)]

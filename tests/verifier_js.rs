@@ -1572,3 +1572,30 @@ fn a_bad_tables_option_throws_and_an_inherited_one_is_not_read() {
     JsVerifier::new(key, inherited).or_fail("an inherited option is ignored");
     Rig::new(&[("tables", s("compact"))]).assert_works();
 }
+
+#[wasm_bindgen_test]
+fn verifiers_of_one_key_share_one_table() {
+    // 64 tiles of one camera: one 370 KiB table, not 64 (23 MiB).
+    // WebAssembly memory only grows, so a heap with free space left by
+    // earlier tests could hide copies, never invent them.
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length() as f64
+    };
+    let key = camera(7).public_key();
+    let first = verifier(&key, &[("tables", s("fast"))]);
+    let before = memory();
+    let tiles: Vec<JsVerifier> = (0..64)
+        .map(|_| verifier(&key, &[("tables", s("fast"))]))
+        .collect();
+    let grown = memory() - before;
+    assert!(
+        grown < 2.0 * 1024.0 * 1024.0,
+        "64 verifiers of one key grew memory by {grown} bytes"
+    );
+    drop(tiles);
+    drop(first);
+}

@@ -268,6 +268,8 @@ impl JsVerifier {
         let key = public_key_arg(linked_public_key, "linkedPublicKey")?;
         let (policy, now) = read_policy(options)?;
         let tables = options.tables("tables")?;
+        #[cfg(not(feature = "std"))]
+        table_registry::install();
         let inner = verify::Verifier::with_tables(key, policy, tables).map_err(|e| match e {
             PolicyError::OutOfMemory(e) => error(format!("linking the key: {e}")),
             e => error(format!("options: {e}")),
@@ -300,6 +302,40 @@ impl JsVerifier {
     /// (`now()` is user code and may call back into the object).
     pub(crate) fn clock(&self) -> Clock {
         self.clock.clone()
+    }
+}
+
+/// The registry of shared key tables in the WebAssembly 1.0 build, which
+/// has no `std` and so no `Mutex` for the core to keep it behind
+/// (`vartime.rs`, memory rule).
+///
+/// The cell is the one wasm-bindgen's own thread-local statics expand to
+/// (`wasm_bindgen::__rt::LazyCell`, of the pinned wasm-bindgen version):
+/// it is `Sync` only where WebAssembly has no threads, true of this
+/// build, so the crate stays free of `unsafe`. A re-entrant use finds the
+/// `RefCell` lent out and goes without sharing, never panics.
+#[cfg(not(feature = "std"))]
+mod table_registry {
+    use core::cell::RefCell;
+    use wasm_bindgen::__rt::LazyCell;
+
+    use crate::vartime::{self, Registry, RegistryHost};
+
+    struct Host(LazyCell<RefCell<Registry>>);
+
+    static HOST: Host = Host(LazyCell::new(|| RefCell::new(Registry::new())));
+
+    impl RegistryHost for Host {
+        fn with(&self, f: &mut dyn FnMut(&mut Registry)) {
+            if let Ok(mut registry) = self.0.try_borrow_mut() {
+                f(&mut registry);
+            }
+        }
+    }
+
+    /// Gives the core the registry (once; later calls change nothing).
+    pub(super) fn install() {
+        vartime::set_registry_host(&HOST);
     }
 }
 
