@@ -35,7 +35,7 @@ use frameseal_native::{now_us, random_bytes};
 
 /// Per genuine fragment, the mix-up starts a burst of the other home's
 /// fragments this often (about every 2 s at 15 fps).
-pub const MIXUP_BURST_PERCENT: Percent = Percent(4);
+pub const MIXUP_BURST_PERCENT: Percent = Percent(3);
 /// Per genuine fragment, the replay fault resends an earlier one this often.
 pub const REPLAY_PERCENT: Percent = Percent(6);
 /// The loss fault drops this share of the genuine fragments.

@@ -213,7 +213,7 @@ pub fn set_decode_time(segment: &mut [u8], decode_time: u64) -> Result<(), BoxEr
     }
 }
 
-/// Flips bits of one byte in the middle of the first slice NAL unit (H.264
+/// Flips bits of one byte of the first slice NAL unit (H.264
 /// types 1 and 5) of the sample at `sample` in `segment`, whose NAL units
 /// carry `length_size`-byte lengths. The byte picked and its new value are
 /// neither zero nor 1–3, so no start code or emulation-prevention sequence
@@ -241,9 +241,10 @@ pub fn tamper_slice(
             return Err(BoxError::BadSize);
         }
         let kind = segment[nal.start] & 0x1f;
-        // Past the slice header's first bytes; short of trailing zeros.
-        if matches!(kind, 1 | 5) && len > 16 {
-            let body = nal.start + 8..nal.end - 4;
+        // Past the NAL header and the slice's first byte; short of the
+        // last byte (the stop bit, and any trailing zeros, are there).
+        if matches!(kind, 1 | 5) && len >= 4 {
+            let body = nal.start + 2..nal.end - 1;
             let span = (body.end - body.start) as u64;
             let safe = |b: u8| b > 3;
             for step in 0..span {
@@ -349,7 +350,7 @@ mod tests {
             let mut copy = sample.clone();
             let len = copy.len();
             let at = tamper_slice(&mut copy, 0..len, 4, pick).unwrap();
-            assert!(at > sei.len() + 4 + 8);
+            assert!(at >= sei.len() + 4 + 2);
             let diff: Vec<usize> = (0..copy.len()).filter(|&i| copy[i] != sample[i]).collect();
             assert_eq!(diff, [at]);
             assert!(copy[at] > 3 && sample[at] > 3 && copy[at - 1] != 0 && copy[at + 1] != 0);
