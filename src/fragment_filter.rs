@@ -291,7 +291,10 @@ impl FragmentFilter {
                             self.stats.unvouched_keyframes += 1;
                             SampleVerdict::NotKept(h, NotKept::UnvouchedConfiguration)
                         } else if self.chain.admit(h.stream_id, h.seq, h.keyframe) {
-                            if !h.keyframe {
+                            // A unit that verified splits: an error cannot come.
+                            if !h.keyframe
+                                && inband::carries_parameter_sets(data, init.format).unwrap_or(true)
+                            {
                                 let stripped = inband::for_decoder(data, init.format, false)
                                     .map_err(|_| OutOfMemory { bytes: data.len() })?;
                                 if stripped.len() != data.len() {

@@ -251,6 +251,17 @@ pub(super) fn is_keyframe(unit: &[u8]) -> Result<bool, UnitError> {
     Ok(first & 0x80 == 0 && (first >> 5) & 0x03 == 0)
 }
 
+/// Whether `unit` holds a sequence header OBU (OBU headers and sizes are
+/// read, payloads are not).
+pub(super) fn carries_sequence_headers(unit: &[u8]) -> Result<bool, UnitError> {
+    for obu in obus(unit) {
+        if obu?.obu_type == ObuType::SequenceHeader {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// `unit` without its sequence header OBUs, for a delta unit's decoder.
 pub(super) fn without_sequence_headers(unit: &[u8]) -> Result<Vec<u8>, UnitError> {
     let mut starts = Vec::new();

@@ -503,6 +503,44 @@ pub(super) fn is_keyframe(
     Ok(survey(unit, codec, framing)?.random_access)
 }
 
+/// Whether `unit` holds a parameter-set NAL unit. In the length layout
+/// only the length prefixes and NAL headers are read (the bytes between
+/// are not scanned): a cheap test before [`without_parameter_sets`].
+pub(super) fn carries_parameter_sets(
+    unit: &[u8],
+    codec: NalCodec,
+    framing: Framing,
+) -> Result<bool, UnitError> {
+    let Framing::Length(n) = framing else {
+        for nal in nal_units(unit, codec, framing)? {
+            if codec.is_parameter_set(nal?.nal_type) {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    };
+    let mut at = 0usize;
+    while at < unit.len() {
+        let prefix = unit.get(at..at + n).ok_or(UnitError::Truncated { at })?;
+        let len = prefix
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        let header = *unit.get(at + n).ok_or(UnitError::Truncated { at })?;
+        let nal_type = match codec {
+            NalCodec::H264 => header & 0x1f,
+            NalCodec::H265 => (header >> 1) & 0x3f,
+        };
+        if codec.is_parameter_set(nal_type) {
+            return Ok(true);
+        }
+        at = at
+            .checked_add(n)
+            .and_then(|a| a.checked_add(len))
+            .ok_or(UnitError::Truncated { at })?;
+    }
+    Ok(false)
+}
+
 /// `unit` without its parameter-set NAL units (start code or length prefix
 /// and trailing zeros with them), for a delta unit's decoder.
 pub(super) fn without_parameter_sets(

@@ -651,6 +651,22 @@ pub fn for_decoder(unit: &[u8], format: UnitFormat, keyframe: bool) -> Result<Ve
     }
 }
 
+/// Whether `unit` carries parameter sets (H.264 SPS / PPS, H.265 VPS /
+/// SPS / PPS, AV1 sequence headers) that [`for_decoder`] would take out of
+/// a delta unit: a cheap test first (in the `avcc` layout only the NAL
+/// headers are read), so units without any are handed on as they are.
+/// Always false for JPEG.
+pub fn carries_parameter_sets(unit: &[u8], format: UnitFormat) -> Result<bool, UnitError> {
+    if unit.is_empty() {
+        return Err(UnitError::Empty);
+    }
+    match format.kind() {
+        Kind::H26x(codec, framing) => h26x::carries_parameter_sets(unit, codec, framing),
+        Kind::Av1 => av1::carries_sequence_headers(unit),
+        Kind::Jpeg => Ok(false),
+    }
+}
+
 /// Whether a verified keyframe `unit` vouches for the decoder
 /// configuration record `config` (`avcC` / `hvcC` / `av1C` payload), so
 /// that the record may reach a decoder (SPEC §7): every parameter set in
