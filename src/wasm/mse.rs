@@ -33,7 +33,7 @@ const TS_MSE: &str = r#"
 export type FilterResult =
   | (Accepted & { kept: true })
   | (Accepted & { kept: false; notKept: 'skipped-until-keyframe' | 'configuration-not-vouched' })
-  | Dropped;
+  | (Dropped & { kept: false });
 /** What FragmentFilter.filter() returns. */
 export interface FilteredSegment {
   /** The cleaned init segment to append before `bytes`, handed out once. */
@@ -131,18 +131,24 @@ fn filter_error(what: &str, e: FilterError) -> JsError {
 
 /// The JS result of each sample: a view of the caller's segment as its
 /// payload, or a copy of the verified bytes when the caller's buffer is
-/// shared memory.
+/// shared memory; `kept` on every result (false on a drop too, so that
+/// `results.filter(r => r.kept)` is what reached the output).
 fn results(filtered: &Filtered, source: &Uint8Array, held: &[u8]) -> Array {
     let out = Array::new();
+    let dropped = |reason: &str| {
+        let result = dropped_result(reason);
+        set(&result, "kept", &JsValue::FALSE);
+        result
+    };
     if filtered.unreadable.is_some() {
-        out.push(&dropped_result("malformed"));
+        out.push(&dropped("malformed"));
         return out;
     }
     let shared = is_shared(&source.buffer());
     for sample in &filtered.samples {
         let header = match sample.verdict {
             SampleVerdict::Dropped(reason) => {
-                out.push(&dropped_result(reason.name()));
+                out.push(&dropped(reason.name()));
                 continue;
             }
             SampleVerdict::Kept(h) | SampleVerdict::NotKept(h, _) => h,

@@ -56,6 +56,7 @@ test('the camera\'s segments are kept, another home\'s are foreign-key, the init
       assert.equal(first.payload.buffer, segment.buffer, 'a result\'s payload is a view of the segment');
     } else {
       assert.equal(r.bytes, null);
+      assert.deepEqual(r.results[0], { ok: false, reason: 'foreign-key', kept: false });
     }
   }
   assert.deepEqual(inits, ['camera0.m4s']);
