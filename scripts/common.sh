@@ -20,7 +20,9 @@ MVP_FEATURES=(--mvp-features --enable-mutable-globals)
 MVP_VALIDATE=(--disable-mutable-globals --disable-bulk-memory --disable-reference-types --disable-multi-value
   --disable-sign-extension --disable-saturating-float-to-int --disable-simd)
 
-log() { printf '==> %s\n' "$*"; }
+# Each line says how long the run has taken so far (bash's SECONDS), so a
+# CI log shows where the time goes.
+log() { printf '==> [%02d:%02d] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 as_root() {
