@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # `./build.sh bench`: one markdown table of native and headless-Chromium
 # benchmarks, cold start (bench/cold.mjs) and package sizes (bench/run.mjs;
-# bench/RESULTS.md). The cold-start rows alone: node bench/run.mjs --cold-only
+# bench/RESULTS.md), then FragmentFilter / MseGate on 1080p30 H.264
+# (bench/mse.mjs). The cold-start rows alone: node bench/run.mjs --cold-only
 # Sourced by ../build.sh (which sets -euo pipefail and cds to the repository).
 
 # Benchmarks, never timed tests: prints one markdown table (bench/RESULTS.md
@@ -21,6 +22,8 @@ cmd_bench() {
   log "browser rows: node bench/run.mjs (headless Chromium, one page)"
   node bench/run.mjs --hooks "$out/hooks" --native "$out/native.json" --fixtures "$out/fixtures" \
     --out "$out/results.md"
+  log "MSE rows: node bench/mse.mjs (FragmentFilter in Node, MseGate in headless Chromium; 1080p30 H.264)"
+  node bench/mse.mjs | tee "$out/mse.md"
 }
 
 # The verifyUnit / sealUnit rows' input: real x264 output, 1280x720, six
