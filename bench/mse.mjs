@@ -110,7 +110,23 @@ async function gatesInChromium() {
   const page = `<!doctype html><meta charset="utf-8"><body><script type="module">
 import initWasm, { MseGate } from '/pkg/frameseal.js';
 await initWasm();
-window.measure = async (gates, keyHex, offsets, fps, nowMs) => {
+// The same feed appended by a plain MediaSource player (no frameseal), for
+// the browser's own share of the main thread (appendBuffer's copy, events).
+function plainPlayer(v, mime) {
+  const source = new MediaSource();
+  v.src = URL.createObjectURL(source);
+  const queue = [];
+  let buffer = null;
+  const pump = () => { if (buffer && !buffer.updating && queue.length) buffer.appendBuffer(queue.shift()); };
+  source.addEventListener('sourceopen', () => {
+    buffer = source.addSourceBuffer(mime);
+    buffer.addEventListener('updateend', pump);
+    pump();
+  });
+  return { append(bytes) { queue.push(bytes); pump(); return Promise.resolve({ appended: 1 }); },
+    stats: () => ({ drawn: 0 }), close() {} };
+}
+window.measure = async (gates, keyHex, offsets, fps, nowMs, plain, mime) => {
   const key = Uint8Array.from(keyHex.match(/../g), (h) => parseInt(h, 16));
   const init = new Uint8Array(await (await fetch('/init')).arrayBuffer());
   const all = new Uint8Array(await (await fetch('/media')).arrayBuffer());
@@ -119,7 +135,7 @@ window.measure = async (gates, keyHex, offsets, fps, nowMs) => {
     const v = document.createElement('video');
     v.muted = true; v.width = 64; v.height = 36;
     document.body.append(v);
-    list.push({ v, g: new MseGate(v, key, { now: () => nowMs, stallAfterMs: null }) });
+    list.push({ v, g: plain ? plainPlayer(v, mime) : new MseGate(v, key, { now: () => nowMs, stallAfterMs: null }) });
   }
   let busy = 0, appended = 0;
   const start = performance.now();
@@ -152,17 +168,25 @@ window.ready = true;
   const browser = await launch('chromium');
   const rows = [];
   try {
-    for (const gates of [1, 16]) {
+    const mime = await (async () => {
+      const m = await import(path.join(ROOT, 'pkg/frameseal.js'));
+      m.initSync({ module: readFileSync(path.join(ROOT, 'pkg/frameseal_bg.wasm')) });
+      const f = new m.FragmentFilter(key());
+      f.init(init);
+      return f.mimeType();
+    })();
+    for (const [gates, plain] of [[1, true], [1, false], [16, true], [16, false]]) {
       const p = await browser.newPage();
       await p.goto(`http://127.0.0.1:${server.address().port}/`);
       await p.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
       const keyHex = Buffer.from(key()).toString('hex');
-      const r = await p.evaluate(([n, k, o, ms]) => window.measure(n, k, o, 30, ms), [gates, keyHex, offsets, TIMESTAMP_US / 1000]);
+      const r = await p.evaluate(([n, k, o, ms, pl, mt]) => window.measure(n, k, o, 30, ms, pl, mt),
+        [gates, keyHex, offsets, TIMESTAMP_US / 1000, plain, mime]);
       if (r.appended !== gates * segments.length) throw new Error(`${gates} gates: ${r.appended} samples appended`);
-      rows.push([`MseGate main thread, ${gates} × 1080p30 H.264 (one fragment per frame)`,
+      rows.push([`${plain ? 'plain MediaSource player (no frameseal)' : 'MseGate'} main thread, ${gates} × 1080p30 H.264 (one fragment per frame)`,
         `${((100 * r.busy) / r.wall).toFixed(2)} % of a core`,
         `${(r.busy / (gates * segments.length)).toFixed(3)} ms per append`,
-        `${r.drawn} pictures presented`]);
+        plain ? 'appendBuffer alone: the browser\'s share' : `${r.drawn} pictures presented`]);
       await p.close();
     }
   } finally {
