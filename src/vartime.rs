@@ -201,20 +201,8 @@ impl VartimeTable {
     pub(crate) fn add_mul(&self, acc: &mut EdwardsPoint, s: &Scalar) {
         let Layout { bits, steps } = self.layout;
         let digits = signed_digits(s, bits);
-        let digits = &digits[..self.layout.digits()];
-        let entries = self.layout.entries();
-        let add = |sum: &mut EdwardsPoint, i: usize, d: i16| {
-            let row = (i / steps) * entries;
-            if d > 0 {
-                add_to(sum, &self.points[row + (d as usize - 1)]);
-            } else if d < 0 {
-                sub_from(sum, &self.points[row + ((-d) as usize - 1)]);
-            }
-        };
         if steps == 1 {
-            for (i, d) in digits.iter().enumerate() {
-                add(acc, i, *d);
-            }
+            self.add_tooth(acc, &digits, 0);
             return;
         }
         // Horner over the comb's teeth: the top digit of every row first,
@@ -224,11 +212,27 @@ impl VartimeTable {
             if tooth + 1 < steps {
                 sum = times_pow2(&sum, bits);
             }
-            for (i, d) in digits.iter().enumerate().skip(tooth).step_by(steps) {
-                add(&mut sum, i, *d);
-            }
+            self.add_tooth(&mut sum, &digits, tooth);
         }
         add_to(acc, &sum);
+    }
+
+    /// Adds to `sum` the entry of every digit `tooth`, `tooth + steps`, …
+    /// (one per row; every digit when `steps` is 1).
+    fn add_tooth(&self, sum: &mut EdwardsPoint, digits: &[i16; MAX_DIGITS], tooth: usize) {
+        let Layout { steps, .. } = self.layout;
+        let entries = self.layout.entries();
+        let mut i = tooth;
+        while i < self.layout.digits() {
+            let row = (i / steps) * entries;
+            let d = digits[i];
+            if d > 0 {
+                add_to(sum, &self.points[row + (d as usize - 1)]);
+            } else if d < 0 {
+                sub_from(sum, &self.points[row + ((-d) as usize - 1)]);
+            }
+            i += steps;
+        }
     }
 }
 
@@ -269,7 +273,6 @@ pub(crate) fn shared_table(
 ) -> Result<SharedTable, OutOfMemory> {
     let layout = Layout::of(tables);
     let shared = with_registry(|registry| {
-        registry.entries.retain(|e| e.table.strong_count() > 0);
         let live = registry
             .entries
             .iter()
@@ -279,13 +282,19 @@ pub(crate) fn shared_table(
             return Ok(table);
         }
         let table = new_arc(minus_a, layout)?;
-        // No memory for the entry: the table is only not shared.
-        if registry.entries.try_reserve(1).is_ok() {
-            registry.entries.push(Entry {
-                key: *key,
-                layout,
-                table: Arc::downgrade(&table),
-            });
+        let entry = Entry {
+            key: *key,
+            layout,
+            table: Arc::downgrade(&table),
+        };
+        // An entry whose table is gone (its last holders dropped at once
+        // on two threads) makes room; no memory for the entry leaves the
+        // table unshared, nothing worse.
+        let entries = &mut registry.entries;
+        if let Some(dead) = entries.iter_mut().find(|e| e.table.strong_count() == 0) {
+            *dead = entry;
+        } else if entries.try_reserve(1).is_ok() {
+            entries.push(entry);
         }
         Ok(table)
     });
@@ -334,8 +343,11 @@ impl Drop for SharedTable {
         let table = Arc::as_ptr(&self.0);
         let last = &self.0;
         with_registry(|registry| {
-            if Arc::strong_count(last) == 1 {
-                registry.entries.retain(|e| e.table.as_ptr() != table);
+            let entries = &mut registry.entries;
+            if Arc::strong_count(last) == 1
+                && let Some(i) = entries.iter().position(|e| e.table.as_ptr() == table)
+            {
+                entries.swap_remove(i);
             }
         });
     }
@@ -369,7 +381,7 @@ static REGISTRY: std::sync::Mutex<Registry> = std::sync::Mutex::new(Registry::ne
 
 /// Runs `f` on the registry, locked. A panic while it was held (an
 /// allocation failure natively) leaves it consistent: every change is one
-/// `push` or `retain`.
+/// `push`, assignment or `swap_remove`.
 #[cfg(feature = "std")]
 fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> Option<R> {
     let mut registry = REGISTRY
