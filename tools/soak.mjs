@@ -1,0 +1,527 @@
+// The soak run (`./build.sh soak [minutes]`, scripts/soak.sh): frameseal-demo
+// and headless Chromium with www/soak.html's 16 protected tiles on the
+// demo's 3 still cameras, its 2 live H.264 cameras and the page's own VP8
+// camera, for `minutes` (default 30), while every relay fault switches on
+// and off on a fixed schedule. Every SAMPLE_S seconds it records:
+// - memory: the page's JS heap (CDP Performance.getMetrics JSHeapUsedSize,
+//   after a forced garbage collection so that only what is still held
+//   counts), the package's WebAssembly memory (memory.buffer.byteLength),
+//   Chromium's RSS (the sum of VmRSS over its process tree, from /proc) and
+//   the relay's (frameseal-demo's own process; its ffmpeg children are
+//   listed apart);
+// - frames: every tile's gate stats() (accepted, dropped by reason);
+// - foreign pixels: how many reads of the protected surfaces showed another
+//   camera's colour at the plain points (www/soak.js); must stay 0;
+// - genuine frames lost beyond those the faults removed (www/soak.js says
+//   how each kind of tile counts them);
+// and prints a progress line. At the end: one summary line, bench/SOAK.md
+// (command, machine, per-minute table, what the line means) and the chart
+// bench/SOAK.svg; the raw samples go to $CARGO_TARGET_DIR/soak/samples.json.
+//
+// Usage: node tools/soak.mjs [minutes] [--out DIR]   (the demo binary and pkg/ built)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { CHROMIUM, CHROMIUM_ARGS } from '../tests/e2e/browsers.mjs';
+import { DEMO_BIN, DEMO_BUILD, ROOT, startDemo } from '../tests/e2e/demo-server.mjs';
+
+const require = createRequire(import.meta.url);
+const SAMPLE_S = 10;
+/** The minute from which memory must stay flat. */
+const SETTLED_MIN = 5;
+/** How often the schedule is looked at, ms. */
+const TICK_MS = 1000;
+
+/**
+ * The faults' schedule: fault i is on while floor((t + offset) / period) is
+ * odd, t in seconds since the start, so every fault is on about half the
+ * time, each with its own rhythm, and the combinations keep changing. The
+ * blackhole (which stops everything) is on for its `on` seconds once every
+ * `period` instead.
+ */
+const SCHEDULE = [
+  { fault: 'mixup', period: 40, offset: 0 },
+  { fault: 'loss', period: 50, offset: 10 },
+  { fault: 'duplication', period: 60, offset: 20 },
+  { fault: 'reordering', period: 70, offset: 5 },
+  { fault: 'farreordering', period: 90, offset: 30 },
+  { fault: 'delay', period: 55, offset: 15 },
+  { fault: 'longdelay', period: 80, offset: 45 },
+  { fault: 'corruption', period: 45, offset: 25 },
+  { fault: 'replay', period: 35, offset: 12 },
+  { fault: 'tamper', period: 65, offset: 33 },
+  { fault: 'oldparts', period: 75, offset: 50 },
+  { fault: 'blackhole', period: 120, offset: 100, on: 8 },
+];
+
+/** Which faults are on `t` seconds into the run. */
+function faultsAt(t) {
+  return Object.fromEntries(SCHEDULE.map(({ fault, period, offset, on }) => [fault, on === undefined
+    ? Math.floor((t + offset) / period) % 2 === 1
+    : (t + offset) % period < on]));
+}
+
+function parseArgs(argv) {
+  const args = { minutes: 30, out: path.join(ROOT, 'bench'), command: null };
+  for (let i = 0; i < argv.length; i += 1) {
+    if (argv[i] === '--out') args.out = argv[++i];
+    else if (argv[i] === '--command') args.command = argv[++i];
+    else if (/^\d+(\.\d+)?$/.test(argv[i])) args.minutes = Number(argv[i]);
+    else throw new Error(`usage: node tools/soak.mjs [minutes] [--out DIR] (not ${argv[i]})`);
+  }
+  if (!(args.minutes > 0)) throw new Error('minutes must be above 0');
+  return args;
+}
+
+// ---------------------------------------------------------------- /proc
+
+/** Every process: pid → { ppid, rssKiB, name }. */
+function processes() {
+  const all = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const field = (name) => status.match(new RegExp(`^${name}:\\s*(\\S+)`, 'm'))?.[1];
+      all.set(Number(entry), { ppid: Number(field('PPid')), rssKiB: Number(field('VmRSS') ?? 0), name: field('Name') });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return all;
+}
+
+/** `root` and every process under it. */
+function tree(all, root) {
+  const pids = new Set([root]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, p] of all) {
+      if (!pids.has(pid) && pids.has(p.ppid)) {
+        pids.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return pids;
+}
+
+/** A process's proportional set size in KiB (shared pages split among their sharers), 0 if gone. */
+function pssKiB(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s*(\d+)/m)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Memory in bytes: the relay's RSS (its own process), its children's
+ * (ffmpeg), and every other process under this one (Chromium): the sum of
+ * their RSS (shared pages counted in every process) and of their PSS.
+ */
+function rss(demoPid) {
+  const all = processes();
+  const sum = (pids) => [...pids].reduce((s, pid) => s + (all.get(pid)?.rssKiB ?? 0), 0) * 1024;
+  const demoTree = tree(all, demoPid);
+  const mine = tree(all, process.pid);
+  const browser = new Set([...mine].filter((pid) => pid !== process.pid && !demoTree.has(pid)));
+  const demoChildren = new Set([...demoTree].filter((pid) => pid !== demoPid));
+  return {
+    browser: sum(browser), browserPss: [...browser].reduce((s, pid) => s + pssKiB(pid), 0) * 1024,
+    browserProcesses: browser.size, relay: sum([demoPid]), relayChildren: sum(demoChildren),
+  };
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+
+// ---------------------------------------------------------------- figures
+
+/** Sums over tiles: accepted, dropped by reason, foreign pixel reads, lost, linked reads. */
+function totals(sample) {
+  const t = {
+    accepted: 0, dropped: {}, foreignPixels: 0, foreignAccepted: 0, linkedReads: 0, pixelReads: 0,
+    lost: 0, lostByKind: {}, intact: 0, policy: 0, reconnects: 0, skipped: 0,
+  };
+  for (const tile of sample.page.tiles) {
+    const s = tile.stats;
+    if (s) {
+      t.accepted += s.accepted;
+      for (const [reason, n] of Object.entries(s.dropped ?? {})) t.dropped[reason] = (t.dropped[reason] ?? 0) + n;
+      t.skipped += s.skippedUntilKeyframe ?? 0;
+    }
+    t.foreignPixels += tile.pixels.foreign;
+    t.linkedReads += tile.pixels.linked;
+    t.pixelReads += tile.pixels.samples;
+    t.reconnects += tile.reconnects;
+    const ledger = tile.ledger;
+    if (ledger) {
+      t.foreignAccepted += ledger.foreignAccepted + ledger.foreignDrawn;
+      t.intact += ledger.intact;
+      t.policy += Object.values(ledger.policy).reduce((a, b) => a + b, 0);
+    }
+    const lost = ledger ? ledger.lostBeyondFaults : tile.lostBeyondFaults;
+    if (typeof lost === 'number') {
+      t.lost += lost;
+      t.lostByKind[tile.kind] = (t.lostByKind[tile.kind] ?? 0) + lost;
+    }
+    if (tile.kind === 'msegate') t.intact += tile.intact;
+  }
+  return t;
+}
+
+const MiB = (bytes) => bytes / 1048576;
+const f1 = (n) => (n === null || n === undefined || Number.isNaN(n) ? '–' : n.toFixed(1));
+const pct = (a, b) => (a ? ((b - a) / a) * 100 : NaN);
+const sign = (n) => (Number.isNaN(n) ? 'n/a' : `${n >= 0 ? '+' : ''}${n.toFixed(1)} %`);
+const mmss = (s) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}`;
+
+/** The memory series the summary and chart show: [key, label, bytes of a sample]. */
+const MEMORY = [
+  ['browser', 'browser RSS', (s) => s.rss.browser],
+  ['browserPss', 'browser PSS', (s) => s.rss.browserPss],
+  ['heap', 'JS heap', (s) => s.jsHeapUsed],
+  ['wasm', 'wasm memory', (s) => s.page.wasmBytes],
+  ['relay', 'relay RSS', (s) => s.rss.relay],
+];
+
+/**
+ * Memory growth from the settled baseline to the end, per series: the mean
+ * of the samples in the minute from SETTLED_MIN (or, in a run shorter than
+ * twice that, from half-way) against the mean of the last minute's. A
+ * minute's mean, not one sample: a single sample catches a collection or a
+ * buffer swap mid-way.
+ */
+function growth(samples, minutes) {
+  const from = minutes >= 2 * SETTLED_MIN ? SETTLED_MIN * 60 : (minutes * 60) / 2;
+  const end = samples.at(-1).t;
+  const mean = (list, get) => list.reduce((s, x) => s + get(x), 0) / list.length;
+  const base = samples.filter((s) => s.t >= from && s.t < from + 60);
+  const last = samples.filter((s) => s.t > end - 60);
+  const out = { fromS: from };
+  for (const [key, , get] of MEMORY) {
+    const a = mean(base.length ? base : [samples[0]], get);
+    const b = mean(last, get);
+    out[key] = { from: a, to: b, pct: pct(a, b) };
+  }
+  return out;
+}
+
+function summaryLine(samples, minutes) {
+  const g = growth(samples, minutes);
+  const t = totals(samples.at(-1));
+  const mem = MEMORY.map(([key, label]) => `${label} ${sign(g[key].pct)}`).join(', ');
+  const kinds = Object.entries(t.lostByKind).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `soak ${minutes} min: memory after minute ${f1(g.fromS / 60)}: ${mem}; ` +
+    `foreign pixels drawn ${t.foreignPixels} (of ${t.pixelReads} reads, ${t.linkedReads} of the linked camera), ` +
+    `foreign frames accepted ${t.foreignAccepted}; genuine frames lost beyond the faults ${t.lost} ` +
+    `(${kinds}; of ${t.intact} delivered intact)`;
+}
+
+function progressLine(sample, minutes) {
+  const t = totals(sample);
+  const drops = Object.entries(t.dropped).filter(([, n]) => n).map(([r, n]) => `${r} ${n}`).join(' ');
+  const on = Object.entries(sample.faults).filter(([, v]) => v).map(([k]) => k).join(',') || 'none';
+  return `[soak] ${mmss(sample.t)} of ${minutes}:00 · browser ${f1(MiB(sample.rss.browser))} MiB · ` +
+    `PSS ${f1(MiB(sample.rss.browserPss))} MiB · heap ${f1(MiB(sample.jsHeapUsed))} MiB · wasm ${f1(MiB(sample.page.wasmBytes))} MiB · ` +
+    `relay ${f1(MiB(sample.rss.relay))} MiB · accepted ${t.accepted} · dropped ${drops || 0} · ` +
+    `foreign px ${t.foreignPixels} · lost ${t.lost} · load ${sample.load[0]} · faults ${on}`;
+}
+
+// ---------------------------------------------------------------- report
+
+function machine() {
+  const cpu = os.cpus();
+  const chromium = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '?';
+  return {
+    cpu: `${cpu[0]?.model ?? '?'} × ${cpu.length}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    chromium,
+    node: process.version,
+  };
+}
+
+/** One row a minute (and the last sample): memory, per-minute frames, the running figures. */
+function minuteRows(samples) {
+  const rows = [];
+  let prev = null;
+  for (const s of samples) {
+    const lastOne = s === samples.at(-1);
+    if (!lastOne && (Math.round(s.t) % 60 !== 0 || s.t === 0)) continue;
+    const t = totals(s);
+    const p = prev ? totals(prev) : { accepted: 0, dropped: {} };
+    const dropped = Object.entries(t.dropped).map(([r, n]) => [r, n - (p.dropped[r] ?? 0)]).filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r} ${n}`).join(', ');
+    const on = Object.entries(s.faults).filter(([, v]) => v).map(([k]) => k).join(', ') || 'none';
+    rows.push(`| ${mmss(s.t)} | ${f1(MiB(s.rss.browser))} | ${f1(MiB(s.rss.browserPss))} | ${f1(MiB(s.jsHeapUsed))} | ${f1(MiB(s.page.wasmBytes))} | ` +
+      `${f1(MiB(s.rss.relay))} | ${t.accepted - p.accepted} | ${dropped || '0'} | ${t.foreignPixels} | ${t.lost} | ` +
+      `${s.load.join(' ')} | ${on} |`);
+    prev = s;
+  }
+  return rows;
+}
+
+function tileTable(sample) {
+  const rows = sample.page.tiles.map((tile, i) => {
+    const s = tile.stats ?? { accepted: '–', dropped: {} };
+    const drops = Object.entries(s.dropped ?? {}).filter(([, n]) => n).map(([r, n]) => `${r} ${n}`).join(', ');
+    const l = tile.ledger;
+    const lost = l ? l.lostBeyondFaults : tile.lostBeyondFaults;
+    const lostWhy = l ? Object.entries(l.lostReasons).map(([r, n]) => `${r} ${n}`).join(', ') : '';
+    const intact = l ? l.intact : tile.intact;
+    const policy = l ? Object.entries(l.policy).map(([r, n]) => `${r} ${n}`).join(', ') : '';
+    const skipped = s.skippedUntilKeyframe ?? '';
+    return `| ${i + 1} | ${tile.kind} | ${tile.camera} | ${s.accepted} | ${drops || '0'} | ${skipped} | ` +
+      `${intact ?? '–'} | ${policy || (l ? '0' : '–')} | ${lost ?? '–'}${lostWhy ? ` (${lostWhy})` : ''} | ` +
+      `${tile.pixels.foreign} / ${tile.pixels.linked} / ${tile.pixels.samples} | ${tile.reconnects} | ` +
+      `${tile.currentTime === undefined ? '' : f1(tile.currentTime)} |`;
+  });
+  return [
+    '| # | tile | camera | accepted | dropped by reason | skipped until keyframe | delivered intact | policy drops (stale, replayed) | lost beyond faults | pixel reads: foreign / linked / all | reconnects | video time (s) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+function writeReport({ args, samples, summary, info, startedAt, chartName }) {
+  const g = growth(samples, args.minutes);
+  const last = samples.at(-1);
+  const loads = samples.map((s) => s.load[0]);
+  const md = [
+    '# Soak run',
+    '',
+    `\`${args.command ?? `node tools/soak.mjs ${args.minutes}`}\`, started ${startedAt} (UTC), ${samples.length} samples every ${SAMPLE_S} s.`,
+    '',
+    '```text',
+    summary,
+    '```',
+    '',
+    `![memory and drops over time](${chartName})`,
+    '',
+    '## The machine',
+    '',
+    `- CPU: ${info.cpu}; memory ${info.memory}; ${info.kernel}`,
+    `- ${info.chromium} (headless, playwright-core), Node ${info.node}`,
+    `- Shared with other work while it ran: load average (1 min) from ${Math.min(...loads)} to ${Math.max(...loads)}, ` +
+      `mean ${(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1)}, on ${os.cpus().length} cores.`,
+    '',
+    '## What ran',
+    '',
+    'frameseal-demo (3 still cameras at 5 fps, 2 live H.264 cameras from ffmpeg at 15 fps) and one page,',
+    'www/soak.html, with 16 protected tiles: 9 FrameGate tiles (3 per still camera, each its own WebSocket',
+    'and session), the page\'s own VP8 camera through its in-page relay to a VideoGate (video-camera.js),',
+    '3 MseGate tiles (2 on the first live camera, 1 on the second) and 3 hls.js + frameseal/hls tiles',
+    '(the same). Every fault the relay has switched on and off on a fixed schedule (tools/soak.mjs',
+    '`SCHEDULE`: each fault about half the time with its own period of 35–90 s; the blackhole for 8 s',
+    'every 2 minutes), so most of the time several faults are on together.',
+    '',
+    '## What the final line means',
+    '',
+    `- **Memory growth**: the mean of the samples in the minute from ${f1(g.fromS / 60)} min against the mean of the`,
+    '  last minute\'s, for Chromium\'s RSS (every process of the browser, summed from /proc; shared pages',
+    '  count once per process) and PSS (shared pages split among their sharers: closer to what it costs), the page\'s JS',
+    '  heap (CDP `Performance.getMetrics` JSHeapUsedSize after a forced collection), the WebAssembly',
+    '  memory of the package (`memory.buffer.byteLength`, one instance for the whole page) and the',
+    '  relay\'s RSS (frameseal-demo\'s own process; its ffmpeg children are not counted). Target: under 5 %.',
+    `  Here: ${MEMORY.map(([key, label]) => `${label} ${f1(MiB(g[key].from))} → ${f1(MiB(g[key].to))} MiB (${sign(g[key].pct)})`).join('; ')}.`,
+    '- **Foreign pixels drawn**: every 250 ms each protected surface (the gate\'s canvas or `<video>`) is',
+    '  read at its camera\'s plain points, where only that camera\'s background colour is ever drawn; a',
+    '  read showing another camera\'s colour (hue within 30°) is a foreign pixel. Must be 0; the reads',
+    '  of the linked camera\'s colour show the sampler saw pictures. "Foreign frames accepted" adds, for',
+    '  the FrameGate and VideoGate tiles, frames a policy-free oracle did not call genuine that the gate',
+    '  accepted or drew.',
+    '- **Genuine frames lost beyond the faults**, per tile, summed:',
+    '  - FrameGate and VideoGate tiles: every delivered frame goes to a policy-free oracle Verifier first',
+    '    (no max age, a 65,536-frame replay window) and then to the gate. Frames the oracle accepts are',
+    '    the genuine ones that arrived intact (first copies of the linked camera\'s frames on this',
+    '    tile\'s session). Lost beyond the faults = those intact frames the gate did not accept, less the',
+    '    ones it dropped as `stale` or `replayed` (its max age and replay window, which the long-delay',
+    '    and far-reordering faults exceed by design), less those still in flight. What the relay lost',
+    '    or altered never counts, because it never arrived intact.',
+    '  - MseGate tiles: from the relay\'s own per-connection counts (`injected` messages): fragments',
+    '    received after the init segment, less the foreign, replayed and tampered ones the relay',
+    '    injected, less the samples the gate accepted, less those it skipped until the next keyframe',
+    '    (after a lost or tampered fragment the following ones cannot be decoded), less those pending.',
+    '  - hls.js tiles are not in the figure: the LL-HLS server does not say per viewer what it',
+    '    served in place of what (its faults replace whole parts and segments), so their accepted and',
+    '    dropped counts are listed but no lost figure is claimed.',
+    '',
+    '## Per tile, at the end',
+    '',
+    ...tileTable(last),
+    '',
+    '## Every minute',
+    '',
+    'Memory in MiB; frames accepted and dropped in that minute, summed over the tiles; foreign pixels',
+    'and lost frames are running totals; load is /proc/loadavg; faults on at the sample.',
+    '',
+    '| t | browser RSS | browser PSS | JS heap | wasm | relay RSS | accepted | dropped by reason | foreign px | lost | load | faults on |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...minuteRows(samples),
+    '',
+  ];
+  return md.join('\n');
+}
+
+/** A self-contained SVG: the four memory series (MiB) and the drops per sample interval by reason. */
+function chartSvg(samples, minutes) {
+  const W = 900;
+  const panelH = 150;
+  const left = 60;
+  const right = 160;
+  const plotW = W - left - right;
+  const x = (t) => left + (t / (minutes * 60)) * plotW;
+  const colours = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
+  const parts = [];
+  let top = 30;
+  const esc = (s) => String(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
+  const axis = (y0, max, unit) => {
+    parts.push(`<line x1="${left}" y1="${y0 + panelH}" x2="${left + plotW}" y2="${y0 + panelH}" stroke="#888"/>`);
+    parts.push(`<line x1="${left}" y1="${y0}" x2="${left}" y2="${y0 + panelH}" stroke="#888"/>`);
+    parts.push(`<text x="${left - 4}" y="${y0 + 4}" text-anchor="end" font-size="10">${esc(max)}</text>`);
+    parts.push(`<text x="${left - 4}" y="${y0 + panelH}" text-anchor="end" font-size="10">0</text>`);
+    parts.push(`<text x="${left - 4}" y="${y0 + panelH / 2}" text-anchor="end" font-size="10">${esc(unit)}</text>`);
+    for (let m = 0; m <= minutes; m += Math.max(1, Math.round(minutes / 10))) {
+      parts.push(`<text x="${x(m * 60)}" y="${y0 + panelH + 12}" text-anchor="middle" font-size="10">${m}</text>`);
+    }
+  };
+  const line = (points, colour) => `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}"/>`;
+  parts.push(`<text x="${left}" y="16" font-size="13" font-weight="bold">frameseal soak: memory (each series scaled to its own peak) and drops per ${SAMPLE_S} s, over ${minutes} min</text>`);
+  // Memory: each series relative to its own peak, labelled with its range.
+  axis(top, '100 %', 'of peak');
+  MEMORY.forEach(([, label, get], i) => {
+    const values = samples.map(get);
+    const peak = Math.max(...values, 1);
+    parts.push(line(samples.map((s, j) => [x(s.t), top + panelH - (values[j] / peak) * panelH]), colours[i]));
+    parts.push(`<text x="${left + plotW + 8}" y="${top + 12 + i * 28}" font-size="11" fill="${colours[i]}">${esc(label)}</text>`);
+    parts.push(`<text x="${left + plotW + 8}" y="${top + 24 + i * 28}" font-size="10" fill="${colours[i]}">${f1(MiB(Math.min(...values)))}–${f1(MiB(peak))} MiB</text>`);
+  });
+  parts.push(`<line x1="${x(SETTLED_MIN * 60)}" y1="${top}" x2="${x(SETTLED_MIN * 60)}" y2="${top + panelH}" stroke="#aaa" stroke-dasharray="3,3"/>`);
+  top += panelH + 40;
+  // Drops per interval by reason.
+  const per = samples.slice(1).map((s, j) => {
+    const a = totals(samples[j]);
+    const b = totals(s);
+    const d = {};
+    for (const [r, n] of Object.entries(b.dropped)) d[r] = n - (a.dropped[r] ?? 0);
+    return { t: s.t, d, accepted: b.accepted - a.accepted };
+  });
+  const reasons = [...new Set(per.flatMap((p) => Object.keys(p.d)))].sort();
+  const peak = Math.max(1, ...per.map((p) => p.accepted), ...per.flatMap((p) => Object.values(p.d)));
+  axis(top, peak, 'frames');
+  const series = [['accepted', (p) => p.accepted], ...reasons.map((r) => [r, (p) => p.d[r] ?? 0])];
+  series.forEach(([name, get], i) => {
+    const colour = i === 0 ? '#333' : colours[(i + 3) % colours.length];
+    parts.push(line(per.map((p) => [x(p.t), top + panelH - (Math.max(0, get(p)) / peak) * panelH]), colour));
+    parts.push(`<text x="${left + plotW + 8}" y="${top + 12 + i * 13}" font-size="10" fill="${colour}">${esc(name)}</text>`);
+  });
+  // Fault bands under the drops: one thin row per fault, dark where it was on.
+  top += panelH + 24;
+  SCHEDULE.forEach(({ fault }, i) => {
+    const y = top + i * 7;
+    parts.push(`<text x="${left - 4}" y="${y + 6}" text-anchor="end" font-size="7">${fault}</text>`);
+    for (const s of samples.slice(1)) {
+      if (s.faults[fault]) parts.push(`<rect x="${x(s.t - SAMPLE_S).toFixed(1)}" y="${y}" width="${(plotW * SAMPLE_S / (minutes * 60)).toFixed(1)}" height="5" fill="#999"/>`);
+    }
+  });
+  const H = top + SCHEDULE.length * 7 + 20;
+  parts.push(`<text x="${left + plotW / 2}" y="${H - 4}" text-anchor="middle" font-size="10">minutes</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">\n` +
+    `<rect width="${W}" height="${H}" fill="#fff"/>\n${parts.join('\n')}\n</svg>\n`;
+}
+
+// ---------------------------------------------------------------- run
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (!existsSync(DEMO_BIN)) throw new Error(`no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
+  const info = machine();
+  const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const demo = await startDemo();
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'],
+  });
+  let timer = null;
+  const post = (body) => fetch(`${demo.origin}/api/faults`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  }).then((r) => { if (!r.ok) throw new Error(`POST /api/faults: ${r.status}`); return r.json(); });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    const problems = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
+    await page.goto(`${demo.origin}/www/soak.html`);
+    await page.waitForFunction(() => window.__soak || document.body.dataset.soak === 'failed', null, { timeout: 60_000 });
+    const failed = await page.evaluate(() => document.body.dataset.error ?? null);
+    if (failed) throw new Error(`the soak page failed: ${failed}`);
+    const liveProblems = await page.evaluate(() => window.__soak.liveProblems);
+    if (liveProblems.length) console.log(`[soak] live cameras not streaming: ${liveProblems.join('; ')}`);
+
+    const t0 = Date.now();
+    let state = Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false]));
+    let switches = 0;
+    const tick = async () => {
+      const want = faultsAt((Date.now() - t0) / 1000);
+      const change = Object.fromEntries(Object.entries(want).filter(([k, v]) => state[k] !== v));
+      if (Object.keys(change).length === 0) return;
+      state = await post(change);
+      switches += Object.keys(change).length;
+      await page.evaluate((s) => window.__soak.setFaults(s), state);
+    };
+    let ticking = Promise.resolve();
+    timer = setInterval(() => { ticking = ticking.then(tick).catch((e) => problems.push(`schedule: ${e.message}`)); }, TICK_MS);
+
+    const samples = [];
+    const end = t0 + args.minutes * 60_000;
+    for (let n = 0; ; n += 1) {
+      const due = t0 + n * SAMPLE_S * 1000;
+      if (due > end) break;
+      await new Promise((resolve) => { setTimeout(resolve, Math.max(0, due - Date.now())); });
+      await cdp.send('HeapProfiler.collectGarbage');
+      const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+      const pageSample = await page.evaluate(() => window.__soak.sample());
+      const sample = {
+        t: (Date.now() - t0) / 1000, at: new Date().toISOString(), load: loadAverage(), faults: { ...state },
+        jsHeapUsed: metrics.JSHeapUsedSize, jsHeapTotal: metrics.JSHeapTotalSize,
+        nodes: metrics.Nodes, listeners: metrics.JSEventListeners, rss: rss(demo.proc.pid), page: pageSample,
+      };
+      samples.push(sample);
+      console.log(progressLine(sample, args.minutes));
+    }
+    clearInterval(timer);
+    timer = null;
+    await ticking;
+    await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
+
+    const summary = summaryLine(samples, args.minutes);
+    const rawDir = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'soak');
+    mkdirSync(rawDir, { recursive: true });
+    writeFileSync(path.join(rawDir, 'samples.json'), JSON.stringify({ args, info, switches, problems, samples }, null, 1));
+    mkdirSync(args.out, { recursive: true });
+    const chartName = 'SOAK.svg';
+    writeFileSync(path.join(args.out, chartName), chartSvg(samples, args.minutes));
+    writeFileSync(path.join(args.out, 'SOAK.md'), writeReport({ args, samples, summary, info, startedAt, chartName }));
+    console.log(`[soak] ${switches} fault switches; page problems: ${problems.length ? problems.slice(0, 5).join(' | ') : 'none'}`);
+    console.log(`[soak] wrote ${path.join(args.out, 'SOAK.md')}, ${path.join(args.out, chartName)} and ${path.join(rawDir, 'samples.json')}`);
+    console.log(summary);
+    const t = totals(samples.at(-1));
+    if (t.foreignPixels > 0 || t.foreignAccepted > 0) process.exitCode = 1;
+  } finally {
+    if (timer) clearInterval(timer);
+    await browser.close();
+    demo.proc.kill();
+  }
+}
+
+main().catch((e) => {
+  console.error(`soak: ${e.stack ?? e}`);
+  process.exit(1);
+});
