@@ -110,7 +110,8 @@ const COMPACT: Layout = Layout { bits: 6, steps: 4 };
 /// The most digits of any layout (the compact one's 43).
 const MAX_DIGITS: usize = 43;
 const _: () = assert!(FAST.digits() <= MAX_DIGITS && COMPACT.digits() <= MAX_DIGITS);
-// The compact table stays within 64 KiB per key (issue 19).
+// The compact table keeps the promise of `Tables::Compact`: at most 64 KiB
+// per key.
 const _: () = assert!(COMPACT.bytes() <= 64 * 1024);
 
 /// `*acc += p`, out of line: one copy of curve25519-dalek's point addition
