@@ -3,7 +3,7 @@
 # needs the nightly toolchain; fuzz/README.md).
 # Sourced by ../build.sh (which sets -euo pipefail and cds to the repository).
 
-FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader signature_check h26x_units av1_units jpeg_units seal_insertion fmp4_parse fmp4_rewrite fragment_filter)
+FUZZ_TARGETS=(frame_parser verifier_sequence stream_reader signature_check h26x_units av1_units jpeg_units seal_insertion fmp4_parse fmp4_rewrite fragment_filter signed_video_sei)
 
 have_nightly() { rustup toolchain list 2>/dev/null | grep '^nightly' >/dev/null; }
 

@@ -50,6 +50,7 @@ pub mod keys;
 pub mod memory;
 pub mod pairing;
 pub mod sign;
+pub mod signed_video;
 mod vartime;
 pub mod verify;
 pub mod video;

@@ -1,0 +1,56 @@
+//! The Axis Signed Video / ONVIF Media Signing SEI and TLV parsers
+//! (`frameseal::signed_video`, issue 18) on any bytes.
+//!
+//! Input: one byte of options (bit 0: H.265; bit 1: read the rest as a
+//! whole Annex B stream through `StreamValidator`, else as one NAL unit;
+//! bit 2: also parse the rest as bare TLVs of the ONVIF scheme, else Axis),
+//! then the bytes.
+//!
+//! Invariants: nothing panics or overflows; a parsed SEI's hashed bytes are
+//! never longer than the NAL unit (with emulation prevention) they come
+//! from; parsing is deterministic; a signed SEI has a signature offset
+//! inside its TLVs.
+#![no_main]
+
+use frameseal::signed_video::sei::parse_nal;
+use frameseal::signed_video::{Codec, Scheme, StreamValidator, annexb_nal_units, tlv};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|input: &[u8]| {
+    let Some((&options, rest)) = input.split_first() else {
+        return;
+    };
+    let codec = if options & 1 != 0 {
+        Codec::H265
+    } else {
+        Codec::H264
+    };
+    let scheme = if options & 4 != 0 {
+        Scheme::Onvif
+    } else {
+        Scheme::Axis
+    };
+    if let Ok(payload) = tlv::parse(scheme, rest) {
+        if payload.signature.is_some() {
+            assert!(payload.signature_offset.is_some_and(|o| o < rest.len()));
+        }
+        assert_eq!(tlv::parse(scheme, rest), Ok(payload));
+    }
+    if options & 2 != 0 {
+        let mut v = StreamValidator::new(codec);
+        for nal in annexb_nal_units(rest) {
+            let _ = v.push_nal(nal);
+        }
+        let reports = v.finish();
+        for (i, r) in reports.iter().enumerate() {
+            assert_eq!(r.gop, i);
+        }
+        return;
+    }
+    let first = parse_nal(rest, codec);
+    if let Ok(Some(sei)) = &first {
+        assert!(sei.hashable().len() <= rest.len());
+        assert_eq!(sei.is_signed(), sei.payload.signature_offset.is_some());
+    }
+    assert_eq!(parse_nal(rest, codec), first);
+});

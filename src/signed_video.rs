@@ -1,0 +1,204 @@
+//! Axis Signed Video and ONVIF Media Signing: the signatures cameras
+//! already put in H.264 / H.265 streams (issue 18).
+//!
+//! Both formats carry, in a SEI `user_data_unregistered` message with a
+//! UUID of their own, a TLV-encoded "document" (GOP counter, hashes of the
+//! picture NAL units, product information, the public key or certificate
+//! chain) and an ECDSA signature over the SHA-256 hash of that document.
+//! `docs/SIGNED-VIDEO.md` describes the formats in this project's words,
+//! with the reference files they were learnt from.
+//!
+//! This module is the core, `no_std` + `alloc`, without any JS type:
+//!
+//! - [`sei`]: recognise one NAL unit as a Signed Video / Media Signing SEI
+//!   and take it apart (reserved byte, TLV region, the bytes its signature
+//!   covers), strictly and bounded;
+//! - [`tlv`]: the TLVs of both formats, parsed into typed structs;
+//! - [`validate`]: hashing picture NAL units as the formats say, the
+//!   per-GOP checks (signature, GOP hash, linked hash, hash list) and a
+//!   verdict per GOP.
+//!
+//! What is checked and what is not (SPS/PPS/VPS, AUDs and other SEIs are
+//! not covered by these formats) is in `docs/SIGNED-VIDEO.md`.
+
+use alloc::vec::Vec;
+
+pub mod sei;
+pub mod tlv;
+pub mod validate;
+
+mod der;
+mod reader;
+
+pub use sei::{SeiError, SignedVideoSei};
+pub use tlv::{Payload, TlvError};
+pub use validate::{GopReport, GopVerdict, StreamValidator};
+
+/// The UUID of an Axis Signed Video SEI: the ASCII bytes `Signed Video...0`.
+pub const AXIS_UUID: [u8; 16] = *b"Signed Video...0";
+
+/// The UUID of an ONVIF Media Signing SEI,
+/// `005bc93f-2d71-5e95-ada4-796f90877a6f`.
+pub const ONVIF_UUID: [u8; 16] = [
+    0x00, 0x5b, 0xc9, 0x3f, 0x2d, 0x71, 0x5e, 0x95, 0xad, 0xa4, 0x79, 0x6f, 0x90, 0x87, 0x7a, 0x6f,
+];
+
+/// Which of the two formats a SEI follows (its UUID says).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// Axis Signed Video (`AxisCommunications/signed-video-framework`).
+    Axis,
+    /// ONVIF Media Signing (`onvif/media-signing-framework`).
+    Onvif,
+}
+
+impl Scheme {
+    /// The scheme whose UUID is `uuid`, if any.
+    pub fn from_uuid(uuid: &[u8]) -> Option<Scheme> {
+        if uuid == AXIS_UUID {
+            Some(Scheme::Axis)
+        } else if uuid == ONVIF_UUID {
+            Some(Scheme::Onvif)
+        } else {
+            None
+        }
+    }
+
+    /// A stable lower-case name: `axis` or `onvif`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Axis => "axis",
+            Scheme::Onvif => "onvif",
+        }
+    }
+}
+
+/// The video codecs whose NAL units these formats sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    /// H.264 / AVC: one-byte NAL unit headers.
+    H264,
+    /// H.265 / HEVC: two-byte NAL unit headers.
+    H265,
+}
+
+impl Codec {
+    /// The length of this codec's NAL unit header.
+    pub fn header_len(self) -> usize {
+        match self {
+            Codec::H264 => 1,
+            Codec::H265 => 2,
+        }
+    }
+
+    /// A stable lower-case name: `h264` or `h265`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::H264 => "h264",
+            Codec::H265 => "h265",
+        }
+    }
+}
+
+/// The NAL units of an Annex B byte stream, without their start codes and
+/// without the zero bytes that may follow a NAL unit (`trailing_zero_8bits`,
+/// or a 4-byte start code's leading zero). Bytes before the first start
+/// code are skipped; a stream without a start code has no NAL units.
+///
+/// The formats hash a NAL unit "up to the byte with its stop bit", so the
+/// trailing zeros are not part of it (the reference validators strip them
+/// too, see `parse_bu_info` in `lib/src/sv_common.c`).
+pub fn annexb_nal_units(stream: &[u8]) -> Vec<&[u8]> {
+    let mut units = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    while i + 3 <= stream.len() {
+        if stream[i] == 0 && stream[i + 1] == 0 && stream[i + 2] == 1 {
+            if let Some(s) = start {
+                push_trimmed(&mut units, &stream[s..i]);
+            }
+            i += 3;
+            start = Some(i);
+        } else {
+            i += 1;
+        }
+    }
+    if let Some(s) = start {
+        push_trimmed(&mut units, &stream[s..]);
+    }
+    units
+}
+
+fn push_trimmed<'a>(units: &mut Vec<&'a [u8]>, nal: &'a [u8]) {
+    let end = nal.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+    if end > 0 {
+        units.push(&nal[..end]);
+    }
+}
+
+/// The bytes of `raw` without its emulation prevention bytes (a `0x03`
+/// after two zero bytes), as H.264 §7.4.1 / H.265 §7.4.2 define them.
+pub(crate) fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut zeros = 0usize;
+    for &b in raw {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+        out.push(b);
+    }
+    out
+}
+
+/// The offset in `raw` of the byte that is at `offset` once emulation
+/// prevention bytes are removed, or `None` past the end.
+pub(crate) fn escaped_offset(raw: &[u8], offset: usize) -> Option<usize> {
+    let mut zeros = 0usize;
+    let mut seen = 0usize;
+    for (i, &b) in raw.iter().enumerate() {
+        if zeros >= 2 && b == 3 {
+            zeros = 0;
+            continue;
+        }
+        if seen == offset {
+            return Some(i);
+        }
+        seen += 1;
+        zeros = if b == 0 { zeros + 1 } else { 0 };
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annexb_splits_on_3_and_4_byte_start_codes_and_drops_trailing_zeros() {
+        let stream = [
+            0, 0, 0, 1, 0x67, 1, 0, 0, 1, 0x68, 2, 0, 0, 0, 0, 1, 0x65, 3,
+        ];
+        let units = annexb_nal_units(&stream);
+        assert_eq!(units, [&[0x67, 1][..], &[0x68, 2][..], &[0x65, 3][..]]);
+        assert!(annexb_nal_units(&[0x65, 1, 2]).is_empty());
+    }
+
+    #[test]
+    fn emulation_prevention_is_removed_and_offsets_map_back() {
+        let raw = [0x06, 0, 0, 3, 1, 0, 0, 3, 0, 7];
+        assert_eq!(unescape(&raw), [0x06, 0, 0, 1, 0, 0, 0, 7]);
+        assert_eq!(escaped_offset(&raw, 3), Some(4));
+        assert_eq!(escaped_offset(&raw, 6), Some(8));
+        assert_eq!(escaped_offset(&raw, 7), Some(9));
+        assert_eq!(escaped_offset(&raw, 8), None);
+    }
+
+    #[test]
+    fn uuids_name_their_scheme() {
+        assert_eq!(Scheme::from_uuid(&AXIS_UUID), Some(Scheme::Axis));
+        assert_eq!(Scheme::from_uuid(&ONVIF_UUID), Some(Scheme::Onvif));
+        assert_eq!(Scheme::from_uuid(&[0; 16]), None);
+    }
+}

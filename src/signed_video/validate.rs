@@ -1,0 +1,524 @@
+//! Validating a signed stream: hashing the NAL units the formats cover,
+//! matching them with the signed SEIs, and a verdict per GOP.
+//!
+//! What is hashed (`lib/src/sv_common.c` / `lib/src/oms_common.c`):
+//! - picture NAL units only: H.264 types 1 and 5, H.265 types 0–1 and
+//!   16–21 (other slice types, parameter sets, AUDs, other SEIs are not
+//!   covered), from the NAL header to the last non-zero byte, with their
+//!   emulation prevention bytes;
+//! - the first slice of an I-frame is the GOP's anchor: its hash is
+//!   `h(I) = SHA-256(nal)`; every other hashed NAL unit of the GOP gets
+//!   `SHA-256(h(I) ‖ SHA-256(nal))`;
+//! - unsigned Signed Video / Media Signing SEIs are hashed whole, without
+//!   the anchor; signed ones are not in any hash list: their signature is
+//!   over `SHA-256(document)` ([`SignedVideoSei::hashable`]).
+//!
+//! A signed SEI vouches for one (partial) GOP: the oldest pending NAL units
+//! that precede it, up to the next GOP's anchor (or, for a partial GOP, as
+//! many NAL units as its general TLV says). Current signers (ONVIF, Axis
+//! with reserved bits 5–4 set) send `SHA-256(h₁ ‖ … ‖ hₙ)` as the GOP hash
+//! and the previous GOP's first hash as the linked hash; older Axis signers
+//! send the hash list only, ending with the next GOP's I-frame hashed with
+//! this GOP's anchor, which is why such a SEI is checked once that I-frame
+//! has arrived.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use p256::ecdsa::signature::hazmat::PrehashVerifier;
+use p256::ecdsa::{Signature, VerifyingKey};
+use p256::pkcs8::DecodePublicKey;
+use sha2::{Digest, Sha256};
+
+use super::sei::{self, SeiError, SignedVideoSei};
+use super::tlv::{General, ProductInfo};
+use super::{Codec, Scheme, der};
+
+/// The DER encoding of the SHA-256 OID, as the crypto info TLV carries it.
+const SHA256_OID: [u8; 11] = [
+    0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+];
+
+/// The verdict on one GOP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GopVerdict {
+    /// Every NAL unit the signer hashed is here, unchanged, in order, and the
+    /// signature checks with the stream's key.
+    Authentic,
+    /// A NAL unit was changed or added, the GOP chain is broken, or the
+    /// signature does not check.
+    Tampered,
+    /// NAL units are missing; those present are authentic.
+    Incomplete,
+    /// No Signed Video / Media Signing SEI was ever seen in the stream.
+    Unsigned,
+    /// The signature for this GOP has not arrived (yet).
+    Pending,
+    /// A SEI vouches for the GOP but it cannot be checked here (no key in
+    /// the stream, a key or hash algorithm not supported).
+    Unverifiable,
+}
+
+impl GopVerdict {
+    /// A stable lower-case name, for JSON and JS.
+    pub fn name(self) -> &'static str {
+        match self {
+            GopVerdict::Authentic => "authentic",
+            GopVerdict::Tampered => "tampered",
+            GopVerdict::Incomplete => "incomplete",
+            GopVerdict::Unsigned => "unsigned",
+            GopVerdict::Pending => "pending",
+            GopVerdict::Unverifiable => "unverifiable",
+        }
+    }
+}
+
+/// The report on one GOP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GopReport {
+    /// The GOP's index in the stream, from 0.
+    pub gop: usize,
+    /// The decode-order index (from 0) of the GOP's first picture.
+    pub first_frame: u64,
+    /// How many pictures the GOP has here.
+    pub frames: u64,
+    /// The verdict.
+    pub verdict: GopVerdict,
+    /// Why the verdict is not `authentic`: a stable lower-case reason
+    /// (`signature`, `gop-hash`, `linked-hash`, `hash-list`, `missing-units`,
+    /// `no-key`, `unsupported-key`, `unsupported-hash`, `no-hashes`).
+    pub reason: Option<&'static str>,
+    /// The GOP counter of the SEI that vouched for the GOP.
+    pub gop_counter: Option<u32>,
+}
+
+/// One hashed NAL unit waiting for its SEI.
+#[derive(Clone, Debug)]
+struct Item {
+    hash: [u8; 32],
+    /// The first slice of an I-frame: a GOP starts here.
+    gop_start: bool,
+    /// The first slice of a picture: counts a frame.
+    picture: bool,
+    /// The decode-order index of the picture it belongs to.
+    frame: u64,
+    /// When it is a GOP start: the hash of its NAL unit, to chain it into
+    /// the previous GOP's hash list (older Axis signers).
+    raw_hash: [u8; 32],
+}
+
+/// A signed SEI waiting for its GOP.
+#[derive(Clone, Debug)]
+struct PendingSei {
+    /// How many items had arrived before it.
+    at: usize,
+    general: General,
+    hash_list: Option<Vec<u8>>,
+    signature: Check,
+    linked_method: bool,
+}
+
+/// The outcome of checking a SEI's signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    Valid,
+    Invalid,
+    Unverifiable(&'static str),
+}
+
+/// Validates a stream of NAL units in decode order and reports a verdict
+/// per GOP.
+///
+/// This session's scope: the key is the one the stream carries (public key
+/// TLV or the leaf of the certificate chain, ECDSA P-256 only); trust in
+/// that key, certificate checks and RSA keys are later steps of issue 18.
+pub struct StreamValidator {
+    codec: Codec,
+    /// Every hashed item since the oldest one not yet reported; `base` is
+    /// the stream index of `items[0]`.
+    items: VecDeque<Item>,
+    base: usize,
+    seis: VecDeque<PendingSei>,
+    anchor: [u8; 32],
+    frames: u64,
+    gops: usize,
+    reports: Vec<GopReport>,
+    key: Option<VerifyingKey>,
+    key_problem: Option<&'static str>,
+    scheme: Option<Scheme>,
+    product_info: Option<ProductInfo>,
+    /// The first hash of the last validated GOP (the linked hash).
+    previous_first: Option<[u8; 32]>,
+    signed_seis: usize,
+}
+
+impl StreamValidator {
+    /// A validator for a stream of `codec`.
+    pub fn new(codec: Codec) -> StreamValidator {
+        StreamValidator {
+            codec,
+            items: VecDeque::new(),
+            base: 0,
+            seis: VecDeque::new(),
+            anchor: [0; 32],
+            frames: 0,
+            gops: 0,
+            reports: Vec::new(),
+            key: None,
+            key_problem: None,
+            scheme: None,
+            product_info: None,
+            previous_first: None,
+            signed_seis: 0,
+        }
+    }
+
+    /// The scheme of the SEIs seen so far, if any.
+    pub fn scheme(&self) -> Option<Scheme> {
+        self.scheme
+    }
+
+    /// The product info of the latest SEI that carried one.
+    pub fn product_info(&self) -> Option<&ProductInfo> {
+        self.product_info.as_ref()
+    }
+
+    /// How many signed SEIs have been seen.
+    pub fn signed_seis(&self) -> usize {
+        self.signed_seis
+    }
+
+    /// The GOPs that have a verdict so far.
+    pub fn reports(&self) -> &[GopReport] {
+        &self.reports
+    }
+
+    /// Takes the next NAL unit (without start code, trailing zero bytes
+    /// allowed). A Signed Video / Media Signing SEI that does not parse is
+    /// an error and changes nothing.
+    pub fn push_nal(&mut self, nal: &[u8]) -> Result<(), SeiError> {
+        let end = nal.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        let nal = &nal[..end];
+        if let Some(sei) = sei::parse_nal(nal, self.codec)? {
+            self.take_sei(sei);
+            return Ok(());
+        }
+        let Some((is_i, primary)) = picture_kind(nal, self.codec) else {
+            return Ok(());
+        };
+        let gop_start = is_i && primary;
+        let raw_hash: [u8; 32] = Sha256::digest(nal).into();
+        if gop_start {
+            self.anchor = raw_hash;
+        }
+        let hash = if gop_start {
+            raw_hash
+        } else {
+            self.linked(&raw_hash)
+        };
+        if primary {
+            self.frames += 1;
+        }
+        self.items.push_back(Item {
+            hash,
+            gop_start,
+            picture: primary,
+            frame: self.frames.saturating_sub(1),
+            raw_hash,
+        });
+        self.validate_ready(false);
+        Ok(())
+    }
+
+    /// Ends the stream: SEIs still waiting are checked with what arrived,
+    /// and the GOPs left without a SEI are `pending` (or `unsigned` in a
+    /// stream without any SEI). Returns every GOP's report.
+    pub fn finish(mut self) -> Vec<GopReport> {
+        self.validate_ready(true);
+        let verdict = if self.scheme.is_some() {
+            GopVerdict::Pending
+        } else {
+            GopVerdict::Unsigned
+        };
+        while !self.items.is_empty() {
+            let n = self.gop_len(self.items.len(), None);
+            let taken: Vec<Item> = self.items.drain(..n).collect();
+            self.base += n;
+            self.report(&taken, verdict, None, None);
+        }
+        self.reports
+    }
+
+    fn linked(&self, raw_hash: &[u8; 32]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.anchor);
+        h.update(raw_hash);
+        h.finalize().into()
+    }
+
+    fn take_sei(&mut self, sei: SignedVideoSei) {
+        self.scheme = Some(sei.scheme);
+        if let Some(info) = &sei.payload.product_info {
+            self.product_info = Some(info.clone());
+        }
+        self.take_key(&sei);
+        if !sei.is_signed() {
+            // An unsigned SEI is itself hashed into the GOP, without anchor.
+            let hash: [u8; 32] = Sha256::digest(sei.hashable()).into();
+            self.items.push_back(Item {
+                hash,
+                gop_start: false,
+                picture: false,
+                frame: self.frames.saturating_sub(1),
+                raw_hash: hash,
+            });
+            return;
+        }
+        self.signed_seis += 1;
+        let signature = self.check_signature(&sei);
+        let linked_method = sei.uses_linked_hash();
+        let Some(general) = sei.payload.general else {
+            // A certificate SEI: it vouches for no GOP.
+            return;
+        };
+        self.seis.push_back(PendingSei {
+            at: self.base + self.items.len(),
+            general,
+            hash_list: sei.payload.hash_list,
+            signature,
+            linked_method,
+        });
+        self.validate_ready(false);
+    }
+
+    fn take_key(&mut self, sei: &SignedVideoSei) {
+        let spki = if let Some(pem) = &sei.payload.public_key_pem {
+            let text = core::str::from_utf8(pem).unwrap_or("");
+            let text = text.trim_end_matches('\0');
+            p256::PublicKey::from_public_key_pem(text).ok()
+        } else if let Some(chain) = &sei.payload.certificates {
+            leaf_key(&chain.pem)
+        } else {
+            return;
+        };
+        match spki {
+            Some(key) => {
+                self.key = Some(VerifyingKey::from(key));
+                self.key_problem = None;
+            }
+            None => {
+                self.key = None;
+                self.key_problem = Some("unsupported-key");
+            }
+        }
+    }
+
+    fn check_signature(&self, sei: &SignedVideoSei) -> Check {
+        if let Some(info) = &sei.payload.crypto_info
+            && info.hash_algorithm_oid != SHA256_OID
+        {
+            return Check::Unverifiable("unsupported-hash");
+        }
+        let Some(key) = &self.key else {
+            return Check::Unverifiable(self.key_problem.unwrap_or("no-key"));
+        };
+        let Some(tlv) = &sei.payload.signature else {
+            return Check::Invalid;
+        };
+        let Ok(signature) = Signature::from_der(&tlv.signature) else {
+            return Check::Invalid;
+        };
+        let digest = Sha256::digest(sei.hashable());
+        match key.verify_prehash(&digest, &signature) {
+            Ok(()) => Check::Valid,
+            Err(_) => Check::Invalid,
+        }
+    }
+
+    /// How many of the first `limit` items form the oldest GOP: up to the
+    /// second GOP start, or `cap` items for a partial GOP.
+    fn gop_len(&self, limit: usize, cap: Option<usize>) -> usize {
+        let mut n = 0;
+        for (i, item) in self.items.iter().take(limit).enumerate() {
+            if item.gop_start && i > 0 {
+                break;
+            }
+            if cap.is_some_and(|c| n >= c) {
+                break;
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// Checks the waiting SEIs whose GOP is complete (all of them when the
+    /// stream has ended).
+    fn validate_ready(&mut self, ended: bool) {
+        while let Some(sei) = self.seis.front() {
+            let before = sei.at.saturating_sub(self.base).min(self.items.len());
+            let cap = sei
+                .general
+                .triggered_partial_gop
+                .then_some(usize::from(sei.general.hashed_units));
+            let n = self.gop_len(before, cap);
+            if n == 0 {
+                // A SEI that vouches for nothing here (the first SEI of a
+                // stream, sent before any picture, or one whose GOP was
+                // already reported).
+                self.seis.pop_front();
+                continue;
+            }
+            // An older Axis SEI also lists the next GOP's I-frame, which may
+            // follow the SEI: wait for it.
+            let next_start = if sei.linked_method {
+                None
+            } else {
+                match self.items.get(n) {
+                    Some(item) if item.gop_start => Some(item.raw_hash),
+                    _ if ended => None,
+                    _ if n < self.items.len() => None,
+                    _ => return,
+                }
+            };
+            let Some(sei) = self.seis.pop_front() else {
+                return;
+            };
+            let taken: Vec<Item> = self.items.drain(..n).collect();
+            self.base += n;
+            let (verdict, reason) = self.judge(&sei, &taken, next_start);
+            self.previous_first = taken.first().map(|i| i.hash);
+            self.report(&taken, verdict, reason, Some(sei.general.gop_counter));
+        }
+    }
+
+    fn judge(
+        &self,
+        sei: &PendingSei,
+        items: &[Item],
+        next_start: Option<[u8; 32]>,
+    ) -> (GopVerdict, Option<&'static str>) {
+        match sei.signature {
+            Check::Valid => {}
+            Check::Invalid => return (GopVerdict::Tampered, Some("signature")),
+            Check::Unverifiable(why) => return (GopVerdict::Unverifiable, Some(why)),
+        }
+        let mut computed: Vec<[u8; 32]> = items.iter().map(|i| i.hash).collect();
+        if !sei.linked_method
+            && let (Some(next), Some(first)) = (next_start, items.first())
+        {
+            let mut h = Sha256::new();
+            h.update(if first.gop_start { first.hash } else { [0; 32] });
+            h.update(next);
+            computed.push(h.finalize().into());
+        }
+        if sei.linked_method {
+            if let (Some(received), Some(previous)) =
+                (&sei.general.linked_hash, &self.previous_first)
+            {
+                let empty = received.iter().all(|&b| b == 0);
+                if !empty && received.as_slice() != previous.as_slice() {
+                    return (GopVerdict::Tampered, Some("linked-hash"));
+                }
+            }
+            if let Some(received) = &sei.general.gop_hash {
+                let mut h = Sha256::new();
+                for hash in &computed {
+                    h.update(hash);
+                }
+                let gop_hash: [u8; 32] = h.finalize().into();
+                if received.as_slice() == gop_hash.as_slice()
+                    && usize::from(sei.general.hashed_units) == computed.len()
+                {
+                    return (GopVerdict::Authentic, None);
+                }
+            }
+        }
+        let Some(list) = &sei.hash_list else {
+            return if sei.linked_method {
+                (GopVerdict::Tampered, Some("gop-hash"))
+            } else {
+                (GopVerdict::Unverifiable, Some("no-hashes"))
+            };
+        };
+        if !list.len().is_multiple_of(32) {
+            return (GopVerdict::Tampered, Some("hash-list"));
+        }
+        let expected: Vec<&[u8]> = list.chunks_exact(32).collect();
+        // Each computed hash is looked for after the last match, as the
+        // reference validators do; a hash not found is a changed or added
+        // NAL unit, a skipped expected hash a missing one.
+        let mut next = 0usize;
+        let mut invalid = 0usize;
+        let mut missing = 0usize;
+        for hash in &computed {
+            match expected[next..].iter().position(|e| *e == hash.as_slice()) {
+                Some(p) => {
+                    missing += p;
+                    next += p + 1;
+                }
+                None => invalid += 1,
+            }
+        }
+        missing += expected.len() - next;
+        if invalid > 0 {
+            (GopVerdict::Tampered, Some("hash-list"))
+        } else if missing > 0 {
+            (GopVerdict::Incomplete, Some("missing-units"))
+        } else {
+            (GopVerdict::Authentic, None)
+        }
+    }
+
+    fn report(
+        &mut self,
+        items: &[Item],
+        verdict: GopVerdict,
+        reason: Option<&'static str>,
+        gop_counter: Option<u32>,
+    ) {
+        let frames = items.iter().filter(|i| i.picture).count() as u64;
+        let first_frame = items
+            .iter()
+            .find(|i| i.picture)
+            .or(items.first())
+            .map_or(0, |i| i.frame);
+        self.reports.push(GopReport {
+            gop: self.gops,
+            first_frame,
+            frames,
+            verdict,
+            reason,
+            gop_counter,
+        });
+        self.gops += 1;
+    }
+}
+
+/// The public key of the first certificate of a PEM chain.
+fn leaf_key(pem: &[u8]) -> Option<p256::PublicKey> {
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let end = pem.windows(END.len()).position(|w| w == END)? + END.len();
+    let (_, der) = p256::pkcs8::der::pem::decode_vec(&pem[..end]).ok()?;
+    let spki = der::spki_of_certificate(&der)?;
+    p256::PublicKey::from_public_key_der(spki).ok()
+}
+
+/// Whether `nal` is a picture NAL unit the formats hash, and if so whether
+/// it is an I slice and the first slice of its picture.
+fn picture_kind(nal: &[u8], codec: Codec) -> Option<(bool, bool)> {
+    let header = codec.header_len();
+    let first_payload = *nal.get(header)?;
+    let primary = first_payload & 0x80 != 0;
+    match codec {
+        Codec::H264 => match nal[0] & 0x1f {
+            1 => Some((false, primary)),
+            5 => Some((true, primary)),
+            _ => None,
+        },
+        Codec::H265 => match (nal[0] >> 1) & 0x3f {
+            0 | 1 => Some((false, primary)),
+            16..=21 => Some((true, primary)),
+            _ => None,
+        },
+    }
+}

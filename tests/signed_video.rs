@@ -1,0 +1,300 @@
+//! Axis Signed Video and ONVIF Media Signing on the reference projects' own
+//! recordings (tests/fixtures/signed-video/, see its README).
+//!
+//! The `.mp4` files are plain (non-fragmented) MP4: the test has ffmpeg
+//! copy their samples out unchanged (`-c copy -f rawvideo`) and splits them
+//! at their 4-byte NAL unit lengths. Not Annex B: the ONVIF signer writes
+//! its SEIs without emulation prevention by default, so a SEI may hold a
+//! start code pattern that an Annex B conversion would split it at. An MP4
+//! demuxer in the crate is a later step of issue 18.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use frameseal::signed_video::sei::parse_nal;
+use frameseal::signed_video::{
+    Codec, GopReport, GopVerdict, Scheme, SignedVideoSei, StreamValidator, annexb_nal_units,
+};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/signed-video")
+        .join(name)
+}
+
+/// The NAL units of a fixture in decode order: split at start codes for
+/// the `.h264` file, and for `.mp4` files the samples as ffmpeg copies them
+/// out (`-c copy -f rawvideo`: the samples' bytes back to back, each NAL
+/// unit behind its 4-byte length, parameter sets left in the sample entry).
+fn nal_units(name: &str) -> Vec<Vec<u8>> {
+    let path = fixture(name);
+    if name.ends_with(".h264") {
+        let stream = std::fs::read(&path).expect("fixture readable");
+        return annexb_nal_units(&stream)
+            .into_iter()
+            .map(<[u8]>::to_vec)
+            .collect();
+    }
+    let out = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&path)
+        .args(["-c", "copy", "-f", "rawvideo", "-"])
+        .output()
+        .expect("ffmpeg runs");
+    assert!(out.status.success(), "ffmpeg failed on {name}");
+    let mut rest = &out.stdout[..];
+    let mut units = Vec::new();
+    while !rest.is_empty() {
+        assert!(rest.len() >= 4, "{name}: a length prefix is cut");
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        assert!(rest.len() >= 4 + len, "{name}: a NAL unit is cut");
+        units.push(rest[4..4 + len].to_vec());
+        rest = &rest[4 + len..];
+    }
+    units
+}
+
+fn seis(name: &str, codec: Codec) -> Vec<SignedVideoSei> {
+    nal_units(name)
+        .iter()
+        .filter_map(|nal| parse_nal(nal, codec).expect("every SEI of ours parses"))
+        .collect()
+}
+
+fn validate(name: &str, codec: Codec) -> Vec<GopReport> {
+    let mut v = StreamValidator::new(codec);
+    for nal in nal_units(name) {
+        v.push_nal(&nal).expect("every SEI of ours parses");
+    }
+    v.finish()
+}
+
+/// What a signed fixture holds: its scheme, codec, how many of our SEIs,
+/// and who made it.
+struct Signed {
+    name: &'static str,
+    codec: Codec,
+    scheme: Scheme,
+    seis: usize,
+    manufacturer: &'static str,
+    serial_number: &'static str,
+}
+
+const SIGNED: [Signed; 6] = [
+    Signed {
+        name: "axis_signed_test_h264.mp4",
+        codec: Codec::H264,
+        scheme: Scheme::Axis,
+        seis: 5,
+        manufacturer: "Signed Video Framework",
+        serial_number: "N/A",
+    },
+    Signed {
+        name: "axis_signed_test_h265.mp4",
+        codec: Codec::H265,
+        scheme: Scheme::Axis,
+        seis: 6,
+        manufacturer: "Signed Video Framework",
+        serial_number: "N/A",
+    },
+    Signed {
+        name: "axis_signed_test_h264_modified_frame_137.mp4",
+        codec: Codec::H264,
+        scheme: Scheme::Axis,
+        seis: 6,
+        manufacturer: "Signed Video Framework",
+        serial_number: "N/A",
+    },
+    Signed {
+        name: "axis_signed_vendor_axis.h264",
+        codec: Codec::H264,
+        scheme: Scheme::Axis,
+        seis: 2,
+        manufacturer: "Axis Communications AB",
+        serial_number: "B8A44F27E6D1",
+    },
+    Signed {
+        name: "onvif_test_signed_h264.mp4",
+        codec: Codec::H264,
+        scheme: Scheme::Onvif,
+        seis: 5,
+        manufacturer: "Signed Media Framework",
+        serial_number: "N/A",
+    },
+    Signed {
+        name: "onvif_test_signed_h265.mp4",
+        codec: Codec::H265,
+        scheme: Scheme::Onvif,
+        seis: 5,
+        manufacturer: "Signed Media Framework",
+        serial_number: "N/A",
+    },
+];
+
+#[test]
+fn every_sei_of_every_signed_file_parses_with_key_product_info_and_rising_gop_counters() {
+    for f in &SIGNED {
+        let seis = seis(f.name, f.codec);
+        assert_eq!(seis.len(), f.seis, "{}: SEI count", f.name);
+        let mut last_counter = None;
+        for (i, sei) in seis.iter().enumerate() {
+            let p = &sei.payload;
+            assert_eq!(sei.scheme, f.scheme, "{} SEI {i}", f.name);
+            assert!(sei.is_signed(), "{} SEI {i}: signed", f.name);
+            // Axis streams carry a PEM public key (and the Axis camera its
+            // certificate chain too); ONVIF streams the certificate chain.
+            match f.scheme {
+                Scheme::Axis => {
+                    let pem = p.public_key_pem.as_deref().expect("public key");
+                    assert!(
+                        pem.starts_with(b"-----BEGIN PUBLIC KEY-----"),
+                        "{} SEI {i}",
+                        f.name
+                    );
+                }
+                Scheme::Onvif => {
+                    let chain = p.certificates.as_ref().expect("certificate chain");
+                    assert!(chain.pem.starts_with(b"-----BEGIN CERTIFICATE-----"));
+                    assert!(!chain.user_provisioned, "{} SEI {i}", f.name);
+                }
+            }
+            let info = p.product_info.as_ref().expect("product info");
+            assert_eq!(info.manufacturer, f.manufacturer, "{} SEI {i}", f.name);
+            assert_eq!(info.serial_number, f.serial_number, "{} SEI {i}", f.name);
+            let general = p.general.as_ref().expect("general TLV");
+            if let Some(last) = last_counter {
+                assert_eq!(
+                    general.gop_counter,
+                    last + 1,
+                    "{} SEI {i}: GOP counter",
+                    f.name
+                );
+            }
+            last_counter = Some(general.gop_counter);
+            let list = p.hash_list.as_ref().expect("hash list");
+            assert_eq!(list.len() % 32, 0, "{} SEI {i}: SHA-256 hashes", f.name);
+        }
+    }
+}
+
+#[test]
+fn the_axis_camera_recording_carries_its_certificate_chain_and_hardware_id() {
+    let seis = seis("axis_signed_vendor_axis.h264", Codec::H264);
+    for sei in &seis {
+        let chain = sei.payload.certificates.as_ref().expect("Axis vendor TLV");
+        assert!(chain.pem.starts_with(b"-----BEGIN CERTIFICATE-----"));
+        let info = sei.payload.product_info.as_ref().expect("product info");
+        assert_eq!(info.hardware_id.as_deref(), Some("7EB.1"));
+        assert_eq!(info.firmware_version, "11.6+snapshot-20230615");
+    }
+}
+
+#[test]
+fn unsigned_files_have_no_sei_of_ours_and_every_gop_is_unsigned() {
+    for (name, codec) in [
+        ("axis_test_h264.mp4", Codec::H264),
+        ("axis_test_h265.mp4", Codec::H265),
+    ] {
+        assert!(seis(name, codec).is_empty(), "{name}");
+        let reports = validate(name, codec);
+        assert_eq!(reports.len(), 5, "{name}: GOPs");
+        assert!(
+            reports.iter().all(|r| r.verdict == GopVerdict::Unsigned),
+            "{name}"
+        );
+        let frames: u64 = reports.iter().map(|r| r.frames).sum();
+        assert!(frames > 250, "{name}: every picture is in a GOP");
+    }
+}
+
+/// (first frame, frames, verdict) of every GOP.
+fn verdicts(name: &str, codec: Codec) -> Vec<(u64, u64, GopVerdict)> {
+    validate(name, codec)
+        .iter()
+        .map(|r| (r.first_frame, r.frames, r.verdict))
+        .collect()
+}
+
+#[test]
+fn every_gop_of_the_signed_test_files_is_authentic() {
+    use GopVerdict::Authentic as A;
+    let h264 = vec![
+        (0, 62, A),
+        (62, 62, A),
+        (124, 62, A),
+        (186, 62, A),
+        (248, 8, A),
+    ];
+    let h265 = vec![
+        (0, 62, A),
+        (62, 62, A),
+        (124, 62, A),
+        (186, 62, A),
+        (248, 54, A),
+    ];
+    assert_eq!(verdicts("axis_signed_test_h264.mp4", Codec::H264), h264);
+    assert_eq!(verdicts("onvif_test_signed_h264.mp4", Codec::H264), h264);
+    assert_eq!(verdicts("axis_signed_test_h265.mp4", Codec::H265), h265);
+    assert_eq!(verdicts("onvif_test_signed_h265.mp4", Codec::H265), h265);
+}
+
+#[test]
+fn the_modified_frame_137_makes_its_gop_and_only_its_gop_tampered() {
+    let reports = validate("axis_signed_test_h264_modified_frame_137.mp4", Codec::H264);
+    let tampered: Vec<_> = reports
+        .iter()
+        .filter(|r| r.verdict != GopVerdict::Authentic)
+        .collect();
+    assert_eq!(tampered.len(), 1, "{reports:?}");
+    let gop = tampered[0];
+    assert_eq!(gop.verdict, GopVerdict::Tampered);
+    assert_eq!(gop.reason, Some("hash-list"));
+    assert!(
+        (gop.first_frame..gop.first_frame + gop.frames).contains(&137),
+        "{gop:?}"
+    );
+    assert_eq!(reports.len(), 5);
+}
+
+#[test]
+fn a_stream_whose_seis_are_dropped_is_reported_unsigned_not_authentic() {
+    let codec = Codec::H264;
+    let mut v = StreamValidator::new(codec);
+    for nal in nal_units("onvif_test_signed_h264.mp4") {
+        if parse_nal(&nal, codec).expect("parses").is_none() {
+            v.push_nal(&nal).expect("no SEI of ours");
+        }
+    }
+    let reports = v.finish();
+    assert!(!reports.is_empty());
+    assert!(reports.iter().all(|r| r.verdict == GopVerdict::Unsigned));
+}
+
+#[test]
+fn a_forged_signature_byte_makes_the_gop_tampered() {
+    // Flip one byte inside the signature of the third SEI: its GOP must
+    // fail on the signature, the others stay authentic.
+    let codec = Codec::H264;
+    let mut v = StreamValidator::new(codec);
+    let mut seen = 0;
+    for mut nal in nal_units("onvif_test_signed_h264.mp4") {
+        if parse_nal(&nal, codec).expect("parses").is_some() {
+            seen += 1;
+            if seen == 3 {
+                // The stop byte is last, the signature TLV before it: 60
+                // bytes from the end is inside a P-256 DER signature (about
+                // 71 bytes) at the end of its 72-byte room.
+                let at = nal.len() - 60;
+                nal[at] ^= 0x01;
+            }
+        }
+        v.push_nal(&nal).expect("still parses");
+    }
+    let reports = v.finish();
+    let bad: Vec<_> = reports
+        .iter()
+        .filter(|r| r.verdict != GopVerdict::Authentic)
+        .map(|r| (r.gop, r.verdict, r.reason))
+        .collect();
+    assert_eq!(bad, [(2, GopVerdict::Tampered, Some("signature"))]);
+}
