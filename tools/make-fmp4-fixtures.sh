@@ -34,4 +34,23 @@ ffmpeg "${common[@]}" "${src[@]}" -f lavfi -i sine=frequency=440:sample_rate=480
 # mp4toannexb conversion), which the tests compare sample by sample.
 ffmpeg -hide_banner -loglevel error -y -i h264_gop.mp4 -c:v copy -bsf:v h264_mp4toannexb -f h264 h264_gop.h264
 ffmpeg -hide_banner -loglevel error -y -i h265_gop.mp4 -c:v copy -bsf:v hevc_mp4toannexb -f hevc h265_gop.h265
-ls -l ./*.mp4 ./*.h26?
+# The per-frame H.264 sealed in-band by a camera of its own (every access
+# unit, `frameseal seal`), muxed again per frame and per GOP: what a
+# FragmentFilter keeps (tests/js/fragment-filter.test.mjs).
+frameseal="${FRAMESEAL:-}"
+if [[ -z "$frameseal" ]]; then
+  cargo build -q --release -p frameseal-cli
+  frameseal="${CARGO_TARGET_DIR:-../../../target}/release/frameseal"
+fi
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+ffmpeg -hide_banner -loglevel error -y -i h264_every_frame.mp4 -c:v copy -bsf:v h264_mp4toannexb -f h264 "$tmp/raw.h264"
+(cd "$tmp" && "$frameseal" keygen sealed-camera >/dev/null)
+"$frameseal" seal --codec h264 --key "$tmp/sealed-camera.key" --timestamp-us 1780000000000000 \
+  "$tmp/raw.h264" "$tmp/sealed.h264" >/dev/null
+cp "$tmp/sealed-camera.pub" sealed-camera.pub
+ffmpeg -hide_banner -loglevel error -y -fflags +bitexact -r 30 -f h264 -i "$tmp/sealed.h264" -c:v copy \
+  -movflags +frag_every_frame+empty_moov+default_base_moof -f mp4 h264_sealed_every_frame.mp4
+ffmpeg -hide_banner -loglevel error -y -fflags +bitexact -r 30 -f h264 -i "$tmp/sealed.h264" -c:v copy \
+  "${frag[@]}" h264_sealed_gop.mp4
+ls -l ./*.mp4 ./*.h26? ./*.pub

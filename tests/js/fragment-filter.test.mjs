@@ -113,6 +113,35 @@ test('unsealed fMP4 from ffmpeg is unsigned, nothing is kept, other tracks are c
   }
 });
 
+test('ffmpeg\'s fMP4 of a sealed stream, one fragment per frame and per GOP: kept, and a lost fragment costs its GOP', () => {
+  const key = hex(new TextDecoder().decode(fmp4('sealed-camera.pub')).trim().split(/\s+/)[1]);
+  const frames = split(fmp4('h264_sealed_every_frame.mp4'));
+  const gops = split(fmp4('h264_sealed_gop.mp4'));
+  assert.equal(frames.segments.length, 24);
+  assert.equal(gops.segments.length, 2);
+  for (const { init, segments } of [frames, gops]) {
+    const f = new FragmentFilter(key, { now: at });
+    f.init(init);
+    let kept = 0;
+    let inits = 0;
+    for (const segment of segments) {
+      const r = f.filter(segment);
+      kept += r.results.filter((x) => x.kept).length;
+      if (r.init) inits++;
+    }
+    assert.equal(kept, 24);
+    assert.equal(inits, 1);
+  }
+  // Fragment 3 lost: 4..11 wait for the keyframe at 12.
+  const f = new FragmentFilter(key, { now: at });
+  f.init(frames.init);
+  const got = frames.segments.filter((_, i) => i !== 3).map((s) => summary(f.filter(s))[0]);
+  assert.deepEqual(got, [
+    '+', '+', '+', ...Array(8).fill('skipped-until-keyframe'), ...Array(12).fill('+'),
+  ]);
+  assert.equal(f.stats().skippedUntilKeyframe, 8);
+});
+
 test('bad arguments and options throw with a message that names them', () => {
   assert.throws(() => new FragmentFilter(new Uint8Array(31)), /linkedPublicKey/);
   assert.throws(() => new FragmentFilter(KEY, { maxAge: 5 }), /maxAge/);
