@@ -226,15 +226,14 @@ impl StreamValidator {
             frame: self.frames.saturating_sub(1),
             raw_hash,
         });
-        self.validate_ready(false);
+        self.validate_ready();
         Ok(())
     }
 
-    /// Ends the stream: SEIs still waiting are checked with what arrived,
-    /// and the GOPs left without a SEI are `pending` (or `unsigned` in a
-    /// stream without any SEI). Returns every GOP's report.
+    /// Ends the stream: the GOPs not checked yet are `pending` (their SEI
+    /// has not arrived, or their GOP was never closed by a next anchor), or
+    /// `unsigned` in a stream without any SEI. Returns every GOP's report.
     pub fn finish(mut self) -> Vec<GopReport> {
-        self.validate_ready(true);
         let verdict = if self.scheme.is_some() {
             GopVerdict::Pending
         } else {
@@ -288,7 +287,7 @@ impl StreamValidator {
             signature,
             linked_method,
         });
-        self.validate_ready(false);
+        self.validate_ready();
     }
 
     fn take_key(&mut self, sei: &SignedVideoSei) {
@@ -351,35 +350,47 @@ impl StreamValidator {
         n
     }
 
-    /// Checks the waiting SEIs whose GOP is complete (all of them when the
-    /// stream has ended).
-    fn validate_ready(&mut self, ended: bool) {
+    /// Checks the waiting SEIs whose GOP is complete.
+    ///
+    /// As in the reference validators, a GOP is checked only once it is
+    /// closed: the next GOP's anchor has arrived, or, for a partial GOP, as
+    /// many NAL units as its SEI counted. The last GOP of a stream therefore
+    /// stays `pending` even when its SEI came (the signers send one when
+    /// signing stops).
+    fn validate_ready(&mut self) {
         while let Some(sei) = self.seis.front() {
-            let before = sei.at.saturating_sub(self.base).min(self.items.len());
+            let listed = sei.hash_list.as_ref().map_or(0, |l| l.len() / 32);
+            if !sei.linked_method && listed <= 1 && sei.general.hashed_units <= 1 {
+                // An older Axis signer's first SEI: it vouches for the empty
+                // GOP before signing started (its list holds only the first
+                // I-frame), which no picture belongs to.
+                self.seis.pop_front();
+                continue;
+            }
+            // A current SEI covers NAL units that precede it; an older Axis
+            // SEI may come before its GOP's closing I-frame.
+            let before = if sei.linked_method {
+                sei.at.saturating_sub(self.base).min(self.items.len())
+            } else {
+                self.items.len()
+            };
             let cap = sei
                 .general
                 .triggered_partial_gop
                 .then_some(usize::from(sei.general.hashed_units));
             let n = self.gop_len(before, cap);
             if n == 0 {
-                // A SEI that vouches for nothing here (the first SEI of a
-                // stream, sent before any picture, or one whose GOP was
-                // already reported).
+                // A SEI that vouches for nothing here (sent before any
+                // picture, or its GOP was already reported).
                 self.seis.pop_front();
                 continue;
             }
-            // An older Axis SEI also lists the next GOP's I-frame, which may
-            // follow the SEI: wait for it.
-            let next_start = if sei.linked_method {
-                None
-            } else {
-                match self.items.get(n) {
-                    Some(item) if item.gop_start => Some(item.raw_hash),
-                    _ if ended => None,
-                    _ if n < self.items.len() => None,
-                    _ => return,
-                }
-            };
+            let closing = self.items.get(n).filter(|i| i.gop_start);
+            let closed = closing.is_some() || cap.is_some_and(|c| n >= c);
+            if !closed {
+                return;
+            }
+            let next_start = closing.map(|i| i.raw_hash);
             let Some(sei) = self.seis.pop_front() else {
                 return;
             };
