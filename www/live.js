@@ -21,6 +21,11 @@ import init, { MseGate, fingerprint } from '../pkg/frameseal.js';
 import { $, el, setLivePill } from './shared.js';
 
 const STALL_AFTER_MS = 2000;
+/**
+ * LL-HLS plays about 1.5–3 s behind the camera (the part hold-back, a part's
+ * length, the reload interval), so its pictures are older when shown.
+ */
+const HLS_STALL_AFTER_MS = 5000;
 const RENDER_MS = 250;
 const FAULT_POLL_MS = 2000;
 /** The naive player jumps to the live edge when it is this far behind (s), as go2rtc's player does. */
@@ -261,23 +266,37 @@ class HlsTile {
       this.fail(`frameseal/hls is not in pkg/ (${e.message}): build the package (./build.sh build)`);
       return;
     }
+    // The server has a playlist once the camera has made a whole segment.
+    for (let waited = 0; ; waited += 500) {
+      const info = await fetch('/api/live').then((r) => r.json()).catch(() => null);
+      if (info?.cameras?.find((c) => c.id === this.cam.id)?.hls?.ready) break;
+      if (waited > 60_000) {
+        this.fail('the live camera made no LL-HLS segment within a minute');
+        return;
+      }
+      await new Promise((resolve) => { setTimeout(resolve, 500); });
+    }
     const url = `/hls/${encodeURIComponent(this.cam.id)}/live.m3u8`;
     // No workers: the page's Content-Security-Policy allows no blob: scripts.
     const config = { lowLatencyMode: true, enableWorker: false, liveSyncDurationCount: 1 };
     this.gated = new Hls(config);
     this.seal = attachFrameseal(this.gated, this.key, {
-      stallAfterMs: STALL_AFTER_MS,
+      stallAfterMs: HLS_STALL_AFTER_MS,
       onStall: () => setLivePill(this.live, 'live-pill', 'not live'),
       onResume: () => setLivePill(this.live, 'live-pill', 'live'),
     });
     this.naive = new Hls(config);
     for (const [hls, video, name] of [[this.gated, this.gateVideo, 'gated'], [this.naive, this.rawVideo, 'naive']]) {
       hls.on(Hls.Events.ERROR, (_event, data) => {
-        if (data.fatal) {
-          this.errors.push(`${name}: ${data.details}`);
-          hls.recoverMediaError?.();
-          if (data.type === Hls.ErrorTypes.NETWORK_ERROR) hls.startLoad();
+        if (!data.fatal) return;
+        if (data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR) {
+          // The camera has no segment yet (the server answers 404 until it has).
+          setTimeout(() => hls.loadSource(url), 1000);
+          return;
         }
+        this.errors.push(`${name}: ${data.details}${data.error?.message ? ` (${data.error.message})` : ''}`);
+        if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+        else hls.startLoad();
       });
       hls.loadSource(url);
       hls.attachMedia(video);

@@ -111,14 +111,28 @@ impl Hls {
             .counts()
     }
 
-    /// The live playlist of `camera`, or `None` before its first segment.
+    /// The live playlist of `camera`, or `None` before its first whole
+    /// segment.
     pub fn playlist(&self, camera: &LiveCamera) -> Option<String> {
         let stream = camera.stream()?;
         let all = segments(&camera.recent());
-        let (done, current): (Vec<&Segment>, Vec<&Segment>) =
+        let (mut done, current): (Vec<&Segment>, Vec<&Segment>) =
             all.iter().partition(|s| s.complete());
+        let current = current
+            .last()
+            .copied()
+            .filter(|c| c.msn > done.last().map_or(0, |d| d.msn))
+            .filter(|c| c.fragments.len() >= PART_FRAMES);
+        // The playlist always ends in a segment still being made (parts,
+        // no EXTINF), as a live packager's does: until the next segment
+        // has a whole part, the newest whole one is listed that way.
+        let trailing = match current {
+            Some(current) => current,
+            None => done.pop()?,
+        };
         let done = &done[done.len().saturating_sub(WINDOW)..];
-        let first = done.first().or(current.first())?;
+        // hls.js refuses a playlist without a whole segment.
+        let first = done.first()?;
         let frame = first.fragments.first()?.duration;
         let part_target = seconds(frame * PART_FRAMES as u64, stream.timescale);
         let mut out = format!(
@@ -142,12 +156,7 @@ impl Hls {
                 segment.msn
             ));
         }
-        if let Some(current) = current
-            .last()
-            .filter(|c| c.msn > done.last().map_or(0, |d| d.msn))
-        {
-            out.push_str(&parts(current, stream.timescale, true));
-        }
+        out.push_str(&parts(trailing, stream.timescale, true));
         Some(out)
     }
 

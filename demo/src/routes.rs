@@ -15,7 +15,7 @@
 //!                         (relay.rs); the viewer's text messages are its control channel
 //! GET  /api/live         the live H.264 cameras: {"fps", "width", "height", "gop",
 //!                         "plainPoints", "cameras": [{id, name, publicKey, fingerprint,
-//!                         colour, problem, mime, hls: {foreign, old}}]}
+//!                         colour, problem, mime, hls: {foreign, old, ready}}]}
 //! GET  /ws/live/{camera} WebSocket: the live camera as go2rtc's MSE mode sends it
 //!                         (live_relay.rs)
 //! GET  /hls/{camera}/…   the live camera as LL-HLS (hls.rs)
@@ -255,7 +255,7 @@ fn live_json(c: &LiveCamera) -> Value {
         "colour": format!("#{}", hex::encode([r, g, b])),
         "problem": c.problem(),
         "mime": c.stream().map(|s| s.mime),
-        "hls": { "foreign": foreign, "old": old },
+        "hls": { "foreign": foreign, "old": old, "ready": c.hls.playlist(c).is_some() },
     })
 }
 

@@ -15,11 +15,15 @@ export const DEMO_BIN = process.env.FRAMESEAL_DEMO_BIN
 export const DEMO_BUILD = 'cargo build --release -p frameseal-demo';
 export { CHROMIUM_ARGS } from './browsers.mjs';
 
-/** Starts `frameseal-demo --port 0`; resolves once it prints its URL. */
-export function startDemo() {
+/**
+ * Starts `frameseal-demo --port 0` (with `env` for its environment, if
+ * given); resolves once it prints its URL.
+ */
+export function startDemo({ env } = {}) {
   return new Promise((resolve, reject) => {
     const proc = spawn(DEMO_BIN, ['--port', '0', '--root', ROOT], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(env ? { env } : {}),
     });
     let out = '';
     let err = '';

@@ -21,6 +21,9 @@
 //   bad-signature = tampered samples; loss, reordering and tampering cost
 //   samples until the next keyframe (skippedUntilKeyframe), and append()
 //   never threw.
+// Two short ones: the relay demo's main page (index.html) carries both
+// live tiles and both gated videos go live; and a demo started without
+// ffmpeg on PATH says so in both tiles while its still cameras run on.
 //
 // Needs the demo's release binary (FRAMESEAL_DEMO_BIN, default
 // target/release/frameseal-demo), pkg/ built, ffmpeg on PATH (the demo
@@ -30,7 +33,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { ENGINES } from './browsers.mjs';
-import { DEMO_BIN, DEMO_BUILD, noProblems } from './demo-server.mjs';
+import { DEMO_BIN, DEMO_BUILD, noProblems, openPage } from './demo-server.mjs';
 import { withDemo } from './with-demo.mjs';
 import { gateAdvances, openLivePage, samples, setFaults, startSampler, tileData } from './live-page.mjs';
 
@@ -126,11 +129,42 @@ async function liveMse(engine, t) {
   });
 }
 
+/** The relay demo's main page carries both live tiles, and they play. */
+async function onTheMainPage(engine) {
+  await withDemo(engine, async ({ demo, browser }) => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(demo.url);
+    await page.waitForFunction(() => ['live-mse', 'live-hls']
+      .every((id) => document.getElementById(id)?.dataset.state === 'running'), null, { timeout: WAIT_MS });
+    await page.waitForFunction(() => [...document.querySelectorAll('.live-gate-video')]
+      .every((v) => v.getAttribute('data-frameseal-live') === 'true'), null, { timeout: WAIT_MS });
+    await noProblems(page, problems);
+  });
+}
+
+/** Without ffmpeg on PATH the demo starts, its live tiles say why they are empty, and the stills run on. */
+async function withoutFfmpeg(engine) {
+  const env = { ...process.env, PATH: '/nonexistent' };
+  await withDemo(engine, async ({ demo, browser }) => {
+    const { page, problems } = await openPage(browser);
+    await page.goto(demo.url);
+    await page.waitForFunction(() => ['live-mse', 'live-hls']
+      .every((id) => document.getElementById(id)?.dataset.state === 'unavailable'), null, { timeout: WAIT_MS });
+    const notes = await page.evaluate(() => [...document.querySelectorAll('.live-note')]
+      .map((n) => (n.checkVisibility() ? n.textContent : '')));
+    for (const note of notes) assert.match(note, /ffmpeg is not installed/);
+    await page.waitForFunction(() => document.querySelectorAll('.feed-live.pill-live').length === 3, null, { timeout: WAIT_MS });
+    await noProblems(page, problems);
+  }, { env });
+}
+
 for (const engine of ENGINES) {
   describe(engine, () => {
+    const skip = existsSync(DEMO_BIN) ? false : `no ${DEMO_BIN}: ${DEMO_BUILD}`;
     test('live H.264 over WebSocket (go2rtc-style MSE): MseGate shows only the linked home under every fault', {
-      skip: existsSync(DEMO_BIN) ? false : `no ${DEMO_BIN}: ${DEMO_BUILD}`,
-      timeout: 600_000,
+      skip, timeout: 600_000,
     }, (t) => liveMse(engine, t));
+    test('the relay demo page carries both live tiles, and they play', { skip, timeout: 180_000 }, () => onTheMainPage(engine));
+    test('without ffmpeg the live tiles say so and the still cameras run on', { skip, timeout: 180_000 }, () => withoutFfmpeg(engine));
   });
 }

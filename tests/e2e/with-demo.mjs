@@ -8,13 +8,13 @@ import { launch } from './browsers.mjs';
 import { DEMO_BIN, DEMO_BUILD, startDemo } from './demo-server.mjs';
 
 /**
- * Starts frameseal-demo and headless `engine` (browsers.mjs), runs
- * `body({ demo, browser })` and returns what it returns; closes the browser
- * and stops the demo whatever happened.
+ * Starts frameseal-demo (`demoOptions` as startDemo's) and headless
+ * `engine` (browsers.mjs), runs `body({ demo, browser })` and returns what
+ * it returns; closes the browser and stops the demo whatever happened.
  */
-export async function withDemo(engine, body) {
+export async function withDemo(engine, body, demoOptions = {}) {
   assert.ok(existsSync(DEMO_BIN), `no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
-  const demo = await startDemo();
+  const demo = await startDemo(demoOptions);
   let browser;
   try {
     browser = await launch(engine);
