@@ -11,7 +11,8 @@
 # `frameseal seal`, and cut by FFmpeg's HLS muxer into 1-second fMP4
 # segments that each start with a keyframe. `mixup.m3u8` is camera.m3u8
 # with its third segment taken from the other camera (same times, another
-# key): what a relay that mixes up two homes' streams serves.
+# key): what a relay that mixes up two homes' streams serves. ll/ holds the
+# same streams cut into LL-HLS parts (below).
 #
 # Needs ffmpeg with libx264 (Debian 12's ffmpeg 5.1) and the frameseal CLI:
 # $FRAMESEAL if set, else `cargo run --release -p frameseal-cli` (set
@@ -53,6 +54,30 @@ for cam in camera other; do
     -hls_segment_filename "$tmp/$cam/$cam%d.m4s" "$tmp/$cam/$cam.m3u8"
 done
 
+# LL-HLS parts: the same sealed streams as fragmented MP4 with a fragment
+# (moof + mdat) every 5 frames, each fragment a part file of its own:
+# ll/init.mp4, ll/camera0.m4s … ll/camera11.m4s (three parts a second, the
+# first of every three starting with a keyframe), and ll/other6.m4s and
+# ll/other7.m4s, the other camera's parts 6 (a keyframe) and 7: the first
+# two thirds of the third second.
+mkdir -p "$out/ll"
+for cam in camera other; do
+  ff -r 15 -f h264 -i "$tmp/$cam-sealed.h264" -c:v copy -movflags +empty_moov+default_base_moof+frag_keyframe \
+    -frag_duration 333333 -f mp4 "$tmp/$cam-ll.mp4"
+  node -e '
+    const fs = require("fs");
+    const [file, dir, cam] = process.argv.slice(1);
+    const mp4 = fs.readFileSync(file);
+    const boxes = [];
+    for (let at = 0; at < mp4.length; at += mp4.readUInt32BE(at)) boxes.push([mp4.toString("latin1", at + 4, at + 8), at, mp4.readUInt32BE(at)]);
+    const moov = boxes.findIndex(([t]) => t === "moov");
+    if (cam === "camera") fs.writeFileSync(`${dir}/init.mp4`, mp4.subarray(0, boxes[moov][1] + boxes[moov][2]));
+    const parts = boxes.filter(([t]) => t === "moof").map(([, at], i, all) => [at, i + 1 < all.length ? all[i + 1][1] : mp4.length]);
+    if (parts.length !== 12) throw new Error(`${file}: ${parts.length} fragments, expected 12`);
+    parts.forEach(([from, to], n) => { if (cam === "camera" || n === 6 || n === 7) fs.writeFileSync(`${dir}/${cam}${n}.m4s`, mp4.subarray(from, to)); });
+  ' "$tmp/$cam-ll.mp4" "$out/ll" "$cam"
+done
+
 cp "$tmp/camera.pub" "$out/camera.pub"
 cp "$tmp/camera/camera-init.mp4" "$tmp/camera"/camera?.m4s "$tmp/camera/camera.m3u8" "$out/"
 cp "$tmp/other/other-init.mp4" "$tmp/other/other2.m4s" "$out/"
@@ -60,4 +85,4 @@ cp "$tmp/other/other-init.mp4" "$tmp/other/other2.m4s" "$out/"
 # (the init segment too) from this one.
 sed 's/^camera2\.m4s$/other2.m4s/' "$out/camera.m3u8" > "$out/mixup.m3u8"
 grep -q '^other2\.m4s$' "$out/mixup.m3u8" || { echo "error: camera.m3u8 has no camera2.m4s" >&2; exit 1; }
-ls -l "$out"
+ls -l "$out" "$out/ll"

@@ -18,6 +18,8 @@ export interface HlsCounts {
   parts: number;
   /** Segments and parts of which no sample was kept (hls.js got no sample and treated them as gaps). */
   emptyPayloads: number;
+  /** Segments that gave hls.js no sample, loaded again byte for byte: answered the same, not filtered (or counted) again. */
+  repeats: number;
   /** Fragments refused (a bad or encrypted init segment, no init segment, an audio or subtitle rendition, after close()): hls.js got a load error. */
   refused: number;
 }

@@ -25,32 +25,37 @@
 // before that hook, bytes hls.js never got cannot be appended: what it
 // buffers is what the filter kept.
 //
-// The init segment: hls.js receives an *empty* init segment (a zero-length
-// EXT-X-MAP body) in place of the real one, which only the FragmentFilter
-// sees (`init()`), and every media payload the filter returns starts with
-// the init segment the filter returned once, when a verified keyframe
-// vouched for it. hls.js's fMP4 passthrough remuxer takes the track (codec,
-// timescale) from a `moov` inside the fragment data when its init segment is
-// empty, and MSE accepts an init segment at the head of any append (same
-// configuration: no change). Handing hls.js the vouched init in place of the
-// loaded one would not do: hls.js loads the init segment and the first
-// media segment in parallel, and captures its init segment for the
-// transmuxer the first time it pushes any payload, empty ones included,
-// before a keyframe vouched for anything; a swap made later is not seen on
-// contiguous segments. Carrying the init in every payload keeps it right
-// across transmuxer resets, level switches and discontinuities; it costs
-// the init's size (about 1 KB) per segment or part.
+// The init segment: hls.js first receives an *empty* body for EXT-X-MAP;
+// the real one goes to the FragmentFilter only (`init()`). When a verified
+// keyframe has vouched for it, `filter()` returns it once, cleaned; before
+// handing hls.js the first samples, the integration puts that init segment
+// in the place hls.js keeps EXT-X-MAP bodies (`frag.initSegment.data`).
+// hls.js reads that place each time it (re)configures its transmuxer, and
+// appends the init segment its remuxer builds from it together with the
+// first samples after that, so only the vouched init ever reaches the
+// SourceBuffer, also after level switches, discontinuities and transmuxer
+// resets. Before anything is vouched, hls.js has no init segment to append
+// and no sample to append with one. (Putting the init segment in front of
+// every payload instead, which hls.js's passthrough remuxer would read, does
+// not do: hls.js then drops LL-HLS parts after the first of a run.)
 //
-// Dropped samples: a segment or part with no kept sample reaches hls.js as
-// an empty payload. hls.js then finds no media in it and treats it as a gap
-// (no reload; the gap controller skips the hole once later segments are
+// Dropped samples: a segment with no kept sample reaches hls.js as a `moof`
+// with no sample (an empty payload would fail hls.js's fMP4 probe and be
+// reloaded without end). hls.js finds no media in it and treats it as a
+// gap (no reload; the gap controller skips the hole once later media is
 // buffered), as it does for any empty segment; attachFrameseal() keeps the
 // level's consecutive-error count at zero while it does, so a long run of
-// dropped segments or parts (another home's stream for a minute) is never
-// escalated into a fatal error. Other tracks are removed by the filter: the
-// init segment hls.js sees has one video track, so hls.js makes one video
-// SourceBuffer and never waits for audio, whatever the playlist's CODECS say
-// (its codec string comes from that init segment).
+// dropped segments (another home's stream for a minute) is never escalated
+// into a fatal error. An LL-HLS part with no kept sample is marked as a gap
+// part (what EXT-X-PART's GAP=YES says) and its load ends in onAbort, so
+// hls.js appends nothing for it and goes on at the next INDEPENDENT part:
+// where the chain rule lets samples through again (hls.js reports the
+// abort as a non-fatal `internalAbortedError`).
+//
+// Other tracks are removed by the filter: the init segment hls.js gets has
+// one video track, so hls.js makes one video SourceBuffer and never waits
+// for audio, whatever the playlist's CODECS say (its codec string comes from
+// that init segment).
 //
 // Not supported, and refused rather than passed through: segments without an
 // init segment (MPEG-TS, self-initialising fMP4), encrypted segments
@@ -122,20 +127,15 @@ function copyOf(bytes) {
   throw new RefusedError('malformed', `a fragment's data is ${describe(bytes)}, not bytes (the loader's responseType must be arraybuffer)`);
 }
 
-/** `a` then `b` in one new ArrayBuffer. */
-function concat(a, b) {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out.buffer;
-}
+/** Thrown for an LL-HLS part with no kept sample: its load ends in onAbort (see above). */
+class SkippedPart extends Error {}
 
 /**
- * What hls.js gets for a segment or part with no kept sample: a `moof` box
- * holding only an `mfhd`, no track and no sample. hls.js recognises fMP4 by
- * a `moof` (an empty payload fails its probe, and hls.js reloads the
- * fragment without end), finds no media in it and treats the fragment as a
- * gap; nothing of it reaches the SourceBuffer.
+ * What hls.js gets for a segment with no kept sample: a `moof` box holding
+ * only an `mfhd`, no track and no sample. hls.js recognises fMP4 by a
+ * `moof` (an empty payload fails its probe, and hls.js reloads the segment
+ * without end), finds no media in it and treats the segment as a gap;
+ * nothing of it reaches the SourceBuffer.
  */
 const NO_SAMPLES = Uint8Array.of(0, 0, 0, 24, 0x6d, 0x6f, 0x6f, 0x66, 0, 0, 0, 16, 0x6d, 0x66, 0x68, 0x64, 0, 0, 0, 0, 0, 0, 0, 0);
 
@@ -169,11 +169,13 @@ export class FramesealHls {
     this._inits = new WeakMap();
     /** The entry whose bytes the filter was last given (init()). */
     this._current = null;
-    /** The init segment the filter vouched for (returned once by filter()), carried in every payload. */
+    /** The init segment the filter vouched for (returned once by filter()), put where hls.js keeps EXT-X-MAP bodies. */
     this._vouched = null;
     /** filter() calls in the order fragments finished loading. */
     this._queue = Promise.resolve();
-    this._counts = { initSegments: 0, segments: 0, parts: 0, emptyPayloads: 0, refused: 0 };
+    this._counts = { initSegments: 0, segments: 0, parts: 0, emptyPayloads: 0, repeats: 0, refused: 0 };
+    /** The last segment that gave hls.js no sample: { level, sn, bytes }. */
+    this._lastEmpty = null;
     /** Media-time spans of filtered fragments, with their kept samples' capture times. */
     this._spans = [];
     this._hls = null;
@@ -326,6 +328,16 @@ export class FramesealHls {
     const entry = this._initEntry(frag.initSegment);
     if (!entry.bytes) await entry.ready;
     if (!entry.bytes) throw entry.error ?? new RefusedError('bad-init-segment', 'the init segment was refused');
+    const repeat = this._lastEmpty;
+    if (!context.part && repeat && repeat.level === frag.level && repeat.sn === frag.sn && sameBytes(repeat.bytes, bytes)) {
+      // The same segment again, after it gave hls.js nothing (hls.js 1.7
+      // in low-latency mode keeps asking for an empty segment at its
+      // buffer's end until media after it is published): the same answer,
+      // not counted twice, and no sooner than half its duration.
+      this._counts.repeats++;
+      await new Promise((resolve) => { setTimeout(resolve, Math.min(1000, Math.max(50, (frag.duration || 1) * 500))); });
+      return NO_SAMPLES.slice().buffer;
+    }
     return this._enqueue(() => this._filterSegment(context, entry, bytes));
   }
 
@@ -399,16 +411,29 @@ export class FramesealHls {
     }
     if (!out.bytes || out.bytes.length === 0) {
       this._counts.emptyPayloads++;
+      if (part) {
+        // A part hls.js got nothing from is not "loaded" in its eyes and
+        // would be loaded again and again; a gap part is skipped.
+        part.gap = true;
+        throw new SkippedPart();
+      }
       this._keepGapsHarmless(frag);
+      // Whatever hls.js noted for this segment (its parts' streams), it has
+      // no media now: hls.js then treats it as a gap instead of as buffered.
+      const streams = frag.elementaryStreams;
+      if (streams && typeof streams === 'object') for (const type of keysOf(streams)) streams[type] = null;
+      this._lastEmpty = { level: frag.level, sn: frag.sn, bytes };
       return NO_SAMPLES.slice().buffer;
     }
     if (!this._vouched) throw new RefusedError('malformed', 'the filter kept samples before vouching for an init segment');
+    const initFrag = frag.initSegment;
+    if (!(initFrag.data instanceof Uint8Array) || !sameBytes(initFrag.data, this._vouched)) initFrag.data = this._vouched.slice();
     const segment = part ?? frag;
     if (firstUs !== null && Number.isFinite(segment.start) && Number.isFinite(segment.duration)) {
       this._spans.push({ start: segment.start, end: segment.start + segment.duration, firstUs, lastUs });
       if (this._spans.length > MAX_SPANS) this._spans.shift();
     }
-    return concat(this._vouched, out.bytes);
+    return out.bytes.slice().buffer;
   }
 
   /**
@@ -458,6 +483,12 @@ function makeLoaderClass(session) {
             (error) => {
               if (this._state !== 'filtering') return;
               this._state = 'done';
+              if (error instanceof SkippedPart) {
+                // hls.js resets its loading state only for a load whose stats say aborted.
+                stats.aborted = true;
+                callbacks.onAbort?.(stats, ctx ?? context, networkDetails);
+                return;
+              }
               session._counts.refused++;
               const reason = error instanceof RefusedError ? error.reason : 'error';
               callbacks.onError({ code: 0, text: `frameseal: ${reason}: ${error?.message ?? error}` }, ctx ?? context, networkDetails, stats);

@@ -108,10 +108,9 @@ function direct(names) {
 }
 
 const u8 = (buffer) => new Uint8Array(buffer);
-const concat = (a, b) => Uint8Array.from([...a, ...b]);
 const boxType = (bytes, at) => String.fromCharCode(...bytes.subarray(at + 4, at + 8));
 
-test('hls.js gets an empty init segment, then the vouched init and the kept samples in every payload', async () => {
+test('hls.js gets an empty init segment, the kept samples, and the vouched init where it keeps EXT-X-MAP bodies', async () => {
   const names = ['camera0.m4s', 'camera1.m4s', 'camera2.m4s', 'camera3.m4s'];
   const events = [];
   const Loader = framesealLoader(KEY, { ...OPTIONS, onFilter: (e) => events.push(e) });
@@ -122,17 +121,24 @@ test('hls.js gets an empty init segment, then the vouched init and the kept samp
   const expected = direct(names);
   const vouched = expected[0].init;
   assert.ok(vouched && vouched.length > 0, 'the first segment vouches for the init');
+  assert.equal(initSegment.data, undefined, 'nothing in place of EXT-X-MAP before a keyframe vouched');
   for (const [i, frag] of frags.entries()) {
+    // hls.js reloading the init segment (its body empty again) gets it back with the next samples.
+    if (i === 3) initSegment.data = new Uint8Array(0);
     const r = await load1(Loader, frag);
     assert.equal(r.kind, 'success');
     assert.ok(r.data instanceof ArrayBuffer);
-    assert.deepEqual(u8(r.data), concat(vouched, expected[i].bytes), `segment ${i}: vouched init + FragmentFilter's bytes`);
-    assert.equal(boxType(u8(r.data), 0), 'ftyp');
+    assert.deepEqual(u8(r.data), expected[i].bytes, `segment ${i}: FragmentFilter's bytes`);
+    assert.deepEqual(initSegment.data, vouched, 'the vouched init where hls.js reads EXT-X-MAP bodies');
   }
-  assert.deepEqual(events.map((e) => [e.sn, e.part, e.kept, e.results.length]), [[0, null, 15, 15], [1, null, 15, 15], [2, null, 15, 15], [3, null, 15, 15]]);
+  // A segment loaded again: every sample replayed, nothing for hls.js.
+  assert.equal((await load1(Loader, frags[3])).data.byteLength, 24);
+  assert.deepEqual(events.map((e) => [e.sn, e.part, e.kept, e.results.length]),
+    [[0, null, 15, 15], [1, null, 15, 15], [2, null, 15, 15], [3, null, 15, 15], [3, null, 0, 15]]);
+  assert.ok(events[4].results.every((r) => !r.ok && r.reason === 'replayed'), 'a segment loaded again is replayed');
   const stats = Loader.frameseal.stats();
   assert.equal(stats.accepted, 60);
-  assert.deepEqual(stats.hls, { initSegments: 1, segments: 4, parts: 0, emptyPayloads: 0, refused: 0 });
+  assert.deepEqual(stats.hls, { initSegments: 1, segments: 5, parts: 0, emptyPayloads: 1, repeats: 0, refused: 0 });
   assert.match(Loader.frameseal.mimeType(), /^video\/mp4; codecs="avc1\.[0-9a-f]{6}"$/);
 });
 
@@ -151,12 +157,36 @@ test('a segment of another camera reaches hls.js as a moof without samples; the 
   assert.ok(!Buffer.from(foreign).includes(Buffer.from('mdat')));
   const expected = direct(names);
   assert.equal(expected[2].bytes, null);
-  assert.deepEqual(payloads[3], concat(expected[0].init, expected[3].bytes), 'camera3 starts with a keyframe: kept');
+  assert.deepEqual(payloads[3], expected[3].bytes, 'camera3 starts with a keyframe: kept');
+  assert.deepEqual(initSegment.data, expected[0].init);
   assert.deepEqual(drops, Array(15).fill('foreign-key'));
   const stats = Loader.frameseal.stats();
   assert.equal(stats.dropped['foreign-key'], 15);
   assert.equal(stats.accepted, 45);
   assert.equal(stats.hls.emptyPayloads, 1);
+});
+
+test('a segment that gave hls.js nothing, asked for again byte for byte, gets the same answer unfiltered and not at once', async () => {
+  const Loader = framesealLoader(KEY, OPTIONS);
+  const { initSegment, frags } = playlist(['camera0.m4s', 'camera1.m4s', 'other2.m4s']);
+  await load1(Loader, initSegment);
+  for (const frag of frags) await load1(Loader, frag);
+  frags[2].elementaryStreams = { video: { startPTS: 2, endPTS: 3 }, audio: null, audiovideo: null };
+  const started = Date.now();
+  const again = await load1(Loader, frags[2]);
+  assert.ok(Date.now() - started >= 400, 'half the segment duration later at the earliest');
+  assert.equal(again.data.byteLength, 24);
+  assert.equal(boxType(u8(again.data), 0), 'moof');
+  const stats = Loader.frameseal.stats();
+  assert.equal(stats.dropped['foreign-key'], 15, 'judged once');
+  assert.deepEqual(stats.hls, { initSegments: 1, segments: 3, parts: 0, emptyPayloads: 1, repeats: 1, refused: 0 });
+  // The first answer cleared what hls.js had noted for the segment, so it sees no media in it.
+  const first = playlist(['other2.m4s']);
+  const seal = framesealLoader(KEY, OPTIONS);
+  await load1(seal, first.initSegment);
+  first.frags[0].elementaryStreams = { video: { startPTS: 1, endPTS: 1 }, audio: null, audiovideo: null };
+  await load1(seal, first.frags[0]);
+  assert.deepEqual(first.frags[0].elementaryStreams, { video: null, audio: null, audiovideo: null });
 });
 
 test('nothing is kept, and no init handed over, before a keyframe of the linked camera vouched', async () => {
@@ -167,8 +197,10 @@ test('nothing is kept, and no init handed over, before a keyframe of the linked 
   const first = u8((await load1(Loader, frags[0])).data);
   assert.equal(boxType(first, 0), 'moof');
   assert.equal(first.length, 24);
+  assert.equal(initSegment.data, undefined, 'no init segment for hls.js yet');
   const second = u8((await load1(Loader, frags[1])).data);
-  assert.equal(boxType(second, 0), 'ftyp', 'camera1 starts with a keyframe: it vouches, the init comes with it');
+  assert.ok(second.length > 1000);
+  assert.equal(boxType(initSegment.data, 0), 'ftyp', 'camera1 starts with a keyframe: it vouches, the init comes with its samples');
   assert.equal(Loader.frameseal.stats().accepted, 15);
 });
 
@@ -186,24 +218,35 @@ test('a media segment that finishes loading before its init segment waits for it
   assert.equal((await init.done).kind, 'success');
   const r = await media.done;
   assert.equal(r.kind, 'success');
-  assert.deepEqual(u8(r.data), concat(direct(['camera0.m4s'])[0].init, direct(['camera0.m4s'])[0].bytes));
+  assert.deepEqual(u8(r.data), direct(['camera0.m4s'])[0].bytes);
 });
 
-test('LL-HLS parts go through the same filter and are counted as parts', async () => {
+test('LL-HLS parts go through the same filter; a part with nothing kept becomes a gap part and ends in onAbort', async () => {
+  // tests/fixtures/hls/ll/: parts of 5 frames; the mixed-up stream takes parts 6 and 7 from the other camera.
+  for (const n of [...Array(12).keys()]) BYTES[`ll/camera${n}.m4s`] = fixture(`ll/camera${n}.m4s`);
+  for (const n of [6, 7]) BYTES[`ll/other${n}.m4s`] = fixture(`ll/other${n}.m4s`);
+  BYTES['ll/init.mp4'] = fixture('ll/init.mp4');
   const Loader = framesealLoader(KEY, OPTIONS);
-  const { initSegment, frags } = playlist(['camera0.m4s', 'camera1.m4s']);
-  await load1(Loader, initSegment);
-  // A part is a byte range of its segment that holds whole moof+mdat pairs; here each "part" is a whole one.
   const events = [];
-  Loader.frameseal._onFilter = (e) => events.push(e);
-  for (const frag of frags) {
-    const part = { index: 0, url: frag.url, fragment: frag };
+  Loader.frameseal._onFilter = (e) => events.push([e.sn, e.part, e.kept]);
+  const initSegment = { sn: 'initSegment', type: 'main', level: 0, url: 'll/init.mp4' };
+  await load1(Loader, initSegment);
+  const outcomes = [];
+  for (let n = 0; n < 12; n++) {
+    const frag = { sn: Math.floor(n / 3), type: 'main', level: 0, initSegment, start: Math.floor(n / 3), duration: 1 };
+    const part = { index: n % 3, url: n === 6 || n === 7 ? `ll/other${n}.m4s` : `ll/camera${n}.m4s`, fragment: frag, gap: false };
     const r = await load1(Loader, frag, { part });
-    assert.equal(r.kind, 'success');
-    assert.equal(boxType(u8(r.data), 0), 'ftyp');
+    outcomes.push(r.kind === 'abort' ? `abort${part.gap ? '+gap' : ''}${r.args[0].aborted ? '+aborted' : ''}` : r.kind);
+    if (r.kind === 'success') assert.equal(boxType(u8(r.data), 0), 'moof');
   }
-  assert.deepEqual(events.map((e) => [e.sn, e.part, e.kept]), [[0, 0, 15], [1, 0, 15]]);
-  assert.deepEqual(Loader.frameseal.stats().hls, { initSegments: 1, segments: 0, parts: 2, emptyPayloads: 0, refused: 0 });
+  assert.deepEqual(outcomes, [...Array(6).fill('success'), 'abort+gap+aborted', 'abort+gap+aborted', 'abort+gap+aborted', 'success', 'success', 'success']);
+  assert.deepEqual(events.map(([sn, part]) => [sn, part]), [...Array(12).keys()].map((n) => [Math.floor(n / 3), n % 3]));
+  const stats = Loader.frameseal.stats();
+  assert.equal(stats.dropped['foreign-key'], 10);
+  assert.equal(stats.skippedUntilKeyframe, 5, 'part 8: the rest of the GOP');
+  assert.equal(stats.accepted, 50, 'the skipped samples are verified too');
+  assert.deepEqual(stats.hls, { initSegments: 1, segments: 0, parts: 12, emptyPayloads: 3, repeats: 0, refused: 0 });
+  assert.equal(boxType(initSegment.data, 0), 'ftyp');
 });
 
 test('progressive loading: the real loader gets no onProgress; hls.js gets the filtered segment as one chunk', async () => {
@@ -216,6 +259,7 @@ test('progressive loading: the real loader gets no onProgress; hls.js gets the f
   const r = await run.done;
   assert.equal(r.chunks.length, 1);
   assert.deepEqual(u8(r.chunks[0]), u8(r.data));
+  assert.deepEqual(u8(r.data), direct(['camera0.m4s'])[0].bytes);
 });
 
 test('error paths: network errors pass through; a bad init, no init, encryption and closing fail the load', async () => {
