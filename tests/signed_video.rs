@@ -347,3 +347,59 @@ fn a_dropped_delta_picture_makes_its_gop_incomplete_not_authentic() {
     let verdicts = replay_onvif_h264(|picture, _| picture != 130);
     assert_eq!(verdicts, [A, A, I, A, P]);
 }
+
+#[test]
+fn a_lost_sei_leaves_its_gop_unauthentic_and_the_next_gops_authentic() {
+    use GopVerdict::{Authentic as A, Pending as P, Tampered as T};
+    let codec = Codec::H264;
+    let mut v = StreamValidator::new(codec);
+    let mut seen = 0;
+    for nal in nal_units("onvif_test_signed_h264.mp4") {
+        if parse_nal(&nal, codec).expect("parses").is_some() {
+            seen += 1;
+            if seen == 2 {
+                continue;
+            }
+        }
+        v.push_nal(&nal).expect("parses");
+    }
+    let reports = v.finish();
+    let verdicts: Vec<_> = reports.iter().map(|r| (r.verdict, r.reason)).collect();
+    assert_eq!(
+        verdicts,
+        [
+            (A, None),
+            (T, Some("missing-sei")),
+            (A, None),
+            (A, None),
+            (P, None)
+        ]
+    );
+}
+
+#[test]
+fn gops_of_another_camera_spliced_in_are_tampered_by_key_change() {
+    // The ONVIF camera's pictures 0..124, then the Axis test camera's from
+    // its picture 124 on: same GOP layout, another key.
+    use GopVerdict::{Authentic as A, Pending as P, Tampered as T};
+    let codec = Codec::H264;
+    let mut v = StreamValidator::new(codec);
+    for (name, keep) in [
+        ("onvif_test_signed_h264.mp4", 0..124),
+        ("axis_signed_test_h264.mp4", 124..usize::MAX),
+    ] {
+        let mut picture = 0usize;
+        for nal in nal_units(name) {
+            let slice = matches!(nal[0] & 0x1f, 1 | 5);
+            if keep.contains(&picture) {
+                v.push_nal(&nal).expect("parses");
+            }
+            if slice {
+                picture += 1;
+            }
+        }
+    }
+    let verdicts: Vec<_> = v.finish().iter().map(|r| (r.verdict, r.reason)).collect();
+    let changed = (T, Some("key-changed"));
+    assert_eq!(verdicts, [(A, None), changed, changed, changed, (P, None)]);
+}

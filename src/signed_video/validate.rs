@@ -86,7 +86,8 @@ pub struct GopReport {
     pub verdict: GopVerdict,
     /// Why the verdict is not `authentic`: a stable lower-case reason
     /// (`signature`, `gop-hash`, `linked-hash`, `hash-list`, `missing-units`,
-    /// `no-key`, `unsupported-key`, `unsupported-hash`, `no-hashes`).
+    /// `missing-sei`, `too-long`, `key-changed`, `no-key`, `unsupported-key`,
+    /// `unsupported-hash`, `no-hashes`).
     pub reason: Option<&'static str>,
     /// The GOP counter of the SEI that vouched for the GOP.
     pub gop_counter: Option<u32>,
@@ -122,6 +123,8 @@ struct PendingSei {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Check {
     Valid,
+    /// The SEI carries another key than the stream's pinned one.
+    KeyChanged,
     Invalid,
     Unverifiable(&'static str),
 }
@@ -137,6 +140,8 @@ pub struct StreamValidator {
     /// Every hashed item since the oldest one not yet reported; `base` is
     /// the stream index of `items[0]`.
     items: VecDeque<Item>,
+    /// How many of `items` start a GOP.
+    starts: usize,
     base: usize,
     seis: VecDeque<PendingSei>,
     anchor: [u8; 32],
@@ -149,8 +154,29 @@ pub struct StreamValidator {
     product_info: Option<ProductInfo>,
     /// The first hash of the last validated GOP (the linked hash).
     previous_first: Option<[u8; 32]>,
+    /// The GOP counter of the last SEI matched with a GOP.
+    last_counter: Option<u32>,
     signed_seis: usize,
 }
+
+/// In a stream without any SEI, GOPs are reported `unsigned` once this many
+/// later GOPs have closed (the references wait for two,
+/// `NUM_UNSIGNED_GOPS_BEFORE_VALIDATION` in `oms_validator.c`).
+const UNSIGNED_GOPS_BEFORE_VERDICT: usize = 2;
+
+/// In a signed stream, a closed GOP whose SEI has not come while this many
+/// later GOPs closed is reported without it (`missing-sei`): a stream whose
+/// SEIs stop cannot make the validator hold pictures without bound.
+const MAX_WAITING_GOPS: usize = 8;
+
+/// The most hashed NAL units held: a SEI counts at most 65 535 NAL units
+/// (a u16), so a GOP longer than that cannot be vouched for, and a stream
+/// without I-frames cannot make the validator grow without bound.
+const MAX_PENDING_UNITS: usize = 65_536;
+
+/// The most signed SEIs waiting for their GOP; an older one is dropped (it
+/// vouches for no GOP here), so SEIs without pictures cannot pile up.
+const MAX_WAITING_SEIS: usize = 16;
 
 impl StreamValidator {
     /// A validator for a stream of `codec`.
@@ -158,6 +184,7 @@ impl StreamValidator {
         StreamValidator {
             codec,
             items: VecDeque::new(),
+            starts: 0,
             base: 0,
             seis: VecDeque::new(),
             anchor: [0; 32],
@@ -169,6 +196,7 @@ impl StreamValidator {
             scheme: None,
             product_info: None,
             previous_first: None,
+            last_counter: None,
             signed_seis: 0,
         }
     }
@@ -219,6 +247,7 @@ impl StreamValidator {
         if primary {
             self.frames += 1;
         }
+        self.starts += usize::from(gop_start);
         self.items.push_back(Item {
             hash,
             gop_start,
@@ -227,6 +256,7 @@ impl StreamValidator {
             raw_hash,
         });
         self.validate_ready();
+        self.release_stale();
         Ok(())
     }
 
@@ -241,9 +271,7 @@ impl StreamValidator {
         };
         while !self.items.is_empty() {
             let n = self.gop_len(self.items.len(), None);
-            let taken: Vec<Item> = self.items.drain(..n).collect();
-            self.base += n;
-            self.report(&taken, verdict, None, None);
+            self.release_front(n, verdict, None);
         }
         self.reports
     }
@@ -260,7 +288,7 @@ impl StreamValidator {
         if let Some(info) = &sei.payload.product_info {
             self.product_info = Some(info.clone());
         }
-        self.take_key(&sei);
+        let key_changed = self.take_key(&sei);
         if !sei.is_signed() {
             // An unsigned SEI is itself hashed into the GOP, without anchor.
             let hash: [u8; 32] = Sha256::digest(sei.hashable()).into();
@@ -274,7 +302,11 @@ impl StreamValidator {
             return;
         }
         self.signed_seis += 1;
-        let signature = self.check_signature(&sei);
+        let signature = if key_changed {
+            Check::KeyChanged
+        } else {
+            self.check_signature(&sei)
+        };
         let linked_method = sei.uses_linked_hash();
         let Some(general) = sei.payload.general else {
             // A certificate SEI: it vouches for no GOP.
@@ -287,10 +319,19 @@ impl StreamValidator {
             signature,
             linked_method,
         });
+        if self.seis.len() > MAX_WAITING_SEIS {
+            self.seis.pop_front();
+        }
         self.validate_ready();
     }
 
-    fn take_key(&mut self, sei: &SignedVideoSei) {
+    /// Takes the key a SEI carries. The first key of the stream is pinned:
+    /// a SEI carrying another one is reported (`key-changed`) and its GOP is
+    /// still checked against the pinned key, so that GOPs signed by another
+    /// device cannot be spliced into the stream (the references flag a
+    /// change too, `public_key_has_changed`). Returns whether the key
+    /// changed.
+    fn take_key(&mut self, sei: &SignedVideoSei) -> bool {
         let spki = if let Some(pem) = &sei.payload.public_key_pem {
             let text = core::str::from_utf8(pem).unwrap_or("");
             let text = text.trim_end_matches('\0');
@@ -298,16 +339,19 @@ impl StreamValidator {
         } else if let Some(chain) = &sei.payload.certificates {
             leaf_key(&chain.pem)
         } else {
-            return;
+            return false;
         };
-        match spki {
-            Some(key) => {
+        match (spki, &self.key) {
+            (Some(key), None) => {
                 self.key = Some(VerifyingKey::from(key));
                 self.key_problem = None;
+                false
             }
-            None => {
-                self.key = None;
+            (Some(key), Some(pinned)) => VerifyingKey::from(key) != *pinned,
+            (None, Some(_)) => true,
+            (None, None) => {
                 self.key_problem = Some("unsupported-key");
+                false
             }
         }
     }
@@ -364,9 +408,36 @@ impl StreamValidator {
                 // An older Axis signer's first SEI: it vouches for the empty
                 // GOP before signing started (its list holds only the first
                 // I-frame), which no picture belongs to.
+                self.last_counter = Some(sei.general.gop_counter);
                 self.seis.pop_front();
                 continue;
             }
+            // SEIs lost in between (the GOP counter jumped): their closed
+            // GOPs are reported without them, so that this SEI meets its own
+            // GOP, as `num_lost_seis` in `oms_validator.c` does.
+            let counter = sei.general.gop_counter;
+            let lost = self.last_counter.map_or(0, |last| {
+                let gap = counter.wrapping_sub(last);
+                if gap > 1 && gap < 1 << 31 { gap - 1 } else { 0 }
+            });
+            let at = sei.at;
+            let linked_method = sei.linked_method;
+            for _ in 0..lost {
+                let before = if linked_method {
+                    at.saturating_sub(self.base).min(self.items.len())
+                } else {
+                    self.items.len()
+                };
+                let n = self.gop_len(before, None);
+                // Only a GOP followed by another one before the SEI.
+                if n == 0 || n >= before {
+                    break;
+                }
+                self.release_front(n, GopVerdict::Tampered, Some("missing-sei"));
+            }
+            let Some(sei) = self.seis.front() else {
+                return;
+            };
             // A current SEI covers NAL units that precede it; an older Axis
             // SEI may come before its GOP's closing I-frame.
             let before = if sei.linked_method {
@@ -394,11 +465,50 @@ impl StreamValidator {
             let Some(sei) = self.seis.pop_front() else {
                 return;
             };
-            let taken: Vec<Item> = self.items.drain(..n).collect();
-            self.base += n;
+            let taken = self.drain_front(n);
             let (verdict, reason) = self.judge(&sei, &taken, next_start);
             self.previous_first = taken.first().map(|i| i.hash);
+            self.last_counter = Some(sei.general.gop_counter);
             self.report(&taken, verdict, reason, Some(sei.general.gop_counter));
+        }
+    }
+
+    /// Reports the first `n` items as one GOP with `verdict`, without a SEI.
+    fn release_front(&mut self, n: usize, verdict: GopVerdict, reason: Option<&'static str>) {
+        let taken = self.drain_front(n);
+        self.previous_first = taken.first().map(|i| i.hash);
+        self.report(&taken, verdict, reason, None);
+    }
+
+    /// Takes the first `n` items out.
+    fn drain_front(&mut self, n: usize) -> Vec<Item> {
+        let taken: Vec<Item> = self.items.drain(..n).collect();
+        self.base += n;
+        self.starts -= taken.iter().filter(|i| i.gop_start).count();
+        taken
+    }
+
+    /// How many GOPs among the items are closed (another GOP starts after
+    /// them).
+    fn closed_gops(&self) -> usize {
+        let first = self.items.front().is_some_and(|i| i.gop_start);
+        self.starts - usize::from(first)
+    }
+
+    /// Reports the oldest GOPs that waited too long: `unsigned` in a stream
+    /// without any SEI, `missing-sei` in a signed one.
+    fn release_stale(&mut self) {
+        let (limit, verdict, reason) = match self.scheme {
+            None => (UNSIGNED_GOPS_BEFORE_VERDICT, GopVerdict::Unsigned, None),
+            Some(_) => (MAX_WAITING_GOPS, GopVerdict::Tampered, Some("missing-sei")),
+        };
+        while self.closed_gops() > limit {
+            let n = self.gop_len(self.items.len(), None);
+            self.release_front(n, verdict, reason);
+        }
+        if self.items.len() > MAX_PENDING_UNITS {
+            let n = self.gop_len(self.items.len(), None);
+            self.release_front(n, GopVerdict::Tampered, Some("too-long"));
         }
     }
 
@@ -412,6 +522,7 @@ impl StreamValidator {
             Check::Valid => {}
             Check::Invalid => return (GopVerdict::Tampered, Some("signature")),
             Check::Unverifiable(why) => return (GopVerdict::Unverifiable, Some(why)),
+            Check::KeyChanged => return (GopVerdict::Tampered, Some("key-changed")),
         }
         let mut computed: Vec<[u8; 32]> = items.iter().map(|i| i.hash).collect();
         if !sei.linked_method
@@ -531,5 +642,67 @@ fn picture_kind(nal: &[u8], codec: Codec) -> Option<(bool, bool)> {
             16..=21 => Some((true, primary)),
             _ => None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const I: &[u8] = &[0x65, 0x88, 0x84, 0x21];
+    const P: &[u8] = &[0x41, 0x9a, 0x02, 0x10];
+
+    #[test]
+    fn gops_of_a_stream_without_seis_are_reported_unsigned_two_gops_late() {
+        let mut v = StreamValidator::new(Codec::H264);
+        for _ in 0..3 {
+            v.push_nal(I).expect("not a SEI");
+            v.push_nal(P).expect("not a SEI");
+        }
+        assert!(v.reports().is_empty(), "two closed GOPs wait");
+        v.push_nal(I).expect("not a SEI");
+        let reports = v.reports();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(
+            (reports[0].verdict, reports[0].frames),
+            (GopVerdict::Unsigned, 2)
+        );
+        let all = v.finish();
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|r| r.verdict == GopVerdict::Unsigned));
+    }
+
+    #[test]
+    fn a_gop_longer_than_any_sei_can_count_is_released_as_too_long() {
+        let mut v = StreamValidator::new(Codec::H264);
+        v.push_nal(I).expect("not a SEI");
+        for _ in 0..MAX_PENDING_UNITS {
+            v.push_nal(P).expect("not a SEI");
+        }
+        let reports = v.reports();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].reason, Some("too-long"));
+        assert_eq!(reports[0].frames, MAX_PENDING_UNITS as u64 + 1);
+    }
+
+    #[test]
+    fn picture_kinds_follow_the_reference_classification() {
+        assert_eq!(picture_kind(I, Codec::H264), Some((true, true)));
+        assert_eq!(
+            picture_kind(&[0x41, 0x00], Codec::H264),
+            Some((false, false))
+        );
+        assert_eq!(picture_kind(&[0x67, 0x80], Codec::H264), None);
+        // H.265: IDR_W_RADL (19), TRAIL_R (1), RASL_N (8, not hashed), VPS (32).
+        assert_eq!(
+            picture_kind(&[19 << 1, 1, 0x80], Codec::H265),
+            Some((true, true))
+        );
+        assert_eq!(
+            picture_kind(&[1 << 1, 1, 0x00], Codec::H265),
+            Some((false, false))
+        );
+        assert_eq!(picture_kind(&[8 << 1, 1, 0x80], Codec::H265), None);
+        assert_eq!(picture_kind(&[32 << 1, 1, 0x80], Codec::H265), None);
     }
 }
