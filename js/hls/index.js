@@ -43,10 +43,14 @@
 // with no sample (an empty payload would fail hls.js's fMP4 probe and be
 // reloaded without end). hls.js finds no media in it and treats it as a
 // gap (no reload; the gap controller skips the hole once later media is
-// buffered), as it does for any empty segment; attachFrameseal() keeps the
-// level's consecutive-error count at zero while it does, so a long run of
-// dropped segments (another home's stream for a minute) is never escalated
-// into a fatal error. An LL-HLS part with no kept sample is marked as a gap
+// buffered), as it does for any empty segment. What hls.js noted about the
+// segment before (media from its parts) is cleared, so that it does see no
+// media; attachFrameseal() keeps the level's consecutive-error count at
+// zero, so a long run of dropped segments (another home's stream for a
+// minute) is never escalated into a fatal error; and a segment hls.js asks
+// for again byte for byte after it gave nothing (hls.js 1.7 in low-latency
+// mode does, until media after it is published) gets the same answer after
+// half its duration, not judged or counted again. An LL-HLS part with no kept sample is marked as a gap
 // part (what EXT-X-PART's GAP=YES says) and its load ends in onAbort, so
 // hls.js appends nothing for it and goes on at the next INDEPENDENT part:
 // where the chain rule lets samples through again (hls.js reports the
