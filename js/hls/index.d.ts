@@ -88,7 +88,7 @@ export declare class FramesealHls {
   watch(media: HTMLMediaElement): void;
   /** Stops watching the element. */
   unwatch(): void;
-  /** Detaches from hls.js (its previous fLoader is put back) and stops watching; later loads through it fail. */
+  /** Stops watching and listening; later loads through its fLoader fail (`frameseal: closed`), nothing unverified gets through. */
   close(): void;
 }
 

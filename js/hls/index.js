@@ -222,14 +222,18 @@ export class FramesealHls {
     this._media = null;
   }
 
-  /** Detaches from hls.js (its fLoader is put back) and stops watching; later loads through this loader fail. */
+  /**
+   * Stops watching and listening; every later load through this fLoader
+   * fails (`frameseal: closed`). The fLoader stays in hls.js's config: a
+   * closed filter never lets unverified fragments through (destroy that
+   * hls.js instance to play something else).
+   */
   close() {
     this._closed = true;
     this.unwatch();
     const hls = this._hls;
     if (hls) {
       for (const [event, fn] of this._listeners ?? []) hls.off(event, fn);
-      if (hls.config.fLoader === this.fLoader) hls.config.fLoader = this._previousLoader;
       this._hls = null;
     }
   }
@@ -547,7 +551,6 @@ export function attachFrameseal(hls, linkedPublicKey, options = {}) {
   if (!hls || typeof hls.on !== 'function' || !hls.config) throw new Error('frameseal/hls: attachFrameseal needs an hls.js instance');
   const session = new FramesealHls(linkedPublicKey, options);
   session._hls = hls;
-  session._previousLoader = hls.config.fLoader;
   hls.config.fLoader = session.fLoader;
   const Events = hls.constructor?.Events ?? {};
   // MEDIA_ATTACHING comes synchronously from attachMedia(): the element is

@@ -329,7 +329,7 @@ test('abort while waiting for the init segment: hls.js hears onAbort, never onSu
   assert.equal((await load1(Loader, frags[0])).kind, 'success');
 });
 
-test('attachFrameseal sets the fLoader of an hls.js instance, keeps dropped segments from counting as errors, and close() puts it back', async () => {
+test('attachFrameseal sets the fLoader of an hls.js instance, keeps dropped segments from counting as errors, and after close() fails loads', async () => {
   const listeners = new Map();
   const level = { fragmentError: 1 };
   const hls = {
@@ -350,8 +350,9 @@ test('attachFrameseal sets the fLoader of an hls.js instance, keeps dropped segm
   await load1(hls.config.fLoader, frags[1]);
   assert.equal(level.fragmentError, 0, 'hls.js gaps an empty segment only while its error count is low');
   seal.close();
-  assert.equal(hls.config.fLoader, undefined);
+  assert.equal(hls.config.fLoader, seal.fLoader, 'a closed filter stays in front: nothing unverified gets through');
   assert.equal(listeners.size, 0);
+  assert.match((await load1(hls.config.fLoader, frags[0])).args[0].text, /^frameseal: closed: /);
 });
 
 test('liveness: data-frameseal-live is "false" until a verified picture is presented, then "true", and "false" again when pictures stop', async () => {
