@@ -289,6 +289,135 @@ mod tests {
         assert_eq!(s[2].fragments.len(), 10);
     }
 
+    use crate::live::{LIVE_LOOKS, LiveCamera};
+    use frameseal::fmp4::InitSegment;
+
+    fn cameras() -> (LiveCamera, LiveCamera) {
+        let home = LiveCamera::from_fixture(
+            LIVE_LOOKS[0],
+            "home",
+            &[
+                "home0.m4s",
+                "home1.m4s",
+                "home2.m4s",
+                "home3.m4s",
+                "home4.m4s",
+            ],
+        );
+        let next = LiveCamera::from_fixture(LIVE_LOOKS[1], "nextdoor", &["nextdoor.m4s"]);
+        (home, next)
+    }
+
+    /// `(seq, decode_time)` of every one-frame fragment in `bytes`, read
+    /// by the core's parser.
+    fn samples(camera: &LiveCamera, bytes: &[u8]) -> Vec<(u64, u64)> {
+        let init = InitSegment::parse(&camera.stream().unwrap().init).unwrap();
+        let mut splitter = crate::mp4box::Splitter::default();
+        splitter
+            .push(bytes)
+            .unwrap()
+            .into_iter()
+            .map(|piece| {
+                let crate::mp4box::Piece::Fragment(f) = piece else {
+                    panic!("fragments only")
+                };
+                let d = crate::live::describe(&init, Arc::from(f)).unwrap();
+                (d.seq, d.decode_time)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_playlist_lists_whole_segments_and_ends_in_parts() {
+        let (home, _) = cameras();
+        let msns: Vec<u64> = segments(&home.recent()).iter().map(|s| s.msn).collect();
+        assert_eq!(msns.len(), 5);
+        let text = home.hls.playlist(&home).unwrap();
+        assert!(text.starts_with("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:2\n"));
+        assert!(text.contains(&format!("#EXT-X-MEDIA-SEQUENCE:{}\n", msns[0])));
+        // All five are whole; with no newer part, the newest is listed as parts only.
+        for msn in &msns[..4] {
+            assert!(
+                text.contains(&format!("#EXTINF:2.000,\nseg/{msn}.m4s\n")),
+                "{text}"
+            );
+        }
+        assert!(!text.contains(&format!("seg/{}.m4s", msns[4])));
+        assert!(
+            text.ends_with(&format!("URI=\"part/{}.5.m4s\"\n", msns[4])),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_mixup_and_old_parts_serve_other_samples_at_the_asked_times() {
+        let (home, next) = cameras();
+        let all = segments(&home.recent());
+        let mixed = all.iter().find(|s| s.msn % 3 == 1).unwrap();
+        let own = |msn: u64, part| {
+            home.hls
+                .media(&home, Some(&next), msn, part, Faults::default())
+                .unwrap()
+        };
+        let faults = Faults {
+            mixup: true,
+            ..Faults::default()
+        };
+        // Part 1 of the mixed segment: the other home's frames 5..10 at the home's times.
+        let asked = samples(&home, &own(mixed.msn, Some(1)));
+        let served = home
+            .hls
+            .media(&home, Some(&next), mixed.msn, Some(1), faults)
+            .unwrap();
+        let got = samples(&home, &served);
+        let theirs = &segments(&next.recent())[0].fragments;
+        assert_eq!(got.len(), 5);
+        for (i, ((seq, time), (_, asked_time))) in got.iter().zip(&asked).enumerate() {
+            assert_eq!(*seq, theirs[5 + i].seq);
+            assert_eq!(time, asked_time);
+        }
+        assert_eq!(home.hls.counts(), (5, 0));
+        // A segment the mix-up does not pick is the camera's own.
+        let plain = all.iter().find(|s| s.msn % 3 != 1).unwrap();
+        assert_eq!(
+            home.hls.media(&home, Some(&next), plain.msn, None, faults),
+            Some(own(plain.msn, None))
+        );
+        // Old parts: segment msn is served from msn - 2, at msn's times.
+        let faults = Faults {
+            old_parts: true,
+            ..Faults::default()
+        };
+        // Five consecutive segments hold one whose msn - 2 is there too.
+        let late = all
+            .iter()
+            .find(|s| s.msn % 3 == 2 && all.iter().any(|o| o.msn + 2 == s.msn))
+            .unwrap();
+        {
+            let got = samples(
+                &home,
+                &home.hls.media(&home, None, late.msn, None, faults).unwrap(),
+            );
+            let asked = samples(&home, &own(late.msn, None));
+            let earlier = &all
+                .iter()
+                .find(|s| s.msn + 2 == late.msn)
+                .unwrap()
+                .fragments;
+            assert_eq!(got.len(), 30);
+            for (i, ((seq, time), (_, asked_time))) in got.iter().zip(&asked).enumerate() {
+                assert_eq!((*seq, time), (earlier[i].seq, asked_time));
+            }
+            assert_eq!(home.hls.counts(), (5, 30));
+        }
+        // Nothing for a segment or part that is not there.
+        assert_eq!(home.hls.media(&home, None, 1 << 40, None, faults), None);
+        assert_eq!(
+            home.hls.media(&home, None, mixed.msn, Some(6), faults),
+            None
+        );
+    }
+
     #[test]
     fn names_are_numbers_only() {
         assert_eq!(parse_name("12.m4s", false), Some((12, None)));

@@ -163,6 +163,33 @@ impl LiveCamera {
         self.state().problem.get_or_insert(problem);
     }
 
+    /// A camera that streams the demo fixture `name` (tests/fixtures/demo/:
+    /// `home` or `nextdoor`, made by tools/make-demo-fixtures.sh), for tests.
+    #[cfg(test)]
+    pub fn from_fixture(look: LiveLook, name: &str, segments: &[&str]) -> LiveCamera {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/demo");
+        let read = |file: &str| std::fs::read(dir.join(file)).unwrap();
+        let init_bytes = read(&format!("{name}-init.mp4"));
+        let init = InitSegment::parse(&init_bytes).unwrap();
+        let camera = LiveCamera::new(look, [0; 32]);
+        camera.state().stream = Some(Stream {
+            mime: mime_of(init.config()).unwrap(),
+            timescale: init.timescale(),
+            nal_length_size: usize::from(init.nal_length_size().unwrap()),
+            init: Arc::from(init_bytes),
+        });
+        for file in segments {
+            let mut splitter = Splitter::default();
+            for piece in splitter.push(&read(file)).unwrap() {
+                let Piece::Fragment(bytes) = piece else {
+                    panic!("a segment holds fragments only")
+                };
+                camera.publish(describe(&init, Arc::from(bytes)).unwrap());
+            }
+        }
+        camera
+    }
+
     fn publish(&self, fragment: Fragment) {
         let mut state = self.state();
         state.recent.push_back(fragment.clone());
