@@ -241,7 +241,14 @@ export class FramesealHls {
   _check() {
     const media = this._media;
     if (!media) return;
-    const now = this._now();
+    let now;
+    try {
+      now = this._now();
+    } catch (e) {
+      reportLater(e);
+      return;
+    }
+    if (!Number.isFinite(now)) return;
     const time = media.currentTime;
     if (time !== this._lastTime && media.readyState >= 2) {
       // A new picture is presented; the spans say when it was captured.
