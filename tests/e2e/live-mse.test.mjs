@@ -130,10 +130,17 @@ async function liveMse(engine, t) {
 }
 
 /** The relay demo's main page carries both live tiles, and they play. */
-async function onTheMainPage(engine) {
+async function onTheMainPage(engine, t) {
   await withDemo(engine, async ({ demo, browser }) => {
     const { page, problems } = await openPage(browser);
     await page.goto(demo.url);
+    await page.waitForFunction(() => ['live-mse', 'live-hls'].every((id) => ['running', 'unavailable', 'failed']
+      .includes(document.getElementById(id)?.dataset.state)), null, { timeout: WAIT_MS });
+    const notes = await page.evaluate(() => [...document.querySelectorAll('.live-note')].map((n) => n.textContent).join(' '));
+    if (/ffmpeg is not installed/.test(notes)) {
+      t.skip(`the demo has no ffmpeg: ${notes}`);
+      return;
+    }
     await page.waitForFunction(() => ['live-mse', 'live-hls']
       .every((id) => document.getElementById(id)?.dataset.state === 'running'), null, { timeout: WAIT_MS });
     await page.waitForFunction(() => [...document.querySelectorAll('.live-gate-video')]
@@ -164,7 +171,7 @@ for (const engine of ENGINES) {
     test('live H.264 over WebSocket (go2rtc-style MSE): MseGate shows only the linked home under every fault', {
       skip, timeout: 600_000,
     }, (t) => liveMse(engine, t));
-    test('the relay demo page carries both live tiles, and they play', { skip, timeout: 180_000 }, () => onTheMainPage(engine));
+    test('the relay demo page carries both live tiles, and they play', { skip, timeout: 180_000 }, (t) => onTheMainPage(engine, t));
     test('without ffmpeg the live tiles say so and the still cameras run on', { skip, timeout: 180_000 }, () => withoutFfmpeg(engine));
   });
 }
