@@ -33,6 +33,8 @@ const SAMPLE_S = 10;
 const SETTLED_MIN = 5;
 /** How often the schedule is looked at, ms. */
 const TICK_MS = 1000;
+/** Seconds with every fault off before the final sample. */
+const SETTLE_S = 15;
 
 /**
  * The faults' schedule: fault i is on while floor((t + offset) / period) is
@@ -196,17 +198,38 @@ const MEMORY = [
  * buffer swap mid-way.
  */
 function growth(samples, minutes) {
-  const from = minutes >= 2 * SETTLED_MIN ? SETTLED_MIN * 60 : (minutes * 60) / 2;
+  const long = minutes >= 2 * SETTLED_MIN;
+  const from = long ? SETTLED_MIN * 60 : (minutes * 60) / 2;
   const end = samples.at(-1).t;
   const mean = (list, get) => list.reduce((s, x) => s + get(x), 0) / list.length;
-  const base = samples.filter((s) => s.t >= from && s.t < from + 60);
-  const last = samples.filter((s) => s.t > end - 60);
+  // A short run has no settled minute to spare: its half-way sample against its last.
+  const base = samples.filter((s) => (long ? s.t >= from && s.t < from + 60 : Math.abs(s.t - from) < SAMPLE_S / 2));
+  const last = long ? samples.filter((s) => s.t > end - 60) : [samples.at(-1)];
   const out = { fromS: from };
   for (const [key, , get] of MEMORY) {
     const a = mean(base.length ? base : [samples[0]], get);
     const b = mean(last, get);
     out[key] = { from: a, to: b, pct: pct(a, b) };
   }
+  return out;
+}
+
+/**
+ * Per live tile (MseGate, hls.js), the sample intervals in which its video
+ * played less than a second of its 10 s although the blackhole was off at
+ * both ends: a player stuck on one picture shows no foreign pixel, so it is
+ * counted apart.
+ */
+function stalls(samples) {
+  const out = samples[0].page.tiles.map(() => 0);
+  samples.slice(1).forEach((s, j) => {
+    const p = samples[j];
+    if (s.faults.blackhole || p.faults.blackhole) return;
+    s.page.tiles.forEach((tile, i) => {
+      const before = p.page.tiles[i].currentTime;
+      if (typeof tile.currentTime === 'number' && typeof before === 'number' && tile.currentTime - before < 1) out[i] += 1;
+    });
+  });
   return out;
 }
 
@@ -218,7 +241,8 @@ function summaryLine(samples, minutes) {
   return `soak ${minutes} min: memory after minute ${f1(g.fromS / 60)}: ${mem}; ` +
     `foreign pixels drawn ${t.foreignPixels} (of ${t.pixelReads} reads, ${t.linkedReads} of the linked camera), ` +
     `foreign frames accepted ${t.foreignAccepted}; genuine frames lost beyond the faults ${t.lost} ` +
-    `(${kinds}; of ${t.intact} delivered intact)`;
+    `(${kinds}; of ${t.intact} delivered intact); live players stuck in ${stalls(samples).reduce((a, b) => a + b, 0)} ` +
+    `of ${(samples.length - 1) * samples.at(-1).page.tiles.filter((x) => typeof x.currentTime === 'number').length} tile-intervals`;
 }
 
 function progressLine(sample, minutes) {
@@ -265,7 +289,9 @@ function minuteRows(samples) {
   return rows;
 }
 
-function tileTable(sample) {
+function tileTable(samples) {
+  const sample = samples.at(-1);
+  const stuck = stalls(samples);
   const rows = sample.page.tiles.map((tile, i) => {
     const s = tile.stats ?? { accepted: '–', dropped: {} };
     const drops = Object.entries(s.dropped ?? {}).filter(([, n]) => n).map(([r, n]) => `${r} ${n}`).join(', ');
@@ -278,10 +304,10 @@ function tileTable(sample) {
     return `| ${i + 1} | ${tile.kind} | ${tile.camera} | ${s.accepted} | ${drops || '0'} | ${skipped} | ` +
       `${intact ?? '–'} | ${policy || (l ? '0' : '–')} | ${lost ?? '–'}${lostWhy ? ` (${lostWhy})` : ''} | ` +
       `${tile.pixels.foreign} / ${tile.pixels.linked} / ${tile.pixels.samples} | ${tile.reconnects} | ` +
-      `${tile.currentTime === undefined ? '' : f1(tile.currentTime)} |`;
+      `${tile.currentTime === undefined ? '' : `${f1(tile.currentTime)} (stuck in ${stuck[i]})`} |`;
   });
   return [
-    '| # | tile | camera | accepted | dropped by reason | skipped until keyframe | delivered intact | policy drops (stale, replayed) | lost beyond faults | pixel reads: foreign / linked / all | reconnects | video time (s) |',
+    '| # | tile | camera | accepted | dropped by reason | skipped until keyframe | delivered intact | policy drops (stale, replayed) | lost beyond faults | pixel reads: foreign / linked / all | reconnects | video time, s (intervals stuck) |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
@@ -289,7 +315,6 @@ function tileTable(sample) {
 
 function writeReport({ args, samples, summary, info, startedAt, chartName }) {
   const g = growth(samples, args.minutes);
-  const last = samples.at(-1);
   const loads = samples.map((s) => s.load[0]);
   const md = [
     '# Soak run',
@@ -350,9 +375,21 @@ function writeReport({ args, samples, summary, info, startedAt, chartName }) {
     '    served in place of what (its faults replace whole parts and segments), so their accepted and',
     '    dropped counts are listed but no lost figure is claimed.',
     '',
+    '- **Live players stuck**: a player stuck on one picture draws no foreign pixel, so for the MseGate',
+    '  and hls.js tiles the line also counts the 10 s intervals (blackhole off) in which a video played',
+    '  less than 1 s.',
+    '',
+    'The run ends with every fault off for 15 s and one more sample, so that nothing is in flight in',
+    'the final counts. The hls.js tiles keep 10 s of played media (`backBufferLength: 10`); www/live.js',
+    'leaves hls.js\'s default (keep everything played, and a Fragment object for each segment of it),',
+    'under which the page\'s memory grows with the run (`soak.html?hlsBackBuffer=default` shows it).',
+    'The browser is driven over the DevTools protocol (playwright-core), whose network domain keeps a',
+    'small record of every request in the renderer (hls.js fetches about 7 a second here): that is',
+    'the harness\'s, in the browser\'s RSS, not in the JS heap.',
+    '',
     '## Per tile, at the end',
     '',
-    ...tileTable(last),
+    ...tileTable(samples),
     '',
     '## Every minute',
     '',
@@ -374,7 +411,8 @@ function chartSvg(samples, minutes) {
   const left = 60;
   const right = 160;
   const plotW = W - left - right;
-  const x = (t) => left + (t / (minutes * 60)) * plotW;
+  const span = Math.max(minutes * 60, samples.at(-1).t);
+  const x = (t) => left + (t / span) * plotW;
   const colours = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2', '#edc948', '#ff9da7', '#9c755f', '#bab0ac'];
   const parts = [];
   let top = 30;
@@ -425,7 +463,7 @@ function chartSvg(samples, minutes) {
     const y = top + i * 7;
     parts.push(`<text x="${left - 4}" y="${y + 6}" text-anchor="end" font-size="7">${fault}</text>`);
     for (const s of samples.slice(1)) {
-      if (s.faults[fault]) parts.push(`<rect x="${x(s.t - SAMPLE_S).toFixed(1)}" y="${y}" width="${(plotW * SAMPLE_S / (minutes * 60)).toFixed(1)}" height="5" fill="#999"/>`);
+      if (s.faults[fault]) parts.push(`<rect x="${x(s.t - SAMPLE_S).toFixed(1)}" y="${y}" width="${(plotW * SAMPLE_S / span).toFixed(1)}" height="5" fill="#999"/>`);
     }
   });
   const H = top + SCHEDULE.length * 7 + 20;
@@ -479,27 +517,39 @@ async function main() {
     let ticking = Promise.resolve();
     timer = setInterval(() => { ticking = ticking.then(tick).catch((e) => problems.push(`schedule: ${e.message}`)); }, TICK_MS);
 
+    const takeSample = async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+      const pageSample = await page.evaluate(() => window.__soak.sample());
+      return {
+        t: (Date.now() - t0) / 1000, at: new Date().toISOString(), load: loadAverage(), faults: { ...state },
+        jsHeapUsed: metrics.JSHeapUsedSize, jsHeapTotal: metrics.JSHeapTotalSize,
+        nodes: metrics.Nodes, listeners: metrics.JSEventListeners, rss: rss(demo.proc.pid), page: pageSample,
+      };
+    };
     const samples = [];
     const end = t0 + args.minutes * 60_000;
     for (let n = 0; ; n += 1) {
       const due = t0 + n * SAMPLE_S * 1000;
       if (due > end) break;
       await new Promise((resolve) => { setTimeout(resolve, Math.max(0, due - Date.now())); });
-      await cdp.send('HeapProfiler.collectGarbage');
-      const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
-      const pageSample = await page.evaluate(() => window.__soak.sample());
-      const sample = {
-        t: (Date.now() - t0) / 1000, at: new Date().toISOString(), load: loadAverage(), faults: { ...state },
-        jsHeapUsed: metrics.JSHeapUsedSize, jsHeapTotal: metrics.JSHeapTotalSize,
-        nodes: metrics.Nodes, listeners: metrics.JSEventListeners, rss: rss(demo.proc.pid), page: pageSample,
-      };
+      const sample = await takeSample();
       samples.push(sample);
       console.log(progressLine(sample, args.minutes));
     }
     clearInterval(timer);
     timer = null;
     await ticking;
-    await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
+    // Every fault off, then one more sample once what the delays hold has
+    // arrived (the long delay holds a frame up to 14 s): the final counts
+    // have nothing in flight.
+    state = await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
+    await page.evaluate((s) => window.__soak.setFaults(s), state);
+    await new Promise((resolve) => { setTimeout(resolve, SETTLE_S * 1000); });
+    const settled = await takeSample();
+    settled.settled = true;
+    samples.push(settled);
+    console.log(progressLine(settled, args.minutes));
 
     const summary = summaryLine(samples, args.minutes);
     const rawDir = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'soak');

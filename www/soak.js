@@ -39,6 +39,8 @@ const POLICY_REASONS = ['stale', 'replayed'];
 /** Hues closer than this (degrees) are the same camera's (the cameras' are ≥ 60° apart). */
 const HUE_MATCH = 30;
 const RECONNECT_MS = 1000;
+/** Seconds of played media hls.js keeps behind the playhead (see HlsSoakTile). */
+const HLS_BACK_BUFFER_S = 10;
 
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const unhex = (text) => Uint8Array.from(text.match(/../g) ?? [], (b) => parseInt(b, 16));
@@ -380,7 +382,14 @@ class HlsSoakTile extends Tile {
     }
     const url = `/hls/${encodeURIComponent(this.cam.id)}/live.m3u8`;
     // No workers: the page's Content-Security-Policy allows no blob: scripts.
-    this.hls = new Hls({ lowLatencyMode: true, enableWorker: false, liveSyncDurationCount: 1 });
+    // live.js's config, plus a bounded back buffer (hls.js keeps all played
+    // media, and a Fragment for each of it, by default: ?hlsBackBuffer=default
+    // for that).
+    const back = new URLSearchParams(location.search).get('hlsBackBuffer');
+    this.hls = new Hls({
+      lowLatencyMode: true, enableWorker: false, liveSyncDurationCount: 1,
+      ...(back === 'default' ? {} : { backBufferLength: Number(back ?? HLS_BACK_BUFFER_S) }),
+    });
     this.seal = attachFrameseal(this.hls, this.key, { stallAfterMs: STALL_AFTER_MS });
     this.hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;
@@ -439,6 +448,12 @@ async function main() {
   if (first) {
     for (const cam of [first, first, second]) tiles.push(new MseSoakTile(cam, others(live.cameras, cam), live));
     for (const cam of [first, first, second]) tiles.push(new HlsSoakTile(cam, others(live.cameras, cam), live));
+  }
+  // ?tiles=framegate,msegate keeps only those kinds: to tell whose memory grows.
+  const only = new URLSearchParams(location.search).get('tiles')?.split(',');
+  if (only) {
+    for (let i = tiles.length - 1; i >= 0; i -= 1) if (!only.includes(tiles[i].kind)) tiles.splice(i, 1);
+    if (!only.includes('videogate')) document.getElementById('video-feed').hidden = true;
   }
   document.getElementById('soak-wall').replaceChildren(...tiles.filter((t) => t !== video).map((t) => t.node));
   const starting = tiles.map((t) => Promise.resolve(t.start()).catch((e) => { t.startError = String(e?.message ?? e); }));
