@@ -16,13 +16,16 @@
 //! - [`tlv`]: the TLVs of both formats, parsed into typed structs;
 //! - [`validate`]: hashing picture NAL units as the formats say, the
 //!   per-GOP checks (signature, GOP hash, linked hash, hash list) and a
-//!   verdict per GOP.
+//!   verdict per GOP;
+//! - [`mp4`]: the video samples of a plain MP4 recording, the form cameras
+//!   export signed video in.
 //!
 //! What is checked and what is not (SPS/PPS/VPS, AUDs and other SEIs are
 //! not covered by these formats) is in `docs/SIGNED-VIDEO.md`.
 
 use alloc::vec::Vec;
 
+pub mod mp4;
 pub mod sei;
 pub mod tlv;
 pub mod validate;

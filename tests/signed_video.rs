@@ -1,16 +1,16 @@
 //! Axis Signed Video and ONVIF Media Signing on the reference projects' own
 //! recordings (tests/fixtures/signed-video/, see its README).
 //!
-//! The `.mp4` files are plain (non-fragmented) MP4: the test has ffmpeg
-//! copy their samples out unchanged (`-c copy -f rawvideo`) and splits them
-//! at their 4-byte NAL unit lengths. Not Annex B: the ONVIF signer writes
-//! its SEIs without emulation prevention by default, so a SEI may hold a
-//! start code pattern that an Annex B conversion would split it at. An MP4
-//! demuxer in the crate is a later step of issue 18.
+//! The `.mp4` files are plain (non-fragmented) MP4, read by
+//! `signed_video::mp4` and checked against ffmpeg copying their samples out
+//! unchanged (`-c copy -f rawvideo`). Not through Annex B: the ONVIF signer
+//! writes its SEIs without emulation prevention by default, so a SEI may
+//! hold a start code pattern that an Annex B conversion would split it at.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use frameseal::signed_video::mp4;
 use frameseal::signed_video::sei::parse_nal;
 use frameseal::signed_video::{
     Codec, GopReport, GopVerdict, Scheme, SignedVideoSei, StreamValidator, annexb_nal_units,
@@ -23,21 +23,34 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 /// The NAL units of a fixture in decode order: split at start codes for
-/// the `.h264` file, and for `.mp4` files the samples as ffmpeg copies them
-/// out (`-c copy -f rawvideo`: the samples' bytes back to back, each NAL
-/// unit behind its 4-byte length, parameter sets left in the sample entry).
+/// the `.h264` file, read from the samples by `signed_video::mp4` for
+/// `.mp4` files.
 fn nal_units(name: &str) -> Vec<Vec<u8>> {
-    let path = fixture(name);
+    let file = std::fs::read(fixture(name)).expect("fixture readable");
     if name.ends_with(".h264") {
-        let stream = std::fs::read(&path).expect("fixture readable");
-        return annexb_nal_units(&stream)
+        return annexb_nal_units(&file)
             .into_iter()
             .map(<[u8]>::to_vec)
             .collect();
     }
+    let track = mp4::video_track(&file).expect("a video track");
+    let mut units = Vec::new();
+    for i in 0..track.len() {
+        let sample = track.sample(&file, i).expect("inside the file");
+        for nal in track.nal_units(sample).expect("length prefixes add up") {
+            units.push(nal.to_vec());
+        }
+    }
+    units
+}
+
+/// The NAL units of an `.mp4` fixture as ffmpeg copies its samples out
+/// (`-c copy -f rawvideo`: the samples back to back, each NAL unit behind
+/// its 4-byte length), to check `signed_video::mp4` against.
+fn ffmpeg_nal_units(name: &str) -> Vec<Vec<u8>> {
     let out = Command::new("ffmpeg")
         .args(["-v", "error", "-i"])
-        .arg(&path)
+        .arg(fixture(name))
         .args(["-c", "copy", "-f", "rawvideo", "-"])
         .output()
         .expect("ffmpeg runs");
@@ -52,6 +65,28 @@ fn nal_units(name: &str) -> Vec<Vec<u8>> {
         rest = &rest[4 + len..];
     }
     units
+}
+
+#[test]
+fn the_mp4_reader_gives_the_nal_units_ffmpeg_gives() {
+    for (name, codec) in [
+        ("axis_signed_test_h264.mp4", Codec::H264),
+        ("axis_signed_test_h265.mp4", Codec::H265),
+        ("axis_signed_test_h264_modified_frame_137.mp4", Codec::H264),
+        ("axis_test_h264.mp4", Codec::H264),
+        ("axis_test_h265.mp4", Codec::H265),
+        ("onvif_test_signed_h264.mp4", Codec::H264),
+        ("onvif_test_signed_h265.mp4", Codec::H265),
+    ] {
+        let file = std::fs::read(fixture(name)).expect("fixture readable");
+        let track = mp4::video_track(&file).expect("a video track");
+        assert_eq!(track.codec, codec, "{name}");
+        assert_eq!(track.length_size, 4, "{name}");
+        assert!(
+            nal_units(name) == ffmpeg_nal_units(name),
+            "{name}: NAL units differ"
+        );
+    }
 }
 
 fn seis(name: &str, codec: Codec) -> Vec<SignedVideoSei> {

@@ -3,23 +3,43 @@
 //!
 //! Input: one byte of options (bit 0: H.265; bit 1: read the rest as a
 //! whole Annex B stream through `StreamValidator`, else as one NAL unit;
-//! bit 2: also parse the rest as bare TLVs of the ONVIF scheme, else Axis),
-//! then the bytes.
+//! bit 2: also parse the rest as bare TLVs of the ONVIF scheme, else Axis;
+//! bit 3: read the rest as an MP4 file instead, `signed_video::mp4`, and
+//! validate its samples), then the bytes.
 //!
 //! Invariants: nothing panics or overflows; a parsed SEI's hashed bytes are
 //! never longer than the NAL unit (with emulation prevention) they come
 //! from; parsing is deterministic; a signed SEI has a signature offset
-//! inside its TLVs.
+//! inside its TLVs; every sample an MP4 track lists lies inside the file,
+//! and its NAL units inside the sample.
 #![no_main]
 
 use frameseal::signed_video::sei::parse_nal;
-use frameseal::signed_video::{Codec, Scheme, StreamValidator, annexb_nal_units, tlv};
+use frameseal::signed_video::{Codec, Scheme, StreamValidator, annexb_nal_units, mp4, tlv};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let Some((&options, rest)) = input.split_first() else {
         return;
     };
+    if options & 8 != 0 {
+        if let Ok(track) = mp4::video_track(rest) {
+            let mut v = StreamValidator::new(track.codec);
+            for i in 0..track.len() {
+                let sample = track
+                    .sample(rest, i)
+                    .expect("listed samples lie inside the file");
+                if let Ok(units) = track.nal_units(sample) {
+                    for nal in units {
+                        assert!(nal.len() <= sample.len());
+                        let _ = v.push_nal(nal);
+                    }
+                }
+            }
+            let _ = v.finish();
+        }
+        return;
+    }
     let codec = if options & 1 != 0 {
         Codec::H265
     } else {
