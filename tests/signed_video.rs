@@ -438,3 +438,65 @@ fn gops_of_another_camera_spliced_in_are_tampered_by_key_change() {
     let changed = (T, Some("key-changed"));
     assert_eq!(verdicts, [(A, None), changed, changed, changed, (P, None)]);
 }
+
+/// The reports on a fixture from picture `from` on (decode order), as a
+/// display joining a live stream there sees it; pictures are counted from
+/// the join.
+fn joined_at(name: &str, codec: Codec, from: usize) -> Vec<GopReport> {
+    let mut v = StreamValidator::new(codec);
+    let mut picture = 0usize;
+    for nal in nal_units(name) {
+        let slice = match codec {
+            Codec::H264 => matches!(nal[0] & 0x1f, 1 | 5),
+            Codec::H265 => matches!((nal[0] >> 1) & 0x3f, 0..=9 | 16..=21),
+        };
+        if picture >= from {
+            v.push_nal(&nal).expect("parses");
+        }
+        if slice {
+            picture += 1;
+        }
+    }
+    v.finish()
+}
+
+#[test]
+fn a_stream_joined_mid_gop_has_its_first_gop_incomplete_and_the_rest_authentic() {
+    use GopVerdict::{Authentic as A, Incomplete as I, Pending as P};
+    for (name, codec) in [
+        ("onvif_test_signed_h264.mp4", Codec::H264),
+        ("axis_signed_test_h264.mp4", Codec::H264),
+        ("axis_signed_test_h265.mp4", Codec::H265),
+    ] {
+        // Joined at picture 80: the SEI of GOP 0 is not seen, GOP 1 lacks
+        // its I-frame and 17 more pictures; the pictures present are checked
+        // against the hash list with the anchor hash it lists.
+        let reports = joined_at(name, codec, 80);
+        let got: Vec<_> = reports
+            .iter()
+            .map(|r| (r.first_frame, r.frames, r.verdict))
+            .collect();
+        let last = if codec == Codec::H264 { 8 } else { 54 };
+        assert_eq!(
+            got,
+            [(0, 44, I), (44, 62, A), (106, 62, A), (168, last, P)],
+            "{name}"
+        );
+        assert_eq!(reports[0].reason, Some("missing-units"), "{name}");
+    }
+}
+
+#[test]
+fn a_stream_joined_at_an_i_frame_skips_the_sei_of_the_gop_before() {
+    use GopVerdict::{Authentic as A, Pending as P};
+    for (name, codec) in [
+        ("onvif_test_signed_h264.mp4", Codec::H264),
+        ("axis_signed_test_h264.mp4", Codec::H264),
+        ("axis_signed_test_h265.mp4", Codec::H265),
+        ("onvif_test_signed_h265.mp4", Codec::H265),
+    ] {
+        let reports = joined_at(name, codec, 62);
+        let got: Vec<_> = reports.iter().map(|r| (r.first_frame, r.verdict)).collect();
+        assert_eq!(got, [(0, A), (62, A), (124, A), (186, P)], "{name}");
+    }
+}

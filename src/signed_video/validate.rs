@@ -103,9 +103,13 @@ struct Item {
     picture: bool,
     /// The decode-order index of the picture it belongs to.
     frame: u64,
-    /// When it is a GOP start: the hash of its NAL unit, to chain it into
-    /// the previous GOP's hash list (older Axis signers).
+    /// The SHA-256 hash of the NAL unit itself: a GOP start's chains it into
+    /// the previous GOP's hash list (older Axis signers); an unanchored
+    /// item's is hashed with the anchor its SEI lists.
     raw_hash: [u8; 32],
+    /// Whether `hash` was made with this GOP's anchor: not so for the
+    /// pictures before the first I-frame of a stream joined mid-GOP.
+    anchored: bool,
 }
 
 /// A signed SEI waiting for its GOP.
@@ -156,6 +160,14 @@ pub struct StreamValidator {
     previous_first: Option<[u8; 32]>,
     /// The GOP counter of the last SEI matched with a GOP.
     last_counter: Option<u32>,
+    /// Whether an anchor (I-frame) has been seen.
+    anchored: bool,
+    /// Whether SEIs and GOPs are known to line up: after the first accepted
+    /// validation, or a SEI from the start of signing. Until then a SEI
+    /// whose hashes fail is taken for one of a GOP before the stream was
+    /// joined and dropped once (`is_first_validation` in
+    /// `oms_validator.c`).
+    in_sync: bool,
     signed_seis: usize,
 }
 
@@ -197,6 +209,8 @@ impl StreamValidator {
             product_info: None,
             previous_first: None,
             last_counter: None,
+            anchored: false,
+            in_sync: false,
             signed_seis: 0,
         }
     }
@@ -238,6 +252,7 @@ impl StreamValidator {
         let raw_hash: [u8; 32] = Sha256::digest(nal).into();
         if gop_start {
             self.anchor = raw_hash;
+            self.anchored = true;
         }
         let hash = if gop_start {
             raw_hash
@@ -254,6 +269,7 @@ impl StreamValidator {
             picture: primary,
             frame: self.frames.saturating_sub(1),
             raw_hash,
+            anchored: self.anchored,
         });
         self.validate_ready();
         self.release_stale();
@@ -298,6 +314,7 @@ impl StreamValidator {
                 picture: false,
                 frame: self.frames.saturating_sub(1),
                 raw_hash: hash,
+                anchored: true,
             });
             return;
         }
@@ -409,6 +426,7 @@ impl StreamValidator {
                 // GOP before signing started (its list holds only the first
                 // I-frame), which no picture belongs to.
                 self.last_counter = Some(sei.general.gop_counter);
+                self.in_sync = true;
                 self.seis.pop_front();
                 continue;
             }
@@ -456,6 +474,16 @@ impl StreamValidator {
                 self.seis.pop_front();
                 continue;
             }
+            if sei.linked_method
+                && cap.is_none()
+                && n == before
+                && self.items.get(n).is_some_and(|i| !i.gop_start)
+            {
+                // The GOP goes on after the SEI, so the SEI is for an earlier
+                // GOP that is not here (before the stream was joined).
+                self.seis.pop_front();
+                continue;
+            }
             let closing = self.items.get(n).filter(|i| i.gop_start);
             let closed = closing.is_some() || cap.is_some_and(|c| n >= c);
             if !closed {
@@ -465,18 +493,35 @@ impl StreamValidator {
             let Some(sei) = self.seis.pop_front() else {
                 return;
             };
-            let taken = self.drain_front(n);
-            let (verdict, reason) = self.judge(&sei, &taken, next_start);
-            self.previous_first = taken.first().map(|i| i.hash);
+            let items: Vec<Item> = self.items.range(..n).cloned().collect();
+            let (verdict, reason, first) = self.judge(&sei, &items, next_start);
+            let start_of_signing = sei
+                .general
+                .linked_hash
+                .as_ref()
+                .is_some_and(|h| h.iter().all(|&b| b == 0));
+            let hashes_failed = matches!(reason, Some("gop-hash" | "hash-list" | "linked-hash"));
+            if !self.in_sync
+                && !start_of_signing
+                && verdict == GopVerdict::Tampered
+                && hashes_failed
+            {
+                // Out of sync: try the next SEI on these NAL units.
+                self.in_sync = true;
+                continue;
+            }
+            self.in_sync = true;
+            self.drain_front(n);
+            self.previous_first = first;
             self.last_counter = Some(sei.general.gop_counter);
-            self.report(&taken, verdict, reason, Some(sei.general.gop_counter));
+            self.report(&items, verdict, reason, Some(sei.general.gop_counter));
         }
     }
 
     /// Reports the first `n` items as one GOP with `verdict`, without a SEI.
     fn release_front(&mut self, n: usize, verdict: GopVerdict, reason: Option<&'static str>) {
         let taken = self.drain_front(n);
-        self.previous_first = taken.first().map(|i| i.hash);
+        self.previous_first = taken.first().filter(|i| i.anchored).map(|i| i.hash);
         self.report(&taken, verdict, reason, None);
     }
 
@@ -512,26 +557,68 @@ impl StreamValidator {
         }
     }
 
+    /// The verdict on `items` as `sei` vouches for them, and the GOP's first
+    /// hash (the next GOP's linked hash), when known.
     fn judge(
         &self,
         sei: &PendingSei,
         items: &[Item],
         next_start: Option<[u8; 32]>,
+    ) -> (GopVerdict, Option<&'static str>, Option<[u8; 32]>) {
+        // A stream joined mid-GOP has pictures without their anchor: the
+        // hash list's first hash is the anchor's (the I-frame's) hash.
+        let listed_anchor: Option<[u8; 32]> = sei
+            .hash_list
+            .as_ref()
+            .and_then(|l| l.get(..32))
+            .and_then(|a| a.try_into().ok());
+        let unanchored = items.first().is_some_and(|i| !i.anchored);
+        let first = if unanchored {
+            listed_anchor
+        } else {
+            items.first().map(|i| i.hash)
+        };
+        let (verdict, reason) = match sei.signature {
+            Check::Valid if unanchored && listed_anchor.is_none() => {
+                (GopVerdict::Unverifiable, Some("no-anchor"))
+            }
+            Check::Valid => self.judge_hashes(sei, items, next_start, listed_anchor),
+            Check::Invalid => (GopVerdict::Tampered, Some("signature")),
+            Check::Unverifiable(why) => (GopVerdict::Unverifiable, Some(why)),
+            Check::KeyChanged => (GopVerdict::Tampered, Some("key-changed")),
+        };
+        (verdict, reason, first)
+    }
+
+    fn judge_hashes(
+        &self,
+        sei: &PendingSei,
+        items: &[Item],
+        next_start: Option<[u8; 32]>,
+        listed_anchor: Option<[u8; 32]>,
     ) -> (GopVerdict, Option<&'static str>) {
-        match sei.signature {
-            Check::Valid => {}
-            Check::Invalid => return (GopVerdict::Tampered, Some("signature")),
-            Check::Unverifiable(why) => return (GopVerdict::Unverifiable, Some(why)),
-            Check::KeyChanged => return (GopVerdict::Tampered, Some("key-changed")),
-        }
-        let mut computed: Vec<[u8; 32]> = items.iter().map(|i| i.hash).collect();
+        let with_anchor = |anchor: &[u8; 32], raw: &[u8; 32]| -> [u8; 32] {
+            let mut h = Sha256::new();
+            h.update(anchor);
+            h.update(raw);
+            h.finalize().into()
+        };
+        let mut computed: Vec<[u8; 32]> = items
+            .iter()
+            .map(|i| match (i.anchored, &listed_anchor) {
+                (false, Some(anchor)) => with_anchor(anchor, &i.raw_hash),
+                _ => i.hash,
+            })
+            .collect();
         if !sei.linked_method
             && let (Some(next), Some(first)) = (next_start, items.first())
         {
-            let mut h = Sha256::new();
-            h.update(if first.gop_start { first.hash } else { [0; 32] });
-            h.update(next);
-            computed.push(h.finalize().into());
+            let anchor = match (first.gop_start, first.anchored, &listed_anchor) {
+                (true, _, _) => first.hash,
+                (false, false, Some(a)) => *a,
+                _ => [0; 32],
+            };
+            computed.push(with_anchor(&anchor, &next));
         }
         if sei.linked_method {
             if let (Some(received), Some(previous)) =
