@@ -326,6 +326,89 @@ mod tests {
         assert_eq!(sorted, (0..600).collect::<Vec<_>>());
     }
 
+    /// The home camera of tests/fixtures/demo, its key, and a verifier of
+    /// one unit as MSE gets it (avcC layout, no age limits: the fixture's
+    /// seals carry the time it was made).
+    fn fixture() -> (
+        LiveCamera,
+        impl Fn(&[u8]) -> Result<u64, frameseal::DropReason>,
+    ) {
+        use frameseal::inband::{Layout, UnitCodec, UnitFormat};
+        use frameseal::{LinkedKey, Policy, Verifier};
+        let camera = LiveCamera::from_fixture(
+            crate::live::LIVE_LOOKS[0],
+            "home",
+            &["home0.m4s", "home1.m4s"],
+        );
+        let keys = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/demo/keys.txt"),
+        )
+        .unwrap();
+        let key = keys
+            .lines()
+            .find_map(|l| l.strip_prefix("home "))
+            .map(|h| <[u8; 32]>::try_from(hex::decode(h).unwrap()).unwrap())
+            .unwrap();
+        let format = UnitFormat::new(UnitCodec::H264, Layout::Avcc { nal_length_size: 4 }).unwrap();
+        let verify = move |unit: &[u8]| {
+            let policy = Policy {
+                max_age_us: None,
+                max_future_skew_us: None,
+                ..Policy::default()
+            };
+            let mut v = Verifier::new(LinkedKey::from_bytes(&key).unwrap(), policy).unwrap();
+            v.try_verify_unit(unit, format, None, 0)
+                .unwrap()
+                .map(|a| a.header.seq)
+        };
+        (camera, verify)
+    }
+
+    #[test]
+    fn a_tampered_sample_is_a_bad_signature_for_every_frame_of_the_demo() {
+        let (camera, verify) = fixture();
+        let fragments = camera.recent();
+        assert_eq!(fragments.len(), 60);
+        let mut sizes = Vec::new();
+        for (i, f) in fragments.iter().enumerate() {
+            let sample = &f.bytes[f.sample.clone()];
+            assert_eq!(verify(sample), Ok(f.seq), "fragment {i} as made");
+            for pick in [0, 7, 1 << 40] {
+                let mut bytes = f.bytes.to_vec();
+                tamper_slice(&mut bytes, f.sample.clone(), 4, pick).unwrap();
+                assert_eq!(
+                    verify(&bytes[f.sample.clone()]),
+                    Err(frameseal::DropReason::BadSignature),
+                    "fragment {i} tampered (pick {pick})"
+                );
+            }
+            sizes.push(f.sample.len());
+        }
+        assert!(
+            sizes.iter().any(|n| *n < 400),
+            "small P slices were tampered too"
+        );
+    }
+
+    #[test]
+    fn the_timeline_gives_each_fragment_sent_the_next_decode_time() {
+        let (camera, _) = fixture();
+        let fragments = camera.recent();
+        let init = frameseal::fmp4::InitSegment::parse(&camera.stream().unwrap().init).unwrap();
+        let mut timeline = Timeline { next: 0 };
+        // A replay and a stranger's fragment take the next slot like any other.
+        let order = [0, 1, 2, 1, 40, 3];
+        let mut want = 0;
+        for i in order {
+            let bytes = timeline.place(&fragments[i]).unwrap();
+            let placed = crate::live::describe(&init, Arc::from(bytes)).unwrap();
+            assert_eq!((placed.seq, placed.decode_time), (fragments[i].seq, want));
+            want += fragments[i].duration;
+        }
+        assert_eq!(timeline.next, want);
+    }
+
     #[test]
     fn the_timeline_numbers_what_it_sends_from_zero() {
         let mut timeline = Timeline { next: 0 };
