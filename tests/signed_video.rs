@@ -294,6 +294,7 @@ fn the_modified_frame_137_makes_its_gop_and_only_its_gop_tampered() {
     // As the reference validator: GOP 2 invalid ('N' at its 14th picture).
     assert_eq!(verdicts, [A, A, T, A, P]);
     let gop = &reports[2];
+    assert_eq!((gop.invalid_units, gop.missing_units), (1, 0));
     assert_eq!(gop.reason, Some("hash-list"));
     assert!(
         (gop.first_frame..gop.first_frame + gop.frames).contains(&137),
@@ -347,7 +348,7 @@ fn a_forged_signature_byte_makes_the_gop_tampered() {
 /// Replays the ONVIF H.264 recording through `edit`, which sees every NAL
 /// unit with the index of the picture it belongs to (slices only) and may
 /// change it or drop it (`false`).
-fn replay_onvif_h264(mut edit: impl FnMut(usize, &mut Vec<u8>) -> bool) -> Vec<GopVerdict> {
+fn replay_onvif_h264(mut edit: impl FnMut(usize, &mut Vec<u8>) -> bool) -> Vec<GopReport> {
     let codec = Codec::H264;
     let mut v = StreamValidator::new(codec);
     let mut picture = 0usize;
@@ -360,27 +361,40 @@ fn replay_onvif_h264(mut edit: impl FnMut(usize, &mut Vec<u8>) -> bool) -> Vec<G
             picture += 1;
         }
     }
-    v.finish().iter().map(|r| r.verdict).collect()
+    v.finish()
+}
+
+/// (verdict, invalid units, missing units) of every GOP.
+fn counted(reports: &[GopReport]) -> Vec<(GopVerdict, usize, usize)> {
+    reports
+        .iter()
+        .map(|r| (r.verdict, r.invalid_units, r.missing_units))
+        .collect()
 }
 
 #[test]
 fn a_changed_delta_picture_in_an_onvif_stream_makes_its_gop_tampered() {
     use GopVerdict::{Authentic as A, Pending as P, Tampered as T};
-    let verdicts = replay_onvif_h264(|picture, nal| {
+    let reports = replay_onvif_h264(|picture, nal| {
         if picture == 70 {
             let last = nal.len() - 1;
             nal[last - 1] ^= 0x10;
         }
         true
     });
-    assert_eq!(verdicts, [A, T, A, A, P]);
+    // The GOP hash fails, then the hash list finds the one changed picture.
+    let got = counted(&reports);
+    assert_eq!(got, [(A, 0, 0), (T, 1, 0), (A, 0, 0), (A, 0, 0), (P, 0, 0)]);
+    assert_eq!(reports[1].reason, Some("hash-list"));
 }
 
 #[test]
 fn a_dropped_delta_picture_makes_its_gop_incomplete_not_authentic() {
     use GopVerdict::{Authentic as A, Incomplete as I, Pending as P};
-    let verdicts = replay_onvif_h264(|picture, _| picture != 130);
-    assert_eq!(verdicts, [A, A, I, A, P]);
+    let reports = replay_onvif_h264(|picture, _| picture != 130);
+    let got = counted(&reports);
+    assert_eq!(got, [(A, 0, 0), (A, 0, 0), (I, 0, 1), (A, 0, 0), (P, 0, 0)]);
+    assert_eq!((reports[2].frames, reports[2].units), (61, 61));
 }
 
 #[test]
@@ -483,6 +497,12 @@ fn a_stream_joined_mid_gop_has_its_first_gop_incomplete_and_the_rest_authentic()
             "{name}"
         );
         assert_eq!(reports[0].reason, Some("missing-units"), "{name}");
+        // The I-frame and pictures 63..80 are missing; nothing is invalid.
+        assert_eq!(
+            (reports[0].invalid_units, reports[0].missing_units),
+            (0, 18),
+            "{name}"
+        );
     }
 }
 

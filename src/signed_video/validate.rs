@@ -45,17 +45,20 @@ pub enum GopVerdict {
     /// Every NAL unit the signer hashed is here, unchanged, in order, and the
     /// signature checks with the stream's key.
     Authentic,
-    /// A NAL unit was changed or added, the GOP chain is broken, or the
-    /// signature does not check.
+    /// A NAL unit was changed or added, the GOP chain is broken, the
+    /// signature does not check, the SEI carries another key than the
+    /// stream's first, or the GOP's SEI was lost.
     Tampered,
     /// NAL units are missing; those present are authentic.
     Incomplete,
     /// No Signed Video / Media Signing SEI was ever seen in the stream.
     Unsigned,
-    /// The signature for this GOP has not arrived (yet).
+    /// The GOP's SEI has not arrived, or the next I-frame has not closed
+    /// the GOP yet (the last GOP of a stream stays so).
     Pending,
     /// A SEI vouches for the GOP but it cannot be checked here (no key in
-    /// the stream, a key or hash algorithm not supported).
+    /// the stream, a key or hash algorithm not supported, pictures without
+    /// their I-frame and no hash list).
     Unverifiable,
 }
 
@@ -87,10 +90,39 @@ pub struct GopReport {
     /// Why the verdict is not `authentic`: a stable lower-case reason
     /// (`signature`, `gop-hash`, `linked-hash`, `hash-list`, `missing-units`,
     /// `missing-sei`, `too-long`, `key-changed`, `no-key`, `unsupported-key`,
-    /// `unsupported-hash`, `no-hashes`).
+    /// `unsupported-hash`, `no-hashes`, `no-anchor`).
     pub reason: Option<&'static str>,
     /// The GOP counter of the SEI that vouched for the GOP.
     pub gop_counter: Option<u32>,
+    /// How many hashed NAL units (pictures' slices, unsigned SEIs of the
+    /// format) the GOP has here.
+    pub units: usize,
+    /// When the hash list was compared: how many NAL units here match no
+    /// listed hash (changed or added).
+    pub invalid_units: usize,
+    /// When the hash list was compared: how many listed NAL units are not
+    /// here.
+    pub missing_units: usize,
+}
+
+/// What checking a GOP found.
+#[derive(Clone, Copy, Debug)]
+struct Outcome {
+    verdict: GopVerdict,
+    reason: Option<&'static str>,
+    invalid_units: usize,
+    missing_units: usize,
+}
+
+impl Outcome {
+    fn of(verdict: GopVerdict, reason: Option<&'static str>) -> Outcome {
+        Outcome {
+            verdict,
+            reason,
+            invalid_units: 0,
+            missing_units: 0,
+        }
+    }
 }
 
 /// One hashed NAL unit waiting for its SEI.
@@ -136,8 +168,8 @@ enum Check {
 /// Validates a stream of NAL units in decode order and reports a verdict
 /// per GOP.
 ///
-/// This session's scope: the key is the one the stream carries (public key
-/// TLV or the leaf of the certificate chain, ECDSA P-256 only); trust in
+/// The key is the one the stream carries (public key TLV or the leaf of the
+/// certificate chain, ECDSA P-256 only); trust in
 /// that key, certificate checks and RSA keys are later steps of issue 18.
 pub struct StreamValidator {
     codec: Codec,
@@ -494,7 +526,8 @@ impl StreamValidator {
                 return;
             };
             let items: Vec<Item> = self.items.range(..n).cloned().collect();
-            let (verdict, reason, first) = self.judge(&sei, &items, next_start);
+            let (outcome, first) = self.judge(&sei, &items, next_start);
+            let (verdict, reason) = (outcome.verdict, outcome.reason);
             let start_of_signing = sei
                 .general
                 .linked_hash
@@ -514,7 +547,7 @@ impl StreamValidator {
             self.drain_front(n);
             self.previous_first = first;
             self.last_counter = Some(sei.general.gop_counter);
-            self.report(&items, verdict, reason, Some(sei.general.gop_counter));
+            self.report(&items, outcome, Some(sei.general.gop_counter));
         }
     }
 
@@ -522,7 +555,7 @@ impl StreamValidator {
     fn release_front(&mut self, n: usize, verdict: GopVerdict, reason: Option<&'static str>) {
         let taken = self.drain_front(n);
         self.previous_first = taken.first().filter(|i| i.anchored).map(|i| i.hash);
-        self.report(&taken, verdict, reason, None);
+        self.report(&taken, Outcome::of(verdict, reason), None);
     }
 
     /// Takes the first `n` items out.
@@ -564,7 +597,7 @@ impl StreamValidator {
         sei: &PendingSei,
         items: &[Item],
         next_start: Option<[u8; 32]>,
-    ) -> (GopVerdict, Option<&'static str>, Option<[u8; 32]>) {
+    ) -> (Outcome, Option<[u8; 32]>) {
         // A stream joined mid-GOP has pictures without their anchor: the
         // hash list's first hash is the anchor's (the I-frame's) hash.
         let listed_anchor: Option<[u8; 32]> = sei
@@ -578,16 +611,16 @@ impl StreamValidator {
         } else {
             items.first().map(|i| i.hash)
         };
-        let (verdict, reason) = match sei.signature {
+        let outcome = match sei.signature {
             Check::Valid if unanchored && listed_anchor.is_none() => {
-                (GopVerdict::Unverifiable, Some("no-anchor"))
+                Outcome::of(GopVerdict::Unverifiable, Some("no-anchor"))
             }
             Check::Valid => self.judge_hashes(sei, items, next_start, listed_anchor),
-            Check::Invalid => (GopVerdict::Tampered, Some("signature")),
-            Check::Unverifiable(why) => (GopVerdict::Unverifiable, Some(why)),
-            Check::KeyChanged => (GopVerdict::Tampered, Some("key-changed")),
+            Check::Invalid => Outcome::of(GopVerdict::Tampered, Some("signature")),
+            Check::Unverifiable(why) => Outcome::of(GopVerdict::Unverifiable, Some(why)),
+            Check::KeyChanged => Outcome::of(GopVerdict::Tampered, Some("key-changed")),
         };
-        (verdict, reason, first)
+        (outcome, first)
     }
 
     fn judge_hashes(
@@ -596,7 +629,7 @@ impl StreamValidator {
         items: &[Item],
         next_start: Option<[u8; 32]>,
         listed_anchor: Option<[u8; 32]>,
-    ) -> (GopVerdict, Option<&'static str>) {
+    ) -> Outcome {
         let with_anchor = |anchor: &[u8; 32], raw: &[u8; 32]| -> [u8; 32] {
             let mut h = Sha256::new();
             h.update(anchor);
@@ -626,7 +659,7 @@ impl StreamValidator {
             {
                 let empty = received.iter().all(|&b| b == 0);
                 if !empty && received.as_slice() != previous.as_slice() {
-                    return (GopVerdict::Tampered, Some("linked-hash"));
+                    return Outcome::of(GopVerdict::Tampered, Some("linked-hash"));
                 }
             }
             if let Some(received) = &sei.general.gop_hash {
@@ -638,53 +671,59 @@ impl StreamValidator {
                 if received.as_slice() == gop_hash.as_slice()
                     && usize::from(sei.general.hashed_units) == computed.len()
                 {
-                    return (GopVerdict::Authentic, None);
+                    return Outcome::of(GopVerdict::Authentic, None);
                 }
             }
         }
         let Some(list) = &sei.hash_list else {
             return if sei.linked_method {
-                (GopVerdict::Tampered, Some("gop-hash"))
+                Outcome::of(GopVerdict::Tampered, Some("gop-hash"))
             } else {
-                (GopVerdict::Unverifiable, Some("no-hashes"))
+                Outcome::of(GopVerdict::Unverifiable, Some("no-hashes"))
             };
         };
         if !list.len().is_multiple_of(32) {
-            return (GopVerdict::Tampered, Some("hash-list"));
+            return Outcome::of(GopVerdict::Tampered, Some("hash-list"));
         }
         let expected: Vec<&[u8]> = list.chunks_exact(32).collect();
         // Each computed hash is looked for after the last match, as the
-        // reference validators do; a hash not found is a changed or added
-        // NAL unit, a skipped expected hash a missing one.
+        // reference validators do (`verify_indiviual_hashes`): a hash not
+        // found is a changed or added NAL unit; expected hashes skipped over
+        // are missing ones, less the changed units that stood in their place.
         let mut next = 0usize;
         let mut invalid = 0usize;
+        let mut invalid_since_match = 0usize;
         let mut missing = 0usize;
         for hash in &computed {
             match expected[next..].iter().position(|e| *e == hash.as_slice()) {
                 Some(p) => {
-                    missing += p;
+                    missing += p.saturating_sub(invalid_since_match);
+                    invalid_since_match = 0;
                     next += p + 1;
                 }
-                None => invalid += 1,
+                None => {
+                    invalid += 1;
+                    invalid_since_match += 1;
+                }
             }
         }
-        missing += expected.len() - next;
-        if invalid > 0 {
+        missing += (expected.len() - next).saturating_sub(invalid_since_match);
+        let (verdict, reason) = if invalid > 0 {
             (GopVerdict::Tampered, Some("hash-list"))
         } else if missing > 0 {
             (GopVerdict::Incomplete, Some("missing-units"))
         } else {
             (GopVerdict::Authentic, None)
+        };
+        Outcome {
+            verdict,
+            reason,
+            invalid_units: invalid,
+            missing_units: missing,
         }
     }
 
-    fn report(
-        &mut self,
-        items: &[Item],
-        verdict: GopVerdict,
-        reason: Option<&'static str>,
-        gop_counter: Option<u32>,
-    ) {
+    fn report(&mut self, items: &[Item], outcome: Outcome, gop_counter: Option<u32>) {
         let frames = items.iter().filter(|i| i.picture).count() as u64;
         let first_frame = items
             .iter()
@@ -695,9 +734,12 @@ impl StreamValidator {
             gop: self.gops,
             first_frame,
             frames,
-            verdict,
-            reason,
+            verdict: outcome.verdict,
+            reason: outcome.reason,
             gop_counter,
+            units: items.len(),
+            invalid_units: outcome.invalid_units,
+            missing_units: outcome.missing_units,
         });
         self.gops += 1;
     }
