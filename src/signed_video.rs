@@ -22,6 +22,27 @@
 //!
 //! What is checked and what is not (SPS/PPS/VPS, AUDs and other SEIs are
 //! not covered by these formats) is in `docs/SIGNED-VIDEO.md`.
+//!
+//! ```
+//! use frameseal::signed_video::{Codec, GopVerdict, StreamValidator, annexb_nal_units};
+//!
+//! // An H.264 stream without any signature: three GOPs of an IDR slice
+//! // and a P slice each.
+//! let gop = [0, 0, 0, 1, 0x65, 0x88, 0x84, 0x21, 0, 0, 0, 1, 0x41, 0x9a, 0x02, 0x10];
+//! let stream = gop.repeat(3);
+//! let mut validator = StreamValidator::new(Codec::H264);
+//! for nal in annexb_nal_units(&stream) {
+//!     validator.push_nal(nal)?;
+//! }
+//! let reports = validator.finish();
+//! assert_eq!(reports.len(), 3);
+//! assert!(reports.iter().all(|r| r.verdict == GopVerdict::Unsigned && r.frames == 2));
+//! # Ok::<(), frameseal::signed_video::SeiError>(())
+//! ```
+//!
+//! For a recording, [`mp4::video_track`] lists the samples of an MP4 file
+//! and their NAL units, which go to [`StreamValidator::push_nal`] in the
+//! same way.
 
 use alloc::vec::Vec;
 
