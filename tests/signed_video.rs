@@ -520,3 +520,43 @@ fn a_stream_joined_at_an_i_frame_skips_the_sei_of_the_gop_before() {
         assert_eq!(got, [(0, A), (62, A), (124, A), (186, P)], "{name}");
     }
 }
+
+#[test]
+fn a_replayed_gop_with_its_old_sei_is_never_authentic() {
+    // Pictures 0..186, then GOP 1 again (pictures 62..124, with the SEI that
+    // follows its I-frame), then the rest from picture 186.
+    use GopVerdict::Authentic as A;
+    let codec = Codec::H264;
+    let mut v = StreamValidator::new(codec);
+    let units = nal_units("onvif_test_signed_h264.mp4");
+    for range in [0..186, 62..124, 186..usize::MAX] {
+        let mut picture = 0usize;
+        for nal in &units {
+            let slice = matches!(nal[0] & 0x1f, 1 | 5);
+            if range.contains(&picture) {
+                v.push_nal(nal).expect("parses");
+            }
+            if slice {
+                picture += 1;
+            }
+        }
+    }
+    let reports = v.finish();
+    let got: Vec<_> = reports
+        .iter()
+        .map(|r| (r.first_frame, r.verdict, r.reason))
+        .collect();
+    // GOPs 0 and 1 check; from GOP 2 on, SEIs and GOPs no longer line up
+    // (the replayed SEI of GOP 0 meets GOP 2, GOP 2's SEI the replayed GOP
+    // 1): nothing after the replay is authentic until the stream ends.
+    assert_eq!(got[..2], [(0, A, None), (62, A, None)]);
+    assert!(
+        got[2..].iter().all(|&(_, verdict, _)| verdict != A),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|&(_, _, reason)| reason == Some("replayed-sei")),
+        "{got:?}"
+    );
+}

@@ -89,8 +89,8 @@ pub struct GopReport {
     pub verdict: GopVerdict,
     /// Why the verdict is not `authentic`: a stable lower-case reason
     /// (`signature`, `gop-hash`, `linked-hash`, `hash-list`, `missing-units`,
-    /// `missing-sei`, `too-long`, `key-changed`, `no-key`, `unsupported-key`,
-    /// `unsupported-hash`, `no-hashes`, `no-anchor`).
+    /// `missing-sei`, `replayed-sei`, `too-long`, `key-changed`, `no-key`,
+    /// `unsupported-key`, `unsupported-hash`, `no-hashes`, `no-anchor`).
     pub reason: Option<&'static str>,
     /// The GOP counter of the SEI that vouched for the GOP.
     pub gop_counter: Option<u32>,
@@ -526,7 +526,16 @@ impl StreamValidator {
                 return;
             };
             let items: Vec<Item> = self.items.range(..n).cloned().collect();
-            let (outcome, first) = self.judge(&sei, &items, next_start);
+            let (mut outcome, first) = self.judge(&sei, &items, next_start);
+            let went_back = self.last_counter.is_some_and(|last| {
+                let gap = sei.general.gop_counter.wrapping_sub(last);
+                gap == 0 || gap >= 1 << 31
+            });
+            if went_back {
+                // A SEI older than the last one: a replay (`num_lost_seis <
+                // 0`, "found an old SEI", in `oms_validator.c`).
+                outcome = Outcome::of(GopVerdict::Tampered, Some("replayed-sei"));
+            }
             let (verdict, reason) = (outcome.verdict, outcome.reason);
             let start_of_signing = sei
                 .general
@@ -546,7 +555,9 @@ impl StreamValidator {
             self.in_sync = true;
             self.drain_front(n);
             self.previous_first = first;
-            self.last_counter = Some(sei.general.gop_counter);
+            if !went_back {
+                self.last_counter = Some(sei.general.gop_counter);
+            }
             self.report(&items, outcome, Some(sei.general.gop_counter));
         }
     }
