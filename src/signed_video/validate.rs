@@ -26,7 +26,6 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
-use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 
@@ -54,7 +53,7 @@ pub enum GopVerdict {
     /// No Signed Video / Media Signing SEI was ever seen in the stream.
     Unsigned,
     /// The GOP's SEI has not arrived, or the next I-frame has not closed
-    /// the GOP yet (the last GOP of a stream stays so).
+    /// the GOP yet.
     Pending,
     /// A SEI vouches for the GOP but it cannot be checked here (no key in
     /// the stream, a key or hash algorithm not supported, pictures without
@@ -184,7 +183,7 @@ pub struct StreamValidator {
     frames: u64,
     gops: usize,
     reports: Vec<GopReport>,
-    key: Option<VerifyingKey>,
+    key: Option<StreamKey>,
     key_problem: Option<&'static str>,
     scheme: Option<Scheme>,
     product_info: Option<ProductInfo>,
@@ -303,15 +302,17 @@ impl StreamValidator {
             raw_hash,
             anchored: self.anchored,
         });
-        self.validate_ready();
+        self.validate_ready(false);
         self.release_stale();
         Ok(())
     }
 
-    /// Ends the stream: the GOPs not checked yet are `pending` (their SEI
-    /// has not arrived, or their GOP was never closed by a next anchor), or
-    /// `unsigned` in a stream without any SEI. Returns every GOP's report.
+    /// Ends the stream: a current SEI that came after the last NAL units
+    /// checks them, the GOPs left are `pending` (their SEI has not arrived,
+    /// or an older Axis SEI waits for the next I-frame), or `unsigned` in a
+    /// stream without any SEI. Returns every GOP's report.
     pub fn finish(mut self) -> Vec<GopReport> {
+        self.validate_ready(true);
         let verdict = if self.scheme.is_some() {
             GopVerdict::Pending
         } else {
@@ -371,32 +372,30 @@ impl StreamValidator {
         if self.seis.len() > MAX_WAITING_SEIS {
             self.seis.pop_front();
         }
-        self.validate_ready();
+        self.validate_ready(false);
     }
 
     /// Takes the key a SEI carries. The first key of the stream is pinned:
     /// a SEI carrying another one is reported (`key-changed`) and its GOP is
-    /// still checked against the pinned key, so that GOPs signed by another
-    /// device cannot be spliced into the stream (the references flag a
-    /// change too, `public_key_has_changed`). Returns whether the key
-    /// changed.
+    /// not authentic, so that GOPs signed by another device cannot be
+    /// spliced into the stream (the references flag a change too,
+    /// `public_key_has_changed`). Returns whether the key changed.
     fn take_key(&mut self, sei: &SignedVideoSei) -> bool {
-        let spki = if let Some(pem) = &sei.payload.public_key_pem {
+        let key = if let Some(pem) = &sei.payload.public_key_pem {
             let text = core::str::from_utf8(pem).unwrap_or("");
-            let text = text.trim_end_matches('\0');
-            p256::PublicKey::from_public_key_pem(text).ok()
+            StreamKey::from_spki_pem(text.trim_end_matches('\0'))
         } else if let Some(chain) = &sei.payload.certificates {
             leaf_key(&chain.pem)
         } else {
             return false;
         };
-        match (spki, &self.key) {
+        match (key, &self.key) {
             (Some(key), None) => {
-                self.key = Some(VerifyingKey::from(key));
+                self.key = Some(key);
                 self.key_problem = None;
                 false
             }
-            (Some(key), Some(pinned)) => VerifyingKey::from(key) != *pinned,
+            (Some(key), Some(pinned)) => key != *pinned,
             (None, Some(_)) => true,
             (None, None) => {
                 self.key_problem = Some("unsupported-key");
@@ -417,13 +416,11 @@ impl StreamValidator {
         let Some(tlv) = &sei.payload.signature else {
             return Check::Invalid;
         };
-        let Ok(signature) = Signature::from_der(&tlv.signature) else {
-            return Check::Invalid;
-        };
         let digest = Sha256::digest(sei.hashable());
-        match key.verify_prehash(&digest, &signature) {
-            Ok(()) => Check::Valid,
-            Err(_) => Check::Invalid,
+        if key.verify_prehash(&digest, &tlv.signature) {
+            Check::Valid
+        } else {
+            Check::Invalid
         }
     }
 
@@ -445,12 +442,14 @@ impl StreamValidator {
 
     /// Checks the waiting SEIs whose GOP is complete.
     ///
-    /// As in the reference validators, a GOP is checked only once it is
-    /// closed: the next GOP's anchor has arrived, or, for a partial GOP, as
-    /// many NAL units as its SEI counted. The last GOP of a stream therefore
-    /// stays `pending` even when its SEI came (the signers send one when
-    /// signing stops).
-    fn validate_ready(&mut self) {
+    /// A GOP is checked once it is closed: the next GOP's anchor has
+    /// arrived, or, for a partial GOP, as many NAL units as its SEI counted.
+    /// When the stream has `ended`, a current SEI also closes the NAL units
+    /// before it: the signers send one when signing stops, and the reference
+    /// validators check the last GOP with it (they validate upon a SEI,
+    /// `has_pending_partial_gop`). An older Axis SEI lists the next I-frame,
+    /// so its GOP stays pending without one.
+    fn validate_ready(&mut self, ended: bool) {
         while let Some(sei) = self.seis.front() {
             let listed = sei.hash_list.as_ref().map_or(0, |l| l.len() / 32);
             if !sei.linked_method && listed <= 1 && sei.general.hashed_units <= 1 {
@@ -517,7 +516,9 @@ impl StreamValidator {
                 continue;
             }
             let closing = self.items.get(n).filter(|i| i.gop_start);
-            let closed = closing.is_some() || cap.is_some_and(|c| n >= c);
+            let closed = closing.is_some()
+                || cap.is_some_and(|c| n >= c)
+                || (ended && sei.linked_method && n == before);
             if !closed {
                 return;
             }
@@ -756,13 +757,53 @@ impl StreamValidator {
     }
 }
 
+/// A public key that verifies SEI signatures: ECDSA P-256 (DER signature
+/// over the SHA-256 digest) or RSA (PKCS #1 v1.5 with SHA-256), as the
+/// reference signers make them (`lib/src/sv_openssl.c`: `EVP_PKEY_sign`
+/// on the digest, RSA with `RSA_PKCS1_PADDING` and SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum StreamKey {
+    P256(p256::ecdsa::VerifyingKey),
+    Rsa(rsa::PublicKey),
+}
+
+impl StreamKey {
+    fn from_spki_der(der: &[u8]) -> Option<StreamKey> {
+        if let Ok(key) = p256::PublicKey::from_public_key_der(der) {
+            return Some(StreamKey::P256(key.into()));
+        }
+        rsa::PublicKey::from_public_key_der(der)
+            .ok()
+            .map(StreamKey::Rsa)
+    }
+
+    fn from_spki_pem(pem: &str) -> Option<StreamKey> {
+        let (label, der) = p256::pkcs8::der::pem::decode_vec(pem.as_bytes()).ok()?;
+        if label != "PUBLIC KEY" {
+            return None;
+        }
+        StreamKey::from_spki_der(&der)
+    }
+
+    fn verify_prehash(&self, digest: &[u8], signature: &[u8]) -> bool {
+        match self {
+            StreamKey::P256(key) => p256::ecdsa::Signature::from_der(signature)
+                .is_ok_and(|s| key.verify_prehash(digest, &s).is_ok()),
+            StreamKey::Rsa(key) => {
+                let key = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key.clone());
+                rsa::pkcs1v15::Signature::try_from(signature)
+                    .is_ok_and(|s| key.verify_prehash(digest, &s).is_ok())
+            }
+        }
+    }
+}
+
 /// The public key of the first certificate of a PEM chain.
-fn leaf_key(pem: &[u8]) -> Option<p256::PublicKey> {
+fn leaf_key(pem: &[u8]) -> Option<StreamKey> {
     const END: &[u8] = b"-----END CERTIFICATE-----";
     let end = pem.windows(END.len()).position(|w| w == END)? + END.len();
     let (_, der) = p256::pkcs8::der::pem::decode_vec(&pem[..end]).ok()?;
-    let spki = der::spki_of_certificate(&der)?;
-    p256::PublicKey::from_public_key_der(spki).ok()
+    StreamKey::from_spki_der(der::spki_of_certificate(&der)?)
 }
 
 /// Whether `nal` is a picture NAL unit the formats hash, and if so whether
