@@ -594,7 +594,7 @@ fn a_replayed_gop_with_its_old_sei_is_never_authentic() {
 
 #[test]
 fn an_rsa_signed_stream_verifies_as_the_reference_says() {
-    // Made here with the reference library (make-rsa-vector.c, the Axis
+    // Made here with the reference library (make-vector.c, the Axis
     // repository's test RSA key); the reference validator finds every GOP
     // valid, the last one too: its end-of-stream SEI counts its units.
     use GopVerdict::Authentic as A;
@@ -633,4 +633,50 @@ fn an_rsa_signed_stream_verifies_as_the_reference_says() {
     }
     let verdicts: Vec<_> = v.finish().iter().map(|r| (r.verdict, r.reason)).collect();
     assert_eq!(verdicts[1], (GopVerdict::Tampered, Some("signature")));
+}
+
+#[test]
+fn partial_gops_and_a_golden_sei_verify_as_the_reference_says() {
+    // Made here with the reference library (make-vector.c, ECDSA, a partial
+    // GOP signed every 20 pictures, a golden SEI first); the reference
+    // validator finds 13 valid partial GOPs.
+    use GopVerdict::{Authentic as A, Tampered as T};
+    let name = "frameseal_partial_gops_golden_h264.h264";
+    let seis = seis(name, Codec::H264);
+    assert_eq!(seis.len(), 14);
+    assert!(
+        seis[0].payload.general.is_none(),
+        "the golden SEI vouches for no GOP"
+    );
+    let mut expected = Vec::new();
+    for gop in 0..3 {
+        for part in 0..3 {
+            expected.push((62 * gop + 20 * part, 20, A));
+        }
+        expected.push((62 * gop + 60, 2, A));
+    }
+    expected.push((186, 14, A));
+    assert_eq!(verdicts(name, Codec::H264), expected);
+
+    // A changed picture 30 fails its partial GOP (pictures 20..40) only.
+    let mut v = StreamValidator::new(Codec::H264);
+    let mut picture = 0usize;
+    for mut nal in nal_units(name) {
+        let slice = matches!(nal[0] & 0x1f, 1 | 5);
+        if slice && picture == 30 {
+            let last = nal.len() - 1;
+            nal[last - 1] ^= 0x10;
+        }
+        v.push_nal(&nal).expect("parses");
+        if slice {
+            picture += 1;
+        }
+    }
+    let bad: Vec<_> = v
+        .finish()
+        .iter()
+        .filter(|r| r.verdict != A)
+        .map(|r| (r.first_frame, r.verdict, r.invalid_units))
+        .collect();
+    assert_eq!(bad, [(20, T, 1)]);
 }
