@@ -680,3 +680,30 @@ fn partial_gops_and_a_golden_sei_verify_as_the_reference_says() {
         .collect();
     assert_eq!(bad, [(20, T, 1)]);
 }
+
+#[test]
+fn a_forged_first_sei_with_another_key_cannot_lock_the_camera_out() {
+    // The Axis test camera's first SEI put before the ONVIF recording: as it
+    // is, its key is pinned (it signed that SEI) and every ONVIF GOP is
+    // key-changed; with its signature broken, its key is not pinned, so the
+    // ONVIF camera's own SEIs still check.
+    let genuine = nal_units("axis_signed_test_h264.mp4")
+        .into_iter()
+        .find(|nal| parse_nal(nal, Codec::H264).expect("parses").is_some())
+        .expect("a SEI");
+    let mut forged = genuine.clone();
+    let at = forged.len() - 20;
+    forged[at] ^= 0x01;
+    for (first, expected) in [
+        (genuine, (GopVerdict::Tampered, Some("key-changed"))),
+        (forged, (GopVerdict::Authentic, None)),
+    ] {
+        let mut v = StreamValidator::new(Codec::H264);
+        v.push_nal(&first).expect("parses");
+        for nal in nal_units("onvif_test_signed_h264.mp4") {
+            v.push_nal(&nal).expect("parses");
+        }
+        let got: Vec<_> = v.finish().iter().map(|r| (r.verdict, r.reason)).collect();
+        assert_eq!(got, [expected; 5]);
+    }
+}

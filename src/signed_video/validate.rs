@@ -337,7 +337,12 @@ impl StreamValidator {
         if let Some(info) = &sei.payload.product_info {
             self.product_info = Some(info.clone());
         }
-        let key_changed = self.take_key(&sei);
+        let carried = carried_key(&sei);
+        let key_changed = match (&carried, &self.key) {
+            (Some(Some(key)), Some(pinned)) => key != pinned,
+            (Some(None), Some(_)) => true,
+            _ => false,
+        };
         if !sei.is_signed() {
             // An unsigned SEI is itself hashed into the GOP, without anchor.
             let hash: [u8; 32] = Sha256::digest(sei.hashable()).into();
@@ -355,7 +360,26 @@ impl StreamValidator {
         let signature = if key_changed {
             Check::KeyChanged
         } else {
-            self.check_signature(&sei)
+            if self.key.is_none() && matches!(carried, Some(None)) {
+                self.key_problem = Some("unsupported-key");
+            }
+            let key = self
+                .key
+                .as_ref()
+                .or(carried.as_ref().and_then(Option::as_ref));
+            let check = check_signature(&sei, key, self.key_problem);
+            // The first key is pinned only from a SEI that it signed, so
+            // that a forged first SEI cannot lock the genuine key out.
+            if self.key.is_none() {
+                match carried {
+                    Some(Some(key)) if check == Check::Valid => {
+                        self.key = Some(key);
+                        self.key_problem = None;
+                    }
+                    _ => {}
+                }
+            }
+            check
         };
         let linked_method = sei.uses_linked_hash();
         let Some(general) = sei.payload.general else {
@@ -373,55 +397,6 @@ impl StreamValidator {
             self.seis.pop_front();
         }
         self.validate_ready(false);
-    }
-
-    /// Takes the key a SEI carries. The first key of the stream is pinned:
-    /// a SEI carrying another one is reported (`key-changed`) and its GOP is
-    /// not authentic, so that GOPs signed by another device cannot be
-    /// spliced into the stream (the references flag a change too,
-    /// `public_key_has_changed`). Returns whether the key changed.
-    fn take_key(&mut self, sei: &SignedVideoSei) -> bool {
-        let key = if let Some(pem) = &sei.payload.public_key_pem {
-            let text = core::str::from_utf8(pem).unwrap_or("");
-            StreamKey::from_spki_pem(text.trim_end_matches('\0'))
-        } else if let Some(chain) = &sei.payload.certificates {
-            leaf_key(&chain.pem)
-        } else {
-            return false;
-        };
-        match (key, &self.key) {
-            (Some(key), None) => {
-                self.key = Some(key);
-                self.key_problem = None;
-                false
-            }
-            (Some(key), Some(pinned)) => key != *pinned,
-            (None, Some(_)) => true,
-            (None, None) => {
-                self.key_problem = Some("unsupported-key");
-                false
-            }
-        }
-    }
-
-    fn check_signature(&self, sei: &SignedVideoSei) -> Check {
-        if let Some(info) = &sei.payload.crypto_info
-            && info.hash_algorithm_oid != SHA256_OID
-        {
-            return Check::Unverifiable("unsupported-hash");
-        }
-        let Some(key) = &self.key else {
-            return Check::Unverifiable(self.key_problem.unwrap_or("no-key"));
-        };
-        let Some(tlv) = &sei.payload.signature else {
-            return Check::Invalid;
-        };
-        let digest = Sha256::digest(sei.hashable());
-        if key.verify_prehash(&digest, &tlv.signature) {
-            Check::Valid
-        } else {
-            Check::Invalid
-        }
     }
 
     /// How many of the first `limit` items form the oldest GOP: up to the
@@ -754,6 +729,50 @@ impl StreamValidator {
             missing_units: outcome.missing_units,
         });
         self.gops += 1;
+    }
+}
+
+/// The key a SEI carries, if any: `Some(None)` when it carries one this
+/// validator cannot use.
+///
+/// The first key of a stream is pinned: a SEI carrying another one makes
+/// its GOP `key-changed`, never authentic, so that GOPs signed by another
+/// device cannot be spliced into the stream (the references flag a change
+/// too, `public_key_has_changed`).
+fn carried_key(sei: &SignedVideoSei) -> Option<Option<StreamKey>> {
+    if let Some(pem) = &sei.payload.public_key_pem {
+        let text = core::str::from_utf8(pem).unwrap_or("");
+        Some(StreamKey::from_spki_pem(text.trim_end_matches('\0')))
+    } else {
+        sei.payload
+            .certificates
+            .as_ref()
+            .map(|chain| leaf_key(&chain.pem))
+    }
+}
+
+/// Checks a signed SEI's signature with `key`.
+fn check_signature(
+    sei: &SignedVideoSei,
+    key: Option<&StreamKey>,
+    key_problem: Option<&'static str>,
+) -> Check {
+    if let Some(info) = &sei.payload.crypto_info
+        && info.hash_algorithm_oid != SHA256_OID
+    {
+        return Check::Unverifiable("unsupported-hash");
+    }
+    let Some(key) = key else {
+        return Check::Unverifiable(key_problem.unwrap_or("no-key"));
+    };
+    let Some(tlv) = &sei.payload.signature else {
+        return Check::Invalid;
+    };
+    let digest = Sha256::digest(sei.hashable());
+    if key.verify_prehash(&digest, &tlv.signature) {
+        Check::Valid
+    } else {
+        Check::Invalid
     }
 }
 
