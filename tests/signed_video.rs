@@ -367,22 +367,42 @@ fn a_forged_signature_byte_makes_the_gop_tampered() {
     assert_eq!(bad, [(2, GopVerdict::Tampered, Some("signature"))]);
 }
 
-/// Replays the ONVIF H.264 recording through `edit`, which sees every NAL
-/// unit with the index of the picture it belongs to (slices only) and may
-/// change it or drop it (`false`).
-fn replay_onvif_h264(mut edit: impl FnMut(usize, &mut Vec<u8>) -> bool) -> Vec<GopReport> {
-    let codec = Codec::H264;
-    let mut v = StreamValidator::new(codec);
+/// Pushes the NAL units of fixture `name` into `v`, each first shown to
+/// `edit` with the decode-order index of the picture it belongs to (the
+/// number of slices before it) and whether it is a slice; `edit` may change
+/// it, or drop it by returning `false`.
+fn feed(
+    v: &mut StreamValidator,
+    name: &str,
+    codec: Codec,
+    mut edit: impl FnMut(usize, bool, &mut Vec<u8>) -> bool,
+) {
     let mut picture = 0usize;
-    for mut nal in nal_units("onvif_test_signed_h264.mp4") {
-        let slice = matches!(nal[0] & 0x1f, 1 | 5);
-        if !slice || edit(picture, &mut nal) {
+    for mut nal in nal_units(name) {
+        let slice = match codec {
+            Codec::H264 => matches!(nal[0] & 0x1f, 1 | 5),
+            Codec::H265 => matches!((nal[0] >> 1) & 0x3f, 0..=9 | 16..=21),
+        };
+        if edit(picture, slice, &mut nal) {
             v.push_nal(&nal).expect("parses");
         }
         if slice {
             picture += 1;
         }
     }
+}
+
+/// Replays the ONVIF H.264 recording through `edit`, which sees every slice
+/// with the index of its picture and may change it or drop it (`false`).
+fn replay_onvif_h264(mut edit: impl FnMut(usize, &mut Vec<u8>) -> bool) -> Vec<GopReport> {
+    let codec = Codec::H264;
+    let mut v = StreamValidator::new(codec);
+    feed(
+        &mut v,
+        "onvif_test_signed_h264.mp4",
+        codec,
+        |picture, slice, nal| !slice || edit(picture, nal),
+    );
     v.finish()
 }
 
@@ -459,16 +479,7 @@ fn gops_of_another_camera_spliced_in_are_tampered_by_key_change() {
         ("onvif_test_signed_h264.mp4", 0..124),
         ("axis_signed_test_h264.mp4", 124..usize::MAX),
     ] {
-        let mut picture = 0usize;
-        for nal in nal_units(name) {
-            let slice = matches!(nal[0] & 0x1f, 1 | 5);
-            if keep.contains(&picture) {
-                v.push_nal(&nal).expect("parses");
-            }
-            if slice {
-                picture += 1;
-            }
-        }
+        feed(&mut v, name, codec, |picture, _, _| keep.contains(&picture));
     }
     let verdicts: Vec<_> = v.finish().iter().map(|r| (r.verdict, r.reason)).collect();
     let changed = (T, Some("key-changed"));
@@ -480,19 +491,7 @@ fn gops_of_another_camera_spliced_in_are_tampered_by_key_change() {
 /// the join.
 fn joined_at(name: &str, codec: Codec, from: usize) -> Vec<GopReport> {
     let mut v = StreamValidator::new(codec);
-    let mut picture = 0usize;
-    for nal in nal_units(name) {
-        let slice = match codec {
-            Codec::H264 => matches!(nal[0] & 0x1f, 1 | 5),
-            Codec::H265 => matches!((nal[0] >> 1) & 0x3f, 0..=9 | 16..=21),
-        };
-        if picture >= from {
-            v.push_nal(&nal).expect("parses");
-        }
-        if slice {
-            picture += 1;
-        }
-    }
+    feed(&mut v, name, codec, |picture, _, _| picture >= from);
     v.finish()
 }
 
@@ -556,18 +555,13 @@ fn a_replayed_gop_with_its_old_sei_is_never_authentic() {
     use GopVerdict::Authentic as A;
     let codec = Codec::H264;
     let mut v = StreamValidator::new(codec);
-    let units = nal_units("onvif_test_signed_h264.mp4");
     for range in [0..186, 62..124, 186..usize::MAX] {
-        let mut picture = 0usize;
-        for nal in &units {
-            let slice = matches!(nal[0] & 0x1f, 1 | 5);
-            if range.contains(&picture) {
-                v.push_nal(nal).expect("parses");
-            }
-            if slice {
-                picture += 1;
-            }
-        }
+        feed(
+            &mut v,
+            "onvif_test_signed_h264.mp4",
+            codec,
+            |picture, _, _| range.contains(&picture),
+        );
     }
     let reports = v.finish();
     let got: Vec<_> = reports
@@ -660,18 +654,13 @@ fn partial_gops_and_a_golden_sei_verify_as_the_reference_says() {
 
     // A changed picture 30 fails its partial GOP (pictures 20..40) only.
     let mut v = StreamValidator::new(Codec::H264);
-    let mut picture = 0usize;
-    for mut nal in nal_units(name) {
-        let slice = matches!(nal[0] & 0x1f, 1 | 5);
+    feed(&mut v, name, Codec::H264, |picture, slice, nal| {
         if slice && picture == 30 {
             let last = nal.len() - 1;
             nal[last - 1] ^= 0x10;
         }
-        v.push_nal(&nal).expect("parses");
-        if slice {
-            picture += 1;
-        }
-    }
+        true
+    });
     let bad: Vec<_> = v
         .finish()
         .iter()
