@@ -44,8 +44,8 @@ mod verifier;
 mod video_gate;
 
 pub use frame_gate::JsFrameGate;
-pub use mse::{JsFragmentFilter, JsMseGate};
 pub use frame_reader::{JsFrameReader, frame_reader_stream};
+pub use mse::{JsFragmentFilter, JsMseGate};
 pub use pairing::{fingerprint, pairing_code, parse_pairing_code};
 pub use signer::JsSigner;
 pub use verifier::{JsVerifier, drop_reasons, frame_layout};
