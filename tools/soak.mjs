@@ -18,7 +18,11 @@
 // (command, machine, per-minute table, what the line means) and the chart
 // bench/SOAK.svg; the raw samples go to $CARGO_TARGET_DIR/soak/samples.json.
 //
-// Usage: node tools/soak.mjs [minutes] [--out DIR]   (the demo binary and pkg/ built)
+// Usage: node tools/soak.mjs [minutes] [--out DIR] [--tiles KIND,...]   (the demo binary and pkg/
+//          built; --tiles keeps only those kinds of tile: framegate, videogate, msegate, hls)
+//        node tools/soak.mjs --from-samples FILE [--out DIR] [--notes FILE]
+//          (a finished run's report again, with what was found about it: a
+//          markdown section placed after the summary)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -66,15 +70,29 @@ function faultsAt(t) {
 }
 
 function parseArgs(argv) {
-  const args = { minutes: 30, out: path.join(ROOT, 'bench'), command: null };
+  const args = { minutes: 30, out: path.join(ROOT, 'bench'), command: null, fromSamples: null };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--out') args.out = argv[++i];
     else if (argv[i] === '--command') args.command = argv[++i];
+    else if (argv[i] === '--from-samples') args.fromSamples = argv[++i];
+    else if (argv[i] === '--notes') args.notes = argv[++i];
+    else if (argv[i] === '--tiles') args.tiles = argv[++i];
     else if (/^\d+(\.\d+)?$/.test(argv[i])) args.minutes = Number(argv[i]);
     else throw new Error(`usage: node tools/soak.mjs [minutes] [--out DIR] (not ${argv[i]})`);
   }
   if (!(args.minutes > 0)) throw new Error('minutes must be above 0');
   return args;
+}
+
+/** Writes the chart and SOAK.md into `out`; returns the summary line. */
+function writeResults({ out, run, samples, info, startedAt, notes = null, heapGrowth = null }) {
+  const summary = summaryLine(samples, run.minutes);
+  mkdirSync(out, { recursive: true });
+  const chartName = 'SOAK.svg';
+  writeFileSync(path.join(out, chartName), chartSvg(samples, run.minutes));
+  writeFileSync(path.join(out, 'SOAK.md'), writeReport({ args: run, samples, summary, info, startedAt, chartName, notes, heapGrowth }));
+  console.log(`[soak] wrote ${path.join(out, 'SOAK.md')} and ${path.join(out, chartName)}`);
+  return summary;
 }
 
 // ---------------------------------------------------------------- /proc
@@ -132,7 +150,25 @@ function rss(demoPid) {
   const mine = tree(all, process.pid);
   const browser = new Set([...mine].filter((pid) => pid !== process.pid && !demoTree.has(pid)));
   const demoChildren = new Set([...demoTree].filter((pid) => pid !== demoPid));
+  // Per kind of Chromium process (--type=renderer, gpu-process, utility…; the browser process has none).
+  const byType = {};
+  for (const pid of browser) {
+    let type = 'other';
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      type = argv.find((a) => a.startsWith('--type='))?.slice(7) ?? (all.get(pid)?.name === 'chromium' ? 'browser' : all.get(pid)?.name ?? 'other');
+      if (type === 'utility') type = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19) ?? type;
+    } catch {
+      // gone meanwhile
+    }
+    const entry = byType[type] ?? { rss: 0, pss: 0, count: 0 };
+    entry.rss += (all.get(pid)?.rssKiB ?? 0) * 1024;
+    entry.pss += pssKiB(pid) * 1024;
+    entry.count += 1;
+    byType[type] = entry;
+  }
   return {
+    byType,
     browser: sum(browser), browserPss: [...browser].reduce((s, pid) => s + pssKiB(pid), 0) * 1024,
     browserProcesses: browser.size, relay: sum([demoPid]), relayChildren: sum(demoChildren),
   };
@@ -141,6 +177,26 @@ function rss(demoPid) {
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 
 // ---------------------------------------------------------------- figures
+
+/**
+ * An MseGate tile's lost figure (www/soak.js MseSoakTile says what it is),
+ * from its raw counts: intact fragments, the policy's drops (`stale` and
+ * `replayed` beyond the relay's own replays) and the lost rest, plus what
+ * earlier connections of the tile lost.
+ */
+function mseLost(tile) {
+  const d = tile.stats.dropped;
+  const policy = Math.max(0, (d.stale ?? 0) + (d.replayed ?? 0) - (tile.injected.replayed ?? 0));
+  const current = tile.media - (tile.injected.foreign ?? 0) - (tile.injected.replayed ?? 0) - (tile.injected.tampered ?? 0);
+  return { policy, lost: current - tile.stats.accepted - policy + (tile.earlierConnections?.lostBeyondFaults ?? 0) };
+}
+
+/** A tile's lost figure: the ledger's, the MseGate reckoning, or undefined (hls.js tiles). */
+function tileLost(tile) {
+  if (tile.ledger) return tile.ledger.lostBeyondFaults;
+  if (tile.kind === 'msegate' && tile.stats) return mseLost(tile).lost;
+  return undefined;
+}
 
 /** Sums over tiles: accepted, dropped by reason, foreign pixel reads, lost, linked reads. */
 function totals(sample) {
@@ -165,7 +221,7 @@ function totals(sample) {
       t.intact += ledger.intact;
       t.policy += Object.values(ledger.policy).reduce((a, b) => a + b, 0);
     }
-    const lost = ledger ? ledger.lostBeyondFaults : tile.lostBeyondFaults;
+    const lost = tileLost(tile);
     if (typeof lost === 'number') {
       t.lost += lost;
       t.lostByKind[tile.kind] = (t.lostByKind[tile.kind] ?? 0) + lost;
@@ -255,6 +311,49 @@ function progressLine(sample, minutes) {
     `foreign px ${t.foreignPixels} · lost ${t.lost} · load ${sample.load[0]} · faults ${on}`;
 }
 
+// ---------------------------------------------------------------- heap snapshots
+
+/**
+ * A heap snapshot of the page over `cdp`, after a collection, summed by
+ * node type and name (compiled code summed as one): Map "type name" →
+ * [count, self bytes].
+ */
+async function heapCensus(cdp) {
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const chunks = [];
+  const onChunk = (e) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.disable');
+  const snap = JSON.parse(chunks.join(''));
+  const fields = snap.snapshot.meta.node_fields;
+  const types = snap.snapshot.meta.node_types[0];
+  const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const census = new Map();
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    const t = types[snap.nodes[i + type]];
+    const label = snap.strings[snap.nodes[i + name]].replace(/ @\d+/g, '').slice(0, 70);
+    const key = t === 'code' ? 'code (compiled code)' : `${t} ${label}`;
+    const entry = census.get(key) ?? [0, 0];
+    entry[0] += 1;
+    entry[1] += snap.nodes[i + size];
+    census.set(key, entry);
+  }
+  return census;
+}
+
+/** What grew between two censuses, largest first: [key, count, bytes]. */
+function censusGrowth(before, after, top = 12) {
+  const rows = [];
+  for (const [key, [count, bytes]] of after) {
+    const [c0, b0] = before.get(key) ?? [0, 0];
+    if (bytes - b0 > 0) rows.push([key, count - c0, bytes - b0]);
+  }
+  return rows.sort((a, b) => b[2] - a[2]).slice(0, top);
+}
+
 // ---------------------------------------------------------------- report
 
 function machine() {
@@ -296,10 +395,11 @@ function tileTable(samples) {
     const s = tile.stats ?? { accepted: '–', dropped: {} };
     const drops = Object.entries(s.dropped ?? {}).filter(([, n]) => n).map(([r, n]) => `${r} ${n}`).join(', ');
     const l = tile.ledger;
-    const lost = l ? l.lostBeyondFaults : tile.lostBeyondFaults;
+    const lost = tileLost(tile);
     const lostWhy = l ? Object.entries(l.lostReasons).map(([r, n]) => `${r} ${n}`).join(', ') : '';
     const intact = l ? l.intact : tile.intact;
-    const policy = l ? Object.entries(l.policy).map(([r, n]) => `${r} ${n}`).join(', ') : '';
+    const policy = l ? Object.entries(l.policy).map(([r, n]) => `${r} ${n}`).join(', ')
+      : tile.kind === 'msegate' && tile.stats ? `${mseLost(tile).policy} (stale + replayed − relay\'s replays)` : '';
     const skipped = s.skippedUntilKeyframe ?? '';
     return `| ${i + 1} | ${tile.kind} | ${tile.camera} | ${s.accepted} | ${drops || '0'} | ${skipped} | ` +
       `${intact ?? '–'} | ${policy || (l ? '0' : '–')} | ${lost ?? '–'}${lostWhy ? ` (${lostWhy})` : ''} | ` +
@@ -313,7 +413,7 @@ function tileTable(samples) {
   ];
 }
 
-function writeReport({ args, samples, summary, info, startedAt, chartName }) {
+function writeReport({ args, samples, summary, info, startedAt, chartName, notes, heapGrowth }) {
   const g = growth(samples, args.minutes);
   const loads = samples.map((s) => s.load[0]);
   const md = [
@@ -327,6 +427,7 @@ function writeReport({ args, samples, summary, info, startedAt, chartName }) {
     '',
     `![memory and drops over time](${chartName})`,
     '',
+    ...(notes ? [notes.trim(), ''] : []),
     '## The machine',
     '',
     `- CPU: ${info.cpu}; memory ${info.memory}; ${info.kernel}`,
@@ -369,8 +470,11 @@ function writeReport({ args, samples, summary, info, startedAt, chartName }) {
     '    or altered never counts, because it never arrived intact.',
     '  - MseGate tiles: from the relay\'s own per-connection counts (`injected` messages): fragments',
     '    received after the init segment, less the foreign, replayed and tampered ones the relay',
-    '    injected, less the samples the gate accepted, less those it skipped until the next keyframe',
-    '    (after a lost or tampered fragment the following ones cannot be decoded), less those pending.',
+    '    injected (= the intact genuine ones), less the samples the gate accepted, less the policy\'s',
+    '    drops (its `stale` and `replayed` drops beyond the relay\'s replayed count). The gate judges a',
+    '    fragment within append(), so its counts are never behind. (Its "skipped until keyframe" are',
+    '    accepted samples it did not append because a lost, tampered or foreign one before them',
+    '    broke the chain: what those faults cost on screen, listed per tile.)',
     '  - hls.js tiles are not in the figure: the LL-HLS server does not say per viewer what it',
     '    served in place of what (its faults replace whole parts and segments), so their accepted and',
     '    dropped counts are listed but no lost figure is claimed.',
@@ -391,6 +495,18 @@ function writeReport({ args, samples, summary, info, startedAt, chartName }) {
     '',
     ...tileTable(samples),
     '',
+    ...(heapGrowth ? [
+      `## What the JS heap gained from ${mmss(heapGrowth.fromS)} to ${mmss(heapGrowth.toS)}`,
+      '',
+      'Two heap snapshots of the page (after a collection), summed by type and constructor; the',
+      'largest gains (DevTools\' own records of the harness\'s requests show as NetworkResourcesData and',
+      'XHRReplayData).',
+      '',
+      '| what | objects | bytes |',
+      '|---|---|---|',
+      ...heapGrowth.rows.map(([key, count, bytes]) => `| ${key.replace(/\|/g, '\\|')} | ${count >= 0 ? '+' : ''}${count} | +${bytes} |`),
+      '',
+    ] : []),
     '## Every minute',
     '',
     'Memory in MiB; frames accepted and dropped in that minute, summed over the tiles; foreign pixels',
@@ -417,28 +533,34 @@ function chartSvg(samples, minutes) {
   const parts = [];
   let top = 30;
   const esc = (s) => String(s).replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c]);
-  const axis = (y0, max, unit) => {
+  const axis = (y0, max, unit, min = '0') => {
     parts.push(`<line x1="${left}" y1="${y0 + panelH}" x2="${left + plotW}" y2="${y0 + panelH}" stroke="#888"/>`);
     parts.push(`<line x1="${left}" y1="${y0}" x2="${left}" y2="${y0 + panelH}" stroke="#888"/>`);
     parts.push(`<text x="${left - 4}" y="${y0 + 4}" text-anchor="end" font-size="10">${esc(max)}</text>`);
-    parts.push(`<text x="${left - 4}" y="${y0 + panelH}" text-anchor="end" font-size="10">0</text>`);
+    parts.push(`<text x="${left - 4}" y="${y0 + panelH}" text-anchor="end" font-size="10">${esc(min)}</text>`);
     parts.push(`<text x="${left - 4}" y="${y0 + panelH / 2}" text-anchor="end" font-size="10">${esc(unit)}</text>`);
     for (let m = 0; m <= minutes; m += Math.max(1, Math.round(minutes / 10))) {
       parts.push(`<text x="${x(m * 60)}" y="${y0 + panelH + 12}" text-anchor="middle" font-size="10">${m}</text>`);
     }
   };
   const line = (points, colour) => `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}"/>`;
-  parts.push(`<text x="${left}" y="16" font-size="13" font-weight="bold">frameseal soak: memory (each series scaled to its own peak) and drops per ${SAMPLE_S} s, over ${minutes} min</text>`);
-  // Memory: each series relative to its own peak, labelled with its range.
-  axis(top, '100 %', 'of peak');
-  MEMORY.forEach(([, label, get], i) => {
+  const g = growth(samples, minutes);
+  const RANGE = 25; // the memory panel shows -RANGE..+RANGE % around each series' settled baseline
+  parts.push(`<text x="${left}" y="16" font-size="13" font-weight="bold">frameseal soak, ${minutes} min: memory against its settled baseline (minute ${f1(g.fromS / 60)}), and frames per ${SAMPLE_S} s</text>`);
+  const yPct = (p) => top + panelH / 2 - (Math.max(-RANGE, Math.min(RANGE, p)) / RANGE) * (panelH / 2);
+  parts.push(`<rect x="${left}" y="${yPct(5)}" width="${plotW}" height="${yPct(-5) - yPct(5)}" fill="#e8f4e8"/>`);
+  axis(top, `+${RANGE} %`, '', `-${RANGE} %`);
+  parts.push(`<line x1="${left}" y1="${yPct(0)}" x2="${left + plotW}" y2="${yPct(0)}" stroke="#bbb"/>`);
+  parts.push(`<text x="${left - 4}" y="${yPct(0) + 3}" text-anchor="end" font-size="10">0 %</text>`);
+  parts.push(`<text x="${left - 4}" y="${yPct(5) + 3}" text-anchor="end" font-size="9">+5 %</text>`);
+  MEMORY.forEach(([key, label, get], i) => {
+    const base = g[key].from || 1;
+    parts.push(line(samples.map((s) => [x(s.t), yPct(((get(s) - base) / base) * 100)]), colours[i]));
     const values = samples.map(get);
-    const peak = Math.max(...values, 1);
-    parts.push(line(samples.map((s, j) => [x(s.t), top + panelH - (values[j] / peak) * panelH]), colours[i]));
-    parts.push(`<text x="${left + plotW + 8}" y="${top + 12 + i * 28}" font-size="11" fill="${colours[i]}">${esc(label)}</text>`);
-    parts.push(`<text x="${left + plotW + 8}" y="${top + 24 + i * 28}" font-size="10" fill="${colours[i]}">${f1(MiB(Math.min(...values)))}–${f1(MiB(peak))} MiB</text>`);
+    parts.push(`<text x="${left + plotW + 8}" y="${top + 10 + i * 26}" font-size="11" fill="${colours[i]}">${esc(label)} ${esc(sign(g[key].pct))}</text>`);
+    parts.push(`<text x="${left + plotW + 8}" y="${top + 21 + i * 26}" font-size="9" fill="${colours[i]}">${f1(MiB(Math.min(...values)))}–${f1(MiB(Math.max(...values)))} MiB, base ${f1(MiB(base))}</text>`);
   });
-  parts.push(`<line x1="${x(SETTLED_MIN * 60)}" y1="${top}" x2="${x(SETTLED_MIN * 60)}" y2="${top + panelH}" stroke="#aaa" stroke-dasharray="3,3"/>`);
+  parts.push(`<line x1="${x(g.fromS)}" y1="${top}" x2="${x(g.fromS)}" y2="${top + panelH}" stroke="#aaa" stroke-dasharray="3,3"/>`);
   top += panelH + 40;
   // Drops per interval by reason.
   const per = samples.slice(1).map((s, j) => {
@@ -448,7 +570,7 @@ function chartSvg(samples, minutes) {
     for (const [r, n] of Object.entries(b.dropped)) d[r] = n - (a.dropped[r] ?? 0);
     return { t: s.t, d, accepted: b.accepted - a.accepted };
   });
-  const reasons = [...new Set(per.flatMap((p) => Object.keys(p.d)))].sort();
+  const reasons = [...new Set(per.flatMap((p) => Object.keys(p.d).filter((r) => p.d[r] > 0)))].sort();
   const peak = Math.max(1, ...per.map((p) => p.accepted), ...per.flatMap((p) => Object.values(p.d)));
   axis(top, peak, 'frames');
   const series = [['accepted', (p) => p.accepted], ...reasons.map((r) => [r, (p) => p.d[r] ?? 0])];
@@ -476,6 +598,16 @@ function chartSvg(samples, minutes) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.fromSamples) {
+    // The report of a finished run again, from its samples (as its own run wrote them).
+    const saved = JSON.parse(readFileSync(args.fromSamples, 'utf8'));
+    const startedAt = saved.startedAt ?? saved.samples[0].at.replace(/\.\d+Z$/, 'Z');
+    const notes = args.notes ? readFileSync(args.notes, 'utf8') : null;
+    console.log(writeResults({
+      out: args.out, run: saved.args, samples: saved.samples, info: saved.info, startedAt, notes, heapGrowth: saved.heapGrowth,
+    }));
+    return;
+  }
   if (!existsSync(DEMO_BIN)) throw new Error(`no frameseal-demo binary at ${DEMO_BIN} (${DEMO_BUILD})`);
   const info = machine();
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -496,7 +628,7 @@ async function main() {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
-    await page.goto(`${demo.origin}/www/soak.html`);
+    await page.goto(`${demo.origin}/www/soak.html${args.tiles ? `?tiles=${encodeURIComponent(args.tiles)}` : ''}`);
     await page.waitForFunction(() => window.__soak || document.body.dataset.soak === 'failed', null, { timeout: 60_000 });
     const failed = await page.evaluate(() => document.body.dataset.error ?? null);
     if (failed) throw new Error(`the soak page failed: ${failed}`);
@@ -529,6 +661,9 @@ async function main() {
     };
     const samples = [];
     const end = t0 + args.minutes * 60_000;
+    // Heap snapshots at the settled baseline and at the end: what the JS heap's growth is made of.
+    const baselineS = args.minutes >= 2 * SETTLED_MIN ? SETTLED_MIN * 60 : (args.minutes * 60) / 2;
+    let censusBefore = null;
     for (let n = 0; ; n += 1) {
       const due = t0 + n * SAMPLE_S * 1000;
       if (due > end) break;
@@ -536,7 +671,11 @@ async function main() {
       const sample = await takeSample();
       samples.push(sample);
       console.log(progressLine(sample, args.minutes));
+      if (!censusBefore && sample.t >= baselineS) censusBefore = { t: sample.t, census: await heapCensus(cdp) };
     }
+    const heapGrowth = censusBefore ? {
+      fromS: censusBefore.t, toS: samples.at(-1).t, rows: censusGrowth(censusBefore.census, await heapCensus(cdp)),
+    } : null;
     clearInterval(timer);
     timer = null;
     await ticking;
@@ -551,17 +690,13 @@ async function main() {
     samples.push(settled);
     console.log(progressLine(settled, args.minutes));
 
-    const summary = summaryLine(samples, args.minutes);
     const rawDir = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'soak');
     mkdirSync(rawDir, { recursive: true });
-    writeFileSync(path.join(rawDir, 'samples.json'), JSON.stringify({ args, info, switches, problems, samples }, null, 1));
-    mkdirSync(args.out, { recursive: true });
-    const chartName = 'SOAK.svg';
-    writeFileSync(path.join(args.out, chartName), chartSvg(samples, args.minutes));
-    writeFileSync(path.join(args.out, 'SOAK.md'), writeReport({ args, samples, summary, info, startedAt, chartName }));
+    const raw = path.join(rawDir, 'samples.json');
+    writeFileSync(raw, JSON.stringify({ args, info, startedAt, switches, problems, heapGrowth, samples }, null, 1));
     console.log(`[soak] ${switches} fault switches; page problems: ${problems.length ? problems.slice(0, 5).join(' | ') : 'none'}`);
-    console.log(`[soak] wrote ${path.join(args.out, 'SOAK.md')}, ${path.join(args.out, chartName)} and ${path.join(rawDir, 'samples.json')}`);
-    console.log(summary);
+    console.log(`[soak] samples in ${raw} (node tools/soak.mjs --from-samples ${raw} writes the report again)`);
+    console.log(writeResults({ out: args.out, run: args, samples, info, startedAt, heapGrowth }));
     const t = totals(samples.at(-1));
     if (t.foreignPixels > 0 || t.foreignAccepted > 0) process.exitCode = 1;
   } finally {

@@ -263,9 +263,13 @@ function play(video) {
  * MseTile, without its naive player). Lost genuine fragments, from the
  * relay's own counts for this connection: fragments received (after the
  * init segment), less the foreign, replayed and tampered ones it says it
- * injected, less those the gate accepted, less those still pending. (The
- * gate's skippedUntilKeyframe are accepted samples it did not append,
- * after a lost, tampered or foreign one broke the chain: listed apart.)
+ * injected, less those the gate accepted, less those it dropped for its
+ * max age or replay window beyond the relay's replays (`stale` and
+ * `replayed` drops above the relay's replayed count: the policy's, as for
+ * the FrameGate tiles). The gate judges a fragment within append(), so its
+ * counts are never behind. (Its skippedUntilKeyframe are accepted samples
+ * it did not append, after a lost, tampered or foreign one broke the
+ * chain: listed apart.)
  */
 class MseSoakTile extends Tile {
   constructor(cam, others, info) {
@@ -342,9 +346,10 @@ class MseSoakTile extends Tile {
     const inj = this.injected;
     const media = Math.max(0, this.binary - 1);
     const intact = media - (inj.foreign ?? 0) - (inj.replayed ?? 0) - (inj.tampered ?? 0);
+    const policy = Math.max(0, (stats.dropped.stale ?? 0) + (stats.dropped.replayed ?? 0) - (inj.replayed ?? 0));
     return {
-      stats, media, intact, injected: { ...inj },
-      lostBeyondFaults: intact - stats.accepted - this.pending,
+      stats, media, intact, injected: { ...inj }, policy,
+      lostBeyondFaults: intact - stats.accepted - policy,
     };
   }
 
