@@ -19,7 +19,9 @@
 // bench/SOAK.svg; the raw samples go to $CARGO_TARGET_DIR/soak/samples.json.
 //
 // Usage: node tools/soak.mjs [minutes] [--out DIR] [--tiles KIND,...]   (the demo binary and pkg/
-//          built; --tiles keeps only those kinds of tile: framegate, videogate, msegate, hls)
+//          built; --tiles keeps only those kinds of tile: framegate, videogate, msegate, hls;
+//          --page-query adds soak.html's diagnostic switches, e.g. hlsFrameseal=off or
+//          hlsBackBuffer=default)
 //        node tools/soak.mjs --from-samples FILE [--out DIR] [--notes FILE]
 //          (a finished run's report again, with what was found about it: a
 //          markdown section placed after the summary)
@@ -77,6 +79,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--from-samples') args.fromSamples = argv[++i];
     else if (argv[i] === '--notes') args.notes = argv[++i];
     else if (argv[i] === '--tiles') args.tiles = argv[++i];
+    else if (argv[i] === '--page-query') args.query = argv[++i];
     else if (/^\d+(\.\d+)?$/.test(argv[i])) args.minutes = Number(argv[i]);
     else throw new Error(`usage: node tools/soak.mjs [minutes] [--out DIR] (not ${argv[i]})`);
   }
@@ -155,7 +158,8 @@ function rss(demoPid) {
   for (const pid of browser) {
     let type = 'other';
     try {
-      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      // Chromium rewrites its children's command lines into one space-separated string.
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/);
       type = argv.find((a) => a.startsWith('--type='))?.slice(7) ?? (all.get(pid)?.name === 'chromium' ? 'browser' : all.get(pid)?.name ?? 'other');
       if (type === 'utility') type = argv.find((a) => a.startsWith('--utility-sub-type='))?.slice(19) ?? type;
     } catch {
@@ -628,7 +632,9 @@ async function main() {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
-    await page.goto(`${demo.origin}/www/soak.html${args.tiles ? `?tiles=${encodeURIComponent(args.tiles)}` : ''}`);
+    const query = new URLSearchParams(args.query ?? '');
+    if (args.tiles) query.set('tiles', args.tiles);
+    await page.goto(`${demo.origin}/www/soak.html?${query}`);
     await page.waitForFunction(() => window.__soak || document.body.dataset.soak === 'failed', null, { timeout: 60_000 });
     const failed = await page.evaluate(() => document.body.dataset.error ?? null);
     if (failed) throw new Error(`the soak page failed: ${failed}`);

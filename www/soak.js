@@ -395,7 +395,9 @@ class HlsSoakTile extends Tile {
       lowLatencyMode: true, enableWorker: false, liveSyncDurationCount: 1,
       ...(back === 'default' ? {} : { backBufferLength: Number(back ?? HLS_BACK_BUFFER_S) }),
     });
-    this.seal = attachFrameseal(this.hls, this.key, { stallAfterMs: STALL_AFTER_MS });
+    // ?hlsFrameseal=off: plain hls.js, unprotected, to tell hls.js's own memory from frameseal/hls's.
+    const plain = new URLSearchParams(location.search).get('hlsFrameseal') === 'off';
+    this.seal = plain ? null : attachFrameseal(this.hls, this.key, { stallAfterMs: STALL_AFTER_MS });
     this.hls.on(Hls.Events.ERROR, (_event, data) => {
       if (!data.fatal) return;
       bump(this.errors, data.details);
@@ -409,8 +411,8 @@ class HlsSoakTile extends Tile {
   }
 
   figures() {
-    if (!this.seal) return { state: 'starting' };
-    return { stats: this.seal.stats(), fatalErrors: this.errors, currentTime: this.surface.currentTime };
+    if (!this.hls) return { state: 'starting' };
+    return { stats: this.seal?.stats() ?? null, fatalErrors: this.errors, currentTime: this.surface.currentTime };
   }
 }
 
