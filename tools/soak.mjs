@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tests/e2e/browsers.mjs';
 import { DEMO_BIN, DEMO_BUILD, ROOT, startDemo } from '../tests/e2e/demo-server.mjs';
 
@@ -712,7 +713,12 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(`soak: ${e.stack ?? e}`);
-  process.exit(1);
-});
+export { SCHEDULE, faultsAt };
+
+// Run when started (not when imported, e.g. for the schedule).
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((e) => {
+    console.error(`soak: ${e.stack ?? e}`);
+    process.exit(1);
+  });
+}
