@@ -49,6 +49,7 @@ export function createPlayer(video, onShown) {
     closed: false,
     onShown: onShown,
     lastShown: -1,
+    lastTime: -1,
     timer: null,
     frameCallback: null,
     listeners: [],
@@ -170,21 +171,30 @@ function trim(p) {
   if (p.video.currentTime - b.buffered.start(0) > TRIM_AFTER_S) evict(p, false);
 }
 
-// Moves currentTime over a hole in the buffered ranges (see the header).
+// Moves currentTime over a hole in the buffered ranges (see the header):
+// when a later range exists and playback cannot go on where it stands —
+// in a hole, or within a second of the end of its range while the element
+// lacks future data (Chromium stops a frame or two short of a range's end)
+// or makes no progress between two checks. Never while playing on inside
+// a range, so buffered verified pictures are not skipped.
 function jumpGap(p) {
   if (p.closed || !p.buffer) return;
   var ranges;
   try { ranges = p.buffer.buffered; } catch (_) { return; }
-  var t = p.video.currentTime;
+  var video = p.video;
+  var t = video.currentTime;
+  var inside = -1;
+  var next = null;
   for (var i = 0; i < ranges.length; i++) {
-    var end = ranges.end(i);
-    var inside = t >= ranges.start(i) - 0.001 && t < end - 0.1;
-    if (inside) return;
-    if (ranges.start(i) > t) {
-      p.video.currentTime = ranges.start(i) + 0.001;
-      return;
-    }
+    if (t >= ranges.start(i) - 0.001 && t <= ranges.end(i) + 0.001) inside = i;
+    if (next === null && ranges.start(i) > t + 0.001) next = ranges.start(i);
   }
+  var still = p.lastTime === t;
+  p.lastTime = t;
+  if (next === null) return;
+  var stuck = inside < 0 || (ranges.end(inside) - t < 1
+    && (video.readyState < 3 || (still && !video.paused)));
+  if (stuck) video.currentTime = next + 0.001;
 }
 
 export function closePlayer(p) {
