@@ -278,7 +278,9 @@ class HlsTile {
     }
     const url = `/hls/${encodeURIComponent(this.cam.id)}/live.m3u8`;
     // No workers: the page's Content-Security-Policy allows no blob: scripts.
-    const config = { lowLatencyMode: true, enableWorker: false, liveSyncDurationCount: 1 };
+    // A 10 s back buffer: hls.js's default keeps every played segment, and
+    // a tile left open for hours grows without end (bench/SOAK.md).
+    const config = { lowLatencyMode: true, enableWorker: false, liveSyncDurationCount: 1, backBufferLength: 10 };
     this.gated = new Hls(config);
     this.seal = attachFrameseal(this.gated, this.key, {
       stallAfterMs: HLS_STALL_AFTER_MS,
