@@ -48,7 +48,7 @@ pub fn fingerprint(public_key: &[u8; PUBLIC_KEY_LEN]) -> String {
 
 /// 10 bytes (80 bits, so exactly 16 digits and never padding) in lower-case
 /// RFC 4648 base32, as four groups of four joined by `-`.
-fn base32_grouped(bytes: &[u8; 10]) -> String {
+pub(crate) fn base32_grouped(bytes: &[u8; 10]) -> String {
     let bits = bytes
         .iter()
         .fold(0u128, |acc, &b| (acc << 8) | u128::from(b));

@@ -17,6 +17,9 @@
 //! - [`validate`]: hashing picture NAL units as the formats say, the
 //!   per-GOP checks (signature, GOP hash, linked hash, hash list) and a
 //!   verdict per GOP;
+//! - [`trust`]: which key may sign (one camera's key, or a CA's
+//!   certificate chain checked at a given time), and the SPEC §5.1
+//!   fingerprint of a key;
 //! - [`mp4`]: the video samples of a plain MP4 recording, the form cameras
 //!   export signed video in.
 //!
@@ -49,6 +52,7 @@ use alloc::vec::Vec;
 pub mod mp4;
 pub mod sei;
 pub mod tlv;
+pub mod trust;
 pub mod validate;
 
 mod der;
@@ -56,6 +60,7 @@ mod reader;
 
 pub use sei::{SeiError, SignedVideoSei};
 pub use tlv::{Payload, TlvError};
+pub use trust::{CaTrust, Trust, TrustError, TrustedKey, spki_fingerprint};
 pub use validate::{GopReport, GopVerdict, StreamValidator};
 
 /// The UUID of an Axis Signed Video SEI: the ASCII bytes `Signed Video...0`.

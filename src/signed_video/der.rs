@@ -1,19 +1,19 @@
 //! Just enough DER to take the SubjectPublicKeyInfo out of an X.509
 //! certificate (RFC 5280 §4.1), so that a key carried as a certificate chain
-//! can verify SEI signatures. It does not check the certificate: trust in a
-//! chain is a later step (issue 18 item 2).
+//! can verify SEI signatures, and the element reader that `trust.rs` uses to
+//! check certificate chains.
 
 use super::reader::{Reader, Short};
 
 /// One DER element: its tag and its content.
-struct Element<'a> {
-    tag: u8,
-    content: &'a [u8],
+pub(super) struct Element<'a> {
+    pub(super) tag: u8,
+    pub(super) content: &'a [u8],
 }
 
 /// Reads one element; definite lengths of up to 3 length bytes only (a
 /// certificate is far below 16 MiB).
-fn element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, Short> {
+pub(super) fn element<'a>(r: &mut Reader<'a>) -> Result<Element<'a>, Short> {
     let tag = r.u8()?;
     let first = r.u8()?;
     let len = if first < 0x80 {

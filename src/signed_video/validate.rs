@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use super::sei::{self, SeiError, SignedVideoSei};
 use super::tlv::{General, ProductInfo};
+use super::trust::{Trust, TrustError};
 use super::{Codec, Scheme, der};
 
 /// The DER encoding of the SHA-256 OID, as the crypto info TLV carries it.
@@ -59,6 +60,10 @@ pub enum GopVerdict {
     /// the stream, a key or hash algorithm not supported, pictures without
     /// their I-frame and no hash list).
     Unverifiable,
+    /// The GOP is signed by a key the validator does not trust: not the
+    /// linked key ([`Trust::Key`]), or one without a certificate chain to
+    /// the linked CA ([`Trust::Ca`]). Never authentic.
+    ForeignKey,
 }
 
 impl GopVerdict {
@@ -71,6 +76,7 @@ impl GopVerdict {
             GopVerdict::Unsigned => "unsigned",
             GopVerdict::Pending => "pending",
             GopVerdict::Unverifiable => "unverifiable",
+            GopVerdict::ForeignKey => "foreign-key",
         }
     }
 }
@@ -89,7 +95,8 @@ pub struct GopReport {
     /// Why the verdict is not `authentic`: a stable lower-case reason
     /// (`signature`, `gop-hash`, `linked-hash`, `hash-list`, `missing-units`,
     /// `missing-sei`, `replayed-sei`, `too-long`, `key-changed`, `no-key`,
-    /// `unsupported-key`, `unsupported-hash`, `no-hashes`, `no-anchor`).
+    /// `unsupported-key`, `unsupported-hash`, `no-hashes`, `no-anchor`,
+    /// `foreign-key`).
     pub reason: Option<&'static str>,
     /// The GOP counter of the SEI that vouched for the GOP.
     pub gop_counter: Option<u32>,
@@ -160,6 +167,8 @@ enum Check {
     Valid,
     /// The SEI carries another key than the stream's pinned one.
     KeyChanged,
+    /// The SEI is signed by a key the validator does not trust.
+    Foreign,
     Invalid,
     Unverifiable(&'static str),
 }
@@ -168,10 +177,17 @@ enum Check {
 /// per GOP.
 ///
 /// The key is the one the stream carries (public key TLV or the leaf of the
-/// certificate chain, ECDSA P-256 only); trust in
-/// that key, certificate checks and RSA keys are later steps of issue 18.
+/// certificate chain; ECDSA P-256 or RSA), pinned from the first SEI it
+/// signs, unless a [`Trust`] says which key or CA to accept
+/// ([`StreamValidator::with_trust`]).
 pub struct StreamValidator {
     codec: Codec,
+    trust: Trust,
+    /// The SubjectPublicKeyInfo (DER) of the key that signs the stream, as
+    /// carried: the pinned key's, else the first one a signed SEI carried.
+    signer_spki: Option<Vec<u8>>,
+    /// Why the stream's key is not trusted ([`Trust::Ca`]), if it is not.
+    trust_error: Option<TrustError>,
     /// Every hashed item since the oldest one not yet reported; `base` is
     /// the stream index of `items[0]`.
     items: VecDeque<Item>,
@@ -222,10 +238,25 @@ const MAX_PENDING_UNITS: usize = 65_536;
 const MAX_WAITING_SEIS: usize = 16;
 
 impl StreamValidator {
-    /// A validator for a stream of `codec`.
+    /// A validator for a stream of `codec` that trusts the key the stream
+    /// carries ([`Trust::InStream`]).
     pub fn new(codec: Codec) -> StreamValidator {
+        StreamValidator::with_trust(codec, Trust::InStream)
+    }
+
+    /// A validator for a stream of `codec` that accepts only GOPs signed by
+    /// the key or CA `trust` names; GOPs signed by any other key are
+    /// [`GopVerdict::ForeignKey`].
+    pub fn with_trust(codec: Codec, trust: Trust) -> StreamValidator {
+        let key = match &trust {
+            Trust::Key(k) => Some(k.0.clone()),
+            _ => None,
+        };
         StreamValidator {
             codec,
+            trust,
+            signer_spki: None,
+            trust_error: None,
             items: VecDeque::new(),
             starts: 0,
             base: 0,
@@ -234,7 +265,7 @@ impl StreamValidator {
             frames: 0,
             gops: 0,
             reports: Vec::new(),
-            key: None,
+            key,
             key_problem: None,
             scheme: None,
             product_info: None,
@@ -254,6 +285,27 @@ impl StreamValidator {
     /// The product info of the latest SEI that carried one.
     pub fn product_info(&self) -> Option<&ProductInfo> {
         self.product_info.as_ref()
+    }
+
+    /// What this validator trusts.
+    pub fn trust(&self) -> &Trust {
+        &self.trust
+    }
+
+    /// The SubjectPublicKeyInfo (DER) of the key that signs the stream, as
+    /// the stream carries it (see [`super::trust::spki_fingerprint`]): the
+    /// key the GOPs were checked with, or, when it was not trusted, the
+    /// first one a signed SEI carried.
+    pub fn signer_spki(&self) -> Option<&[u8]> {
+        self.signer_spki.as_deref()
+    }
+
+    /// Why the stream's key is not trusted, with [`Trust::Ca`]: a chain that
+    /// does not lead to the CA (its GOPs are `foreign-key`), or one that
+    /// does but is expired at the verification time
+    /// ([`TrustError::is_expired`]; the GOPs keep their verdicts).
+    pub fn trust_error(&self) -> Option<&TrustError> {
+        self.trust_error.as_ref()
     }
 
     /// How many signed SEIs have been seen.
@@ -343,6 +395,7 @@ impl StreamValidator {
             (Some(None), Some(_)) => true,
             _ => false,
         };
+        let spki = carried_spki(&sei);
         if !sei.is_signed() {
             // An unsigned SEI is itself hashed into the GOP, without anchor.
             let hash: [u8; 32] = Sha256::digest(sei.hashable()).into();
@@ -357,8 +410,15 @@ impl StreamValidator {
             return;
         }
         self.signed_seis += 1;
+        if self.signer_spki.is_none() {
+            self.signer_spki.clone_from(&spki);
+        }
         let signature = if key_changed {
-            Check::KeyChanged
+            if matches!(self.trust, Trust::Key(_)) {
+                Check::Foreign
+            } else {
+                Check::KeyChanged
+            }
         } else {
             if self.key.is_none() && matches!(carried, Some(None)) {
                 self.key_problem = Some("unsupported-key");
@@ -372,14 +432,12 @@ impl StreamValidator {
             // that a forged first SEI cannot lock the genuine key out.
             if self.key.is_none() {
                 match carried {
-                    Some(Some(key)) if check == Check::Valid => {
-                        self.key = Some(key);
-                        self.key_problem = None;
-                    }
-                    _ => {}
+                    Some(Some(key)) if check == Check::Valid => self.pin(key, spki, &sei),
+                    _ => check,
                 }
+            } else {
+                check
             }
-            check
         };
         let linked_method = sei.uses_linked_hash();
         let Some(general) = sei.payload.general else {
@@ -397,6 +455,30 @@ impl StreamValidator {
             self.seis.pop_front();
         }
         self.validate_ready(false);
+    }
+
+    /// Pins `key`, which signed `sei`, as the stream's key, if the trust
+    /// allows: with a CA, only a key whose chain leads to it (an expired
+    /// chain too, with the trust error kept); another key's SEI is
+    /// [`Check::Foreign`] and pins nothing.
+    fn pin(&mut self, key: StreamKey, spki: Option<Vec<u8>>, sei: &SignedVideoSei) -> Check {
+        if let Trust::Ca(ca) = &self.trust {
+            let chain = sei.payload.certificates.as_ref().map(|c| c.pem.as_slice());
+            match ca.check(&key, chain) {
+                Ok(()) => {}
+                Err(e) if e.is_expired() => self.trust_error = Some(e),
+                Err(e) => {
+                    self.trust_error = Some(e);
+                    return Check::Foreign;
+                }
+            }
+        }
+        self.key = Some(key);
+        self.key_problem = None;
+        if spki.is_some() {
+            self.signer_spki = spki;
+        }
+        Check::Valid
     }
 
     /// How many of the first `limit` items form the oldest GOP: up to the
@@ -606,6 +688,7 @@ impl StreamValidator {
             Check::Invalid => Outcome::of(GopVerdict::Tampered, Some("signature")),
             Check::Unverifiable(why) => Outcome::of(GopVerdict::Unverifiable, Some(why)),
             Check::KeyChanged => Outcome::of(GopVerdict::Tampered, Some("key-changed")),
+            Check::Foreign => Outcome::of(GopVerdict::ForeignKey, Some("foreign-key")),
         };
         (outcome, first)
     }
@@ -751,6 +834,22 @@ fn carried_key(sei: &SignedVideoSei) -> Option<Option<StreamKey>> {
     }
 }
 
+/// The SubjectPublicKeyInfo (DER) of the key a SEI carries, as carried.
+fn carried_spki(sei: &SignedVideoSei) -> Option<Vec<u8>> {
+    if let Some(pem) = &sei.payload.public_key_pem {
+        let text = core::str::from_utf8(pem).ok()?;
+        let (_, der) =
+            p256::pkcs8::der::pem::decode_vec(text.trim_end_matches('\0').as_bytes()).ok()?;
+        Some(der)
+    } else {
+        let pem = &sei.payload.certificates.as_ref()?.pem;
+        const END: &[u8] = b"-----END CERTIFICATE-----";
+        let end = pem.windows(END.len()).position(|w| w == END)? + END.len();
+        let (_, cert) = p256::pkcs8::der::pem::decode_vec(&pem[..end]).ok()?;
+        der::spki_of_certificate(&cert).map(<[u8]>::to_vec)
+    }
+}
+
 /// Checks a signed SEI's signature with `key`.
 fn check_signature(
     sei: &SignedVideoSei,
@@ -781,13 +880,13 @@ fn check_signature(
 /// reference signers make them (`lib/src/sv_openssl.c`: `EVP_PKEY_sign`
 /// on the digest, RSA with `RSA_PKCS1_PADDING` and SHA-256).
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum StreamKey {
+pub(super) enum StreamKey {
     P256(p256::ecdsa::VerifyingKey),
     Rsa(rsa::PublicKey),
 }
 
 impl StreamKey {
-    fn from_spki_der(der: &[u8]) -> Option<StreamKey> {
+    pub(super) fn from_spki_der(der: &[u8]) -> Option<StreamKey> {
         if let Ok(key) = p256::PublicKey::from_public_key_der(der) {
             return Some(StreamKey::P256(key.into()));
         }
@@ -804,7 +903,7 @@ impl StreamKey {
         StreamKey::from_spki_der(&der)
     }
 
-    fn verify_prehash(&self, digest: &[u8], signature: &[u8]) -> bool {
+    pub(super) fn verify_prehash(&self, digest: &[u8], signature: &[u8]) -> bool {
         match self {
             StreamKey::P256(key) => p256::ecdsa::Signature::from_der(signature)
                 .is_ok_and(|s| key.verify_prehash(digest, &s).is_ok()),

@@ -1,0 +1,671 @@
+//! Trust in the key that signs a stream (issue 18 item 2): a display is
+//! linked to one camera by its public key, or to a CA certificate that
+//! vouches for every device it signed.
+//!
+//! - [`Trust::Key`]: only GOPs signed by this key (a SubjectPublicKeyInfo)
+//!   can be authentic; a stream signed by any other key is `foreign-key`.
+//! - [`Trust::Ca`]: the signing key must be the leaf of a certificate chain
+//!   (from the stream, else the one given with the CA) that leads to the
+//!   CA certificate: each certificate's issuer name is the next one's
+//!   subject, each signature checks with the next one's key (ECDSA P-256
+//!   with SHA-256, or RSA PKCS #1 v1.5 with SHA-256), every issuer is a CA
+//!   (basicConstraints), and every certificate, the CA's too, is valid at
+//!   the verification time, which is a parameter. A chain that is whole but
+//!   expired (or not yet valid) is [`TrustError::Expired`], reported as
+//!   such: the GOPs keep their verdicts, nothing is called tampered for it.
+//!   Any other failure makes the stream's GOPs `foreign-key`.
+//! - [`Trust::InStream`]: the key the stream carries, which proves the
+//!   pictures are unchanged since signing but not who signed them.
+//!
+//! Not checked: revocation, name constraints, policies, key usage, and
+//! Axis device attestation (the Axis root CAs); critical extensions other
+//! than basicConstraints, keyUsage, extKeyUsage and subjectAltName make a
+//! certificate unusable. [`spki_fingerprint`] shows a key as SPEC §5.1
+//! shows frameseal's own keys.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use sha2::{Digest, Sha256, Sha512};
+
+use super::der::{Element, element};
+use super::reader::Reader;
+use super::validate::StreamKey;
+
+/// The most certificates a chain may have, the CA's included: a bound on
+/// the work a stream can ask for.
+pub const MAX_CHAIN_LEN: usize = 8;
+
+/// The most bytes of PEM text read for certificates.
+pub const MAX_PEM_LEN: usize = 64 * 1024;
+
+/// `ecdsa-with-SHA256` (1.2.840.10045.4.3.2), DER with tag and length.
+const ECDSA_SHA256: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+/// `sha256WithRSAEncryption` (1.2.840.113549.1.1.11).
+const RSA_SHA256: [u8; 11] = [
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
+];
+/// The extensions this module reads or may ignore when critical:
+/// basicConstraints, keyUsage, extKeyUsage, subjectAltName (2.5.29.x).
+const BASIC_CONSTRAINTS: [u8; 5] = [0x06, 0x03, 0x55, 0x1d, 0x13];
+const KNOWN_CRITICAL: [[u8; 5]; 4] = [
+    BASIC_CONSTRAINTS,
+    [0x06, 0x03, 0x55, 0x1d, 0x0f],
+    [0x06, 0x03, 0x55, 0x1d, 0x25],
+    [0x06, 0x03, 0x55, 0x1d, 0x11],
+];
+
+/// Why the stream's key is not trusted, or a trust input is unusable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// PEM text without a usable block of the expected kind, or too long.
+    BadPem,
+    /// A certificate does not have the RFC 5280 shape.
+    BadCertificate,
+    /// A key that is not an EC P-256 or RSA SubjectPublicKeyInfo.
+    UnsupportedKey,
+    /// The stream's key comes with no certificate chain, and none was given.
+    NoChain,
+    /// The chain's first certificate is not for the key that signs.
+    LeafMismatch,
+    /// The chain does not lead to the CA: an issuer name or signature does
+    /// not match, an issuer is not a CA, or the chain is too long.
+    Untrusted,
+    /// A certificate signature algorithm other than ECDSA or RSA with
+    /// SHA-256.
+    UnsupportedAlgorithm,
+    /// The chain leads to the CA but a certificate of it is not valid at
+    /// the verification time.
+    Expired {
+        /// Its position in the chain, 0 for the leaf (the CA is last).
+        index: usize,
+        /// Its subject's common name, when it has one.
+        subject: String,
+        /// Its validity, in seconds since the Unix epoch.
+        not_before: i64,
+        /// Its validity, in seconds since the Unix epoch.
+        not_after: i64,
+        /// The verification time, in seconds since the Unix epoch.
+        at: i64,
+    },
+}
+
+impl TrustError {
+    /// A stable lower-case reason string, for JSON and JS.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            TrustError::BadPem => "bad-pem",
+            TrustError::BadCertificate => "bad-certificate",
+            TrustError::UnsupportedKey => "unsupported-key",
+            TrustError::NoChain => "no-certificate-chain",
+            TrustError::LeafMismatch => "leaf-mismatch",
+            TrustError::Untrusted => "untrusted-chain",
+            TrustError::UnsupportedAlgorithm => "unsupported-algorithm",
+            TrustError::Expired { at, not_before, .. } if at < not_before => "not-yet-valid",
+            TrustError::Expired { .. } => "expired",
+        }
+    }
+
+    /// Whether the chain is whole and only its validity period fails.
+    pub fn is_expired(&self) -> bool {
+        matches!(self, TrustError::Expired { .. })
+    }
+}
+
+impl fmt::Display for TrustError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrustError::BadPem => f.write_str("no usable PEM block"),
+            TrustError::BadCertificate => f.write_str("a certificate is malformed"),
+            TrustError::UnsupportedKey => {
+                f.write_str("the key is neither an EC P-256 nor an RSA public key")
+            }
+            TrustError::NoChain => f.write_str("the stream's key comes with no certificate chain"),
+            TrustError::LeafMismatch => {
+                f.write_str("the certificate chain is for another key than the one that signs")
+            }
+            TrustError::Untrusted => f.write_str("the certificate chain does not lead to the CA"),
+            TrustError::UnsupportedAlgorithm => f.write_str(
+                "a certificate is signed with an algorithm other than ECDSA or RSA with SHA-256",
+            ),
+            TrustError::Expired {
+                index,
+                subject,
+                not_before,
+                not_after,
+                at,
+            } => {
+                let which = if *index == 0 { "the signer's" } else { "a" };
+                let state = if at < not_before {
+                    "is not yet valid"
+                } else {
+                    "has expired"
+                };
+                write!(
+                    f,
+                    "{which} certificate '{subject}' {state} (valid from {} to {}, checked at {})",
+                    Rfc3339(*not_before),
+                    Rfc3339(*not_after),
+                    Rfc3339(*at)
+                )
+            }
+        }
+    }
+}
+
+impl core::error::Error for TrustError {}
+
+/// Seconds since the Unix epoch, written as RFC 3339 UTC.
+struct Rfc3339(i64);
+
+impl fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let days = self.0.div_euclid(86_400);
+        let secs = self.0.rem_euclid(86_400);
+        let (y, m, d) = civil_from_days(days);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+}
+
+/// A public key a display trusts: one camera's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustedKey(pub(super) StreamKey);
+
+impl TrustedKey {
+    /// The key of a DER SubjectPublicKeyInfo (EC P-256 or RSA).
+    pub fn from_spki_der(der: &[u8]) -> Result<TrustedKey, TrustError> {
+        StreamKey::from_spki_der(der)
+            .map(TrustedKey)
+            .ok_or(TrustError::UnsupportedKey)
+    }
+
+    /// The key of a `PUBLIC KEY` PEM block.
+    pub fn from_spki_pem(pem: &str) -> Result<TrustedKey, TrustError> {
+        let der = pem_blocks(pem.as_bytes(), "PUBLIC KEY")?
+            .into_iter()
+            .next()
+            .ok_or(TrustError::BadPem)?;
+        TrustedKey::from_spki_der(&der)
+    }
+}
+
+/// A CA a display trusts, with the time certificates are checked at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaTrust {
+    /// The CA certificate (DER).
+    anchor: Vec<u8>,
+    /// Certificates given with it, leaf first, for streams that carry only
+    /// a key (the Axis examples' `cert_chain.pem`).
+    chain: Vec<Vec<u8>>,
+    /// Seconds since the Unix epoch.
+    at: i64,
+}
+
+impl CaTrust {
+    /// From PEM text of one or more certificates: the last one is the CA;
+    /// those before it, leaf first, are the chain of a stream that carries
+    /// none. `at` is the verification time in seconds since the Unix epoch.
+    pub fn from_pem(pem: &[u8], at: i64) -> Result<CaTrust, TrustError> {
+        let mut certs = pem_blocks(pem, "CERTIFICATE")?;
+        if certs.len() > MAX_CHAIN_LEN {
+            return Err(TrustError::Untrusted);
+        }
+        let anchor = certs.pop().ok_or(TrustError::BadPem)?;
+        for der in certs.iter().chain([&anchor]) {
+            Certificate::parse(der)?;
+        }
+        Ok(CaTrust {
+            anchor,
+            chain: certs,
+            at,
+        })
+    }
+
+    /// The verification time, seconds since the Unix epoch.
+    pub fn at(&self) -> i64 {
+        self.at
+    }
+
+    /// Checks that `key` is vouched for by the CA through `stream_chain`
+    /// (the PEM chain the stream carries, leaf first) or, without one, the
+    /// chain given with the CA.
+    pub(super) fn check(
+        &self,
+        key: &StreamKey,
+        stream_chain: Option<&[u8]>,
+    ) -> Result<(), TrustError> {
+        let chain = match stream_chain {
+            Some(pem) => pem_blocks(pem, "CERTIFICATE")?,
+            None => self.chain.clone(),
+        };
+        if chain.is_empty() {
+            return Err(TrustError::NoChain);
+        }
+        // The path: the chain up to (not including) a copy of the CA, then
+        // the CA.
+        let mut path: Vec<Certificate<'_>> = Vec::new();
+        for der in chain.iter().take_while(|der| **der != self.anchor) {
+            path.push(Certificate::parse(der)?);
+        }
+        // Then the CA (alone when the CA itself signs the stream).
+        path.push(Certificate::parse(&self.anchor)?);
+        if path.len() > MAX_CHAIN_LEN {
+            return Err(TrustError::Untrusted);
+        }
+        let leaf_key = StreamKey::from_spki_der(path[0].spki).ok_or(TrustError::UnsupportedKey)?;
+        if leaf_key != *key {
+            return Err(TrustError::LeafMismatch);
+        }
+        for pair in path.windows(2) {
+            let (cert, issuer) = (&pair[0], &pair[1]);
+            if cert.issuer != issuer.subject || !issuer.is_ca {
+                return Err(TrustError::Untrusted);
+            }
+            cert.verify_with(issuer)?;
+        }
+        let ca = path.last().ok_or(TrustError::Untrusted)?;
+        if ca.issuer == ca.subject {
+            // A self-signed CA must sign itself.
+            ca.verify_with(ca)?;
+        }
+        for (index, cert) in path.iter().enumerate() {
+            if self.at < cert.not_before || self.at > cert.not_after {
+                return Err(TrustError::Expired {
+                    index,
+                    subject: cert.common_name(),
+                    not_before: cert.not_before,
+                    not_after: cert.not_after,
+                    at: self.at,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a [`StreamValidator`](super::StreamValidator) trusts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Trust {
+    /// The key the stream carries, pinned from the first SEI it signs: the
+    /// pictures are unchanged since signing, by whoever signed them.
+    #[default]
+    InStream,
+    /// One camera's key.
+    Key(TrustedKey),
+    /// A CA that vouches for the camera's key.
+    Ca(CaTrust),
+}
+
+impl Trust {
+    /// A stable lower-case name: `in-stream-key-only`, `key` or `ca`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Trust::InStream => "in-stream-key-only",
+            Trust::Key(_) => "key",
+            Trust::Ca(_) => "ca",
+        }
+    }
+}
+
+/// The SPEC §5.1 fingerprint of a key, over its SubjectPublicKeyInfo DER
+/// bytes: the first 10 bytes of their SHA-512 in lower-case base32, as
+/// `xxxx-xxxx-xxxx-xxxx`, so that a person compares it with the camera's.
+pub fn spki_fingerprint(spki_der: &[u8]) -> String {
+    let digest = Sha512::digest(spki_der);
+    let mut prefix = [0u8; 10];
+    prefix.copy_from_slice(&digest[..10]);
+    crate::pairing::base32_grouped(&prefix)
+}
+
+/// The DER contents of the PEM blocks labelled `label` in `pem`, in order;
+/// other blocks are skipped. At least one, at most [`MAX_CHAIN_LEN`].
+pub(super) fn pem_blocks(pem: &[u8], label: &str) -> Result<Vec<Vec<u8>>, TrustError> {
+    if pem.len() > MAX_PEM_LEN {
+        return Err(TrustError::BadPem);
+    }
+    let text = core::str::from_utf8(pem).map_err(|_| TrustError::BadPem)?;
+    let text = text.trim_end_matches('\0');
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let block = &rest[start..];
+        let header_end = block[11..].find("-----").ok_or(TrustError::BadPem)? + 16;
+        let found = &block[11..header_end - 5];
+        let end_marker = alloc::format!("-----END {found}-----");
+        let end = block.find(&end_marker).ok_or(TrustError::BadPem)? + end_marker.len();
+        if found == label {
+            if out.len() == MAX_CHAIN_LEN {
+                return Err(TrustError::BadPem);
+            }
+            let (_, der) = p256::pkcs8::der::pem::decode_vec(&block.as_bytes()[..end])
+                .map_err(|_| TrustError::BadPem)?;
+            out.push(der);
+        }
+        rest = &block[end..];
+    }
+    if out.is_empty() {
+        return Err(TrustError::BadPem);
+    }
+    Ok(out)
+}
+
+/// The parts of an X.509 certificate (RFC 5280 §4.1) a chain check needs.
+struct Certificate<'a> {
+    /// The whole `tbsCertificate` element: what the issuer signed.
+    tbs: &'a [u8],
+    /// The signature algorithm's OID element.
+    algorithm: &'a [u8],
+    /// The signature, without the BIT STRING's unused-bits byte.
+    signature: &'a [u8],
+    /// The issuer and subject Name elements, compared byte for byte.
+    issuer: &'a [u8],
+    subject: &'a [u8],
+    not_before: i64,
+    not_after: i64,
+    /// The SubjectPublicKeyInfo element.
+    spki: &'a [u8],
+    /// basicConstraints says cA.
+    is_ca: bool,
+}
+
+impl<'a> Certificate<'a> {
+    fn parse(der: &'a [u8]) -> Result<Certificate<'a>, TrustError> {
+        const BAD: TrustError = TrustError::BadCertificate;
+        let mut r = Reader::new(der);
+        let cert = expect(&mut r, 0x30)?;
+        if !r.is_empty() {
+            return Err(BAD);
+        }
+        let mut c = Reader::new(cert.content);
+        let start = c.position();
+        let tbs_el = expect(&mut c, 0x30)?;
+        let tbs = &cert.content[start..c.position()];
+        let alg = expect(&mut c, 0x30)?;
+        let mut a = Reader::new(alg.content);
+        let oid_start = a.position();
+        expect(&mut a, 0x06)?;
+        let algorithm = &alg.content[oid_start..a.position()];
+        let sig = expect(&mut c, 0x03)?;
+        let signature = match sig.content.split_first() {
+            Some((0, bits)) => bits,
+            _ => return Err(BAD),
+        };
+        if !c.is_empty() {
+            return Err(BAD);
+        }
+
+        let content = tbs_el.content;
+        let mut t = Reader::new(content);
+        let raw = |t: &mut Reader<'a>, tag: u8| -> Result<&'a [u8], TrustError> {
+            let s = t.position();
+            expect(t, tag)?;
+            Ok(&content[s..t.position()])
+        };
+        let mut peek = Reader::new(&content[t.position()..]);
+        if element(&mut peek).map_err(|_| BAD)?.tag == 0xa0 {
+            expect(&mut t, 0xa0)?;
+        }
+        expect(&mut t, 0x02)?; // serialNumber
+        expect(&mut t, 0x30)?; // signature (must equal the outer one)
+        let issuer = raw(&mut t, 0x30)?;
+        let validity = expect(&mut t, 0x30)?;
+        let subject = raw(&mut t, 0x30)?;
+        let spki = raw(&mut t, 0x30)?;
+        let mut v = Reader::new(validity.content);
+        let not_before = time(element(&mut v).map_err(|_| BAD)?)?;
+        let not_after = time(element(&mut v).map_err(|_| BAD)?)?;
+        if !v.is_empty() {
+            return Err(BAD);
+        }
+        let mut is_ca = false;
+        while !t.is_empty() {
+            let e = element(&mut t).map_err(|_| BAD)?;
+            match e.tag {
+                0x81 | 0x82 => {}
+                0xa3 => is_ca = extensions(e.content)?,
+                _ => return Err(BAD),
+            }
+        }
+        Ok(Certificate {
+            tbs,
+            algorithm,
+            signature,
+            issuer,
+            subject,
+            not_before,
+            not_after,
+            spki,
+            is_ca,
+        })
+    }
+
+    /// Checks this certificate's signature with `issuer`'s key.
+    fn verify_with(&self, issuer: &Certificate<'_>) -> Result<(), TrustError> {
+        let key = StreamKey::from_spki_der(issuer.spki).ok_or(TrustError::UnsupportedKey)?;
+        let supported = match &key {
+            StreamKey::P256(_) => self.algorithm == ECDSA_SHA256,
+            StreamKey::Rsa(_) => self.algorithm == RSA_SHA256,
+        };
+        if !supported {
+            return Err(TrustError::UnsupportedAlgorithm);
+        }
+        let digest = Sha256::digest(self.tbs);
+        if key.verify_prehash(&digest, self.signature) {
+            Ok(())
+        } else {
+            Err(TrustError::Untrusted)
+        }
+    }
+
+    /// The subject's common name (2.5.4.3), or `?`.
+    fn common_name(&self) -> String {
+        const CN: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
+        let find = || -> Option<String> {
+            let mut r = Reader::new(self.subject);
+            let name = element(&mut r).ok()?;
+            let mut rdns = Reader::new(name.content);
+            let mut found = None;
+            while !rdns.is_empty() {
+                let set = element(&mut rdns).ok()?;
+                let mut s = Reader::new(set.content);
+                while !s.is_empty() {
+                    let atv = element(&mut s).ok()?;
+                    let mut a = Reader::new(atv.content);
+                    let oid_start = a.position();
+                    element(&mut a).ok()?;
+                    let oid = &atv.content[oid_start..a.position()];
+                    let value = element(&mut a).ok()?;
+                    if oid == CN {
+                        found = core::str::from_utf8(value.content).ok().map(String::from);
+                    }
+                }
+            }
+            found
+        };
+        find().unwrap_or_else(|| String::from("?"))
+    }
+}
+
+/// Reads one element that must have `tag`.
+fn expect<'a>(r: &mut Reader<'a>, tag: u8) -> Result<Element<'a>, TrustError> {
+    match element(r) {
+        Ok(e) if e.tag == tag => Ok(e),
+        _ => Err(TrustError::BadCertificate),
+    }
+}
+
+/// Whether the extensions say cA; an unknown critical extension makes the
+/// certificate unusable (RFC 5280 §4.2).
+fn extensions(explicit: &[u8]) -> Result<bool, TrustError> {
+    const BAD: TrustError = TrustError::BadCertificate;
+    let mut r = Reader::new(explicit);
+    let list = expect(&mut r, 0x30)?;
+    if !r.is_empty() {
+        return Err(BAD);
+    }
+    let mut l = Reader::new(list.content);
+    let mut is_ca = false;
+    while !l.is_empty() {
+        let ext = expect(&mut l, 0x30)?;
+        let mut e = Reader::new(ext.content);
+        let oid_start = e.position();
+        expect(&mut e, 0x06)?;
+        let oid = &ext.content[oid_start..e.position()];
+        let mut next = element(&mut e).map_err(|_| BAD)?;
+        let mut critical = false;
+        if next.tag == 0x01 {
+            critical = next.content == [0xff];
+            next = element(&mut e).map_err(|_| BAD)?;
+        }
+        if next.tag != 0x04 || !e.is_empty() {
+            return Err(BAD);
+        }
+        if critical && !KNOWN_CRITICAL.iter().any(|k| k == oid) {
+            return Err(TrustError::Untrusted);
+        }
+        if oid == BASIC_CONSTRAINTS {
+            let mut v = Reader::new(next.content);
+            let seq = expect(&mut v, 0x30)?;
+            let mut s = Reader::new(seq.content);
+            if !s.is_empty() {
+                let first = element(&mut s).map_err(|_| BAD)?;
+                is_ca = first.tag == 0x01 && first.content == [0xff];
+            }
+        }
+    }
+    Ok(is_ca)
+}
+
+/// A UTCTime (`YYMMDDHHMMSSZ`, years 1950–2049) or GeneralizedTime
+/// (`YYYYMMDDHHMMSSZ`) as seconds since the Unix epoch (RFC 5280 §4.1.2.5).
+fn time(e: Element<'_>) -> Result<i64, TrustError> {
+    const BAD: TrustError = TrustError::BadCertificate;
+    let digits = |s: &[u8]| -> Result<i64, TrustError> {
+        s.iter().try_fold(0i64, |acc, &b| {
+            if b.is_ascii_digit() {
+                Ok(acc * 10 + i64::from(b - b'0'))
+            } else {
+                Err(BAD)
+            }
+        })
+    };
+    let (year, rest) = match (e.tag, e.content.len()) {
+        (0x17, 13) => {
+            let yy = digits(&e.content[..2])?;
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &e.content[2..])
+        }
+        (0x18, 15) => (digits(&e.content[..4])?, &e.content[4..]),
+        _ => return Err(BAD),
+    };
+    if rest[10] != b'Z' {
+        return Err(BAD);
+    }
+    let month = digits(&rest[0..2])?;
+    let day = digits(&rest[2..4])?;
+    let (h, m, s) = (
+        digits(&rest[4..6])?,
+        digits(&rest[6..8])?,
+        digits(&rest[8..10])?,
+    );
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+        return Err(BAD);
+    }
+    Ok(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day since 1970-01-01 (`civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_through_days() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(
+            alloc::format!("{}", Rfc3339(1_700_000_000)),
+            "2023-11-14T22:13:20Z"
+        );
+    }
+
+    #[test]
+    fn utc_and_generalized_times_read_as_unix_seconds() {
+        let utc = Element {
+            tag: 0x17,
+            content: b"231114221320Z",
+        };
+        assert_eq!(time(utc), Ok(1_700_000_000));
+        let generalized = Element {
+            tag: 0x18,
+            content: b"20231114221320Z",
+        };
+        assert_eq!(time(generalized), Ok(1_700_000_000));
+        let old = Element {
+            tag: 0x17,
+            content: b"700101000000Z",
+        };
+        assert_eq!(time(old), Ok(0));
+        for bad in [&b"2311142213200"[..], b"23111422132Z", b"231314221320Z"] {
+            let e = Element {
+                tag: 0x17,
+                content: bad,
+            };
+            assert_eq!(time(e), Err(TrustError::BadCertificate), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn pem_blocks_take_only_the_label_asked_for() {
+        let pem = b"junk\n-----BEGIN FOO-----\nAAAA\n-----END FOO-----\n\
+                    -----BEGIN CERTIFICATE-----\nAQID\n-----END CERTIFICATE-----\n";
+        assert_eq!(
+            pem_blocks(pem, "CERTIFICATE"),
+            Ok(alloc::vec![alloc::vec![1, 2, 3]])
+        );
+        assert_eq!(pem_blocks(pem, "PUBLIC KEY"), Err(TrustError::BadPem));
+        assert_eq!(
+            pem_blocks(b"-----BEGIN CERTIFICATE-----\nAQID\n", "CERTIFICATE"),
+            Err(TrustError::BadPem)
+        );
+    }
+
+    #[test]
+    fn fingerprints_follow_spec_5_1() {
+        // SHA-512("") starts cf 83 e1 35 7e ef b8 bd f1 54.
+        assert_eq!(spki_fingerprint(b""), "z6b6-cnl6-564l-34ku");
+    }
+}
