@@ -64,16 +64,41 @@ pub enum CliError {
     /// `verify` dropped frames (the per-frame lines say which and why).
     #[error("{dropped} of {total} frames dropped")]
     Dropped { dropped: u64, total: u64 },
+    /// `verify --signed-video` cannot use an input (an unreadable or
+    /// unrecognised file, a PEM file without a usable key or certificate):
+    /// bad input, exit 2.
+    #[error("{what} '{}': {why}", path.display())]
+    BadInput {
+        /// What the file was for ("recording", "--trust-key file", ...).
+        what: &'static str,
+        path: PathBuf,
+        why: String,
+    },
+    /// `verify --signed-video` found GOPs that are not authentic (the
+    /// per-GOP lines say which and why).
+    #[error("{bad} of {gops} GOPs not authentic ({detail})")]
+    NotAuthentic {
+        bad: usize,
+        gops: usize,
+        /// The counts by verdict, `tampered 1, foreign-key 2`.
+        detail: String,
+    },
+    /// `verify --signed-video --trust-ca`: the signer is not trusted, e.g.
+    /// its chain leads to the CA but is not valid at the verification time
+    /// (which is not tampering).
+    #[error("signer not trusted: {0}")]
+    Untrusted(frameseal::signed_video::TrustError),
     /// The system has no randomness to offer.
     #[error(transparent)]
     Random(#[from] NoRandomness),
 }
 
 impl CliError {
-    /// 2 for a wrong command line, 1 for everything else.
+    /// 2 for a wrong command line or, for `verify --signed-video`, bad
+    /// input; 1 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage { .. } => 2,
+            CliError::Usage { .. } | CliError::BadInput { .. } => 2,
             _ => 1,
         }
     }

@@ -9,6 +9,7 @@
 //! frameseal seal --codec h264 --key camera.key in.h264 sealed.h264   (seals inside the video)
 //! frameseal verify --codec h264 --key camera.pub sealed.h264
 //! frameseal inspect --codec h264 sealed.h264          (every unit's seal, no key needed)
+//! frameseal verify --signed-video --trust-ca ca.pem camera.mp4   (Axis / ONVIF signed video)
 //! ```
 //!
 //! The relay demo is a program of its own (`demo/`, `frameseal-demo`).
@@ -33,6 +34,7 @@ mod keyline;
 mod rotate;
 mod seal;
 mod sign;
+mod signed_video;
 mod stream;
 mod time;
 mod units;
@@ -48,7 +50,9 @@ usage: frameseal COMMAND [OPTIONS]
 commands:
   keygen   create a device key pair: NAME.key (secret, mode 0600) and NAME.pub
   sign     wrap a JPEG, or a directory of JPEGs, into a signed frame stream
-  verify   check a frame stream against a public key; non-zero exit on any drop
+  verify   check a frame stream against a public key; non-zero exit on any drop;
+           with --signed-video, a recording signed by an Axis or ONVIF camera
+           (.mp4, .h264, .h265): a verdict per GOP
   inspect  print the headers of a frame stream (no key needed), or a key
            file's fingerprint and pairing code; with --codec, the seal in
            every unit of a media file

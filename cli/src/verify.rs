@@ -10,6 +10,10 @@
 //! in-band (`frameseal seal`; SPEC §6.3): one line per unit, in file
 //! (decode) order, and the same summary; an unsealed unit is `unsigned`.
 //!
+//! With `--signed-video`, the file is a recording signed by the camera
+//! itself (Axis Signed Video, ONVIF Media Signing): see
+//! [`crate::signed_video`].
+//!
 //! The clock is read once, when the command starts (or given with
 //! `--now-us`), so a recording is judged as of one instant: a stream signed
 //! an hour ago needs `--max-age-ms`, `--now-us` or `--no-freshness`.
@@ -25,13 +29,16 @@ use hex::FromHex;
 use crate::args::{Args, Spec};
 use crate::error::CliError;
 use crate::keyfile;
+use crate::signed_video;
 use crate::stream::{self, CutJudge, Gap, RawFrame};
 use crate::units::{self, MediaFile};
 
 pub const SPEC: Spec = Spec {
     usage: "frameseal verify --key NAME.pub [--max-age-ms N] [--max-future-skew-ms N] \
             [--no-freshness] [--replay-window N] [--stream-id HEX32] [--max-payload-bytes N] \
-            [--no-rotation] [--now-us N] [--codec h264|h265|av1|jpeg] STREAM",
+            [--no-rotation] [--now-us N] [--codec h264|h265|av1|jpeg] STREAM\n   \
+            or: frameseal verify --signed-video [--trust-key PEM | --trust-ca PEM | --axis] \
+            [--at RFC3339] [--json] FILE.mp4|FILE.h264|FILE.h265",
     valued: &[
         "codec",
         "key",
@@ -41,8 +48,17 @@ pub const SPEC: Spec = Spec {
         "stream-id",
         "max-payload-bytes",
         "now-us",
+        "trust-key",
+        "trust-ca",
+        "at",
     ],
-    switches: &["no-freshness", "no-rotation"],
+    switches: &[
+        "no-freshness",
+        "no-rotation",
+        "signed-video",
+        "json",
+        "axis",
+    ],
 };
 
 /// The verifier's policy from the command line (SPEC §3 defaults).
@@ -92,6 +108,15 @@ fn policy(args: &Args) -> Result<Policy, CliError> {
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
+    if args.switch("signed-video") {
+        return signed_video::run(args);
+    }
+    if let Some(option) = signed_video::OPTIONS
+        .iter()
+        .find(|o| args.value(o).is_some() || args.switch(o))
+    {
+        return Err(args.usage_error(format!("--{option} needs --signed-video")));
+    }
     let stream_path = PathBuf::from(args.one_positional("STREAM (the stream file to check)")?);
     let key_path = args
         .value("key")

@@ -177,14 +177,24 @@ impl fmt::Display for Rfc3339 {
 
 /// A public key a display trusts: one camera's.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TrustedKey(pub(super) StreamKey);
+pub struct TrustedKey {
+    pub(super) key: StreamKey,
+    spki: Vec<u8>,
+}
 
 impl TrustedKey {
     /// The key of a DER SubjectPublicKeyInfo (EC P-256 or RSA).
     pub fn from_spki_der(der: &[u8]) -> Result<TrustedKey, TrustError> {
-        StreamKey::from_spki_der(der)
-            .map(TrustedKey)
-            .ok_or(TrustError::UnsupportedKey)
+        let key = StreamKey::from_spki_der(der).ok_or(TrustError::UnsupportedKey)?;
+        Ok(TrustedKey {
+            key,
+            spki: der.to_vec(),
+        })
+    }
+
+    /// Its SPEC §5.1 fingerprint ([`spki_fingerprint`]).
+    pub fn fingerprint(&self) -> String {
+        spki_fingerprint(&self.spki)
     }
 
     /// The key of a `PUBLIC KEY` PEM block.
@@ -232,6 +242,11 @@ impl CaTrust {
     /// The verification time, seconds since the Unix epoch.
     pub fn at(&self) -> i64 {
         self.at
+    }
+
+    /// The CA's subject common name (`?` without one), to show which CA.
+    pub fn ca_name(&self) -> String {
+        Certificate::parse(&self.anchor).map_or_else(|_| String::from("?"), |c| c.common_name())
     }
 
     /// Checks that `key` is vouched for by the CA through `stream_chain`

@@ -249,7 +249,7 @@ impl StreamValidator {
     /// [`GopVerdict::ForeignKey`].
     pub fn with_trust(codec: Codec, trust: Trust) -> StreamValidator {
         let key = match &trust {
-            Trust::Key(k) => Some(k.0.clone()),
+            Trust::Key(k) => Some(k.key.clone()),
             _ => None,
         };
         StreamValidator {
