@@ -679,6 +679,38 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_cut_or_changed_anywhere_is_refused_or_parsed_without_panic() {
+        let pem = include_bytes!("../../tests/fixtures/signed-video/onvif_ca.pem");
+        let der = pem_blocks(pem, "CERTIFICATE")
+            .expect("a certificate")
+            .remove(0);
+        let cert = Certificate::parse(&der).expect("parses");
+        assert!(cert.is_ca);
+        assert_eq!(cert.common_name(), "Test RootCA");
+        assert_eq!(cert.issuer, cert.subject);
+        assert_eq!(cert.verify_with(&cert), Ok(()), "self-signed");
+        for len in 0..der.len() {
+            assert!(Certificate::parse(&der[..len]).is_err(), "cut at {len}");
+        }
+        let mut longer = der.clone();
+        longer.push(0);
+        assert!(Certificate::parse(&longer).is_err(), "a byte after it");
+        for i in 0..der.len() {
+            for flip in [0x01, 0x80] {
+                let mut changed = der.clone();
+                changed[i] ^= flip;
+                if let Ok(c) = Certificate::parse(&changed) {
+                    // A change inside what the CA signed breaks its
+                    // signature; one inside the signature too.
+                    if c.tbs != cert.tbs || c.signature != cert.signature {
+                        assert!(c.verify_with(&cert).is_err(), "byte {i} ^ {flip:#x}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn fingerprints_follow_spec_5_1() {
         // SHA-512("") starts cf 83 e1 35 7e ef b8 bd f1 54.
         assert_eq!(spki_fingerprint(b""), "z6b6-cnl6-564l-34ku");
