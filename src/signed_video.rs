@@ -60,7 +60,7 @@ mod reader;
 
 pub use sei::{SeiError, SignedVideoSei};
 pub use tlv::{Payload, TlvError};
-pub use trust::{CaTrust, Trust, TrustError, TrustedKey, spki_fingerprint};
+pub use trust::{AxisTrust, CaTrust, Trust, TrustError, TrustedKey, spki_fingerprint};
 pub use validate::{GopReport, GopVerdict, StreamValidator};
 
 /// The UUID of an Axis Signed Video SEI: the ASCII bytes `Signed Video...0`.

@@ -205,3 +205,61 @@ fn trust_inputs_that_are_not_keys_or_certificates_are_refused() {
     broken[at] = if broken[at] == b'A' { b'B' } else { b'A' };
     assert!(CaTrust::from_pem(&broken, JUNE_2025).is_err());
 }
+
+/// Axis device attestation (`Trust::Axis`): the Axis camera recording's
+/// vendor TLV carries an attestation report and the Axis Edge Vault chain
+/// (attestation certificate, P-384 intermediate, up to the P-521 "Axis Edge
+/// Vault CA ECC" root), which the reference validator finds valid
+/// ("PUBLIC KEY IS VALID!").
+#[cfg(feature = "axis-attestation")]
+#[test]
+fn the_axis_camera_key_is_attested_by_its_edge_vault_chain() {
+    use frameseal::signed_video::AxisTrust;
+    let name = "axis_signed_vendor_axis.h264";
+    // 2026-12-01: every certificate is valid (leaf until 2031-02-15).
+    let (_, error, verdicts) = validate(
+        name,
+        Codec::H264,
+        Trust::Axis(AxisTrust::new(DECEMBER_2026)),
+    );
+    assert_eq!((error, verdicts), (None, vec![A, P]));
+    // After the attestation certificate expired: expired, GOPs kept.
+    let (_, error, verdicts) = validate(
+        name,
+        Codec::H264,
+        Trust::Axis(AxisTrust::new(1_930_000_000)),
+    );
+    assert_eq!(verdicts, [A, P]);
+    assert_eq!(error.map(|e| e.reason()), Some("expired"));
+    // Streams without an Axis chain are foreign.
+    let (_, error, verdicts) = validate(
+        "axis_signed_test_h264.mp4",
+        Codec::H264,
+        Trust::Axis(AxisTrust::new(DECEMBER_2026)),
+    );
+    assert_eq!((error, verdicts), (Some(TrustError::NoChain), vec![F; 5]));
+    let (_, error, verdicts) = validate(
+        "onvif_test_signed_h264.mp4",
+        Codec::H264,
+        Trust::Axis(AxisTrust::new(JUNE_2025)),
+    );
+    assert_eq!((error, verdicts), (Some(TrustError::Untrusted), vec![F; 5]));
+}
+
+/// Without the `axis-attestation` feature (the JS package), the Axis chain's
+/// P-384 / P-521 signatures cannot be checked: said so, never authentic.
+#[cfg(not(feature = "axis-attestation"))]
+#[test]
+fn without_the_feature_axis_attestation_is_unsupported_not_authentic() {
+    use frameseal::signed_video::AxisTrust;
+    let name = "axis_signed_vendor_axis.h264";
+    let (_, error, verdicts) = validate(
+        name,
+        Codec::H264,
+        Trust::Axis(AxisTrust::new(DECEMBER_2026)),
+    );
+    assert_eq!(
+        (error, verdicts),
+        (Some(TrustError::UnsupportedAlgorithm), vec![F, P])
+    );
+}

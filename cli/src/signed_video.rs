@@ -8,8 +8,10 @@
 //! trusted: the key the stream carries (no option, `in-stream-key-only`),
 //! one camera's key (`--trust-key`, a SubjectPublicKeyInfo PEM), or a CA
 //! (`--trust-ca`, the CA certificate last, optionally after the chain of a
-//! stream that carries a bare key), with certificates checked at `--at`
-//! (RFC 3339, default now). GOPs signed by any other key are `foreign-key`.
+//! stream that carries a bare key), or Axis device attestation (`--axis`:
+//! the Axis vendor TLV's attestation report and chain up to the Axis root
+//! CAs), with certificates checked at `--at` (RFC 3339, default now). GOPs
+//! signed by any other key are `foreign-key`.
 //!
 //! Exit status: 0 when no GOP is tampered, incomplete, foreign-key or
 //! unverifiable and the trust holds; 1 otherwise (an expired certificate
@@ -21,8 +23,8 @@ use std::path::{Path, PathBuf};
 
 use frameseal::signed_video::tlv::ProductInfo;
 use frameseal::signed_video::{
-    CaTrust, Codec, GopReport, GopVerdict, StreamValidator, Trust, TrustedKey, annexb_nal_units,
-    mp4, spki_fingerprint,
+    AxisTrust, CaTrust, Codec, GopReport, GopVerdict, StreamValidator, Trust, TrustedKey,
+    annexb_nal_units, mp4, spki_fingerprint,
 };
 use frameseal_native::io_reason;
 use serde_json::Value;
@@ -112,12 +114,6 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             given[0], given[1]
         )));
     }
-    if args.switch("axis") {
-        return Err(args.usage_error(
-            "--axis (Axis device attestation with the Axis root CAs) is not supported yet; \
-             give the camera's CA with --trust-ca or its key with --trust-key",
-        ));
-    }
     let at = match args.value("at") {
         Some(text) => time::parse_rfc3339(text).ok_or_else(|| {
             args.usage_error(format!(
@@ -145,6 +141,8 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             path: file.to_path_buf(),
             why: format!("not a CA certificate (CERTIFICATE PEM): {e}"),
         })?)
+    } else if args.switch("axis") {
+        Trust::Axis(AxisTrust::new(at))
     } else {
         Trust::InStream
     };
@@ -399,6 +397,14 @@ fn print_table(checked: &Checked, path: &Path) {
             ca.ca_name(),
             time::rfc3339(
                 u64::try_from(ca.at())
+                    .unwrap_or(0)
+                    .saturating_mul(1_000_000)
+            )
+        ),
+        Trust::Axis(axis) => format!(
+            "axis-attestation: the Axis root CAs (--axis), certificates checked at {}",
+            time::rfc3339(
+                u64::try_from(axis.at())
                     .unwrap_or(0)
                     .saturating_mul(1_000_000)
             )

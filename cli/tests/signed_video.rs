@@ -606,10 +606,7 @@ fn bad_input_exits_2_with_one_error_line() {
         verify(&["--trust-ca", ca, "--at", at, mp4])
             .fails(2, "--at expects an RFC 3339 date and time");
     }
-    verify(&["--axis", mp4]).fails(
-        2,
-        "--axis (Axis device attestation with the Axis root CAs) is not supported yet",
-    );
+    verify(&["--axis", "--trust-ca", ca, mp4]).fails(2, "cannot be combined");
     verify(&["--trust-key", &not_pem, "--trust-ca", ca, mp4]).fails(2, "cannot be combined");
     verify(&["--key", "camera.pub", mp4]).fails(2, "--key is for frame streams");
     verify(&[]).fails(2, "missing FILE");
@@ -621,4 +618,34 @@ fn bad_input_exits_2_with_one_error_line() {
         .unwrap();
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("--json needs --signed-video"));
+}
+
+#[test]
+fn axis_attestation_vouches_for_the_axis_camera_and_for_nothing_else() {
+    // As the reference validator: "PUBLIC KEY IS VALID!" for the Axis
+    // camera recording (attestation report + Axis Edge Vault chain).
+    let camera = fixture("axis_signed_vendor_axis.h264");
+    let camera = camera.to_str().unwrap();
+    let run = verify(&["--json", "--axis", "--at", "2026-12-01T00:00:00Z", camera]);
+    run.ok();
+    let (gops, summary) = run.json();
+    assert_eq!(gops, [gop(0, 32, "authentic"), gop(32, 18, "pending")]);
+    assert_eq!(summary["trust"], "axis-attestation");
+    assert_eq!(summary["trustError"], Value::Null);
+    // The attestation certificate expires on 2031-02-15.
+    let run = verify(&["--json", "--axis", "--at", "2031-06-01T00:00:00Z", camera]);
+    run.fails(
+        1,
+        "signer not trusted: the signer's certificate 'Axis Edge Vault Attestation",
+    );
+    assert_eq!(run.json().1["trustError"]["reason"], "expired");
+    // The test cameras' recordings carry no Axis chain: foreign.
+    for (name, reason) in [
+        ("axis_signed_test_h264.mp4", "no-certificate-chain"),
+        ("onvif_test_signed_h264.mp4", "untrusted-chain"),
+    ] {
+        let run = verify(&["--json", "--axis", fixture(name).to_str().unwrap()]);
+        run.fails(1, "5 of 5 GOPs not authentic (foreign-key 5)");
+        assert_eq!(run.json().1["trustError"]["reason"], reason, "{name}");
+    }
 }

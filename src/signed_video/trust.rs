@@ -27,7 +27,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 
 use super::der::{Element, element};
 use super::reader::Reader;
@@ -42,6 +42,10 @@ pub const MAX_PEM_LEN: usize = 64 * 1024;
 
 /// `ecdsa-with-SHA256` (1.2.840.10045.4.3.2), DER with tag and length.
 const ECDSA_SHA256: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+/// `ecdsa-with-SHA384` (1.2.840.10045.4.3.3).
+const ECDSA_SHA384: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03];
+/// `ecdsa-with-SHA512` (1.2.840.10045.4.3.4).
+const ECDSA_SHA512: [u8; 10] = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04];
 /// `sha256WithRSAEncryption` (1.2.840.113549.1.1.11).
 const RSA_SHA256: [u8; 11] = [
     0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
@@ -66,6 +70,9 @@ pub enum TrustError {
     BadCertificate,
     /// A key that is not an EC P-256 or RSA SubjectPublicKeyInfo.
     UnsupportedKey,
+    /// An Axis attestation report that does not parse or whose signature
+    /// does not check with the attestation certificate's key.
+    BadAttestation,
     /// The stream's key comes with no certificate chain, and none was given.
     NoChain,
     /// The chain's first certificate is not for the key that signs.
@@ -73,8 +80,8 @@ pub enum TrustError {
     /// The chain does not lead to the CA: an issuer name or signature does
     /// not match, an issuer is not a CA, or the chain is too long.
     Untrusted,
-    /// A certificate signature algorithm other than ECDSA or RSA with
-    /// SHA-256.
+    /// A certificate signed with an algorithm other than ECDSA P-256 or RSA
+    /// with SHA-256 (e.g. by a P-384 or P-521 key).
     UnsupportedAlgorithm,
     /// The chain leads to the CA but a certificate of it is not valid at
     /// the verification time.
@@ -99,6 +106,7 @@ impl TrustError {
             TrustError::BadPem => "bad-pem",
             TrustError::BadCertificate => "bad-certificate",
             TrustError::UnsupportedKey => "unsupported-key",
+            TrustError::BadAttestation => "bad-attestation",
             TrustError::NoChain => "no-certificate-chain",
             TrustError::LeafMismatch => "leaf-mismatch",
             TrustError::Untrusted => "untrusted-chain",
@@ -122,13 +130,17 @@ impl fmt::Display for TrustError {
             TrustError::UnsupportedKey => {
                 f.write_str("the key is neither an EC P-256 nor an RSA public key")
             }
+            TrustError::BadAttestation => {
+                f.write_str("the Axis attestation report does not vouch for the stream's key")
+            }
             TrustError::NoChain => f.write_str("the stream's key comes with no certificate chain"),
             TrustError::LeafMismatch => {
                 f.write_str("the certificate chain is for another key than the one that signs")
             }
             TrustError::Untrusted => f.write_str("the certificate chain does not lead to the CA"),
             TrustError::UnsupportedAlgorithm => f.write_str(
-                "a certificate is signed with an algorithm other than ECDSA or RSA with SHA-256",
+                "a certificate of the chain is signed with an algorithm other than ECDSA P-256 or \
+                 RSA with SHA-256",
             ),
             TrustError::Expired {
                 index,
@@ -279,30 +291,239 @@ impl CaTrust {
         if leaf_key != *key {
             return Err(TrustError::LeafMismatch);
         }
-        for pair in path.windows(2) {
-            let (cert, issuer) = (&pair[0], &pair[1]);
-            if cert.issuer != issuer.subject || !issuer.is_ca {
-                return Err(TrustError::Untrusted);
+        check_signatures(&path)?;
+        check_validity(&path, self.at)
+    }
+}
+
+/// Checks a path (leaf first, CA last): names first, so that a chain to
+/// another CA says so whatever its algorithms; then every issuer is a CA
+/// and every signature checks with the next certificate's key, the CA's
+/// own when it is self-signed.
+fn check_signatures(path: &[Certificate<'_>]) -> Result<(), TrustError> {
+    if path.len() > MAX_CHAIN_LEN
+        || path
+            .windows(2)
+            .any(|pair| pair[0].issuer != pair[1].subject || !pair[1].is_ca)
+    {
+        return Err(TrustError::Untrusted);
+    }
+    for pair in path.windows(2) {
+        pair[0].verify_with(&pair[1])?;
+    }
+    let ca = path.last().ok_or(TrustError::Untrusted)?;
+    if ca.issuer == ca.subject {
+        ca.verify_with(ca)?;
+    }
+    Ok(())
+}
+
+/// Checks that every certificate of a path is valid at `at`.
+fn check_validity(path: &[Certificate<'_>], at: i64) -> Result<(), TrustError> {
+    for (index, cert) in path.iter().enumerate() {
+        if at < cert.not_before || at > cert.not_after {
+            return Err(TrustError::Expired {
+                index,
+                subject: cert.common_name(),
+                not_before: cert.not_before,
+                not_after: cert.not_after,
+                at,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The Axis root CAs that Axis device attestation chains lead to: "Axis
+/// Edge Vault CA ECC" (P-521, 2020–2035) and "Axis TEE Signed Video Root
+/// CA" (P-521, 2026–2041), as `AxisCommunications/signed-video-framework`
+/// (MIT, `lib/src/sv_axis_communications.c`, `kTrustedRootCAs`) lists them.
+/// Public certificates: data, not code.
+const AXIS_ROOT_CAS: [&str; 2] = [
+    "-----BEGIN CERTIFICATE-----
+MIIClDCCAfagAwIBAgIBATAKBggqhkjOPQQDBDBcMR8wHQYDVQQKExZBeGlzIENv
+bW11bmljYXRpb25zIEFCMRgwFgYDVQQLEw9BeGlzIEVkZ2UgVmF1bHQxHzAdBgNV
+BAMTFkF4aXMgRWRnZSBWYXVsdCBDQSBFQ0MwHhcNMjAxMDI2MDg0MzEzWhcNMzUx
+MDI2MDg0MzEzWjBcMR8wHQYDVQQKExZBeGlzIENvbW11bmljYXRpb25zIEFCMRgw
+FgYDVQQLEw9BeGlzIEVkZ2UgVmF1bHQxHzAdBgNVBAMTFkF4aXMgRWRnZSBWYXVs
+dCBDQSBFQ0MwgZswEAYHKoZIzj0CAQYFK4EEACMDgYYABAEmfjxRiTrvjLZol9gG
+3YCUxcoWihbz2L3+6sp120I+KA/tLhYIDMais32M0tAqld5VDo1FWvi6kEVtqQn4
+3+rOzgH8XkXolP+QFNSdKUPyJawnM4B9/jPZ6OA5bG7R1CNKmP4JpkYWqrD22hjc
+AV9Hf/hz5TK2pc5IBHIxZyMcnlBc26NmMGQwHQYDVR0OBBYEFJBaAarD0kirmPmR
+vCdrM6kt0XChMB8GA1UdIwQYMBaAFJBaAarD0kirmPmRvCdrM6kt0XChMBIGA1Ud
+EwEB/wQIMAYBAf8CAQEwDgYDVR0PAQH/BAQDAgEGMAoGCCqGSM49BAMEA4GLADCB
+hwJBUfwiBK0TIRJebWm9/nsNAEkjbxao40oeMUg+I3mDNr7guNJUo4ugOfToGpnm
+3QLOhEJzyHqPBHTChxEd5bGVUW8CQgDR/ZAr405Ohk5kpM/gmzELP+fYDZfuTFut
+w3S8HMYSvMWbTCzN+qnq+GV1goSS6vjVr95EpDxCVIxkKOvuxhyVDg==
+-----END CERTIFICATE-----
+",
+    "-----BEGIN CERTIFICATE-----
+MIIChjCCAeegAwIBAgIBATAKBggqhkjOPQQDBDBWMQswCQYDVQQGEwJTRTEfMB0G
+A1UECgwWQXhpcyBDb21tdW5pY2F0aW9ucyBBQjEmMCQGA1UEAwwdQXhpcyBURUUg
+U2lnbmVkIFZpZGVvIFJvb3QgQ0EwHhcNMjYwMzIzMTAyMTE0WhcNNDEwMzE5MTAy
+MTE0WjBWMQswCQYDVQQGEwJTRTEfMB0GA1UECgwWQXhpcyBDb21tdW5pY2F0aW9u
+cyBBQjEmMCQGA1UEAwwdQXhpcyBURUUgU2lnbmVkIFZpZGVvIFJvb3QgQ0EwgZsw
+EAYHKoZIzj0CAQYFK4EEACMDgYYABAByYn89N6rzNsUTEHPRZXsdQQqorBJPX8W/
+nV7j00ANnFioFDWp9WdSW/UC1ALY+SKoArUBjnzGnqTPBPtfV3UbRQBOHacPkVgL
+//1OxEJfwyhhQrGTcn9KKeG8iJTKFoXArvicU+lilsjE8PV9+uUsE6zbIf4lFQLE
+oU5hx+vTSxGRA6NjMGEwHwYDVR0jBBgwFoAUvtSs3PsLSpSPdTDJjXMBivgRJo4w
+DwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYwHQYDVR0OBBYEFL7UrNz7
+C0qUj3UwyY1zAYr4ESaOMAoGCCqGSM49BAMEA4GMADCBiAJCAUjQy+PomgLYoKn1
+4bcF1Y4Bv80jm285vdy+hQ8AdmaG6ixvHGMSaXolOhSDWKOuwDg0kIYGVF1quHCI
+9vEKNZw0AkIB2b20NGna+9QE3hB0nuTmK1uYsqXfbwnQYj0dOv4YfRicHeys73u+
+4+x8cqidPOf4i0Xdf+zFg9hRWxW/WGbvmA4=
+-----END CERTIFICATE-----
+",
+];
+
+/// Axis device attestation (Axis Edge Vault): the stream's key is vouched
+/// for by an attestation report signed by the camera's attestation
+/// certificate, whose chain (the Axis vendor TLV) leads to an Axis root CA;
+/// or, for a key provisioned in the factory (no report), the key is that
+/// certificate's. Certificates are checked at `at`. The chain is signed
+/// with P-384 and P-521 keys: without the crate feature `axis-attestation`
+/// every check fails with [`TrustError::UnsupportedAlgorithm`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AxisTrust {
+    at: i64,
+}
+
+/// The report format's constants (`sv_axis_communications.c`): the Secure
+/// Element attributes of the key and the freshness value the camera used.
+const AXIS_ATTRIBUTES: [u8; 37] = [
+    0x7b, 0x00, 0x02, 0x01, 0x29, 0x01, 0x00, 0x00, 0x7b, 0x00, 0x00, 0x03, 0x00, 0x00, 0x08, 0x7b,
+    0x00, 0x00, 0x03, 0x1f, 0x3c, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00,
+    0x02, 0x00, 0x00, 0x00, 0x00,
+];
+const AXIS_FRESHNESS: [u8; 16] = [
+    0x92, 0xbb, 0xed, 0xfb, 0x98, 0x82, 0xac, 0x16, 0xc7, 0xf0, 0x1a, 0xe4, 0x59, 0x05, 0x96, 0x04,
+];
+/// The attestation certificate's common name: this, then the chip id in hex.
+const AXIS_ATTESTATION_CN: &str = "Axis Edge Vault Attestation ";
+
+impl AxisTrust {
+    /// Axis device attestation with certificates checked at `at` (seconds
+    /// since the Unix epoch).
+    pub fn new(at: i64) -> AxisTrust {
+        AxisTrust { at }
+    }
+
+    /// The verification time, seconds since the Unix epoch.
+    pub fn at(&self) -> i64 {
+        self.at
+    }
+
+    /// Checks that the key with SubjectPublicKeyInfo `spki` is attested by
+    /// the Axis vendor TLV's `attestation` and `chain`.
+    pub(super) fn check(
+        &self,
+        key: &StreamKey,
+        spki: Option<&[u8]>,
+        chain: Option<&[u8]>,
+        attestation: &[u8],
+    ) -> Result<(), TrustError> {
+        let chain = pem_blocks(chain.ok_or(TrustError::NoChain)?, "CERTIFICATE")?;
+        if chain.len() >= MAX_CHAIN_LEN {
+            return Err(TrustError::Untrusted);
+        }
+        let mut path: Vec<Certificate<'_>> = Vec::new();
+        for der in &chain {
+            path.push(Certificate::parse(der)?);
+        }
+        let roots: Vec<Vec<u8>> = AXIS_ROOT_CAS
+            .iter()
+            .filter_map(|pem| pem_blocks(pem.as_bytes(), "CERTIFICATE").ok()?.pop())
+            .collect();
+        let last_issuer = path.last().map(|c| c.issuer).ok_or(TrustError::NoChain)?;
+        let root = roots
+            .iter()
+            .filter_map(|der| Certificate::parse(der).ok())
+            .find(|root| root.subject == last_issuer)
+            .ok_or(TrustError::Untrusted)?;
+        path.push(root);
+        check_signatures(&path)?;
+        let leaf = &path[0];
+        if attestation.is_empty() {
+            let leaf_key = StreamKey::from_spki_der(leaf.spki).ok_or(TrustError::UnsupportedKey)?;
+            if leaf_key != *key {
+                return Err(TrustError::LeafMismatch);
             }
-            cert.verify_with(issuer)?;
+        } else {
+            verify_attestation(leaf, spki.ok_or(TrustError::UnsupportedKey)?, attestation)?;
         }
-        let ca = path.last().ok_or(TrustError::Untrusted)?;
-        if ca.issuer == ca.subject {
-            // A self-signed CA must sign itself.
-            ca.verify_with(ca)?;
-        }
-        for (index, cert) in path.iter().enumerate() {
-            if self.at < cert.not_before || self.at > cert.not_after {
-                return Err(TrustError::Expired {
-                    index,
-                    subject: cert.common_name(),
-                    not_before: cert.not_before,
-                    not_after: cert.not_after,
-                    at: self.at,
-                });
-            }
-        }
+        check_validity(&path, self.at)
+    }
+}
+
+/// Verifies an Axis attestation report: the attestation certificate's key
+/// signed (ECDSA P-256, SHA-256) a record of the attested key (uncompressed
+/// P-256 point), the chip id from the certificate's common name, the key's
+/// attributes and the report's timestamp.
+fn verify_attestation(
+    leaf: &Certificate<'_>,
+    spki: &[u8],
+    report: &[u8],
+) -> Result<(), TrustError> {
+    const BAD: TrustError = TrustError::BadAttestation;
+    // header (2), version (2), object id (4), list length (1, must be 1),
+    // timestamp (12), signature length (u16), signature.
+    let mut r = Reader::new(report);
+    r.take(8).map_err(|_| BAD)?;
+    if r.u8().map_err(|_| BAD)? != 1 {
+        return Err(BAD);
+    }
+    let timestamp = r.take(12).map_err(|_| BAD)?;
+    let len = usize::from(r.u16().map_err(|_| BAD)?);
+    let signature = r.take(len).map_err(|_| BAD)?;
+    if !r.is_empty() {
+        return Err(BAD);
+    }
+    // The attested key as an uncompressed P-256 point.
+    let mut s = Reader::new(spki);
+    let info = expect(&mut s, 0x30)?;
+    let mut i = Reader::new(info.content);
+    expect(&mut i, 0x30)?;
+    let point = match expect(&mut i, 0x03)?.content {
+        [0, point @ ..] if point.len() == 65 && point[0] == 4 => point,
+        _ => return Err(TrustError::UnsupportedKey),
+    };
+    let cn = leaf.common_name();
+    let hex = cn.strip_prefix(AXIS_ATTESTATION_CN).ok_or(BAD)?;
+    if hex.len() != 36 {
+        return Err(BAD);
+    }
+    let mut chip_id = [0u8; 18];
+    for (k, byte) in chip_id.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * k..2 * k + 2).ok_or(BAD)?, 16).map_err(|_| BAD)?;
+    }
+    // The Secure Element command the report answers: its fixed bytes, the
+    // key's object id (the attributes' first 4 bytes) at 9, the freshness
+    // at 24.
+    let mut raw = [0u8; 40];
+    raw[..24].copy_from_slice(&[
+        0x80, 0x22, 0x00, 0x00, 0x00, 0x00, 0x21, 0x41, 0x04, 0xf0, 0x00, 0x00, 0x12, 0x45, 0x04,
+        0xf0, 0x00, 0x00, 0x12, 0x46, 0x01, 0x21, 0x47, 0x10,
+    ]);
+    raw[9..13].copy_from_slice(&AXIS_ATTRIBUTES[..4]);
+    raw[24..].copy_from_slice(&AXIS_FRESHNESS);
+    let mut signed = Vec::with_capacity(186);
+    signed.extend_from_slice(&Sha256::digest(raw));
+    signed.extend_from_slice(&[0x41, 0x82, 0x00, 65]);
+    signed.extend_from_slice(point);
+    signed.extend_from_slice(&[0x42, 0x82, 0x00, 18]);
+    signed.extend_from_slice(&chip_id);
+    signed.extend_from_slice(&[0x43, 0x82, 0x00, 37]);
+    signed.extend_from_slice(&AXIS_ATTRIBUTES);
+    signed.extend_from_slice(&[0x44, 0x82, 0x00, 0x02, 0x00, 0x20, 0x4f, 0x82, 0x00, 0x0c]);
+    signed.extend_from_slice(timestamp);
+    let key = match StreamKey::from_spki_der(leaf.spki) {
+        Some(key @ StreamKey::P256(_)) => key,
+        _ => return Err(TrustError::UnsupportedKey),
+    };
+    if key.verify_prehash(&Sha256::digest(&signed), signature) {
         Ok(())
+    } else {
+        Err(BAD)
     }
 }
 
@@ -317,6 +538,8 @@ pub enum Trust {
     Key(TrustedKey),
     /// A CA that vouches for the camera's key.
     Ca(CaTrust),
+    /// Axis device attestation with the Axis root CAs.
+    Axis(AxisTrust),
 }
 
 impl Trust {
@@ -326,6 +549,7 @@ impl Trust {
             Trust::InStream => "in-stream-key-only",
             Trust::Key(_) => "key",
             Trust::Ca(_) => "ca",
+            Trust::Axis(_) => "axis-attestation",
         }
     }
 }
@@ -464,16 +688,37 @@ impl<'a> Certificate<'a> {
 
     /// Checks this certificate's signature with `issuer`'s key.
     fn verify_with(&self, issuer: &Certificate<'_>) -> Result<(), TrustError> {
-        let key = StreamKey::from_spki_der(issuer.spki).ok_or(TrustError::UnsupportedKey)?;
-        let supported = match &key {
-            StreamKey::P256(_) => self.algorithm == ECDSA_SHA256,
-            StreamKey::Rsa(_) => self.algorithm == RSA_SHA256,
+        let unsupported = TrustError::UnsupportedAlgorithm;
+        let key = IssuerKey::from_spki_der(issuer.spki).ok_or(unsupported.clone())?;
+        let digest: Vec<u8> = match self.algorithm {
+            a if a == ECDSA_SHA256 || a == RSA_SHA256 => Sha256::digest(self.tbs).to_vec(),
+            a if a == ECDSA_SHA384 => Sha384::digest(self.tbs).to_vec(),
+            a if a == ECDSA_SHA512 => Sha512::digest(self.tbs).to_vec(),
+            _ => return Err(unsupported),
         };
-        if !supported {
-            return Err(TrustError::UnsupportedAlgorithm);
-        }
-        let digest = Sha256::digest(self.tbs);
-        if key.verify_prehash(&digest, self.signature) {
+        let rsa = self.algorithm == RSA_SHA256;
+        let valid = match &key {
+            IssuerKey::Stream(k @ StreamKey::Rsa(_)) if rsa => {
+                k.verify_prehash(&digest, self.signature)
+            }
+            IssuerKey::Stream(k @ StreamKey::P256(_)) if !rsa => {
+                k.verify_prehash(&digest, self.signature)
+            }
+            #[cfg(feature = "axis-attestation")]
+            IssuerKey::P384(k) if !rsa => {
+                use p384::ecdsa::signature::hazmat::PrehashVerifier;
+                p384::ecdsa::Signature::from_der(self.signature)
+                    .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok())
+            }
+            #[cfg(feature = "axis-attestation")]
+            IssuerKey::P521(k) if !rsa => {
+                use p521::ecdsa::signature::hazmat::PrehashVerifier;
+                p521::ecdsa::Signature::from_der(self.signature)
+                    .is_ok_and(|s| k.verify_prehash(&digest, &s).is_ok())
+            }
+            _ => return Err(unsupported),
+        };
+        if valid {
             Ok(())
         } else {
             Err(TrustError::Untrusted)
@@ -506,6 +751,36 @@ impl<'a> Certificate<'a> {
             found
         };
         find().unwrap_or_else(|| String::from("?"))
+    }
+}
+
+/// A key that signs certificates: the keys streams are signed with, and,
+/// with the `axis-attestation` feature, the P-384 and P-521 keys of the
+/// Axis CAs.
+enum IssuerKey {
+    Stream(StreamKey),
+    #[cfg(feature = "axis-attestation")]
+    P384(p384::ecdsa::VerifyingKey),
+    #[cfg(feature = "axis-attestation")]
+    P521(p521::ecdsa::VerifyingKey),
+}
+
+impl IssuerKey {
+    fn from_spki_der(der: &[u8]) -> Option<IssuerKey> {
+        if let Some(key) = StreamKey::from_spki_der(der) {
+            return Some(IssuerKey::Stream(key));
+        }
+        #[cfg(feature = "axis-attestation")]
+        {
+            use p384::pkcs8::DecodePublicKey;
+            if let Ok(key) = p384::PublicKey::from_public_key_der(der) {
+                return Some(IssuerKey::P384(key.into()));
+            }
+            if let Ok(key) = p521::PublicKey::from_public_key_der(der) {
+                return Some(IssuerKey::P521(key.into()));
+            }
+        }
+        None
     }
 }
 
@@ -708,6 +983,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The Axis camera recording's attestation report, attestation
+    /// certificate and attested key (SPKI DER).
+    fn axis_vendor_parts() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        use crate::signed_video::{Codec, annexb_nal_units, sei::parse_nal};
+        let stream =
+            include_bytes!("../../tests/fixtures/signed-video/axis_signed_vendor_axis.h264");
+        let sei = annexb_nal_units(stream)
+            .into_iter()
+            .find_map(|nal| parse_nal(nal, Codec::H264).ok().flatten())
+            .expect("a SEI");
+        let certs = sei.payload.certificates.expect("the Axis vendor TLV");
+        let leaf = pem_blocks(&certs.pem, "CERTIFICATE")
+            .expect("a chain")
+            .remove(0);
+        let pem = core::str::from_utf8(sei.payload.public_key_pem.as_deref().expect("a key"))
+            .expect("PEM text")
+            .trim_end_matches('\0');
+        let spki = pem_blocks(pem.as_bytes(), "PUBLIC KEY")
+            .expect("SPKI")
+            .remove(0);
+        (certs.attestation, leaf, spki)
+    }
+
+    #[test]
+    fn an_axis_attestation_report_vouches_for_its_key_only_unchanged() {
+        let (report, leaf, spki) = axis_vendor_parts();
+        assert_eq!(report.len(), 94);
+        let leaf = Certificate::parse(&leaf).expect("parses");
+        assert_eq!(verify_attestation(&leaf, &spki, &report), Ok(()));
+        // Any changed byte of the report (its timestamp, signature, sizes)
+        // or of the attested key fails.
+        for i in 0..report.len() {
+            let mut changed = report.clone();
+            changed[i] ^= 0x01;
+            if i < 8 {
+                // Header, version and object id are not part of what is
+                // signed (as the reference reads them).
+                continue;
+            }
+            assert!(
+                verify_attestation(&leaf, &spki, &changed).is_err(),
+                "byte {i}"
+            );
+        }
+        let mut other = spki.clone();
+        let last = other.len() - 1;
+        other[last] ^= 0x01;
+        assert!(verify_attestation(&leaf, &other, &report).is_err());
+        assert_eq!(
+            verify_attestation(&leaf, &spki, &report[..93]),
+            Err(TrustError::BadAttestation)
+        );
     }
 
     #[test]

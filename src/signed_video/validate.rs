@@ -458,13 +458,23 @@ impl StreamValidator {
     }
 
     /// Pins `key`, which signed `sei`, as the stream's key, if the trust
-    /// allows: with a CA, only a key whose chain leads to it (an expired
-    /// chain too, with the trust error kept); another key's SEI is
+    /// allows: with a CA, only a key whose chain leads to it; with Axis
+    /// attestation, only a key the Axis vendor TLV attests (an expired chain
+    /// too, with the trust error kept); another key's SEI is
     /// [`Check::Foreign`] and pins nothing.
     fn pin(&mut self, key: StreamKey, spki: Option<Vec<u8>>, sei: &SignedVideoSei) -> Check {
-        if let Trust::Ca(ca) = &self.trust {
-            let chain = sei.payload.certificates.as_ref().map(|c| c.pem.as_slice());
-            match ca.check(&key, chain) {
+        let certificates = sei.payload.certificates.as_ref();
+        let chain = certificates.map(|c| c.pem.as_slice());
+        let checked = match &self.trust {
+            Trust::Ca(ca) => Some(ca.check(&key, chain)),
+            Trust::Axis(axis) => {
+                let attestation = certificates.map_or(&[][..], |c| c.attestation.as_slice());
+                Some(axis.check(&key, spki.as_deref(), chain, attestation))
+            }
+            Trust::InStream | Trust::Key(_) => None,
+        };
+        if let Some(checked) = checked {
+            match checked {
                 Ok(()) => {}
                 Err(e) if e.is_expired() => self.trust_error = Some(e),
                 Err(e) => {
