@@ -5,7 +5,9 @@
 //! whole Annex B stream through `StreamValidator`, else as one NAL unit;
 //! bit 2: also parse the rest as bare TLVs of the ONVIF scheme, else Axis;
 //! bit 3: read the rest as an MP4 file instead, `signed_video::mp4`, and
-//! validate its samples), then the bytes.
+//! validate its samples; bit 4: read the rest as PEM certificates, a CA
+//! and its chain as `--trust-ca` reads them, `signed_video::trust`), then
+//! the bytes.
 //!
 //! Invariants: nothing panics or overflows; a parsed SEI's hashed bytes are
 //! never longer than the NAL unit (with emulation prevention) they come
@@ -15,13 +17,22 @@
 #![no_main]
 
 use frameseal::signed_video::sei::parse_nal;
-use frameseal::signed_video::{Codec, Scheme, StreamValidator, annexb_nal_units, mp4, tlv};
+use frameseal::signed_video::{
+    CaTrust, Codec, Scheme, StreamValidator, annexb_nal_units, mp4, tlv,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
     let Some((&options, rest)) = input.split_first() else {
         return;
     };
+    if options & 16 != 0 {
+        // Certificates (the DER reader of trust.rs behind base64): never a
+        // panic, the same answer twice.
+        let first = CaTrust::from_pem(rest, 0);
+        assert_eq!(CaTrust::from_pem(rest, 0), first);
+        return;
+    }
     if options & 8 != 0 {
         if let Ok(track) = mp4::video_track(rest) {
             let mut v = StreamValidator::new(track.codec);
