@@ -98,5 +98,5 @@ export declare function framesealLoader(
   options?: FramesealHlsOptions,
 ): FragmentLoaderClass & { frameseal: FramesealHls };
 
-/** Puts a FragmentFilter in front of `hls` (before its first fragment loads) and watches the media it attaches. */
+/** Puts a FragmentFilter in front of `hls` (before its first fragment loads), watches the media it attaches, and removes past gaps of dropped segments from hls.js's FragmentTracker (so a live player's memory stays flat). */
 export declare function attachFrameseal(hls: HlsLike, linkedPublicKey: Uint8Array, options?: FramesealHlsOptions): FramesealHls;

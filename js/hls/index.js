@@ -56,6 +56,22 @@
 // where the chain rule lets samples through again (hls.js reports the
 // abort as a non-fatal `internalAbortedError`).
 //
+// Gaps are forgotten once they are history. hls.js notes every segment it
+// treats as a gap in its FragmentTracker and never drops the note again
+// while it plays on (it drops a tracker entry when the entry's media is
+// evicted from the buffer, and a gap has no media to evict), so on a live
+// stream each dropped segment would hold its Fragment for as long as the
+// player runs. attachFrameseal() listens to LEVEL_UPDATED (each playlist
+// reload) and removes, through the tracker's own removeFragment(), the gap
+// entries of segments that have left the live playlist and lie behind the
+// playhead: hls.js can neither load nor play them again, and the gap
+// controller only looks ahead. hls.js has no public handle on its tracker;
+// it is looked up on the instance (as hls.js 1.7 keeps it; tests/js/hls
+// checks with the hls.js in node_modules), and where it is not found
+// nothing is removed (hls.js's own behaviour). framesealLoader()
+// never sees the hls.js instance, so it cannot do this: use
+// attachFrameseal() for a long-running live player.
+//
 // Other tracks are removed by the filter: the init segment hls.js gets has
 // one video track, so hls.js makes one video SourceBuffer and never waits
 // for audio, whatever the playlist's CODECS say (its codec string comes from
@@ -183,6 +199,8 @@ export class FramesealHls {
     /** Media-time spans of filtered fragments, with their kept samples' capture times. */
     this._spans = [];
     this._hls = null;
+    /** hls.js's FragmentTracker, when attachFrameseal() found it: past gaps are removed from it. */
+    this._tracker = null;
     this._media = null;
     this._closed = false;
     this.fLoader = makeLoaderClass(this);
@@ -235,6 +253,7 @@ export class FramesealHls {
     if (hls) {
       for (const [event, fn] of this._listeners ?? []) hls.off(event, fn);
       this._hls = null;
+      this._tracker = null;
     }
   }
 
@@ -459,6 +478,44 @@ export class FramesealHls {
     const level = this._hls?.levels?.[frag.level];
     if (level && typeof level.fragmentError === 'number') level.fragmentError = 0;
   }
+
+  /**
+   * After hls.js updated level `levelIndex` to `details` (LEVEL_UPDATED):
+   * takes out of its FragmentTracker the gap entries of main segments that
+   * have left the playlist (media sequence number below its first) and end
+   * behind the playhead, so that gaps do not pile up over hours (see the
+   * top of this file). Returns how many were removed.
+   */
+  _forgetPastGaps(levelIndex, details) {
+    const tracker = this._tracker;
+    if (!tracker || !details || !Number.isFinite(details.startSN)) return 0;
+    const playhead = this._hls?.media?.currentTime;
+    let removed = 0;
+    for (const frag of tracker.gapFragments()) {
+      if (frag?.type !== 'main' || typeof frag.sn !== 'number') continue;
+      const firstSN = frag.level === levelIndex ? details.startSN : this._hls?.levels?.[frag.level]?.details?.startSN;
+      if (!Number.isFinite(firstSN) || frag.sn >= firstSN) continue;
+      if (typeof playhead === 'number' && !(frag.start + frag.duration <= playhead)) continue;
+      tracker.removeFragment(frag);
+      removed++;
+    }
+    return removed;
+  }
+}
+
+/**
+ * hls.js's FragmentTracker of instance `hls`, or null: hls.js keeps it in
+ * its buffer and stream controllers and in its list of core components
+ * (not public API, hence the checks: an object with the tracker's
+ * gapFragments() and removeFragment()).
+ */
+function trackerOf(hls) {
+  const candidates = [hls.bufferController?.fragmentTracker, hls.streamController?.fragmentTracker];
+  if (Array.isArray(hls.coreComponents)) candidates.push(...hls.coreComponents);
+  for (const c of candidates) {
+    if (c && typeof c.gapFragments === 'function' && typeof c.removeFragment === 'function') return c;
+  }
+  return null;
 }
 
 /** Rethrows a callback's exception outside the loader, so it reaches the page's error handlers without breaking the load. */
@@ -552,7 +609,9 @@ export function framesealLoader(linkedPublicKey, options = {}) {
 /**
  * Puts a FragmentFilter in front of `hls` (an hls.js instance, before its
  * first fragment loads): sets its config's fLoader, watches the media it
- * attaches (data-frameseal-live, onStall/onResume). Returns the FramesealHls.
+ * attaches (data-frameseal-live, onStall/onResume) and removes the gaps its
+ * dropped segments leave in hls.js's FragmentTracker once they are past
+ * (see the top of this file). Returns the FramesealHls.
  */
 export function attachFrameseal(hls, linkedPublicKey, options = {}) {
   if (!hls || typeof hls.on !== 'function' || !hls.config) throw new Error('frameseal/hls: attachFrameseal needs an hls.js instance');
@@ -569,6 +628,19 @@ export function attachFrameseal(hls, linkedPublicKey, options = {}) {
   hls.on(attached, onAttached);
   hls.on(detaching, onDetaching);
   session._listeners = [[attached, onAttached], [detaching, onDetaching]];
+  session._tracker = trackerOf(hls);
+  if (session._tracker) {
+    const updated = Events.LEVEL_UPDATED ?? 'hlsLevelUpdated';
+    const onUpdated = (_event, data) => {
+      try {
+        session._forgetPastGaps(data?.level, data?.details);
+      } catch (e) {
+        reportLater(e);
+      }
+    };
+    hls.on(updated, onUpdated);
+    session._listeners.push([updated, onUpdated]);
+  }
   if (hls.media) session.watch(hls.media);
   return session;
 }

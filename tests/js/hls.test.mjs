@@ -11,6 +11,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 
+import Hls, { Fragment, LevelDetails } from 'hls.js';
+
 import { FragmentFilter } from '../../pkg/frameseal.js';
 import { attachFrameseal, framesealLoader, FramesealHls } from '../../pkg/hls/index.js';
 import { load } from './lib.mjs';
@@ -353,6 +355,62 @@ test('attachFrameseal sets the fLoader of an hls.js instance, keeps dropped segm
   assert.equal(hls.config.fLoader, seal.fLoader, 'a closed filter stays in front: nothing unverified gets through');
   assert.equal(listeners.size, 0);
   assert.match((await load1(hls.config.fLoader, frags[0])).args[0].text, /^frameseal: closed: /);
+});
+
+/**
+ * A live stream on a real hls.js instance (node_modules/hls.js, no media)
+ * whose segments frameseal/hls drops: each is loaded through the fLoader,
+ * comes back as a moof without samples, and is noted as a gap the way
+ * hls.js notes a segment in which it found no media (stream controller:
+ * treatAsGap() -> fragmentTracker.addAsGap(frag)); then the playlist slides
+ * on (LEVEL_UPDATED, as hls.js announces each reload). Returns hls.js's
+ * tracker and the segments. `attach`: with attachFrameseal() (else the
+ * fLoader alone, as framesealLoader() gives it).
+ */
+async function liveGaps({ attach, segments = 60, window = 6, playhead = null }) {
+  // The interstitials controller's LEVEL_UPDATED handler needs the levels of
+  // a parsed manifest, which this stand-in for the playlist loader skips.
+  const hls = new Hls({ loader: FakeLoader, interstitialsController: null });
+  if (playhead !== null) Object.defineProperty(hls, 'media', { value: { currentTime: playhead } });
+  const Loader = attach ? attachFrameseal(hls, KEY, OPTIONS).fLoader : framesealLoader(KEY, OPTIONS);
+  const tracker = hls.bufferController.fragmentTracker;
+  const base = 'http://camera.test/live.m3u8';
+  const initSegment = new Fragment('main', base);
+  initSegment.sn = 'initSegment';
+  initSegment.url = 'camera-init.mp4';
+  assert.equal((await load1(Loader, initSegment)).kind, 'success');
+  const frags = [];
+  for (let sn = 0; sn < segments; sn++) {
+    const frag = new Fragment('main', base);
+    Object.assign(frag, { sn, level: 0, start: 2 * sn, duration: 2, initSegment });
+    frag.url = 'other2.m4s';
+    const r = await load1(Loader, frag);
+    assert.equal(r.kind, 'success');
+    assert.equal(r.data.byteLength, 24, `segment ${sn}: another camera's, a moof without samples`);
+    tracker.addAsGap(frag);
+    frags.push(frag);
+    const details = new LevelDetails(base);
+    Object.assign(details, { live: true, startSN: Math.max(0, sn - window + 1), endSN: sn, fragments: frags.slice(-window) });
+    hls.trigger(Hls.Events.LEVEL_UPDATED, { details, level: 0 });
+  }
+  return { hls, tracker, frags };
+}
+
+test('gaps of dropped segments leave hls.js\'s FragmentTracker once out of the live playlist and behind the playhead', async () => {
+  // hls.js alone keeps a tracker entry (and its Fragment) for every gap, for good.
+  const before = await liveGaps({ attach: false });
+  assert.equal(before.tracker.gapFragments().length, 60, 'hls.js on its own forgets no gap');
+  // attachFrameseal(): only the gaps still in the playlist's window stay.
+  const { tracker, frags } = await liveGaps({ attach: true });
+  assert.deepEqual(tracker.gapFragments().map((f) => f.sn), [54, 55, 56, 57, 58, 59]);
+  assert.equal(Object.keys(tracker.fragments).length, 6, 'nothing else is held for the dropped segments');
+  assert.equal(tracker.getState(frags[54]), 'PARTIAL', 'a gap in the window is still hls.js\'s: it will not load it again');
+  assert.equal(tracker.getState(frags[10]), 'NOT_LOADED');
+  // Longer runs hold no more.
+  assert.equal((await liveGaps({ attach: true, segments: 300 })).tracker.gapFragments().length, 6);
+  // A gap the playhead has not passed yet stays, in the window or not (hls.js may still jump it).
+  const lagging = await liveGaps({ attach: true, playhead: 81 });
+  assert.deepEqual(lagging.tracker.gapFragments().map((f) => f.sn), [40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59]);
 });
 
 test('liveness: data-frameseal-live is "false" until a verified picture is presented, then "true", and "false" again when pictures stop', async () => {
