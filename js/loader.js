@@ -21,7 +21,8 @@
 // `build: 'modern' | 'mvp' | 'js'` forces one.
 //
 // This file must parse where the mvp build is needed, so it is ES2017 at
-// most: no top-level await, no optional chaining, no object spread.
+// most (plus `import.meta`, which every glue module uses too): no
+// top-level await, no optional chaining, no object spread.
 
 /** The builds load() can pick, best first. */
 export var BUILDS = ['modern', 'mvp', 'js'];
@@ -109,6 +110,44 @@ export function detectBuild(webAssembly) {
 // inherited `modern` must not pass for a build already loaded.
 var pending = Object.create(null);
 
+// The .wasm of each WebAssembly build, next to this file. Literal
+// `new URL(..., import.meta.url)` patterns, so that bundlers copy them.
+function wasmUrl(build) {
+  return build === 'modern'
+    ? new URL('./frameseal_bg.wasm', import.meta.url)
+    : new URL('./mvp/frameseal_bg.wasm', import.meta.url);
+}
+
+/**
+ * Cold start (issue 19): the build's .wasm fetched and compiled while its
+ * glue module (and the glue's own imports) are still being fetched, instead
+ * of after them; resolves to a `WebAssembly.Module` for init. Undefined
+ * (init fetches as usual) where there is nothing to gain or no way to do
+ * it: not served over http(s) (Node, file: pages), or no fetch.
+ */
+function startCompile(build, api) {
+  if (api === null || typeof fetch !== 'function') return undefined;
+  var url;
+  try {
+    url = wasmUrl(build);
+  } catch (e) {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  var compileStreaming = own(api, 'compileStreaming');
+  var compile = own(api, 'compile');
+  return fetch(url).then(function (response) {
+    if (!response.ok) throw new Error('fetching ' + url + ' failed: HTTP ' + response.status);
+    // Streaming needs the right MIME type; otherwise compile the bytes
+    // (what wasm-bindgen's glue does too).
+    var type = response.headers.get('Content-Type') || '';
+    if (typeof compileStreaming === 'function' && type.split(';')[0].trim() === 'application/wasm') {
+      return apply(compileStreaming, api, [response]);
+    }
+    return response.arrayBuffer().then(function (bytes) { return apply(compile, api, [bytes]); });
+  });
+}
+
 // Literal specifiers, so that bundlers see (and copy) both builds.
 function importBuild(build) {
   if (build === 'modern') return import('./frameseal.js');
@@ -125,7 +164,8 @@ function importBuild(build) {
  * - `wasm(build)`: returns what to give that build's `init` as
  *   `module_or_path` (a URL, a Response or a promise of one, bytes, a
  *   `WebAssembly.Module`), e.g. a fetch with `integrity`; by default each
- *   build fetches its own .wasm from next to its module;
+ *   build fetches its own .wasm from next to its module, and compiles it
+ *   while its JS is still loading;
  * - `webAssembly`: the test hook of detectBuild().
  * Loading the same build again resolves to the same, already initialised
  * module.
@@ -158,10 +198,22 @@ export function load(options) {
   }
   if (!pending[build]) {
     var chosen = build;
+    // The .wasm is asked for before the glue's import (the caller's wasm()
+    // too), so that both travel at once: a cold start waits for the
+    // slower of the two, not their sum.
+    var input;
+    if (chosen !== 'js') {
+      try {
+        input = wasm === undefined ? startCompile(chosen, engineWebAssembly()) : apply(wasm, opts, [chosen]);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    // A failure is reported through init below, never as unhandled.
+    if (input && typeof input.then === 'function') input.then(undefined, function () {});
     pending[chosen] = importBuild(chosen).then(function (module) {
       // The js build is ready once imported: there is nothing to fetch.
       if (typeof module.default !== 'function') return module;
-      var input = wasm === undefined ? undefined : apply(wasm, opts, [chosen]);
       return module.default(input === undefined ? undefined : { module_or_path: input })
         .then(function () { return module; });
     });

@@ -223,3 +223,36 @@ export function settleWith(promise, value) {
 export function markLive(element, live) {
   if (typeof element.setAttribute === 'function') element.setAttribute('data-frameseal-live', live ? 'true' : 'false');
 }
+
+// MseGate's `pool` option: its FragmentFilter runs in a GatePool worker
+// (frameseal/pool's openFilter). The page keeps the MediaSource, liveness
+// and reports; the worker verifies and rewrites. A handle is returned at
+// once; calls wait for the worker's filter.
+export function openPooled(pool, linkedPublicKey, options) {
+  if (pool === null || typeof pool !== 'object' || typeof pool.openFilter !== 'function') {
+    throw new Error('options.pool must be a GatePool (frameseal/pool)');
+  }
+  var ready = pool.openFilter(linkedPublicKey, options);
+  ready.then(undefined, function () {});
+  return { ready: ready, closed: false };
+}
+
+// One round trip: resolves to the worker's reply ({ init, bytes, results,
+// mimeType, stats }), results with their payloads.
+export function filterPooled(handle, init, media, nowMs) {
+  // Rust's None arrives as undefined.
+  var i = init === undefined ? null : init;
+  var m = media === undefined ? null : media;
+  return handle.ready.then(function (filter) { return filter._run(i, m, nowMs); });
+}
+
+export function closePooled(handle) {
+  if (handle.closed) return;
+  handle.closed = true;
+  handle.ready.then(function (filter) { filter.close(); }, function () {});
+}
+
+// promise.then(f), for Rust's continuation of a pooled append.
+export function thenCall(promise, f) {
+  return promise.then(f);
+}
