@@ -21,7 +21,8 @@
 // Usage: node tools/soak.mjs [minutes] [--out DIR] [--tiles KIND,...]   (the demo binary and pkg/
 //          built; --tiles keeps only those kinds of tile: framegate, videogate, msegate, hls;
 //          --page-query adds soak.html's diagnostic switches, e.g. hlsFrameseal=off or
-//          hlsBackBuffer=default)
+//          hlsBackBuffer=default; --driver pipe (default: tools/cdp-pipe.mjs, no Network
+//          domain) or playwright (playwright-core, whose Network domain keeps every request))
 //        node tools/soak.mjs --from-samples FILE [--out DIR] [--notes FILE]
 //          (a finished run's report again, with what was found about it: a
 //          markdown section placed after the summary)
@@ -32,6 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS } from '../tests/e2e/browsers.mjs';
+import { launchPipe } from './cdp-pipe.mjs';
 import { DEMO_BIN, DEMO_BUILD, ROOT, startDemo } from '../tests/e2e/demo-server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -73,7 +75,7 @@ function faultsAt(t) {
 }
 
 function parseArgs(argv) {
-  const args = { minutes: 30, out: path.join(ROOT, 'bench'), command: null, fromSamples: null };
+  const args = { minutes: 30, out: path.join(ROOT, 'bench'), command: null, fromSamples: null, driver: 'pipe' };
   for (let i = 0; i < argv.length; i += 1) {
     if (argv[i] === '--out') args.out = argv[++i];
     else if (argv[i] === '--command') args.command = argv[++i];
@@ -81,6 +83,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--notes') args.notes = argv[++i];
     else if (argv[i] === '--tiles') args.tiles = argv[++i];
     else if (argv[i] === '--page-query') args.query = argv[++i];
+    else if (argv[i] === '--driver') args.driver = argv[++i];
     else if (/^\d+(\.\d+)?$/.test(argv[i])) args.minutes = Number(argv[i]);
     else throw new Error(`usage: node tools/soak.mjs [minutes] [--out DIR] (not ${argv[i]})`);
   }
@@ -418,6 +421,24 @@ function tileTable(samples) {
   ];
 }
 
+/**
+ * The hls.js tiles' FragmentTracker entries (of them gaps) over the run:
+ * the most any sample saw and the last sample's (soak.js reads them from
+ * hls.js's internals; none in runs before it did).
+ */
+function trackerLines(samples) {
+  const hls = samples.at(-1).page.tiles.map((t, i) => [t, i]).filter(([t]) => t.kind === 'hls' && t.tracked);
+  if (hls.length === 0) return [];
+  const cells = hls.map(([, i]) => {
+    const seen = samples.map((s) => s.page.tiles[i]?.tracked).filter(Boolean);
+    const most = Math.max(...seen.map((t) => t.entries));
+    const mostGaps = Math.max(...seen.map((t) => t.gaps));
+    const last = seen.at(-1);
+    return `tile ${i + 1}: ${last.entries} (${last.gaps} gaps) at the end, at most ${most} (${mostGaps} gaps)`;
+  });
+  return [`hls.js FragmentTracker entries, sampled every ${SAMPLE_S} s: ${cells.join('; ')}.`, ''];
+}
+
 function writeReport({ args, samples, summary, info, startedAt, chartName, notes, heapGrowth }) {
   const g = growth(samples, args.minutes);
   const loads = samples.map((s) => s.load[0]);
@@ -436,7 +457,7 @@ function writeReport({ args, samples, summary, info, startedAt, chartName, notes
     '## The machine',
     '',
     `- CPU: ${info.cpu}; memory ${info.memory}; ${info.kernel}`,
-    `- ${info.chromium} (headless, playwright-core), Node ${info.node}`,
+    `- ${info.chromium} (headless, ${driverName(args)}), Node ${info.node}`,
     `- Shared with other work while it ran: load average (1 min) from ${Math.min(...loads)} to ${Math.max(...loads)}, ` +
       `mean ${(loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(1)}, on ${os.cpus().length} cores.`,
     '',
@@ -492,14 +513,21 @@ function writeReport({ args, samples, summary, info, startedAt, chartName, notes
     'the final counts. The hls.js tiles keep 10 s of played media (`backBufferLength: 10`); www/live.js',
     'leaves hls.js\'s default (keep everything played, and a Fragment object for each segment of it),',
     'under which the page\'s memory grows with the run (`soak.html?hlsBackBuffer=default` shows it).',
-    'The browser is driven over the DevTools protocol (playwright-core), whose network domain keeps a',
-    'small record of every request in the renderer (hls.js fetches about 7 a second here): that is',
-    'the harness\'s, in the browser\'s RSS, not in the JS heap.',
+    ...(driverName(args) === 'playwright-core' ? [
+      'The browser is driven over the DevTools protocol (playwright-core), whose network domain keeps a',
+      'record of every request in the renderer (hls.js fetches about 7 a second here): that is',
+      'the harness\'s, in the browser\'s RSS, not in the JS heap.',
+    ] : [
+      'The browser is driven over the DevTools protocol on a pipe with only the Runtime domain and the',
+      'sampler\'s commands (tools/cdp-pipe.mjs): no network domain keeping a record of every request in',
+      'the renderer, as playwright-core\'s does (`--driver playwright` runs with it).',
+    ]),
     '',
     '## Per tile, at the end',
     '',
     ...tileTable(samples),
     '',
+    ...trackerLines(samples),
     ...(heapGrowth ? [
       `## What the JS heap gained from ${mmss(heapGrowth.fromS)} to ${mmss(heapGrowth.toS)}`,
       '',
@@ -601,6 +629,43 @@ function chartSvg(samples, minutes) {
 
 // ---------------------------------------------------------------- run
 
+const VIEWPORT = { width: 1600, height: 1200 };
+
+/** What drove the browser in a run (runs before --driver existed used playwright-core). */
+const driverName = (args) => (args.driver === 'pipe' ? 'a DevTools pipe, tools/cdp-pipe.mjs' : 'playwright-core');
+const BROWSER_ARGS = [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'];
+
+/**
+ * Headless Chromium and one page: `pipe` (the default) drives it over the
+ * DevTools protocol on a pipe with only Runtime and what the sampler sends
+ * enabled (tools/cdp-pipe.mjs); `playwright` through playwright-core, as the
+ * end-to-end tests do, whose Network domain keeps a record of every request
+ * in the renderer (the browser's memory then grows with hls.js's fetches).
+ * Resolves to { newPage(viewport) → { page, cdp }, close() }.
+ */
+async function launchBrowser(driver = 'pipe') {
+  if (driver === 'pipe') {
+    const browser = await launchPipe(CHROMIUM, BROWSER_ARGS);
+    return {
+      async newPage(viewport) {
+        const page = await browser.newPage(viewport);
+        return { page, cdp: page.cdp };
+      },
+      close: () => browser.close(),
+    };
+  }
+  if (driver !== 'playwright') throw new Error(`--driver: pipe or playwright, not ${driver}`);
+  const { chromium } = require('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_ARGS });
+  return {
+    async newPage(viewport) {
+      const page = await browser.newPage({ viewport });
+      return { page, cdp: await page.context().newCDPSession(page) };
+    },
+    close: () => browser.close(),
+  };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.fromSamples) {
@@ -617,20 +682,16 @@ async function main() {
   const info = machine();
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const demo = await startDemo();
-  const { chromium } = require('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--autoplay-policy=no-user-gesture-required'],
-  });
+  const browser = await launchBrowser(args.driver);
   let timer = null;
   const post = (body) => fetch(`${demo.origin}/api/faults`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
   }).then((r) => { if (!r.ok) throw new Error(`POST /api/faults: ${r.status}`); return r.json(); });
   try {
-    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    const { page, cdp } = await browser.newPage(VIEWPORT);
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-    const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     await post(Object.fromEntries(SCHEDULE.map(({ fault }) => [fault, false])));
     const query = new URLSearchParams(args.query ?? '');

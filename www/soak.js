@@ -412,7 +412,14 @@ class HlsSoakTile extends Tile {
 
   figures() {
     if (!this.hls) return { state: 'starting' };
-    return { stats: this.seal?.stats() ?? null, fatalErrors: this.errors, currentTime: this.surface.currentTime };
+    // Diagnostic, from hls.js's internals: the entries its FragmentTracker
+    // holds (gaps of dropped segments among them), which must not grow.
+    const tracker = this.hls.bufferController?.fragmentTracker;
+    const entries = tracker?.fragments ? Object.values(tracker.fragments).filter(Boolean) : null;
+    return {
+      stats: this.seal?.stats() ?? null, fatalErrors: this.errors, currentTime: this.surface.currentTime,
+      tracked: entries ? { entries: entries.length, gaps: entries.filter((e) => e.body?.gap).length } : null,
+    };
   }
 }
 
