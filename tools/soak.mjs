@@ -510,8 +510,8 @@ function writeReport({ args, samples, summary, info, startedAt, chartName, notes
     '  less than 1 s.',
     '',
     'The run ends with every fault off for 15 s and one more sample, so that nothing is in flight in',
-    'the final counts. The hls.js tiles keep 10 s of played media (`backBufferLength: 10`); www/live.js',
-    'leaves hls.js\'s default (keep everything played, and a Fragment object for each segment of it),',
+    'the final counts. The hls.js tiles keep 10 s of played media (`backBufferLength: 10`), as www/live.js',
+    'does; hls.js\'s default keeps everything played, and a Fragment object for each segment of it,',
     'under which the page\'s memory grows with the run (`soak.html?hlsBackBuffer=default` shows it).',
     ...(driverName(args) === 'playwright-core' ? [
       'The browser is driven over the DevTools protocol (playwright-core), whose network domain keeps a',
