@@ -13,13 +13,16 @@
 // WebAssembly.instantiateStreaming when it is served as application/wasm);
 // otherwise the .wasm is stream-compiled first
 // (WebAssembly.compileStreaming) and handed to `init({ module_or_path })`,
-// which splits fetch + compile from instantiation.
+// which splits fetch + compile from instantiation. ?via=loader: the
+// package's `load({ build })` (pkg/loader.js), which fetches and compiles
+// the .wasm while the glue module is still loading.
 
 const now = () => performance.now();
 const marks = { script: now() };
 const query = new URLSearchParams(location.search);
 const build = query.get('build');
 const plain = query.get('init') === 'plain';
+const viaLoader = query.get('via') === 'loader';
 const DIRS = { modern: '/pkg/', mvp: '/pkg/mvp/', js: '/pkg/mvp-js/' };
 
 /** Which path the glue took: instantiateStreaming that succeeded, or the
@@ -44,9 +47,7 @@ async function sample() {
   const dir = DIRS[build];
   if (!dir) throw new Error(`unknown build ${build}`);
   if (build === 'js' && typeof WebAssembly !== 'undefined') throw new Error('the JS build page still has WebAssembly');
-  const { frame, key, otherKey } = window.COLD;
-  const bytes = (a) => Uint8Array.from(a);
-
+  if (viaLoader) return finish(await loadThroughLoader(), null);
   const mod = await import(`${dir}frameseal.js`);
   marks.glue = now();
   let streamed = null;
@@ -67,7 +68,21 @@ async function sample() {
     await mod.default({ module_or_path: module });
     marks.init = now();
   }
+  return finish(mod, streamed);
+}
 
+/** The package's loader: glue and .wasm at once; one phase up to init. */
+async function loadThroughLoader() {
+  const { load } = await import('/pkg/loader.js');
+  const mod = await load({ build });
+  marks.glue = marks.compiled = marks.init = now();
+  return mod;
+}
+
+/** Link, verify and draw the first picture; then a second key's link. */
+async function finish(mod, streamed) {
+  const { key, frame, otherKey } = window.COLD;
+  const bytes = (a) => Uint8Array.from(a);
   const canvas = document.getElementById('tile');
   const gate = new mod.FrameGate(canvas, bytes(key), { maxAgeMs: 3_600_000 });
   marks.linked = now();
@@ -89,7 +104,7 @@ async function sample() {
   new mod.Verifier(bytes(otherKey)).free();
   const nextLinkMs = now() - t;
   gate.close();
-  return { build, plain, marks, streamed, nextLinkMs, crossOriginIsolated: self.crossOriginIsolated };
+  return { build, plain, viaLoader, marks, streamed, nextLinkMs, crossOriginIsolated: self.crossOriginIsolated };
 }
 
 sample().then(

@@ -17,6 +17,14 @@ const VARIANTS = [
   { build: 'js', plain: false },
   { build: 'modern', plain: true },
   { build: 'mvp', plain: true },
+  { build: 'modern', loader: true },
+  { build: 'mvp', loader: true },
+  { build: 'js', loader: true },
+  // A display a network away from its server (Chromium's network
+  // emulation: every request waits this long for its answer), where the
+  // order of requests decides: the glue's import chain, then the .wasm.
+  { build: 'modern', plain: true, latencyMs: 40 },
+  { build: 'modern', loader: true, latencyMs: 40 },
 ];
 
 /** The phases, from the page's marks (ms since navigation). */
@@ -67,18 +75,25 @@ async function prepare(browser, origin) {
   }
 }
 
-async function once(browser, origin, data, { build, plain }) {
+async function once(browser, origin, data, { build, plain, loader, latencyMs }) {
   const context = await browser.newContext();
   try {
     // As tests/e2e does for the JS build: no WebAssembly before any script.
     if (build === 'js') await context.addInitScript(() => { delete globalThis.WebAssembly; });
     await context.addInitScript((d) => { window.COLD = d; }, data);
     const page = await context.newPage();
+    if (latencyMs) {
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', {
+        offline: false, latency: latencyMs, downloadThroughput: -1, uploadThroughput: -1,
+      });
+    }
     page.on('pageerror', (e) => process.stderr.write(`cold page error: ${e.message}\n`));
-    await page.goto(`${origin}/bench/cold.html?build=${build}${plain ? '&init=plain' : ''}`);
+    await page.goto(`${origin}/bench/cold.html?build=${build}${plain ? '&init=plain' : ''}${loader ? '&via=loader' : ''}`);
     await page.waitForFunction(() => window.coldResult !== undefined, null, { timeout: 60_000 });
     const r = await page.evaluate(() => window.coldResult);
-    if (r.error) throw new Error(`cold start, ${build}${plain ? ' (init())' : ''}: ${r.error}`);
+    if (r.error) throw new Error(`cold start, ${build}${plain ? ' (init())' : ''}${loader ? ' (load())' : ''}: ${r.error}`);
     if (!r.crossOriginIsolated) throw new Error('cold page is not cross-origin isolated');
     return r;
   } finally {

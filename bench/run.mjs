@@ -242,11 +242,15 @@ function coldRows(cold, row) {
   for (const c of cold) {
     const p = c.phases;
     const total = `**${ms(p.total)}**`;
-    if (c.build === 'js') {
+    const rtt = c.latencyMs ? `, **${c.latencyMs} ms network latency** (Chromium's emulation)` : '';
+    if (c.loader) {
+      row(`**cold start, ${BUILDS[c.build]}${rtt}, through the package's \`load({ build })\`** (pkg/loader.js${c.build === 'js' ? '' : ': the .wasm fetched and stream-compiled while the glue module loads'}): ${total}; phases: navigation → page script · loader + glue import${c.build === 'js' ? '' : ' + .wasm fetch, compile and instantiate'} · — · linking · first verify · decode + draw; a second key's link afterwards: ${ms(c.nextLink)}`,
+        ms(p.page), ms(p.module), '—', ms(p.link), ms(p.verify), ms(p.draw));
+    } else if (c.build === 'js') {
       row(`**cold start, ${BUILDS[c.build]}**: navigation → first verified picture drawn on a FrameGate tile, ${total}, median (min) of ${c.samples} fresh browser contexts; phases: navigation → page script · import of the wasm2js module (fetch, parse, run; no init) · — · linking (\`new FrameGate\`: key checks, shared base-point table, per-key table) · first verify (\`push\`'s synchronous part) · decode + draw (${kib(c.frameBytes)} JPEG); a second key's link afterwards: ${ms(c.nextLink)}`,
         ms(p.page), ms(p.module), '—', ms(p.link), ms(p.verify), ms(p.draw));
     } else if (c.plain) {
-      row(`cold start, ${BUILDS[c.build]}, a page's plain \`await init()\`: ${total}; ${c.streamed ? 'stream-compiled (the glue\'s `WebAssembly.instantiateStreaming`, .wasm served as `application/wasm`)' : 'NOT stream-compiled (the glue fell back to bytes)'}; phases: navigation → page script · glue import · \`init()\` (fetch + compile + instantiate) · linking · first verify · decode + draw`,
+      row(`cold start, ${BUILDS[c.build]}${rtt}, a page's plain \`await init()\`: ${total}; ${c.streamed ? 'stream-compiled (the glue\'s `WebAssembly.instantiateStreaming`, .wasm served as `application/wasm`)' : 'NOT stream-compiled (the glue fell back to bytes)'}; phases: navigation → page script · glue import · \`init()\` (fetch + compile + instantiate) · linking · first verify · decode + draw`,
         ms(p.page), ms(p.module), ms(p.init), ms(p.link), ms(p.verify), ms(p.draw));
     } else {
       row(`**cold start, ${BUILDS[c.build]}**: navigation → first verified picture drawn on a FrameGate tile, ${total}, median (min) of ${c.samples} fresh browser contexts; phases: navigation → page script · glue import + .wasm fetch + \`WebAssembly.compileStreaming\`${c.streamed ? ' (served as `application/wasm`)' : ''} · \`init({ module_or_path })\` (instantiate) · linking (\`new FrameGate\`: key checks, shared base-point table, per-key table) · first verify (\`push\`'s synchronous part) · decode + draw (${kib(c.frameBytes)} JPEG); a second key's link afterwards: ${ms(c.nextLink)}`,

@@ -14,7 +14,7 @@
 // - gaps: dropped samples can leave holes in the buffered ranges, where
 //   playback would wait for good; when currentTime stands in or at the end
 //   of a range and a later range exists, it jumps to that range's start;
-// - presented frames: requestVideoFrameCallback where there is one, else
+// - presented frames: currentTime, read every GAP_CHECK_MS and on
 //   `timeupdate`, tells Rust the media time now shown (for liveness).
 // ES2017 (this file is part of the WebAssembly 1.0 build).
 
@@ -51,7 +51,6 @@ export function createPlayer(video, onShown) {
     lastShown: -1,
     lastTime: -1,
     timer: null,
-    frameCallback: null,
     listeners: [],
   };
   function on(target, type, f) {
@@ -61,15 +60,15 @@ export function createPlayer(video, onShown) {
   on(source, 'sourceopen', function () { pump(p); });
   on(video, 'timeupdate', function () { shown(p, video.currentTime); });
   on(video, 'waiting', function () { jumpGap(p); });
-  if (typeof video.requestVideoFrameCallback === 'function') {
-    var frame = function (_now, meta) {
-      if (p.closed) return;
-      shown(p, meta && typeof meta.mediaTime === 'number' ? meta.mediaTime : video.currentTime);
-      p.frameCallback = video.requestVideoFrameCallback(frame);
-    };
-    p.frameCallback = video.requestVideoFrameCallback(frame);
-  }
-  p.timer = setInterval(function () { jumpGap(p); }, GAP_CHECK_MS);
+  // What is shown is read from currentTime a few times a second (here and
+  // on timeupdate), not per frame: a requestVideoFrameCallback loop makes
+  // the browser run a rendering update on the main thread for every video
+  // frame, which cost more than the whole verification (bench/mse.mjs).
+  // Rust counts the pictures passed since the last reading.
+  p.timer = setInterval(function () {
+    shown(p, video.currentTime);
+    jumpGap(p);
+  }, GAP_CHECK_MS);
   video.src = url;
   return p;
 }
@@ -201,9 +200,6 @@ export function closePlayer(p) {
   if (p.closed) return;
   p.closed = true;
   clearInterval(p.timer);
-  if (p.frameCallback !== null && typeof p.video.cancelVideoFrameCallback === 'function') {
-    p.video.cancelVideoFrameCallback(p.frameCallback);
-  }
   for (var i = 0; i < p.listeners.length; i++) {
     var l = p.listeners[i];
     l[0].removeEventListener(l[1], l[2]);
@@ -224,35 +220,3 @@ export function markLive(element, live) {
   if (typeof element.setAttribute === 'function') element.setAttribute('data-frameseal-live', live ? 'true' : 'false');
 }
 
-// MseGate's `pool` option: its FragmentFilter runs in a GatePool worker
-// (frameseal/pool's openFilter). The page keeps the MediaSource, liveness
-// and reports; the worker verifies and rewrites. A handle is returned at
-// once; calls wait for the worker's filter.
-export function openPooled(pool, linkedPublicKey, options) {
-  if (pool === null || typeof pool !== 'object' || typeof pool.openFilter !== 'function') {
-    throw new Error('options.pool must be a GatePool (frameseal/pool)');
-  }
-  var ready = pool.openFilter(linkedPublicKey, options);
-  ready.then(undefined, function () {});
-  return { ready: ready, closed: false };
-}
-
-// One round trip: resolves to the worker's reply ({ init, bytes, results,
-// mimeType, stats }), results with their payloads.
-export function filterPooled(handle, init, media, nowMs) {
-  // Rust's None arrives as undefined.
-  var i = init === undefined ? null : init;
-  var m = media === undefined ? null : media;
-  return handle.ready.then(function (filter) { return filter._run(i, m, nowMs); });
-}
-
-export function closePooled(handle) {
-  if (handle.closed) return;
-  handle.closed = true;
-  handle.ready.then(function (filter) { filter.close(); }, function () {});
-}
-
-// promise.then(f), for Rust's continuation of a pooled append.
-export function thenCall(promise, f) {
-  return promise.then(f);
-}

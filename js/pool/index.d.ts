@@ -1,6 +1,4 @@
-import type {
-  FilteredSegment, FragmentFilterStats, FrameGateOptions, FrameGateStats, GateResult, VerifierOptions,
-} from '../frameseal.js';
+import type { FrameGateOptions, FrameGateStats, GateResult } from '../frameseal.js';
 
 /** FrameGate's result without `payload` (the payload stays in the worker). */
 export type PooledGateResult = GateResult extends infer R ? (R extends unknown ? Omit<R, 'payload'> : never) : never;
@@ -22,23 +20,6 @@ export interface PooledGate {
   close(): void;
 }
 
-/** A FragmentFilter (SPEC §7) running in one of a GatePool's workers. */
-export interface PooledFilter {
-  readonly linkedPublicKey: Uint8Array;
-  /** The package build its worker runs. */
-  readonly build: 'modern' | 'mvp' | 'js';
-  /** The MIME type with codecs of the init segment taken, or null. */
-  readonly mimeType: string | null;
-  /** As FragmentFilter.init; rejects where that throws. */
-  init(initSegment: Uint8Array): Promise<void>;
-  /** As FragmentFilter.filter, in the worker (the segment is copied). */
-  filter(mediaSegment: Uint8Array): Promise<FilteredSegment>;
-  /** FragmentFilter's counts. */
-  stats(): Promise<FragmentFilterStats>;
-  /** Closes the filter in its worker. */
-  close(): void;
-}
-
 /** Options of a GatePool. */
 export interface GatePoolOptions {
   /** Number of workers (default: one per core, at most 4). */
@@ -56,8 +37,6 @@ export declare class GatePool {
   readonly size: number;
   /** A gate drawing to `canvas` (control of an HTMLCanvasElement moves to the worker). */
   open(canvas: HTMLCanvasElement | OffscreenCanvas, linkedPublicKey: Uint8Array, options?: PooledGateOptions): Promise<PooledGate>;
-  /** A FragmentFilter in a worker (what MseGate's `pool` option uses); `now` runs on this thread. */
-  openFilter(linkedPublicKey: Uint8Array, options?: VerifierOptions): Promise<PooledFilter>;
   /** Stops every worker; pending pushes reject. */
   terminate(): void;
 }

@@ -107,107 +107,6 @@ class PooledGate {
   }
 }
 
-/** A FragmentFilter (SPEC §7) running in one of a GatePool's workers. */
-class PooledFilter {
-  constructor(lane, id, now, forget) {
-    this._lane = lane;
-    this._id = id;
-    this._now = now;
-    this._forget = forget;
-    this._pending = new Map();
-    this._next = 0;
-    this._closed = false;
-    this.linkedPublicKey = null;
-    /** The package build its worker runs: 'modern', 'mvp' or 'js'. */
-    this.build = null;
-    /** The MIME type with codecs of the init segment taken, or null. */
-    this.mimeType = null;
-  }
-
-  /** Takes an init segment, as FragmentFilter.init; rejects where it throws. */
-  init(initSegment) {
-    return this._run(initSegment, null, this._now()).then(() => undefined);
-  }
-
-  /**
-   * Filters a media segment in the worker, as FragmentFilter.filter:
-   * resolves to `{ init, bytes, results }`. Each result's `payload` is a
-   * view of a copy of the segment that the worker verified and sent back.
-   */
-  filter(mediaSegment) {
-    return this._run(null, mediaSegment, this._now())
-      .then((r) => ({ init: r.init, bytes: r.bytes, results: r.results }));
-  }
-
-  /** FragmentFilter's counts, from the worker. */
-  stats() {
-    if (this._closed) return Promise.reject(new Error('stats: this filter is closed'));
-    const n = this._next++;
-    return new Promise((resolve, reject) => {
-      this._pending.set(n, { resolve, reject });
-      this._lane.flush();
-      this._lane.worker.postMessage({ type: 'stats', id: this._id, n });
-    });
-  }
-
-  /** Closes the filter in its worker; pending calls still settle. */
-  close() {
-    if (this._closed) return;
-    this._closed = true;
-    this._lane.gates -= 1;
-    this._lane.worker.postMessage({ type: 'close', id: this._id });
-    if (this._pending.size === 0) this._forget(this._id);
-  }
-
-  /**
-   * One round trip: `init` and/or `media` (Uint8Arrays, copied) judged at
-   * `nowMs`; resolves to the worker's whole reply, payloads rebuilt (what
-   * MseGate's `pool` option reads: mimeType, stats).
-   */
-  _run(init, media, nowMs) {
-    if (this._closed) return Promise.reject(new Error('filter: this filter is closed'));
-    for (const [what, v] of [['initSegment', init], ['mediaSegment', media]]) {
-      if (v !== null && !(v instanceof Uint8Array)) {
-        return Promise.reject(new Error(`${what} must be a Uint8Array, got ${v === null ? 'null' : typeof v}`));
-      }
-    }
-    if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) {
-      return Promise.reject(new Error('options.now() must return a finite number of milliseconds'));
-    }
-    // Copies: the worker judges bytes nobody else can change (SPEC §4).
-    const initCopy = init === null ? null : init.slice().buffer;
-    const mediaCopy = media === null ? null : media.slice().buffer;
-    const n = this._next++;
-    return new Promise((resolve, reject) => {
-      this._pending.set(n, { resolve, reject });
-      this._lane.flush();
-      this._lane.worker.postMessage({ type: 'filter', id: this._id, n, init: initCopy, media: mediaCopy, nowMs },
-        [initCopy, mediaCopy].filter(Boolean));
-    }).then((reply) => {
-      const results = own(reply, 'results') ?? [];
-      const ranges = own(reply, 'ranges') ?? [];
-      const source = own(reply, 'source');
-      for (let i = 0; i < results.length; i++) {
-        if (source instanceof ArrayBuffer && ranges[2 * i] >= 0) {
-          results[i].payload = new Uint8Array(source, ranges[2 * i], ranges[2 * i + 1]);
-        }
-      }
-      const mimeType = own(reply, 'mimeType');
-      if (typeof mimeType === 'string') this.mimeType = mimeType;
-      return reply;
-    });
-  }
-
-  _settle(n, error, value) {
-    const p = this._pending.get(n);
-    if (!p) return;
-    this._pending.delete(n);
-    if (error !== undefined) p.reject(new Error(error));
-    else p.resolve(value);
-    if (this._closed && this._pending.size === 0) this._forget(this._id);
-  }
-}
-
 /** Web Workers that run FrameGates for a page's camera tiles. */
 export class GatePool {
   /**
@@ -311,36 +210,6 @@ export class GatePool {
     });
   }
 
-  /**
-   * A FragmentFilter (SPEC §7) in a worker, for fMP4 that the page appends
-   * to MSE itself; MseGate's `pool` option uses it, so that a dashboard's
-   * verification runs off the main thread. `options` are the Verifier's;
-   * `now`, if given, is called on this thread for each call. Resolves once
-   * the worker built the filter; rejects with FragmentFilter's error for a
-   * bad key or option.
-   */
-  openFilter(linkedPublicKey, options = {}) {
-    if (this._terminated) return Promise.reject(new Error('openFilter: the pool was terminated'));
-    if (options === null || typeof options !== 'object') {
-      return Promise.reject(new Error('openFilter: options must be an object'));
-    }
-    const now = own(options, 'now');
-    if (now !== undefined && typeof now !== 'function') {
-      return Promise.reject(new Error('options.now must be a function returning milliseconds'));
-    }
-    const clock = now === undefined ? () => Date.now() : () => now();
-    const rest = { ...options };
-    delete rest.now;
-    const lane = this._lanes.reduce((a, b) => (b.gates < a.gates ? b : a));
-    const id = this._nextId++;
-    const filter = new PooledFilter(lane, id, clock, (gone) => this._gates.delete(gone));
-    lane.gates += 1;
-    return new Promise((resolve, reject) => {
-      this._gates.set(id, { gate: filter, opening: { resolve, reject } });
-      lane.worker.postMessage({ type: 'open-filter', id, linkedPublicKey, options: rest });
-    });
-  }
-
   /** Stops every worker; their gates' pending pushes reject. */
   terminate() {
     this._terminated = true;
@@ -384,9 +253,6 @@ export class GatePool {
         entry.opening?.reject(new Error(own(data, 'message')));
         break;
 
-      case 'filtered':
-        gate._settle(own(data, 'n'), own(data, 'error'), own(data, 'reply'));
-        break;
       case 'stats': {
         const stats = own(data, 'stats');
         gate._settle(own(data, 'n'), stats ? undefined : 'this gate is closed', stats);

@@ -11,15 +11,6 @@
 //       together, at most one message per worker task turn)
 //   { type: 'stats', id, n }                    -> { type: 'stats', id, n, stats }
 //   { type: 'close', id }
-// and, for FragmentFilters (GatePool.openFilter, MseGate's `pool` option):
-//   { type: 'open-filter', id, linkedPublicKey, options }
-//       -> { type: 'opened', id, linkedPublicKey } | { type: 'failed', id, message }
-//   { type: 'filter', id, n, init: ArrayBuffer | null, media: ArrayBuffer | null, nowMs }
-//       -> { type: 'filtered', id, n, reply } | { type: 'filtered', id, n, error }
-//       reply: { init, bytes, results (without payload), ranges, source,
-//       mimeType, stats }: `ranges` holds each result's payload as
-//       [byteOffset, byteLength] into `source` (the media buffer, sent
-//       back), or [-1, 0]; the buffers move back to the page.
 // and, when `events` asks for them, { type: 'event', id, kind, value } for
 // onDrop / onStall / onResume / onReport.
 //
@@ -35,11 +26,10 @@ const hasOwn = Function.prototype.call.bind(Object.prototype.hasOwnProperty);
 const own = (object, key) => (object !== null && object !== undefined && hasOwn(object, key) ? object[key] : undefined);
 
 let FrameGate;
-let FragmentFilter;
 const loaded = load({ build: new URL(self.location.href).searchParams.get('build') ?? 'auto' })
-  .then((module) => { FrameGate = module.FrameGate; FragmentFilter = module.FragmentFilter; });
+  .then((module) => { FrameGate = module.FrameGate; });
 const gates = new Map();
-const post = (message, transfer) => self.postMessage(message, transfer ?? []);
+const post = (message) => self.postMessage(message);
 const messageOf = (e) => (e && typeof e.message === 'string' ? e.message : String(e));
 
 function open(data) {
@@ -54,51 +44,6 @@ function open(data) {
   const gate = new FrameGate(own(data, 'canvas'), own(data, 'linkedPublicKey'), opts);
   gates.set(id, gate);
   post({ type: 'opened', id, linkedPublicKey: gate.linkedPublicKey, build: loadedBuild });
-}
-
-/** A FragmentFilter whose clock is the page's: each `filter` message
- *  carries the page's now (its `now` option, if any, runs there). */
-function openFilter(data) {
-  const id = own(data, 'id');
-  const clock = { nowMs: Date.now() };
-  const filter = new FragmentFilter(own(data, 'linkedPublicKey'), { ...own(data, 'options'), now: () => clock.nowMs });
-  gates.set(id, { filter, clock, stats: () => filter.stats(), close() {}, free: () => filter.free() });
-  post({ type: 'opened', id, linkedPublicKey: own(data, 'linkedPublicKey'), build: loadedBuild });
-}
-
-function filterOne(data) {
-  const id = own(data, 'id');
-  const n = own(data, 'n');
-  const entry = gates.get(id);
-  if (!entry || !entry.filter) {
-    post({ type: 'filtered', id, n, error: 'this filter is closed' });
-    return;
-  }
-  const nowMs = own(data, 'nowMs');
-  entry.clock.nowMs = typeof nowMs === 'number' && Number.isFinite(nowMs) ? nowMs : Date.now();
-  const init = own(data, 'init');
-  const media = own(data, 'media');
-  try {
-    if (init instanceof ArrayBuffer) entry.filter.init(new Uint8Array(init));
-    const out = media instanceof ArrayBuffer ? entry.filter.filter(new Uint8Array(media)) : { init: null, bytes: null, results: [] };
-    // Each payload is a view of the media buffer, which goes back whole.
-    const ranges = [];
-    for (const r of out.results) {
-      const p = own(r, 'payload');
-      if (p && p.buffer === media) ranges.push(p.byteOffset, p.byteLength);
-      else ranges.push(-1, 0);
-      delete r.payload;
-    }
-    const reply = {
-      init: out.init, bytes: out.bytes, results: out.results, ranges,
-      source: media instanceof ArrayBuffer ? media : null,
-      mimeType: entry.filter.mimeType(), stats: entry.filter.stats(),
-    };
-    const transfer = [out.init && out.init.buffer, out.bytes && out.bytes.buffer, reply.source].filter(Boolean);
-    post({ type: 'filtered', id, n, reply }, transfer);
-  } catch (e) {
-    post({ type: 'filtered', id, n, error: messageOf(e) });
-  }
 }
 
 // Results wait here until the next macrotask, so a burst of pushes costs
@@ -141,8 +86,7 @@ self.onmessage = async ({ data }) => {
     await loaded;
   } catch (e) {
     const message = `the frameseal module did not load: ${messageOf(e)}`;
-    if (type === 'open' || type === 'open-filter') post({ type: 'failed', id, message });
-    if (type === 'filter') post({ type: 'filtered', id, n: own(data, 'n'), error: message });
+    if (type === 'open') post({ type: 'failed', id, message });
     for (const item of items) send({ id: own(item, 'id'), n: own(item, 'n'), error: message });
     return;
   }
@@ -153,16 +97,6 @@ self.onmessage = async ({ data }) => {
       } catch (e) {
         post({ type: 'failed', id, message: messageOf(e) });
       }
-      break;
-    case 'open-filter':
-      try {
-        openFilter(data);
-      } catch (e) {
-        post({ type: 'failed', id, message: messageOf(e) });
-      }
-      break;
-    case 'filter':
-      filterOne(data);
       break;
     case 'push':
       // In order: each push is verified before the next one starts.

@@ -68,7 +68,7 @@ extern "C" {
     #[wasm_bindgen(js_name = plainBytes, catch)]
     fn plain_bytes(a: &Uint8Array) -> Result<Uint8Array, JsValue>;
     #[wasm_bindgen(js_name = ownValue, catch)]
-    pub(crate) fn own_value(o: &Object, key: &str) -> Result<JsValue, JsValue>;
+    fn own_value(o: &Object, key: &str) -> Result<JsValue, JsValue>;
     /// Whether an ArrayBuffer-like is shared memory, whatever realm made it
     /// (`instanceof SharedArrayBuffer` only sees this realm's).
     #[wasm_bindgen(js_name = isShared)]
@@ -196,12 +196,6 @@ impl Options {
                 own_value(o, key).map_err(|_| error(format!("reading {}.{key} threw", self.what)))
             }
         }
-    }
-
-    /// The own value of `key` as given (`undefined` when absent), for an
-    /// option handed on unread (to a worker).
-    pub(crate) fn value(&self, key: &str) -> Result<JsValue, JsError> {
-        self.get(key)
     }
 
     fn bad(&self, key: &str, wanted: &str, got: &JsValue) -> JsError {

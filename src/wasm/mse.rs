@@ -9,7 +9,6 @@
 //! verified are the bytes written out (SPEC §4), and the copy is freed
 //! when the call returns (dropped input leaves nothing behind).
 
-use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::rc::{Rc, Weak};
@@ -20,16 +19,13 @@ use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{
-    Options, accepted_result, bytes_arg, copy_from, count, dropped_result, error, is_shared,
-    own_value, public_key_arg, set, stats_object,
+    Options, accepted_result, bytes_arg, copy_from, count, dropped_result, error, is_shared, set,
+    stats_object,
 };
 use super::screen::{GATE_OPTIONS, Screen};
-use super::verifier::{Clock, JsVerifier, VERIFIER_OPTIONS, read_policy};
-use crate::fmp4::{InitSegment, MediaSegment};
-use crate::fragment_filter::{
-    self as core_filter, FilterError, FilterStats, Filtered, SampleVerdict,
-};
-use crate::verify::{self, DropReason};
+use super::verifier::{Clock, JsVerifier, VERIFIER_OPTIONS};
+use crate::fragment_filter::{self as core_filter, FilterError, Filtered, SampleVerdict};
+use crate::verify;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_MSE: &str = r#"
@@ -56,19 +52,6 @@ export interface FragmentFilterStats extends VerifierStats {
 /** MseGate stats: FragmentFilter's plus pictures shown. */
 export interface MseGateStats extends FragmentFilterStats {
   drawn: number;
-}
-/** A filter in a worker, as frameseal/pool's GatePool opens one. */
-export interface FragmentFilterHost {
-  openFilter(linkedPublicKey: Uint8Array, options?: VerifierOptions): Promise<unknown>;
-}
-/** MseGate's options: FrameGate's, plus `pool`. */
-export interface MseGateOptions extends FrameGateOptions {
-  /**
-   * A GatePool (frameseal/pool): verification and rewriting run in one of
-   * its workers, and the page's main thread only appends (a dashboard of
-   * many MSE tiles). `now` still runs on the page.
-   */
-  pool?: FragmentFilterHost;
 }
 /** What MseGate.append() resolves to. */
 export interface MseAppendResult {
@@ -99,23 +82,7 @@ extern "C" {
     fn settle_with(promise: &Promise, value: &JsValue) -> Promise;
     #[wasm_bindgen(js_name = markLive, catch)]
     fn mark_live(element: &JsValue, live: bool) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = openPooled, catch)]
-    fn open_pooled(pool: &JsValue, key: &JsValue, options: &Object) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(js_name = filterPooled, catch)]
-    fn filter_pooled(
-        handle: &JsValue,
-        init: Option<Uint8Array>,
-        media: Option<Uint8Array>,
-        now_ms: f64,
-    ) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_name = closePooled)]
-    fn close_pooled(handle: &JsValue);
-    #[wasm_bindgen(js_name = thenCall)]
-    fn then_call(promise: &Promise, f: &JsValue) -> Promise;
 }
-
-/// The option that moves an MseGate's verification into a GatePool worker.
-const POOL_OPTION: &str = "pool";
 
 /// A filter and its clock, as both classes hold them.
 struct Filter {
@@ -133,23 +100,18 @@ impl Filter {
     }
 
     fn stats(&self) -> Object {
-        filter_stats(self.inner.verifier_stats(), self.inner.stats())
+        let out = stats_object(self.inner.verifier_stats());
+        let s = self.inner.stats();
+        set(
+            &out,
+            "skippedUntilKeyframe",
+            &count(s.skipped_until_keyframe),
+        );
+        set(&out, "unvouchedKeyframes", &count(s.unvouched_keyframes));
+        set(&out, "otherTrackSamples", &count(s.other_track_samples));
+        set(&out, "unreadableSegments", &count(s.unreadable_segments));
+        out
     }
-}
-
-/// FragmentFilter's stats object (SPEC §7): the Verifier's counts plus the
-/// filter's own.
-fn filter_stats(verifier: &verify::Stats, s: FilterStats) -> Object {
-    let out = stats_object(verifier);
-    set(
-        &out,
-        "skippedUntilKeyframe",
-        &count(s.skipped_until_keyframe),
-    );
-    set(&out, "unvouchedKeyframes", &count(s.unvouched_keyframes));
-    set(&out, "otherTrackSamples", &count(s.other_track_samples));
-    set(&out, "unreadableSegments", &count(s.unreadable_segments));
-    out
 }
 
 /// Copies a caller's segment into WebAssembly memory.
@@ -236,24 +198,6 @@ fn init_part(bytes: &[u8]) -> Option<usize> {
         at = at.checked_add(size)?;
     }
     None
-}
-
-/// `value.key` (own) is `true`.
-fn own_bool(value: &JsValue, key: &str) -> bool {
-    value
-        .dyn_ref::<Object>()
-        .and_then(|o| own_value(o, key).ok())
-        .is_some_and(|v| v.as_bool() == Some(true))
-}
-
-/// `value.key` (own) as a number, 0 when it is none.
-fn own_number(value: &JsValue, key: &str) -> f64 {
-    value
-        .dyn_ref::<Object>()
-        .and_then(|o| own_value(o, key).ok())
-        .and_then(|v| v.as_f64())
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .unwrap_or(0.0)
 }
 
 /// Whether `bytes` start with an init segment's first box.
@@ -352,31 +296,9 @@ const SHOWN_HISTORY: usize = 512;
 /// The player's callback for a new picture shown (its media time in s).
 type OnShown = Closure<dyn FnMut(f64)>;
 
-/// Where an MseGate's samples are judged.
-enum Judge {
-    /// Here, by this thread's WebAssembly instance.
-    Here(Box<RefCell<Filter>>),
-    /// In a GatePool worker (`pool` option), so that the page's main thread
-    /// only appends: verification and rewriting run there.
-    Pool(Pooled),
-}
-
-/// An MseGate's filter in a GatePool worker, as this thread sees it.
-struct Pooled {
-    /// The `js/mse.js` handle of the worker's filter.
-    handle: JsValue,
-    /// The clock (the `now` option runs on this thread).
-    clock: Clock,
-    /// The worker's counts after its latest reply.
-    stats: RefCell<Option<Object>>,
-    /// The cleaned init segment the worker handed out last, to read the
-    /// presentation times of what it kept.
-    init: RefCell<Option<InitSegment>>,
-}
-
 /// What the `<video>` side of an MseGate shares with its callbacks.
 struct Playback {
-    judge: Judge,
+    filter: RefCell<Filter>,
     screen: Rc<Screen>,
     /// The `js/mse.js` player (set once, right after construction).
     player: RefCell<JsValue>,
@@ -392,97 +314,37 @@ struct Playback {
 }
 
 impl Playback {
-    /// A pooled filter's reply (js/mse.js `filterPooled`): what it kept goes
-    /// to the SourceBuffer, every verdict to liveness and reports, as
-    /// `append` does with a filter here. Resolves to `{ appended, results }`.
-    fn finish_pooled(&self, reply: &JsValue, now_us: i64) -> Result<JsValue, JsError> {
-        let Judge::Pool(pooled) = &self.judge else {
-            return Err(error("append: this gate has no pool"));
-        };
-        if self.closed.get() {
-            return Err(error("append: this gate is closed"));
-        }
-        let reply: &Object = reply
-            .dyn_ref()
-            .ok_or_else(|| error("append: the pool's worker sent no reply"))?;
-        let init = field(reply, "init").dyn_into::<Uint8Array>().ok();
-        let bytes = field(reply, "bytes").dyn_into::<Uint8Array>().ok();
-        let results: Array = field(reply, "results")
-            .dyn_into()
-            .map_err(|_| error("append: the pool's worker sent no results"))?;
-        if let Ok(stats) = field(reply, "stats").dyn_into::<Object>() {
-            *pooled.stats.borrow_mut() = Some(stats);
-        }
-        let mime = field(reply, "mimeType").as_string();
-        if let Some(init) = &init {
-            let parsed = InitSegment::parse(&init.to_vec())
-                .map_err(|e| error(format!("append: the worker's init segment: {e}")))?;
-            *pooled.init.borrow_mut() = Some(parsed);
-            *self.mime.borrow_mut() = mime.clone();
-        }
-        // Kept samples, in order: their capture times from the results,
-        // their presentation times from the rewritten segment.
-        let kept_at: Vec<u64> = results
-            .iter()
-            .filter(|r| own_bool(r, "kept"))
-            .map(|r| own_number(&r, "timestampUs") as u64)
-            .collect();
-        if let (Some(bytes), Some(seg)) = (&bytes, &*pooled.init.borrow()) {
-            let data = bytes.to_vec();
-            if let Ok(media) = MediaSegment::parse(seg, &data) {
-                let timescale = f64::from(seg.timescale().max(1));
-                let mut kept = self.kept.borrow_mut();
-                for (sample, ts) in media.video.iter().zip(kept_at.iter()) {
-                    if kept.len() == SHOWN_HISTORY {
-                        kept.pop_front();
-                    }
-                    kept.push_back((sample.presentation_time() as f64 / timescale, *ts));
-                }
-            }
-        }
-        let appending = append(&self.player.borrow(), init, mime, bytes)
-            .map_err(|_| error("append: the MediaSource refused the segment"))?;
-        let value = Object::new();
-        set(&value, "appended", &count(kept_at.len() as u64));
-        set(&value, "results", &results);
-        self.screen.note_clock(now_us);
-        for result in results.iter() {
-            let verdict = if own_bool(&result, "ok") {
-                Ok(())
-            } else {
-                let reason = own_value(result.unchecked_ref(), "reason")
-                    .ok()
-                    .and_then(|r| r.as_string())
-                    .unwrap_or_default();
-                Err(DropReason::ALL
-                    .into_iter()
-                    .find(|d| d.name() == reason)
-                    .unwrap_or(DropReason::Malformed))
-            };
-            self.screen.record(verdict, result.unchecked_ref());
-        }
-        self.screen.poll();
-        Ok(settle_with(&appending, &value).into())
-    }
-
     /// The browser shows the picture at media time `t`: the newest kept
-    /// sample presented at or before it.
+    /// sample presented at or before it. `t` is read a few times a second
+    /// (js/mse.js), so every kept sample presented since the last reading
+    /// counts as drawn (the first reading counts one).
     fn shown_at(&self, t: f64) {
         if self.closed.get() {
             return;
         }
-        let newest = self
-            .kept
-            .borrow()
-            .iter()
-            .filter(|(pts, _)| *pts <= t + 0.0005)
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .copied();
+        let last = self.last_shown.get();
+        let (newest, passed) = {
+            let kept = self.kept.borrow();
+            let on_screen = |pts: f64| pts <= t + 0.0005;
+            let newest = kept
+                .iter()
+                .filter(|(pts, _)| on_screen(*pts))
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .copied();
+            let passed = match last {
+                None => 1,
+                Some(last) => kept
+                    .iter()
+                    .filter(|(pts, _)| on_screen(*pts) && *pts > last)
+                    .count() as u64,
+            };
+            (newest, passed)
+        };
         if let Some((pts, ts)) = newest
-            && self.last_shown.get() != Some(pts)
+            && last != Some(pts)
         {
             self.last_shown.set(Some(pts));
-            self.screen.shown(ts);
+            self.screen.shown_frames(ts, passed.max(1));
         }
     }
 }
@@ -498,27 +360,18 @@ impl JsMseGate {
     /// A gate that owns `video`'s MediaSource and plays what
     /// `linkedPublicKey` signed. `options`: the Verifier's, plus
     /// `stallAfterMs`, `onStall`, `onResume`, `reportIntervalMs`,
-    /// `onReport`, `onDrop` (as FrameGate), and `pool`: a GatePool whose
-    /// worker verifies instead of this thread (appends then resolve once
-    /// the worker answered; errors there reject them).
+    /// `onReport`, `onDrop` (as FrameGate).
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "HTMLVideoElement")] video: JsValue,
         #[wasm_bindgen(js_name = linkedPublicKey, unchecked_param_type = "Uint8Array")]
         linked_public_key: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "MseGateOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "FrameGateOptions")] options: JsValue,
     ) -> Result<JsMseGate, JsError> {
         let mut known = VERIFIER_OPTIONS.to_vec();
         known.extend_from_slice(&GATE_OPTIONS);
-        known.push(POOL_OPTION);
         let options = Options::read(&options, "options", &known)?;
-        let pool = options.value(POOL_OPTION)?;
-        let here = if pool.is_undefined() {
-            Some(Filter::build(&linked_public_key, &options)?)
-        } else {
-            Pooled::check(&linked_public_key, &options)?;
-            None
-        };
+        let filter = Filter::build(&linked_public_key, &options)?;
         if !is_media_element(&video) {
             return Err(error(format!(
                 "video must be an HTMLVideoElement, got {}",
@@ -531,10 +384,6 @@ impl JsMseGate {
             ));
         }
         let screen = Screen::on_element(video.clone(), mark_live, &options)?;
-        let judge = match here {
-            Some(filter) => Judge::Here(Box::new(RefCell::new(filter))),
-            None => Judge::Pool(Pooled::open(&pool, &linked_public_key, &options)?),
-        };
         let playback = Rc::new_cyclic(|weak: &Weak<Playback>| {
             let weak = weak.clone();
             let on_shown = Closure::new(move |t: f64| {
@@ -543,7 +392,7 @@ impl JsMseGate {
                 }
             });
             Playback {
-                judge,
+                filter: RefCell::new(filter),
                 screen,
                 player: RefCell::new(JsValue::NULL),
                 kept: RefCell::new(VecDeque::new()),
@@ -579,12 +428,9 @@ impl JsMseGate {
         if p.closed.get() {
             return Err(error("this gate is closed"));
         }
-        let filter = match &p.judge {
-            Judge::Here(filter) => filter,
-            Judge::Pool(pooled) => return self.append_pooled(pooled, &bytes),
-        };
         // The clock is user code: read it before any borrow.
-        let clock = filter
+        let clock = p
+            .filter
             .try_borrow()
             .map_err(|_| error("append: called from inside this gate's own verification"))?
             .clock
@@ -598,7 +444,8 @@ impl JsMseGate {
             0
         };
         let (init_bytes, media) = held.split_at(split);
-        let mut filter = filter
+        let mut filter = p
+            .filter
             .try_borrow_mut()
             .map_err(|_| error("append: called from inside this gate's own verification"))?;
         if !init_bytes.is_empty() {
@@ -667,17 +514,12 @@ impl JsMseGate {
     /// verified pictures the element presented).
     #[wasm_bindgen(unchecked_return_type = "MseGateStats")]
     pub fn stats(&self) -> Result<Object, JsError> {
-        let out = match &self.playback.judge {
-            Judge::Here(filter) => filter
-                .try_borrow()
-                .map_err(|_| error("stats: called while this gate verifies a segment"))?
-                .stats(),
-            // The worker's counts as of its latest reply (a copy).
-            Judge::Pool(pooled) => match &*pooled.stats.borrow() {
-                Some(latest) => Object::assign(&Object::new(), latest),
-                None => filter_stats(&verify::Stats::default(), FilterStats::default()),
-            },
-        };
+        let filter = self
+            .playback
+            .filter
+            .try_borrow()
+            .map_err(|_| error("stats: called while this gate verifies a segment"))?;
+        let out = filter.stats();
         set(&out, "drawn", &count(self.playback.screen.drawn.get()));
         Ok(out)
     }
@@ -702,87 +544,12 @@ impl JsMseGate {
             return;
         }
         let _ = close_player(&p.player.borrow());
-        if let Judge::Pool(pooled) = &p.judge {
-            close_pooled(&pooled.handle);
-        }
         p.screen.close();
         p.on_shown.borrow_mut().take();
     }
 }
 
-impl Pooled {
-    /// The checks `new MseGate` makes here before a worker is involved, so
-    /// that a bad key or option throws as without a pool.
-    fn check(linked_public_key: &JsValue, options: &Options) -> Result<(), JsError> {
-        public_key_arg(linked_public_key, "linkedPublicKey")?;
-        read_policy(options)?;
-        options.tables("tables")?;
-        Ok(())
-    }
-
-    /// Opens the filter in one of `pool`'s workers with the Verifier
-    /// options (all but `now`, which stays here).
-    fn open(pool: &JsValue, key: &JsValue, options: &Options) -> Result<Pooled, JsError> {
-        let (_, now) = read_policy(options)?;
-        let forwarded = Object::new();
-        for name in VERIFIER_OPTIONS.iter().filter(|n| **n != "now") {
-            let value = options.value(name)?;
-            if !value.is_undefined() {
-                set(&forwarded, name, &value);
-            }
-        }
-        let key = Uint8Array::from(&bytes_arg(key, "linkedPublicKey")?.to_vec()[..]);
-        let handle = open_pooled(pool, &key, &forwarded).map_err(|e| error(js_message(&e)))?;
-        Ok(Pooled {
-            handle,
-            clock: Clock(now),
-            stats: RefCell::new(None),
-            init: RefCell::new(None),
-        })
-    }
-}
-
-/// The message of a thrown JS value, for an error of our own.
-fn js_message(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| String::from("failed"))
-}
-
-/// A field of a worker's reply, read as an own property (a missing one is
-/// never looked up on this page's `Object.prototype`).
-fn field(reply: &Object, key: &str) -> JsValue {
-    own_value(reply, key).unwrap_or(JsValue::UNDEFINED)
-}
-
 impl JsMseGate {
-    /// `append` with a `pool`: the segment goes to the worker (a copy), and
-    /// its reply is appended and recorded here, in order.
-    fn append_pooled(&self, pooled: &Pooled, bytes: &JsValue) -> Result<Promise, JsError> {
-        let now_us = pooled.clock.now_us()?;
-        let source = bytes_arg(bytes, "bytes")?;
-        let held = held(&source, "append")?;
-        let split = if starts_init(&held) {
-            init_part(&held).unwrap_or(held.len())
-        } else {
-            0
-        };
-        let (init, media) = held.split_at(split);
-        let init = (!init.is_empty()).then(|| Uint8Array::from(init));
-        let media = (!media.is_empty()).then(|| Uint8Array::from(media));
-        let asked = filter_pooled(&pooled.handle, init, media, now_us as f64 / 1000.0)
-            .map_err(|e| error(format!("append: {}", js_message(&e))))?;
-        let weak = Rc::downgrade(&self.playback);
-        let finish = Closure::once_into_js(move |reply: JsValue| -> Result<JsValue, JsValue> {
-            let Some(p) = weak.upgrade() else {
-                return Err(error("append: this gate is closed").into());
-            };
-            p.finish_pooled(&reply, now_us).map_err(JsValue::from)
-        });
-        Ok(then_call(&asked, &finish))
-    }
-
     /// Records the presentation times of `filtered`'s kept samples; returns
     /// how many were kept.
     fn note_kept(&self, filtered: &Filtered, timescale: u32) -> u64 {

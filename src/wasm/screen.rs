@@ -314,19 +314,21 @@ impl Screen {
     }
 
     /// Records that the browser shows a new verified picture, captured at
-    /// `timestamp_us` (µs since the epoch, by the camera's clock). The
-    /// first one, and one that ends a stall, marks the element live and
-    /// calls `onResume`.
-    pub(crate) fn shown(&self, timestamp_us: u64) {
+    /// `timestamp_us` (µs since the epoch, by the camera's clock), and
+    /// `frames` pictures in all since the last call (a `<video>` element is
+    /// read a few times a second). The first one, and one that ends a
+    /// stall, marks the element live and calls `onResume`.
+    pub(crate) fn shown_frames(&self, timestamp_us: u64, frames: u64) {
         if self.closed.get() {
             return;
         }
         let first = self.drawn.get() == 0;
-        self.drawn.set(self.drawn.get() + 1);
+        self.drawn.set(self.drawn.get() + frames);
         let captured_at = self.captured_at(timestamp_us);
         let resumed = self.gate.try_borrow_mut().is_ok_and(|mut g| {
             let ticket = g.begin_draw(timestamp_us);
             let resumed = g.drawn(ticket, captured_at, monotonic_now());
+            g.also_drawn(frames.saturating_sub(1));
             resumed || (first && !g.is_stalled())
         });
         if resumed {

@@ -3,8 +3,6 @@
 // runs; every `@ts-expect-error` line must be a type error.
 import { FragmentFilter, MseGate } from '../../pkg/frameseal.js';
 import type { FilterResult, FilteredSegment, FragmentFilterStats, MseAppendResult, MseGateStats } from '../../pkg/frameseal.js';
-import { GatePool } from '../../pkg/pool/index.js';
-import type { PooledFilter } from '../../pkg/pool/index.js';
 
 declare const key: Uint8Array;
 declare const bytes: Uint8Array;
@@ -28,18 +26,6 @@ export async function plays(): Promise<void> {
   const stats: MseGateStats = g.stats();
   console.log(r.appended, stats.drawn, g.live, g.mimeType);
   g.close();
-  // Verified in a worker: MseGate's `pool` option, and a pooled filter.
-  const pool = new GatePool({ workers: 2 });
-  const pooled = new MseGate(video, key, { pool, maxAgeMs: 5000 });
-  console.log((await pooled.append(bytes)).appended);
-  const pf: PooledFilter = await pool.openFilter(key, { maxAgeMs: 5000, now: () => Date.now() });
-  await pf.init(bytes);
-  const seg: FilteredSegment = await pf.filter(bytes);
-  const ps: FragmentFilterStats = await pf.stats();
-  console.log(seg.bytes, ps.accepted, pf.mimeType, pf.build);
-  pf.close();
-  // @ts-expect-error: pool must be a GatePool, not a number of workers
-  new MseGate(video, key, { pool: 2 });
   // @ts-expect-error: a video element, not a canvas
   new MseGate(document.createElement('canvas'), key);
   // @ts-expect-error: an unknown option
