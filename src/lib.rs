@@ -40,6 +40,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod calendar;
 pub mod deframer;
 pub mod fmp4;
 pub mod fragment_filter;

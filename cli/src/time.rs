@@ -2,6 +2,8 @@
 //! people read them (UTC, RFC 3339). The clock itself is
 //! [`frameseal_native::now_us`].
 
+use frameseal::calendar::{civil_from_days, days_from_civil};
+
 /// A UTC date and time of day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Utc {
@@ -16,21 +18,13 @@ pub struct Utc {
 
 impl Utc {
     /// The calendar date and time of `us` microseconds after the epoch
-    /// (proleptic Gregorian calendar; H. Hinnant's `civil_from_days`).
+    /// (proleptic Gregorian calendar).
     pub fn from_unix_us(us: u64) -> Utc {
         let secs = us / 1_000_000;
         let micros = (us % 1_000_000) as u32;
-        let days = (secs / 86_400) as i64;
         let in_day = (secs % 86_400) as u32;
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+        let (month, day) = (month as u32, day as u32);
         Utc {
             year,
             month,
@@ -107,11 +101,7 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         }
         _ => return None,
     };
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    let days = days_from_civil(year, month, day);
     Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset * 60)
 }
 
