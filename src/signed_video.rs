@@ -21,7 +21,10 @@
 //!   certificate chain checked at a given time), and the SPEC §5.1
 //!   fingerprint of a key;
 //! - [`mp4`]: the video samples of a plain MP4 recording, the form cameras
-//!   export signed video in.
+//!   export signed video in;
+//! - [`gate`]: the display side: access units held until their GOP's
+//!   verdict, only authentic pictures released (or released at once and
+//!   marked).
 //!
 //! What is checked and what is not (SPS/PPS/VPS, AUDs and other SEIs are
 //! not covered by these formats) is in `docs/SIGNED-VIDEO.md`.
@@ -49,6 +52,7 @@
 
 use alloc::vec::Vec;
 
+pub mod gate;
 pub mod mp4;
 pub mod sei;
 pub mod tlv;

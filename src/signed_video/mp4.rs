@@ -5,14 +5,18 @@
 //! It finds the first video track (`hdlr` `vide`) whose sample entry is
 //! `avc1`/`avc3` or `hvc1`/`hev1`, reads the NAL unit length size from its
 //! `avcC`/`hvcC`, and lists the samples in decode order from `stsz`, `stsc`
-//! and `stco`/`co64`. Edit lists and timing are not read: validation needs
-//! decode order only.
+//! and `stco`/`co64`. For a display that decodes what it validated
+//! (`SignedVideoGate`), it also keeps the decoder configuration record, the
+//! coded size, the media timescale (`mdhd`) and each sample's decode time,
+//! duration and composition offset (`stts`, `ctts`); edit lists are not
+//! read. Timing is optional: a track without `mdhd` or `stts` has none.
 //!
 //! Strict and bounded: every box must fit in its parent, every table's
 //! entry count is checked against the bytes of its box before anything is
 //! allocated, the sample-to-chunk runs must add up to the sample count, and
 //! every sample must lie inside the file.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -93,8 +97,31 @@ pub struct VideoTrack {
     pub codec: Codec,
     /// The size in bytes of each NAL unit's length prefix (1, 2 or 4).
     pub length_size: usize,
+    /// The sample entry's type (`avc1`, `avc3`, `hvc1` or `hev1`).
+    pub entry: [u8; 4],
+    /// The decoder configuration record, the content of the `avcC` / `hvcC`
+    /// box (what WebCodecs calls the `description`).
+    pub config: Vec<u8>,
+    /// The coded width and height of the sample entry, in pixels.
+    pub size: (u16, u16),
+    /// The media timescale (`mdhd`), ticks per second, when the track has
+    /// one and its samples have times.
+    pub timescale: Option<u32>,
     /// Each sample's (offset in the file, size), in decode order.
     samples: Vec<(usize, usize)>,
+    /// Each sample's time, in decode order; empty without timing.
+    times: Vec<SampleTime>,
+}
+
+/// When one sample is decoded and shown, in ticks of the track's timescale.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleTime {
+    /// Its decode time: the durations of the samples before it.
+    pub decode: u64,
+    /// Its duration (`stts`).
+    pub duration: u32,
+    /// Its presentation time less its decode time (`ctts`; 0 without one).
+    pub composition_offset: i64,
 }
 
 /// One box: its type and content.
@@ -180,22 +207,37 @@ pub fn video_track(file: &[u8]) -> Result<VideoTrack, Mp4Error> {
             continue;
         }
         let stbl = only(only(mdia, b"minf")?, b"stbl")?;
-        let Some((codec, length_size)) = sample_entry(only(stbl, b"stsd")?)? else {
+        let Some(entry) = sample_entry(only(stbl, b"stsd")?)? else {
             continue;
         };
         let samples = sample_table(stbl, file.len())?;
+        let (timescale, times) = timing(mdia, stbl, samples.len())?;
         return Ok(VideoTrack {
-            codec,
-            length_size,
+            codec: entry.codec,
+            length_size: entry.length_size,
+            entry: entry.kind,
+            config: entry.config.to_vec(),
+            size: entry.size,
+            timescale,
             samples,
+            times,
         });
     }
     Err(Mp4Error::NoVideoTrack)
 }
 
-/// The codec and NAL unit length size of the first sample entry, or `None`
-/// for an entry that is not H.264 / H.265.
-fn sample_entry(stsd: &[u8]) -> Result<Option<(Codec, usize)>, Mp4Error> {
+/// What the track's first sample entry says.
+struct Entry<'a> {
+    kind: [u8; 4],
+    codec: Codec,
+    length_size: usize,
+    config: &'a [u8],
+    size: (u16, u16),
+}
+
+/// The first sample entry, or `None` for an entry that is not H.264 /
+/// H.265.
+fn sample_entry(stsd: &[u8]) -> Result<Option<Entry<'_>>, Mp4Error> {
     let mut r = full(stsd)?;
     if r.u32()? == 0 {
         return Err(Mp4Error::BadTable(*b"stsd"));
@@ -206,8 +248,13 @@ fn sample_entry(stsd: &[u8]) -> Result<Option<(Codec, usize)>, Mp4Error> {
         b"hvc1" | b"hev1" => (Codec::H265, b"hvcC"),
         _ => return Ok(None),
     };
-    // A VisualSampleEntry has 78 bytes of fields before its child boxes.
+    // A VisualSampleEntry has 78 bytes of fields before its child boxes;
+    // width and height are the two u16 at 24.
     let children = entry.content.get(78..).ok_or(Mp4Error::Truncated)?;
+    let size = (
+        u16::from_be_bytes([entry.content[24], entry.content[25]]),
+        u16::from_be_bytes([entry.content[26], entry.content[27]]),
+    );
     let record = only(children, config)?;
     // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (low two bits).
     let at = if codec == Codec::H264 { 4 } else { 21 };
@@ -216,7 +263,97 @@ fn sample_entry(stsd: &[u8]) -> Result<Option<(Codec, usize)>, Mp4Error> {
     if length_size == 3 {
         return Err(Mp4Error::BadTable(*config));
     }
-    Ok(Some((codec, length_size)))
+    // The codec string reads the profile, level and (H.265) constraint
+    // bytes: a record too short for them is refused here.
+    let needed = if codec == Codec::H264 { 5 } else { 23 };
+    if record.len() < needed {
+        return Err(Mp4Error::BadTable(*config));
+    }
+    Ok(Some(Entry {
+        kind: entry.kind,
+        codec,
+        length_size,
+        config: record,
+        size,
+    }))
+}
+
+/// The timescale and each sample's time, from `mdhd`, `stts` and `ctts`:
+/// `(None, [])` when the track has no `mdhd` or no `stts`. A table that is
+/// there must cover exactly `n` samples.
+fn timing(mdia: &[u8], stbl: &[u8], n: usize) -> Result<(Option<u32>, Vec<SampleTime>), Mp4Error> {
+    let (mdhd, stts) = match (only(mdia, b"mdhd"), only(stbl, b"stts")) {
+        (Ok(m), Ok(s)) => (m, s),
+        (Err(Mp4Error::Missing(_)), _) | (_, Err(Mp4Error::Missing(_))) => {
+            return Ok((None, Vec::new()));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let mut r = Reader::new(mdhd);
+    let version = r.u8()?;
+    r.take(3)?;
+    // Creation and modification times: 4 bytes each in version 0, 8 in 1.
+    r.take(if version == 1 { 16 } else { 8 })?;
+    let timescale = r.u32()?;
+    if timescale == 0 || version > 1 {
+        return Err(Mp4Error::BadTable(*b"mdhd"));
+    }
+    let mut times = Vec::new();
+    times
+        .try_reserve_exact(n)
+        .map_err(|_| Mp4Error::TooManySamples)?;
+    let mut r = full(stts)?;
+    let runs_count = r.u32()?;
+    let runs = table(&mut r, runs_count, 8, *b"stts")?;
+    let mut decode = 0u64;
+    for run in runs.chunks_exact(8) {
+        let (count, duration) = (be32(&run[..4]) as usize, be32(&run[4..]));
+        if count > n - times.len() {
+            return Err(Mp4Error::BadTable(*b"stts"));
+        }
+        for _ in 0..count {
+            times.push(SampleTime {
+                decode,
+                duration,
+                composition_offset: 0,
+            });
+            decode = decode.saturating_add(u64::from(duration));
+        }
+    }
+    if times.len() != n {
+        return Err(Mp4Error::BadTable(*b"stts"));
+    }
+    let ctts = match only(stbl, b"ctts") {
+        Ok(c) => c,
+        Err(Mp4Error::Missing(_)) => return Ok((Some(timescale), times)),
+        Err(e) => return Err(e),
+    };
+    let mut r = Reader::new(ctts);
+    let signed = r.u8()? == 1;
+    r.take(3)?;
+    let runs_count = r.u32()?;
+    let runs = table(&mut r, runs_count, 8, *b"ctts")?;
+    let mut i = 0usize;
+    for run in runs.chunks_exact(8) {
+        let count = be32(&run[..4]) as usize;
+        let raw = be32(&run[4..]);
+        let offset = if signed {
+            i64::from(raw as i32)
+        } else {
+            i64::from(raw)
+        };
+        if count > n - i {
+            return Err(Mp4Error::BadTable(*b"ctts"));
+        }
+        for t in &mut times[i..i + count] {
+            t.composition_offset = offset;
+        }
+        i += count;
+    }
+    if i != n {
+        return Err(Mp4Error::BadTable(*b"ctts"));
+    }
+    Ok((Some(timescale), times))
 }
 
 /// A table of `count` entries of `width` bytes each, checked against the
@@ -348,6 +485,49 @@ impl VideoTrack {
         file.get(at..at.checked_add(size)?)
     }
 
+    /// The time of sample `i` (decode order), when the track has timing.
+    pub fn time(&self, i: usize) -> Option<SampleTime> {
+        self.times.get(i).copied()
+    }
+
+    /// The codec string WebCodecs and `MediaSource.isTypeSupported` take,
+    /// from the decoder configuration record: `avc1.PPCCLL` (RFC 6381) or
+    /// `hvc1.P.C.TL.B…` (ISO/IEC 14496-15 annex E), with the sample entry's
+    /// type as its first part.
+    pub fn codec_string(&self) -> String {
+        use core::fmt::Write;
+        let mut out = String::new();
+        for &b in &self.entry {
+            out.push(char::from(b));
+        }
+        let c = &self.config;
+        match self.codec {
+            Codec::H264 => {
+                let _ = write!(out, ".{:02x}{:02x}{:02x}", c[1], c[2], c[3]);
+            }
+            Codec::H265 => {
+                let space = c[1] >> 6;
+                let tier = if c[1] & 0x20 != 0 { 'H' } else { 'L' };
+                let profile = c[1] & 0x1f;
+                let flags = u32::from_be_bytes([c[2], c[3], c[4], c[5]]).reverse_bits();
+                out.push('.');
+                if space > 0 {
+                    out.push(char::from(b'A' + space - 1));
+                }
+                let _ = write!(out, "{profile}.{flags:x}.{tier}{}", c[12]);
+                let constraints = &c[6..12];
+                let used = constraints
+                    .iter()
+                    .rposition(|&b| b != 0)
+                    .map_or(0, |p| p + 1);
+                for b in &constraints[..used] {
+                    let _ = write!(out, ".{b:X}");
+                }
+            }
+        }
+        out
+    }
+
     /// The NAL units of one sample, split at their length prefixes.
     pub fn nal_units<'a>(&self, sample: &'a [u8]) -> Result<Vec<&'a [u8]>, Mp4Error> {
         let mut r = Reader::new(sample);
@@ -422,6 +602,104 @@ mod tests {
             track.nal_units(&[0, 0, 0, 2, 0x41]),
             Err(Mp4Error::BadSample)
         );
+    }
+
+    /// `file` with `mdhd` (timescale 90 000) and the `stts` / `ctts` words
+    /// given added to its `mdia` / `stbl`.
+    fn timed(stts: &[u32], ctts: Option<(u8, &[u32])>) -> Vec<u8> {
+        let mut entry = vec![0u8; 78];
+        entry[24..28].copy_from_slice(&[0x02, 0x80, 0x01, 0xe0]);
+        entry.extend(bx(b"avcC", &[1, 0x64, 0, 0x1f, 0xff]));
+        let stsd = fullbox(b"stsd", &[&words(&[1])[..], &bx(b"avc1", &entry)].concat());
+        let mut tables = vec![
+            stsd,
+            fullbox(b"stsz", &words(&[0, 2, 5, 5])),
+            fullbox(b"stsc", &words(&[1, 1, 2, 1])),
+            fullbox(b"stco", &words(&[1, 10])),
+            fullbox(b"stts", &words(stts)),
+        ];
+        if let Some((version, words_)) = ctts {
+            tables.push(bx(
+                b"ctts",
+                &[&[version, 0, 0, 0][..], &words(words_)].concat(),
+            ));
+        }
+        let stbl = bx(b"stbl", &tables.concat());
+        let mdhd = fullbox(b"mdhd", &words(&[0, 0, 90_000, 0, 0]));
+        let hdlr = fullbox(b"hdlr", &[&words(&[0])[..], b"vide", &[0; 12]].concat());
+        let mdia = bx(b"mdia", &[mdhd, hdlr, bx(b"minf", &stbl)].concat());
+        let moov = bx(b"moov", &bx(b"trak", &mdia));
+        // Two 5-byte samples at 10 and 15 (the plain file's mdat, longer).
+        let mdat = bx(b"mdat", &[9, 9, 0, 0, 0, 1, 0x41, 0, 0, 0, 1, 0x41]);
+        [mdat, moov].concat()
+    }
+
+    #[test]
+    fn timing_config_and_codec_string_are_read() {
+        let f = timed(
+            &[1, 2, 3000],
+            Some((1, &[2, 1, 6000, 1, (-3000i32) as u32])),
+        );
+        let track = video_track(&f).expect("parses");
+        assert_eq!(track.len(), 2);
+        assert_eq!((track.timescale, track.size), (Some(90_000), (640, 480)));
+        assert_eq!(track.config, [1, 0x64, 0, 0x1f, 0xff]);
+        assert_eq!(track.codec_string(), "avc1.64001f");
+        let t: Vec<SampleTime> = (0..2).filter_map(|i| track.time(i)).collect();
+        assert_eq!(
+            t,
+            [
+                SampleTime {
+                    decode: 0,
+                    duration: 3000,
+                    composition_offset: 6000
+                },
+                SampleTime {
+                    decode: 3000,
+                    duration: 3000,
+                    composition_offset: -3000
+                },
+            ]
+        );
+        // Without a ctts, offsets are 0; without stts, no timing at all.
+        let f = timed(&[1, 2, 3000], None);
+        let track = video_track(&f).expect("parses");
+        assert_eq!(track.time(1).map(|t| t.composition_offset), Some(0));
+        let f = file(&[0, 1, 5], &[1, 1, 1, 1], &[1, 10]);
+        let track = video_track(&f).expect("parses");
+        assert_eq!((track.timescale, track.time(0)), (None, None));
+        // Tables that do not cover the samples exactly are refused.
+        assert_eq!(
+            video_track(&timed(&[1, 3, 3000], None)),
+            Err(Mp4Error::BadTable(*b"stts"))
+        );
+        assert_eq!(
+            video_track(&timed(&[1, 1, 3000], None)),
+            Err(Mp4Error::BadTable(*b"stts"))
+        );
+        assert_eq!(
+            video_track(&timed(&[1, 2, 3000], Some((0, &[1, 0])))),
+            Err(Mp4Error::BadTable(*b"ctts"))
+        );
+    }
+
+    #[test]
+    fn the_hevc_codec_string_follows_annex_e() {
+        // Main profile, compatibility flags 0x60000000, level 93 (3.1),
+        // constraint byte 0xb0: hvc1.1.6.L93.B0.
+        let mut config = vec![1, 0x01, 0x60, 0, 0, 0, 0xb0, 0, 0, 0, 0, 0, 93];
+        config.resize(23, 0);
+        let track = VideoTrack {
+            codec: Codec::H265,
+            length_size: 4,
+            entry: *b"hvc1",
+            config,
+            size: (0, 0),
+            timescale: None,
+            samples: Vec::new(),
+            times: Vec::new(),
+        };
+        assert_eq!(track.codec_string(), "hvc1.1.6.L93.B0");
     }
 
     #[test]

@@ -313,6 +313,14 @@ impl StreamValidator {
         self.signed_seis
     }
 
+    /// How many pictures (first slices of a hashed picture) have been
+    /// pushed: the next picture's decode-order index, as
+    /// [`GopReport::first_frame`] counts. A display gate maps its access
+    /// units to the GOP reports with it.
+    pub fn pictures(&self) -> u64 {
+        self.frames
+    }
+
     /// The GOPs that have a verdict so far.
     pub fn reports(&self) -> &[GopReport] {
         &self.reports
