@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # `./build.sh build`: pkg/ (the modern build), pkg/mvp/ (WebAssembly 1.0),
-# pkg/mvp-js/ (no WebAssembly), the loader and the package metadata.
+# pkg/mvp-js/ (no WebAssembly), pkg/signed-video/ (SignedVideoGate), the
+# loader and the package metadata.
 # Sourced by ../build.sh (which sets -euo pipefail and cds to the repository).
 
 cmd_build() {
@@ -10,13 +11,14 @@ cmd_build() {
   log "wasm-opt ${WASM_OPT_FLAGS[*]} pkg/frameseal_bg.wasm"
   node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${WASM_FEATURES[@]}" pkg/frameseal_bg.wasm -o pkg/frameseal_bg.wasm
   build_mvp
-  log "check: pkg/ and pkg/mvp/ instantiate in node"
+  build_signed_video
+  log "check: pkg/, pkg/mvp/ and pkg/signed-video/ instantiate in node"
   local dir
-  for dir in pkg pkg/mvp; do
+  for dir in pkg/frameseal pkg/mvp/frameseal pkg/signed-video/frameseal_signed_video; do
     node --input-type=module -e "
       import { readFileSync } from 'node:fs';
-      const { initSync } = await import('./$dir/frameseal.js');
-      initSync({ module: readFileSync('$dir/frameseal_bg.wasm') });"
+      const { initSync } = await import('./$dir.js');
+      initSync({ module: readFileSync('${dir}_bg.wasm') });"
   done
   log "check: pkg/mvp-js/ runs in node without WebAssembly"
   node --input-type=module -e "
@@ -26,9 +28,24 @@ cmd_build() {
   node tools/package.mjs # pkg/ as the npm package: package.json exports/files, mvp/, loader, webrtc/ workers, README
   node tools/integrity.mjs # pkg/integrity.json: SHA-384 (SRI) of every .js/.wasm file in pkg/
   local wasm
-  for wasm in pkg/frameseal_bg.wasm pkg/mvp/frameseal_bg.wasm; do
+  for wasm in pkg/frameseal_bg.wasm pkg/mvp/frameseal_bg.wasm pkg/signed-video/frameseal_signed_video_bg.wasm; do
     log "$wasm: $(wc -c <"$wasm") bytes raw, $(gzip -9c "$wasm" | wc -c) bytes gzip"
   done
+}
+
+# pkg/signed-video/ (`frameseal/signed-video`): SignedVideoGate, the display
+# side of Axis Signed Video / ONVIF Media Signing, built with the
+# `signed-video` feature as a module of its own, so that the main .wasm
+# carries none of its P-256 / RSA / X.509 code (modern build only).
+build_signed_video() {
+  local out=pkg/signed-video wasm=pkg/signed-video/frameseal_signed_video_bg.wasm
+  log "wasm-pack build --release --target web --features signed-video -> $out"
+  rm -rf "$out"
+  wasm-pack build --release --target web --no-pack --out-dir "$out" --out-name frameseal_signed_video \
+    -- --features signed-video
+  rm -f "$out/.gitignore"
+  log "wasm-opt ${WASM_OPT_FLAGS[*]} $wasm"
+  node_modules/.bin/wasm-opt "${WASM_OPT_FLAGS[@]}" "${WASM_FEATURES[@]}" "$wasm" -o "$wasm"
 }
 
 # pkg/mvp/: the same binding built for wasm32v1-none (WebAssembly 1.0), for

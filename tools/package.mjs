@@ -8,6 +8,8 @@
 //   the WebAssembly 1.0 build it can pick must already be in pkg/mvp/
 //   (./build.sh build writes it with cargo + the wasm-bindgen CLI);
 // - replaces the crate README wasm-pack copied with the one for JS users (js/README.md);
+// - checks the Signed Video part (pkg/signed-video/, `frameseal/signed-video`:
+//   SignedVideoGate, a module of its own built with the `signed-video` feature);
 // - removes snippet folders frameseal.js (or mvp/frameseal.js) no longer
 //   imports (left by older builds);
 // - rewrites pkg/package.json: wasm-pack's name, version, description,
@@ -44,6 +46,9 @@ for (const file of ['frameseal.js', 'frameseal.d.ts', 'frameseal_bg.wasm']) {
   if (!existsSync(path.join(PKG, file))) fail(`${PKG}/${file} is missing: run wasm-pack with --out-name frameseal`);
   if (!existsSync(path.join(PKG, 'mvp', file))) fail(`${PKG}/mvp/${file} is missing: run ./build.sh build`);
 }
+for (const file of ['frameseal_signed_video.js', 'frameseal_signed_video.d.ts', 'frameseal_signed_video_bg.wasm']) {
+  if (!existsSync(path.join(PKG, 'signed-video', file))) fail(`${PKG}/signed-video/${file} is missing: run ./build.sh build`);
+}
 for (const file of ['frameseal.js', 'frameseal_bg.js', 'frameseal_bg.wasm.js', 'frameseal.d.ts']) {
   if (!existsSync(path.join(PKG, 'mvp-js', file))) fail(`${PKG}/mvp-js/${file} is missing: run ./build.sh build`);
 }
@@ -62,8 +67,8 @@ copyFileSync(path.join(ROOT, 'js', 'README.md'), path.join(PKG, 'README.md'));
 for (const file of ['loader.js', 'loader.d.ts']) copyFileSync(path.join(ROOT, 'js', file), path.join(PKG, file));
 
 // Only the snippet folder each build's module imports ships (wasm-pack keeps old ones).
-for (const dir of [PKG, path.join(PKG, 'mvp')]) {
-  const moduleText = readFileSync(path.join(dir, 'frameseal.js'), 'utf8');
+for (const [dir, stem] of [[PKG, 'frameseal'], [path.join(PKG, 'mvp'), 'frameseal'], [path.join(PKG, 'signed-video'), 'frameseal_signed_video']]) {
+  const moduleText = readFileSync(path.join(dir, `${stem}.js`), 'utf8');
   const snippets = path.join(dir, 'snippets');
   if (!existsSync(snippets)) continue;
   for (const name of readdirSync(snippets)) {
@@ -105,6 +110,8 @@ const manifest = {
     ...typedModule('./pool', 'pool/index'),
     './pool/worker.js': './pool/worker.js',
     ...typedModule('./hls', 'hls/index'),
+    ...typedModule('./signed-video', 'signed-video/frameseal_signed_video'),
+    './signed-video/frameseal_signed_video_bg.wasm': './signed-video/frameseal_signed_video_bg.wasm',
     './package.json': './package.json',
   },
   files: [
@@ -124,6 +131,7 @@ const manifest = {
     'webrtc/',
     'pool/',
     'hls/',
+    'signed-video/',
     'README.md',
   ],
   // frameseal/hls works with the page's own hls.js (any 1.5 or later); the
@@ -132,7 +140,7 @@ const manifest = {
   peerDependenciesMeta: { 'hls.js': { optional: true } },
   // The workers register their handlers when loaded; the snippets are
   // imported for their exports only, but wasm-pack marks them, and so do we.
-  sideEffects: ['./snippets/*', './mvp/snippets/*', './mvp-js/*', './mvp-js/snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js',
+  sideEffects: ['./snippets/*', './mvp/snippets/*', './signed-video/snippets/*', './mvp-js/*', './mvp-js/snippets/*', './webrtc/sender.js', './webrtc/receiver.js', './webrtc/worker.js',
     './pool/worker.js'],
 };
 
@@ -145,4 +153,4 @@ for (const p of named) if (!existsSync(path.join(PKG, p))) fail(`package.json na
 
 writeFileSync(generatedPath, `${JSON.stringify(manifest, null, 2)}\n`);
 console.log(`${path.relative(process.cwd(), generatedPath) || generatedPath}: ${manifest.name}@${manifest.version}, `
-  + `${Object.keys(manifest.exports).length} exports, mvp/ build, mvp-js/ (no WebAssembly), loader, webrtc/ workers, README for JS users`);
+  + `${Object.keys(manifest.exports).length} exports, mvp/ build, mvp-js/ (no WebAssembly), signed-video/, loader, webrtc/ workers, README for JS users`);

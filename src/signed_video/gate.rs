@@ -398,7 +398,11 @@ impl<M> Gate<M> {
         let Some(validator) = self.validator.as_ref() else {
             return;
         };
-        let fresh = validator.reports()[self.reports_taken..].to_vec();
+        let fresh = validator
+            .reports()
+            .get(self.reports_taken..)
+            .unwrap_or(&[])
+            .to_vec();
         self.reports_taken += fresh.len();
         self.apply(fresh);
     }
@@ -411,7 +415,7 @@ impl<M> Gate<M> {
                 self.stats.gops[i] += 1;
             }
             if report.frames > 0 {
-                let end = report.first_frame + report.frames;
+                let end = report.first_frame.saturating_add(report.frames);
                 self.verdicts
                     .push_back((report.first_frame, end, report.verdict));
                 self.decided = self.decided.max(end);

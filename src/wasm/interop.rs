@@ -189,7 +189,7 @@ impl Options {
     /// The value of the own property `key`, `undefined` when the object has
     /// none (an inherited one is never read: SPEC §4). A getter that throws
     /// becomes an error naming the option.
-    fn get(&self, key: &str) -> Result<JsValue, JsError> {
+    pub(crate) fn get(&self, key: &str) -> Result<JsValue, JsError> {
         match &self.object {
             None => Ok(JsValue::UNDEFINED),
             Some(o) => {
@@ -198,7 +198,7 @@ impl Options {
         }
     }
 
-    fn bad(&self, key: &str, wanted: &str, got: &JsValue) -> JsError {
+    pub(crate) fn bad(&self, key: &str, wanted: &str, got: &JsValue) -> JsError {
         error(format!(
             "{}.{key} must be {wanted}, got {}",
             self.what,

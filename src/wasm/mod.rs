@@ -31,22 +31,49 @@
 
 #[cfg(all(target_arch = "wasm32", target_os = "none"))]
 mod bare;
-mod bench;
+// The package's Signed Video part (pkg/signed-video/, `frameseal/signed-video`)
+// is this crate built with the `signed-video` feature: SignedVideoGate alone,
+// so that the main module carries no P-256 / RSA / X.509 code and the part
+// carries none of the main binding.
+#[cfg_attr(feature = "signed-video", allow(dead_code))]
 mod float;
-mod frame_gate;
-mod frame_reader;
+#[cfg_attr(feature = "signed-video", allow(dead_code))]
 mod interop;
+#[cfg(feature = "signed-video")]
+mod signed_video;
+#[cfg(feature = "signed-video")]
+pub use signed_video::JsSignedVideoGate;
+
+#[cfg(not(feature = "signed-video"))]
+mod bench;
+#[cfg(not(feature = "signed-video"))]
+mod frame_gate;
+#[cfg(not(feature = "signed-video"))]
+mod frame_reader;
+#[cfg(not(feature = "signed-video"))]
 mod mse;
+#[cfg(not(feature = "signed-video"))]
 mod pairing;
+#[cfg(not(feature = "signed-video"))]
 mod screen;
+#[cfg(not(feature = "signed-video"))]
 mod signer;
+#[cfg(not(feature = "signed-video"))]
 mod verifier;
+#[cfg(not(feature = "signed-video"))]
 mod video_gate;
 
+#[cfg(not(feature = "signed-video"))]
 pub use frame_gate::JsFrameGate;
+#[cfg(not(feature = "signed-video"))]
 pub use frame_reader::{JsFrameReader, frame_reader_stream};
+#[cfg(not(feature = "signed-video"))]
 pub use mse::{JsFragmentFilter, JsMseGate};
+#[cfg(not(feature = "signed-video"))]
 pub use pairing::{fingerprint, pairing_code, parse_pairing_code};
+#[cfg(not(feature = "signed-video"))]
 pub use signer::JsSigner;
+#[cfg(not(feature = "signed-video"))]
 pub use verifier::{JsVerifier, drop_reasons, frame_layout};
+#[cfg(not(feature = "signed-video"))]
 pub use video_gate::JsVideoGate;

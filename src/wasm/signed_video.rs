@@ -1,0 +1,686 @@
+//! `SignedVideoGate` (issue 18 item 3): the display side of Axis Signed
+//! Video / ONVIF Media Signing, in the package's Signed Video part
+//! (`frameseal/signed-video`, built with the `signed-video` feature so that
+//! the main module carries no P-256 / RSA / X.509 code).
+//!
+//! Converting only: options and bytes in, released pictures, GOP reports
+//! and counts out; what is held, released and dropped is decided by
+//! [`crate::signed_video::gate`]. Bad input throws an `Error` whose
+//! `reason` is a stable lower-case string (`bad-options`, `bad-trust-key`,
+//! `bad-trust-ca`, `malformed-unit`, `unit-too-large`, `bad-length-size`,
+//! `finished`, `busy`, `not-mp4`, `bad-mp4`, `out-of-memory`).
+
+use alloc::collections::VecDeque;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use js_sys::{Array, Function, Object, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::interop::{Options, bytes_arg, copy_from, count, set};
+use crate::signed_video::gate::{DropReason, Gate, GateError, Layout, Mode, VERDICTS};
+use crate::signed_video::trust::TrustError;
+use crate::signed_video::{
+    CaTrust, Codec, GopReport, StreamValidator, Trust, TrustedKey, mp4, spki_fingerprint,
+};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SIGNED_VIDEO_GATE: &str = r#"
+/** A GOP's verdict (frameseal verify --signed-video's). */
+export type SignedVideoVerdict =
+  | 'authentic' | 'tampered' | 'incomplete' | 'unsigned' | 'pending' | 'unverifiable' | 'foreign-key';
+
+/** Why a picture was not released: its GOP's verdict, a picture type the formats do not hash, or too much held. */
+export type SignedVideoDropReason = Exclude<SignedVideoVerdict, 'authentic'> | 'not-covered' | 'overflow';
+
+/** What is trusted and how; read as own properties only, unknown keys are an error. */
+export interface SignedVideoTrustOptions {
+  /** 'hold' (default): each GOP is held until its verdict, only authentic pictures are released. 'mark': released at once, verdicts follow (onGop). */
+  mode?: 'hold' | 'mark';
+  /** The linked camera's public key: SubjectPublicKeyInfo as PEM text or DER bytes (EC P-256 or RSA). GOPs signed by another key are 'foreign-key'. */
+  trustKey?: string | Uint8Array;
+  /** A CA certificate PEM (the CA last; a chain for streams that carry a bare key may come before it). */
+  trustCa?: string;
+  /** When certificates are checked, ms since the epoch (default now). */
+  at?: number;
+  /** Called with each GOP's report, in order, after the call that completed it returns its pictures. */
+  onGop?: (report: SignedVideoGopReport) => void;
+}
+
+/** SignedVideoGate options for access units pushed one by one. */
+export interface SignedVideoGateOptions extends SignedVideoTrustOptions {
+  codec: 'h264' | 'h265';
+  /** 'annexb' (start codes, default) or 'avcc' (length-prefixed, as MP4 samples). */
+  layout?: 'annexb' | 'avcc';
+  /** With 'avcc': the NAL unit length size (default 4, or the config record's). */
+  nalLengthSize?: 1 | 2 | 4;
+  /** With 'avcc': the avcC / hvcC record (its length size is used). */
+  config?: Uint8Array;
+}
+
+/** A released picture: ready for `new EncodedVideoChunk(picture)`. */
+export interface SignedVideoPicture {
+  type: 'key' | 'delta';
+  /** µs: as pushed, or from the MP4's sample times (the sample index when it has none). */
+  timestamp: number;
+  duration?: number;
+  /** The access unit (after any access units without a picture that came before it). */
+  data: Uint8Array;
+  /** Decode-order index of its picture from 0, as GOP reports count (firstFrame). */
+  frame: number;
+}
+
+/** One GOP's verdict: `frameseal verify --signed-video --json`'s line, plus counts. */
+export interface SignedVideoGopReport {
+  gop: number;
+  firstFrame: number;
+  frames: number;
+  verdict: SignedVideoVerdict;
+  reason: string | null;
+  gopCounter: number | null;
+  invalidUnits: number;
+  missingUnits: number;
+}
+
+/** What a SignedVideoGate counted (access units). */
+export interface SignedVideoGateStats {
+  released: number;
+  held: number;
+  heldBytes: number;
+  dropped: Record<SignedVideoDropReason, number>;
+  gops: Record<SignedVideoVerdict, number>;
+  carried: number;
+  badSeis: number;
+}
+
+/** Who signed, and what is trusted. */
+export interface SignedVideoInfo {
+  scheme: 'axis' | 'onvif' | null;
+  codec: 'h264' | 'h265';
+  publicKeyFingerprint: string | null;
+  trust: 'in-stream-key-only' | 'key' | 'ca';
+  trustError: { reason: string; message: string } | null;
+  signer: { manufacturer: string; serialNumber: string; firmwareVersion: string } | null;
+}
+
+/** A whole MP4 recording through a SignedVideoGate. */
+export interface SignedVideoMp4 {
+  /** For VideoDecoder.configure. */
+  decoderConfig: { codec: string; description: Uint8Array; codedWidth: number; codedHeight: number };
+  pictures: SignedVideoPicture[];
+  reports: SignedVideoGopReport[];
+  stats: SignedVideoGateStats;
+  info: SignedVideoInfo;
+}
+"#;
+
+/// The trust options every gate takes.
+const TRUST_OPTIONS: [&str; 5] = ["mode", "trustKey", "trustCa", "at", "onGop"];
+/// Those plus the access unit format.
+const UNIT_OPTIONS: [&str; 9] = [
+    "mode",
+    "trustKey",
+    "trustCa",
+    "at",
+    "onGop",
+    "codec",
+    "layout",
+    "nalLengthSize",
+    "config",
+];
+
+/// The most GOP reports kept for `reports()`; older ones are forgotten
+/// (the counts in `stats()` keep them).
+const MAX_REPORTS: usize = 4096;
+
+/// An `Error` with a stable `reason`.
+fn fail(reason: &str, message: impl AsRef<str>) -> JsValue {
+    let e = js_sys::Error::new(message.as_ref());
+    set(&e, "reason", &JsValue::from_str(reason));
+    e.into()
+}
+
+/// An option error from the shared reader, as `bad-options`.
+fn bad_options(e: JsError) -> JsValue {
+    let value = JsValue::from(e);
+    if let Some(object) = value.dyn_ref::<Object>() {
+        set(object, "reason", &JsValue::from_str("bad-options"));
+    }
+    value
+}
+
+fn gate_error(e: GateError) -> JsValue {
+    fail(e.reason(), e.to_string())
+}
+
+/// What the caller gave with an access unit.
+#[derive(Clone, Copy)]
+struct Timing {
+    timestamp: f64,
+    duration: Option<f64>,
+}
+
+/// The trust, mode and callback of `options`.
+struct Common {
+    mode: Mode,
+    trust: Trust,
+    on_gop: Option<Function>,
+}
+
+fn common(o: &Options) -> Result<Common, JsValue> {
+    let mode = match o.get("mode").map_err(bad_options)?.as_string().as_deref() {
+        None if o.get("mode").map_err(bad_options)?.is_undefined() => Mode::Hold,
+        Some("hold") => Mode::Hold,
+        Some("mark") => Mode::Mark,
+        _ => {
+            let v = o.get("mode").map_err(bad_options)?;
+            return Err(bad_options(o.bad("mode", "'hold' or 'mark'", &v)));
+        }
+    };
+    let at_value = o.get("at").map_err(bad_options)?;
+    let at_ms = if at_value.is_undefined() {
+        js_sys::Date::now()
+    } else {
+        match at_value.as_f64() {
+            Some(ms) if ms.is_finite() && ms.abs() < 8.64e15 => ms,
+            _ => {
+                return Err(bad_options(o.bad(
+                    "at",
+                    "a time in ms since the epoch",
+                    &at_value,
+                )));
+            }
+        }
+    };
+    let at = (at_ms / 1000.0).floor() as i64;
+    let key = o.get("trustKey").map_err(bad_options)?;
+    let ca = o.get("trustCa").map_err(bad_options)?;
+    let trust = match (key.is_undefined(), ca.is_undefined()) {
+        (false, false) => {
+            return Err(fail(
+                "bad-options",
+                "options.trustKey and options.trustCa cannot be combined: link one key or one CA",
+            ));
+        }
+        (false, true) => Trust::Key(trust_key(&key)?),
+        (true, false) => {
+            let pem = ca
+                .as_string()
+                .ok_or_else(|| bad_options(o.bad("trustCa", "CA certificate PEM text", &ca)))?;
+            Trust::Ca(CaTrust::from_pem(pem.as_bytes(), at).map_err(|e| {
+                fail(
+                    "bad-trust-ca",
+                    format!("options.trustCa: not a CA certificate PEM: {e}"),
+                )
+            })?)
+        }
+        (true, true) => Trust::InStream,
+    };
+    let on_gop = o.function("onGop").map_err(bad_options)?;
+    Ok(Common {
+        mode,
+        trust,
+        on_gop,
+    })
+}
+
+fn trust_key(value: &JsValue) -> Result<TrustedKey, JsValue> {
+    let bad = |e: TrustError| {
+        fail(
+            "bad-trust-key",
+            format!("options.trustKey: not an EC P-256 or RSA public key (SPKI PEM or DER): {e}"),
+        )
+    };
+    if let Some(pem) = value.as_string() {
+        return TrustedKey::from_spki_pem(&pem).map_err(bad);
+    }
+    let der = read_bytes(value, "options.trustKey", 64 * 1024).map_err(|_| {
+        fail(
+            "bad-trust-key",
+            "options.trustKey must be PEM text or DER bytes",
+        )
+    })?;
+    TrustedKey::from_spki_der(&der).map_err(bad)
+}
+
+/// The bytes of a Uint8Array argument, copied, at most `max` of them.
+fn read_bytes(value: &JsValue, what: &str, max: usize) -> Result<Vec<u8>, JsValue> {
+    let array = bytes_arg(value, what).map_err(|e| {
+        let v = JsValue::from(e);
+        if let Some(o) = v.dyn_ref::<Object>() {
+            set(o, "reason", &JsValue::from_str("bad-argument"));
+        }
+        v
+    })?;
+    let len = array.length() as usize;
+    if len > max {
+        return Err(fail(
+            "unit-too-large",
+            format!("{what}: {len} bytes is more than the {max} taken"),
+        ));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(len).map_err(|_| {
+        fail(
+            "out-of-memory",
+            format!("{what}: out of memory for {len} bytes"),
+        )
+    })?;
+    out.resize(len, 0);
+    copy_from(&array, 0, &mut out).map_err(|e| {
+        let v = JsValue::from(e);
+        if let Some(o) = v.dyn_ref::<Object>() {
+            set(o, "reason", &JsValue::from_str("bad-argument"));
+        }
+        v
+    })?;
+    Ok(out)
+}
+
+/// The access unit format of `options`: codec, layout, length size.
+fn unit_format(o: &Options) -> Result<(Codec, Layout), JsValue> {
+    let codec_value = o.get("codec").map_err(bad_options)?;
+    let codec = match codec_value.as_string().as_deref() {
+        Some("h264") => Codec::H264,
+        Some("h265") => Codec::H265,
+        _ => {
+            return Err(bad_options(o.bad(
+                "codec",
+                "'h264' or 'h265'",
+                &codec_value,
+            )));
+        }
+    };
+    let layout_value = o.get("layout").map_err(bad_options)?;
+    let config = o.bytes("config").map_err(bad_options)?;
+    let layout = match layout_value.as_string().as_deref() {
+        None if layout_value.is_undefined() => Layout::AnnexB,
+        Some("annexb") => Layout::AnnexB,
+        Some("avcc") => {
+            let from_config = match &config {
+                None => None,
+                Some(record) => {
+                    let at = if codec == Codec::H264 { 4 } else { 21 };
+                    let byte = record.get(at).copied().ok_or_else(|| {
+                        fail(
+                            "bad-options",
+                            "options.config: too short for an avcC / hvcC record",
+                        )
+                    })?;
+                    Some(usize::from(byte & 3) + 1)
+                }
+            };
+            let default = from_config.unwrap_or(4) as u32;
+            Layout::LengthPrefixed(
+                o.integer("nalLengthSize", default, 4)
+                    .map_err(bad_options)? as usize,
+            )
+        }
+        _ => {
+            return Err(bad_options(o.bad(
+                "layout",
+                "'annexb' or 'avcc'",
+                &layout_value,
+            )));
+        }
+    };
+    Ok((codec, layout))
+}
+
+/// What `info()` says, kept when the gate finishes.
+#[derive(Clone)]
+struct Info {
+    scheme: Option<&'static str>,
+    fingerprint: Option<String>,
+    trust: &'static str,
+    trust_error: Option<(&'static str, String)>,
+    signer: Option<(String, String, String)>,
+}
+
+impl Info {
+    fn of(v: &StreamValidator) -> Info {
+        Info {
+            scheme: v.scheme().map(|s| s.name()),
+            fingerprint: v.signer_spki().map(spki_fingerprint),
+            trust: v.trust().name(),
+            trust_error: v.trust_error().map(|e| (e.reason(), e.to_string())),
+            signer: v.product_info().map(|p| {
+                (
+                    p.manufacturer.clone(),
+                    p.serial_number.clone(),
+                    p.firmware_version.clone(),
+                )
+            }),
+        }
+    }
+
+    fn object(&self, codec: Codec) -> Object {
+        let out = Object::new();
+        let text = |t: Option<&str>| t.map_or(JsValue::NULL, JsValue::from_str);
+        set(&out, "scheme", &text(self.scheme));
+        set(&out, "codec", &JsValue::from_str(codec.name()));
+        set(
+            &out,
+            "publicKeyFingerprint",
+            &text(self.fingerprint.as_deref()),
+        );
+        set(&out, "trust", &JsValue::from_str(self.trust));
+        let error = self.trust_error.as_ref().map_or(JsValue::NULL, |(r, m)| {
+            let e = Object::new();
+            set(&e, "reason", &JsValue::from_str(r));
+            set(&e, "message", &JsValue::from_str(m));
+            e.into()
+        });
+        set(&out, "trustError", &error);
+        let signer = self.signer.as_ref().map_or(JsValue::NULL, |(m, s, f)| {
+            let o = Object::new();
+            set(&o, "manufacturer", &JsValue::from_str(m));
+            set(&o, "serialNumber", &JsValue::from_str(s));
+            set(&o, "firmwareVersion", &JsValue::from_str(f));
+            o.into()
+        });
+        set(&out, "signer", &signer);
+        out
+    }
+}
+
+struct Inner {
+    gate: Gate<Timing>,
+    codec: Codec,
+    info: Option<Info>,
+    reports: VecDeque<GopReport>,
+}
+
+impl Inner {
+    /// The pictures and reports the last call produced, as JS values.
+    fn drain(&mut self) -> (Array, Vec<Object>) {
+        let pictures = Array::new();
+        for p in self.gate.take_released() {
+            let o = Object::new();
+            let kind = if p.keyframe { "key" } else { "delta" };
+            set(&o, "type", &JsValue::from_str(kind));
+            set(&o, "timestamp", &JsValue::from_f64(p.meta.timestamp));
+            if let Some(d) = p.meta.duration {
+                set(&o, "duration", &JsValue::from_f64(d));
+            }
+            set(&o, "data", &Uint8Array::from(p.data.as_slice()).into());
+            set(&o, "frame", &count(p.frame));
+            pictures.push(&o);
+        }
+        let mut reports = Vec::new();
+        for r in self.gate.take_reports() {
+            reports.push(report_object(&r));
+            if self.reports.len() == MAX_REPORTS {
+                self.reports.pop_front();
+            }
+            self.reports.push_back(r);
+        }
+        (pictures, reports)
+    }
+
+    fn finish(&mut self) {
+        if let Some(v) = self.gate.validator() {
+            self.info = Some(Info::of(v));
+        }
+        self.gate.finish();
+    }
+
+    fn info(&self) -> Option<Info> {
+        self.gate
+            .validator()
+            .map(Info::of)
+            .or_else(|| self.info.clone())
+    }
+
+    fn stats(&self) -> Object {
+        let s = self.gate.stats();
+        let out = Object::new();
+        set(&out, "released", &count(s.released));
+        set(&out, "held", &count(s.held));
+        set(&out, "heldBytes", &count(s.held_bytes));
+        let dropped = Object::new();
+        for reason in DropReason::ALL {
+            set(&dropped, reason.name(), &count(s.dropped(reason)));
+        }
+        set(&out, "dropped", &dropped);
+        let gops = Object::new();
+        for verdict in VERDICTS {
+            set(&gops, verdict.name(), &count(s.gops(verdict)));
+        }
+        set(&out, "gops", &gops);
+        set(&out, "carried", &count(s.carried));
+        set(&out, "badSeis", &count(s.bad_seis));
+        out
+    }
+}
+
+fn report_object(r: &GopReport) -> Object {
+    let o = Object::new();
+    set(&o, "gop", &count(r.gop as u64));
+    set(&o, "firstFrame", &count(r.first_frame));
+    set(&o, "frames", &count(r.frames));
+    set(&o, "verdict", &JsValue::from_str(r.verdict.name()));
+    set(
+        &o,
+        "reason",
+        &r.reason.map_or(JsValue::NULL, JsValue::from_str),
+    );
+    let counter = r.gop_counter.map_or(JsValue::NULL, |c| count(u64::from(c)));
+    set(&o, "gopCounter", &counter);
+    set(&o, "invalidUnits", &count(r.invalid_units as u64));
+    set(&o, "missingUnits", &count(r.missing_units as u64));
+    o
+}
+
+/// Calls `on_gop` with each report; an exception it throws is ignored (the
+/// gate's state is already consistent).
+fn notify(on_gop: Option<&Function>, reports: &[Object]) {
+    if let Some(f) = on_gop {
+        for r in reports {
+            let _ = f.call1(&JsValue::UNDEFINED, r);
+        }
+    }
+}
+
+/// Holds each GOP of a signed H.264 / H.265 stream (Axis Signed Video,
+/// ONVIF Media Signing) until its verdict, then releases its pictures if it
+/// is authentic and drops them if not; or, in `mark` mode, releases at once
+/// and reports each GOP's verdict after.
+#[wasm_bindgen(js_name = SignedVideoGate)]
+pub struct JsSignedVideoGate {
+    inner: RefCell<Inner>,
+    on_gop: Option<Function>,
+}
+
+#[wasm_bindgen(js_class = SignedVideoGate)]
+impl JsSignedVideoGate {
+    /// A gate for access units of `options.codec` in `options.layout`,
+    /// trusting what `options` says (the stream's own key by default).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "SignedVideoGateOptions")] options: JsValue,
+    ) -> Result<JsSignedVideoGate, JsValue> {
+        let o = Options::read(&options, "options", &UNIT_OPTIONS).map_err(bad_options)?;
+        let (codec, layout) = unit_format(&o)?;
+        let c = common(&o)?;
+        let validator = StreamValidator::with_trust(codec, c.trust);
+        let gate = Gate::new(validator, codec, layout, c.mode).map_err(gate_error)?;
+        Ok(JsSignedVideoGate {
+            inner: RefCell::new(Inner {
+                gate,
+                codec,
+                info: None,
+                reports: VecDeque::new(),
+            }),
+            on_gop: c.on_gop,
+        })
+    }
+
+    /// Takes one access unit with its `timestamp` / `duration` (µs, as
+    /// WebCodecs); returns the pictures released by it, in decode order.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoPicture[]")]
+    pub fn push(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ timestamp?: number; duration?: number }")]
+        timing: JsValue,
+    ) -> Result<Array, JsValue> {
+        let t =
+            Options::read(&timing, "timing", &["timestamp", "duration"]).map_err(bad_options)?;
+        let number = |key: &str| -> Result<Option<f64>, JsValue> {
+            let v = t.get(key).map_err(bad_options)?;
+            if v.is_undefined() {
+                return Ok(None);
+            }
+            match v.as_f64() {
+                Some(n) if n.is_finite() => Ok(Some(n)),
+                _ => Err(bad_options(t.bad(key, "a finite number of µs", &v))),
+            }
+        };
+        let timing = Timing {
+            timestamp: number("timestamp")?.unwrap_or(0.0),
+            duration: number("duration")?,
+        };
+        let bytes = read_bytes(&unit, "unit", crate::signed_video::gate::MAX_UNIT_BYTES)?;
+        let (pictures, reports) = {
+            let mut inner = self.inner.try_borrow_mut().map_err(|_| busy())?;
+            inner.gate.push(&bytes, timing).map_err(gate_error)?;
+            inner.drain()
+        };
+        notify(self.on_gop.as_ref(), &reports);
+        Ok(pictures)
+    }
+
+    /// Ends the stream: the last GOPs get their verdicts (`pending` when
+    /// their SEI never came); returns what that releases.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoPicture[]")]
+    pub fn finish(&self) -> Result<Array, JsValue> {
+        let (pictures, reports) = {
+            let mut inner = self.inner.try_borrow_mut().map_err(|_| busy())?;
+            inner.finish();
+            inner.drain()
+        };
+        notify(self.on_gop.as_ref(), &reports);
+        Ok(pictures)
+    }
+
+    /// Every GOP report so far (the latest 4096), in order.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoGopReport[]")]
+    pub fn reports(&self) -> Result<Array, JsValue> {
+        let inner = self.inner.try_borrow().map_err(|_| busy())?;
+        Ok(inner.reports.iter().map(report_object).collect())
+    }
+
+    /// Counts: released, held, dropped by reason, GOPs by verdict.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoGateStats")]
+    pub fn stats(&self) -> Result<Object, JsValue> {
+        let inner = self.inner.try_borrow().map_err(|_| busy())?;
+        Ok(inner.stats())
+    }
+
+    /// The scheme, the signer and its key's fingerprint, what is trusted.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoInfo")]
+    pub fn info(&self) -> Result<Object, JsValue> {
+        let inner = self.inner.try_borrow().map_err(|_| busy())?;
+        let info = inner.info().ok_or_else(busy)?;
+        Ok(info.object(inner.codec))
+    }
+
+    /// A whole MP4 recording (plain, not fragmented) through a gate: its
+    /// decoder configuration, the released pictures with their times, the
+    /// GOP reports, the counts. `options` takes the trust options only.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoMp4")]
+    pub fn mp4(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SignedVideoTrustOptions")] options: JsValue,
+    ) -> Result<Object, JsValue> {
+        let o = Options::read(&options, "options", &TRUST_OPTIONS).map_err(bad_options)?;
+        let c = common(&o)?;
+        let bytes = read_bytes(&file, "file", u32::MAX as usize)?;
+        if bytes.get(4..8) != Some(b"ftyp") {
+            return Err(fail("not-mp4", "file: not an MP4 file (no ftyp box first)"));
+        }
+        let track = mp4::video_track(&bytes).map_err(|e| fail("bad-mp4", format!("file: {e}")))?;
+        let validator = StreamValidator::with_trust(track.codec, c.trust);
+        let gate = Gate::new(
+            validator,
+            track.codec,
+            Layout::LengthPrefixed(track.length_size),
+            c.mode,
+        )
+        .map_err(gate_error)?;
+        let mut inner = Inner {
+            gate,
+            codec: track.codec,
+            info: None,
+            reports: VecDeque::new(),
+        };
+        let pictures = Array::new();
+        let mut reports = Vec::new();
+        let us = |ticks: i128| -> f64 {
+            match track.timescale {
+                Some(scale) => (ticks * 1_000_000 / i128::from(scale)) as f64,
+                None => ticks as f64,
+            }
+        };
+        for i in 0..track.len() {
+            let sample = track
+                .sample(&bytes, i)
+                .ok_or_else(|| fail("bad-mp4", format!("file: sample {i} lies outside it")))?;
+            let timing = match track.time(i) {
+                Some(t) => Timing {
+                    timestamp: us(i128::from(t.decode) + i128::from(t.composition_offset)),
+                    duration: Some(us(i128::from(t.duration))),
+                },
+                None => Timing {
+                    timestamp: i as f64,
+                    duration: None,
+                },
+            };
+            inner
+                .gate
+                .push(sample, timing)
+                .map_err(|e| fail("bad-mp4", format!("file: sample {i}: {e}")))?;
+            let (p, r) = inner.drain();
+            for x in p.iter() {
+                pictures.push(&x);
+            }
+            reports.extend(r);
+        }
+        inner.finish();
+        let (p, r) = inner.drain();
+        for x in p.iter() {
+            pictures.push(&x);
+        }
+        reports.extend(r);
+        notify(c.on_gop.as_ref(), &reports);
+        let out = Object::new();
+        let config = Object::new();
+        set(&config, "codec", &JsValue::from_str(&track.codec_string()));
+        set(
+            &config,
+            "description",
+            &Uint8Array::from(track.config.as_slice()).into(),
+        );
+        set(&config, "codedWidth", &JsValue::from(track.size.0));
+        set(&config, "codedHeight", &JsValue::from(track.size.1));
+        set(&out, "decoderConfig", &config);
+        set(&out, "pictures", &pictures);
+        let list: Array = reports.iter().collect();
+        set(&out, "reports", &list);
+        set(&out, "stats", &inner.stats());
+        let info = inner
+            .info()
+            .map_or(JsValue::NULL, |i| i.object(inner.codec).into());
+        set(&out, "info", &info);
+        Ok(out)
+    }
+}
+
+fn busy() -> JsValue {
+    fail(
+        "busy",
+        "the SignedVideoGate is in use (called from its own onGop callback)",
+    )
+}

@@ -1,0 +1,240 @@
+// SignedVideoGate (frameseal/signed-video: pkg/signed-video/) in Node, on
+// the Axis Signed Video / ONVIF Media Signing recordings of
+// tests/fixtures/signed-video/, against what `frameseal verify
+// --signed-video --json` says of the same files (the CLI is run through
+// cargo: built already by the native stage, else built here).
+//
+// - the modified-frame file: every picture of the authentic GOPs is
+//   released, in decode order, and nothing of the tampered GOP (pictures
+//   124-185); the per-GOP verdicts and frame counts are the CLI's;
+// - a linked key of another camera: every GOP is 'foreign-key', nothing
+//   released; mark mode reports the same verdicts and releases everything;
+// - the same access units pushed one by one (length-prefixed with the
+//   avcC) give the same verdicts as the whole file;
+// - trust options, own properties only, and bad input with stable reasons.
+//
+// The Signed Video part has the modern build only: under FRAMESEAL_PKG
+// (the WebAssembly 1.0 and JS builds, tests/js/use-build.mjs) it is skipped.
+// Run: node --test tests/js/signed-video.test.mjs   (after ./build.sh build).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const OTHER_BUILD = process.env.FRAMESEAL_PKG
+  ? `the Signed Video part has the modern build only (FRAMESEAL_PKG=${process.env.FRAMESEAL_PKG})`
+  : false;
+const ROOT = new URL('../../', import.meta.url);
+const FIXTURES = new URL('tests/fixtures/signed-video/', ROOT);
+const fixture = (name) => new Uint8Array(readFileSync(new URL(name, FIXTURES)));
+
+const TAMPERED = 'axis_signed_test_h264_modified_frame_137.mp4';
+const AXIS = 'axis_signed_test_h264.mp4';
+const ONVIF = 'onvif_test_signed_h264.mp4';
+const JUNE_2025 = Date.UTC(2025, 5, 1);
+
+let part;
+async function gateClass() {
+  if (!part) {
+    part = await import('../../pkg/signed-video/frameseal_signed_video.js');
+    part.initSync({ module: readFileSync(new URL('pkg/signed-video/frameseal_signed_video_bg.wasm', ROOT)) });
+  }
+  return part.SignedVideoGate;
+}
+
+/** `frameseal verify --signed-video --json [args] FILE`: the per-GOP lines and the summary. */
+function cli(name, ...args) {
+  const run = spawnSync('cargo', ['run', '-q', '-p', 'frameseal-cli', '--', 'verify', '--signed-video', '--json', ...args,
+    path.join(new URL(FIXTURES).pathname, name)], { cwd: new URL(ROOT).pathname, encoding: 'utf8', maxBuffer: 1 << 24 });
+  assert.ok(run.status === 0 || run.status === 1, `the CLI failed on ${name}: ${run.stderr}`);
+  const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  return { gops: lines.filter((l) => 'gop' in l), summary: lines.at(-1) };
+}
+
+/** The CLI's fields of a gate's GOP report. */
+const asCli = (r) => ({
+  gop: r.gop, firstFrame: r.firstFrame, frames: r.frames, verdict: r.verdict, ...(r.reason ? { reason: r.reason } : {}),
+});
+
+/** The first PEM block of `label` in a fixture's bytes (the key an Axis stream carries). */
+function pemIn(name, label) {
+  const text = Buffer.from(fixture(name)).toString('latin1');
+  const begin = text.indexOf(`-----BEGIN ${label}-----`);
+  const endMarker = `-----END ${label}-----`;
+  return text.slice(begin, text.indexOf(endMarker, begin) + endMarker.length);
+}
+
+test('the tampered GOP is never released and every picture of the authentic GOPs is, as the CLI counts them', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  const expected = cli(TAMPERED);
+  const gops = [];
+  const out = SignedVideoGate.mp4(fixture(TAMPERED), { onGop: (r) => gops.push(r) });
+  assert.deepEqual(out.reports.map(asCli), expected.gops);
+  assert.deepEqual(gops, out.reports, 'onGop saw each report, in order');
+  assert.deepEqual(expected.gops.map((g) => g.verdict), ['authentic', 'authentic', 'tampered', 'authentic', 'pending']);
+
+  const released = out.pictures.map((p) => p.frame);
+  for (const g of expected.gops) {
+    const inGop = released.filter((f) => f >= g.firstFrame && f < g.firstFrame + g.frames).length;
+    assert.equal(inGop, g.verdict === 'authentic' ? g.frames : 0, `GOP ${g.gop} (${g.verdict})`);
+  }
+  assert.ok(released.every((f, i) => i === 0 || f > released[i - 1]), 'in decode order');
+  assert.ok(!released.some((f) => f >= 124 && f <= 185), 'nothing of pictures 124-185');
+  const authentic = expected.gops.filter((g) => g.verdict === 'authentic').reduce((n, g) => n + g.frames, 0);
+  assert.equal(out.pictures.length, authentic);
+  assert.equal(out.stats.released, authentic);
+  assert.equal(out.stats.dropped.tampered, 62);
+  assert.equal(out.stats.dropped.pending, expected.gops.at(-1).frames);
+  assert.equal(out.stats.held, 0);
+  assert.deepEqual(
+    Object.entries(out.stats.gops).filter(([, n]) => n > 0),
+    [['authentic', expected.summary.summary.authentic], ['tampered', 1], ['pending', 1]],
+  );
+  assert.equal(out.info.publicKeyFingerprint, expected.summary.publicKeyFingerprint);
+  assert.equal(out.info.trust, 'in-stream-key-only');
+  assert.equal(out.info.scheme, 'axis');
+
+  // What a WebCodecs decoder needs.
+  assert.equal(out.decoderConfig.codec, 'avc1.640029');
+  assert.equal(out.decoderConfig.description[0], 1, 'an avcC record');
+  assert.deepEqual([out.decoderConfig.codedWidth, out.decoderConfig.codedHeight], [480, 640]);
+  const first = out.pictures[0];
+  assert.equal(first.type, 'key');
+  assert.ok(out.pictures.filter((p) => p.type === 'key').every((p) => p.frame % 62 === 0), 'keyframes start GOPs');
+  assert.ok(out.pictures.every((p) => p.data instanceof Uint8Array && p.data.length > 0));
+  assert.ok(out.pictures.at(-1).timestamp > 9_000_000, 'µs from the sample times');
+});
+
+test('mark mode releases every picture at once and reports the same verdicts', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  const hold = SignedVideoGate.mp4(fixture(TAMPERED));
+  const mark = SignedVideoGate.mp4(fixture(TAMPERED), { mode: 'mark' });
+  assert.deepEqual(mark.reports, hold.reports);
+  assert.equal(mark.pictures.length, 256);
+  assert.deepEqual(mark.pictures.map((p) => p.frame), [...Array(256).keys()]);
+  assert.equal(mark.stats.released, 256);
+  assert.equal(Object.values(mark.stats.dropped).reduce((a, b) => a + b, 0), 0);
+});
+
+test('access units pushed one by one: held for a GOP, then the same pictures and verdicts', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  const whole = SignedVideoGate.mp4(fixture(TAMPERED));
+  const units = SignedVideoGate.mp4(fixture(TAMPERED), { mode: 'mark' });
+  const gops = [];
+  const gate = new SignedVideoGate({
+    codec: 'h264', layout: 'avcc', config: units.decoderConfig.description, onGop: (r) => gops.push(r),
+  });
+  const released = [];
+  let mostHeld = 0;
+  for (const u of units.pictures) {
+    released.push(...gate.push(u.data, { timestamp: u.timestamp, duration: u.duration }));
+    mostHeld = Math.max(mostHeld, gate.stats().held);
+  }
+  assert.ok(mostHeld >= 62 && mostHeld <= 2 * 62 + 8, `held about one GOP (at most ${mostHeld})`);
+  released.push(...gate.finish());
+  assert.deepEqual(released.map((p) => p.frame), whole.pictures.map((p) => p.frame));
+  assert.deepEqual(released.map((p) => p.timestamp), whole.pictures.map((p) => p.timestamp));
+  assert.deepEqual(gops, whole.reports);
+  assert.deepEqual(gate.reports(), whole.reports);
+  assert.equal(gate.info().publicKeyFingerprint, whole.info.publicKeyFingerprint);
+  assert.throws(() => gate.push(units.pictures[0].data), { reason: 'finished' });
+});
+
+test('a linked key of another camera makes every GOP foreign-key and releases nothing', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  const pem = pemIn(AXIS, 'PUBLIC KEY');
+  const dir = mkdtempSync(path.join(tmpdir(), 'frameseal-sv-'));
+  const pemFile = path.join(dir, 'axis.pub.pem');
+  writeFileSync(pemFile, pem);
+  const expected = cli(ONVIF, '--trust-key', pemFile);
+  assert.ok(expected.gops.every((g) => g.verdict === 'foreign-key'));
+  const der = Uint8Array.from(Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64'));
+  for (const trustKey of [pem, der]) {
+    const out = SignedVideoGate.mp4(fixture(ONVIF), { trustKey });
+    assert.deepEqual(out.reports.map(asCli), expected.gops);
+    assert.equal(out.pictures.length, 0);
+    assert.equal(out.stats.dropped['foreign-key'], expected.gops.reduce((n, g) => n + g.frames, 0));
+    assert.equal(out.info.trust, 'key');
+    const mark = SignedVideoGate.mp4(fixture(ONVIF), { trustKey, mode: 'mark' });
+    assert.deepEqual(mark.reports, out.reports);
+    assert.equal(mark.pictures.length, expected.gops.reduce((n, g) => n + g.frames, 0));
+  }
+  // The stream's own key, linked: every GOP authentic.
+  const own = SignedVideoGate.mp4(fixture(AXIS), { trustKey: pem });
+  assert.deepEqual(own.reports.map((r) => r.verdict), cli(AXIS).gops.map((g) => g.verdict));
+  assert.ok(own.reports.every((r) => r.verdict === 'authentic'));
+});
+
+test('a linked CA: authentic while the chain is valid, expiry reported as such, not as tampering', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  const trustCa = readFileSync(new URL('onvif_ca.pem', FIXTURES), 'utf8');
+  const june = SignedVideoGate.mp4(fixture(ONVIF), { trustCa, at: JUNE_2025 });
+  assert.ok(june.reports.every((r) => r.verdict === 'authentic'));
+  assert.equal(june.info.trust, 'ca');
+  assert.equal(june.info.trustError, null);
+  const later = SignedVideoGate.mp4(fixture(ONVIF), { trustCa, at: Date.UTC(2026, 11, 1) });
+  assert.ok(later.reports.every((r) => r.verdict === 'authentic'));
+  assert.equal(later.info.trustError.reason, 'expired');
+  // The Axis stream's key has no chain to the ONVIF CA.
+  const axis = SignedVideoGate.mp4(fixture(AXIS), { trustCa, at: JUNE_2025 });
+  assert.ok(axis.reports.every((r) => r.verdict === 'foreign-key'));
+  assert.equal(axis.pictures.length, 0);
+});
+
+test('options are own properties only; bad input throws with a stable reason', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  Object.prototype.mode = 'mark';
+  Object.prototype.trustKey = 'not a key';
+  try {
+    const out = SignedVideoGate.mp4(fixture(TAMPERED), {});
+    assert.equal(out.stats.dropped.tampered, 62, 'an inherited mode is never read');
+  } finally {
+    delete Object.prototype.mode;
+    delete Object.prototype.trustKey;
+  }
+  const cases = [
+    [() => new SignedVideoGate({ codec: 'h264', modee: 'mark' }), 'bad-options'],
+    [() => new SignedVideoGate({ codec: 'vp8' }), 'bad-options'],
+    [() => new SignedVideoGate(), 'bad-options'],
+    [() => new SignedVideoGate({ codec: 'h264', mode: 'later' }), 'bad-options'],
+    [() => new SignedVideoGate({ codec: 'h264', layout: 'avcc', nalLengthSize: 3 }), 'bad-length-size'],
+    [() => new SignedVideoGate({ codec: 'h264', trustKey: 'not a key' }), 'bad-trust-key'],
+    [() => new SignedVideoGate({ codec: 'h264', trustKey: new Uint8Array(8) }), 'bad-trust-key'],
+    [() => new SignedVideoGate({ codec: 'h264', trustCa: 'not a certificate' }), 'bad-trust-ca'],
+    [() => new SignedVideoGate({ codec: 'h264', trustKey: pemIn(AXIS, 'PUBLIC KEY'), trustCa: 'x' }), 'bad-options'],
+    [() => new SignedVideoGate({ codec: 'h264', at: Number.NaN }), 'bad-options'],
+    [() => SignedVideoGate.mp4(new Uint8Array(16)), 'not-mp4'],
+    [() => SignedVideoGate.mp4(fixture(TAMPERED).slice(0, 4096)), 'bad-mp4'],
+    [() => SignedVideoGate.mp4('file'), 'bad-argument'],
+    [() => SignedVideoGate.mp4(fixture(TAMPERED), { codec: 'h264' }), 'bad-options'],
+  ];
+  for (const [call, reason] of cases) assert.throws(call, (e) => e instanceof Error && e.reason === reason, `${call}`);
+  const gate = new SignedVideoGate({ codec: 'h264', layout: 'avcc' });
+  assert.throws(() => gate.push(new Uint8Array([0, 0, 0, 9, 0x65])), { reason: 'malformed-unit' });
+  assert.throws(() => gate.push(new Uint8Array([0, 0, 0, 1, 0x65]), { timestamp: 'now' }), { reason: 'bad-options' });
+  const annexb = new SignedVideoGate({ codec: 'h264' });
+  assert.throws(() => annexb.push(new Uint8Array([0x65, 1, 2])), { reason: 'malformed-unit' });
+  assert.deepEqual(annexb.push(new Uint8Array([0, 0, 0, 1, 0x65, 0x88, 0x84])), [], 'held');
+  assert.equal(annexb.stats().held, 1);
+  // onGop runs once the call that completed the GOP is done: it may push
+  // into its own gate (nothing is borrowed then).
+  let inner;
+  const reentrant = new SignedVideoGate({
+    codec: 'h264',
+    onGop: () => { try { reentrant.push(new Uint8Array([0, 0, 0, 1, 0x41, 0x9a])); } catch (e) { inner = e; } },
+  });
+  for (let i = 0; i < 4; i++) {
+    reentrant.push(new Uint8Array([0, 0, 0, 1, 0x65, 0x88, 0x84]));
+    reentrant.push(new Uint8Array([0, 0, 0, 1, 0x41, 0x9a, 0x02]));
+  }
+  assert.equal(inner, undefined, 'onGop runs after the call is done: pushing from it works');
+  reentrant.finish();
+  assert.equal(reentrant.stats().gops.unsigned, 4);
+  // One GOP was reported before finish() (two GOPs late, as the validator
+  // decides unsigned ones): its callback's picture is counted; the three
+  // reported by finish() found the gate finished.
+  assert.equal(reentrant.reports().reduce((n, r) => n + r.frames, 0), 8 + 1);
+  assert.equal(inner?.reason, 'finished');
+});
