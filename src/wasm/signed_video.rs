@@ -523,7 +523,9 @@ impl JsSignedVideoGate {
     pub fn push(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] unit: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ timestamp?: number; duration?: number }")]
+        #[wasm_bindgen(
+            unchecked_optional_param_type = "{ timestamp?: number; duration?: number }"
+        )]
         timing: JsValue,
     ) -> Result<Array, JsValue> {
         let t =
@@ -593,7 +595,7 @@ impl JsSignedVideoGate {
     #[wasm_bindgen(unchecked_return_type = "SignedVideoMp4")]
     pub fn mp4(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] file: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "SignedVideoTrustOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignedVideoTrustOptions")] options: JsValue,
     ) -> Result<Object, JsValue> {
         let o = Options::read(&options, "options", &TRUST_OPTIONS).map_err(bad_options)?;
         let c = common(&o)?;
