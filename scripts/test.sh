@@ -58,6 +58,9 @@ stage_lint() {
   cargo clippy -p frameseal --target wasm32-unknown-unknown --all-targets -- -D warnings
   log "cargo clippy -p frameseal --target wasm32v1-none --lib --no-default-features -- -D warnings"
   cargo clippy -p frameseal --target wasm32v1-none --lib --no-default-features -- -D warnings
+  # The package's Signed Video part (pkg/signed-video/): the binding with SignedVideoGate alone.
+  log "cargo clippy -p frameseal --target wasm32-unknown-unknown --lib --features signed-video -- -D warnings"
+  cargo clippy -p frameseal --target wasm32-unknown-unknown --lib --features signed-video -- -D warnings
 }
 
 stage_native() {
@@ -88,7 +91,7 @@ stage_types() {
 }
 
 stage_js() {
-  log "node --test tests/js/ (pkg/: the modern build, and pkg/loader.js on every path)"
+  log "node --test tests/js/ (pkg/: the modern build, and pkg/loader.js on every path; pkg/signed-video/ against frameseal verify --signed-video)"
   node --test tests/js/
   log "node --test tests/js/ on pkg/mvp/ (the WebAssembly 1.0 build)"
   FRAMESEAL_PKG=pkg/mvp node --import ./tests/js/use-build.mjs --test tests/js/
@@ -101,7 +104,7 @@ stage_e2e() {
   cargo build --release -p frameseal-demo
   # Every scenario runs in each engine of FRAMESEAL_E2E_ENGINES (default
   # chromium,firefox; tests/e2e/browsers.mjs); the WebRTC tests in Chromium only.
-  log "node --test tests/e2e/ (demo, relay faults, video, package, pool, loader in headless ${FRAMESEAL_E2E_ENGINES:-Chromium and Firefox}; WebRTC in Chromium; ~10-12 min, ~7.5 in Chromium alone)"
+  log "node --test tests/e2e/ (demo, relay faults, video, package, pool, loader, Signed Video with WebCodecs in headless ${FRAMESEAL_E2E_ENGINES:-Chromium and Firefox}; WebRTC in Chromium; ~10-12 min, ~7.5 in Chromium alone)"
   FRAMESEAL_DEMO_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal-demo" node --test tests/e2e/
 }
 
