@@ -93,7 +93,7 @@ function parseArgs(argv) {
 
 /** Writes the chart and SOAK.md into `out`; returns the summary line. */
 function writeResults({ out, run, samples, info, startedAt, notes = null, heapGrowth = null }) {
-  const summary = summaryLine(samples, run.minutes);
+  const summary = summaryLine(samples, run.minutes, heapGrowth);
   mkdirSync(out, { recursive: true });
   const chartName = 'SOAK.svg';
   writeFileSync(path.join(out, chartName), chartSvg(samples, run.minutes));
@@ -297,10 +297,25 @@ function stalls(samples) {
   return out;
 }
 
-function summaryLine(samples, minutes) {
+/**
+ * The JS heap's growth split in two, from the heap snapshots at the
+ * baseline and at the end: V8's compiled code (bytecode, optimised machine
+ * code and their metadata: the JIT warming up, bounded by the page's
+ * functions) and everything else (the page's objects, where a leak shows).
+ */
+function heapSplit(g, heapGrowth) {
+  const row = heapGrowth?.rows.find(([key]) => key === CODE);
+  const code = heapGrowth?.code ? heapGrowth.code.to - heapGrowth.code.from : row?.[2];
+  if (code === undefined) return '';
+  const rest = g.heap.to - g.heap.from - code;
+  return ` (V8's compiled code ${code >= 0 ? '+' : ''}${Math.round(code / 1024)} KiB of it; ` +
+    `without it ${sign((rest / g.heap.from) * 100)})`;
+}
+
+function summaryLine(samples, minutes, heapGrowth = null) {
   const g = growth(samples, minutes);
   const t = totals(samples.at(-1));
-  const mem = MEMORY.map(([key, label]) => `${label} ${sign(g[key].pct)}`).join(', ');
+  const mem = MEMORY.map(([key, label]) => `${label} ${sign(g[key].pct)}${key === 'heap' ? heapSplit(g, heapGrowth) : ''}`).join(', ');
   const kinds = Object.entries(t.lostByKind).map(([k, n]) => `${k} ${n}`).join(', ');
   return `soak ${minutes} min: memory after minute ${f1(g.fromS / 60)}: ${mem}; ` +
     `foreign pixels drawn ${t.foreignPixels} (of ${t.pixelReads} reads, ${t.linkedReads} of the linked camera), ` +
@@ -321,10 +336,13 @@ function progressLine(sample, minutes) {
 
 // ---------------------------------------------------------------- heap snapshots
 
+/** The census key of all of V8's compiled code summed. */
+const CODE = 'code (compiled code)';
+
 /**
  * A heap snapshot of the page over `cdp`, after a collection, summed by
- * node type and name (compiled code summed as one): Map "type name" →
- * [count, self bytes].
+ * node type and name: Map "type name" → [count, self bytes]. Compiled code
+ * is summed as one (CODE) and by its kind (`code: system / …`).
  */
 async function heapCensus(cdp) {
   await cdp.send('HeapProfiler.enable');
@@ -343,17 +361,19 @@ async function heapCensus(cdp) {
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const t = types[snap.nodes[i + type]];
     const label = snap.strings[snap.nodes[i + name]].replace(/ @\d+/g, '').slice(0, 70);
-    const key = t === 'code' ? 'code (compiled code)' : `${t} ${label}`;
-    const entry = census.get(key) ?? [0, 0];
-    entry[0] += 1;
-    entry[1] += snap.nodes[i + size];
-    census.set(key, entry);
+    const keys = t === 'code' ? [CODE, `code: ${label}`] : [`${t} ${label}`];
+    for (const key of keys) {
+      const entry = census.get(key) ?? [0, 0];
+      entry[0] += 1;
+      entry[1] += snap.nodes[i + size];
+      census.set(key, entry);
+    }
   }
   return census;
 }
 
 /** What grew between two censuses, largest first: [key, count, bytes]. */
-function censusGrowth(before, after, top = 12) {
+function censusGrowth(before, after, top = 40) {
   const rows = [];
   for (const [key, [count, bytes]] of after) {
     const [c0, b0] = before.get(key) ?? [0, 0];
@@ -741,9 +761,15 @@ async function main() {
       console.log(progressLine(sample, args.minutes));
       if (!censusBefore && sample.t >= baselineS) censusBefore = { t: sample.t, census: await heapCensus(cdp) };
     }
-    const heapGrowth = censusBefore ? {
-      fromS: censusBefore.t, toS: samples.at(-1).t, rows: censusGrowth(censusBefore.census, await heapCensus(cdp)),
-    } : null;
+    let heapGrowth = null;
+    if (censusBefore) {
+      const after = await heapCensus(cdp);
+      const codeBytes = (census) => census.get(CODE)?.[1] ?? 0;
+      heapGrowth = {
+        fromS: censusBefore.t, toS: samples.at(-1).t, rows: censusGrowth(censusBefore.census, after),
+        code: { from: codeBytes(censusBefore.census), to: codeBytes(after) },
+      };
+    }
     clearInterval(timer);
     timer = null;
     await ticking;
