@@ -356,7 +356,7 @@ async function heapCensus(cdp) {
   const snap = JSON.parse(chunks.join(''));
   const fields = snap.snapshot.meta.node_fields;
   const types = snap.snapshot.meta.node_types[0];
-  const [type, name, size] = ['type', 'name', 'self_size'].map((f) => fields.indexOf(f));
+  const [type, name, size, idField, edgeCount] = ['type', 'name', 'self_size', 'id', 'edge_count'].map((f) => fields.indexOf(f));
   const census = new Map();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const t = types[snap.nodes[i + type]];
@@ -369,7 +369,55 @@ async function heapCensus(cdp) {
       census.set(key, entry);
     }
   }
+  // Which functions the machine code belongs to: a closure's `code` edge
+  // leads to its Code object, its `shared` → `script` edges to its script.
+  const edgeFields = snap.snapshot.meta.edge_fields;
+  const edgeTypes = snap.snapshot.meta.edge_types[0];
+  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => edgeFields.indexOf(f));
+  const edgesOf = [];
+  for (let i = 0, e = 0; i < snap.nodes.length; i += fields.length) {
+    edgesOf.push(e);
+    e += snap.nodes[i + edgeCount] * edgeFields.length;
+  }
+  const named = (node, edgeName) => {
+    const at = node / fields.length;
+    const end = at + 1 < edgesOf.length ? edgesOf[at + 1] : snap.edges.length;
+    for (let e = edgesOf[at]; e < end; e += edgeFields.length) {
+      const kind = edgeTypes[snap.edges[e + eType]];
+      if (kind !== 'element' && kind !== 'hidden' && snap.strings[snap.edges[e + eName]] === edgeName) return snap.edges[e + eTo];
+    }
+    return -1;
+  };
+  const codeOwner = new Map(); // id of a Code object → "function (script)"
+  for (let i = 0; i < snap.nodes.length; i += fields.length) {
+    if (types[snap.nodes[i + type]] !== 'closure') continue;
+    const code = named(i, 'code');
+    if (code < 0) continue;
+    const shared = named(i, 'shared');
+    const script = shared < 0 ? -1 : named(shared, 'script');
+    const scriptName = script < 0 ? '' : snap.strings[snap.nodes[script + name]].split('/').pop().slice(0, 60);
+    codeOwner.set(snap.nodes[code + idField],
+      `${snap.strings[snap.nodes[i + name]] || '(anonymous)'} (${scriptName || '?'})`);
+  }
+  census.codeOwner = codeOwner;
   return census;
+}
+
+/**
+ * The functions whose machine code is in `after` but was not in `before`
+ * (optimised since), by script: [script, functions, a few names].
+ */
+function newlyCompiled(before, after) {
+  const byScript = new Map();
+  for (const [id, owner] of after.codeOwner) {
+    if (before.codeOwner.has(id)) continue;
+    const script = owner.slice(owner.lastIndexOf(' (') + 2, -1);
+    const entry = byScript.get(script) ?? [];
+    entry.push(owner.slice(0, owner.lastIndexOf(' (')));
+    byScript.set(script, entry);
+  }
+  return [...byScript].sort((a, b) => b[1].length - a[1].length)
+    .map(([script, fns]) => [script, fns.length, [...new Set(fns)].slice(0, 8).join(', ')]);
 }
 
 /** What grew between two censuses, largest first: [key, count, bytes]. */
@@ -559,6 +607,15 @@ function writeReport({ args, samples, summary, info, startedAt, chartName, notes
       '|---|---|---|',
       ...heapGrowth.rows.map(([key, count, bytes]) => `| ${key.replace(/\|/g, '\\|')} | ${count >= 0 ? '+' : ''}${count} | +${bytes} |`),
       '',
+      ...(heapGrowth.newlyCompiled ? [
+        'Functions with machine code at the end that had none at the baseline (optimised by V8 since),',
+        'by script:',
+        '',
+        '| script | functions | some of them |',
+        '|---|---:|---|',
+        ...heapGrowth.newlyCompiled.slice(0, 12).map(([script, n, names]) => `| ${script} | ${n} | ${names.replace(/\|/g, '\\|')} |`),
+        '',
+      ] : []),
     ] : []),
     '## Every minute',
     '',
@@ -768,6 +825,7 @@ async function main() {
       heapGrowth = {
         fromS: censusBefore.t, toS: samples.at(-1).t, rows: censusGrowth(censusBefore.census, after),
         code: { from: codeBytes(censusBefore.census), to: codeBytes(after) },
+        newlyCompiled: newlyCompiled(censusBefore.census, after),
       };
     }
     clearInterval(timer);
@@ -800,7 +858,7 @@ async function main() {
   }
 }
 
-export { SCHEDULE, faultsAt };
+export { SCHEDULE, faultsAt, heapCensus, newlyCompiled };
 
 // Run when started (not when imported, e.g. for the schedule).
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
