@@ -38,6 +38,8 @@ const EXPECTED_FILES = [
   'loader.js', 'loader.d.ts',
   'mvp/frameseal.js', 'mvp/frameseal.d.ts', 'mvp/frameseal_bg.wasm', 'mvp/frameseal_bg.wasm.d.ts',
   'mvp-js/frameseal.js', 'mvp-js/frameseal.d.ts', 'mvp-js/frameseal_bg.js', 'mvp-js/frameseal_bg.wasm.js',
+  'signed-video/frameseal_signed_video.js', 'signed-video/frameseal_signed_video.d.ts',
+  'signed-video/frameseal_signed_video_bg.wasm', 'signed-video/frameseal_signed_video_bg.wasm.d.ts',
 ];
 
 let work;
@@ -125,6 +127,7 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
     '.', './frameseal.d.ts', './frameseal.js', './frameseal_bg.wasm', './hls', './hls/index.js', './loader', './loader.js',
     './mvp', './mvp-js', './mvp-js/frameseal.js', './mvp/frameseal.js', './mvp/frameseal_bg.wasm', './package.json',
     './pool', './pool/index.js', './pool/worker.js',
+    './signed-video', './signed-video/frameseal_signed_video.js', './signed-video/frameseal_signed_video_bg.wasm',
     './webrtc', './webrtc/index.js', './webrtc/receiver.js', './webrtc/sender.js',
   ]);
   assert.equal(packed.name, 'frameseal');
@@ -136,7 +139,9 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   assert.ok(mvpSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp/snippets: ${mvpSnippets}`);
   const jsSnippets = files.filter((f) => f.startsWith('mvp-js/snippets/'));
   assert.ok(jsSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp-js/snippets: ${jsSnippets}`);
-  assert.deepEqual(files.filter((f) => !/^(mvp\/|mvp-js\/)?snippets\//.test(f)).sort(), [...EXPECTED_FILES].sort());
+  const svSnippets = files.filter((f) => f.startsWith('signed-video/snippets/'));
+  assert.equal(svSnippets.length, 1, `signed-video/snippets: the binding's inline JS only: ${svSnippets}`);
+  assert.deepEqual(files.filter((f) => !/^(mvp\/|mvp-js\/|signed-video\/)?snippets\//.test(f)).sort(), [...EXPECTED_FILES].sort());
   const readme = readFileSync(path.join(PKG, 'README.md'), 'utf8');
   for (const words of ['Verifier', 'Signer', 'FrameGate', 'VideoGate', 'fingerprint', 'pairingCode',
     '<script type="module">', 'Vite', 'initSync', '--target web', 'RTCRtpScriptTransform']) {
@@ -163,7 +168,8 @@ const out = {
   foreign: display.verify(stranger.signFrame(new Uint8Array(4), {})),
   fingerprint: fingerprint(camera.publicKey),
   stats: display.stats(),
-  resolved: ['frameseal/webrtc', 'frameseal/webrtc/sender.js', 'frameseal/webrtc/receiver.js', 'frameseal/package.json']
+  resolved: ['frameseal/webrtc', 'frameseal/webrtc/sender.js', 'frameseal/webrtc/receiver.js', 'frameseal/package.json',
+    'frameseal/signed-video', 'frameseal/signed-video/frameseal_signed_video_bg.wasm']
     .map((s) => import.meta.resolve(s).split('/node_modules/')[1]),
 };
 console.log(JSON.stringify(out));
@@ -176,7 +182,8 @@ console.log(JSON.stringify(out));
   assert.match(out.fingerprint, /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
   assert.equal(out.stats.accepted, 1);
   assert.deepEqual(out.resolved, ['frameseal/webrtc/index.js', 'frameseal/webrtc/sender.js',
-    'frameseal/webrtc/receiver.js', 'frameseal/package.json']);
+    'frameseal/webrtc/receiver.js', 'frameseal/package.json', 'frameseal/signed-video/frameseal_signed_video.js',
+    'frameseal/signed-video/frameseal_signed_video_bg.wasm']);
 });
 
 test('TypeScript: the exports carry types (moduleResolution nodenext)', () => {
@@ -192,6 +199,7 @@ test('TypeScript: the exports carry types (moduleResolution nodenext)', () => {
     'app.ts': `
 import init, { Verifier, Signer, type VerifyResult } from 'frameseal';
 import { configure, createReceiverWorker, envelopeCodecs, protect, type ReceiverConfig } from 'frameseal/webrtc';
+import initSignedVideo, { SignedVideoGate, type SignedVideoMp4 } from 'frameseal/signed-video';
 await init();
 const camera: Signer = Signer.generate();
 const result: VerifyResult = new Verifier(camera.publicKey, { maxAgeMs: null }).verify(camera.signFrame(new Uint8Array(1)));
@@ -203,6 +211,9 @@ void protect(receiver, createReceiverWorker(), { name: 'camera', mode: 'script-t
 const codecs: RTCRtpCodec[] = envelopeCodecs();
 // @ts-expect-error 'now' cannot be posted to a worker
 const bad: ReceiverConfig = { linkedPublicKey: camera.publicKey, options: { now: () => 0 } };
+await initSignedVideo();
+const recording: SignedVideoMp4 = SignedVideoGate.mp4(new Uint8Array(8), { mode: 'mark' });
+const chunks: EncodedVideoChunk[] = recording.pictures.map((p) => new EncodedVideoChunk(p));
 `,
   });
   run(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', dir], dir);
