@@ -500,22 +500,24 @@ impl VideoTrack {
         for &b in &self.entry {
             out.push(char::from(b));
         }
-        let c = &self.config;
+        // `video_track` checked that the record is long enough; a shorter
+        // one (the field is public) reads as zeros rather than panicking.
+        let c = |i: usize| self.config.get(i).copied().unwrap_or(0);
         match self.codec {
             Codec::H264 => {
-                let _ = write!(out, ".{:02x}{:02x}{:02x}", c[1], c[2], c[3]);
+                let _ = write!(out, ".{:02x}{:02x}{:02x}", c(1), c(2), c(3));
             }
             Codec::H265 => {
-                let space = c[1] >> 6;
-                let tier = if c[1] & 0x20 != 0 { 'H' } else { 'L' };
-                let profile = c[1] & 0x1f;
-                let flags = u32::from_be_bytes([c[2], c[3], c[4], c[5]]).reverse_bits();
+                let space = c(1) >> 6;
+                let tier = if c(1) & 0x20 != 0 { 'H' } else { 'L' };
+                let profile = c(1) & 0x1f;
+                let flags = u32::from_be_bytes([c(2), c(3), c(4), c(5)]).reverse_bits();
                 out.push('.');
                 if space > 0 {
                     out.push(char::from(b'A' + space - 1));
                 }
-                let _ = write!(out, "{profile}.{flags:x}.{tier}{}", c[12]);
-                let constraints = &c[6..12];
+                let _ = write!(out, "{profile}.{flags:x}.{tier}{}", c(12));
+                let constraints: Vec<u8> = (6..12).map(c).collect();
                 let used = constraints
                     .iter()
                     .rposition(|&b| b != 0)
@@ -700,6 +702,12 @@ mod tests {
             times: Vec::new(),
         };
         assert_eq!(track.codec_string(), "hvc1.1.6.L93.B0");
+        // A record cut short (the field is public) reads as zeros.
+        let short = VideoTrack {
+            config: vec![1],
+            ..track
+        };
+        assert_eq!(short.codec_string(), "hvc1.0.0.L0");
     }
 
     #[test]

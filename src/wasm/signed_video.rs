@@ -169,14 +169,12 @@ struct Common {
 }
 
 fn common(o: &Options) -> Result<Common, JsValue> {
-    let mode = match o.get("mode").map_err(bad_options)?.as_string().as_deref() {
-        None if o.get("mode").map_err(bad_options)?.is_undefined() => Mode::Hold,
+    let mode_value = o.get("mode").map_err(bad_options)?;
+    let mode = match mode_value.as_string().as_deref() {
+        None if mode_value.is_undefined() => Mode::Hold,
         Some("hold") => Mode::Hold,
         Some("mark") => Mode::Mark,
-        _ => {
-            let v = o.get("mode").map_err(bad_options)?;
-            return Err(bad_options(o.bad("mode", "'hold' or 'mark'", &v)));
-        }
+        _ => return Err(bad_options(o.bad("mode", "'hold' or 'mark'", &mode_value))),
     };
     let at_value = o.get("at").map_err(bad_options)?;
     let at_ms = if at_value.is_undefined() {
