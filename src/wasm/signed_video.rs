@@ -8,7 +8,8 @@
 //! [`crate::signed_video::gate`]. Bad input throws an `Error` whose
 //! `reason` is a stable lower-case string (`bad-options`, `bad-trust-key`,
 //! `bad-trust-ca`, `malformed-unit`, `unit-too-large`, `bad-length-size`,
-//! `finished`, `busy`, `not-mp4`, `bad-mp4`, `out-of-memory`).
+//! `finished`, `busy`, `not-mp4`, `bad-mp4`, `bad-init-segment`,
+//! `unsupported-codec`, `no-init-segment`, `bad-fragment`, `out-of-memory`).
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -19,6 +20,8 @@ use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{Options, bytes_arg, copy_from, count, set};
+use crate::fmp4::{InitSegment, MediaSegment};
+use crate::inband::UnitCodec;
 use crate::signed_video::gate::{DropReason, Gate, GateError, Layout, Mode, VERDICTS};
 use crate::signed_video::trust::TrustError;
 use crate::signed_video::{
@@ -92,6 +95,8 @@ export interface SignedVideoGateStats {
   gops: Record<SignedVideoVerdict, number>;
   carried: number;
   badSeis: number;
+  /** fMP4 samples refused as malformed by pushFragment (push throws instead). */
+  malformed: number;
 }
 
 /** Who signed, and what is trusted. */
@@ -103,6 +108,9 @@ export interface SignedVideoInfo {
   trustError: { reason: string; message: string } | null;
   signer: { manufacturer: string; serialNumber: string; firmwareVersion: string } | null;
 }
+
+/** What VideoDecoder.configure takes, from an fMP4 init segment. */
+export interface SignedVideoDecoderConfig { codec: string; description: Uint8Array }
 
 /** A whole MP4 recording through a SignedVideoGate. */
 export interface SignedVideoMp4 {
@@ -129,6 +137,9 @@ const UNIT_OPTIONS: [&str; 9] = [
     "nalLengthSize",
     "config",
 ];
+
+/// The largest init or media segment taken.
+const MAX_SEGMENT_BYTES: usize = 256 << 20;
 
 /// The most GOP reports kept for `reports()`; older ones are forgotten
 /// (the counts in `stats()` keep them).
@@ -388,6 +399,8 @@ struct Inner {
     codec: Codec,
     info: Option<Info>,
     reports: VecDeque<GopReport>,
+    /// Samples of fMP4 fragments refused as malformed (`push` throws).
+    malformed: u64,
 }
 
 impl Inner {
@@ -449,6 +462,7 @@ impl Inner {
         set(&out, "gops", &gops);
         set(&out, "carried", &count(s.carried));
         set(&out, "badSeis", &count(s.bad_seis));
+        set(&out, "malformed", &count(self.malformed));
         out
     }
 }
@@ -489,6 +503,8 @@ fn notify(on_gop: Option<&Function>, reports: &[Object]) {
 pub struct JsSignedVideoGate {
     inner: RefCell<Inner>,
     on_gop: Option<Function>,
+    /// The fMP4 init segment of a gate made by `fromInitSegment`.
+    init: Option<InitSegment>,
 }
 
 #[wasm_bindgen(js_class = SignedVideoGate)]
@@ -510,9 +526,115 @@ impl JsSignedVideoGate {
                 codec,
                 info: None,
                 reports: VecDeque::new(),
+                malformed: 0,
             }),
             on_gop: c.on_gop,
+            init: None,
         })
+    }
+
+    /// A gate for a fragmented MP4 stream (fMP4, as MSE players and HLS /
+    /// DASH get it) of `initSegment` (ftyp + moov of an H.264 / H.265
+    /// track): its media segments go to `pushFragment`. `options` takes the
+    /// trust options only.
+    #[wasm_bindgen(js_name = fromInitSegment)]
+    pub fn from_init_segment(
+        #[wasm_bindgen(js_name = initSegment, unchecked_param_type = "Uint8Array")] init: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignedVideoTrustOptions")] options: JsValue,
+    ) -> Result<JsSignedVideoGate, JsValue> {
+        let o = Options::read(&options, "options", &TRUST_OPTIONS).map_err(bad_options)?;
+        let c = common(&o)?;
+        let bytes = read_bytes(&init, "initSegment", MAX_SEGMENT_BYTES)?;
+        let init = InitSegment::parse(&bytes)
+            .map_err(|e| fail("bad-init-segment", format!("initSegment: {e}")))?;
+        let codec = match init.codec() {
+            UnitCodec::H264 => Codec::H264,
+            UnitCodec::H265 => Codec::H265,
+            _ => {
+                return Err(fail(
+                    "unsupported-codec",
+                    format!(
+                        "initSegment: a {} track; Signed Video is read in H.264 and H.265",
+                        init.sample_entry()
+                    ),
+                ));
+            }
+        };
+        let length = usize::from(init.nal_length_size().unwrap_or(4));
+        let validator = StreamValidator::with_trust(codec, c.trust);
+        let gate = Gate::new(validator, codec, Layout::LengthPrefixed(length), c.mode)
+            .map_err(gate_error)?;
+        Ok(JsSignedVideoGate {
+            inner: RefCell::new(Inner {
+                gate,
+                codec,
+                info: None,
+                reports: VecDeque::new(),
+                malformed: 0,
+            }),
+            on_gop: c.on_gop,
+            init: Some(init),
+        })
+    }
+
+    /// The decoder configuration of a gate made by `fromInitSegment` (the
+    /// codec string and the avcC / hvcC), `null` for others.
+    #[wasm_bindgen(js_name = decoderConfig, unchecked_return_type = "SignedVideoDecoderConfig | null")]
+    pub fn decoder_config(&self) -> JsValue {
+        let Some(init) = &self.init else {
+            return JsValue::NULL;
+        };
+        let config = Object::new();
+        set(&config, "codec", &JsValue::from_str(&init.codec_string()));
+        set(
+            &config,
+            "description",
+            &Uint8Array::from(init.config()).into(),
+        );
+        config.into()
+    }
+
+    /// Takes one media segment (`moof` + `mdat` pairs) of the stream
+    /// `fromInitSegment` was given: each video sample, in order, with its
+    /// times; returns the pictures released, in decode order.
+    #[wasm_bindgen(js_name = pushFragment, unchecked_return_type = "SignedVideoPicture[]")]
+    pub fn push_fragment(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] segment: JsValue,
+    ) -> Result<Array, JsValue> {
+        let Some(init) = &self.init else {
+            return Err(fail(
+                "no-init-segment",
+                "pushFragment needs a gate made by SignedVideoGate.fromInitSegment",
+            ));
+        };
+        let bytes = read_bytes(&segment, "segment", MAX_SEGMENT_BYTES)?;
+        let media = MediaSegment::parse(init, &bytes)
+            .map_err(|e| fail("bad-fragment", format!("segment: {e}")))?;
+        let scale = i128::from(init.timescale().max(1));
+        let pictures = Array::new();
+        let mut reports = Vec::new();
+        {
+            let mut inner = self.inner.try_borrow_mut().map_err(|_| busy())?;
+            for sample in media.video() {
+                let timing = Timing {
+                    timestamp: (sample.presentation_time() * 1_000_000 / scale) as f64,
+                    duration: Some((i128::from(sample.duration) * 1_000_000 / scale) as f64),
+                };
+                // A sample that does not split is refused, as push refuses
+                // a malformed access unit, and counted; the rest goes on.
+                if inner.gate.push(media.data(sample), timing).is_err() {
+                    inner.malformed += 1;
+                }
+                let (p, r) = inner.drain();
+                for x in p.iter() {
+                    pictures.push(&x);
+                }
+                reports.extend(r);
+            }
+        }
+        notify(self.on_gop.as_ref(), &reports);
+        Ok(pictures)
     }
 
     /// Takes one access unit with its `timestamp` / `duration` (µs, as
@@ -615,6 +737,7 @@ impl JsSignedVideoGate {
             codec: track.codec,
             info: None,
             reports: VecDeque::new(),
+            malformed: 0,
         };
         let pictures = Array::new();
         let mut reports = Vec::new();

@@ -10,7 +10,9 @@
 // - a linked key of another camera: every GOP is 'foreign-key', nothing
 //   released; mark mode reports the same verdicts and releases everything;
 // - the same access units pushed one by one (length-prefixed with the
-//   avcC) give the same verdicts as the whole file;
+//   avcC), and the recording as fragmented MP4 (ffmpeg -c copy, one
+//   fragment per GOP, pushed segment by segment), give the same pictures
+//   and verdicts as the whole file;
 // - trust options, own properties only, and bad input with stable reasons.
 //
 // The Signed Video part has the modern build only: under FRAMESEAL_PKG
@@ -140,6 +142,56 @@ test('access units pushed one by one: held for a GOP, then the same pictures and
   assert.deepEqual(gate.reports(), whole.reports);
   assert.equal(gate.info().publicKeyFingerprint, whole.info.publicKeyFingerprint);
   assert.throws(() => gate.push(units.pictures[0].data), { reason: 'finished' });
+});
+
+/** `name` as fragmented MP4 (ffmpeg, samples copied): the init segment (ftyp + moov) and each moof + mdat. */
+function fragmented(name) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'frameseal-sv-fmp4-'));
+  const out = path.join(dir, 'fragmented.mp4');
+  const run = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(new URL(FIXTURES).pathname, name), '-c', 'copy', '-an',
+    '-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', out], { encoding: 'utf8' });
+  assert.equal(run.status, 0, `ffmpeg: ${run.stderr}`);
+  const bytes = new Uint8Array(readFileSync(out));
+  const boxes = [];
+  for (let at = 0; at < bytes.length;) {
+    const size = new DataView(bytes.buffer, bytes.byteOffset + at).getUint32(0);
+    boxes.push({ kind: Buffer.from(bytes.subarray(at + 4, at + 8)).toString('latin1'), bytes: bytes.subarray(at, at + size) });
+    at += size;
+  }
+  const concat = (parts) => Uint8Array.from(Buffer.concat(parts.map((b) => b.bytes)));
+  const moov = boxes.findIndex((b) => b.kind === 'moov');
+  const segments = [];
+  // Each moof with its mdat (ffmpeg ends the file with an mfra index).
+  for (let i = moov + 1; i < boxes.length; i++) if (boxes[i].kind === 'moof') segments.push(concat(boxes.slice(i, i + 2)));
+  return { init: concat(boxes.slice(0, moov + 1)), segments };
+}
+
+test('fragmented MP4, segment by segment: the same pictures and verdicts as the whole file', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  const whole = SignedVideoGate.mp4(fixture(TAMPERED));
+  const { init, segments } = fragmented(TAMPERED);
+  assert.equal(segments.length, 5, 'one fragment per GOP');
+  const gops = [];
+  const gate = SignedVideoGate.fromInitSegment(init, { onGop: (r) => gops.push(r) });
+  assert.equal(gate.decoderConfig().codec, whole.decoderConfig.codec);
+  assert.deepEqual(gate.decoderConfig().description, whole.decoderConfig.description);
+  const released = [];
+  for (const segment of segments) released.push(...gate.pushFragment(segment));
+  released.push(...gate.finish());
+  assert.deepEqual(released.map((p) => p.frame), whole.pictures.map((p) => p.frame));
+  assert.ok(released.every((p, i) => Buffer.from(p.data).equals(Buffer.from(whole.pictures[i].data))), 'the same bytes');
+  assert.deepEqual(gops.map(asCli), whole.reports.map(asCli));
+  assert.equal(gate.stats().malformed, 0);
+  assert.ok(released.every((p, i) => i === 0 || p.timestamp > released[i - 1].timestamp), 'µs from the fragments');
+
+  assert.equal(new SignedVideoGate({ codec: 'h264' }).decoderConfig(), null);
+  assert.throws(() => new SignedVideoGate({ codec: 'h264' }).pushFragment(segments[0]), { reason: 'no-init-segment' });
+  assert.throws(() => SignedVideoGate.fromInitSegment(segments[0]), { reason: 'bad-init-segment' });
+  assert.throws(() => SignedVideoGate.fromInitSegment(init).pushFragment(init), { reason: 'bad-fragment' });
+  assert.throws(() => SignedVideoGate.fromInitSegment(init, { codec: 'h264' }), { reason: 'bad-options' });
+  const av1 = new Uint8Array(readFileSync(new URL('tests/fixtures/fmp4/av1_gop.mp4', ROOT)));
+  const av1Init = av1.subarray(0, (() => { let at = 0; for (;;) { const size = new DataView(av1.buffer, av1.byteOffset + at).getUint32(0); const kind = Buffer.from(av1.subarray(at + 4, at + 8)).toString(); at += size; if (kind === 'moov') return at; } })());
+  assert.throws(() => SignedVideoGate.fromInitSegment(av1Init), { reason: 'unsupported-codec' });
 });
 
 test('a linked key of another camera makes every GOP foreign-key and releases nothing', { skip: OTHER_BUILD }, async () => {

@@ -40,3 +40,11 @@ export function live(decoder: VideoDecoder, blank: (from: number, frames: number
   void held;
   return gate;
 }
+
+export function fragments(init: Uint8Array, segments: Uint8Array[], decoder: VideoDecoder): number {
+  const gate = SignedVideoGate.fromInitSegment(init, { trustCa: '-----BEGIN CERTIFICATE-----', at: 0 });
+  const config = gate.decoderConfig();
+  if (config) decoder.configure(config);
+  for (const s of segments) for (const p of gate.pushFragment(s)) decoder.decode(new EncodedVideoChunk(p));
+  return gate.stats().malformed;
+}
