@@ -1,10 +1,12 @@
 //! Axis Signed Video and ONVIF Media Signing: the signatures cameras
-//! already put in H.264 / H.265 streams (issue 18).
+//! already put in H.264 / H.265 streams, and Axis Signed Video in AV1
+//! streams (issue 18).
 //!
 //! Both formats carry, in a SEI `user_data_unregistered` message with a
 //! UUID of their own, a TLV-encoded "document" (GOP counter, hashes of the
 //! picture NAL units, product information, the public key or certificate
 //! chain) and an ECDSA signature over the SHA-256 hash of that document.
+//! In AV1, Axis Signed Video carries the same in a metadata OBU ([`av1`]).
 //! `docs/SIGNED-VIDEO.md` describes the formats in this project's words,
 //! with the reference files they were learnt from.
 //!
@@ -13,6 +15,7 @@
 //! - [`sei`]: recognise one NAL unit as a Signed Video / Media Signing SEI
 //!   and take it apart (reserved byte, TLV region, the bytes its signature
 //!   covers), strictly and bounded;
+//! - [`av1`]: the OBUs of an AV1 stream and what each is for the format;
 //! - [`tlv`]: the TLVs of both formats, parsed into typed structs;
 //! - [`validate`]: hashing picture NAL units as the formats say, the
 //!   per-GOP checks (signature, GOP hash, linked hash, hash list) and a
@@ -52,6 +55,7 @@
 
 use alloc::vec::Vec;
 
+pub mod av1;
 pub mod gate;
 pub mod mp4;
 pub mod sei;
@@ -106,29 +110,33 @@ impl Scheme {
     }
 }
 
-/// The video codecs whose NAL units these formats sign.
+/// The video codecs whose NAL units (AV1: OBUs) these formats sign.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Codec {
     /// H.264 / AVC: one-byte NAL unit headers.
     H264,
     /// H.265 / HEVC: two-byte NAL unit headers.
     H265,
+    /// AV1: OBUs with size fields, Axis Signed Video only ([`av1`]).
+    Av1,
 }
 
 impl Codec {
-    /// The length of this codec's NAL unit header.
+    /// The length of this codec's NAL unit header (AV1: the OBU header
+    /// without its extension byte).
     pub fn header_len(self) -> usize {
         match self {
-            Codec::H264 => 1,
+            Codec::H264 | Codec::Av1 => 1,
             Codec::H265 => 2,
         }
     }
 
-    /// A stable lower-case name: `h264` or `h265`.
+    /// A stable lower-case name: `h264`, `h265` or `av1`.
     pub fn name(self) -> &'static str {
         match self {
             Codec::H264 => "h264",
             Codec::H265 => "h265",
+            Codec::Av1 => "av1",
         }
     }
 }

@@ -382,6 +382,8 @@ fn feed(
         let slice = match codec {
             Codec::H264 => matches!(nal[0] & 0x1f, 1 | 5),
             Codec::H265 => matches!((nal[0] >> 1) & 0x3f, 0..=9 | 16..=21),
+            // The AV1 recordings are fed in tests/signed_video_av1.rs.
+            Codec::Av1 => matches!((nal[0] >> 3) & 0x0f, 3 | 4 | 6),
         };
         if edit(picture, slice, &mut nal) {
             v.push_nal(&nal).expect("parses");

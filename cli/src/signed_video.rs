@@ -3,8 +3,11 @@
 //! validator a display uses ([`StreamValidator`], issue 18), and prints a
 //! verdict per GOP and a summary.
 //!
-//! The file is an `.mp4` (plain MP4, told by its `ftyp` box) or an Annex B
-//! `.h264` / `.h265` elementary stream (told by its extension). What is
+//! The file is an `.mp4` (plain MP4, told by its `ftyp` box; H.264, H.265
+//! or AV1), an Annex B `.h264` / `.h265` elementary stream (told by its
+//! extension), an AV1 `.ivf` file (told by its `DKIF` signature) or an AV1
+//! low-overhead `.obu` stream (told by its extension; Axis Signed Video
+//! only: ONVIF Media Signing has no AV1 form). What is
 //! trusted: the key the stream carries (no option, `in-stream-key-only`),
 //! one camera's key (`--trust-key`, a SubjectPublicKeyInfo PEM), or a CA
 //! (`--trust-ca`, the CA certificate last, optionally after the chain of a
@@ -21,10 +24,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use frameseal::inband::elementary::Ivf;
 use frameseal::signed_video::tlv::ProductInfo;
 use frameseal::signed_video::{
     AxisTrust, CaTrust, Codec, GopReport, GopVerdict, StreamValidator, Trust, TrustedKey,
-    annexb_nal_units, mp4, spki_fingerprint,
+    annexb_nal_units, av1, mp4, spki_fingerprint,
 };
 use frameseal_native::io_reason;
 use serde_json::Value;
@@ -208,7 +212,37 @@ fn annexb_codec(path: &Path) -> Option<Codec> {
 /// Runs the recording through a validator with `trust`.
 fn check(bytes: &[u8], path: &Path, trust: Trust) -> Result<Checked, CliError> {
     let is_mp4 = bytes.get(4..8) == Some(b"ftyp");
-    let (codec, container, units): (Codec, &'static str, Vec<&[u8]>) = if is_mp4 {
+    let is_ivf = bytes.get(..4) == Some(b"DKIF");
+    let is_obu = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("obu"));
+    let (codec, container, units): (Codec, &'static str, Vec<&[u8]>) = if is_ivf {
+        let ivf = Ivf::parse(bytes).map_err(|e| bad_recording(path, e.to_string()))?;
+        if ivf.header.get(8..12) != Some(b"AV01") {
+            return Err(bad_recording(
+                path,
+                "an IVF file of another codec than AV1 (its fourcc is not AV01)".to_string(),
+            ));
+        }
+        let mut units = Vec::new();
+        for (i, (_, frame)) in ivf.frames.iter().enumerate() {
+            let obus = av1::obu_units(frame)
+                .map_err(|e| bad_recording(path, format!("IVF frame {i}: {e}")))?;
+            units.extend(obus);
+        }
+        (Codec::Av1, "ivf", units)
+    } else if is_obu && !is_mp4 {
+        let units = av1::obu_units(bytes)
+            .map_err(|e| bad_recording(path, format!("not an AV1 low-overhead OBU stream: {e}")))?;
+        if units.is_empty() {
+            return Err(bad_recording(
+                path,
+                "no OBUs: the file is empty".to_string(),
+            ));
+        }
+        (Codec::Av1, "obu", units)
+    } else if is_mp4 {
         let track = mp4::video_track(bytes).map_err(|e| bad_recording(path, e.to_string()))?;
         let mut units = Vec::new();
         for i in 0..track.len() {
@@ -225,7 +259,9 @@ fn check(bytes: &[u8], path: &Path, trust: Trust) -> Result<Checked, CliError> {
         let codec = annexb_codec(path).ok_or_else(|| {
             bad_recording(
                 path,
-                "neither an MP4 file (no ftyp box) nor named .h264 or .h265 (Annex B)".to_string(),
+                "neither an MP4 file (no ftyp box) nor an IVF file (no DKIF) nor named .h264, \
+                 .h265 (Annex B) or .obu (AV1 low-overhead)"
+                    .to_string(),
             )
         })?;
         let units = annexb_nal_units(bytes);
@@ -245,7 +281,12 @@ fn check(bytes: &[u8], path: &Path, trust: Trust) -> Result<Checked, CliError> {
     for (i, nal) in units.iter().enumerate() {
         if let Err(e) = validator.push_nal(nal) {
             bad_seis += 1;
-            eprintln!("warning: NAL unit {i}: a Signed Video / Media Signing SEI skipped: {e}");
+            let unit = if codec == Codec::Av1 {
+                "OBU"
+            } else {
+                "NAL unit"
+            };
+            eprintln!("warning: {unit} {i}: a Signed Video / Media Signing SEI skipped: {e}");
         }
     }
     let scheme = validator.scheme().map(|s| s.name());

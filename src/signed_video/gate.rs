@@ -21,6 +21,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::av1::{self, ObuKind};
 use super::validate::{GopReport, GopVerdict, StreamValidator};
 use super::{Codec, annexb_nal_units};
 
@@ -292,7 +293,13 @@ impl<M> Gate<M> {
         if unit.len() > MAX_UNIT_BYTES {
             return Err(GateError::UnitTooLarge);
         }
-        let nals = split(unit, self.layout)?;
+        // An AV1 access unit (temporal unit) is its OBUs, whatever the
+        // layout says.
+        let nals = if self.codec == Codec::Av1 {
+            av1::obu_units(unit).map_err(|_| GateError::MalformedUnit)?
+        } else {
+            split(unit, self.layout)?
+        };
         let before = validator.pictures();
         let mut vcl = false;
         let mut keyframe = false;
@@ -508,6 +515,11 @@ fn classify(nal: &[u8], codec: Codec) -> (bool, bool) {
             let t = (first >> 1) & 0x3f;
             (t <= 31, (16..=23).contains(&t))
         }
+        Codec::Av1 => match av1::kind(nal) {
+            ObuKind::Frame { key } | ObuKind::FrameHeader { key } => (true, key),
+            ObuKind::TileGroup | ObuKind::Uncovered => (true, false),
+            ObuKind::Ignored | ObuKind::Metadata => (false, false),
+        },
     }
 }
 

@@ -20,8 +20,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::Codec;
 use super::reader::{Reader, Short};
+use super::{Codec, av1};
 
 /// Why an MP4 file cannot be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ use super::reader::{Reader, Short};
 pub enum Mp4Error {
     /// A box header or a box's content runs past its parent.
     Truncated,
-    /// There is no `moov` box, or it has no H.264 / H.265 video track.
+    /// There is no `moov` box, or it has no H.264 / H.265 / AV1 video track.
     NoVideoTrack,
     /// A box that must appear once appears twice.
     Duplicate([u8; 4]),
@@ -95,12 +95,13 @@ pub const MAX_SAMPLES: usize = 1 << 20;
 pub struct VideoTrack {
     /// The codec of the sample entry.
     pub codec: Codec,
-    /// The size in bytes of each NAL unit's length prefix (1, 2 or 4).
+    /// The size in bytes of each NAL unit's length prefix (1, 2 or 4; 0
+    /// for AV1, whose samples are OBUs with size fields).
     pub length_size: usize,
-    /// The sample entry's type (`avc1`, `avc3`, `hvc1` or `hev1`).
+    /// The sample entry's type (`avc1`, `avc3`, `hvc1`, `hev1` or `av01`).
     pub entry: [u8; 4],
-    /// The decoder configuration record, the content of the `avcC` / `hvcC`
-    /// box (what WebCodecs calls the `description`).
+    /// The decoder configuration record, the content of the `avcC` /
+    /// `hvcC` / `av1C` box (what WebCodecs calls the `description`).
     pub config: Vec<u8>,
     /// The coded width and height of the sample entry, in pixels.
     pub size: (u16, u16),
@@ -246,6 +247,7 @@ fn sample_entry(stsd: &[u8]) -> Result<Option<Entry<'_>>, Mp4Error> {
     let (codec, config) = match &entry.kind {
         b"avc1" | b"avc3" => (Codec::H264, b"avcC"),
         b"hvc1" | b"hev1" => (Codec::H265, b"hvcC"),
+        b"av01" => (Codec::Av1, b"av1C"),
         _ => return Ok(None),
     };
     // A VisualSampleEntry has 78 bytes of fields before its child boxes;
@@ -256,6 +258,21 @@ fn sample_entry(stsd: &[u8]) -> Result<Option<Entry<'_>>, Mp4Error> {
         u16::from_be_bytes([entry.content[26], entry.content[27]]),
     );
     let record = only(children, config)?;
+    if codec == Codec::Av1 {
+        // av1C (AV1-ISOBMFF §2.3): marker and version 1, then the profile,
+        // level, tier and bit depth bytes the codec string reads. Samples
+        // are OBUs with size fields, no length prefixes.
+        if record.len() < 4 || record[0] != 0x81 {
+            return Err(Mp4Error::BadTable(*config));
+        }
+        return Ok(Some(Entry {
+            kind: entry.kind,
+            codec,
+            length_size: 0,
+            config: record,
+            size,
+        }));
+    }
     // avcC: lengthSizeMinusOne in byte 4; hvcC: in byte 21 (low two bits).
     let at = if codec == Codec::H264 { 4 } else { 21 };
     let byte = *record.get(at).ok_or(Mp4Error::BadTable(*config))?;
@@ -492,8 +509,8 @@ impl VideoTrack {
 
     /// The codec string WebCodecs and `MediaSource.isTypeSupported` take,
     /// from the decoder configuration record: `avc1.PPCCLL` (RFC 6381) or
-    /// `hvc1.P.C.TL.B…` (ISO/IEC 14496-15 annex E), with the sample entry's
-    /// type as its first part.
+    /// `hvc1.P.C.TL.B…` (ISO/IEC 14496-15 annex E) or `av01.P.LLT.DD`
+    /// (AV1-ISOBMFF), with the sample entry's type as its first part.
     pub fn codec_string(&self) -> String {
         use core::fmt::Write;
         let mut out = String::new();
@@ -506,6 +523,19 @@ impl VideoTrack {
         match self.codec {
             Codec::H264 => {
                 let _ = write!(out, ".{:02x}{:02x}{:02x}", c(1), c(2), c(3));
+            }
+            Codec::Av1 => {
+                // av01.P.LLT.DD (AV1-ISOBMFF codecs parameter): profile,
+                // level and tier of operating point 0, bit depth.
+                let profile = c(1) >> 5;
+                let level = c(1) & 0x1f;
+                let tier = if c(2) & 0x80 != 0 { 'H' } else { 'M' };
+                let depth = match (c(2) & 0x40 != 0, c(2) & 0x20 != 0) {
+                    (true, true) => 12,
+                    (true, false) => 10,
+                    _ => 8,
+                };
+                let _ = write!(out, ".{profile}.{level:02}{tier}.{depth:02}");
             }
             Codec::H265 => {
                 let space = c(1) >> 6;
@@ -530,8 +560,12 @@ impl VideoTrack {
         out
     }
 
-    /// The NAL units of one sample, split at their length prefixes.
+    /// The NAL units of one sample, split at their length prefixes (AV1:
+    /// its OBUs, split at their size fields).
     pub fn nal_units<'a>(&self, sample: &'a [u8]) -> Result<Vec<&'a [u8]>, Mp4Error> {
+        if self.codec == Codec::Av1 {
+            return av1::obu_units(sample).map_err(|_| Mp4Error::BadSample);
+        }
         let mut r = Reader::new(sample);
         let mut units = Vec::new();
         while !r.is_empty() {

@@ -20,7 +20,7 @@ use core::fmt;
 
 use super::reader::{Reader, Short};
 use super::tlv::{self, Payload, TlvError};
-use super::{Codec, Scheme, escaped_offset, unescape};
+use super::{Codec, Scheme, av1, escaped_offset, unescape};
 
 /// The SEI payload type `user_data_unregistered`.
 const USER_DATA_UNREGISTERED: usize = 5;
@@ -82,6 +82,9 @@ impl SignedVideoSei {
     /// Whether the signer hashed this SEI with its emulation prevention
     /// bytes.
     pub fn hashed_with_emulation_prevention(&self) -> bool {
+        if self.codec == Codec::Av1 {
+            return false;
+        }
         match self.scheme {
             Scheme::Axis => self.reserved & 0x80 != 0,
             Scheme::Onvif => self.reserved & 0x40 != 0,
@@ -118,7 +121,12 @@ impl SignedVideoSei {
 ///
 /// Only the first SEI message of the NAL unit is looked at, as the reference
 /// validators do; the signers write one message per NAL unit.
+///
+/// For [`Codec::Av1`], `nal` is one OBU and this is [`parse_obu`].
 pub fn parse_nal(nal: &[u8], codec: Codec) -> Result<Option<SignedVideoSei>, SeiError> {
+    if codec == Codec::Av1 {
+        return parse_obu(nal);
+    }
     let header = codec.header_len();
     let Some(&first) = nal.first() else {
         return Ok(None);
@@ -186,6 +194,64 @@ pub fn parse_nal(nal: &[u8], codec: Codec) -> Result<Option<SignedVideoSei>, Sei
     Ok(Some(sei))
 }
 
+/// Reads `obu` (one AV1 OBU, header to payload end) as an Axis Signed
+/// Video metadata OBU: `Ok(None)` when it is not one (another OBU type,
+/// another metadata type or UUID, an extension header), an error when it
+/// carries the Signed Video UUID but does not parse.
+///
+/// The layout, as the reference signer writes it (`lib/src/sv_sign.c`):
+///
+/// ```text
+/// | 0x2a | obu_size (leb128) | metadata_type 25 | 0x80 | UUID (16) | reserved (1) | TLVs ... | 0x80 |
+/// |<----------------------- the document the signature covers ---------------------->| signature TLV |
+/// ```
+///
+/// `obu_size` counts from the metadata type to the last byte. The byte
+/// after the metadata type is not looked at (the reference skips it too);
+/// the last byte is not part of the TLVs. AV1 has no emulation
+/// prevention, so the reserved byte's bit 7 says nothing here. An ONVIF
+/// UUID is not read as Media Signing (it has no AV1 form): such an OBU is
+/// another metadata OBU, hashed like a picture.
+pub fn parse_obu(obu: &[u8]) -> Result<Option<SignedVideoSei>, SeiError> {
+    let Some(h) = av1::header(obu) else {
+        return Ok(None);
+    };
+    if h.obu_type != av1::OBU_METADATA || !h.is_supported() {
+        return Ok(None);
+    }
+    let start = h.payload_start;
+    if obu.get(start) != Some(&av1::METADATA_TYPE_SIGNED_VIDEO) {
+        return Ok(None);
+    }
+    let Some(uuid) = obu.get(start + 2..start + 18) else {
+        return Ok(None);
+    };
+    if Scheme::from_uuid(uuid) != Some(Scheme::Axis) {
+        return Ok(None);
+    }
+    let payload = obu
+        .get(start..)
+        .and_then(|p| p.get(..h.payload_len))
+        .ok_or(SeiError::Truncated)?;
+    // Metadata type, skipped byte, UUID, reserved byte, final byte.
+    if payload.len() < 2 + 16 + 1 + 1 {
+        return Err(SeiError::NoReservedByte);
+    }
+    let reserved = payload[18];
+    let parsed = tlv::parse(Scheme::Axis, &payload[19..payload.len() - 1])?;
+    let end = match parsed.signature_offset {
+        Some(offset) => start + 19 + offset,
+        None => obu.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1),
+    };
+    Ok(Some(SignedVideoSei {
+        scheme: Scheme::Axis,
+        codec: Codec::Av1,
+        reserved,
+        payload: parsed,
+        hashable: obu[..end].to_vec(),
+    }))
+}
+
 /// The NAL unit without its emulation prevention bytes, if it has any.
 ///
 /// A signer may write its SEI without emulation prevention (ONVIF's
@@ -216,6 +282,7 @@ fn is_sei(first: u8, codec: Codec) -> bool {
     match codec {
         Codec::H264 => first & 0x1f == 6,
         Codec::H265 => matches!((first >> 1) & 0x3f, 39 | 40),
+        Codec::Av1 => false,
     }
 }
 
@@ -266,6 +333,72 @@ mod tests {
         other[3] ^= 1;
         assert_eq!(parse_nal(&other, Codec::H264), Ok(None));
         assert_eq!(parse_nal(&[], Codec::H265), Ok(None));
+    }
+
+    /// An Axis metadata OBU as the reference signer lays it out.
+    fn axis_obu(tlvs: &[u8], reserved: u8) -> Vec<u8> {
+        let mut payload = vec![25, 0x80];
+        payload.extend_from_slice(&crate::signed_video::AXIS_UUID);
+        payload.push(reserved);
+        payload.extend_from_slice(tlvs);
+        payload.push(0x80);
+        let mut obu = vec![0x2a];
+        let mut size = payload.len();
+        while size >= 0x80 {
+            obu.push(0x80 | (size & 0x7f) as u8);
+            size >>= 7;
+        }
+        obu.push(size as u8);
+        obu.extend_from_slice(&payload);
+        obu
+    }
+
+    #[test]
+    fn an_av1_metadata_obu_hashes_up_to_its_signature_tag_or_whole() {
+        // An Axis signature TLV alone (tag 5, version 2, status, a one-byte
+        // signature).
+        let signed = axis_obu(&[5, 0, 5, 2, 0, 0, 1, 0x30], 0x30);
+        let sei = parse_obu(&signed).expect("parses").expect("ours");
+        assert_eq!((sei.scheme, sei.codec), (Scheme::Axis, Codec::Av1));
+        assert!(sei.is_signed());
+        assert!(!sei.hashed_with_emulation_prevention());
+        // Header, size, type, skipped byte, UUID, reserved byte.
+        assert_eq!(sei.hashable(), &signed[..2 + 2 + 16 + 1]);
+        let unsigned = axis_obu(&[], 0xb0);
+        let sei = parse_obu(&unsigned).expect("parses").expect("ours");
+        assert!(!sei.is_signed());
+        assert!(!sei.hashed_with_emulation_prevention());
+        assert_eq!(sei.hashable(), &unsigned[..]);
+        // parse_nal takes OBUs for AV1.
+        assert_eq!(parse_nal(&unsigned, Codec::Av1), Ok(Some(sei)));
+    }
+
+    #[test]
+    fn other_obus_are_not_ours_and_a_short_one_of_ours_is_an_error() {
+        let obu = axis_obu(&[], 0x30);
+        // Another metadata type, the ONVIF UUID, an extension header, a
+        // frame OBU, nothing.
+        let mut other = obu.clone();
+        other[2] = 4;
+        assert_eq!(parse_obu(&other), Ok(None));
+        let mut onvif = obu.clone();
+        onvif[4..20].copy_from_slice(&ONVIF_UUID);
+        assert_eq!(parse_obu(&onvif), Ok(None));
+        let mut ext = vec![0x2e, 0x00];
+        ext.extend_from_slice(&obu[1..]);
+        assert_eq!(parse_obu(&ext), Ok(None));
+        assert_eq!(parse_obu(&[0x32, 0x01, 0x10]), Ok(None));
+        assert_eq!(parse_obu(&[]), Ok(None));
+        // Ours, but the size runs past the end, or no reserved byte.
+        let mut long = obu.clone();
+        long[1] += 1;
+        assert_eq!(parse_obu(&long), Err(SeiError::Truncated));
+        let mut bare = vec![0x2a, 18, 25, 0x80];
+        bare.extend_from_slice(&crate::signed_video::AXIS_UUID);
+        assert_eq!(parse_obu(&bare), Err(SeiError::NoReservedByte));
+        // TLVs that do not parse.
+        let bad = axis_obu(&[0xee, 0, 1, 0], 0x30);
+        assert!(matches!(parse_obu(&bad), Err(SeiError::Tlv(_))));
     }
 
     #[test]

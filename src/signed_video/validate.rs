@@ -29,6 +29,7 @@ use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 
+use super::av1::{self, ObuKind};
 use super::sei::{self, SeiError, SignedVideoSei};
 use super::tlv::{General, ProductInfo};
 use super::trust::{Trust, TrustError};
@@ -216,6 +217,16 @@ pub struct StreamValidator {
     /// `oms_validator.c`).
     in_sync: bool,
     signed_seis: usize,
+    /// AV1: the picture of a frame header OBU, open for its tile groups.
+    open_picture: Option<OpenPicture>,
+}
+
+/// An AV1 frame header OBU's picture, hashed over it and the tile group
+/// OBUs that follow.
+struct OpenPicture {
+    hasher: Sha256,
+    key: bool,
+    frame: u64,
 }
 
 /// In a stream without any SEI, GOPs are reported `unsigned` once this many
@@ -274,6 +285,7 @@ impl StreamValidator {
             anchored: false,
             in_sync: false,
             signed_seis: 0,
+            open_picture: None,
         }
     }
 
@@ -327,9 +339,13 @@ impl StreamValidator {
     }
 
     /// Takes the next NAL unit (without start code, trailing zero bytes
-    /// allowed). A Signed Video / Media Signing SEI that does not parse is
-    /// an error and changes nothing.
+    /// allowed); for [`Codec::Av1`], the next OBU (header, size field and
+    /// payload, exactly). A Signed Video / Media Signing SEI (or metadata
+    /// OBU) that does not parse is an error and changes nothing.
     pub fn push_nal(&mut self, nal: &[u8]) -> Result<(), SeiError> {
+        if self.codec == Codec::Av1 {
+            return self.push_obu(nal);
+        }
         let end = nal.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
         let nal = &nal[..end];
         if let Some(sei) = sei::parse_nal(nal, self.codec)? {
@@ -339,8 +355,73 @@ impl StreamValidator {
         let Some((is_i, primary)) = picture_kind(nal, self.codec) else {
             return Ok(());
         };
-        let gop_start = is_i && primary;
-        let raw_hash: [u8; 32] = Sha256::digest(nal).into();
+        if primary {
+            self.frames += 1;
+        }
+        let frame = self.frames.saturating_sub(1);
+        self.push_hashed(Sha256::digest(nal).into(), is_i && primary, primary, frame);
+        Ok(())
+    }
+
+    /// Takes the next OBU of an AV1 stream ([`av1`] says what is hashed).
+    /// A frame header's picture is hashed over it and the tile group OBUs
+    /// after it: it is counted as a picture at once, and hashed when
+    /// another OBU than a tile group comes (or at [`Self::finish`]).
+    fn push_obu(&mut self, obu: &[u8]) -> Result<(), SeiError> {
+        let kind = av1::kind(obu);
+        // Hashed up to the last non-zero byte, as the reference does.
+        let end = obu.iter().rposition(|&b| b != 0).map_or(0, |p| p + 1);
+        let bytes = &obu[..end];
+        if kind == ObuKind::Metadata
+            && let Some(sei) = sei::parse_obu(obu)?
+        {
+            self.close_picture();
+            self.take_sei(sei);
+            return Ok(());
+        }
+        if kind == ObuKind::TileGroup
+            && let Some(open) = self.open_picture.as_mut()
+        {
+            open.hasher.update(bytes);
+            return Ok(());
+        }
+        self.close_picture();
+        let frame = self.frames;
+        match kind {
+            ObuKind::Ignored => {}
+            ObuKind::Frame { key } => {
+                self.frames += 1;
+                self.push_hashed(Sha256::digest(bytes).into(), key, true, frame);
+            }
+            ObuKind::FrameHeader { key } => {
+                self.frames += 1;
+                let mut hasher = Sha256::new();
+                hasher.update(bytes);
+                self.open_picture = Some(OpenPicture { hasher, key, frame });
+            }
+            // Another metadata OBU, a tile group without its frame header,
+            // picture data the format does not take: hashed with the
+            // anchor, not a picture.
+            ObuKind::Metadata | ObuKind::TileGroup | ObuKind::Uncovered => {
+                let frame = self.frames.saturating_sub(1);
+                self.push_hashed(Sha256::digest(bytes).into(), false, false, frame);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hashes the open frame header's picture (AV1) into the GOP.
+    fn close_picture(&mut self) {
+        if let Some(open) = self.open_picture.take() {
+            let raw: [u8; 32] = open.hasher.finalize().into();
+            self.push_hashed(raw, open.key, true, open.frame);
+        }
+    }
+
+    /// Adds one hashed unit: `raw_hash` is the SHA-256 hash of its bytes;
+    /// `gop_start` makes it the GOP's anchor; `picture` counts it as the
+    /// picture `frame`.
+    fn push_hashed(&mut self, raw_hash: [u8; 32], gop_start: bool, picture: bool, frame: u64) {
         if gop_start {
             self.anchor = raw_hash;
             self.anchored = true;
@@ -350,21 +431,17 @@ impl StreamValidator {
         } else {
             self.linked(&raw_hash)
         };
-        if primary {
-            self.frames += 1;
-        }
         self.starts += usize::from(gop_start);
         self.items.push_back(Item {
             hash,
             gop_start,
-            picture: primary,
-            frame: self.frames.saturating_sub(1),
+            picture,
+            frame,
             raw_hash,
             anchored: self.anchored,
         });
         self.validate_ready(false);
         self.release_stale();
-        Ok(())
     }
 
     /// Ends the stream: a current SEI that came after the last NAL units
@@ -372,6 +449,7 @@ impl StreamValidator {
     /// or an older Axis SEI waits for the next I-frame), or `unsigned` in a
     /// stream without any SEI. Returns every GOP's report.
     pub fn finish(mut self) -> Vec<GopReport> {
+        self.close_picture();
         self.validate_ready(true);
         let verdict = if self.scheme.is_some() {
             GopVerdict::Pending
@@ -959,6 +1037,8 @@ fn picture_kind(nal: &[u8], codec: Codec) -> Option<(bool, bool)> {
             16..=21 => Some((true, primary)),
             _ => None,
         },
+        // OBUs are sorted by `av1::kind` (`push_obu`).
+        Codec::Av1 => None,
     }
 }
 
@@ -1000,6 +1080,60 @@ mod tests {
         assert_eq!(reports.len(), 1);
         assert_eq!(reports[0].reason, Some("too-long"));
         assert_eq!(reports[0].frames, MAX_PENDING_UNITS as u64 + 1);
+    }
+
+    fn sha(parts: &[&[u8]]) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finalize().into()
+    }
+
+    #[test]
+    fn an_av1_frame_header_is_hashed_with_its_tile_groups_as_one_picture() {
+        const TD: &[u8] = &[0x12, 0x00];
+        const SH: &[u8] = &[0x0a, 0x01, 0x00];
+        const FH_KEY: &[u8] = &[0x1a, 0x01, 0x10];
+        const FH_INTER: &[u8] = &[0x1a, 0x01, 0x30];
+        const TG1: &[u8] = &[0x22, 0x02, 0x01, 0x02];
+        // Trailing zero bytes are not hashed.
+        const TG2: &[u8] = &[0x22, 0x03, 0x03, 0x00, 0x00];
+        const FRAME: &[u8] = &[0x32, 0x02, 0x30, 0x07];
+        const META: &[u8] = &[0x2a, 0x02, 0x04, 0x80];
+        let mut v = StreamValidator::new(Codec::Av1);
+        for obu in [TD, SH, FH_KEY, TG1, TG2] {
+            v.push_nal(obu).expect("not ours");
+        }
+        // Counted at once, hashed when another OBU comes.
+        assert_eq!((v.pictures(), v.items.len()), (1, 0));
+        for obu in [TD, FH_INTER, TG1, TD, FRAME, META] {
+            v.push_nal(obu).expect("not ours");
+        }
+        assert_eq!(v.pictures(), 3);
+        let anchor = sha(&[FH_KEY, TG1, &TG2[..3]]);
+        let with_anchor = |raw: [u8; 32]| sha(&[&anchor, &raw]);
+        let hashes: Vec<_> = v.items.iter().map(|i| i.hash).collect();
+        assert_eq!(
+            hashes,
+            [
+                anchor,
+                with_anchor(sha(&[FH_INTER, TG1])),
+                with_anchor(sha(&[FRAME])),
+                // Another metadata OBU: hashed, not a picture.
+                with_anchor(sha(&[META])),
+            ]
+        );
+        let starts: Vec<_> = v.items.iter().map(|i| (i.gop_start, i.picture)).collect();
+        assert_eq!(
+            starts,
+            [(true, true), (false, true), (false, true), (false, false)]
+        );
+        // A frame header left open is hashed at the end.
+        v.push_nal(FH_INTER).expect("not ours");
+        let reports = v.finish();
+        assert_eq!(reports.len(), 1);
+        assert_eq!((reports[0].frames, reports[0].units), (4, 5));
     }
 
     #[test]
