@@ -586,7 +586,7 @@ fn bad_input_exits_2_with_one_error_line() {
     let text = dir.write("notes.txt", b"hello");
     verify(&[&text]).fails(
         2,
-        "neither an MP4 file (no ftyp box) nor named .h264 or .h265",
+        "neither an MP4 file (no ftyp box) nor an IVF file (no DKIF) nor named .h264, .h265",
     );
     let empty = dir.write("empty.h264", b"no start code here");
     verify(&[&empty]).fails(2, "no NAL units");
@@ -648,4 +648,178 @@ fn axis_attestation_vouches_for_the_axis_camera_and_for_nothing_else() {
         run.fails(1, "5 of 5 GOPs not authentic (foreign-key 5)");
         assert_eq!(run.json().1["trustError"]["reason"], reason, "{name}");
     }
+}
+
+/// The AV1 vectors signed by the reference library (Axis Signed Video in a
+/// metadata OBU), as low-overhead `.obu` streams.
+const AV1: [&str; 2] = [
+    "frameseal_signed_av1.obu",
+    "frameseal_signed_av1_modified_frame_21.obu",
+];
+
+/// The OBUs of a low-overhead stream, each whole.
+fn obus(stream: &[u8]) -> Vec<&[u8]> {
+    frameseal::signed_video::av1::obu_units(stream).unwrap()
+}
+
+/// The temporal units of a low-overhead stream (each opened by a temporal
+/// delimiter, OBU type 2).
+fn temporal_units(stream: &[u8]) -> Vec<Vec<u8>> {
+    let mut units: Vec<Vec<u8>> = Vec::new();
+    for obu in obus(stream) {
+        if (obu[0] >> 3) & 0x0f == 2 || units.is_empty() {
+            units.push(Vec::new());
+        }
+        units.last_mut().unwrap().extend_from_slice(obu);
+    }
+    units
+}
+
+/// The stream as an IVF file, one temporal unit a frame.
+fn ivf(stream: &[u8], fourcc: &[u8; 4]) -> Vec<u8> {
+    let units = temporal_units(stream);
+    let mut out = b"DKIF".to_vec();
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&32u16.to_le_bytes());
+    out.extend_from_slice(fourcc);
+    out.extend_from_slice(&160u16.to_le_bytes());
+    out.extend_from_slice(&96u16.to_le_bytes());
+    for v in [15u32, 1, units.len() as u32, 0] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for (i, unit) in units.iter().enumerate() {
+        out.extend_from_slice(&(unit.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(i as u64).to_le_bytes());
+        out.extend_from_slice(unit);
+    }
+    out
+}
+
+fn mp4_box(kind: &[u8; 4], parts: &[&[u8]]) -> Vec<u8> {
+    let len: usize = 8 + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut out = (len as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+/// The stream as a plain MP4 file with an `av01` track: one sample a
+/// temporal unit, without its temporal delimiter (AV1-ISOBMFF §2.4), no
+/// times.
+fn av1_mp4(stream: &[u8]) -> Vec<u8> {
+    let samples: Vec<Vec<u8>> = temporal_units(stream)
+        .iter()
+        .map(|unit| {
+            obus(unit)
+                .into_iter()
+                .filter(|o| (o[0] >> 3) & 0x0f != 2)
+                .flatten()
+                .copied()
+                .collect()
+        })
+        .collect();
+    let be = |v: u32| v.to_be_bytes();
+    // av1C: version 1, profile 0, level 0, tier M, 8 bits, 4:2:0.
+    let av1c = mp4_box(b"av1C", &[&[0x81, 0x00, 0x0c, 0x00]]);
+    let mut visual = vec![0u8; 78];
+    visual[6..8].copy_from_slice(&1u16.to_be_bytes()); // data_reference_index
+    visual[24..26].copy_from_slice(&160u16.to_be_bytes());
+    visual[26..28].copy_from_slice(&96u16.to_be_bytes());
+    let av01 = mp4_box(b"av01", &[&visual, &av1c]);
+    let stsd = mp4_box(b"stsd", &[&be(0), &be(1), &av01]);
+    let mut sizes = be(0).to_vec();
+    sizes.extend_from_slice(&be(samples.len() as u32));
+    for s in &samples {
+        sizes.extend_from_slice(&be(s.len() as u32));
+    }
+    let stsz = mp4_box(b"stsz", &[&be(0), &sizes]);
+    let stsc = mp4_box(
+        b"stsc",
+        &[&be(0), &be(1), &be(1), &be(samples.len() as u32), &be(1)],
+    );
+    let ftyp = mp4_box(b"ftyp", &[b"isom", &be(0), b"isomav01"]);
+    let build = |offset: u32| {
+        let stco = mp4_box(b"stco", &[&be(0), &be(1), &be(offset)]);
+        let stbl = mp4_box(b"stbl", &[&stsd, &stsz, &stsc, &stco]);
+        let minf = mp4_box(b"minf", &[&stbl]);
+        let hdlr = mp4_box(b"hdlr", &[&be(0), &be(0), b"vide", &[0; 13]]);
+        let mdia = mp4_box(b"mdia", &[&hdlr, &minf]);
+        mp4_box(b"moov", &[&mp4_box(b"trak", &[&mdia])])
+    };
+    let moov_len = build(0).len();
+    let moov = build((ftyp.len() + moov_len + 8) as u32);
+    let data: Vec<u8> = samples.concat();
+    [ftyp, moov, mp4_box(b"mdat", &[&data])].concat()
+}
+
+#[test]
+fn the_av1_vectors_get_the_reference_librarys_verdicts_and_totals() {
+    // The reference checks the last GOP with the signer's end-of-stream
+    // metadata OBU, which is in the file: nothing is left pending.
+    for name in AV1 {
+        let file = fixture(name);
+        assert_as_the_reference(name, file.to_str().unwrap(), false);
+        let (gops, summary) = verify(&["--json", file.to_str().unwrap()]).json();
+        assert_eq!(gops.len(), 4, "{name}");
+        assert_eq!(summary["codec"], "av1");
+        assert_eq!(summary["scheme"], "axis");
+        assert_eq!(summary["signer"]["firmwareVersion"], "av1-vector-1");
+    }
+    let (gops, _) = verify(&["--json", fixture(AV1[1]).to_str().unwrap()]).json();
+    assert_eq!(gops[1], gop(16, 16, "tampered"));
+    // The reference marks picture 21, the sixth of that GOP, 'N'.
+    let reference =
+        std::fs::read_to_string(fixture(&format!("reference-validator/{}.txt", AV1[1]))).unwrap();
+    assert!(
+        reference.contains("invalid  : ._.._._._._N_."),
+        "{reference}"
+    );
+}
+
+#[test]
+fn the_av1_vectors_in_ivf_and_mp4_get_the_same_verdicts() {
+    let dir = Scratch::new("av1");
+    for name in AV1 {
+        let stream = fs::read(fixture(name)).unwrap();
+        let want = verify(&["--json", fixture(name).to_str().unwrap()]).json();
+        let as_ivf = dir.write("stream.ivf", &ivf(&stream, b"AV01"));
+        let as_mp4 = dir.write("stream.mp4", &av1_mp4(&stream));
+        for (path, container) in [(as_ivf, "ivf"), (as_mp4, "mp4")] {
+            let run = verify(&["--json", &path]);
+            assert_eq!(run.json(), want, "{name} as {container}");
+            let table = verify(&[&path]);
+            assert!(
+                table.stdout.contains(&format!("({container}, av1)")),
+                "{}",
+                table.stdout
+            );
+        }
+    }
+    let track = mp4::video_track(&av1_mp4(&fs::read(fixture(AV1[0])).unwrap())).unwrap();
+    assert_eq!(track.codec_string(), "av01.0.00M.08");
+}
+
+#[test]
+fn bad_av1_input_exits_2_with_one_error_line() {
+    let dir = Scratch::new("av1-bad");
+    let stream = fs::read(fixture(AV1[0])).unwrap();
+    let cut = dir.write("cut.obu", &stream[..stream.len() - 3]);
+    verify(&[&cut]).fails(
+        2,
+        "not an AV1 low-overhead OBU stream: obu runs past the end",
+    );
+    let mut no_size = stream.clone();
+    no_size[0] &= !0x02;
+    let no_size = dir.write("no-size.obu", &no_size);
+    verify(&[&no_size]).fails(2, "obu without a size field at byte 0");
+    let empty = dir.write("empty.obu", &[]);
+    verify(&[&empty]).fails(2, "no OBUs");
+    let vp9 = dir.write("vp9.ivf", &ivf(&stream, b"VP90"));
+    verify(&[&vp9]).fails(2, "not AV01");
+    let mut short = ivf(&stream, b"AV01");
+    short.truncate(short.len() - 1);
+    let short = dir.write("short.ivf", &short);
+    verify(&[&short]).fails(2, "not an IVF file");
 }
