@@ -52,7 +52,7 @@ commands:
   sign     wrap a JPEG, or a directory of JPEGs, into a signed frame stream
   verify   check a frame stream against a public key; non-zero exit on any drop;
            with --signed-video, a recording signed by an Axis or ONVIF camera
-           (.mp4, .h264, .h265): a verdict per GOP
+           (.mp4, .h264, .h265; AV1 .ivf, .obu): a verdict per GOP
   inspect  print the headers of a frame stream (no key needed), or a key
            file's fingerprint and pairing code; with --codec, the seal in
            every unit of a media file
