@@ -224,3 +224,48 @@ fn a_truncated_stream_is_refused_at_its_last_obu() {
     let last = file.len() - obus(SIGNED).last().expect("an OBU").len();
     assert_eq!(av1::obu_units(cut), Err(ObuError::Truncated { at: last }));
 }
+
+/// The stream's temporal units (each opened by a temporal delimiter).
+fn temporal_units(obus: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    let mut units: Vec<Vec<u8>> = Vec::new();
+    for obu in obus {
+        if obu_type(obu) == av1::OBU_TEMPORAL_DELIMITER || units.is_empty() {
+            units.push(Vec::new());
+        }
+        units.last_mut().expect("a unit").extend_from_slice(obu);
+    }
+    units
+}
+
+#[test]
+fn the_display_gate_never_releases_a_picture_of_the_changed_gop() {
+    use frameseal::signed_video::gate::{Gate, Layout, Mode};
+    let units = temporal_units(&obus(MODIFIED));
+    assert_eq!(units.len(), 64);
+    // The layout is not used for AV1 (an av01 track's length size is 0).
+    let mut gate = Gate::new(
+        StreamValidator::new(Codec::Av1),
+        Codec::Av1,
+        Layout::LengthPrefixed(0),
+        Mode::Hold,
+    )
+    .expect("a gate");
+    let mut released = Vec::new();
+    for (i, unit) in units.iter().enumerate() {
+        gate.push(unit, i).expect("a temporal unit");
+        released.extend(gate.take_released());
+    }
+    gate.finish();
+    released.extend(gate.take_released());
+    let frames: Vec<u64> = released.iter().map(|r| r.frame).collect();
+    let want: Vec<u64> = (0..16).chain(32..64).collect();
+    assert_eq!(frames, want);
+    let keys: Vec<u64> = released
+        .iter()
+        .filter(|r| r.keyframe)
+        .map(|r| r.frame)
+        .collect();
+    assert_eq!(keys, [0, 32, 48]);
+    // Released bytes are the temporal units, unchanged.
+    assert!(released.iter().all(|r| r.data == units[r.meta]));
+}

@@ -234,14 +234,19 @@ pub struct Gate<M> {
 
 impl<M> Gate<M> {
     /// A gate in `mode` for access units of `codec` in `layout`, validated
-    /// by `validator` (which says what is trusted).
+    /// by `validator` (which says what is trusted). For [`Codec::Av1`] an
+    /// access unit is a temporal unit of OBUs with size fields, whatever
+    /// `layout` says.
     pub fn new(
         validator: StreamValidator,
         codec: Codec,
         layout: Layout,
         mode: Mode,
     ) -> Result<Gate<M>, GateError> {
+        // AV1 access units are split at their OBUs' size fields: the layout
+        // (an `av01` track's length size is 0) is not used.
         if let Layout::LengthPrefixed(n) = layout
+            && codec != Codec::Av1
             && !matches!(n, 1 | 2 | 4)
         {
             return Err(GateError::BadLengthSize);
