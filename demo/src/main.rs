@@ -18,6 +18,7 @@
 )]
 
 mod answer;
+mod axis_relay;
 mod cameras;
 mod error;
 mod faults;
@@ -28,6 +29,7 @@ mod hls;
 mod live;
 mod live_relay;
 mod mp4box;
+mod recording;
 mod relay;
 mod render;
 mod reports;
@@ -38,6 +40,7 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use frameseal::signed_video::spki_fingerprint;
 use frameseal::{fingerprint, pairing};
 // `println!` that shrugs off a closed stdout (a terminal that went away
 // must not end the server).
@@ -148,6 +151,13 @@ async fn serve(options: Options) -> Result<(), DemoError> {
             ),
             Some(problem) => say!("  live H.264 camera {}: {problem}", camera.look.name),
         }
+    }
+    match &server.axis {
+        Ok(feed) => say!(
+            "  Axis camera (Signed Video recording) key {}",
+            spki_fingerprint(&feed.genuine.spki)
+        ),
+        Err(problem) => say!("  Axis camera: {problem}"),
     }
     say!("  faults: the page's switches, or POST /api/faults {{\"mixup\": true, ...}}");
     if !server.root.join("pkg").join("frameseal.js").is_file() {

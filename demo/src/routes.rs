@@ -18,6 +18,11 @@
 //!                         colour, problem, mime, hls: {foreign, old, ready}}]}
 //! GET  /ws/live/{camera} WebSocket: the live camera as go2rtc's MSE mode sends it
 //!                         (live_relay.rs)
+//! GET  /api/axis        the Axis camera (a Signed Video recording): {"problem", "codec",
+//!                         "width", "height", "fps", "publicKey" (SPKI DER, hex),
+//!                         "fingerprint", "otherFingerprint", "gops": [pictures, ...]}
+//! GET  /ws/axis          WebSocket: the recording in a loop through the faulty relay
+//!                         (axis_relay.rs)
 //! GET  /hls/{camera}/…   the live camera as LL-HLS (hls.rs)
 //! GET  /vendor/hls.mjs   hls.js from node_modules (npm), for the LL-HLS tiles
 //! ```
@@ -37,13 +42,14 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use frameseal::signed_video::spki_fingerprint;
 use frameseal::{Signer, fingerprint, pairing};
 use serde_json::{Value, json};
 
 use crate::cameras::Camera;
 use crate::live::{self, LiveCamera};
 use crate::server::Server;
-use crate::{answer, files, guard, hls, live_relay, relay, render, reports};
+use crate::{answer, axis_relay, files, guard, hls, live_relay, relay, render, reports};
 use frameseal_native::{now_us, random_bytes};
 
 /// Longest request body read.
@@ -61,6 +67,8 @@ pub fn router(server: Arc<Server>) -> Router {
         .route("/ws/{camera}", get(viewer))
         .route("/api/live", get(live_cameras))
         .route("/ws/live/{camera}", get(live_viewer))
+        .route("/api/axis", get(axis_camera))
+        .route("/ws/axis", get(axis_viewer))
         .route("/hls/{camera}/live.m3u8", get(hls_playlist))
         .route("/hls/{camera}/init.mp4", get(hls_init))
         .route("/hls/{camera}/seg/{name}", get(hls_segment))
@@ -303,6 +311,42 @@ async fn live_viewer(
             .max_message_size(relay::MAX_HELLO)
             .max_frame_size(relay::MAX_HELLO)
             .on_upgrade(move |socket| live_relay::serve(socket, camera, server)),
+        Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
+    }
+}
+
+/// `GET /api/axis`: the Axis camera, or why it cannot play.
+async fn axis_camera(State(server): State<Arc<Server>>) -> Response {
+    let value = match &server.axis {
+        Err(problem) => json!({ "problem": problem }),
+        Ok(feed) => {
+            let g = &feed.genuine;
+            json!({
+                "problem": null, "codec": g.codec, "width": g.size.0, "height": g.size.1,
+                "fps": axis_relay::FPS, "publicKey": hex::encode(&g.spki),
+                "fingerprint": spki_fingerprint(&g.spki),
+                "otherFingerprint": spki_fingerprint(&feed.other.spki),
+                "gops": (0..g.gops.len()).map(|i| g.pictures_in(i)).collect::<Vec<_>>(),
+            })
+        }
+    };
+    answer::json(StatusCode::OK, &value)
+}
+
+/// `GET /ws/axis`: the Axis camera over WebSocket.
+async fn axis_viewer(
+    State(server): State<Arc<Server>>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if let Some(problem) = relay::upgrade_problem(&headers) {
+        return answer::error(StatusCode::BAD_REQUEST, problem);
+    }
+    match upgrade {
+        Ok(upgrade) => upgrade
+            .max_message_size(relay::MAX_HELLO)
+            .max_frame_size(relay::MAX_HELLO)
+            .on_upgrade(move |socket| axis_relay::serve(socket, server)),
         Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
     }
 }

@@ -5,6 +5,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use crate::axis_relay::AxisFeed;
 use crate::cameras::Hub;
 use crate::error::DemoError;
 use crate::faults::Faults;
@@ -20,6 +21,9 @@ pub struct Server {
     pub hub: Arc<Hub>,
     /// The live H.264 cameras (MSE over WebSocket, LL-HLS).
     pub live: Arc<Live>,
+    /// The Axis camera's recordings (axis_relay.rs), or why they cannot
+    /// be played (read from the web root's tests/fixtures/).
+    pub axis: Result<Arc<AxisFeed>, String>,
     faults: Mutex<Faults>,
     reports: Mutex<Reports>,
     /// Random per run: a page keeps keys it stored under another run's id
@@ -30,7 +34,11 @@ pub struct Server {
 impl Server {
     pub fn new(root: PathBuf, port: u16, hub: Arc<Hub>, live: Arc<Live>, run_id: String) -> Server {
         let slugs = hub.cameras().iter().map(|c| c.look.slug).collect();
+        let axis = AxisFeed::load(&root)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
         Server {
+            axis,
             root,
             port,
             hub,
