@@ -269,3 +269,32 @@ fn the_display_gate_never_releases_a_picture_of_the_changed_gop() {
     // Released bytes are the temporal units, unchanged.
     assert!(released.iter().all(|r| r.data == units[r.meta]));
 }
+
+/// The second vector: libaom's default (good-quality) mode, with hidden
+/// alternate reference frames and frame header OBUs that show an existing
+/// frame (a picture of their own for the format), several pictures a
+/// temporal unit. The reference: three valid GOPs of 23 pictures.
+const ALTREF: &str = "frameseal_signed_av1_altref.obu";
+const ALTREF_CHANGED: &str = "frameseal_signed_av1_altref_shown_frame_changed.obu";
+
+#[test]
+fn hidden_frames_and_shown_existing_frames_verify_as_the_reference_says() {
+    let obus = obus(ALTREF);
+    let shown_existing = obus
+        .iter()
+        .filter(|o| obu_type(o) == av1::OBU_FRAME_HEADER && o[2] & 0x80 != 0)
+        .count();
+    assert_eq!(shown_existing, 18);
+    let reports = run(&obus, Trust::InStream);
+    assert_eq!(verdicts(&reports), [(0, 23, A), (23, 23, A), (46, 23, A)]);
+}
+
+#[test]
+fn a_frame_header_changed_to_show_another_frame_makes_its_gop_tampered() {
+    // frame_to_show_map_idx of picture 32 (a shown existing frame) changed
+    // after signing: a decoder shows another stored frame there. The
+    // reference: GOP 1 invalid, 'N' at that frame header.
+    let reports = run(&obus(ALTREF_CHANGED), Trust::InStream);
+    assert_eq!(verdicts(&reports), [(0, 23, A), (23, 23, T), (46, 23, A)]);
+    assert_eq!(reports[1].invalid_units, 1);
+}
