@@ -104,7 +104,7 @@ stage_e2e() {
   cargo build --release -p frameseal-demo
   # Every scenario runs in each engine of FRAMESEAL_E2E_ENGINES (default
   # chromium,firefox; tests/e2e/browsers.mjs); the WebRTC tests in Chromium only.
-  log "node --test tests/e2e/ (demo, relay faults, video, package, pool, loader, Signed Video with WebCodecs in headless ${FRAMESEAL_E2E_ENGINES:-Chromium and Firefox}; WebRTC in Chromium; ~10-12 min, ~7.5 in Chromium alone)"
+  log "node --test tests/e2e/ (demo, relay faults, video, Axis camera tile, package, pool, loader, Signed Video with WebCodecs in headless ${FRAMESEAL_E2E_ENGINES:-Chromium and Firefox}; WebRTC in Chromium; ~10-12 min, ~7.5 in Chromium alone)"
   FRAMESEAL_DEMO_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/frameseal-demo" node --test tests/e2e/
 }
 

@@ -12,6 +12,9 @@
 // recording's hash chain does not run from its end back to its start, so
 // the loop boundary would otherwise read as tampering).
 //
+// On the main page (index.html) the tile starts when it is scrolled into
+// view; www/axis.html shows it alone.
+//
 // For tests, #axis-camera keeps its figures in data attributes: data-state
 // (starting, running, unsupported, unavailable, failed), data-reports (the
 // GOP reports, JSON: [{loop, gop, firstFrame, frames, verdict, reason}],
@@ -231,7 +234,7 @@ class AxisTile {
     if (this.reports.length > KEEP_REPORTS) this.reports.shift();
     this.counts.gops[report.verdict] = (this.counts.gops[report.verdict] ?? 0) + 1;
     if (report.verdict !== 'authentic') {
-      const key = `${report.verdict}${report.reason ? ` (${report.reason})` : ''}`;
+      const key = `${report.verdict}${report.reason && report.reason !== report.verdict ? ` (${report.reason})` : ''}`;
       this.counts.reasons[key] = (this.counts.reasons[key] ?? 0) + 1;
     }
   }
@@ -297,7 +300,7 @@ class AxisTile {
       const relay = this.relay.filter((f) => f.loop === r.loop && f.gop === r.gop).map((f) => f.fault).join(', ');
       tr.append(el('td', 'mono', String(r.loop)), el('td', 'mono', String(r.gop)),
         el('td', 'mono', `${r.firstFrame}\u2013${r.firstFrame + r.frames - 1}`),
-        el('td', 'axis-verdict', r.verdict + (r.reason ? ` (${r.reason})` : '')), el('td', '', relay));
+        el('td', 'axis-verdict', r.verdict + (r.reason && r.reason !== r.verdict ? ` (${r.reason})` : '')), el('td', '', relay));
       return tr;
     });
     this.node.querySelector('.axis-rows').replaceChildren(...rows);
@@ -360,6 +363,8 @@ function build(section, info) {
     + 'picture hashes signed with ECDSA P-256, the signature in an SEI of the next GOP), played in a loop through the '
     + 'relay. The protected player holds each GOP until its verdict and decodes only authentic pictures, about one '
     + 'GOP (2.5 s) behind; the unprotected one decodes whatever arrives. Each loop is validated as a new stream. '
+    + 'A mix-up costs the GOPs around it too: the one before loses its signature (it travels in the next GOP\u2019s '
+    + 'SEI) and the one after breaks the chain of GOP hashes. '
     + 'The relay\u2019s faults for this stream (shared with the other tiles; also POST /api/faults):');
   const list = el('ul', 'toggles toggles-3 axis-toggles');
   list.setAttribute('aria-label', 'Axis camera faults');
@@ -395,6 +400,20 @@ function build(section, info) {
   card.append(head, note, list, key, warn, body);
   section.replaceChildren(card);
   return { card, list };
+}
+
+/** Resolves to true once `node` is first in view (at once where it already is). */
+function visible(node) {
+  if (typeof IntersectionObserver !== 'function') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        observer.disconnect();
+        resolve(true);
+      }
+    });
+    observer.observe(node);
+  });
 }
 
 async function main() {
@@ -433,6 +452,9 @@ async function main() {
       + 'the tile cannot play here.');
     return;
   }
+  // On the main page the tile is far down: it loads and plays once it is
+  // scrolled into view (two H.264 decoders cost a page that does not show them).
+  if (!(await visible(card))) return;
   try {
     await initSignedVideo();
   } catch (e) {

@@ -27,6 +27,10 @@
 //! - **tamper**: flips a byte inside a slice of a fragment's sample;
 //! - **oldparts**: the LL-HLS server serves some parts and segments from
 //!   earlier in place of the ones asked for.
+//!
+//! The Axis camera (`axis_relay.rs`, a Signed Video recording) honours
+//! mix-up (a GOP of another signed camera), tamper (one byte of a picture),
+//! loss (two pictures) and blackhole, each in one GOP per loop.
 
 use std::fmt;
 use std::ops::Range;
