@@ -615,4 +615,22 @@ mod tests {
         assert_eq!(info["cameras"][1]["id"], "porch");
         assert_eq!(info["picture"]["width"], 480);
     }
+
+    #[tokio::test]
+    async fn the_axis_camera_names_its_key_and_its_gops() {
+        let (status, _, body) = send("GET", "/api/axis", &[], "").await;
+        assert_eq!(status, StatusCode::OK);
+        let info: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(info["problem"], Value::Null, "{body}");
+        assert_eq!(info["fingerprint"], "p4tv-rty3-nxim-pxo2");
+        assert_eq!(info["otherFingerprint"], "k67h-rvap-5pf2-zmnr");
+        assert_eq!(info["gops"], json!([62, 62, 62, 62, 8]));
+        assert_eq!(
+            (info["width"].as_u64(), info["fps"].as_u64()),
+            (Some(480), Some(25))
+        );
+        let (status, _, body) = send("GET", "/ws/axis", &[], "").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("this is a WebSocket endpoint"));
+    }
 }

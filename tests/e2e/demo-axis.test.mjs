@@ -20,6 +20,8 @@
 // - tampered GOP: one byte of one picture changed in one GOP per loop: the
 //   protected tile reports that GOP `tampered` and draws none of its
 //   pictures; the unprotected one draws the changed picture;
+// - loss: two pictures of one GOP dropped: that GOP is `incomplete` and
+//   the protected tile draws none of it;
 // - faults off again: a whole loop is authentic and drawn.
 // Every wait is for a state the page reports, never a fixed sleep.
 //
@@ -149,6 +151,19 @@ test('chromium: the Axis camera tile shows only authentic GOPs; the mix-up and t
     const naiveChanged = byFrame(t.drawn.unprotected, tamper.loop).get(changed);
     assert.ok(naiveChanged && naiveChanged !== genuine.get(changed), `the unprotected tile drew the changed picture ${changed}`);
 
+    // Loss: two pictures of one GOP dropped; the rest of it is held back too.
+    await setFaults(page, ['loss']);
+    const loss = await firstFault(page, 'loss');
+    await setFaults(page, []);
+    await loopDone(page, loss.loop);
+    t = await tile(page);
+    const lossReport = t.reports.find((r) => r.loop === loss.loop && r.gop === loss.gop);
+    assert.equal(lossReport?.verdict, 'incomplete', `the GOP with lost pictures: ${JSON.stringify(lossReport)}`);
+    assert.equal(lossReport.frames, loss.frames - loss.frame.length);
+    const inLoss = (f) => f >= loss.firstFrame && f < loss.firstFrame + loss.frames;
+    assert.equal([...byFrame(t.drawn.protected, loss.loop).keys()].filter(inLoss).length, 0,
+      'the protected tile drew nothing of the incomplete GOP');
+
     // Faults off: a whole loop authentic and drawn again.
     const clean = Math.max(...t.reports.map((r) => r.loop)) + 1;
     await loopDone(page, clean);
@@ -159,7 +174,7 @@ test('chromium: the Axis camera tile shows only authentic GOPs; the mix-up and t
     for (const [frame, hash] of cleanDrawn) assert.equal(hash, genuine.get(frame));
     console.log(`chromium: ${distinct} distinct pictures in the recording; mix-up in loop ${mix.loop} GOP ${mix.gop} (${mixReport.verdict} ${mixReport.reason}), `
       + `unprotected drew ${otherCamera.length} of the other camera's pictures; tampered picture ${changed} in loop `
-      + `${tamper.loop} GOP ${tamper.gop}; counts ${JSON.stringify(t.counts)}`);
+      + `${tamper.loop} GOP ${tamper.gop}; lost ${loss.frame} in loop ${loss.loop}; counts ${JSON.stringify(t.counts)}`);
     await noProblems(page, problems);
   });
 });
