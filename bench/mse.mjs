@@ -1,5 +1,5 @@
 // FragmentFilter and MseGate on 1080p30 H.264 (issue 17, item 6):
-//   node bench/mse.mjs            (needs ffmpeg with libx264, pkg/ built, the CLI)
+//   node bench/mse.mjs [--pkg DIR] [--profile]   (needs ffmpeg with libx264, pkg/ built, the CLI)
 // prints a table:
 // - FragmentFilter.filter in Node (the modern build): MB/s and samples/s
 //   over a 10 s 1080p30 stream, one fragment per frame and one per GOP;
@@ -15,7 +15,7 @@
 // `frameseal seal --codec h264`, remuxed by ffmpeg into fMP4. Cached in
 // target/bench-mse/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -180,7 +180,7 @@ window.measure = async () => {
 };
 window.ready = true;
 </script>`;
-  const server = await startPkgServer(page, path.join(ROOT, 'pkg'), {
+  const server = await startPkgServer(page, PKG, {
     '/init': { type: 'application/octet-stream', body: Buffer.from(init) },
     '/media': { type: 'application/octet-stream', body: Buffer.from(all) },
   });
@@ -194,7 +194,7 @@ window.ready = true;
       f.init(init);
       return f.mimeType();
     })();
-    const variants = [[1, 'plain'], [1, 'gate'], [16, 'plain'], [16, 'gate']];
+    const variants = PROFILE ? [[1, 'gate']] : [[1, 'plain'], [1, 'gate'], [16, 'plain'], [16, 'gate']];
     for (const [gates, mode] of variants) {
       const p = await browser.newPage();
       // The renderer's main thread as Chromium counts it (Performance
@@ -210,9 +210,15 @@ window.ready = true;
       const keyHex = Buffer.from(key()).toString('hex');
       await p.evaluate(([n, k, o, ms, pl, mt]) => window.prepare(n, k, o, 30, ms, pl, mt),
         [gates, keyHex, offsets, TIMESTAMP_US / 1000, mode === 'plain', mime]);
+      if (PROFILE) {
+        await cdp.send('Profiler.enable');
+        await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+        await cdp.send('Profiler.start');
+      }
       const before = await metrics();
       const r = await p.evaluate(() => window.measure());
       const after = await metrics();
+      if (PROFILE) printProfile((await cdp.send('Profiler.stop')).profile);
       // s, over the wall below plus its 0.5 s settle: the main thread's CPU
       // time (ThreadTime), and its tasks' wall time (TaskDuration, which
       // also counts a task's time preempted by other threads).
@@ -234,7 +240,35 @@ window.ready = true;
   return rows;
 }
 
+/**
+ * `--profile`: the main thread's JavaScript and WebAssembly by self time
+ * (CDP Profiler, one MseGate), the top 30; build the package with names
+ * kept (e.g. `--pkg` a `wasm-pack build --profiling` output) to see Rust's.
+ */
+function printProfile(profile) {
+  if (process.env.MSE_PROFILE_OUT) writeFileSync(process.env.MSE_PROFILE_OUT, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  let total = 0;
+  for (const id of profile.samples) {
+    const { functionName, url } = byId.get(id).callFrame;
+    const k = `${functionName || '(anonymous)'} ${url.split('/').pop()}`.slice(0, 110);
+    self.set(k, (self.get(k) ?? 0) + 1);
+    total += 1;
+  }
+  console.log(`main thread samples: ${total} (100 µs each)`);
+  for (const [k, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+    console.log(`${((100 * n) / total).toFixed(1).padStart(5)} %  ${k}`);
+  }
+}
+
+const PROFILE = process.argv.includes('--profile');
+const PKG = process.argv.includes('--pkg') ? path.resolve(process.argv[process.argv.indexOf('--pkg') + 1]) : path.join(ROOT, 'pkg');
 makeStream();
+if (PROFILE) {
+  await gatesInChromium();
+  process.exit(0);
+}
 const rows = [...await filterInNode(), ...await gatesInChromium()];
 console.log('| measure | result | per unit | notes |');
 console.log('|---|---:|---:|---|');

@@ -464,7 +464,12 @@ impl JsMseGate {
                     .map_err(|e| filter_error("append", e))?,
             )
         };
-        let mime = filter.inner.init_segment().map(|i| i.mime_type());
+        // The MIME type goes with an init segment only (built once per
+        // init, not per append: formatting it showed in profiles).
+        let mime = filtered
+            .as_ref()
+            .and_then(|f| f.init.as_ref())
+            .and_then(|_| filter.inner.init_segment().map(|i| i.mime_type()));
         let timescale = filter
             .inner
             .init_segment()
