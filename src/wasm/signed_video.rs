@@ -53,9 +53,9 @@ export interface SignedVideoTrustOptions {
 
 /** SignedVideoGate options for access units pushed one by one. */
 export interface SignedVideoGateOptions extends SignedVideoTrustOptions {
-  codec: 'h264' | 'h265';
-  /** 'annexb' (start codes, default) or 'avcc' (length-prefixed, as MP4 samples). */
-  layout?: 'annexb' | 'avcc';
+  codec: 'h264' | 'h265' | 'av1';
+  /** H.264/H.265: 'annexb' (start codes, default) or 'avcc' (length-prefixed, as MP4 samples). AV1: 'obu' (temporal units of OBUs with size fields; the default). */
+  layout?: 'annexb' | 'avcc' | 'obu';
   /** With 'avcc': the NAL unit length size (default 4, or the config record's). */
   nalLengthSize?: 1 | 2 | 4;
   /** With 'avcc': the avcC / hvcC record (its length size is used). */
@@ -102,7 +102,7 @@ export interface SignedVideoGateStats {
 /** Who signed, and what is trusted. */
 export interface SignedVideoInfo {
   scheme: 'axis' | 'onvif' | null;
-  codec: 'h264' | 'h265';
+  codec: 'h264' | 'h265' | 'av1';
   publicKeyFingerprint: string | null;
   trust: 'in-stream-key-only' | 'key' | 'ca';
   trustError: { reason: string; message: string } | null;
@@ -293,14 +293,24 @@ fn unit_format(o: &Options) -> Result<(Codec, Layout), JsValue> {
     let codec = match codec_value.as_string().as_deref() {
         Some("h264") => Codec::H264,
         Some("h265") => Codec::H265,
+        Some("av1") => Codec::Av1,
         _ => {
             return Err(bad_options(o.bad(
                 "codec",
-                "'h264' or 'h265'",
+                "'h264', 'h265' or 'av1'",
                 &codec_value,
             )));
         }
     };
+    if codec == Codec::Av1 {
+        // A temporal unit of OBUs with size fields (as in MP4 samples and
+        // WebCodecs): nothing else to say about its layout.
+        let layout_value = o.get("layout").map_err(bad_options)?;
+        if !layout_value.is_undefined() && layout_value.as_string().as_deref() != Some("obu") {
+            return Err(bad_options(o.bad("layout", "'obu' for AV1", &layout_value)));
+        }
+        return Ok((codec, Layout::AnnexB));
+    }
     let layout_value = o.get("layout").map_err(bad_options)?;
     let config = o.bytes("config").map_err(bad_options)?;
     let layout = match layout_value.as_string().as_deref() {
@@ -550,11 +560,12 @@ impl JsSignedVideoGate {
         let codec = match init.codec() {
             UnitCodec::H264 => Codec::H264,
             UnitCodec::H265 => Codec::H265,
+            UnitCodec::Av1 => Codec::Av1,
             _ => {
                 return Err(fail(
                     "unsupported-codec",
                     format!(
-                        "initSegment: a {} track; Signed Video is read in H.264 and H.265",
+                        "initSegment: a {} track; Signed Video is read in H.264, H.265 and AV1",
                         init.sample_entry()
                     ),
                 ));

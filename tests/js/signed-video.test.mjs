@@ -191,7 +191,27 @@ test('fragmented MP4, segment by segment: the same pictures and verdicts as the 
   assert.throws(() => SignedVideoGate.fromInitSegment(init, { codec: 'h264' }), { reason: 'bad-options' });
   const av1 = new Uint8Array(readFileSync(new URL('tests/fixtures/fmp4/av1_gop.mp4', ROOT)));
   const av1Init = av1.subarray(0, (() => { let at = 0; for (;;) { const size = new DataView(av1.buffer, av1.byteOffset + at).getUint32(0); const kind = Buffer.from(av1.subarray(at + 4, at + 8)).toString(); at += size; if (kind === 'moov') return at; } })());
-  assert.throws(() => SignedVideoGate.fromInitSegment(av1Init), { reason: 'unsupported-codec' });
+  // AV1 tracks are read too (Axis signs AV1 in metadata OBUs); this one is
+  // not signed, so its GOPs are unsigned and nothing is released.
+  const av1Gate = SignedVideoGate.fromInitSegment(av1Init);
+  assert.equal(av1Gate.info().codec, 'av1');
+  const av1Released = [];
+  for (let at = av1Init.length; at < av1.length;) {
+    const view = new DataView(av1.buffer, av1.byteOffset + at);
+    const size = view.getUint32(0);
+    const kind = Buffer.from(av1.subarray(at + 4, at + 8)).toString();
+    if (kind === 'moof') {
+      let end = at + size;
+      end += new DataView(av1.buffer, av1.byteOffset + end).getUint32(0); // its mdat
+      av1Released.push(...av1Gate.pushFragment(av1.subarray(at, end)));
+      at = end;
+    } else {
+      at += size;
+    }
+  }
+  av1Released.push(...av1Gate.finish());
+  assert.equal(av1Released.length, 0);
+  assert.ok(av1Gate.reports().length > 0 && av1Gate.reports().every((r) => r.verdict === 'unsigned'));
 });
 
 test('a linked key of another camera makes every GOP foreign-key and releases nothing', { skip: OTHER_BUILD }, async () => {
@@ -289,4 +309,52 @@ test('options are own properties only; bad input throws with a stable reason', {
   // reported by finish() found the gate finished.
   assert.equal(reentrant.reports().reduce((n, r) => n + r.frames, 0), 8 + 1);
   assert.equal(inner?.reason, 'finished');
+});
+
+/** The temporal units of a low-overhead AV1 OBU stream: cut before each temporal delimiter (OBU type 2). */
+function temporalUnits(bytes) {
+  const units = [];
+  let start = 0;
+  for (let at = 0; at < bytes.length;) {
+    const header = bytes[at];
+    assert.ok(header & 2, `OBU at ${at} has a size field`);
+    let p = at + 1 + ((header & 4) ? 1 : 0);
+    let size = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[p++];
+      size += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) break;
+    }
+    if (((header >> 3) & 15) === 2 && at > start) {
+      units.push(bytes.subarray(start, at));
+      start = at;
+    }
+    at = p + size;
+  }
+  units.push(bytes.subarray(start));
+  return units;
+}
+
+test('AV1 temporal units: the tampered GOP is held back, the authentic ones released, as the CLI judges them', { skip: OTHER_BUILD }, async () => {
+  const SignedVideoGate = await gateClass();
+  for (const name of ['frameseal_signed_av1.obu', 'frameseal_signed_av1_modified_frame_21.obu']) {
+    const expected = cli(name);
+    const gops = [];
+    const gate = new SignedVideoGate({ codec: 'av1', onGop: (r) => gops.push(r) });
+    const released = [];
+    for (const [i, unit] of temporalUnits(fixture(name)).entries()) {
+      released.push(...gate.push(unit, { timestamp: i * 33_333 }));
+    }
+    released.push(...gate.finish());
+    assert.deepEqual(gops.map(asCli), expected.gops, name);
+    assert.equal(gate.info().codec, 'av1');
+    const authentic = expected.gops.filter((g) => g.verdict === 'authentic');
+    const shouldShow = authentic.flatMap((g) => Array.from({ length: g.frames }, (_, k) => g.firstFrame + k));
+    assert.deepEqual(released.map((p) => p.frame), shouldShow, `${name}: exactly the authentic GOPs' pictures`);
+    if (name.includes('modified')) {
+      assert.ok(expected.gops.some((g) => g.verdict === 'tampered'), 'the CLI finds a tampered GOP');
+      assert.ok(shouldShow.length < 64, 'something is held back');
+    }
+  }
+  assert.throws(() => new SignedVideoGate({ codec: 'av1', layout: 'avcc' }), { reason: 'bad-options' });
 });
