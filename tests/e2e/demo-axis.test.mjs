@@ -22,6 +22,8 @@
 //   pictures; the unprotected one draws the changed picture;
 // - loss: two pictures of one GOP dropped: that GOP is `incomplete` and
 //   the protected tile draws none of it;
+// - blackhole: the protected canvas's data-frameseal-live turns "false",
+//   and "true" again once the relay sends;
 // - faults off again: a whole loop is authentic and drawn.
 // Every wait is for a state the page reports, never a fixed sleep.
 //
@@ -164,8 +166,19 @@ test('chromium: the Axis camera tile shows only authentic GOPs; the mix-up and t
     assert.equal([...byFrame(t.drawn.protected, loss.loop).keys()].filter(inLoss).length, 0,
       'the protected tile drew nothing of the incomplete GOP');
 
+    // Blackhole: the protected screen goes not live, and live again after.
+    const liveIs = (value) => page.waitForFunction((v) => document.querySelector('#axis-camera .axis-gated')
+      .getAttribute('data-frameseal-live') === v, value, { timeout: WAIT_MS });
+    await setFaults(page, ['blackhole']);
+    await liveIs('false');
+    await setFaults(page, []);
+    await liveIs('true');
+
     // Faults off: a whole loop authentic and drawn again.
-    const clean = Math.max(...t.reports.map((r) => r.loop)) + 1;
+    // A loop that starts after the blackhole ended (the newest loop with a
+    // report may have started during it).
+    t = await tile(page);
+    const clean = Math.max(...t.reports.map((r) => r.loop)) + 2;
     await loopDone(page, clean);
     t = await tile(page);
     assert.ok(t.reports.filter((r) => r.loop === clean).every((r) => r.verdict === 'authentic'));
