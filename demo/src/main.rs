@@ -5,7 +5,9 @@
 //! to viewers over WebSocket ([`relay`]); the HTTP side ([`routes`], on
 //! axum, behind [`guard`]) serves the page and the JS package ([`files`])
 //! and a JSON API for the cameras' public keys, the fault switches and the
-//! displays' reports ([`reports`]).
+//! displays' reports ([`reports`]). The Axis camera ([`axis_relay`]) loops a
+//! recording signed with Axis Signed Video ([`recording`]) through the same
+//! fault switches.
 //!
 //! ```text
 //! frameseal-demo --port 8080              (./build.sh demo runs this)
