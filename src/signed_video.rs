@@ -69,7 +69,7 @@ mod reader;
 pub use sei::{SeiError, SignedVideoSei};
 pub use tlv::{Payload, TlvError};
 pub use trust::{AxisTrust, CaTrust, Trust, TrustError, TrustedKey, spki_fingerprint};
-pub use validate::{GopReport, GopVerdict, StreamValidator};
+pub use validate::{FrameReport, FrameVerdict, GopReport, GopVerdict, StreamValidator};
 
 /// The UUID of an Axis Signed Video SEI: the ASCII bytes `Signed Video...0`.
 pub const AXIS_UUID: [u8; 16] = *b"Signed Video...0";

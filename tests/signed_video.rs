@@ -13,7 +13,8 @@ use std::process::Command;
 use frameseal::signed_video::mp4;
 use frameseal::signed_video::sei::parse_nal;
 use frameseal::signed_video::{
-    Codec, GopReport, GopVerdict, Scheme, SignedVideoSei, StreamValidator, annexb_nal_units,
+    Codec, FrameVerdict, GopReport, GopVerdict, Scheme, SignedVideoSei, StreamValidator,
+    annexb_nal_units,
 };
 
 fn fixture(name: &str) -> PathBuf {
@@ -325,6 +326,41 @@ fn the_modified_frame_137_makes_its_gop_and_only_its_gop_tampered() {
 }
 
 #[test]
+fn the_modified_frame_137_is_the_one_tampered_picture_of_its_gop() {
+    let reports = validate("axis_signed_test_h264_modified_frame_137.mp4", Codec::H264);
+    // As the reference validator marks the units of GOP 2: '.' for every
+    // picture but its 14th (decode-order picture 137), 'N'.
+    let gop = &reports[2];
+    let frames: Vec<u64> = gop.frame_verdicts.iter().map(|f| f.frame).collect();
+    assert_eq!(frames, (124..186).collect::<Vec<u64>>());
+    let tampered: Vec<u64> = gop
+        .frame_verdicts
+        .iter()
+        .filter(|f| f.verdict == FrameVerdict::Tampered)
+        .map(|f| f.frame)
+        .collect();
+    assert_eq!(tampered, [137]);
+    assert_eq!(gop.frame_verdicts[13].verdict.name(), "tampered");
+    // The authentic GOPs: every picture authentic; the pending one: none
+    // judged.
+    for r in &reports {
+        match r.verdict {
+            GopVerdict::Authentic => {
+                assert_eq!(r.frame_verdicts.len() as u64, r.frames, "{r:?}");
+                assert!(
+                    r.frame_verdicts
+                        .iter()
+                        .all(|f| f.verdict == FrameVerdict::Authentic)
+                );
+                assert_eq!(r.frame_verdicts[0].frame, r.first_frame);
+            }
+            GopVerdict::Pending => assert!(r.frame_verdicts.is_empty()),
+            _ => {}
+        }
+    }
+}
+
+#[test]
 fn a_stream_whose_seis_are_dropped_is_reported_unsigned_not_authentic() {
     let codec = Codec::H264;
     let mut v = StreamValidator::new(codec);
@@ -439,6 +475,15 @@ fn a_dropped_delta_picture_makes_its_gop_incomplete_not_authentic() {
     let got = counted(&reports);
     assert_eq!(got, [(A, 0, 0), (A, 0, 0), (I, 0, 1), (A, 0, 0), (A, 0, 0)]);
     assert_eq!((reports[2].frames, reports[2].units), (61, 61));
+    // Per picture: the 61 that arrived are authentic; the listed one that
+    // never did has no picture, only the GOP's missing count.
+    let gop = &reports[2];
+    assert_eq!(gop.frame_verdicts.len(), 61);
+    assert!(
+        gop.frame_verdicts
+            .iter()
+            .all(|f| f.verdict == FrameVerdict::Authentic)
+    );
 }
 
 #[test]
@@ -468,6 +513,8 @@ fn a_lost_sei_leaves_its_gop_unauthentic_and_the_next_gops_authentic() {
             (A, None)
         ]
     );
+    // Without its SEI no picture of the GOP has a verdict of its own.
+    assert!(reports[1].frame_verdicts.is_empty());
 }
 
 #[test]

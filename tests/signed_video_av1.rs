@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use frameseal::signed_video::av1::{self, ObuError};
 use frameseal::signed_video::sei::parse_obu;
 use frameseal::signed_video::{
-    Codec, GopReport, GopVerdict, Scheme, StreamValidator, Trust, TrustedKey,
+    Codec, FrameVerdict, GopReport, GopVerdict, Scheme, StreamValidator, Trust, TrustedKey,
 };
 
 const SIGNED: &str = "frameseal_signed_av1.obu";
@@ -115,6 +115,23 @@ fn the_changed_frame_21_makes_its_gop_and_only_its_gop_tampered() {
     let gop = &reports[1];
     assert_eq!(gop.reason, Some("hash-list"));
     assert_eq!((gop.invalid_units, gop.missing_units), (1, 0));
+    // Per picture, as the reference marks them: frame 21 'N', the rest '.'.
+    let marks: Vec<(u64, FrameVerdict)> = gop
+        .frame_verdicts
+        .iter()
+        .map(|f| (f.frame, f.verdict))
+        .collect();
+    let expected: Vec<(u64, FrameVerdict)> = (16..32)
+        .map(|f| {
+            let verdict = if f == 21 {
+                FrameVerdict::Tampered
+            } else {
+                FrameVerdict::Authentic
+            };
+            (f, verdict)
+        })
+        .collect();
+    assert_eq!(marks, expected);
 }
 
 /// The stream with `edit` applied to the `n`th OBU of type `ty`.

@@ -110,15 +110,54 @@ pub struct GopReport {
     /// When the hash list was compared: how many listed NAL units are not
     /// here.
     pub missing_units: usize,
+    /// A verdict per picture of the GOP, in decode order, when the GOP's
+    /// hashes were checked one by one against the SEI's hash list (or the
+    /// GOP is authentic, so every picture is): at most [`Self::frames`]
+    /// entries. Empty otherwise (the signature, the key or the SEI failed:
+    /// the GOP's verdict is every picture's). The listed units that never
+    /// arrived have no picture here: [`Self::missing_units`] counts them.
+    pub frame_verdicts: Vec<FrameReport>,
+}
+
+/// The verdict on one picture, where the stream's hash list allows one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FrameVerdict {
+    /// Every hashed unit of the picture (its slices, or its AV1 OBUs) is in
+    /// the signed hash list, in order.
+    Authentic,
+    /// A unit of the picture matches no listed hash after the last match:
+    /// it was changed or added.
+    Tampered,
+}
+
+impl FrameVerdict {
+    /// A stable lower-case name, for JSON and JS.
+    pub fn name(self) -> &'static str {
+        match self {
+            FrameVerdict::Authentic => "authentic",
+            FrameVerdict::Tampered => "tampered",
+        }
+    }
+}
+
+/// The verdict on one picture of a GOP ([`GopReport::frame_verdicts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameReport {
+    /// The picture's decode-order index in the stream, from 0, as
+    /// [`GopReport::first_frame`] counts.
+    pub frame: u64,
+    /// The verdict.
+    pub verdict: FrameVerdict,
 }
 
 /// What checking a GOP found.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct Outcome {
     verdict: GopVerdict,
     reason: Option<&'static str>,
     invalid_units: usize,
     missing_units: usize,
+    frames: Vec<FrameReport>,
 }
 
 impl Outcome {
@@ -128,8 +167,31 @@ impl Outcome {
             reason,
             invalid_units: 0,
             missing_units: 0,
+            frames: Vec::new(),
         }
     }
+}
+
+/// The verdict on each picture of `items`: tampered when one of its units
+/// is not `matched`. Units that belong to no picture (unsigned SEIs, AV1
+/// metadata) and slices before the GOP's first picture count for none.
+fn frame_verdicts(items: &[Item], matched: impl Fn(usize) -> bool) -> Vec<FrameReport> {
+    let mut frames: Vec<FrameReport> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if item.picture {
+            frames.push(FrameReport {
+                frame: item.frame,
+                verdict: FrameVerdict::Authentic,
+            });
+        }
+        if item.in_picture
+            && !matched(i)
+            && let Some(last) = frames.last_mut().filter(|f| f.frame == item.frame)
+        {
+            last.verdict = FrameVerdict::Tampered;
+        }
+    }
+    frames
 }
 
 /// One hashed NAL unit waiting for its SEI.
@@ -140,6 +202,9 @@ struct Item {
     gop_start: bool,
     /// The first slice of a picture: counts a frame.
     picture: bool,
+    /// A part of the picture `frame` (a slice, an AV1 picture's OBUs), not
+    /// a unit between pictures (an unsigned SEI, other AV1 metadata).
+    in_picture: bool,
     /// The decode-order index of the picture it belongs to.
     frame: u64,
     /// The SHA-256 hash of the NAL unit itself: a GOP start's chains it into
@@ -149,6 +214,27 @@ struct Item {
     /// Whether `hash` was made with this GOP's anchor: not so for the
     /// pictures before the first I-frame of a stream joined mid-GOP.
     anchored: bool,
+}
+
+/// What a hashed unit is to the GOP.
+#[derive(Clone, Copy, Debug)]
+enum Unit {
+    /// The first unit of an I-frame: the GOP's anchor, a picture.
+    Start,
+    /// The first unit of another picture.
+    Picture,
+    /// Another slice of the last picture.
+    Slice,
+    /// A unit between pictures (AV1 metadata, tile groups without their
+    /// frame header, data the format does not take).
+    Other,
+}
+
+impl Unit {
+    /// A whole AV1 picture: a key frame's anchors the GOP.
+    fn picture(key: bool) -> Unit {
+        if key { Unit::Start } else { Unit::Picture }
+    }
 }
 
 /// A signed SEI waiting for its GOP.
@@ -359,7 +445,12 @@ impl StreamValidator {
             self.frames += 1;
         }
         let frame = self.frames.saturating_sub(1);
-        self.push_hashed(Sha256::digest(nal).into(), is_i && primary, primary, frame);
+        let kind = match (is_i, primary) {
+            (true, true) => Unit::Start,
+            (false, true) => Unit::Picture,
+            (_, false) => Unit::Slice,
+        };
+        self.push_hashed(Sha256::digest(nal).into(), kind, frame);
         Ok(())
     }
 
@@ -391,7 +482,7 @@ impl StreamValidator {
             ObuKind::Ignored => {}
             ObuKind::Frame { key } => {
                 self.frames += 1;
-                self.push_hashed(Sha256::digest(bytes).into(), key, true, frame);
+                self.push_hashed(Sha256::digest(bytes).into(), Unit::picture(key), frame);
             }
             ObuKind::FrameHeader { key } => {
                 self.frames += 1;
@@ -404,7 +495,7 @@ impl StreamValidator {
             // anchor, not a picture.
             ObuKind::Metadata | ObuKind::TileGroup | ObuKind::Uncovered => {
                 let frame = self.frames.saturating_sub(1);
-                self.push_hashed(Sha256::digest(bytes).into(), false, false, frame);
+                self.push_hashed(Sha256::digest(bytes).into(), Unit::Other, frame);
             }
         }
         Ok(())
@@ -414,14 +505,20 @@ impl StreamValidator {
     fn close_picture(&mut self) {
         if let Some(open) = self.open_picture.take() {
             let raw: [u8; 32] = open.hasher.finalize().into();
-            self.push_hashed(raw, open.key, true, open.frame);
+            self.push_hashed(raw, Unit::picture(open.key), open.frame);
         }
     }
 
     /// Adds one hashed unit: `raw_hash` is the SHA-256 hash of its bytes;
-    /// `gop_start` makes it the GOP's anchor; `picture` counts it as the
-    /// picture `frame`.
-    fn push_hashed(&mut self, raw_hash: [u8; 32], gop_start: bool, picture: bool, frame: u64) {
+    /// `kind` says whether it is the GOP's anchor, starts the picture
+    /// `frame` (counts it), is another part of it, or none.
+    fn push_hashed(&mut self, raw_hash: [u8; 32], kind: Unit, frame: u64) {
+        let (gop_start, picture, in_picture) = match kind {
+            Unit::Start => (true, true, true),
+            Unit::Picture => (false, true, true),
+            Unit::Slice => (false, false, true),
+            Unit::Other => (false, false, false),
+        };
         if gop_start {
             self.anchor = raw_hash;
             self.anchored = true;
@@ -436,6 +533,7 @@ impl StreamValidator {
             hash,
             gop_start,
             picture,
+            in_picture,
             frame,
             raw_hash,
             anchored: self.anchored,
@@ -489,6 +587,7 @@ impl StreamValidator {
                 hash,
                 gop_start: false,
                 picture: false,
+                in_picture: false,
                 frame: self.frames.saturating_sub(1),
                 raw_hash: hash,
                 anchored: true,
@@ -837,7 +936,10 @@ impl StreamValidator {
                 if received.as_slice() == gop_hash.as_slice()
                     && usize::from(sei.general.hashed_units) == computed.len()
                 {
-                    return Outcome::of(GopVerdict::Authentic, None);
+                    return Outcome {
+                        frames: frame_verdicts(items, |_| true),
+                        ..Outcome::of(GopVerdict::Authentic, None)
+                    };
                 }
             }
         }
@@ -860,8 +962,15 @@ impl StreamValidator {
         let mut invalid = 0usize;
         let mut invalid_since_match = 0usize;
         let mut missing = 0usize;
+        // Whether each item's hash was found (the reference's '.' and 'N'
+        // per unit); a closing I-frame past the items is not this GOP's.
+        let mut matched = Vec::with_capacity(items.len());
         for hash in &computed {
-            match expected[next..].iter().position(|e| *e == hash.as_slice()) {
+            let found = expected[next..].iter().position(|e| *e == hash.as_slice());
+            if matched.len() < items.len() {
+                matched.push(found.is_some());
+            }
+            match found {
                 Some(p) => {
                     missing += p.saturating_sub(invalid_since_match);
                     invalid_since_match = 0;
@@ -886,6 +995,7 @@ impl StreamValidator {
             reason,
             invalid_units: invalid,
             missing_units: missing,
+            frames: frame_verdicts(items, |i| matched.get(i).copied().unwrap_or(true)),
         }
     }
 
@@ -906,6 +1016,7 @@ impl StreamValidator {
             units: items.len(),
             invalid_units: outcome.invalid_units,
             missing_units: outcome.missing_units,
+            frame_verdicts: outcome.frames,
         });
         self.gops += 1;
     }
@@ -1134,6 +1245,51 @@ mod tests {
         let reports = v.finish();
         assert_eq!(reports.len(), 1);
         assert_eq!((reports[0].frames, reports[0].units), (4, 5));
+    }
+
+    #[test]
+    fn a_picture_is_tampered_when_any_of_its_slices_is_and_other_units_count_for_none() {
+        let item = |kind: Unit, frame: u64| {
+            let (gop_start, picture, in_picture) = match kind {
+                Unit::Start => (true, true, true),
+                Unit::Picture => (false, true, true),
+                Unit::Slice => (false, false, true),
+                Unit::Other => (false, false, false),
+            };
+            Item {
+                hash: [0; 32],
+                gop_start,
+                picture,
+                in_picture,
+                frame,
+                raw_hash: [0; 32],
+                anchored: true,
+            }
+        };
+        let items = [
+            item(Unit::Start, 7),
+            item(Unit::Slice, 7),
+            item(Unit::Other, 7),
+            item(Unit::Picture, 8),
+            item(Unit::Slice, 8),
+            item(Unit::Picture, 9),
+        ];
+        // Picture 8's second slice and the unit between 7 and 8 fail.
+        let failed = [2, 4];
+        let frames = frame_verdicts(&items, |i| !failed.contains(&i));
+        let got: Vec<_> = frames.iter().map(|f| (f.frame, f.verdict)).collect();
+        assert_eq!(
+            got,
+            [
+                (7, FrameVerdict::Authentic),
+                (8, FrameVerdict::Tampered),
+                (9, FrameVerdict::Authentic)
+            ]
+        );
+        // A slice before the GOP's first picture counts for none.
+        let frames = frame_verdicts(&[item(Unit::Slice, 3), item(Unit::Start, 4)], |_| false);
+        let got: Vec<_> = frames.iter().map(|f| (f.frame, f.verdict)).collect();
+        assert_eq!(got, [(4, FrameVerdict::Tampered)]);
     }
 
     #[test]
