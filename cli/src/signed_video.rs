@@ -38,7 +38,7 @@ use crate::error::CliError;
 use crate::time;
 
 /// The options only `--signed-video` takes.
-pub const OPTIONS: [&str; 5] = ["trust-key", "trust-ca", "axis", "at", "json"];
+pub const OPTIONS: [&str; 6] = ["trust-key", "trust-ca", "axis", "at", "json", "frames"];
 
 /// Options of the frame-stream `verify` that `--signed-video` refuses.
 const FRAME_OPTIONS: [&str; 10] = [
@@ -105,6 +105,11 @@ pub fn run(args: &Args) -> Result<(), CliError> {
              put in the video"
         )));
     }
+    if args.switch("frames") && !args.switch("json") {
+        return Err(args.usage_error(
+            "--frames adds a JSON line per picture to the GOP lines: it needs --json",
+        ));
+    }
     let path = PathBuf::from(args.one_positional("FILE (the recording to check)")?);
     let given: Vec<&str> = ["trust-key", "trust-ca"]
         .into_iter()
@@ -154,7 +159,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let bytes = fs::read(&path).map_err(|e| bad_recording(&path, io_reason(&e)))?;
     let checked = check(&bytes, &path, trust)?;
     if args.switch("json") {
-        print_json(&checked);
+        print_json(&checked, args.switch("frames"));
     } else {
         print_table(&checked, &path);
     }
@@ -331,8 +336,10 @@ fn string_or_null(text: Option<&str>) -> String {
     text.map_or_else(|| "null".to_string(), |t| Value::from(t).to_string())
 }
 
-/// One JSON object per GOP, then the summary.
-fn print_json(checked: &Checked) {
+/// One JSON object per GOP, each followed, with `frames`, by one per
+/// picture that has a verdict of its own ([`GopReport::frame_verdicts`]),
+/// then the summary.
+fn print_json(checked: &Checked, frames: bool) {
     for r in &checked.reports {
         let mut fields = vec![
             ("gop", r.gop.to_string()),
@@ -344,6 +351,18 @@ fn print_json(checked: &Checked) {
             fields.push(("reason", Value::from(reason).to_string()));
         }
         say!("{}", object(&fields));
+        if frames {
+            for f in &r.frame_verdicts {
+                say!(
+                    "{}",
+                    object(&[
+                        ("frame", f.frame.to_string()),
+                        ("gop", r.gop.to_string()),
+                        ("verdict", Value::from(f.verdict.name()).to_string()),
+                    ])
+                );
+            }
+        }
     }
     let mut counts = vec![("gops", checked.reports.len().to_string())];
     for verdict in VERDICTS {

@@ -38,7 +38,7 @@ pub const SPEC: Spec = Spec {
             [--no-freshness] [--replay-window N] [--stream-id HEX32] [--max-payload-bytes N] \
             [--no-rotation] [--now-us N] [--codec h264|h265|av1|jpeg] STREAM\n   \
             or: frameseal verify --signed-video [--trust-key PEM | --trust-ca PEM | --axis] \
-            [--at RFC3339] [--json] FILE.mp4|FILE.h264|FILE.h265|FILE.ivf|FILE.obu",
+            [--at RFC3339] [--json [--frames]] FILE.mp4|FILE.h264|FILE.h265|FILE.ivf|FILE.obu",
     valued: &[
         "codec",
         "key",
@@ -57,6 +57,7 @@ pub const SPEC: Spec = Spec {
         "no-rotation",
         "signed-video",
         "json",
+        "frames",
         "axis",
     ],
 };

@@ -352,6 +352,58 @@ fn the_modified_frame_137_file_is_tampered_in_the_gop_of_pictures_124_to_185_onl
 }
 
 #[test]
+fn frames_prints_a_verdict_per_picture_after_each_gop_and_only_picture_137_is_tampered() {
+    let file = fixture("axis_signed_test_h264_modified_frame_137.mp4");
+    let run = verify(&["--json", "--frames", file.to_str().unwrap()]);
+    run.fails(1, "1 of 5 GOPs not authentic (tampered 1)");
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    // Each GOP line, then its pictures' lines, in decode order.
+    let mut gop: Option<&Value> = None;
+    let mut pictures: Vec<(u64, u64, String)> = Vec::new();
+    for line in &lines {
+        if line.get("frame").is_some() {
+            let g = gop.expect("a GOP line before its pictures");
+            assert_eq!(line["gop"], g["gop"], "{line}");
+            let keys: Vec<&String> = line.as_object().unwrap().keys().collect();
+            assert_eq!(keys.len(), 3, "{line}");
+            pictures.push((
+                line["frame"].as_u64().unwrap(),
+                line["gop"].as_u64().unwrap(),
+                line["verdict"].as_str().unwrap().to_string(),
+            ));
+        } else if line.get("gop").is_some() {
+            gop = Some(line);
+        }
+    }
+    // Four GOPs judged (the fifth is pending): pictures 0..248, in order.
+    let frames: Vec<u64> = pictures.iter().map(|p| p.0).collect();
+    assert_eq!(frames, (0..248).collect::<Vec<u64>>());
+    let not_authentic: Vec<&(u64, u64, String)> =
+        pictures.iter().filter(|p| p.2 != "authentic").collect();
+    assert_eq!(not_authentic, [&(137, 2, "tampered".to_string())]);
+    assert!(
+        pictures
+            .iter()
+            .filter(|p| p.0 >= 124 && p.0 < 186)
+            .all(|p| p.1 == 2)
+    );
+
+    // Without --frames the output is as before.
+    let (gops, _) = verify(&["--json", file.to_str().unwrap()]).json();
+    assert_eq!(gops.len(), 5);
+    // --frames is for the JSON output only.
+    let run = verify(&["--frames", file.to_str().unwrap()]);
+    run.fails(
+        2,
+        "--frames adds a JSON line per picture to the GOP lines: it needs --json",
+    );
+}
+
+#[test]
 fn unsigned_files_are_unsigned_and_pass() {
     for name in ["axis_test_h264.mp4", "axis_test_h265.mp4"] {
         assert!(reference(name).not_signed, "{name}");
