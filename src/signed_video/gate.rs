@@ -226,7 +226,6 @@ pub struct Gate<M> {
     verdicts: VecDeque<(u64, u64, GopVerdict)>,
     /// Pictures before this have a verdict.
     decided: u64,
-    reports_taken: usize,
     new_reports: Vec<GopReport>,
     released: Vec<Released<M>>,
     stats: GateStats,
@@ -262,7 +261,6 @@ impl<M> Gate<M> {
             carry_bytes: 0,
             verdicts: VecDeque::new(),
             decided: 0,
-            reports_taken: 0,
             new_reports: Vec::new(),
             released: Vec::new(),
             stats: GateStats::default(),
@@ -371,9 +369,8 @@ impl<M> Gate<M> {
         let Some(validator) = self.validator.take() else {
             return;
         };
-        let reports = validator.finish();
-        let fresh: Vec<GopReport> = reports.into_iter().skip(self.reports_taken).collect();
-        self.reports_taken += fresh.len();
+        // The reports not taken yet.
+        let fresh = validator.finish();
         self.apply(fresh);
         self.carry.clear();
         self.carry_bytes = 0;
@@ -407,15 +404,11 @@ impl<M> Gate<M> {
 
     /// Applies the validator's new reports.
     fn take_verdicts(&mut self) {
-        let Some(validator) = self.validator.as_ref() else {
+        let Some(validator) = self.validator.as_mut() else {
             return;
         };
-        let fresh = validator
-            .reports()
-            .get(self.reports_taken..)
-            .unwrap_or(&[])
-            .to_vec();
-        self.reports_taken += fresh.len();
+        // Taken out, so that the validator does not keep every GOP's.
+        let fresh = validator.take_reports();
         self.apply(fresh);
     }
 

@@ -419,9 +419,17 @@ impl StreamValidator {
         self.frames
     }
 
-    /// The GOPs that have a verdict so far.
+    /// The GOPs that have a verdict so far (and were not taken with
+    /// [`Self::take_reports`]).
     pub fn reports(&self) -> &[GopReport] {
         &self.reports
+    }
+
+    /// Takes the reports out: a live stream's validator then holds only
+    /// the reports not yet taken, not one per GOP (with its per-picture
+    /// verdicts) since the stream began.
+    pub fn take_reports(&mut self) -> Vec<GopReport> {
+        core::mem::take(&mut self.reports)
     }
 
     /// Takes the next NAL unit (without start code, trailing zero bytes
@@ -545,7 +553,8 @@ impl StreamValidator {
     /// Ends the stream: a current SEI that came after the last NAL units
     /// checks them, the GOPs left are `pending` (their SEI has not arrived,
     /// or an older Axis SEI waits for the next I-frame), or `unsigned` in a
-    /// stream without any SEI. Returns every GOP's report.
+    /// stream without any SEI. Returns every GOP's report not taken with
+    /// [`Self::take_reports`].
     pub fn finish(mut self) -> Vec<GopReport> {
         self.close_picture();
         self.validate_ready(true);
@@ -1178,6 +1187,20 @@ mod tests {
         let all = v.finish();
         assert_eq!(all.len(), 4);
         assert!(all.iter().all(|r| r.verdict == GopVerdict::Unsigned));
+    }
+
+    #[test]
+    fn reports_taken_out_are_not_kept_nor_returned_again() {
+        let mut v = StreamValidator::new(Codec::H264);
+        for _ in 0..4 {
+            v.push_nal(I).expect("not a SEI");
+            v.push_nal(P).expect("not a SEI");
+        }
+        let taken = v.take_reports();
+        assert_eq!(taken.iter().map(|r| r.gop).collect::<Vec<_>>(), [0]);
+        assert!(v.reports().is_empty());
+        let rest = v.finish();
+        assert_eq!(rest.iter().map(|r| r.gop).collect::<Vec<_>>(), [1, 2, 3]);
     }
 
     #[test]
