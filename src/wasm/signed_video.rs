@@ -25,7 +25,8 @@ use crate::inband::UnitCodec;
 use crate::signed_video::gate::{DropReason, Gate, GateError, Layout, Mode, VERDICTS};
 use crate::signed_video::trust::TrustError;
 use crate::signed_video::{
-    CaTrust, Codec, GopReport, StreamValidator, Trust, TrustedKey, mp4, spki_fingerprint,
+    CaTrust, Codec, FrameVerdict, GopReport, StreamValidator, Trust, TrustedKey, mp4,
+    spki_fingerprint,
 };
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -84,6 +85,10 @@ export interface SignedVideoGopReport {
   gopCounter: number | null;
   invalidUnits: number;
   missingUnits: number;
+  /** Pictures of this GOP judged one by one (the stream's hash list allows it; 0 when it does not). */
+  checkedFrames: number;
+  /** Of those, the decode-order indexes of the pictures that were changed or added. */
+  tamperedFrames: number[];
 }
 
 /** What a SignedVideoGate counted (access units). */
@@ -492,6 +497,17 @@ fn report_object(r: &GopReport) -> Object {
     set(&o, "gopCounter", &counter);
     set(&o, "invalidUnits", &count(r.invalid_units as u64));
     set(&o, "missingUnits", &count(r.missing_units as u64));
+    // Per picture, where the stream's hash list allows it: the pictures
+    // judged, and which of them were changed (so a page in mark mode can
+    // blank exactly those).
+    let tampered = Array::new();
+    for f in &r.frame_verdicts {
+        if f.verdict == FrameVerdict::Tampered {
+            tampered.push(&count(f.frame));
+        }
+    }
+    set(&o, "checkedFrames", &count(r.frame_verdicts.len() as u64));
+    set(&o, "tamperedFrames", &tampered);
     o
 }
 

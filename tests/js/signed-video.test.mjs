@@ -84,6 +84,11 @@ test('the tampered GOP is never released and every picture of the authentic GOPs
   }
   assert.ok(released.every((f, i) => i === 0 || f > released[i - 1]), 'in decode order');
   assert.ok(!released.some((f) => f >= 124 && f <= 185), 'nothing of pictures 124-185');
+  // Per picture (the Axis hash list): only picture 137 was changed.
+  const bad = out.reports.find((r) => r.verdict === 'tampered');
+  assert.deepEqual([bad.checkedFrames, bad.tamperedFrames], [62, [137]]);
+  for (const r of out.reports.filter((x) => x.verdict === 'authentic')) assert.deepEqual(r.tamperedFrames, []);
+  assert.equal(out.reports.at(-1).checkedFrames, 0, 'a pending GOP has no per-picture verdicts');
   const authentic = expected.gops.filter((g) => g.verdict === 'authentic').reduce((n, g) => n + g.frames, 0);
   assert.equal(out.pictures.length, authentic);
   assert.equal(out.stats.released, authentic);
