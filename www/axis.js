@@ -26,7 +26,7 @@
 // picture's SHA-256 (of the canvas's RGBA) is kept in
 // window.__frameseal_axis.drawn.{protected,unprotected}: [{loop, frame, hash}].
 import initSignedVideo, { SignedVideoGate } from '../pkg/signed-video/frameseal_signed_video.js';
-import { $, el, displayTiles } from './shared.js';
+import { $, FaultSwitches, el, displayTiles } from './shared.js';
 
 const SWITCHES = [
   { fault: 'mixup', title: 'Cache mix-up', desc: 'one GOP per loop from another signed camera (another key)' },
@@ -307,48 +307,6 @@ class AxisTile {
   }
 }
 
-/** The section's own fault switches (the relay's, shared with the other tiles), kept in step with the server. */
-class AxisSwitches {
-  constructor(list) {
-    this.inputs = SWITCHES.map(({ fault, title, desc }) => {
-      const input = el('input');
-      input.type = 'checkbox';
-      input.dataset.axisFault = fault;
-      const track = el('span', 'track');
-      track.setAttribute('aria-hidden', 'true');
-      const text = el('span', 'switch-text');
-      text.append(el('span', 'switch-title', title), el('span', 'switch-desc', desc));
-      const label = el('label', 'switch');
-      label.append(input, track, text);
-      const li = el('li');
-      li.append(label);
-      list.append(li);
-      input.addEventListener('change', () => this.set({ [fault]: input.checked }));
-      return input;
-    });
-  }
-
-  async set(change) {
-    const response = await fetch('/api/faults', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change),
-    });
-    if (response.ok) this.show(await response.json());
-  }
-
-  async refresh() {
-    try {
-      const response = await fetch('/api/faults');
-      if (response.ok) this.show(await response.json());
-    } catch {
-      // the relay is away; the tile's state says so
-    }
-  }
-
-  show(state) {
-    for (const input of this.inputs) input.checked = Boolean(state[input.dataset.axisFault]);
-  }
-}
-
 function build(section, info) {
   const card = el('article', 'card axis-card');
   card.id = 'axis-camera';
@@ -433,7 +391,7 @@ async function main() {
     note.textContent = message;
     note.hidden = false;
   };
-  const switches = new AxisSwitches(list);
+  const switches = new FaultSwitches(list, SWITCHES, 'axisFault');
   await switches.refresh();
   setInterval(() => switches.refresh(), FAULT_POLL_MS);
   if (info.problem) {

@@ -18,7 +18,7 @@
 // data-stats (the gate's stats(), JSON), data-gate-errors, and each
 // <video> gets data-frameseal-live from its gate.
 import init, { MseGate, fingerprint } from '../pkg/frameseal.js';
-import { $, el, setLivePill } from './shared.js';
+import { $, FaultSwitches, el, setLivePill } from './shared.js';
 
 const STALL_AFTER_MS = 2000;
 /**
@@ -327,48 +327,6 @@ class HlsTile {
   }
 }
 
-/** The live section's own fault switches, kept in step with the server (every 2 s). */
-class LiveSwitches {
-  constructor(list) {
-    this.inputs = SWITCHES.map(({ fault, title, desc }) => {
-      const input = el('input');
-      input.type = 'checkbox';
-      input.dataset.liveFault = fault;
-      const track = el('span', 'track');
-      track.setAttribute('aria-hidden', 'true');
-      const text = el('span', 'switch-text');
-      text.append(el('span', 'switch-title', title), el('span', 'switch-desc', desc));
-      const label = el('label', 'switch');
-      label.append(input, track, text);
-      const li = el('li');
-      li.append(label);
-      list.append(li);
-      input.addEventListener('change', () => this.set({ [fault]: input.checked }));
-      return input;
-    });
-  }
-
-  async set(change) {
-    const response = await fetch('/api/faults', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change),
-    });
-    if (response.ok) this.show(await response.json());
-  }
-
-  async refresh() {
-    try {
-      const response = await fetch('/api/faults');
-      if (response.ok) this.show(await response.json());
-    } catch {
-      // the relay is away; the still cameras' card says so
-    }
-  }
-
-  show(state) {
-    for (const input of this.inputs) input.checked = Boolean(state[input.dataset.liveFault]);
-  }
-}
-
 /** The section's cards: the switches, then one card per tile. */
 function buildSection(section, info, home) {
   const head = el('article', 'card live-faults');
@@ -438,7 +396,7 @@ async function main() {
     tiles.push(tile);
     tile.start();
   }
-  const switches = new LiveSwitches(list);
+  const switches = new FaultSwitches(list, SWITCHES, 'liveFault');
   await switches.refresh();
   setInterval(() => switches.refresh(), FAULT_POLL_MS);
   setInterval(() => { for (const t of tiles) t.render(); }, RENDER_MS);

@@ -50,23 +50,68 @@ export function makeCanvas(w, h) {
   return c;
 }
 
+/**
+ * One fault switch: a checkbox (its `dataset[key]` names the fault) in a
+ * label with the switch's title and description, in a list item.
+ */
+function switchItem({ fault, title, desc }, key) {
+  const input = el('input');
+  input.type = 'checkbox';
+  input.dataset[key] = fault;
+  const track = el('span', 'track');
+  track.setAttribute('aria-hidden', 'true');
+  const text = el('span', 'switch-text');
+  text.append(el('span', 'switch-title', title), el('span', 'switch-desc', desc));
+  const label = el('label', 'switch');
+  label.append(input, track, text);
+  const li = el('li');
+  li.append(label);
+  return { li, input };
+}
+
 /** Fills the fault switch list `list` from `switches`: [{ fault, title, desc }]. */
 function buildSwitches(list, switches) {
-  list.replaceChildren(...switches.map(({ fault, title, desc }) => {
-    const input = el('input');
-    input.type = 'checkbox';
-    input.dataset.fault = fault;
-    const track = el('span', 'track');
-    track.setAttribute('aria-hidden', 'true');
-    const text = el('span', 'switch-text');
-    text.append(el('span', 'switch-title', title), el('span', 'switch-desc', desc));
-    const label = el('label', 'switch');
-    label.append(input, track, text);
-    const li = el('li');
-    li.append(label);
-    return li;
-  }));
-  return [...list.querySelectorAll('input[data-fault]')];
+  const items = switches.map((s) => switchItem(s, 'fault'));
+  list.replaceChildren(...items.map(({ li }) => li));
+  return items.map(({ input }) => input);
+}
+
+/**
+ * A section's own fault switches (the relay's, shared with the other
+ * tiles), appended to `list` from `switches` ([{ fault, title, desc }],
+ * each input's `dataset[key]` naming its fault) and kept in step with the
+ * server: a change is posted to /api/faults, `refresh()` reads it back.
+ */
+export class FaultSwitches {
+  constructor(list, switches, key) {
+    this.key = key;
+    this.inputs = switches.map((s) => {
+      const { li, input } = switchItem(s, key);
+      list.append(li);
+      input.addEventListener('change', () => this.set({ [s.fault]: input.checked }));
+      return input;
+    });
+  }
+
+  async set(change) {
+    const response = await fetch('/api/faults', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(change),
+    });
+    if (response.ok) this.show(await response.json());
+  }
+
+  async refresh() {
+    try {
+      const response = await fetch('/api/faults');
+      if (response.ok) this.show(await response.json());
+    } catch {
+      // the relay is away; the section's own cards say so
+    }
+  }
+
+  show(state) {
+    for (const input of this.inputs) input.checked = Boolean(state[input.dataset[this.key]]);
+  }
 }
 
 /**
