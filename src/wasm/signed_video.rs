@@ -533,6 +533,28 @@ pub struct JsSignedVideoGate {
     init: Option<InitSegment>,
 }
 
+impl JsSignedVideoGate {
+    /// A gate around `gate`, nothing counted yet.
+    fn with(
+        gate: Gate<Timing>,
+        codec: Codec,
+        on_gop: Option<Function>,
+        init: Option<InitSegment>,
+    ) -> JsSignedVideoGate {
+        JsSignedVideoGate {
+            inner: RefCell::new(Inner {
+                gate,
+                codec,
+                info: None,
+                reports: VecDeque::new(),
+                malformed: 0,
+            }),
+            on_gop,
+            init,
+        }
+    }
+}
+
 #[wasm_bindgen(js_class = SignedVideoGate)]
 impl JsSignedVideoGate {
     /// A gate for access units of `options.codec` in `options.layout`,
@@ -546,17 +568,7 @@ impl JsSignedVideoGate {
         let c = common(&o)?;
         let validator = StreamValidator::with_trust(codec, c.trust);
         let gate = Gate::new(validator, codec, layout, c.mode).map_err(gate_error)?;
-        Ok(JsSignedVideoGate {
-            inner: RefCell::new(Inner {
-                gate,
-                codec,
-                info: None,
-                reports: VecDeque::new(),
-                malformed: 0,
-            }),
-            on_gop: c.on_gop,
-            init: None,
-        })
+        Ok(JsSignedVideoGate::with(gate, codec, c.on_gop, None))
     }
 
     /// A gate for a fragmented MP4 stream (fMP4, as MSE players and HLS /
@@ -591,17 +603,7 @@ impl JsSignedVideoGate {
         let validator = StreamValidator::with_trust(codec, c.trust);
         let gate = Gate::new(validator, codec, Layout::LengthPrefixed(length), c.mode)
             .map_err(gate_error)?;
-        Ok(JsSignedVideoGate {
-            inner: RefCell::new(Inner {
-                gate,
-                codec,
-                info: None,
-                reports: VecDeque::new(),
-                malformed: 0,
-            }),
-            on_gop: c.on_gop,
-            init: Some(init),
-        })
+        Ok(JsSignedVideoGate::with(gate, codec, c.on_gop, Some(init)))
     }
 
     /// The decoder configuration of a gate made by `fromInitSegment` (the
