@@ -362,14 +362,6 @@ mod tests {
         AxisFeed::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap()
     }
 
-    fn only(name: &str) -> Faults {
-        let mut faults = Faults::default();
-        faults
-            .apply_json(format!(r#"{{"{name}": true}}"#).as_bytes())
-            .unwrap();
-        faults
-    }
-
     /// One loop through a link: what was sent and what the faults did.
     fn one_loop(
         feed: &AxisFeed,
@@ -428,7 +420,7 @@ mod tests {
         for (name, seed) in [("mixup", 3), ("tamper", 4), ("loss", 5)] {
             let mut link = AxisLink::new(seed);
             for _ in 0..6 {
-                let (sent, done) = one_loop(&feed, &mut link, only(name));
+                let (sent, done) = one_loop(&feed, &mut link, Faults::only(name));
                 assert_eq!(done.len(), 1, "{name}: {done:?}");
                 let (gop, fault) = &done[0];
                 assert!(FAULT_GOPS.contains(&(*gop as u64)), "{name}");
@@ -463,7 +455,7 @@ mod tests {
     #[test]
     fn mixup_and_tamper_hit_different_gops() {
         let feed = feed();
-        let mut faults = only("mixup");
+        let mut faults = Faults::only("mixup");
         faults.tamper = true;
         let mut link = AxisLink::new(9);
         for _ in 0..20 {

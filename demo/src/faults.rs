@@ -103,6 +103,15 @@ impl fmt::Display for FaultsError {
 }
 
 impl Faults {
+    /// Only the fault `name` on (for the relays' tests); panics on a name
+    /// that is not a fault.
+    #[cfg(test)]
+    pub(crate) fn only(name: &str) -> Faults {
+        let mut faults = Faults::default();
+        *faults.slot(name).expect("a fault's name") = true;
+        faults
+    }
+
     fn slot(&mut self, name: &str) -> Option<&mut bool> {
         match name {
             "mixup" => Some(&mut self.mixup),
@@ -481,13 +490,6 @@ mod tests {
         (world, sent, received.into_iter().map(|(_, f)| f).collect())
     }
 
-    /// Only the fault `name` on.
-    fn only(name: &str) -> Faults {
-        let mut faults = Faults::default();
-        *faults.slot(name).unwrap() = true;
-        faults
-    }
-
     /// Where in `sent` each received frame stands.
     fn places(sent: &[Arc<[u8]>], received: &[Arc<[u8]>]) -> Vec<usize> {
         received
@@ -523,7 +525,7 @@ mod tests {
 
     #[test]
     fn loss_drops_about_one_frame_in_five_and_adds_nothing() {
-        let faults = only("loss");
+        let faults = Faults::only("loss");
         let (_, sent, received) = run(faults, 200, 2);
         let lost = sent.len() - received.len();
         assert!((150..250).contains(&lost), "lost {lost} of {}", sent.len());
@@ -537,7 +539,7 @@ mod tests {
 
     #[test]
     fn duplication_sends_some_frames_twice_and_none_more() {
-        let faults = only("duplication");
+        let faults = Faults::only("duplication");
         let (_, sent, received) = run(faults, 100, 3);
         let seen = counts(&received);
         assert_eq!(seen.len(), sent.len());
@@ -548,7 +550,7 @@ mod tests {
 
     #[test]
     fn reordering_delivers_each_frame_once_at_most_one_place_late() {
-        let faults = only("reordering");
+        let faults = Faults::only("reordering");
         let (_, sent, received) = run(faults, 100, 4);
         // Everything but possibly the very last frame, still held, arrives once.
         assert!(sent.len() - received.len() <= 1);
@@ -567,7 +569,7 @@ mod tests {
     #[test]
     fn delay_holds_each_frame_between_one_and_two_and_a_half_seconds() {
         let world = World::new();
-        let faults = only("delay");
+        let faults = Faults::only("delay");
         let mut delays = Vec::new();
         for seed in 0..50 {
             let mut link = Link::new(0, seed);
@@ -586,7 +588,7 @@ mod tests {
 
     #[test]
     fn corruption_flips_one_bit_after_the_header() {
-        let faults = only("corruption");
+        let faults = Faults::only("corruption");
         let (_, sent, received) = run(faults, 100, 6);
         assert_eq!(sent.len(), received.len());
         let mut changed = 0;
@@ -609,7 +611,7 @@ mod tests {
     /// with mix-up, loss, reordering and duplication on.
     #[test]
     fn far_reordering_passes_a_frame_by_seventy_and_the_display_drops_it() {
-        let faults = only("farreordering");
+        let faults = Faults::only("farreordering");
         let (world, sent, received) = run_timed(faults, 100, 11);
         let place = |f: &Arc<[u8]>| sent.iter().position(|s| s == f).unwrap();
         // Each frame arrives once, on time or exactly 70 frames late.
@@ -639,7 +641,7 @@ mod tests {
 
     #[test]
     fn long_delay_makes_a_fifth_of_the_frames_stale_and_nothing_else() {
-        let faults = only("longdelay");
+        let faults = Faults::only("longdelay");
         // 100 s of frames, then 15 s more for the late ones to arrive.
         let (world, sent, received) = run_and_wait(faults, 100, 15, 12);
         assert_eq!(sent.len(), received.len());

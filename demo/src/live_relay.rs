@@ -266,14 +266,6 @@ mod tests {
         }
     }
 
-    fn only(name: &str) -> Faults {
-        let mut faults = Faults::default();
-        faults
-            .apply_json(format!(r#"{{"{name}": true}}"#).as_bytes())
-            .unwrap();
-        faults
-    }
-
     /// Runs `n` genuine fragments (a keyframe every 30) through a link;
     /// returns the seqs sent (the other home's as 10_000 + seq) and the counts.
     fn run(faults: Faults, n: u64) -> (Vec<u64>, Injected) {
@@ -297,7 +289,7 @@ mod tests {
 
     #[test]
     fn each_fault_injects_what_it_counts() {
-        let (sent, i) = run(only("mixup"), 600);
+        let (sent, i) = run(Faults::only("mixup"), 600);
         let foreign = sent.iter().filter(|s| **s >= 10_000).count() as u64;
         assert!(foreign > 0 && foreign == i.foreign, "{i:?}");
         // Each burst starts at the other home's latest keyframe (seq 30).
@@ -306,10 +298,10 @@ mod tests {
                 .all(|w| w[1] < 10_000 || w[0] >= 10_000 || w[1] == 10_030)
         );
 
-        let (sent, i) = run(only("loss"), 600);
+        let (sent, i) = run(Faults::only("loss"), 600);
         assert!(i.lost > 0 && sent.len() as u64 == 600 - i.lost, "{i:?}");
 
-        let (sent, i) = run(only("replay"), 600);
+        let (sent, i) = run(Faults::only("replay"), 600);
         assert!(
             i.replayed > 0 && sent.len() as u64 == 600 + i.replayed,
             "{i:?}"
@@ -318,7 +310,7 @@ mod tests {
         let again = sent.iter().filter(|s| !seen.insert(**s)).count() as u64;
         assert_eq!(again, i.replayed);
 
-        let (sent, i) = run(only("reordering"), 600);
+        let (sent, i) = run(Faults::only("reordering"), 600);
         let late = sent.windows(2).filter(|w| w[1] < w[0]).count() as u64;
         assert!(i.reordered > 0 && late == i.reordered, "{i:?}");
         let mut sorted = sent.clone();
