@@ -35,8 +35,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::middleware;
@@ -239,16 +239,9 @@ async fn viewer(
         let message = format!("no camera '{slug}' (cameras: {})", known.join(", "));
         return answer::error(StatusCode::NOT_FOUND, message);
     };
-    if let Some(problem) = relay::upgrade_problem(&headers) {
-        return answer::error(StatusCode::BAD_REQUEST, problem);
-    }
-    match upgrade {
-        Ok(upgrade) => upgrade
-            .max_message_size(relay::MAX_HELLO)
-            .max_frame_size(relay::MAX_HELLO)
-            .on_upgrade(move |socket| relay::serve(socket, camera, server)),
-        Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
-    }
+    upgrade_viewer(&headers, upgrade, move |socket| {
+        relay::serve(socket, camera, server)
+    })
 }
 
 fn live_json(c: &LiveCamera) -> Value {
@@ -303,16 +296,9 @@ async fn live_viewer(
         Ok(camera) => camera,
         Err(answer) => return *answer,
     };
-    if let Some(problem) = relay::upgrade_problem(&headers) {
-        return answer::error(StatusCode::BAD_REQUEST, problem);
-    }
-    match upgrade {
-        Ok(upgrade) => upgrade
-            .max_message_size(relay::MAX_HELLO)
-            .max_frame_size(relay::MAX_HELLO)
-            .on_upgrade(move |socket| live_relay::serve(socket, camera, server)),
-        Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
-    }
+    upgrade_viewer(&headers, upgrade, move |socket| {
+        live_relay::serve(socket, camera, server)
+    })
 }
 
 /// `GET /api/axis`: the Axis camera, or why it cannot play.
@@ -339,14 +325,31 @@ async fn axis_viewer(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let Some(problem) = relay::upgrade_problem(&headers) {
+    upgrade_viewer(&headers, upgrade, move |socket| {
+        axis_relay::serve(socket, server)
+    })
+}
+
+/// Hands a viewer's WebSocket to `serve` (the relay of one camera kind),
+/// or answers what is wrong with the request: one set of upgrade rules
+/// (headers, message size) for every relay.
+fn upgrade_viewer<F, Fut>(
+    headers: &HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    serve: F,
+) -> Response
+where
+    F: FnOnce(WebSocket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    if let Some(problem) = relay::upgrade_problem(headers) {
         return answer::error(StatusCode::BAD_REQUEST, problem);
     }
     match upgrade {
         Ok(upgrade) => upgrade
             .max_message_size(relay::MAX_HELLO)
             .max_frame_size(relay::MAX_HELLO)
-            .on_upgrade(move |socket| axis_relay::serve(socket, server)),
+            .on_upgrade(serve),
         Err(rejection) => answer::error(StatusCode::BAD_REQUEST, rejection.body_text()),
     }
 }
