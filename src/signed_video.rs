@@ -58,6 +58,7 @@ use alloc::vec::Vec;
 pub mod av1;
 pub mod gate;
 pub mod mp4;
+pub mod mse;
 pub mod sei;
 pub mod tlv;
 pub mod trust;
