@@ -43,6 +43,10 @@ mod interop;
 mod signed_video;
 #[cfg(feature = "signed-video")]
 pub use signed_video::JsSignedVideoGate;
+#[cfg(feature = "signed-video")]
+mod signed_video_mse;
+#[cfg(feature = "signed-video")]
+pub use signed_video_mse::{JsSignedVideoFragmentFilter, JsSignedVideoMseGate};
 
 #[cfg(not(feature = "signed-video"))]
 mod bench;

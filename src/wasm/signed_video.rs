@@ -22,7 +22,7 @@ use wasm_bindgen::prelude::*;
 use super::interop::{Options, bytes_arg, copy_from, count, set};
 use crate::fmp4::{InitSegment, MediaSegment};
 use crate::inband::UnitCodec;
-use crate::signed_video::gate::{DropReason, Gate, GateError, Layout, Mode, VERDICTS};
+use crate::signed_video::gate::{DropReason, Gate, GateError, GateStats, Layout, Mode, VERDICTS};
 use crate::signed_video::trust::TrustError;
 use crate::signed_video::{
     CaTrust, Codec, FrameVerdict, GopReport, StreamValidator, Trust, TrustedKey, mp4,
@@ -129,7 +129,7 @@ export interface SignedVideoMp4 {
 "#;
 
 /// The trust options every gate takes.
-const TRUST_OPTIONS: [&str; 5] = ["mode", "trustKey", "trustCa", "at", "onGop"];
+pub(super) const TRUST_OPTIONS: [&str; 5] = ["mode", "trustKey", "trustCa", "at", "onGop"];
 /// Those plus the access unit format.
 const UNIT_OPTIONS: [&str; 9] = [
     "mode",
@@ -144,21 +144,21 @@ const UNIT_OPTIONS: [&str; 9] = [
 ];
 
 /// The largest init or media segment taken.
-const MAX_SEGMENT_BYTES: usize = 256 << 20;
+pub(super) const MAX_SEGMENT_BYTES: usize = 256 << 20;
 
 /// The most GOP reports kept for `reports()`; older ones are forgotten
 /// (the counts in `stats()` keep them).
-const MAX_REPORTS: usize = 4096;
+pub(super) const MAX_REPORTS: usize = 4096;
 
 /// An `Error` with a stable `reason`.
-fn fail(reason: &str, message: impl AsRef<str>) -> JsValue {
+pub(super) fn fail(reason: &str, message: impl AsRef<str>) -> JsValue {
     let e = js_sys::Error::new(message.as_ref());
     set(&e, "reason", &JsValue::from_str(reason));
     e.into()
 }
 
 /// An option error from the shared reader, as `bad-options`.
-fn bad_options(e: JsError) -> JsValue {
+pub(super) fn bad_options(e: JsError) -> JsValue {
     let value = JsValue::from(e);
     if let Some(object) = value.dyn_ref::<Object>() {
         set(object, "reason", &JsValue::from_str("bad-options"));
@@ -178,13 +178,13 @@ struct Timing {
 }
 
 /// The trust, mode and callback of `options`.
-struct Common {
-    mode: Mode,
-    trust: Trust,
-    on_gop: Option<Function>,
+pub(super) struct Common {
+    pub(super) mode: Mode,
+    pub(super) trust: Trust,
+    pub(super) on_gop: Option<Function>,
 }
 
-fn common(o: &Options) -> Result<Common, JsValue> {
+pub(super) fn common(o: &Options) -> Result<Common, JsValue> {
     let mode_value = o.get("mode").map_err(bad_options)?;
     let mode = match mode_value.as_string().as_deref() {
         None if mode_value.is_undefined() => Mode::Hold,
@@ -259,7 +259,7 @@ fn trust_key(value: &JsValue) -> Result<TrustedKey, JsValue> {
 }
 
 /// The bytes of a Uint8Array argument, copied, at most `max` of them.
-fn read_bytes(value: &JsValue, what: &str, max: usize) -> Result<Vec<u8>, JsValue> {
+pub(super) fn read_bytes(value: &JsValue, what: &str, max: usize) -> Result<Vec<u8>, JsValue> {
     let array = bytes_arg(value, what).map_err(|e| {
         let v = JsValue::from(e);
         if let Some(o) = v.dyn_ref::<Object>() {
@@ -354,7 +354,7 @@ fn unit_format(o: &Options) -> Result<(Codec, Layout), JsValue> {
 
 /// What `info()` says, kept when the gate finishes.
 #[derive(Clone)]
-struct Info {
+pub(super) struct Info {
     scheme: Option<&'static str>,
     fingerprint: Option<String>,
     trust: &'static str,
@@ -363,7 +363,7 @@ struct Info {
 }
 
 impl Info {
-    fn of(v: &StreamValidator) -> Info {
+    pub(super) fn of(v: &StreamValidator) -> Info {
         Info {
             scheme: v.scheme().map(|s| s.name()),
             fingerprint: v.signer_spki().map(spki_fingerprint),
@@ -379,7 +379,7 @@ impl Info {
         }
     }
 
-    fn object(&self, codec: Codec) -> Object {
+    pub(super) fn object(&self, codec: Codec) -> Object {
         let out = Object::new();
         let text = |t: Option<&str>| t.map_or(JsValue::NULL, JsValue::from_str);
         set(&out, "scheme", &text(self.scheme));
@@ -460,29 +460,34 @@ impl Inner {
     }
 
     fn stats(&self) -> Object {
-        let s = self.gate.stats();
-        let out = Object::new();
-        set(&out, "released", &count(s.released));
-        set(&out, "held", &count(s.held));
-        set(&out, "heldBytes", &count(s.held_bytes));
-        let dropped = Object::new();
-        for reason in DropReason::ALL {
-            set(&dropped, reason.name(), &count(s.dropped(reason)));
-        }
-        set(&out, "dropped", &dropped);
-        let gops = Object::new();
-        for verdict in VERDICTS {
-            set(&gops, verdict.name(), &count(s.gops(verdict)));
-        }
-        set(&out, "gops", &gops);
-        set(&out, "carried", &count(s.carried));
-        set(&out, "badSeis", &count(s.bad_seis));
-        set(&out, "malformed", &count(self.malformed));
-        out
+        gate_stats_object(&self.gate.stats(), self.malformed)
     }
 }
 
-fn report_object(r: &GopReport) -> Object {
+/// A gate's counts as JS sees them (`SignedVideoGateStats`); `malformed`:
+/// samples refused as malformed.
+pub(super) fn gate_stats_object(s: &GateStats, malformed: u64) -> Object {
+    let out = Object::new();
+    set(&out, "released", &count(s.released));
+    set(&out, "held", &count(s.held));
+    set(&out, "heldBytes", &count(s.held_bytes));
+    let dropped = Object::new();
+    for reason in DropReason::ALL {
+        set(&dropped, reason.name(), &count(s.dropped(reason)));
+    }
+    set(&out, "dropped", &dropped);
+    let gops = Object::new();
+    for verdict in VERDICTS {
+        set(&gops, verdict.name(), &count(s.gops(verdict)));
+    }
+    set(&out, "gops", &gops);
+    set(&out, "carried", &count(s.carried));
+    set(&out, "badSeis", &count(s.bad_seis));
+    set(&out, "malformed", &count(malformed));
+    out
+}
+
+pub(super) fn report_object(r: &GopReport) -> Object {
     let o = Object::new();
     set(&o, "gop", &count(r.gop as u64));
     set(&o, "firstFrame", &count(r.first_frame));
@@ -513,7 +518,7 @@ fn report_object(r: &GopReport) -> Object {
 
 /// Calls `on_gop` with each report; an exception it throws is ignored (the
 /// gate's state is already consistent).
-fn notify(on_gop: Option<&Function>, reports: &[Object]) {
+pub(super) fn notify(on_gop: Option<&Function>, reports: &[Object]) {
     if let Some(f) = on_gop {
         for r in reports {
             let _ = f.call1(&JsValue::UNDEFINED, r);

@@ -13,6 +13,10 @@
 //   avcC), and the recording as fragmented MP4 (ffmpeg -c copy, one
 //   fragment per GOP, pushed segment by segment), give the same pictures
 //   and verdicts as the whole file;
+// - SignedVideoFragmentFilter (the MSE path): the media segments it writes
+//   for a SourceBuffer, read back here box by box, hold exactly the
+//   authentic pictures' samples with their own times, and a hole where
+//   the tampered GOP was;
 // - trust options, own properties only, and bad input with stable reasons.
 //
 // The Signed Video part has the modern build only: under FRAMESEAL_PKG
@@ -217,6 +221,125 @@ test('fragmented MP4, segment by segment: the same pictures and verdicts as the 
   av1Released.push(...av1Gate.finish());
   assert.equal(av1Released.length, 0);
   assert.ok(av1Gate.reports().length > 0 && av1Gate.reports().every((r) => r.verdict === 'unsigned'));
+});
+
+/** The top-level boxes of `bytes`: { kind, start, end, body } (32-bit sizes, as written here). */
+function topBoxes(bytes, from = 0, to = bytes.length) {
+  const out = [];
+  for (let at = from; at < to;) {
+    const size = new DataView(bytes.buffer, bytes.byteOffset + at).getUint32(0);
+    assert.ok(size >= 8 && at + size <= to, `box at ${at}: size ${size}`);
+    out.push({ kind: Buffer.from(bytes.subarray(at + 4, at + 8)).toString('latin1'), start: at, end: at + size, body: at + 8 });
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * The samples of a media segment a SignedVideoFragmentFilter wrote: each
+ * moof (mfhd, traf: tfhd, tfdt v1, one trun with every field) and its
+ * mdat, read independently of the Rust parser. { bytes, decodeTime,
+ * duration, flags, offset }.
+ */
+function writtenSamples(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const samples = [];
+  const boxes = topBoxes(bytes);
+  for (let i = 0; i < boxes.length; i += 2) {
+    const [moof, mdat] = [boxes[i], boxes[i + 1]];
+    assert.deepEqual([moof.kind, mdat?.kind], ['moof', 'mdat']);
+    const [mfhd, traf] = topBoxes(bytes, moof.body, moof.end);
+    assert.deepEqual([mfhd.kind, traf.kind], ['mfhd', 'traf']);
+    const [tfhd, tfdt, trun] = topBoxes(bytes, traf.body, traf.end);
+    assert.deepEqual([tfhd.kind, tfdt.kind, trun.kind], ['tfhd', 'tfdt', 'trun']);
+    assert.equal(view.getUint32(tfhd.body) & 0x20000, 0x20000, 'default-base-is-moof');
+    let decodeTime = Number(view.getBigUint64(tfdt.body + 4));
+    assert.equal(view.getUint32(trun.body) & 0xffffff, 0xf01);
+    const n = view.getUint32(trun.body + 4);
+    let offset = moof.start + view.getInt32(trun.body + 8);
+    assert.equal(offset, mdat.body, 'the data starts at the mdat');
+    for (let k = 0; k < n; k++) {
+      const e = trun.body + 12 + 16 * k;
+      const [duration, size, flags, cto] = [view.getUint32(e), view.getUint32(e + 4), view.getUint32(e + 8), view.getInt32(e + 12)];
+      samples.push({ bytes: bytes.subarray(offset, offset + size), decodeTime, duration, flags, cto });
+      offset += size;
+      decodeTime += duration;
+    }
+    assert.equal(offset, mdat.end, 'the mdat holds the run exactly');
+  }
+  return samples;
+}
+
+test('SignedVideoFragmentFilter: the segments written for a SourceBuffer hold the authentic pictures only, with their times', { skip: OTHER_BUILD }, async () => {
+  await gateClass();
+  const { SignedVideoFragmentFilter, SignedVideoGate } = part;
+  const { init, segments } = fragmented(TAMPERED);
+  // What the same fragments give through SignedVideoGate: the released
+  // pictures' bytes and µs times.
+  const gate = SignedVideoGate.fromInitSegment(init);
+  const expected = [];
+  for (const segment of segments) expected.push(...gate.pushFragment(segment));
+  expected.push(...gate.finish());
+  const authentic = Array.from({ length: 248 }, (_, f) => f).filter((f) => f < 124 || f > 185);
+  assert.deepEqual(expected.map((p) => p.frame), authentic);
+
+  const gops = [];
+  const filter = new SignedVideoFragmentFilter({ onGop: (r) => gops.push(r) });
+  assert.equal(filter.mimeType, null);
+  assert.equal(filter.info(), null);
+  const outputs = [filter.filter(init)];
+  assert.ok(outputs[0].init instanceof Uint8Array, 'the cleaned init segment, at once');
+  assert.equal(outputs[0].bytes, null);
+  assert.match(filter.mimeType, /^video\/mp4; codecs="avc1\.[0-9a-f]{6}"$/);
+  for (const segment of segments) outputs.push(filter.filter(segment));
+  outputs.push(filter.finish());
+  assert.ok(outputs.slice(1).every((o) => o.init === null), 'the init segment handed out once');
+  assert.deepEqual(outputs.flatMap((o) => o.reports), gops);
+  assert.deepEqual(gops.map((r) => [r.firstFrame, r.frames, r.verdict]),
+    [[0, 62, 'authentic'], [62, 62, 'authentic'], [124, 62, 'tampered'], [186, 62, 'authentic'], [248, 8, 'pending']]);
+
+  const pictures = outputs.flatMap((o) => o.pictures);
+  const written = outputs.filter((o) => o.bytes).flatMap((o) => writtenSamples(o.bytes));
+  assert.equal(written.length, pictures.length);
+  assert.deepEqual(pictures.map((p) => p.frame), authentic, 'every authentic picture, in decode order');
+  assert.ok(written.every((s, i) => Buffer.from(s.bytes).equals(Buffer.from(expected[i].data))), 'the same bytes');
+  assert.deepEqual(pictures.map((p) => [p.timestamp, p.duration, p.type]),
+    expected.map((p) => [p.timestamp, p.duration, p.type]), 'the same µs times');
+  // Times in the track's timescale, as they came: the written decode
+  // times continue within a GOP and jump over the tampered one.
+  const timescale = (() => {
+    const at = Buffer.from(outputs[0].init).indexOf('mdhd') + 4;
+    return new DataView(outputs[0].init.buffer, outputs[0].init.byteOffset).getUint32(at + 12);
+  })();
+  assert.ok(written.every((s, i) => Math.floor((s.decodeTime + s.cto) * 1e6 / timescale) === expected[i].timestamp));
+  const jumps = written.flatMap((s, i) => (i > 0 && s.decodeTime !== written[i - 1].decodeTime + written[i - 1].duration ? [i] : []));
+  assert.deepEqual(jumps, [124], 'one hole: the tampered GOP');
+  assert.deepEqual(written.flatMap((s, i) => ((s.flags & 0x10000) === 0 ? [i] : [])), [0, 62, 124], 'sync samples: the GOPs\' first');
+  const stats = filter.stats();
+  assert.equal(stats.appended, 186);
+  assert.equal(stats.dropped.tampered, 62);
+  assert.equal(stats.dropped.pending, 8);
+  assert.equal(filter.info().scheme, 'axis');
+
+  // The same init segment again changes nothing; another is refused, as
+  // are media before an init segment and a finished filter's segments.
+  assert.equal(filter.filter(init).init, null);
+  const other = fragmented(AXIS).init;
+  const again = new SignedVideoFragmentFilter();
+  assert.throws(() => again.filter(segments[0]), { reason: 'no-init-segment' });
+  assert.throws(() => again.filter(segments[0].subarray(0, 100)), { reason: 'no-init-segment' });
+  again.filter(init);
+  if (!Buffer.from(other).equals(Buffer.from(init))) assert.throws(() => again.filter(other), { reason: 'init-changed' });
+  assert.throws(() => again.filter(init.subarray(0, init.length - 1)), { reason: 'init-changed' });
+  assert.throws(() => new SignedVideoFragmentFilter().filter(init.subarray(0, 40)), { reason: 'bad-init-segment' });
+  assert.throws(() => again.filter(segments[0].subarray(0, segments[0].length - 1)), { reason: 'bad-fragment' });
+  assert.throws(() => filter.filter(segments[0]), { reason: 'finished' });
+  assert.throws(() => new SignedVideoFragmentFilter({ modee: 'mark' }), { reason: 'bad-options' });
+  // Mark mode: every picture at once.
+  const mark = new SignedVideoFragmentFilter({ mode: 'mark' });
+  let marked = mark.filter(init).pictures.length;
+  for (const segment of segments) marked += mark.filter(segment).pictures.length;
+  assert.equal(marked, 256);
 });
 
 test('a linked key of another camera makes every GOP foreign-key and releases nothing', { skip: OTHER_BUILD }, async () => {

@@ -1,0 +1,700 @@
+//! `SignedVideoMseGate`: a `<video>` element that plays only the authentic
+//! pictures of a signed fragmented MP4 stream (Axis Signed Video / ONVIF
+//! Media Signing, as go2rtc and Frigate send it to an MSE player), in the
+//! package's Signed Video part. The Signed Video counterpart of MseGate
+//! (SPEC §7), built on the same `js/mse.js` player; and
+//! `SignedVideoFragmentFilter`, the same without a `<video>` (bytes in,
+//! bytes for a SourceBuffer out), the counterpart of FragmentFilter.
+//!
+//! Converting only: what reaches the `SourceBuffer` is decided by
+//! [`crate::signed_video::mse`] (the cleaned init segment, media segments
+//! of the released pictures); `js/mse.js` owns the MediaSource, the append
+//! queue, quota eviction and jumps over the holes dropped GOPs leave.
+//! Errors are thrown with a stable `reason`: those of SignedVideoGate's
+//! options, `bad-argument`, `bad-init-segment`, `unsupported-codec`,
+//! `init-changed`, `no-init-segment`, `bad-fragment`, `finished`, `busy`,
+//! `closed`, `too-large`, `composition-offset-range`, `out-of-memory`,
+//! `not-a-video-element`, `no-media-source`, `media-source`.
+
+use alloc::collections::VecDeque;
+use alloc::format;
+use alloc::rc::{Rc, Weak};
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+use js_sys::{Array, Function, Object, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::interop::{Options, count, set};
+use super::signed_video::{
+    Info, MAX_REPORTS, MAX_SEGMENT_BYTES, TRUST_OPTIONS, bad_options, common, fail,
+    gate_stats_object, notify, read_bytes, report_object,
+};
+use crate::signed_video::gate::{GateStats, Mode};
+use crate::signed_video::mse::{MseError, MseGate, Output, init_len};
+use crate::signed_video::{GopReport, Trust};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SIGNED_VIDEO_MSE: &str = r#"
+/** What SignedVideoMseGate.append() and finish() resolve to, once the SourceBuffer has the bytes. */
+export interface SignedVideoMseAppendResult {
+  /** Pictures (samples) this call handed to the SourceBuffer: those of the GOPs it completed as authentic (hold mode). */
+  appended: number;
+  /** The GOP reports this call completed, in order. */
+  reports: SignedVideoGopReport[];
+}
+
+/** A picture in what SignedVideoFragmentFilter.filter() returned. */
+export interface SignedVideoFilteredPicture {
+  /** Decode-order index from 0, as GOP reports count (firstFrame). */
+  frame: number;
+  type: 'key' | 'delta';
+  /** µs: presentation time (decode time plus composition offset). */
+  timestamp: number;
+  /** µs. */
+  duration: number;
+}
+
+/** What SignedVideoFragmentFilter.filter() and finish() return. */
+export interface SignedVideoFilteredSegment {
+  /** The cleaned init segment to append before `bytes` (the video track alone, no rotation, mirror or crop), handed out once. */
+  init: Uint8Array | null;
+  /** A media segment with the released pictures alone, each with its own times; null when none was released. */
+  bytes: Uint8Array | null;
+  /** The pictures in `bytes`, in decode order. */
+  pictures: SignedVideoFilteredPicture[];
+  /** The GOP reports this call completed, in order. */
+  reports: SignedVideoGopReport[];
+}
+
+/** What a SignedVideoFragmentFilter counted: the gate's counts, plus pictures handed out. */
+export interface SignedVideoFragmentFilterStats extends SignedVideoGateStats {
+  /** Pictures written to media segments. */
+  appended: number;
+}
+
+/** What a SignedVideoMseGate counted: the gate's counts, plus pictures appended and presented. */
+export interface SignedVideoMseGateStats extends SignedVideoFragmentFilterStats {
+  /** Appended pictures the element has presented (read from currentTime a few times a second). */
+  drawn: number;
+}
+"#;
+
+#[wasm_bindgen(module = "/js/mse.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = isMediaElement)]
+    fn is_media_element(value: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = hasMediaSource)]
+    fn has_media_source() -> bool;
+    #[wasm_bindgen(js_name = createPlayer, catch)]
+    fn create_player(video: &JsValue, on_shown: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn append(
+        player: &JsValue,
+        init: Option<Uint8Array>,
+        mime: Option<String>,
+        media: Option<Uint8Array>,
+    ) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(js_name = closePlayer, catch)]
+    fn close_player(player: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(js_name = settleWith)]
+    fn settle_with(promise: &Promise, value: &JsValue) -> Promise;
+    #[wasm_bindgen(js_name = markLive, catch)]
+    fn mark_live(element: &JsValue, live: bool) -> Result<(), JsValue>;
+}
+
+/// Presentation spans of appended pictures kept to tell what is shown: at
+/// most this many, the oldest forgotten first.
+const SHOWN_HISTORY: usize = 512;
+
+/// The player's callback for the media time now shown (s).
+type OnShown = Closure<dyn FnMut(f64)>;
+
+fn mse_error(what: &str, e: MseError) -> JsValue {
+    fail(e.reason(), format!("{what}: {e}"))
+}
+
+fn busy(class: &str) -> JsValue {
+    fail(
+        "busy",
+        format!("the {class} is in use (called from its own onGop callback)"),
+    )
+}
+
+/// A Signed Video gate for one fragmented MP4 stream and what it handed
+/// out: what both classes hold.
+struct Filter {
+    trust: Trust,
+    mode: Mode,
+    /// Made from the first init segment.
+    gate: Option<MseGate>,
+    /// Whether the cleaned init segment was handed out.
+    init_sent: bool,
+    /// Kept when the gate finishes.
+    info: Option<Info>,
+    reports: VecDeque<GopReport>,
+    appended: u64,
+}
+
+/// What one call hands to the SourceBuffer.
+struct Step {
+    /// The cleaned init segment and its MIME type, the first time.
+    init: Option<(Vec<u8>, String)>,
+    out: Output,
+    reports: Vec<Object>,
+}
+
+impl Filter {
+    fn new(trust: Trust, mode: Mode) -> Filter {
+        Filter {
+            trust,
+            mode,
+            gate: None,
+            init_sent: false,
+            info: None,
+            reports: VecDeque::new(),
+            appended: 0,
+        }
+    }
+
+    /// An init segment, a media segment or both in one buffer through the
+    /// gate. The first init segment makes the gate; the same bytes again
+    /// change nothing; other ones are refused (`init-changed`).
+    fn take(&mut self, bytes: &[u8], what: &str) -> Result<Step, JsValue> {
+        let (init_bytes, media) = bytes.split_at(init_len(bytes));
+        if !init_bytes.is_empty() {
+            match &self.gate {
+                Some(gate) if gate.same_init(init_bytes) => {}
+                Some(_) => {
+                    return Err(fail(
+                        "init-changed",
+                        format!(
+                            "{what}: another init segment; a gate takes one stream (make a new one)"
+                        ),
+                    ));
+                }
+                None => {
+                    let gate = MseGate::new(init_bytes, self.trust.clone(), self.mode)
+                        .map_err(|e| mse_error(what, e))?;
+                    self.gate = Some(gate);
+                }
+            }
+        }
+        let out = if media.is_empty() {
+            Output::default()
+        } else {
+            let gate = self.gate.as_mut().ok_or_else(|| {
+                fail(
+                    "no-init-segment",
+                    format!("{what}: a media segment before any init segment"),
+                )
+            })?;
+            gate.push_segment(media).map_err(|e| mse_error(what, e))?
+        };
+        Ok(self.step(out))
+    }
+
+    /// Ends the stream: the last GOPs get their verdicts.
+    fn finish(&mut self) -> Result<Step, JsValue> {
+        let out = match self.gate.as_mut() {
+            None => Output::default(),
+            Some(gate) => {
+                let info = gate.validator().map(Info::of);
+                let out = gate.finish().map_err(|e| mse_error("finish", e))?;
+                if info.is_some() {
+                    self.info = info;
+                }
+                out
+            }
+        };
+        Ok(self.step(out))
+    }
+
+    /// `out` with the init segment if not handed out yet (not with a call
+    /// that threw), and the new reports, recorded.
+    fn step(&mut self, out: Output) -> Step {
+        let init = match &self.gate {
+            Some(gate) if !self.init_sent => Some((gate.init_segment().to_vec(), gate.mime_type())),
+            _ => None,
+        };
+        self.init_sent = self.gate.is_some();
+        self.appended += out.pictures.len() as u64;
+        let fresh = self
+            .gate
+            .as_mut()
+            .map(MseGate::take_reports)
+            .unwrap_or_default();
+        let mut reports = Vec::new();
+        for r in fresh {
+            reports.push(report_object(&r));
+            if self.reports.len() == MAX_REPORTS {
+                self.reports.pop_front();
+            }
+            self.reports.push_back(r);
+        }
+        Step { init, out, reports }
+    }
+
+    /// The video track's timescale (1 before the init segment).
+    fn timescale(&self) -> f64 {
+        self.gate
+            .as_ref()
+            .map_or(1.0, |g| f64::from(g.init().timescale().max(1)))
+    }
+
+    fn stats(&self) -> Object {
+        let out = match &self.gate {
+            Some(g) => gate_stats_object(&g.stats(), g.malformed()),
+            None => gate_stats_object(&GateStats::default(), 0),
+        };
+        set(&out, "appended", &count(self.appended));
+        out
+    }
+
+    fn reports(&self) -> Array {
+        self.reports.iter().map(report_object).collect()
+    }
+
+    fn info(&self) -> JsValue {
+        let Some(gate) = &self.gate else {
+            return JsValue::NULL;
+        };
+        let info = gate.validator().map(Info::of).or_else(|| self.info.clone());
+        info.map_or(JsValue::NULL, |i| i.object(gate.codec()).into())
+    }
+
+    fn mime_type(&self) -> Option<String> {
+        self.gate.as_ref().map(MseGate::mime_type)
+    }
+}
+
+/// Filters a signed fragmented MP4 stream (Axis Signed Video, ONVIF Media
+/// Signing; H.264, H.265, AV1) for a SourceBuffer the caller owns: init and
+/// media segments go to `filter`, and what comes out is the cleaned init
+/// segment and media segments of the released pictures only (hold mode:
+/// those of authentic GOPs, one GOP late), each picture with its own times,
+/// so that a dropped GOP is a hole in the buffered ranges.
+#[wasm_bindgen(js_name = SignedVideoFragmentFilter)]
+pub struct JsSignedVideoFragmentFilter {
+    filter: RefCell<Filter>,
+    on_gop: Option<Function>,
+}
+
+#[wasm_bindgen(js_class = SignedVideoFragmentFilter)]
+impl JsSignedVideoFragmentFilter {
+    /// A filter trusting what `options` says (the stream's own key by
+    /// default).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "SignedVideoTrustOptions")] options: JsValue,
+    ) -> Result<JsSignedVideoFragmentFilter, JsValue> {
+        let o = Options::read(&options, "options", &TRUST_OPTIONS).map_err(bad_options)?;
+        let c = common(&o)?;
+        Ok(JsSignedVideoFragmentFilter {
+            filter: RefCell::new(Filter::new(c.trust, c.mode)),
+            on_gop: c.on_gop,
+        })
+    }
+
+    /// Takes an init segment, a media segment, or both in one buffer:
+    /// `{ init, bytes, pictures, reports }`. The first init segment makes
+    /// the gate; the same bytes again change nothing, other ones throw
+    /// `init-changed`.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoFilteredSegment")]
+    pub fn filter(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+    ) -> Result<Object, JsValue> {
+        let held = read_bytes(&bytes, "bytes", MAX_SEGMENT_BYTES)?;
+        let (step, scale) = {
+            let mut f = self
+                .filter
+                .try_borrow_mut()
+                .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+            (f.take(&held, "filter")?, f.timescale())
+        };
+        Ok(self.result(step, scale))
+    }
+
+    /// Ends the stream: the last GOPs get their verdicts (`pending` when
+    /// their SEI never came); returns what that releases as `filter` does.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoFilteredSegment")]
+    pub fn finish(&self) -> Result<Object, JsValue> {
+        let (step, scale) = {
+            let mut f = self
+                .filter
+                .try_borrow_mut()
+                .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+            (f.finish()?, f.timescale())
+        };
+        Ok(self.result(step, scale))
+    }
+
+    /// The MIME type with codecs of the video track, for
+    /// `addSourceBuffer`; null before the init segment.
+    #[wasm_bindgen(getter, js_name = mimeType, unchecked_return_type = "string | null")]
+    pub fn mime_type(&self) -> JsValue {
+        mime_value(&self.filter)
+    }
+
+    /// Every GOP report so far (the latest 4096), in order.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoGopReport[]")]
+    pub fn reports(&self) -> Result<Array, JsValue> {
+        let f = self
+            .filter
+            .try_borrow()
+            .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+        Ok(f.reports())
+    }
+
+    /// Counts: SignedVideoGate's, plus `appended`.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoFragmentFilterStats")]
+    pub fn stats(&self) -> Result<Object, JsValue> {
+        let f = self
+            .filter
+            .try_borrow()
+            .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+        Ok(f.stats())
+    }
+
+    /// The scheme, the signer and its key's fingerprint, what is trusted;
+    /// null before the init segment.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoInfo | null")]
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        let f = self
+            .filter
+            .try_borrow()
+            .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+        Ok(f.info())
+    }
+}
+
+impl JsSignedVideoFragmentFilter {
+    /// A step as JS sees it; calls onGop with its reports.
+    fn result(&self, step: Step, scale: f64) -> Object {
+        let us = |ticks: f64| (ticks * 1_000_000.0 / scale).floor();
+        let value = Object::new();
+        let bytes = |b: &[u8]| Uint8Array::from(b).into();
+        let init = step.init.as_ref().map_or(JsValue::NULL, |(b, _)| bytes(b));
+        set(&value, "init", &init);
+        let media = if step.out.segment.is_empty() {
+            JsValue::NULL
+        } else {
+            bytes(&step.out.segment)
+        };
+        set(&value, "bytes", &media);
+        let pictures = Array::new();
+        for p in &step.out.pictures {
+            let o = Object::new();
+            set(&o, "frame", &count(p.frame));
+            let kind = if p.keyframe { "key" } else { "delta" };
+            set(&o, "type", &JsValue::from_str(kind));
+            let pts = p.times.presentation_time() as f64;
+            set(&o, "timestamp", &JsValue::from_f64(us(pts)));
+            let duration = f64::from(p.times.duration);
+            set(&o, "duration", &JsValue::from_f64(us(duration)));
+            pictures.push(&o);
+        }
+        set(&value, "pictures", &pictures);
+        let list: Array = step.reports.iter().collect();
+        set(&value, "reports", &list);
+        notify(self.on_gop.as_ref(), &step.reports);
+        value
+    }
+}
+
+/// What the element side of a SignedVideoMseGate tracks.
+struct View {
+    /// [start, end) presentation times in s of appended pictures.
+    spans: VecDeque<(f64, f64)>,
+    last_shown: Option<f64>,
+    drawn: u64,
+}
+
+/// What the element's callbacks share with the gate.
+struct Shared {
+    filter: RefCell<Filter>,
+    view: RefCell<View>,
+    video: JsValue,
+    player: RefCell<JsValue>,
+    on_gop: Option<Function>,
+    closed: Cell<bool>,
+    live: Cell<bool>,
+    on_shown: RefCell<Option<OnShown>>,
+}
+
+impl Shared {
+    /// The element shows media time `t`: live while that is inside an
+    /// appended picture's span; each appended picture presented since the
+    /// last reading counts as drawn (the first reading counts one).
+    fn shown_at(&self, t: f64) {
+        if self.closed.get() {
+            return;
+        }
+        let Ok(mut v) = self.view.try_borrow_mut() else {
+            return;
+        };
+        let on_screen = |start: f64| start <= t + 0.0005;
+        let live = v
+            .spans
+            .iter()
+            .any(|&(start, end)| on_screen(start) && t < end + 0.0005);
+        let passed = match v.last_shown {
+            None => u64::from(live),
+            Some(last) => v
+                .spans
+                .iter()
+                .filter(|&&(start, _)| on_screen(start) && start > last)
+                .count() as u64,
+        };
+        if let Some(newest) = v
+            .spans
+            .iter()
+            .map(|&(start, _)| start)
+            .filter(|&start| on_screen(start))
+            .max_by(f64::total_cmp)
+        {
+            v.last_shown = Some(newest);
+        }
+        v.drawn += passed;
+        drop(v);
+        if self.live.replace(live) != live {
+            let _ = mark_live(&self.video, live);
+        }
+    }
+}
+
+/// A `<video>` element that plays only the authentic pictures of a signed
+/// H.264 / H.265 / AV1 fragmented MP4 stream (Axis Signed Video, ONVIF
+/// Media Signing): init and media segments go to `append`; each GOP is held
+/// until its verdict and only authentic ones reach the SourceBuffer
+/// (`mode: 'mark'`: everything at once, verdicts after). A dropped GOP
+/// leaves a hole in the buffered ranges that playback jumps. The element's
+/// `data-frameseal-live` attribute is `true` while it shows an appended
+/// picture.
+#[wasm_bindgen(js_name = SignedVideoMseGate)]
+pub struct JsSignedVideoMseGate {
+    shared: Rc<Shared>,
+}
+
+#[wasm_bindgen(js_class = SignedVideoMseGate)]
+impl JsSignedVideoMseGate {
+    /// A gate that owns `video`'s MediaSource and plays the authentic
+    /// pictures of what is appended, trusting what `options` says (the
+    /// stream's own key by default).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "HTMLVideoElement")] video: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignedVideoTrustOptions")] options: JsValue,
+    ) -> Result<JsSignedVideoMseGate, JsValue> {
+        let o = Options::read(&options, "options", &TRUST_OPTIONS).map_err(bad_options)?;
+        let c = common(&o)?;
+        if !is_media_element(&video) {
+            return Err(fail(
+                "not-a-video-element",
+                "video must be an HTMLVideoElement",
+            ));
+        }
+        if !has_media_source() {
+            return Err(fail(
+                "no-media-source",
+                "this browser has no MediaSource (Media Source Extensions)",
+            ));
+        }
+        let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
+            let weak = weak.clone();
+            let on_shown = Closure::new(move |t: f64| {
+                if let Some(s) = weak.upgrade() {
+                    s.shown_at(t);
+                }
+            });
+            Shared {
+                filter: RefCell::new(Filter::new(c.trust, c.mode)),
+                view: RefCell::new(View {
+                    spans: VecDeque::new(),
+                    last_shown: None,
+                    drawn: 0,
+                }),
+                video: video.clone(),
+                player: RefCell::new(JsValue::NULL),
+                on_gop: c.on_gop,
+                closed: Cell::new(false),
+                live: Cell::new(false),
+                on_shown: RefCell::new(Some(on_shown)),
+            }
+        });
+        let player = {
+            let on_shown = shared.on_shown.borrow();
+            let callback: JsValue = on_shown
+                .as_ref()
+                .map_or(JsValue::NULL, |c| c.as_ref().clone());
+            create_player(&video, &callback).map_err(|_| {
+                fail(
+                    "media-source",
+                    "could not open a MediaSource on the element",
+                )
+            })?
+        };
+        *shared.player.borrow_mut() = player;
+        let _ = mark_live(&video, false);
+        Ok(JsSignedVideoMseGate { shared })
+    }
+
+    /// Appends an init segment (`ftyp` + `moov`), a media segment (`moof`
+    /// + `mdat` pairs), or both in one buffer, as
+    /// SignedVideoFragmentFilter.filter takes them; what comes out goes to
+    /// the SourceBuffer, queued while it updates. Resolves to `{ appended,
+    /// reports }` once the SourceBuffer has it.
+    #[wasm_bindgen(unchecked_return_type = "Promise<SignedVideoMseAppendResult>")]
+    pub fn append(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+    ) -> Result<Promise, JsValue> {
+        if self.shared.closed.get() {
+            return Err(closed());
+        }
+        let held = read_bytes(&bytes, "bytes", MAX_SEGMENT_BYTES)?;
+        let (step, scale) = {
+            let mut f = self
+                .shared
+                .filter
+                .try_borrow_mut()
+                .map_err(|_| busy("SignedVideoMseGate"))?;
+            (f.take(&held, "append")?, f.timescale())
+        };
+        self.hand_on(step, scale)
+    }
+
+    /// Ends the stream: the last GOPs get their verdicts (`pending` when
+    /// their SEI never came); appends what that releases and resolves as
+    /// `append` does. Later appends throw `finished`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<SignedVideoMseAppendResult>")]
+    pub fn finish(&self) -> Result<Promise, JsValue> {
+        if self.shared.closed.get() {
+            return Err(closed());
+        }
+        let (step, scale) = {
+            let mut f = self
+                .shared
+                .filter
+                .try_borrow_mut()
+                .map_err(|_| busy("SignedVideoMseGate"))?;
+            (f.finish()?, f.timescale())
+        };
+        self.hand_on(step, scale)
+    }
+
+    /// Every GOP report so far (the latest 4096), in order.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoGopReport[]")]
+    pub fn reports(&self) -> Result<Array, JsValue> {
+        let f = self
+            .shared
+            .filter
+            .try_borrow()
+            .map_err(|_| busy("SignedVideoMseGate"))?;
+        Ok(f.reports())
+    }
+
+    /// Counts: SignedVideoGate's, plus `appended` and `drawn`.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoMseGateStats")]
+    pub fn stats(&self) -> Result<Object, JsValue> {
+        let f = self
+            .shared
+            .filter
+            .try_borrow()
+            .map_err(|_| busy("SignedVideoMseGate"))?;
+        let out = f.stats();
+        let drawn = self.shared.view.try_borrow().map_or(0, |v| v.drawn);
+        set(&out, "drawn", &count(drawn));
+        Ok(out)
+    }
+
+    /// The scheme, the signer and its key's fingerprint, what is trusted;
+    /// null before the init segment.
+    #[wasm_bindgen(unchecked_return_type = "SignedVideoInfo | null")]
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        let f = self
+            .shared
+            .filter
+            .try_borrow()
+            .map_err(|_| busy("SignedVideoMseGate"))?;
+        Ok(f.info())
+    }
+
+    /// The MIME type of the init segment's video track, or null before it.
+    #[wasm_bindgen(getter, js_name = mimeType, unchecked_return_type = "string | null")]
+    pub fn mime_type(&self) -> JsValue {
+        mime_value(&self.shared.filter)
+    }
+
+    /// Whether the element shows an appended (authentic, in hold mode)
+    /// picture now, as its `data-frameseal-live` attribute says.
+    #[wasm_bindgen(getter)]
+    pub fn live(&self) -> bool {
+        self.shared.live.get()
+    }
+
+    /// Stops: the MediaSource ends, timers and listeners go, pending
+    /// appends reject. Later calls throw `closed`.
+    pub fn close(&self) {
+        let s = &self.shared;
+        if s.closed.replace(true) {
+            return;
+        }
+        let _ = close_player(&s.player.borrow());
+        s.live.set(false);
+        let _ = mark_live(&s.video, false);
+        s.on_shown.borrow_mut().take();
+    }
+}
+
+/// The MIME type of `filter`'s stream, or null.
+fn mime_value(filter: &RefCell<Filter>) -> JsValue {
+    filter
+        .try_borrow()
+        .ok()
+        .and_then(|f| f.mime_type())
+        .map_or(JsValue::NULL, |m| JsValue::from_str(&m))
+}
+
+fn closed() -> JsValue {
+    fail("closed", "this SignedVideoMseGate is closed")
+}
+
+impl JsSignedVideoMseGate {
+    /// Hands `step` to the SourceBuffer, notes its pictures' spans, then
+    /// calls onGop with its reports; the promise resolves to the call's
+    /// result once the SourceBuffer has it.
+    fn hand_on(&self, step: Step, scale: f64) -> Result<Promise, JsValue> {
+        let s = &self.shared;
+        if let Ok(mut v) = s.view.try_borrow_mut() {
+            for p in &step.out.pictures {
+                let start = p.times.presentation_time() as f64 / scale;
+                let end = start + f64::from(p.times.duration) / scale;
+                if v.spans.len() == SHOWN_HISTORY {
+                    v.spans.pop_front();
+                }
+                v.spans.push_back((start, end));
+            }
+        }
+        let value = Object::new();
+        set(&value, "appended", &count(step.out.pictures.len() as u64));
+        let list: Array = step.reports.iter().collect();
+        set(&value, "reports", &list);
+        let (init, mime) = match step.init {
+            Some((bytes, mime)) => (Some(Uint8Array::from(&bytes[..])), Some(mime)),
+            None => (None, None),
+        };
+        let media = (!step.out.segment.is_empty()).then(|| Uint8Array::from(&step.out.segment[..]));
+        let appending = append(&s.player.borrow(), init, mime, media)
+            .map_err(|_| fail("media-source", "the MediaSource refused the segment"))?;
+        notify(s.on_gop.as_ref(), &step.reports);
+        Ok(settle_with(&appending, &value.into()))
+    }
+}
+
+impl Drop for JsSignedVideoMseGate {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
