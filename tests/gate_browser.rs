@@ -192,6 +192,26 @@ async fn foreign_and_forged_frames_never_reach(canvas: JsValue) {
         get(&get(&stats, "dropped"), "bad-signature").as_f64(),
         Some(2.0)
     );
+    // FrameGateStats' shape: the Verifier's counts (every reason, in check
+    // order), then drawn and decodeErrors.
+    assert_eq!(
+        keys(&stats),
+        ["accepted", "dropped", "drawn", "decodeErrors"]
+    );
+    const REASONS: [&str; 11] = [
+        "malformed",
+        "unsupported-version",
+        "unsigned",
+        "too-large",
+        "foreign-key",
+        "bad-signature",
+        "wrong-stream",
+        "stale",
+        "future",
+        "replayed",
+        "bad-rotation",
+    ];
+    assert_eq!(keys(&get(&stats, "dropped")), REASONS);
 }
 
 #[wasm_bindgen_test]
@@ -321,6 +341,10 @@ async fn a_flood_of_foreign_frames_costs_one_report_per_interval() {
     assert_eq!(get(&report, "accepted").as_f64(), Some(1.0));
     assert_eq!(get(&report, "drawn").as_f64(), Some(1.0));
     assert!(get(&report, "intervalMs").as_f64().unwrap() >= 300.0);
+    assert_eq!(
+        keys(&report),
+        ["intervalMs", "accepted", "drawn", "dropped", "stalledMs"]
+    );
     // Plain JSON: survives a round trip unchanged.
     let json = js_sys::JSON::stringify(&report).unwrap();
     let back = js_sys::JSON::parse(&json.as_string().unwrap()).unwrap();
@@ -468,4 +492,13 @@ fn gate_timers_above_what_set_timeout_takes_are_refused() {
             .is_ok()
         );
     }
+}
+
+/// The own enumerable keys of `value`, in order (a stats or report object's
+/// shape, src/wasm/to_js.rs).
+fn keys(value: &JsValue) -> Vec<String> {
+    js_sys::Object::keys(value.unchecked_ref::<Object>())
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect()
 }

@@ -221,6 +221,18 @@ async fn only_the_linked_cameras_video_is_shown(codec: &str) {
         "{codec}"
     );
     assert_eq!(number(&stats, "accepted"), 19.0, "{codec}");
+    // VideoGateStats' shape: the Verifier's counts, then the gate's.
+    assert_eq!(
+        keys(&stats),
+        [
+            "accepted",
+            "dropped",
+            "drawn",
+            "skippedUntilKeyframe",
+            "decoderErrors"
+        ],
+        "{codec}"
+    );
     gate.close();
     log(&format!("{codec}: exercised"));
 }
@@ -486,4 +498,13 @@ async fn h264_units_sealed_in_band_are_shown_and_a_strangers_never() {
     let r = push(&plain).await;
     assert_eq!(get(&r, "reason").as_string().as_deref(), Some("unsigned"));
     gate.close();
+}
+
+/// The own enumerable keys of `value`, in order (a stats or report object's
+/// shape, src/wasm/to_js.rs).
+fn keys(value: &JsValue) -> Vec<String> {
+    js_sys::Object::keys(value.unchecked_ref::<Object>())
+        .iter()
+        .map(|k| k.as_string().unwrap())
+        .collect()
 }

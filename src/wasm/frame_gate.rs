@@ -10,6 +10,8 @@ use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use serde::Serialize;
+
 use super::interop::{bytes_arg, set};
 use super::screen::{Screen, decode_picture, gate_stats, gate_surface, verify_for_screen};
 use super::verifier::{JsVerifier, Verdict};
@@ -173,15 +175,19 @@ impl JsFrameGate {
     #[wasm_bindgen(unchecked_return_type = "FrameGateStats")]
     pub fn stats(&self) -> Result<Object, JsError> {
         let decode_errors = self.screen.decode_errors.get();
-        gate_stats(
-            &self.verifier,
-            &self.screen,
-            &[("decodeErrors", decode_errors)],
-        )
+        gate_stats(&self.verifier, &self.screen, Extra { decode_errors })
     }
 
     /// Stops the liveness timer and reports, releases the last picture.
     pub fn close(&self) {
         self.screen.close();
     }
+}
+
+/// FrameGate's counts after the Verifier's and `drawn` (`FrameGateStats`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Extra {
+    /// Accepted stills the browser could not decode.
+    decode_errors: u64,
 }

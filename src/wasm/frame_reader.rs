@@ -23,7 +23,10 @@ use alloc::vec::Vec;
 use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::interop::{bytes_arg, copy_from, count, dropped_result, error, set, stats_object};
+use serde::Serialize;
+
+use super::interop::{VerifierStats, bytes_arg, copy_from, dropped_result, error};
+use super::to_js::to_object;
 use super::verifier::JsVerifier;
 use crate::deframer::{Boundaries, Candidate, FrameReader, Judge, SealCandidate};
 
@@ -154,18 +157,15 @@ impl JsFrameReader {
     /// inputBytes, frames, skippedBytes, resyncs, bufferedBytes }`.
     #[wasm_bindgen(unchecked_return_type = "FrameReaderStats")]
     pub fn stats(&self) -> Object {
-        let out = stats_object(self.verifier.core().stats());
         let s = self.reader.stats();
-        for (key, n) in [
-            ("inputBytes", s.input_bytes),
-            ("frames", s.frames),
-            ("skippedBytes", s.skipped_bytes),
-            ("resyncs", s.resyncs),
-            ("bufferedBytes", self.reader.buffered() as u64),
-        ] {
-            set(&out, key, &count(n));
-        }
-        out
+        to_object(&Stats {
+            verifier: VerifierStats::of(self.verifier.core().stats()),
+            input_bytes: s.input_bytes,
+            frames: s.frames,
+            skipped_bytes: s.skipped_bytes,
+            resyncs: s.resyncs,
+            buffered_bytes: self.reader.buffered() as u64,
+        })
     }
 
     /// The key frames are checked against now (changes only with an
@@ -250,4 +250,18 @@ pub fn frame_reader_stream(
     let reader = JsFrameReader::new(linked_public_key, options)?;
     transform_stream(reader)
         .map_err(|_| error("frameReaderStream: this environment has no TransformStream"))
+}
+
+/// `FrameReader.stats()` (`FrameReaderStats`): the Verifier's counts, then
+/// the reader's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Stats {
+    #[serde(flatten)]
+    verifier: VerifierStats,
+    input_bytes: u64,
+    frames: u64,
+    skipped_bytes: u64,
+    resyncs: u64,
+    buffered_bytes: u64,
 }

@@ -3,20 +3,36 @@
 //! whose exceptions are caught), option objects (own properties only),
 //! counts and result objects.
 //!
-//! Why not serde-wasm-bindgen for options, stats and reports: it needs
-//! `std` (the WebAssembly 1.0 build, wasm32v1-none, has none), and its
-//! struct deserializer reads each field with a plain property get, which
-//! walks the prototype chain: `Object.prototype.maxAgeMs = null` would
-//! reach the policy again (SPEC §4's own-property rule). [`Options`] is the
-//! small typed reader that keeps both rules.
+//! What goes out off the per-frame path (stats, reports, stream info) is
+//! `#[derive(Serialize)]` structs turned into plain objects by
+//! [`to_js`](super::to_js), the binding's own small serializer:
+//! serde-wasm-bindgen 0.6.5 needs `std` (upstream issue
+//! RReverser/serde-wasm-bindgen#77), which the WebAssembly 1.0 build
+//! (wasm32v1-none) has none of. The per-frame results are not serialized:
+//! one JS call builds each (`acceptedResult`, `droppedResult`).
+//!
+//! What comes in (options) is read by [`Options`], not deserialized:
+//! serde-wasm-bindgen's struct deserializer reads each field with a plain
+//! property get, which walks the prototype chain (`Object.prototype.maxAgeMs
+//! = null` would reach the policy again: SPEC §4's own-property rule), and
+//! a derive over an own-property reader of our own would gain little: the
+//! options are mostly JS values serde has no type for (functions, the
+//! `Uint8Array`s, bigints), `null` (off) differs from `undefined`
+//! (default), and each error names the option and the range it wants
+//! (tests check them), so every field would need a hand-written
+//! `Deserialize` anyway. [`Options`] is the small typed reader that keeps
+//! these rules; tests/js/pollution.test.mjs proves inherited keys are never
+//! read.
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use js_sys::{Function, Object, Reflect, Uint8Array};
+use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use super::to_js::Counts;
 use crate::frame::Codec;
 use crate::inband::{Layout, UnitCodec, UnitFormat};
 use crate::keys::{LinkedKey, Tables};
@@ -443,9 +459,10 @@ fn describe(value: &JsValue) -> String {
     type_name(value)
 }
 
-/// A count as a JS number: the one conversion every count takes (stats,
-/// reports, reader counts). Exact up to 2^53 − 1, which no display reaches;
-/// beyond, it stays at 2^53 − 1 rather than rounding.
+/// A count as a JS number, for the hand-built results (the derived stats
+/// and reports clamp the same way in [`to_js`](super::to_js)). Exact up to
+/// 2^53 − 1, which no display reaches; beyond, it stays at 2^53 − 1 rather
+/// than rounding.
 pub(crate) fn count(n: u64) -> JsValue {
     const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
     JsValue::from_f64(n.min(MAX_SAFE_INTEGER) as f64)
@@ -457,15 +474,21 @@ pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(object, &JsValue::from_str(key), value);
 }
 
-/// `{ accepted, dropped: { [reason]: n } }` with every reason present (0
-/// when none), in check order, as plain JSON-compatible JS values.
-pub(crate) fn stats_object(stats: &verify::Stats) -> Object {
-    let dropped = Object::new();
-    for (reason, n) in stats.by_reason() {
-        set(&dropped, reason.name(), &count(n));
+/// A Verifier's counts (`VerifierStats`): `{ accepted, dropped: { [reason]:
+/// n } }` with every drop reason present (0 when none), in check order.
+/// The other classes' stats add their own counts after these (`#[serde(
+/// flatten)]`).
+#[derive(Serialize)]
+pub(crate) struct VerifierStats {
+    accepted: u64,
+    dropped: Counts,
+}
+
+impl VerifierStats {
+    pub(crate) fn of(stats: &verify::Stats) -> VerifierStats {
+        VerifierStats {
+            accepted: stats.accepted,
+            dropped: stats.by_reason().map(|(r, n)| (r.name(), n)).collect(),
+        }
     }
-    let out = Object::new();
-    set(&out, "accepted", &count(stats.accepted));
-    set(&out, "dropped", &dropped);
-    out
 }

@@ -41,6 +41,8 @@ mod float;
 mod interop;
 #[cfg(feature = "signed-video")]
 mod signed_video;
+#[cfg_attr(feature = "signed-video", allow(dead_code))]
+mod to_js;
 #[cfg(feature = "signed-video")]
 pub use signed_video::JsSignedVideoGate;
 #[cfg(feature = "signed-video")]

@@ -19,13 +19,15 @@ use js_sys::{Array, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{
-    Options, accepted_result, bytes_arg, copy_from, count, dropped_result, error, is_shared, set,
-    stats_object,
+    Options, VerifierStats, accepted_result, bytes_arg, copy_from, count, dropped_result, error,
+    is_shared, set,
 };
 use super::screen::{GATE_OPTIONS, Screen};
+use super::to_js::to_object;
 use super::verifier::{Clock, JsVerifier, VERIFIER_OPTIONS};
 use crate::fragment_filter::{self as core_filter, FilterError, Filtered, SampleVerdict};
 use crate::verify;
+use serde::Serialize;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_MSE: &str = r#"
@@ -99,19 +101,37 @@ impl Filter {
         })
     }
 
-    fn stats(&self) -> Object {
-        let out = stats_object(self.inner.verifier_stats());
+    fn stats(&self) -> FilterStats {
         let s = self.inner.stats();
-        set(
-            &out,
-            "skippedUntilKeyframe",
-            &count(s.skipped_until_keyframe),
-        );
-        set(&out, "unvouchedKeyframes", &count(s.unvouched_keyframes));
-        set(&out, "otherTrackSamples", &count(s.other_track_samples));
-        set(&out, "unreadableSegments", &count(s.unreadable_segments));
-        out
+        FilterStats {
+            verifier: VerifierStats::of(self.inner.verifier_stats()),
+            skipped_until_keyframe: s.skipped_until_keyframe,
+            unvouched_keyframes: s.unvouched_keyframes,
+            other_track_samples: s.other_track_samples,
+            unreadable_segments: s.unreadable_segments,
+        }
     }
+}
+
+/// `FragmentFilter.stats()` (`FragmentFilterStats`): the Verifier's counts,
+/// then the filter's.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FilterStats {
+    #[serde(flatten)]
+    verifier: VerifierStats,
+    skipped_until_keyframe: u64,
+    unvouched_keyframes: u64,
+    other_track_samples: u64,
+    unreadable_segments: u64,
+}
+
+/// `MseGate.stats()` (`MseGateStats`): FragmentFilter's, then `drawn`.
+#[derive(Serialize)]
+struct MseGateStats {
+    #[serde(flatten)]
+    filter: FilterStats,
+    drawn: u64,
 }
 
 /// Copies a caller's segment into WebAssembly memory.
@@ -285,7 +305,7 @@ impl JsFragmentFilter {
     /// `unreadableSegments`.
     #[wasm_bindgen(unchecked_return_type = "FragmentFilterStats")]
     pub fn stats(&self) -> Object {
-        self.filter.stats()
+        to_object(&self.filter.stats())
     }
 }
 
@@ -524,9 +544,10 @@ impl JsMseGate {
             .filter
             .try_borrow()
             .map_err(|_| error("stats: called while this gate verifies a segment"))?;
-        let out = filter.stats();
-        set(&out, "drawn", &count(self.playback.screen.drawn.get()));
-        Ok(out)
+        Ok(to_object(&MseGateStats {
+            filter: filter.stats(),
+            drawn: self.playback.screen.drawn.get(),
+        }))
     }
 
     /// Whether the element is currently marked live.

@@ -21,7 +21,10 @@ use js_sys::{Function, Object, Promise, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::interop::{Options, Switchable, bytes_arg, count, error, set, stats_object, type_name};
+use serde::Serialize;
+
+use super::interop::{Options, Switchable, VerifierStats, bytes_arg, error, set, type_name};
+use super::to_js::{Counts, to_js, to_object};
 use super::verifier::{JsVerifier, VERIFIER_OPTIONS, Verdict};
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
 use crate::inband::UnitFormat;
@@ -355,27 +358,29 @@ impl Drop for Screen {
     }
 }
 
-/// `{ intervalMs, accepted, drawn, dropped: { [reason]: n }, stalledMs }`.
+/// What `onReport` gets (`GateReport`): `{ intervalMs, accepted, drawn,
+/// dropped: { [reason]: n }, stalledMs }`, the times rounded.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportObject {
+    interval_ms: f64,
+    accepted: u64,
+    drawn: u64,
+    dropped: Counts,
+    stalled_ms: f64,
+}
+
 fn report_object(report: &Report) -> JsValue {
-    let dropped = Object::new();
-    for reason in DropReason::ALL {
-        set(&dropped, reason.name(), &count(report.dropped(reason)));
-    }
-    let out = Object::new();
-    set(
-        &out,
-        "intervalMs",
-        &JsValue::from_f64(super::float::round(report.interval_ms)),
-    );
-    set(&out, "accepted", &count(report.accepted));
-    set(&out, "drawn", &count(report.drawn));
-    set(&out, "dropped", &dropped);
-    set(
-        &out,
-        "stalledMs",
-        &JsValue::from_f64(super::float::round(report.stalled_ms)),
-    );
-    out.into()
+    to_js(&ReportObject {
+        interval_ms: super::float::round(report.interval_ms),
+        accepted: report.accepted,
+        drawn: report.drawn,
+        dropped: DropReason::ALL
+            .into_iter()
+            .map(|r| (r.name(), report.dropped(r)))
+            .collect(),
+        stalled_ms: super::float::round(report.stalled_ms),
+    })
 }
 
 /// Reads a gate's options: the Verifier's plus FrameGate's (and `extra`).
@@ -434,22 +439,31 @@ pub(crate) fn discard(picture: &JsValue) {
     let _ = close_bitmap(picture);
 }
 
-/// A gate's stats: the verifier's counts, `drawn`, and the gate's own
-/// `extra` counts.
-pub(crate) fn gate_stats(
+/// A gate's stats: the verifier's counts, `drawn`, then the gate's own
+/// (`E`, a struct whose fields follow).
+#[derive(Serialize)]
+struct GateStats<E> {
+    #[serde(flatten)]
+    verifier: VerifierStats,
+    drawn: u64,
+    #[serde(flatten)]
+    extra: E,
+}
+
+/// [`GateStats`] of a gate's verifier and screen, plus `extra`.
+pub(crate) fn gate_stats<E: Serialize>(
     verifier: &RefCell<JsVerifier>,
     screen: &Screen,
-    extra: &[(&str, u64)],
+    extra: E,
 ) -> Result<Object, JsError> {
     let verifier = verifier
         .try_borrow()
         .map_err(|_| error("stats: called while this gate verifies a frame"))?;
-    let stats = stats_object(verifier.core().stats());
-    set(&stats, "drawn", &count(screen.drawn.get()));
-    for &(key, n) in extra {
-        set(&stats, key, &count(n));
-    }
-    Ok(stats)
+    Ok(to_object(&GateStats {
+        verifier: VerifierStats::of(verifier.core().stats()),
+        drawn: screen.drawn.get(),
+        extra,
+    }))
 }
 
 /// What FrameGate and VideoGate share of their JS surface, declared once

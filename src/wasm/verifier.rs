@@ -8,9 +8,10 @@ use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{
-    Options, Switchable, UnitOptions, accepted_result, bytes_arg, copy_from, dropped_result, error,
-    is_shared, public_key_arg, set, stats_object, type_name,
+    Options, Switchable, UnitOptions, VerifierStats, accepted_result, bytes_arg, copy_from,
+    dropped_result, error, is_shared, public_key_arg, set, type_name,
 };
+use super::to_js::to_object;
 use crate::frame::{Codec, HEADER_LEN, SEAL_LEN};
 use crate::inband::UnitFormat;
 use crate::verify::{self, DropReason, Head, MAX_REPLAY_WINDOW, Policy, PolicyError, UNIT_SLACK};
@@ -248,7 +249,7 @@ impl JsVerifier {
     /// Counts since construction: `{ accepted, dropped: { [reason]: n } }`.
     #[wasm_bindgen(unchecked_return_type = "VerifierStats")]
     pub fn stats(&self) -> Object {
-        stats_object(self.inner.stats())
+        to_object(&VerifierStats::of(self.inner.stats()))
     }
 
     /// The key frames are checked against now; changes only with an

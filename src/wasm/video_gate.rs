@@ -19,6 +19,8 @@ use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use serde::Serialize;
+
 use super::interop::{UnitOptions, error, set};
 use super::screen::{Screen, discard, gate_stats, gate_surface, verify_for_screen};
 use super::verifier::{JsVerifier, Verdict};
@@ -370,12 +372,11 @@ impl JsVideoGate {
     /// `decoderErrors`.
     #[wasm_bindgen(unchecked_return_type = "VideoGateStats")]
     pub fn stats(&self) -> Result<Object, JsError> {
-        let skipped = self.video.chain.borrow().skipped();
-        let extra = [
-            ("skippedUntilKeyframe", skipped),
-            ("decoderErrors", self.video.errors.get()),
-        ];
-        gate_stats(&self.verifier, &self.screen, &extra)
+        let extra = Extra {
+            skipped_until_keyframe: self.video.chain.borrow().skipped(),
+            decoder_errors: self.video.errors.get(),
+        };
+        gate_stats(&self.verifier, &self.screen, extra)
     }
 
     /// Releases the decoder and stops the liveness timer; later pushes throw.
@@ -383,4 +384,14 @@ impl JsVideoGate {
         self.video.close();
         self.screen.close();
     }
+}
+
+/// VideoGate's counts after the Verifier's and `drawn` (`VideoGateStats`).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Extra {
+    /// Accepted delta frames not decoded while waiting for a keyframe.
+    skipped_until_keyframe: u64,
+    /// Errors the VideoDecoder reported.
+    decoder_errors: u64,
 }
