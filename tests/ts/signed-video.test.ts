@@ -1,9 +1,15 @@
 // Type-checks pkg/signed-video/frameseal_signed_video.d.ts (SignedVideoGate,
-// frameseal/signed-video): its pictures go to WebCodecs as they are, its
-// options, reports and stats have the documented shapes.
+// SignedVideoMseGate, SignedVideoFragmentFilter; frameseal/signed-video):
+// its pictures go to WebCodecs as they are, its segments to a SourceBuffer,
+// its options, reports and stats have the documented shapes.
 import init, {
+  SignedVideoFragmentFilter,
   SignedVideoGate,
+  SignedVideoMseGate,
   type SignedVideoDropReason,
+  type SignedVideoFilteredSegment,
+  type SignedVideoMseAppendResult,
+  type SignedVideoMseGateStats,
   type SignedVideoGopReport,
   type SignedVideoMp4,
   type SignedVideoVerdict,
@@ -47,4 +53,35 @@ export function fragments(init: Uint8Array, segments: Uint8Array[], decoder: Vid
   if (config) decoder.configure(config);
   for (const s of segments) for (const p of gate.pushFragment(s)) decoder.decode(new EncodedVideoChunk(p));
   return gate.stats().malformed;
+}
+
+export async function mse(video: HTMLVideoElement, feed: AsyncIterable<Uint8Array>): Promise<SignedVideoMseGateStats> {
+  const gate = new SignedVideoMseGate(video, { trustKey: new Uint8Array(91), onGop: (r) => console.log(r.verdict) });
+  for await (const bytes of feed) {
+    const r: SignedVideoMseAppendResult = await gate.append(bytes);
+    const appended: number = r.appended + r.reports.length;
+    void appended;
+  }
+  const mime: string | null = gate.mimeType;
+  const live: boolean = gate.live;
+  void mime; void live;
+  await gate.finish();
+  const stats = gate.stats();
+  const drawn: number = stats.drawn + stats.appended + stats.dropped.tampered;
+  void drawn;
+  gate.close();
+  return stats;
+}
+
+export function ownSourceBuffer(buffer: SourceBuffer, segment: Uint8Array): number {
+  const filter = new SignedVideoFragmentFilter({ mode: 'hold' });
+  const out: SignedVideoFilteredSegment = filter.filter(segment);
+  // Fresh (never shared) buffers; the package's types say Uint8Array, as
+  // FilteredSegment's do, and TypeScript 5.7's DOM types want them narrowed.
+  if (out.init) buffer.appendBuffer(out.init as Uint8Array<ArrayBuffer>);
+  if (out.bytes) buffer.appendBuffer(out.bytes as Uint8Array<ArrayBuffer>);
+  const first = out.pictures[0];
+  const key: boolean = first?.type === 'key';
+  void key;
+  return filter.stats().appended + (filter.info()?.publicKeyFingerprint?.length ?? 0) + filter.finish().pictures.length;
 }
