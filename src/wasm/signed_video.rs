@@ -19,7 +19,10 @@ use core::cell::RefCell;
 use js_sys::{Array, Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use serde::Serialize;
+
 use super::interop::{Options, bytes_arg, copy_from, count, set};
+use super::to_js::{Counts, to_object};
 use crate::fmp4::{InitSegment, MediaSegment};
 use crate::inband::UnitCodec;
 use crate::signed_video::gate::{DropReason, Gate, GateError, GateStats, Layout, Mode, VERDICTS};
@@ -380,33 +383,50 @@ impl Info {
     }
 
     pub(super) fn object(&self, codec: Codec) -> Object {
-        let out = Object::new();
-        let text = |t: Option<&str>| t.map_or(JsValue::NULL, JsValue::from_str);
-        set(&out, "scheme", &text(self.scheme));
-        set(&out, "codec", &JsValue::from_str(codec.name()));
-        set(
-            &out,
-            "publicKeyFingerprint",
-            &text(self.fingerprint.as_deref()),
-        );
-        set(&out, "trust", &JsValue::from_str(self.trust));
-        let error = self.trust_error.as_ref().map_or(JsValue::NULL, |(r, m)| {
-            let e = Object::new();
-            set(&e, "reason", &JsValue::from_str(r));
-            set(&e, "message", &JsValue::from_str(m));
-            e.into()
-        });
-        set(&out, "trustError", &error);
-        let signer = self.signer.as_ref().map_or(JsValue::NULL, |(m, s, f)| {
-            let o = Object::new();
-            set(&o, "manufacturer", &JsValue::from_str(m));
-            set(&o, "serialNumber", &JsValue::from_str(s));
-            set(&o, "firmwareVersion", &JsValue::from_str(f));
-            o.into()
-        });
-        set(&out, "signer", &signer);
-        out
+        to_object(&InfoObject {
+            scheme: self.scheme,
+            codec: codec.name(),
+            public_key_fingerprint: self.fingerprint.as_deref(),
+            trust: self.trust,
+            trust_error: self
+                .trust_error
+                .as_ref()
+                .map(|(reason, message)| InfoTrustError { reason, message }),
+            signer: self.signer.as_ref().map(|(m, s, f)| InfoSigner {
+                manufacturer: m,
+                serial_number: s,
+                firmware_version: f,
+            }),
+        })
     }
+}
+
+/// `info()` (`SignedVideoInfo`): `null` for what the stream has not told.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InfoObject<'a> {
+    scheme: Option<&'static str>,
+    codec: &'static str,
+    public_key_fingerprint: Option<&'a str>,
+    trust: &'static str,
+    trust_error: Option<InfoTrustError<'a>>,
+    signer: Option<InfoSigner<'a>>,
+}
+
+/// `info().trustError`: why the linked trust failed, stable and in words.
+#[derive(Serialize)]
+struct InfoTrustError<'a> {
+    reason: &'a str,
+    message: &'a str,
+}
+
+/// `info().signer`: the product info the stream carries.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InfoSigner<'a> {
+    manufacturer: &'a str,
+    serial_number: &'a str,
+    firmware_version: &'a str,
 }
 
 struct Inner {
@@ -467,53 +487,77 @@ impl Inner {
 /// A gate's counts as JS sees them (`SignedVideoGateStats`); `malformed`:
 /// samples refused as malformed.
 pub(super) fn gate_stats_object(s: &GateStats, malformed: u64) -> Object {
-    let out = Object::new();
-    set(&out, "released", &count(s.released));
-    set(&out, "held", &count(s.held));
-    set(&out, "heldBytes", &count(s.held_bytes));
-    let dropped = Object::new();
-    for reason in DropReason::ALL {
-        set(&dropped, reason.name(), &count(s.dropped(reason)));
-    }
-    set(&out, "dropped", &dropped);
-    let gops = Object::new();
-    for verdict in VERDICTS {
-        set(&gops, verdict.name(), &count(s.gops(verdict)));
-    }
-    set(&out, "gops", &gops);
-    set(&out, "carried", &count(s.carried));
-    set(&out, "badSeis", &count(s.bad_seis));
-    set(&out, "malformed", &count(malformed));
-    out
+    to_object(&Stats {
+        released: s.released,
+        held: s.held,
+        held_bytes: s.held_bytes,
+        dropped: DropReason::ALL
+            .into_iter()
+            .map(|r| (r.name(), s.dropped(r)))
+            .collect(),
+        gops: VERDICTS
+            .into_iter()
+            .map(|v| (v.name(), s.gops(v)))
+            .collect(),
+        carried: s.carried,
+        bad_seis: s.bad_seis,
+        malformed,
+    })
+}
+
+/// `SignedVideoGateStats`: pictures released and held, drops by reason and
+/// GOPs by verdict (every name present, 0 when none).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Stats {
+    released: u64,
+    held: u64,
+    held_bytes: u64,
+    dropped: Counts,
+    gops: Counts,
+    carried: u64,
+    bad_seis: u64,
+    malformed: u64,
+}
+
+/// A GOP report (`SignedVideoGopReport`); `reason` and `gopCounter` are
+/// `null` when there is none.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    gop: usize,
+    first_frame: u64,
+    frames: u64,
+    verdict: &'static str,
+    reason: Option<&'static str>,
+    gop_counter: Option<u32>,
+    invalid_units: usize,
+    missing_units: usize,
+    /// Per picture, where the stream's hash list allows it: the pictures
+    /// judged, and which of them were changed (so a page in mark mode can
+    /// blank exactly those).
+    checked_frames: usize,
+    tampered_frames: Vec<u64>,
 }
 
 pub(super) fn report_object(r: &GopReport) -> Object {
-    let o = Object::new();
-    set(&o, "gop", &count(r.gop as u64));
-    set(&o, "firstFrame", &count(r.first_frame));
-    set(&o, "frames", &count(r.frames));
-    set(&o, "verdict", &JsValue::from_str(r.verdict.name()));
-    set(
-        &o,
-        "reason",
-        &r.reason.map_or(JsValue::NULL, JsValue::from_str),
-    );
-    let counter = r.gop_counter.map_or(JsValue::NULL, |c| count(u64::from(c)));
-    set(&o, "gopCounter", &counter);
-    set(&o, "invalidUnits", &count(r.invalid_units as u64));
-    set(&o, "missingUnits", &count(r.missing_units as u64));
-    // Per picture, where the stream's hash list allows it: the pictures
-    // judged, and which of them were changed (so a page in mark mode can
-    // blank exactly those).
-    let tampered = Array::new();
-    for f in &r.frame_verdicts {
-        if f.verdict == FrameVerdict::Tampered {
-            tampered.push(&count(f.frame));
-        }
-    }
-    set(&o, "checkedFrames", &count(r.frame_verdicts.len() as u64));
-    set(&o, "tamperedFrames", &tampered);
-    o
+    to_object(&Report {
+        gop: r.gop,
+        first_frame: r.first_frame,
+        frames: r.frames,
+        verdict: r.verdict.name(),
+        reason: r.reason,
+        gop_counter: r.gop_counter,
+        invalid_units: r.invalid_units,
+        missing_units: r.missing_units,
+        checked_frames: r.frame_verdicts.len(),
+        tampered_frames: r
+            .frame_verdicts
+            .iter()
+            .filter(|f| f.verdict == FrameVerdict::Tampered)
+            .map(|f| f.frame)
+            .collect(),
+    })
 }
 
 /// Calls `on_gop` with each report; an exception it throws is ignored (the
