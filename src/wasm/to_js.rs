@@ -300,3 +300,83 @@ impl FromIterator<(&'static str, u64)> for Counts {
         Counts(iter.into_iter().collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::String;
+    use alloc::vec;
+    use alloc::vec::Vec;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Sample {
+        big_count: u64,
+        below: i64,
+        ratio: f64,
+        gone: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        left_out: Option<u32>,
+        name: String,
+        bytes: serde_bytes_like::Bytes,
+        list: Vec<u8>,
+        dropped: Counts,
+    }
+
+    /// `&[u8]` through `serialize_bytes` (serde's slices are sequences).
+    mod serde_bytes_like {
+        pub(super) struct Bytes(pub(super) &'static [u8]);
+        impl serde::Serialize for Bytes {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+    }
+
+    fn json(value: &JsValue) -> String {
+        js_sys::JSON::stringify(value).unwrap().into()
+    }
+
+    #[wasm_bindgen_test]
+    fn a_struct_is_a_plain_object_with_camel_case_keys_in_order() {
+        let value = to_js(&Sample {
+            big_count: u64::MAX,
+            below: i64::MIN,
+            ratio: 0.5,
+            gone: None,
+            left_out: None,
+            name: "x".into(),
+            bytes: serde_bytes_like::Bytes(&[1, 2]),
+            list: vec![3, 4],
+            dropped: [("foreign-key", 2), ("stale", 0)].into_iter().collect(),
+        });
+        let object: &Object = value.unchecked_ref();
+        assert_eq!(
+            Object::get_prototype_of(object),
+            Object::get_prototype_of(&Object::new())
+        );
+        let bytes = Reflect::get(object, &"bytes".into()).unwrap();
+        assert_eq!(bytes.dyn_into::<Uint8Array>().unwrap().to_vec(), [1, 2]);
+        assert_eq!(
+            json(&value),
+            r#"{"bigCount":9007199254740991,"below":-9007199254740991,"ratio":0.5,"gone":null,"name":"x","bytes":{"0":1,"1":2},"list":[3,4],"dropped":{"foreign-key":2,"stale":0}}"#
+        );
+    }
+
+    #[derive(Serialize)]
+    enum Shape {
+        Plain,
+        Carrying(u32),
+    }
+
+    #[wasm_bindgen_test]
+    fn what_has_no_js_form_is_undefined_never_a_panic() {
+        assert_eq!(to_js(&Shape::Plain).as_string().as_deref(), Some("Plain"));
+        assert!(to_js(&Shape::Carrying(1)).is_undefined());
+        let mut numeric_keys = alloc::collections::BTreeMap::new();
+        numeric_keys.insert(1u8, 2u8);
+        assert!(to_js(&numeric_keys).is_undefined());
+    }
+}
