@@ -27,7 +27,10 @@
 //!   export signed video in;
 //! - [`gate`]: the display side: access units held until their GOP's
 //!   verdict, only authentic pictures released (or released at once and
-//!   marked).
+//!   marked);
+//! - [`mse`]: the same for fragmented MP4 bound for a Media Source
+//!   Extensions `SourceBuffer`: the cleaned init segment, and media
+//!   segments holding only the released pictures, with their own times.
 //!
 //! What is checked and what is not (SPS/PPS/VPS, AUDs and other SEIs are
 //! not covered by these formats) is in `docs/SIGNED-VIDEO.md`.
@@ -58,6 +61,10 @@ use alloc::vec::Vec;
 pub mod av1;
 pub mod gate;
 pub mod mp4;
+// Everywhere but in the main WebAssembly builds: it is only for the Signed
+// Video part's binding (feature `signed-video`), and its code, unused there
+// yet present, would still shift the main module's function order.
+#[cfg(any(feature = "signed-video", not(target_arch = "wasm32")))]
 pub mod mse;
 pub mod sei;
 pub mod tlv;

@@ -5,6 +5,10 @@
 //! and times as they came, and hold no sample of the tampered GOP
 //! (pictures 124-185) and every picture of the authentic ones; the
 //! cleaned init segment is what a FragmentFilter appends.
+//!
+//! Native only: ffmpeg runs here, and in a WebAssembly build without the
+//! `signed-video` feature the module is left out.
+#![cfg(not(target_arch = "wasm32"))]
 
 use std::path::Path;
 use std::process::Command;
