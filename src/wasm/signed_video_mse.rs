@@ -635,7 +635,8 @@ impl JsSignedVideoMseGate {
     }
 
     /// Stops: the MediaSource ends, timers and listeners go, pending
-    /// appends reject. Later calls throw `closed`.
+    /// appends reject, the element is marked not live. Later `append` and
+    /// `finish` calls throw `closed`.
     pub fn close(&self) {
         let s = &self.shared;
         if s.closed.replace(true) {
