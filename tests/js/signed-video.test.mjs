@@ -335,6 +335,13 @@ test('SignedVideoFragmentFilter: the segments written for a SourceBuffer hold th
   assert.throws(() => again.filter(segments[0].subarray(0, segments[0].length - 1)), { reason: 'bad-fragment' });
   assert.throws(() => filter.filter(segments[0]), { reason: 'finished' });
   assert.throws(() => new SignedVideoFragmentFilter({ modee: 'mark' }), { reason: 'bad-options' });
+  // The init segment and the first media segment in one buffer (as
+  // go2rtc's first binary message may be): the init handed out, the
+  // samples taken.
+  const joined = new SignedVideoFragmentFilter({ mode: 'mark' });
+  const first = joined.filter(Uint8Array.from(Buffer.concat([init, segments[0]])));
+  assert.ok(first.init instanceof Uint8Array && first.bytes instanceof Uint8Array);
+  assert.deepEqual(first.pictures.map((p) => p.frame), Array.from({ length: 62 }, (_, f) => f));
   // Mark mode: every picture at once.
   const mark = new SignedVideoFragmentFilter({ mode: 'mark' });
   let marked = mark.filter(init).pictures.length;
