@@ -10,9 +10,9 @@
 //! - structs and maps → plain objects (keys in declaration / iteration
 //!   order; map keys must be strings; `rename_all = "camelCase"` on each
 //!   struct gives the JS names);
-//! - every integer → a number, clamped at 2^53 − 1 like
-//!   [`count`](super::interop::count) (exact below, which no count
-//!   reaches); floats → numbers; `bool`; strings; bytes → a `Uint8Array`;
+//! - every integer → a number, exact up to 2^53 − 1 and clamped there
+//!   (no count gets that far), like [`count`](super::interop::count);
+//!   floats → numbers; `bool`; strings; bytes → a `Uint8Array`;
 //! - `None` and `()` → `null` (a field that must be missing instead takes
 //!   `skip_serializing_if = "Option::is_none"`); sequences and tuples →
 //!   arrays; unit enum variants → their (renamed) name.
