@@ -32,7 +32,8 @@
 #[cfg(all(target_arch = "wasm32", target_os = "none"))]
 mod bare;
 // The package's Signed Video part (pkg/signed-video/, `frameseal/signed-video`)
-// is this crate built with the `signed-video` feature: SignedVideoGate alone,
+// is this crate built with the `signed-video` feature: SignedVideoGate,
+// SignedVideoFragmentFilter and SignedVideoMseGate alone,
 // so that the main module carries no P-256 / RSA / X.509 code and the part
 // carries none of the main binding.
 #[cfg_attr(feature = "signed-video", allow(dead_code))]
