@@ -12,7 +12,8 @@
 //! AV1, the rest as one OBU for `sei::parse_obu` and the Axis TLVs, or
 //! with bit 1 as a low-overhead OBU stream, `signed_video::av1::obu_units`,
 //! through `StreamValidator` and, with bit 5, through the display gate one
-//! OBU an access unit), then the bytes.
+//! OBU an access unit), then the bytes. Bits 3 and 4 together: the rest
+//! drives `signed_video::mse::MseGate` (see [`mse`]).
 //!
 //! Invariants: nothing panics or overflows; a parsed SEI's hashed bytes are
 //! never longer than the NAL unit (with emulation prevention) they come
@@ -22,16 +23,188 @@
 //! sample times can be read; the gate accounts for every access unit
 //! (released, dropped or carried), releases in decode order, and holds
 //! nothing once finished; the OBUs of a stream are its bytes, in order,
-//! each one whole (header, size field, payload).
+//! each one whole (header, size field, payload); the MSE gate never
+//! panics, and every media segment it writes reparses (with the fMP4
+//! parser FragmentFilter uses) against its cleaned init segment to exactly
+//! the pictures it says it released, in order, with their times, those
+//! pictures coming in strictly increasing decode order over the stream.
 #![no_main]
 
+use frameseal::fmp4::{InitSegment, MediaSegment};
+use frameseal::signed_video::Trust;
 use frameseal::signed_video::av1;
 use frameseal::signed_video::gate::{DropReason, Gate, Layout, Mode};
+use frameseal::signed_video::mse::{MseError, MseGate, Output, SampleTimes};
 use frameseal::signed_video::sei::{parse_nal, parse_obu};
 use frameseal::signed_video::{
     CaTrust, Codec, Scheme, StreamValidator, annexb_nal_units, mp4, tlv,
 };
 use libfuzzer_sys::fuzz_target;
+
+/// A real signed stream as fragmented MP4: Axis's H.265 recording through
+/// ffmpeg (`-c copy -movflags frag_keyframe+empty_moov+default_base_moof`),
+/// an init segment and six `moof` + `mdat` pairs, one a GOP.
+const FRAGMENTED: &[u8] =
+    include_bytes!("../../tests/fixtures/signed-video/axis_signed_test_h265_fragmented.mp4");
+
+/// [`FRAGMENTED`]'s init segment and media segments.
+fn fragments() -> (&'static [u8], Vec<&'static [u8]>) {
+    let mut init_end = 0;
+    let mut segments = Vec::new();
+    let mut moof = None;
+    let mut at = 0;
+    while at + 8 <= FRAGMENTED.len() {
+        let size = u32::from_be_bytes(FRAGMENTED[at..at + 4].try_into().expect("4 bytes")) as usize;
+        match &FRAGMENTED[at + 4..at + 8] {
+            b"ftyp" | b"moov" => init_end = at + size,
+            b"moof" => moof = Some(at),
+            b"mdat" => segments.push(&FRAGMENTED[moof.take().expect("moof first")..at + size]),
+            _ => {}
+        }
+        at += size;
+    }
+    (&FRAGMENTED[..init_end], segments)
+}
+
+/// Reads a big-endian u16 off the front of `input`.
+fn take_u16(input: &mut &[u8]) -> Option<usize> {
+    let (head, rest) = input.split_first_chunk::<2>()?;
+    *input = rest;
+    Some(usize::from(u16::from_be_bytes(*head)))
+}
+
+/// Checks one call's output against the cleaned init segment: the segment
+/// is there exactly when pictures are, and reparses to exactly their
+/// times, in order; the pictures follow the ones released before.
+fn check_output(init: &InitSegment, out: &Output, last_frame: &mut Option<u64>) {
+    assert_eq!(out.segment.is_empty(), out.pictures.is_empty());
+    for p in &out.pictures {
+        assert!(last_frame.is_none_or(|f| f < p.frame), "released in order");
+        *last_frame = Some(p.frame);
+    }
+    if out.segment.is_empty() {
+        return;
+    }
+    let seg = MediaSegment::parse(init, &out.segment).expect("a written segment reparses");
+    let times: Vec<SampleTimes> = seg
+        .video()
+        .iter()
+        .map(|s| {
+            assert!(!seg.data(s).is_empty());
+            SampleTimes {
+                decode_time: s.decode_time,
+                duration: s.duration,
+                composition_offset: s.composition_offset,
+                flags: s.flags,
+            }
+        })
+        .collect();
+    let written: Vec<SampleTimes> = out.pictures.iter().map(|p| p.times).collect();
+    assert_eq!(
+        times, written,
+        "the written samples are the released pictures"
+    );
+}
+
+/// `MseGate` (option bits 3 and 4). `rest`: a byte of options (bit 0:
+/// mark mode, else hold; bit 1: a 2-byte length and an init segment of
+/// that length from the input, else [`FRAGMENTED`]'s), then operations,
+/// each a byte whose top two bits choose: a media segment of
+/// [`FRAGMENTED`] (the low six bits, modulo their count) as it is, with a
+/// byte changed (a 2-byte offset, then the XOR), cut (a 2-byte length), or
+/// raw input bytes (a 2-byte length, then the bytes). Then `finish`.
+fn mse(rest: &[u8]) {
+    let Some((&sub, mut input)) = rest.split_first() else {
+        return;
+    };
+    let (fixture_init, segments) = fragments();
+    let mode = if sub & 1 != 0 { Mode::Mark } else { Mode::Hold };
+    let init_bytes = if sub & 2 != 0 {
+        let Some(len) = take_u16(&mut input) else {
+            return;
+        };
+        let Some((init, rest)) = input.split_at_checked(len) else {
+            return;
+        };
+        input = rest;
+        init
+    } else {
+        fixture_init
+    };
+    let Ok(mut gate) = MseGate::new(init_bytes, Trust::InStream, mode) else {
+        return;
+    };
+    let cleaned = InitSegment::parse(gate.init_segment()).expect("the cleaned init reparses");
+    assert_eq!(cleaned.track_id(), gate.init().track_id());
+    assert_eq!(cleaned.timescale(), gate.init().timescale());
+    let mut last_frame = None;
+    let mut released = 0u64;
+    let mut all_written = true;
+    let mut ops = 0;
+    while let Some((&op, rest)) = input.split_first() {
+        input = rest;
+        ops += 1;
+        if ops > 64 {
+            break;
+        }
+        let genuine = segments[usize::from(op & 63) % segments.len()];
+        let mut owned;
+        let bytes: &[u8] = match op >> 6 {
+            0 => genuine,
+            1 => {
+                let (Some(at), Some((&x, rest))) = (take_u16(&mut input), input.split_first())
+                else {
+                    break;
+                };
+                input = rest;
+                owned = genuine.to_vec();
+                let at = at % owned.len();
+                owned[at] ^= x.max(1);
+                &owned
+            }
+            2 => {
+                let Some(len) = take_u16(&mut input) else {
+                    break;
+                };
+                &genuine[..len.min(genuine.len())]
+            }
+            _ => {
+                let Some(len) = take_u16(&mut input) else {
+                    break;
+                };
+                let (raw, rest) = input.split_at(len.min(input.len()));
+                input = rest;
+                raw
+            }
+        };
+        match gate.push_segment(bytes) {
+            Ok(out) => {
+                check_output(&cleaned, &out, &mut last_frame);
+                released += out.pictures.len() as u64;
+            }
+            // A segment that does not parse changes nothing.
+            Err(MseError::BadFragment(_)) => {}
+            // Released pictures whose times one `trun` cannot hold (or too
+            // large) are not written: the call fails, the count below differs.
+            Err(_) => all_written = false,
+        }
+        let _ = gate.take_reports();
+    }
+    match gate.finish() {
+        Ok(out) => {
+            check_output(&cleaned, &out, &mut last_frame);
+            released += out.pictures.len() as u64;
+        }
+        Err(_) => all_written = false,
+    }
+    let stats = gate.stats();
+    if all_written {
+        assert_eq!(stats.released, released, "every released picture written");
+    }
+    assert_eq!((stats.held, stats.held_bytes), (0, 0));
+    // A finished gate takes nothing more.
+    assert!(gate.push_segment(segments[0]).is_err());
+}
 
 /// Pushes `units` through a gate of `codec` and checks its accounting.
 fn gate_accounts(codec: Codec, layout: Layout, mode: Mode, units: &[&[u8]]) {
@@ -112,6 +285,10 @@ fuzz_target!(|input: &[u8]| {
     };
     if options & 128 != 0 {
         av1(options, rest);
+        return;
+    }
+    if options & 24 == 24 {
+        mse(rest);
         return;
     }
     if options & 16 != 0 {
