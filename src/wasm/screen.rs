@@ -18,13 +18,13 @@ use alloc::format;
 use alloc::rc::{Rc, Weak};
 use core::cell::{Cell, RefCell};
 use js_sys::{Function, Object, Promise, Uint8Array};
+use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use serde::Serialize;
-
 use super::interop::{Options, Switchable, VerifierStats, bytes_arg, error, set, type_name};
 use super::to_js::{Counts, to_js, to_object};
+#[cfg(not(feature = "signed-video"))]
 use super::verifier::{JsVerifier, VERIFIER_OPTIONS, Verdict};
 use crate::gate::{DrawTicket, Event, Gate, GateConfig, Report};
 use crate::inband::UnitFormat;
@@ -384,6 +384,7 @@ fn report_object(report: &Report) -> JsValue {
 }
 
 /// Reads a gate's options: the Verifier's plus FrameGate's (and `extra`).
+#[cfg(not(feature = "signed-video"))]
 pub(crate) fn open_gate(
     canvas: JsValue,
     linked_public_key: &JsValue,
@@ -401,6 +402,7 @@ pub(crate) fn open_gate(
 /// Verifies a pushed frame for a gate: the result object (with
 /// `drawn: false` until something is drawn) and the verdict; a drop is
 /// recorded and reported to `onDrop` here.
+#[cfg(not(feature = "signed-video"))]
 pub(crate) fn verify_for_screen(
     verifier: &RefCell<JsVerifier>,
     screen: &Screen,
@@ -430,6 +432,7 @@ pub(crate) fn verify_for_screen(
 /// A borrow of a gate's verifier, or the error for a call that came from
 /// inside the same gate's verification (unreachable while no user code
 /// runs under a borrow; an error rather than a panic all the same).
+#[cfg(not(feature = "signed-video"))]
 fn busy<T>(borrow: Result<T, impl core::fmt::Debug>) -> Result<T, JsError> {
     borrow.map_err(|_| error("push: called from inside this gate's own verification"))
 }
@@ -441,6 +444,7 @@ pub(crate) fn discard(picture: &JsValue) {
 
 /// A gate's stats: the verifier's counts, `drawn`, then the gate's own
 /// (`E`, a struct whose fields follow).
+#[cfg(not(feature = "signed-video"))]
 #[derive(Serialize)]
 struct GateStats<E> {
     #[serde(flatten)]
@@ -451,6 +455,7 @@ struct GateStats<E> {
 }
 
 /// [`GateStats`] of a gate's verifier and screen, plus `extra`.
+#[cfg(not(feature = "signed-video"))]
 pub(crate) fn gate_stats<E: Serialize>(
     verifier: &RefCell<JsVerifier>,
     screen: &Screen,
@@ -472,6 +477,7 @@ pub(crate) fn gate_stats<E: Serialize>(
 /// ([`open_gate`]) and hands them to `$gate::opened` for the rest, and the
 /// `linkedPublicKey` and `live` getters. `$gate` has the fields `verifier:
 /// RefCell<JsVerifier>` and `screen: Rc<Screen>`.
+#[cfg(not(feature = "signed-video"))]
 macro_rules! gate_surface {
     ($gate:ident as $js:ident) => {
         #[wasm_bindgen(js_class = $js)]
@@ -509,9 +515,11 @@ macro_rules! gate_surface {
         }
     };
 }
+#[cfg(not(feature = "signed-video"))]
 pub(crate) use gate_surface;
 
 /// `linkedPublicKey` of a gate.
+#[cfg(not(feature = "signed-video"))]
 pub(crate) fn linked_key_of(verifier: &RefCell<JsVerifier>) -> Result<Uint8Array, JsError> {
     Ok(busy(verifier.try_borrow())?.linked_public_key())
 }

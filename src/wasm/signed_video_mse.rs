@@ -15,6 +15,12 @@
 //! `init-changed`, `no-init-segment`, `bad-fragment`, `finished`, `busy`,
 //! `closed`, `too-large`, `composition-offset-range`, `out-of-memory`,
 //! `not-a-video-element`, `no-media-source`, `media-source`.
+//!
+//! Liveness is MseGate's (SPEC §4, §7): the same [`Screen`] marks the
+//! element's `data-frameseal-live` and calls `onStall` / `onResume`, after
+//! `stallAfterMs` without a new appended picture presented. Only the
+//! default differs in hold mode ([`HOLD_STALL_AFTER_MS`]): a GOP is
+//! appended once its verdict is in, so new pictures come a GOP at a time.
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -26,6 +32,7 @@ use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{Options, count, set};
+use super::screen::Screen;
 use super::signed_video::{
     Info, MAX_REPORTS, MAX_SEGMENT_BYTES, TRUST_OPTIONS, bad_options, common, fail,
     gate_stats_object, notify, read_bytes, report_object,
@@ -73,6 +80,21 @@ export interface SignedVideoFragmentFilterStats extends SignedVideoGateStats {
   appended: number;
 }
 
+/** SignedVideoMseGate's options: whom to trust, the mode, onGop, and liveness as MseGate's. */
+export interface SignedVideoMseGateOptions extends SignedVideoTrustOptions {
+  /**
+   * ms without a new appended picture presented before the element is marked
+   * not live (`data-frameseal-live="false"`) and onStall is called; null: never.
+   * Default 8000 in hold mode (a GOP is appended once its verdict is in, so
+   * pictures come a GOP at a time; covers GOPs up to 5 s), 3000 (MseGate's) in mark mode.
+   */
+  stallAfterMs?: number | null;
+  /** Called with the ms since the last new picture when the element stops being live. */
+  onStall?: (msSinceLastPicture: number) => void;
+  /** Called when a new appended picture is presented after a stall (and for the first one). */
+  onResume?: () => void;
+}
+
 /** What a SignedVideoMseGate counted: the gate's counts, plus pictures appended and presented. */
 export interface SignedVideoMseGateStats extends SignedVideoFragmentFilterStats {
   /** Appended pictures the element has presented (read from currentTime a few times a second). */
@@ -103,12 +125,41 @@ extern "C" {
     fn mark_live(element: &JsValue, live: bool) -> Result<(), JsValue>;
 }
 
-/// Presentation spans of appended pictures kept to tell what is shown: at
+/// Presentation times of appended pictures kept to tell what is shown: at
 /// most this many, the oldest forgotten first.
 const SHOWN_HISTORY: usize = 512;
 
 /// The player's callback for the media time now shown (s).
 type OnShown = Closure<dyn FnMut(f64)>;
+
+/// SignedVideoMseGate's option keys beside SignedVideoGate's trust ones:
+/// MseGate's liveness options.
+const LIVENESS_OPTIONS: [&str; 3] = ["stallAfterMs", "onStall", "onResume"];
+
+/// The default `stallAfterMs` in hold mode. A GOP reaches the
+/// SourceBuffer once its verdict is in (the next GOP's SEI), so new
+/// pictures are presented a GOP at a time: in steady state the element
+/// may wait up to a GOP for the next one. MseGate's 3 s plus a 5 s GOP.
+/// In mark mode pictures come as they arrive, and MseGate's default holds.
+const HOLD_STALL_AFTER_MS: u32 = 8000;
+
+/// The options [`Screen`] reads for liveness: `o`'s `stallAfterMs`,
+/// `onStall` and `onResume` (own properties, as [`Options::get`] reads
+/// them), with `stallAfterMs` defaulting to [`HOLD_STALL_AFTER_MS`] in
+/// hold mode.
+fn liveness_options(o: &Options, mode: Mode) -> Result<Options, JsValue> {
+    let picked = Object::new();
+    for key in LIVENESS_OPTIONS {
+        let value = o.get(key).map_err(bad_options)?;
+        if !value.is_undefined() {
+            set(&picked, key, &value);
+        }
+    }
+    if mode == Mode::Hold && o.get("stallAfterMs").map_err(bad_options)?.is_undefined() {
+        set(&picked, "stallAfterMs", &JsValue::from(HOLD_STALL_AFTER_MS));
+    }
+    Options::read(&picked, "options", &LIVENESS_OPTIONS).map_err(bad_options)
+}
 
 fn mse_error(what: &str, e: MseError) -> JsValue {
     fail(e.reason(), format!("{what}: {e}"))
@@ -405,28 +456,31 @@ impl JsSignedVideoFragmentFilter {
 
 /// What the element side of a SignedVideoMseGate tracks.
 struct View {
-    /// [start, end) presentation times in s of appended pictures.
-    spans: VecDeque<(f64, f64)>,
+    /// Presentation times in s of appended pictures, in append order.
+    starts: VecDeque<f64>,
     last_shown: Option<f64>,
-    drawn: u64,
 }
 
 /// What the element's callbacks share with the gate.
 struct Shared {
     filter: RefCell<Filter>,
     view: RefCell<View>,
+    /// MseGate's liveness: the element's attribute, onStall / onResume,
+    /// `drawn`.
+    screen: Rc<Screen>,
     video: JsValue,
     player: RefCell<JsValue>,
     on_gop: Option<Function>,
     closed: Cell<bool>,
-    live: Cell<bool>,
     on_shown: RefCell<Option<OnShown>>,
 }
 
 impl Shared {
-    /// The element shows media time `t`: live while that is inside an
-    /// appended picture's span; each appended picture presented since the
-    /// last reading counts as drawn (the first reading counts one).
+    /// The element shows media time `t`: when the newest appended picture
+    /// presented at or before it is newer than last time, the screen learns
+    /// of it (live again, `onResume`, the stall countdown restarted), with
+    /// every appended picture presented since the last reading counted as
+    /// drawn (the first reading counts one).
     fn shown_at(&self, t: f64) {
         if self.closed.get() {
             return;
@@ -435,32 +489,30 @@ impl Shared {
             return;
         };
         let on_screen = |start: f64| start <= t + 0.0005;
-        let live = v
-            .spans
+        let newest = v
+            .starts
             .iter()
-            .any(|&(start, end)| on_screen(start) && t < end + 0.0005);
+            .copied()
+            .filter(|&start| on_screen(start))
+            .max_by(f64::total_cmp);
         let passed = match v.last_shown {
-            None => u64::from(live),
+            None => 1,
             Some(last) => v
-                .spans
+                .starts
                 .iter()
-                .filter(|&&(start, _)| on_screen(start) && start > last)
+                .filter(|&&start| on_screen(start) && start > last)
                 .count() as u64,
         };
-        if let Some(newest) = v
-            .spans
-            .iter()
-            .map(|&(start, _)| start)
-            .filter(|&start| on_screen(start))
-            .max_by(f64::total_cmp)
-        {
-            v.last_shown = Some(newest);
-        }
-        v.drawn += passed;
+        let Some(newest) = newest.filter(|&n| v.last_shown != Some(n)) else {
+            return;
+        };
+        v.last_shown = Some(newest);
         drop(v);
-        if self.live.replace(live) != live {
-            let _ = mark_live(&self.video, live);
-        }
+        // No capture clock here (fMP4 times are media times): the picture
+        // counts as captured now, so only the time since the last new
+        // picture decides liveness, not the picture's age.
+        let now_us = (js_sys::Date::now() * 1000.0) as u64;
+        self.screen.shown_frames(now_us, passed.max(1));
     }
 }
 
@@ -469,9 +521,10 @@ impl Shared {
 /// Media Signing): init and media segments go to `append`; each GOP is held
 /// until its verdict and only authentic ones reach the SourceBuffer
 /// (`mode: 'mark'`: everything at once, verdicts after). A dropped GOP
-/// leaves a hole in the buffered ranges that playback jumps. The element's
-/// `data-frameseal-live` attribute is `true` while it shows an appended
-/// picture.
+/// leaves a hole in the buffered ranges that playback jumps. Liveness is
+/// MseGate's: the element's `data-frameseal-live` attribute turns `true`
+/// when it presents an appended picture, and `false` (with `onStall`)
+/// once none new was presented for `stallAfterMs`.
 #[wasm_bindgen(js_name = SignedVideoMseGate)]
 pub struct JsSignedVideoMseGate {
     shared: Rc<Shared>,
@@ -481,14 +534,19 @@ pub struct JsSignedVideoMseGate {
 impl JsSignedVideoMseGate {
     /// A gate that owns `video`'s MediaSource and plays the authentic
     /// pictures of what is appended, trusting what `options` says (the
-    /// stream's own key by default).
+    /// stream's own key by default); `stallAfterMs`, `onStall` and
+    /// `onResume` as MseGate's.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "HTMLVideoElement")] video: JsValue,
-        #[wasm_bindgen(unchecked_optional_param_type = "SignedVideoTrustOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SignedVideoMseGateOptions")]
+        options: JsValue,
     ) -> Result<JsSignedVideoMseGate, JsValue> {
-        let o = Options::read(&options, "options", &TRUST_OPTIONS).map_err(bad_options)?;
+        let mut known = TRUST_OPTIONS.to_vec();
+        known.extend_from_slice(&LIVENESS_OPTIONS);
+        let o = Options::read(&options, "options", &known).map_err(bad_options)?;
         let c = common(&o)?;
+        let liveness = liveness_options(&o, c.mode)?;
         if !is_media_element(&video) {
             return Err(fail(
                 "not-a-video-element",
@@ -501,6 +559,8 @@ impl JsSignedVideoMseGate {
                 "this browser has no MediaSource (Media Source Extensions)",
             ));
         }
+        let screen =
+            Screen::on_element(video.clone(), mark_live, &liveness).map_err(bad_options)?;
         let shared = Rc::new_cyclic(|weak: &Weak<Shared>| {
             let weak = weak.clone();
             let on_shown = Closure::new(move |t: f64| {
@@ -511,15 +571,14 @@ impl JsSignedVideoMseGate {
             Shared {
                 filter: RefCell::new(Filter::new(c.trust, c.mode)),
                 view: RefCell::new(View {
-                    spans: VecDeque::new(),
+                    starts: VecDeque::new(),
                     last_shown: None,
-                    drawn: 0,
                 }),
+                screen,
                 video: video.clone(),
                 player: RefCell::new(JsValue::NULL),
                 on_gop: c.on_gop,
                 closed: Cell::new(false),
-                live: Cell::new(false),
                 on_shown: RefCell::new(Some(on_shown)),
             }
         });
@@ -536,7 +595,6 @@ impl JsSignedVideoMseGate {
             })?
         };
         *shared.player.borrow_mut() = player;
-        let _ = mark_live(&video, false);
         Ok(JsSignedVideoMseGate { shared })
     }
 
@@ -604,8 +662,7 @@ impl JsSignedVideoMseGate {
             .try_borrow()
             .map_err(|_| busy("SignedVideoMseGate"))?;
         let out = f.stats();
-        let drawn = self.shared.view.try_borrow().map_or(0, |v| v.drawn);
-        set(&out, "drawn", &count(drawn));
+        set(&out, "drawn", &count(self.shared.screen.drawn.get()));
         Ok(out)
     }
 
@@ -627,23 +684,25 @@ impl JsSignedVideoMseGate {
         mime_value(&self.shared.filter)
     }
 
-    /// Whether the element shows an appended (authentic, in hold mode)
-    /// picture now, as its `data-frameseal-live` attribute says.
+    /// Whether the element is marked live, as its `data-frameseal-live`
+    /// attribute says: it presented a new appended (authentic, in hold
+    /// mode) picture within `stallAfterMs`.
     #[wasm_bindgen(getter)]
     pub fn live(&self) -> bool {
-        self.shared.live.get()
+        let screen = &self.shared.screen;
+        !self.shared.closed.get() && screen.is_live() && screen.drawn.get() > 0
     }
 
-    /// Stops: the MediaSource ends, timers and listeners go, pending
-    /// appends reject, the element is marked not live. Later `append` and
-    /// `finish` calls throw `closed`.
+    /// Stops: the MediaSource ends, timers and listeners go (no `onStall`
+    /// after it), pending appends reject, the element is marked not live.
+    /// Later `append` and `finish` calls throw `closed`.
     pub fn close(&self) {
         let s = &self.shared;
         if s.closed.replace(true) {
             return;
         }
         let _ = close_player(&s.player.borrow());
-        s.live.set(false);
+        s.screen.close();
         let _ = mark_live(&s.video, false);
         s.on_shown.borrow_mut().take();
     }
@@ -663,19 +722,18 @@ fn closed() -> JsValue {
 }
 
 impl JsSignedVideoMseGate {
-    /// Hands `step` to the SourceBuffer, notes its pictures' spans, then
+    /// Hands `step` to the SourceBuffer, notes its pictures' times, then
     /// calls onGop with its reports; the promise resolves to the call's
     /// result once the SourceBuffer has it.
     fn hand_on(&self, step: Step, scale: f64) -> Result<Promise, JsValue> {
         let s = &self.shared;
         if let Ok(mut v) = s.view.try_borrow_mut() {
             for p in &step.out.pictures {
-                let start = p.times.presentation_time() as f64 / scale;
-                let end = start + f64::from(p.times.duration) / scale;
-                if v.spans.len() == SHOWN_HISTORY {
-                    v.spans.pop_front();
+                if v.starts.len() == SHOWN_HISTORY {
+                    v.starts.pop_front();
                 }
-                v.spans.push_back((start, end));
+                v.starts
+                    .push_back(p.times.presentation_time() as f64 / scale);
             }
         }
         let value = Object::new();

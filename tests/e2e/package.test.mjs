@@ -140,10 +140,11 @@ test('npm pack: the manifest is complete and the tarball holds exactly the packa
   const jsSnippets = files.filter((f) => f.startsWith('mvp-js/snippets/'));
   assert.ok(jsSnippets.some((f) => f.endsWith('/js/canvas.js')), `mvp-js/snippets: ${jsSnippets}`);
   const svSnippets = files.filter((f) => f.startsWith('signed-video/snippets/'));
-  // The binding's inline JS, and js/mse.js for SignedVideoMseGate (the
-  // player MseGate uses), in one folder.
-  assert.deepEqual(svSnippets.map((f) => f.split('/').slice(3).join('/')).sort(), ['inline0.js', 'js/mse.js'],
-    `signed-video/snippets: the binding's inline JS and js/mse.js: ${svSnippets}`);
+  // The binding's inline JS, js/mse.js for SignedVideoMseGate (the
+  // player MseGate uses) and js/canvas.js (the timers and liveness
+  // attribute of MseGate's stall rule, src/wasm/screen.rs), in one folder.
+  assert.deepEqual(svSnippets.map((f) => f.split('/').slice(3).join('/')).sort(), ['inline0.js', 'js/canvas.js', 'js/mse.js'],
+    `signed-video/snippets: the binding's inline JS, js/canvas.js and js/mse.js: ${svSnippets}`);
   assert.equal(new Set(svSnippets.map((f) => f.split('/')[2])).size, 1, `one signed-video snippet folder: ${svSnippets}`);
   assert.deepEqual(files.filter((f) => !/^(mvp\/|mvp-js\/|signed-video\/)?snippets\//.test(f)).sort(), [...EXPECTED_FILES].sort());
   const readme = readFileSync(path.join(PKG, 'README.md'), 'utf8');

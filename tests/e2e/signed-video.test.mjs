@@ -27,6 +27,14 @@
 // tampered GOP's time range (the mark-mode element's does); and that
 // data-frameseal-live goes 'true' while authentic pictures play.
 //
+// SignedVideoMseGate's liveness (MseGate's, SPEC §4/§7), in the same
+// engines: a hold-mode gate with stallAfterMs 1000 gets the first two
+// GOPs' segments (the first GOP is appended); once the element has played
+// them and presented nothing new for the stall time, data-frameseal-live
+// is 'false', gate.live false and onStall called; the next segment (which
+// completes the second GOP, appended) makes it 'true' again with onResume.
+// Bad liveness options throw 'bad-options'.
+//
 // WebCodecs' VideoDecoder: Chromium has it (Debian's build decodes H.264 in
 // software); so does Firefox since 130 (Debian's firefox-esr 153 here
 // decodes this file too), not Firefox ESR 128 and older; Safari is not
@@ -250,6 +258,39 @@ window.finish = () => {
   result.times = window.times;
   return result;
 };
+// Liveness: a hold-mode gate on 'gated' with a short stall time, fed
+// \`names\` up to \`upTo\`; window.feed appends the rest one at a time.
+window.liveness = async (names, upTo, stallAfterMs) => {
+  const video = document.getElementById('gated');
+  const attr = () => video.getAttribute('data-frameseal-live');
+  const events = [];
+  const bad = [];
+  for (const options of [{ stallAfterMs: 0 }, { stallAfterMs: '1s' }, { onStall: 1 }, { reportIntervalMs: 1000 }]) {
+    try { new SignedVideoMseGate(document.getElementById('naive'), options).close(); bad.push('no throw'); } catch (e) { bad.push(e.reason); }
+  }
+  const gate = new SignedVideoMseGate(video, {
+    stallAfterMs,
+    onStall: (ms) => events.push({ kind: 'stall', ms, attr: attr() }),
+    onResume: () => events.push({ kind: 'resume', attr: attr() }),
+  });
+  const l = { gate, events, names, next: 0, appended: [] };
+  window.live = l;
+  window.feed = async () => {
+    const r = await gate.append(await fetchBytes(l.names[l.next++]));
+    l.appended.push(r.appended);
+  };
+  while (l.next < upTo) await window.feed();
+  video.play().catch(() => {});
+  return bad;
+};
+window.liveState = () => {
+  const l = window.live;
+  const video = document.getElementById('gated');
+  return {
+    attr: video.getAttribute('data-frameseal-live'), live: l.gate.live, drawn: l.gate.stats().drawn,
+    events: l.events, appended: l.appended, currentTime: video.currentTime, readyState: video.readyState,
+  };
+};
 window.ready = true;
 </script>`;
 
@@ -336,6 +377,74 @@ for (const engine of ENGINES) test(`${engine}: SignedVideoMseGate plays the fMP4
       console.log(`${engine} (MSE): presented ${gated.presented.length} (naive ${naive.presented.length}), `
         + `processed ${gated.totalVideoFrames}/${naive.totalVideoFrames}, dropped by the compositor ${gated.droppedVideoFrames}, `
         + `drawn ${gated.stats.drawn}, currentTime ${gated.currentTime.toFixed(3)}, hole ${from.toFixed(3)}-${to.toFixed(3)}`);
+      assert.deepEqual(problems, []);
+    });
+  } finally {
+    server.close();
+  }
+});
+
+for (const engine of ENGINES) test(`${engine}: SignedVideoMseGate liveness: data-frameseal-live 'false' and onStall when no new picture comes, 'true' and onResume when one does`, {
+  timeout: 120_000,
+}, async () => {
+  assert.ok(existsSync(path.join(ROOT, 'pkg/signed-video/frameseal_signed_video.js')), 'pkg/signed-video/ is not built (./build.sh build)');
+  const { init, segments } = fragmented(TAMPERED);
+  const names = ['init.mp4', ...segments.map((_, i) => `seg${i}.m4s`)];
+  const extra = {};
+  [init, ...segments].forEach((body, i) => { extra[`/f/${names[i]}`] = { type: 'application/octet-stream', body }; });
+  const server = await startPkgServer(MSE_PAGE, path.join(ROOT, 'pkg'), extra);
+  const STALL_MS = 1000;
+  try {
+    await withBrowser(engine, async (browser) => {
+      const page = await browser.newPage();
+      const problems = [];
+      page.on('pageerror', (message) => problems.push(message));
+      page.on('console', ({ type, text }) => { if (type === 'error') problems.push(text); });
+      await page.goto(`http://127.0.0.1:${server.address().port}/`);
+      await page.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
+      const state = () => page.evaluate(() => window.liveState());
+      const waitFor = async (what, fn, arg) => {
+        await page.waitForFunction(fn, arg, { timeout: 30_000 }).catch(async (e) => {
+          throw new Error(`${what}: ${JSON.stringify(await state())}`, { cause: e });
+        });
+        return state();
+      };
+      // init, seg0, seg1: the first GOP's verdict is in, its pictures appended.
+      const bad = await page.evaluate(([n, s]) => window.liveness(n, 3, s), [names, STALL_MS]);
+      assert.deepEqual(bad, ['bad-options', 'bad-options', 'bad-options', 'bad-options']);
+
+      const playing = await waitFor('live while the first GOP plays',
+        () => window.liveState().attr === 'true');
+      assert.deepEqual(playing.appended, [0, 0, 62]);
+      assert.equal(playing.live, true);
+      const resumes = (s) => s.events.filter((e) => e.kind === 'resume').length;
+      const stalls = (s) => s.events.filter((e) => e.kind === 'stall').length;
+      assert.ok(resumes(playing) >= 1, 'onResume for the first picture');
+
+      // Nothing more appended: the element plays to the end of the GOP,
+      // then presents nothing new for the stall time.
+      const stalled = await waitFor('not live once no new picture came for the stall time',
+        (n) => window.liveState().attr === 'false' && window.liveState().events.filter((e) => e.kind === 'stall').length > n,
+        stalls(playing));
+      assert.equal(stalled.live, false);
+      const stall = stalled.events.at(-1);
+      assert.equal(stall.kind, 'stall');
+      assert.ok(stall.ms >= STALL_MS, `onStall got the ms since the last new picture (${stall.ms})`);
+      assert.equal(stall.attr, 'false', 'the attribute is set before onStall is called');
+      assert.ok(stalled.drawn > 0 && stalled.drawn <= 62, `drawn ${stalled.drawn}`);
+
+      // seg2 completes the second GOP (authentic): appended, presented, live again.
+      await page.evaluate(() => window.feed());
+      const resumed = await waitFor('live again once a new picture is presented',
+        (n) => window.liveState().attr === 'true' && window.liveState().events.filter((e) => e.kind === 'resume').length > n,
+        resumes(stalled));
+      assert.deepEqual(resumed.appended, [0, 0, 62, 62]);
+      assert.equal(resumed.live, true);
+      assert.equal(resumed.events.at(-1).kind, 'resume');
+      assert.equal(resumed.events.at(-1).attr, 'true', 'the attribute is set before onResume is called');
+      assert.ok(resumed.drawn > stalled.drawn, `new pictures drawn (${stalled.drawn} -> ${resumed.drawn})`);
+      console.log(`${engine} (MSE liveness): events ${resumed.events.map((e) => e.kind).join(',')}, `
+        + `stall after ${Math.round(stall.ms)} ms, drawn ${stalled.drawn} -> ${resumed.drawn}`);
       assert.deepEqual(problems, []);
     });
   } finally {

@@ -1,7 +1,8 @@
 // Type-checks pkg/signed-video/frameseal_signed_video.d.ts (SignedVideoGate,
 // SignedVideoMseGate, SignedVideoFragmentFilter; frameseal/signed-video):
 // its pictures go to WebCodecs as they are, its segments to a SourceBuffer,
-// its options, reports and stats have the documented shapes.
+// its options (SignedVideoMseGate's liveness ones as MseGate's), reports and
+// stats have the documented shapes.
 import init, {
   SignedVideoFragmentFilter,
   SignedVideoGate,
@@ -9,6 +10,7 @@ import init, {
   type SignedVideoDropReason,
   type SignedVideoFilteredSegment,
   type SignedVideoMseAppendResult,
+  type SignedVideoMseGateOptions,
   type SignedVideoMseGateStats,
   type SignedVideoGopReport,
   type SignedVideoMp4,
@@ -71,6 +73,19 @@ export async function mse(video: HTMLVideoElement, feed: AsyncIterable<Uint8Arra
   void drawn;
   gate.close();
   return stats;
+}
+
+export function liveness(video: HTMLVideoElement, onStall: (ms: number) => void, onResume: () => void): SignedVideoMseGate {
+  const options: SignedVideoMseGateOptions = { mode: 'hold', stallAfterMs: 10_000, onStall, onResume };
+  const gate = new SignedVideoMseGate(video, options);
+  // null switches the stall check off, as MseGate's option does.
+  const never = new SignedVideoMseGate(video, { stallAfterMs: null, onStall: (ms: number) => console.log(ms) });
+  never.close();
+  // @ts-expect-error: stallAfterMs is a number of ms
+  new SignedVideoMseGate(video, { stallAfterMs: '3s' });
+  // @ts-expect-error: onResume is a function
+  new SignedVideoMseGate(video, { onResume: 'resume' });
+  return gate;
 }
 
 export function ownSourceBuffer(buffer: SourceBuffer, segment: Uint8Array): number {
