@@ -206,3 +206,35 @@ fn bad_segments_change_nothing_and_a_finished_gate_refuses() {
         Some("bad-init-segment")
     );
 }
+
+/// The fuzz target `signed_video_sei` feeds `MseGate` the H.265 recording
+/// as committed fMP4 (no ffmpeg there): it is the ffmpeg output of
+/// [`fragmented`] byte for byte, and its GOPs are found authentic, so the
+/// fuzzer's genuine segments reach the written-segment checks in hold mode.
+#[test]
+fn the_fuzz_fixture_is_the_h265_recording_as_fmp4_with_authentic_gops() {
+    let file = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/signed-video/axis_signed_test_h265_fragmented.mp4"),
+    )
+    .expect("the fixture");
+    let (init, segments) = fragmented("axis_signed_test_h265.mp4");
+    assert!(file.starts_with(&init));
+    let at = init.len();
+    assert!(file[at..].starts_with(&segments.concat()));
+    let mut gate = MseGate::new(&init, Trust::InStream, Mode::Hold).expect("a gate");
+    let mut written = 0;
+    for s in &segments {
+        written += gate.push_segment(s).expect("a segment").pictures.len();
+    }
+    written += gate.finish().expect("finished").pictures.len();
+    let reports = gate.take_reports();
+    assert!(reports.len() >= 4, "{reports:?}");
+    assert!(
+        reports[..reports.len() - 1]
+            .iter()
+            .all(|r| r.verdict == GopVerdict::Authentic),
+        "{reports:?}"
+    );
+    assert!(written > 0);
+}
