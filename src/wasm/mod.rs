@@ -59,6 +59,9 @@ mod frame_gate;
 mod frame_reader;
 #[cfg(not(feature = "signed-video"))]
 mod mse;
+// js/mse.js's player, for MseGate and (in the Signed Video part)
+// SignedVideoMseGate.
+mod mse_player;
 #[cfg(not(feature = "signed-video"))]
 mod pairing;
 // Also in the Signed Video part, for `Screen::on_element`:

@@ -22,6 +22,10 @@ use super::interop::{
     Options, VerifierStats, accepted_result, bytes_arg, copy_from, count, dropped_result, error,
     is_shared, set,
 };
+use super::mse_player::{
+    OnShown, SHOWN_HISTORY, append, close_player, create_player, has_media_source,
+    is_media_element, mark_live, settle_with,
+};
 use super::screen::{GATE_OPTIONS, Screen};
 use super::to_js::to_object;
 use super::verifier::{Clock, JsVerifier, VERIFIER_OPTIONS};
@@ -62,29 +66,6 @@ export interface MseAppendResult {
   results: FilterResult[];
 }
 "#;
-
-#[wasm_bindgen(module = "/js/mse.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = isMediaElement)]
-    fn is_media_element(value: &JsValue) -> bool;
-    #[wasm_bindgen(js_name = hasMediaSource)]
-    fn has_media_source() -> bool;
-    #[wasm_bindgen(js_name = createPlayer, catch)]
-    fn create_player(video: &JsValue, on_shown: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn append(
-        player: &JsValue,
-        init: Option<Uint8Array>,
-        mime: Option<String>,
-        media: Option<Uint8Array>,
-    ) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_name = closePlayer, catch)]
-    fn close_player(player: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = settleWith)]
-    fn settle_with(promise: &Promise, value: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = markLive, catch)]
-    fn mark_live(element: &JsValue, live: bool) -> Result<(), JsValue>;
-}
 
 /// A filter and its clock, as both classes hold them.
 struct Filter {
@@ -308,13 +289,6 @@ impl JsFragmentFilter {
         to_object(&self.filter.stats())
     }
 }
-
-/// Presentation times of kept samples, to tell which one is shown: at most
-/// this many, the oldest forgotten first.
-const SHOWN_HISTORY: usize = 512;
-
-/// The player's callback for a new picture shown (its media time in s).
-type OnShown = Closure<dyn FnMut(f64)>;
 
 /// What the `<video>` side of an MseGate shares with its callbacks.
 struct Playback {

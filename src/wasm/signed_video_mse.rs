@@ -27,11 +27,15 @@ use alloc::format;
 use alloc::rc::{Rc, Weak};
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
+use core::cell::{Cell, Ref, RefCell, RefMut};
 use js_sys::{Array, Function, Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::interop::{Options, count, set};
+use super::mse_player::{
+    OnShown, SHOWN_HISTORY, append, close_player, create_player, has_media_source,
+    is_media_element, mark_live, settle_with,
+};
 use super::screen::Screen;
 use super::signed_video::{
     Info, MAX_REPORTS, MAX_SEGMENT_BYTES, TRUST_OPTIONS, bad_options, common, fail,
@@ -102,36 +106,6 @@ export interface SignedVideoMseGateStats extends SignedVideoFragmentFilterStats 
 }
 "#;
 
-#[wasm_bindgen(module = "/js/mse.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = isMediaElement)]
-    fn is_media_element(value: &JsValue) -> bool;
-    #[wasm_bindgen(js_name = hasMediaSource)]
-    fn has_media_source() -> bool;
-    #[wasm_bindgen(js_name = createPlayer, catch)]
-    fn create_player(video: &JsValue, on_shown: &JsValue) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch)]
-    fn append(
-        player: &JsValue,
-        init: Option<Uint8Array>,
-        mime: Option<String>,
-        media: Option<Uint8Array>,
-    ) -> Result<Promise, JsValue>;
-    #[wasm_bindgen(js_name = closePlayer, catch)]
-    fn close_player(player: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(js_name = settleWith)]
-    fn settle_with(promise: &Promise, value: &JsValue) -> Promise;
-    #[wasm_bindgen(js_name = markLive, catch)]
-    fn mark_live(element: &JsValue, live: bool) -> Result<(), JsValue>;
-}
-
-/// Presentation times of appended pictures kept to tell what is shown: at
-/// most this many, the oldest forgotten first.
-const SHOWN_HISTORY: usize = 512;
-
-/// The player's callback for the media time now shown (s).
-type OnShown = Closure<dyn FnMut(f64)>;
-
 /// SignedVideoMseGate's option keys beside SignedVideoGate's trust ones:
 /// MseGate's liveness options.
 const LIVENESS_OPTIONS: [&str; 3] = ["stallAfterMs", "onStall", "onResume"];
@@ -170,6 +144,17 @@ fn busy(class: &str) -> JsValue {
         "busy",
         format!("the {class} is in use (called from its own onGop callback)"),
     )
+}
+
+/// The filter of a `class` object, or `busy` when its own onGop callback
+/// is using it.
+fn borrow<'a>(filter: &'a RefCell<Filter>, class: &str) -> Result<Ref<'a, Filter>, JsValue> {
+    filter.try_borrow().map_err(|_| busy(class))
+}
+
+/// [`borrow`], to change it.
+fn borrow_mut<'a>(filter: &'a RefCell<Filter>, class: &str) -> Result<RefMut<'a, Filter>, JsValue> {
+    filter.try_borrow_mut().map_err(|_| busy(class))
 }
 
 /// A Signed Video gate for one fragmented MP4 stream and what it handed
@@ -358,10 +343,7 @@ impl JsSignedVideoFragmentFilter {
     ) -> Result<Object, JsValue> {
         let held = read_bytes(&bytes, "bytes", MAX_SEGMENT_BYTES)?;
         let (step, scale) = {
-            let mut f = self
-                .filter
-                .try_borrow_mut()
-                .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+            let mut f = borrow_mut(&self.filter, "SignedVideoFragmentFilter")?;
             (f.take(&held, "filter")?, f.timescale())
         };
         Ok(self.result(step, scale))
@@ -372,10 +354,7 @@ impl JsSignedVideoFragmentFilter {
     #[wasm_bindgen(unchecked_return_type = "SignedVideoFilteredSegment")]
     pub fn finish(&self) -> Result<Object, JsValue> {
         let (step, scale) = {
-            let mut f = self
-                .filter
-                .try_borrow_mut()
-                .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+            let mut f = borrow_mut(&self.filter, "SignedVideoFragmentFilter")?;
             (f.finish()?, f.timescale())
         };
         Ok(self.result(step, scale))
@@ -391,20 +370,14 @@ impl JsSignedVideoFragmentFilter {
     /// Every GOP report so far (the latest 4096), in order.
     #[wasm_bindgen(unchecked_return_type = "SignedVideoGopReport[]")]
     pub fn reports(&self) -> Result<Array, JsValue> {
-        let f = self
-            .filter
-            .try_borrow()
-            .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+        let f = borrow(&self.filter, "SignedVideoFragmentFilter")?;
         Ok(f.reports())
     }
 
     /// Counts: SignedVideoGate's, plus `appended`.
     #[wasm_bindgen(unchecked_return_type = "SignedVideoFragmentFilterStats")]
     pub fn stats(&self) -> Result<Object, JsValue> {
-        let f = self
-            .filter
-            .try_borrow()
-            .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+        let f = borrow(&self.filter, "SignedVideoFragmentFilter")?;
         Ok(f.stats())
     }
 
@@ -412,10 +385,7 @@ impl JsSignedVideoFragmentFilter {
     /// null before the init segment.
     #[wasm_bindgen(unchecked_return_type = "SignedVideoInfo | null")]
     pub fn info(&self) -> Result<JsValue, JsValue> {
-        let f = self
-            .filter
-            .try_borrow()
-            .map_err(|_| busy("SignedVideoFragmentFilter"))?;
+        let f = borrow(&self.filter, "SignedVideoFragmentFilter")?;
         Ok(f.info())
     }
 }
@@ -613,11 +583,7 @@ impl JsSignedVideoMseGate {
         }
         let held = read_bytes(&bytes, "bytes", MAX_SEGMENT_BYTES)?;
         let (step, scale) = {
-            let mut f = self
-                .shared
-                .filter
-                .try_borrow_mut()
-                .map_err(|_| busy("SignedVideoMseGate"))?;
+            let mut f = borrow_mut(&self.shared.filter, "SignedVideoMseGate")?;
             (f.take(&held, "append")?, f.timescale())
         };
         self.hand_on(step, scale)
@@ -632,11 +598,7 @@ impl JsSignedVideoMseGate {
             return Err(closed());
         }
         let (step, scale) = {
-            let mut f = self
-                .shared
-                .filter
-                .try_borrow_mut()
-                .map_err(|_| busy("SignedVideoMseGate"))?;
+            let mut f = borrow_mut(&self.shared.filter, "SignedVideoMseGate")?;
             (f.finish()?, f.timescale())
         };
         self.hand_on(step, scale)
@@ -645,22 +607,14 @@ impl JsSignedVideoMseGate {
     /// Every GOP report so far (the latest 4096), in order.
     #[wasm_bindgen(unchecked_return_type = "SignedVideoGopReport[]")]
     pub fn reports(&self) -> Result<Array, JsValue> {
-        let f = self
-            .shared
-            .filter
-            .try_borrow()
-            .map_err(|_| busy("SignedVideoMseGate"))?;
+        let f = borrow(&self.shared.filter, "SignedVideoMseGate")?;
         Ok(f.reports())
     }
 
     /// Counts: SignedVideoGate's, plus `appended` and `drawn`.
     #[wasm_bindgen(unchecked_return_type = "SignedVideoMseGateStats")]
     pub fn stats(&self) -> Result<Object, JsValue> {
-        let f = self
-            .shared
-            .filter
-            .try_borrow()
-            .map_err(|_| busy("SignedVideoMseGate"))?;
+        let f = borrow(&self.shared.filter, "SignedVideoMseGate")?;
         let out = f.stats();
         set(&out, "drawn", &count(self.shared.screen.drawn.get()));
         Ok(out)
@@ -670,11 +624,7 @@ impl JsSignedVideoMseGate {
     /// null before the init segment.
     #[wasm_bindgen(unchecked_return_type = "SignedVideoInfo | null")]
     pub fn info(&self) -> Result<JsValue, JsValue> {
-        let f = self
-            .shared
-            .filter
-            .try_borrow()
-            .map_err(|_| busy("SignedVideoMseGate"))?;
+        let f = borrow(&self.shared.filter, "SignedVideoMseGate")?;
         Ok(f.info())
     }
 
