@@ -44,7 +44,12 @@ export function tileData(page, kind) {
     const tile = document.getElementById(id);
     const video = (sel) => {
       const v = tile.querySelector(sel);
-      return { currentTime: v.currentTime, readyState: v.readyState, live: v.getAttribute('data-frameseal-live') };
+      const buffered = [];
+      for (let i = 0; i < v.buffered.length; i++) buffered.push([v.buffered.start(i), v.buffered.end(i)]);
+      return {
+        currentTime: v.currentTime, readyState: v.readyState, live: v.getAttribute('data-frameseal-live'),
+        paused: v.paused, error: v.error?.code ?? null, buffered,
+      };
     };
     return {
       stats: JSON.parse(tile.dataset.stats ?? '{}'),
@@ -123,6 +128,10 @@ export async function gateAdvances(page, kind, seconds, timeout = 30_000) {
   await page.waitForFunction(({ id, from, seconds: s }) => {
     const v = document.getElementById(id).querySelector('.live-gate-video');
     return v.currentTime > from + s;
-  }, { id: `live-${kind}`, from: gate.currentTime, seconds }, { timeout, polling: 100 });
+  }, { id: `live-${kind}`, from: gate.currentTime, seconds }, { timeout, polling: 100 })
+    .catch(async (e) => {
+      // What the element was doing when it did not advance (paused, error, buffered ranges).
+      throw new Error(`${e.message}; from ${gate.currentTime}; tile ${JSON.stringify(await tileData(page, kind))}`);
+    });
   return gate.currentTime;
 }
