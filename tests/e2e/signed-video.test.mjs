@@ -47,7 +47,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 import { ENGINES, withBrowser } from './browsers.mjs';
-import { ROOT, startPkgServer } from './demo-server.mjs';
+import { ROOT, openPage, startPkgServer } from './demo-server.mjs';
 
 const FIXTURES = path.join(ROOT, 'tests/fixtures/signed-video');
 const TAMPERED = 'axis_signed_test_h264_modified_frame_137.mp4';
@@ -122,10 +122,7 @@ for (const engine of ENGINES) test(`${engine}: the released pictures of the tamp
   const server = await startPkgServer(PAGE, path.join(ROOT, 'pkg'), extra);
   try {
     await withBrowser(engine, async (browser) => {
-      const page = await browser.newPage();
-      const problems = [];
-      page.on('pageerror', (message) => problems.push(message));
-      page.on('console', ({ type, text }) => { if (type === 'error') problems.push(text); });
+      const { page, problems } = await openPage(browser);
       await page.goto(`http://127.0.0.1:${server.address().port}/`);
       await page.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
       const out = await page.evaluate(([t, o]) => window.run(t, o), [TAMPERED, ORIGINAL]);
@@ -306,10 +303,7 @@ for (const engine of ENGINES) test(`${engine}: SignedVideoMseGate plays the fMP4
   const server = await startPkgServer(MSE_PAGE, path.join(ROOT, 'pkg'), extra);
   try {
     await withBrowser(engine, async (browser) => {
-      const page = await browser.newPage();
-      const problems = [];
-      page.on('pageerror', (message) => problems.push(message));
-      page.on('console', ({ type, text }) => { if (type === 'error') problems.push(text); });
+      const { page, problems } = await openPage(browser);
       await page.goto(`http://127.0.0.1:${server.address().port}/`);
       await page.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
       await page.evaluate((n) => window.run(n), names);
@@ -396,10 +390,7 @@ for (const engine of ENGINES) test(`${engine}: SignedVideoMseGate liveness: data
   const STALL_MS = 1000;
   try {
     await withBrowser(engine, async (browser) => {
-      const page = await browser.newPage();
-      const problems = [];
-      page.on('pageerror', (message) => problems.push(message));
-      page.on('console', ({ type, text }) => { if (type === 'error') problems.push(text); });
+      const { page, problems } = await openPage(browser);
       await page.goto(`http://127.0.0.1:${server.address().port}/`);
       await page.waitForFunction(() => window.ready === true, null, { timeout: 60_000 });
       const state = () => page.evaluate(() => window.liveState());
