@@ -63,7 +63,7 @@ use crate::memory::OutOfMemory;
 mod boxes;
 mod clean;
 mod init;
-mod media;
+pub(crate) mod media;
 mod rewrite;
 
 pub use init::{InitSegment, MAX_TRACKS, TrackDefaults};

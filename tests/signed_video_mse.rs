@@ -63,12 +63,7 @@ fn samples(init: &InitSegment, segments: &[Vec<u8>]) -> Vec<(Vec<u8>, SampleTime
     for bytes in segments {
         let seg = MediaSegment::parse(init, bytes).expect("a media segment");
         for s in seg.video() {
-            let times = SampleTimes {
-                decode_time: s.decode_time,
-                duration: s.duration,
-                composition_offset: s.composition_offset,
-                flags: s.flags,
-            };
+            let times = SampleTimes::from(s);
             out.push((seg.data(s).to_vec(), times));
         }
     }

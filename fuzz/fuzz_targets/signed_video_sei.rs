@@ -91,12 +91,7 @@ fn check_output(init: &InitSegment, out: &Output, last_frame: &mut Option<u64>) 
         .iter()
         .map(|s| {
             assert!(!seg.data(s).is_empty());
-            SampleTimes {
-                decode_time: s.decode_time,
-                duration: s.duration,
-                composition_offset: s.composition_offset,
-                flags: s.flags,
-            }
+            SampleTimes::from(s)
         })
         .collect();
     let written: Vec<SampleTimes> = out.pictures.iter().map(|p| p.times).collect();

@@ -10,12 +10,12 @@ use super::{BoxType, Fmp4Error, push};
 
 /// `tfhd` flags (ISO/IEC 14496-12 §8.8.7.1).
 const TFHD_BASE_DATA_OFFSET: u32 = 0x1;
-const TFHD_DESCRIPTION_INDEX: u32 = 0x2;
+pub(crate) const TFHD_DESCRIPTION_INDEX: u32 = 0x2;
 const TFHD_DURATION: u32 = 0x8;
 const TFHD_SIZE: u32 = 0x10;
 const TFHD_FLAGS: u32 = 0x20;
 const TFHD_DURATION_IS_EMPTY: u32 = 0x1_0000;
-const TFHD_BASE_IS_MOOF: u32 = 0x2_0000;
+pub(crate) const TFHD_BASE_IS_MOOF: u32 = 0x2_0000;
 const TFHD_KNOWN: u32 = TFHD_BASE_DATA_OFFSET
     | TFHD_DESCRIPTION_INDEX
     | TFHD_DURATION

@@ -27,7 +27,11 @@ use core::fmt;
 
 use super::gate::{Gate, GateError, GateStats, Layout, Mode, Released};
 use super::{Codec, GopReport, StreamValidator, Trust};
-use crate::fmp4::{Fmp4Error, InitSegment, MediaSegment};
+use crate::fmp4::media::{
+    TFHD_BASE_IS_MOOF, TFHD_DESCRIPTION_INDEX, TRUN_COMPOSITION, TRUN_DATA_OFFSET, TRUN_DURATION,
+    TRUN_FLAGS, TRUN_SIZE,
+};
+use crate::fmp4::{Fmp4Error, InitSegment, MediaSegment, Sample};
 use crate::inband::UnitCodec;
 use crate::memory::OutOfMemory;
 
@@ -42,6 +46,17 @@ pub struct SampleTimes {
     pub composition_offset: i64,
     /// Sample flags (ISO/IEC 14496-12 §8.8.3.1).
     pub flags: u32,
+}
+
+impl From<&Sample> for SampleTimes {
+    fn from(s: &Sample) -> SampleTimes {
+        SampleTimes {
+            decode_time: s.decode_time,
+            duration: s.duration,
+            composition_offset: s.composition_offset,
+            flags: s.flags,
+        }
+    }
 }
 
 impl SampleTimes {
@@ -225,12 +240,7 @@ impl MseGate {
         }
         let mut released = Vec::new();
         for sample in media.video() {
-            let times = SampleTimes {
-                decode_time: sample.decode_time,
-                duration: sample.duration,
-                composition_offset: sample.composition_offset,
-                flags: sample.flags,
-            };
+            let times = SampleTimes::from(sample);
             if self.gate.push(media.data(sample), times).is_err() {
                 self.malformed += 1;
             }
@@ -289,13 +299,8 @@ pub fn init_len(bytes: &[u8]) -> usize {
     bytes.len()
 }
 
-const TRUN_DATA_OFFSET: u32 = 0x1;
-const TRUN_DURATION: u32 = 0x100;
-const TRUN_SIZE: u32 = 0x200;
-const TRUN_FLAGS: u32 = 0x400;
-const TRUN_COMPOSITION: u32 = 0x800;
 /// `tfhd` flags: sample description index present, default base is moof.
-const TFHD_FLAGS: u32 = 0x0002_0002;
+const TFHD_FLAGS: u32 = TFHD_DESCRIPTION_INDEX | TFHD_BASE_IS_MOOF;
 
 /// Writes `samples` (bytes and times, in decode order) of track `track_id`
 /// as fragments: one `moof` + `mdat` for each run whose decode times follow
